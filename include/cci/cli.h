@@ -1,0 +1,66 @@
+/* The command line contract of cometchat-import (see docs/usage.md).
+ *
+ * Strings in cci_options are borrowed from argv or the environment and live as long as they do.
+ * Thread-safety: cci_cli_parse uses getopt_long's global state and getenv: call it from one thread,
+ * before any other thread starts. */
+#ifndef CCI_CLI_H
+#define CCI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum { CCI_MODE_UPSERT, CCI_MODE_CREATE, CCI_MODE_UPDATE } cci_mode;
+typedef enum { CCI_PROGRESS_AUTO, CCI_PROGRESS_ALWAYS, CCI_PROGRESS_NEVER } cci_progress;
+
+typedef struct cci_column_map {
+    const char *column; /* header name as written in the file */
+    const char *field;  /* uid, name, ..., metadata.KEY[.KEY], or ignore */
+    size_t column_len;  /* the column name is argv text up to '=' */
+} cci_column_map;
+
+typedef struct cci_options {
+    const char *input; /* path, or "-" for standard input */
+    const char *app_id;
+    const char *region;
+    const char *base_url;
+    const char *api_key_file;
+    const char *report_path;  /* NULL: derived from input */
+    const char *rejects_path; /* NULL: derived from input */
+    const char *encoding;     /* NULL: UTF-8, or UTF-16 by byte order mark */
+    cci_mode mode;
+    bool dry_run;
+    unsigned workers;
+    unsigned rate_per_minute; /* 0: learn from the service's headers */
+    char delimiter;           /* 0: detect from the header line */
+    bool force;
+    bool quiet;
+    bool verbose;
+    cci_progress progress;
+    cci_column_map *maps; /* owned: released by cci_options_cleanup */
+    size_t map_count;
+    bool show_help;
+    bool show_version;
+} cci_options;
+
+typedef enum {
+    CCI_CLI_RUN,   /* options are complete: go on with the import */
+    CCI_CLI_EXIT,  /* --help or --version was asked for: print it and exit 0 */
+    CCI_CLI_ERROR, /* bad usage: err holds a one-line reason */
+} cci_cli_result;
+
+enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256 };
+
+/* Fills opts from argv and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)
+ * holds one line that never repeats an option's value, so a secret typed by mistake stays out of
+ * logs. */
+cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen);
+
+void cci_options_cleanup(cci_options *opts);
+
+/* True when name is a field a column can be mapped to. */
+bool cci_cli_known_field(const char *name);
+
+/* The --help text: one screen. */
+const char *cci_cli_usage(void);
+
+#endif

@@ -1,0 +1,18 @@
+/* UTF-8 facts the service cares about.
+ *
+ * Thread-safety: all functions are pure and may be called from any thread. */
+#ifndef CCI_UTF8_H
+#define CCI_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Counts the UTF-16 code units of a UTF-8 string (characters outside the BMP count 2), the way
+ * CometChat counts lengths. Returns false, leaving *units untouched, when the bytes are not valid
+ * UTF-8 (overlong forms, surrogates and code points past U+10FFFF included). */
+bool cci_utf8_utf16_units(const char *text, size_t len, size_t *units);
+
+/* True when the bytes are valid UTF-8. */
+bool cci_utf8_valid(const char *text, size_t len);
+
+#endif

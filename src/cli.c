@@ -1,0 +1,265 @@
+#include "cci/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: cometchat-import [OPTIONS] INPUT.csv      (INPUT may be - for standard input)\n"
+    "Makes CometChat hold exactly the users of a CSV export, and reports what happened per row.\n"
+    "\n"
+    "Target (the API key comes from COMETCHAT_API_KEY or --api-key-file, never the command line):\n"
+    "  --app-id ID           CometChat app id (env COMETCHAT_APP_ID)\n"
+    "  --region REGION       us | eu | in (env COMETCHAT_REGION)\n"
+    "  --base-url URL        instead of https://ID.api-REGION.cometchat.io/v3 (env COMETCHAT_BASE_URL)\n"
+    "  --api-key-file PATH   read the REST API key from this file\n"
+    "What to do:\n"
+    "  --mode MODE           upsert (default) | create (leave existing users) | update (never create)\n"
+    "  --dry-run             validate everything and report what would be sent; send nothing\n"
+    "  --force               send every row even when the state says it is unchanged\n"
+    "  --workers N           parallel requests (default 8)\n"
+    "  --rate N              cap on requests per minute (default: learned from the service)\n"
+    "Input:\n"
+    "  --map COLUMN=FIELD    map a column to uid, name, avatar, link, role, statusMessage, metadata,\n"
+    "                        tags, metadata.KEY[.KEY], or ignore (repeatable)\n"
+    "  --delimiter C         , ; TAB or | (default: detected from the header line)\n"
+    "  --encoding NAME       input encoding (default UTF-8, or UTF-16 by byte order mark)\n"
+    "Output:\n"
+    "  --report PATH         per-row report (default INPUT.report.csv)\n"
+    "  --rejects PATH        rows to fix and feed back (default INPUT.rejects.csv)\n"
+    "  --quiet, --verbose, --progress=auto|always|never\n"
+    "  --help, --version\n"
+    "\n"
+    "Exit status: 0 all rows done, 1 some rows invalid or failed, 2 could not start, 3 stopped early.\n"
+    "See 'man cometchat-import' and docs/usage.md.\n";
+
+const char *cci_cli_usage(void)
+{
+    return usage_text;
+}
+
+enum {
+    OPT_APP_ID = 256,
+    OPT_REGION,
+    OPT_BASE_URL,
+    OPT_API_KEY_FILE,
+    OPT_REPORT,
+    OPT_REJECTS,
+    OPT_MODE,
+    OPT_DRY_RUN,
+    OPT_WORKERS,
+    OPT_RATE,
+    OPT_MAP,
+    OPT_DELIMITER,
+    OPT_ENCODING,
+    OPT_FORCE,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    OPT_PROGRESS,
+    OPT_HELP,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"app-id", required_argument, NULL, OPT_APP_ID},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"base-url", required_argument, NULL, OPT_BASE_URL},
+    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *const known_fields[] = {
+    "uid", "name", "avatar", "link", "role", "statusMessage", "metadata", "tags", "ignore",
+};
+
+bool cci_cli_known_field(const char *name)
+{
+    for (size_t i = 0; i < sizeof known_fields / sizeof *known_fields; i++)
+        if (strcmp(name, known_fields[i]) == 0) return true;
+    if (strncmp(name, "metadata.", 9) != 0) return false;
+    /* metadata.KEY[.KEY...]: no empty path segment */
+    const char *path = name + 9;
+    if (*path == '\0' || *path == '.' || path[strlen(path) - 1] == '.') return false;
+    return strstr(path, "..") == NULL;
+}
+
+static cci_cli_result fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return CCI_CLI_ERROR;
+}
+
+static bool parse_unsigned(const char *text, unsigned long min, unsigned long max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    if (*text == '-' || *text == '+' || *text == '\0') return false;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno || *end || value < min || value > max) return false;
+    *out = (unsigned)value;
+    return true;
+}
+
+static bool parse_delimiter(const char *text, char *out)
+{
+    if (strcmp(text, "TAB") == 0 || strcmp(text, "tab") == 0 || strcmp(text, "\\t") == 0 ||
+        strcmp(text, "\t") == 0) {
+        *out = '\t';
+        return true;
+    }
+    if (strlen(text) == 1 && strchr(",;|", text[0])) {
+        *out = text[0];
+        return true;
+    }
+    return false;
+}
+
+static bool add_map(cci_options *opts, const char *arg)
+{
+    cci_column_map *grown = realloc(opts->maps, (opts->map_count + 1) * sizeof *grown);
+    if (!grown) return false;
+    opts->maps = grown;
+    const char *eq = strchr(arg, '=');
+    opts->maps[opts->map_count++] = (cci_column_map){
+        .column = arg, .column_len = (size_t)(eq - arg), .field = eq + 1};
+    return true;
+}
+
+/* The name of the option argv[index] spelled, without any "=value" part. */
+static int option_name_length(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    return eq ? (int)(eq - arg) : (int)strlen(arg);
+}
+
+static cci_cli_result apply_option(int code, const char *arg, cci_options *opts, char *err,
+                                   size_t errlen)
+{
+    switch (code) {
+    case OPT_APP_ID: opts->app_id = arg; break;
+    case OPT_REGION: opts->region = arg; break;
+    case OPT_BASE_URL: opts->base_url = arg; break;
+    case OPT_API_KEY_FILE: opts->api_key_file = arg; break;
+    case OPT_REPORT: opts->report_path = arg; break;
+    case OPT_REJECTS: opts->rejects_path = arg; break;
+    case OPT_ENCODING: opts->encoding = arg; break;
+    case OPT_DRY_RUN: opts->dry_run = true; break;
+    case OPT_FORCE: opts->force = true; break;
+    case OPT_QUIET: opts->quiet = true; break;
+    case OPT_VERBOSE: opts->verbose = true; break;
+    case OPT_HELP: opts->show_help = true; break;
+    case OPT_VERSION: opts->show_version = true; break;
+    case OPT_MODE:
+        if (strcmp(arg, "upsert") == 0) opts->mode = CCI_MODE_UPSERT;
+        else if (strcmp(arg, "create") == 0) opts->mode = CCI_MODE_CREATE;
+        else if (strcmp(arg, "update") == 0) opts->mode = CCI_MODE_UPDATE;
+        else return fail(err, errlen, "--mode must be upsert, create or update");
+        break;
+    case OPT_WORKERS:
+        if (!parse_unsigned(arg, 1, CCI_MAX_WORKERS, &opts->workers))
+            return fail(err, errlen, "--workers must be a whole number from 1 to %d",
+                        CCI_MAX_WORKERS);
+        break;
+    case OPT_RATE:
+        if (!parse_unsigned(arg, 1, 10000000, &opts->rate_per_minute))
+            return fail(err, errlen, "--rate must be a whole number of requests per minute, at least 1");
+        break;
+    case OPT_DELIMITER:
+        if (!parse_delimiter(arg, &opts->delimiter))
+            return fail(err, errlen, "--delimiter must be one of , ; | or TAB");
+        break;
+    case OPT_PROGRESS:
+        if (strcmp(arg, "auto") == 0) opts->progress = CCI_PROGRESS_AUTO;
+        else if (strcmp(arg, "always") == 0) opts->progress = CCI_PROGRESS_ALWAYS;
+        else if (strcmp(arg, "never") == 0) opts->progress = CCI_PROGRESS_NEVER;
+        else return fail(err, errlen, "--progress must be auto, always or never");
+        break;
+    case OPT_MAP: {
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg)
+            return fail(err, errlen, "--map takes COLUMN=FIELD, for example --map \"E-mail=metadata.email\"");
+        if (!cci_cli_known_field(eq + 1))
+            return fail(err, errlen,
+                        "--map %.*s=%s: unknown field; use uid, name, avatar, link, role, "
+                        "statusMessage, metadata, tags, metadata.KEY or ignore",
+                        (int)(eq - arg), arg, eq + 1);
+        if (!add_map(opts, arg)) return fail(err, errlen, "out of memory");
+        break;
+    }
+    }
+    return CCI_CLI_RUN;
+}
+
+static void apply_environment(cci_options *opts)
+{
+    if (!opts->app_id) opts->app_id = getenv("COMETCHAT_APP_ID");
+    if (!opts->region) opts->region = getenv("COMETCHAT_REGION");
+    if (!opts->base_url) opts->base_url = getenv("COMETCHAT_BASE_URL");
+}
+
+cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+{
+    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS};
+    err[0] = '\0';
+    /* Before getopt: it would take "--api-key=SECRET" as an abbreviation of --api-key-file. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--api-key") == 0 || strncmp(argv[i], "--api-key=", 10) == 0)
+            return fail(err, errlen,
+                        "the API key is not accepted on the command line (it would show in the "
+                        "process list): set COMETCHAT_API_KEY or use --api-key-file PATH");
+    opterr = 0; /* getopt would echo "--token=SECRET"; we write our own messages */
+    optind = 0; /* glibc: 0 re-initialises getopt, so parsing can run more than once */
+    int code;
+    while ((code = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+        const char *spelled = argv[optind - 1];
+        if (code == '?' || code == ':') {
+            int len = option_name_length(spelled);
+            if (code == ':')
+                return fail(err, errlen, "%.*s needs a value; see --help", len, spelled);
+            return fail(err, errlen, "unknown option %.*s; see --help", len, spelled);
+        }
+        if (apply_option(code, optarg, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+    }
+    if (opts->show_help || opts->show_version) return CCI_CLI_EXIT;
+    if (optind == argc) return fail(err, errlen, "no input file given; see --help");
+    if (argc - optind > 1)
+        return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);
+    opts->input = argv[optind];
+    apply_environment(opts);
+    if (opts->region && strcmp(opts->region, "us") != 0 && strcmp(opts->region, "eu") != 0 &&
+        strcmp(opts->region, "in") != 0)
+        return fail(err, errlen, "--region must be us, eu or in");
+    if (!opts->dry_run && !opts->base_url && !(opts->app_id && opts->region))
+        return fail(err, errlen,
+                    "no target: give --app-id and --region (or --base-url), or set "
+                    "COMETCHAT_APP_ID and COMETCHAT_REGION");
+    return CCI_CLI_RUN;
+}
+
+void cci_options_cleanup(cci_options *opts)
+{
+    free(opts->maps);
+    opts->maps = NULL;
+    opts->map_count = 0;
+}

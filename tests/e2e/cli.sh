@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The cometchat-import binary's command line: --help, --version, and exit 2 with one line of
+# reason for bad usage. Usage: cli.sh PATH/TO/cometchat-import
+set -euo pipefail
+tool=$1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$tool" --help | grep -q 'Usage: cometchat-import' || fail "--help"
+[ "$("$tool" --help | wc -l)" -le 40 ] || fail "--help is longer than a screen"
+"$tool" --version | grep -Eq '^cometchat-import [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
+
+set +e
+err=$("$tool" --bogus users.csv 2>&1 >/dev/null); code=$?
+set -e
+[ "$code" = 2 ] || fail "bad option exited $code"
+[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "bad option gave more than one line: $err"
+
+set +e
+err=$("$tool" --api-key=sk_0123456789abcdef users.csv 2>&1); code=$?
+set -e
+[ "$code" = 2 ] || fail "--api-key exited $code"
+case "$err" in *0123456789abcdef*) fail "the key was echoed";; esac
+echo "cli: 4 passed, 0 failed"

@@ -1,0 +1,214 @@
+/* The sandbox's store, rate windows and fault rolls, without HTTP. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../check_main.h"
+#include "sbx_faults.h"
+#include "sbx_limits.h"
+#include "sbx_store.h"
+
+static cJSON *parse(const char *json)
+{
+    return cJSON_Parse(json);
+}
+
+START_TEST(store_lowercases_uids_and_refuses_duplicates)
+{
+    sbx_store *store = sbx_store_new();
+    cJSON *body = parse("{\"uid\":\"Ana_1\",\"name\":\"Ana\",\"tags\":[\"x\"]}");
+    char *json = NULL;
+    ck_assert_int_eq(sbx_store_create(store, body, 1000, &json), SBX_STORE_OK);
+    cJSON *user = cJSON_Parse(json);
+    ck_assert_str_eq(cJSON_GetObjectItem(user, "uid")->valuestring, "ana_1");
+    ck_assert_str_eq(cJSON_GetObjectItem(user, "role")->valuestring, "default");
+    ck_assert_str_eq(cJSON_GetObjectItem(user, "status")->valuestring, "offline");
+    ck_assert_int_eq(cJSON_GetObjectItem(user, "createdAt")->valueint, 1000);
+    ck_assert_ptr_null(cJSON_GetObjectItem(user, "avatar"));
+    cJSON_Delete(user);
+    free(json);
+    cJSON *again = parse("{\"uid\":\"ANA_1\",\"name\":\"Other\"}");
+    ck_assert_int_eq(sbx_store_create(store, again, 1001, &json), SBX_STORE_EXISTS);
+    ck_assert_uint_eq(sbx_store_user_count(store), 1);
+    cJSON_Delete(again);
+    cJSON_Delete(body);
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(store_update_replaces_and_unsets)
+{
+    sbx_store *store = sbx_store_new();
+    cJSON *body = parse("{\"uid\":\"a\",\"name\":\"A\",\"avatar\":\"https://x\",\"metadata\":{\"k\":1,\"j\":2}}");
+    char *json = NULL;
+    sbx_store_create(store, body, 1, &json);
+    free(json);
+    cJSON *change = parse("{\"name\":\"B\",\"metadata\":{\"k\":3},\"unset\":[\"avatar\"]}");
+    ck_assert_int_eq(sbx_store_update(store, "a", change, 2, &json), SBX_STORE_OK);
+    cJSON *user = cJSON_Parse(json);
+    ck_assert_str_eq(cJSON_GetObjectItem(user, "name")->valuestring, "B");
+    ck_assert_ptr_null(cJSON_GetObjectItem(user, "avatar"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetObjectItem(user, "metadata"), "j"));
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(user, "metadata"), "k")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(user, "updatedAt")->valueint, 2);
+    cJSON_Delete(user);
+    free(json);
+    ck_assert_int_eq(sbx_store_update(store, "nobody", change, 2, &json), SBX_STORE_NOT_FOUND);
+    cJSON_Delete(change);
+    cJSON_Delete(body);
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(store_deactivated_uid_stays_taken_until_permanent_delete)
+{
+    sbx_store *store = sbx_store_new();
+    cJSON *body = parse("{\"uid\":\"a\",\"name\":\"A\"}");
+    char *json = NULL;
+    sbx_store_create(store, body, 1, &json);
+    free(json);
+    ck_assert_int_eq(sbx_store_delete(store, "a", false), SBX_STORE_OK);
+    ck_assert_int_eq(sbx_store_get(store, "a", &json), SBX_STORE_NOT_FOUND);
+    ck_assert_int_eq(sbx_store_create(store, body, 1, &json), SBX_STORE_EXISTS);
+    ck_assert_int_eq(sbx_store_delete(store, "a", true), SBX_STORE_OK);
+    ck_assert_int_eq(sbx_store_create(store, body, 1, &json), SBX_STORE_OK);
+    free(json);
+    cJSON_Delete(body);
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(store_lists_in_uid_order_with_pagination)
+{
+    sbx_store *store = sbx_store_new();
+    const char *uids[] = {"c", "a", "b", "e", "d"};
+    for (int i = 0; i < 5; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "{\"uid\":\"%s\",\"name\":\"N\",\"tags\":[\"t\"]}", uids[i]);
+        cJSON *body = parse(text);
+        char *json = NULL;
+        sbx_store_create(store, body, 1, &json);
+        free(json);
+        cJSON_Delete(body);
+    }
+    char *text = sbx_store_list(store, 2, 2, false);
+    cJSON *page = cJSON_Parse(text);
+    cJSON *data = cJSON_GetObjectItem(page, "data");
+    ck_assert_int_eq(cJSON_GetArraySize(data), 2);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 0), "uid")->valuestring, "c");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 1), "uid")->valuestring, "d");
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 0), "tags"));
+    cJSON *pagination = cJSON_GetObjectItem(cJSON_GetObjectItem(page, "meta"), "pagination");
+    ck_assert_int_eq(cJSON_GetObjectItem(pagination, "total")->valueint, 5);
+    ck_assert_int_eq(cJSON_GetObjectItem(pagination, "total_pages")->valueint, 3);
+    cJSON_Delete(page);
+    free(text);
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(store_counts_requests_per_uid_and_resets)
+{
+    sbx_store *store = sbx_store_new();
+    ck_assert_uint_eq(sbx_store_count_request(store, "a"), 1);
+    ck_assert_uint_eq(sbx_store_count_request(store, "a"), 2);
+    ck_assert_uint_eq(sbx_store_next_roll(store, "a"), 0);
+    ck_assert_uint_eq(sbx_store_next_roll(store, "a"), 1);
+    cJSON *counts = sbx_store_request_counts(store);
+    ck_assert_int_eq(cJSON_GetObjectItem(counts, "a")->valueint, 2);
+    cJSON_Delete(counts);
+    sbx_store_reset(store, true);
+    ck_assert_uint_eq(sbx_store_count_request(store, "a"), 1);
+    ck_assert_uint_eq(sbx_store_next_roll(store, "a"), 0);
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(limits_refuse_past_the_limit_and_reopen_next_window)
+{
+    sbx_limits limits;
+    sbx_limits_init(&limits, 2, 5, 1000);
+    uint64_t t = 1700000000000ULL; /* the start of a window */
+    sbx_limit_state s = sbx_limits_take(&limits, SBX_BUDGET_CORE, t);
+    ck_assert(s.allowed);
+    ck_assert_uint_eq(s.limit, 2);
+    ck_assert_uint_eq(s.remaining, 1);
+    ck_assert_uint_eq(s.reset_ms, t + 1000);
+    ck_assert(sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 10).allowed);
+    s = sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 20);
+    ck_assert(!s.allowed);
+    ck_assert_uint_eq(s.remaining, 0);
+    /* the other budget is separate */
+    ck_assert(sbx_limits_take(&limits, SBX_BUDGET_STANDARD, t + 30).allowed);
+    /* peek takes nothing */
+    ck_assert_uint_eq(sbx_limits_peek(&limits, SBX_BUDGET_STANDARD, t + 40).remaining, 4);
+    /* the next window */
+    s = sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 1000);
+    ck_assert(s.allowed);
+    ck_assert_uint_eq(s.reset_ms, t + 2000);
+    sbx_limits_reset(&limits);
+    ck_assert_uint_eq(sbx_limits_peek(&limits, SBX_BUDGET_CORE, t + 1000).remaining, 2);
+    sbx_limits_cleanup(&limits);
+}
+END_TEST
+
+START_TEST(faults_are_reproducible_and_follow_the_rates)
+{
+    sbx_faults faults = {.seed = 42, .error_rate = 0.1, .drop_before_rate = 0.05,
+                         .drop_after_rate = 0.05, .slow_rate = 0.02, .latency_ms = 5, .jitter_ms = 10};
+    unsigned counts[SBX_FAULT_KIND_COUNT] = {0};
+    int same_as_other_seed = 0;
+    sbx_faults other = faults;
+    other.seed = 43;
+    for (int i = 0; i < 20000; i++) {
+        char uid[32];
+        snprintf(uid, sizeof uid, "user%d", i);
+        sbx_fault a = sbx_faults_roll(&faults, uid, 0), b = sbx_faults_roll(&faults, uid, 0);
+        ck_assert_int_eq(a.kind, b.kind);
+        ck_assert_uint_eq(a.delay_ms, b.delay_ms);
+        ck_assert(a.delay_ms >= 5 && a.delay_ms <= 15);
+        counts[a.kind]++;
+        same_as_other_seed += sbx_faults_roll(&other, uid, 0).kind == a.kind;
+    }
+    /* 20,000 draws: each share within 1.5 points of its rate */
+    ck_assert(abs((int)counts[SBX_FAULT_ERROR] - 2000) < 300);
+    ck_assert(abs((int)counts[SBX_FAULT_DROP_BEFORE] - 1000) < 300);
+    ck_assert(abs((int)counts[SBX_FAULT_DROP_AFTER] - 1000) < 300);
+    ck_assert(abs((int)counts[SBX_FAULT_SLOW] - 400) < 300);
+    ck_assert_int_lt(same_as_other_seed, 19000); /* another seed, other faults */
+}
+END_TEST
+
+START_TEST(no_rates_means_no_faults)
+{
+    sbx_faults faults = {.seed = 1};
+    for (unsigned long roll = 0; roll < 1000; roll++) {
+        sbx_fault f = sbx_faults_roll(&faults, "a", roll);
+        ck_assert_int_eq(f.kind, SBX_FAULT_NONE);
+        ck_assert_uint_eq(f.delay_ms, 0);
+    }
+}
+END_TEST
+
+static Suite *parts_suite(void)
+{
+    Suite *suite = suite_create("sandbox_parts");
+    TCase *store = tcase_create("store");
+    tcase_add_test(store, store_lowercases_uids_and_refuses_duplicates);
+    tcase_add_test(store, store_update_replaces_and_unsets);
+    tcase_add_test(store, store_deactivated_uid_stays_taken_until_permanent_delete);
+    tcase_add_test(store, store_lists_in_uid_order_with_pagination);
+    tcase_add_test(store, store_counts_requests_per_uid_and_resets);
+    suite_add_tcase(suite, store);
+    TCase *limits = tcase_create("limits");
+    tcase_add_test(limits, limits_refuse_past_the_limit_and_reopen_next_window);
+    suite_add_tcase(suite, limits);
+    TCase *faults = tcase_create("faults");
+    tcase_add_test(faults, faults_are_reproducible_and_follow_the_rates);
+    tcase_add_test(faults, no_rates_means_no_faults);
+    suite_add_tcase(suite, faults);
+    return suite;
+}
+
+CCI_CHECK_MAIN(parts_suite)

@@ -1,0 +1,30 @@
+/* The CometChat sandbox: a local emulator of the users REST API, served over HTTP on loopback.
+ * Tests start it in-process; the cometchat-sandbox binary wraps it for scripts and users.
+ *
+ * Thread-safety: start, load and stop are called by the owning thread; the server answers
+ * requests on its own threads, one per connection. */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sbx_config.h"
+
+typedef struct sbx_server sbx_server;
+
+/* Starts serving. config is borrowed and must stay unchanged until sbx_server_stop.
+ * Returns NULL with a reason in err on failure. */
+sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen);
+
+/* The port actually bound (useful with port 0). */
+unsigned sbx_server_port(const sbx_server *server);
+
+/* Loads users from {"users":[...]} or a bare array, as /admin/users dumps them; each is checked
+ * as a create would be. Returns false with the first problem in err. */
+bool sbx_server_load(sbx_server *server, const char *json_text, char *err, size_t errlen);
+
+/* Stops serving, waits for the connection threads, frees everything. */
+void sbx_server_stop(sbx_server *server);
+
+#endif

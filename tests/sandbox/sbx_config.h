@@ -1,0 +1,60 @@
+/* Settings of the CometChat sandbox: what a test or a rehearsing user can turn.
+ *
+ * A config is filled before sbx_server_start and read-only while the server runs, so every thread
+ * may read it without a lock. */
+#ifndef SBX_CONFIG_H
+#define SBX_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sbx_key {
+    char *key;
+    bool auth_only; /* an "Auth Key": may create users and nothing else */
+} sbx_key;
+
+typedef struct sbx_faults {
+    uint64_t seed;           /* the same seed and the same requests give the same faults */
+    unsigned latency_ms;     /* added to every API answer */
+    unsigned jitter_ms;      /* plus a uniform 0..jitter_ms */
+    double error_rate;       /* share of requests answered 500 ERR_EXCEPTION, nothing applied */
+    double drop_before_rate; /* share of connections closed before the change is applied */
+    double drop_after_rate;  /* share of connections closed after the change is applied */
+    double slow_rate;        /* share of answers held back slow_ms after the change is applied */
+    unsigned slow_ms;
+} sbx_faults;
+
+typedef struct sbx_config {
+    const char *bind_address; /* dotted IPv4; default 127.0.0.1 */
+    unsigned port;            /* 0: any free port */
+    sbx_key *keys;
+    size_t key_count;
+    char **roles;
+    size_t role_count;
+    bool role_error_not_found; /* unknown role: ERR_ROLE_NOT_FOUND instead of ERR_BAD_REQUEST */
+    unsigned auth_error_status; /* status of a missing or unknown key: 401, or 404 as one mock does */
+    const char *app_id;         /* when set, an appid header naming another app is refused */
+    const char *plan_error;     /* when set, every API request answers 403 with this code */
+    size_t metadata_limit;      /* bytes of the metadata object serialised */
+    size_t max_body;            /* bytes of a request body */
+    unsigned core_limit;        /* creates and deletes per window */
+    unsigned standard_limit;    /* everything else per window */
+    unsigned window_ms;
+    sbx_faults faults;
+} sbx_config;
+
+/* Fills the documented defaults: 10,000 core and 20,000 standard requests a minute, 401 for key
+ * errors, 5 KB of metadata, 10 KB bodies, roles "default", no faults, no keys. */
+void sbx_config_defaults(sbx_config *config);
+
+/* Reads "full KEY" / "auth KEY" lines (# comments allowed) into config->keys.
+ * Returns false and a reason in err on failure. */
+bool sbx_config_load_keys(sbx_config *config, const char *path, char *err, size_t errlen);
+
+/* Splits a comma-separated role list into config->roles. Returns false when out of memory. */
+bool sbx_config_set_roles(sbx_config *config, const char *list);
+
+void sbx_config_cleanup(sbx_config *config);
+
+#endif

@@ -1,0 +1,52 @@
+#include "sbx_limits.h"
+
+void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned window_ms)
+{
+    *limits = (sbx_limits){.window_ms = window_ms ? window_ms : 1};
+    limits->limit[SBX_BUDGET_CORE] = core;
+    limits->limit[SBX_BUDGET_STANDARD] = standard;
+    pthread_mutex_init(&limits->lock, NULL);
+}
+
+void sbx_limits_cleanup(sbx_limits *limits)
+{
+    pthread_mutex_destroy(&limits->lock);
+}
+
+static sbx_limit_state account(sbx_limits *limits, sbx_budget budget, uint64_t now_ms, bool take)
+{
+    pthread_mutex_lock(&limits->lock);
+    uint64_t window = now_ms / limits->window_ms;
+    if (window != limits->window[budget]) {
+        limits->window[budget] = window;
+        limits->used[budget] = 0;
+    }
+    unsigned limit = limits->limit[budget];
+    bool allowed = limits->used[budget] < limit;
+    if (allowed && take) limits->used[budget]++;
+    sbx_limit_state state = {
+        .allowed = allowed,
+        .limit = limit,
+        .remaining = limit - limits->used[budget],
+        .reset_ms = (window + 1) * limits->window_ms,
+    };
+    pthread_mutex_unlock(&limits->lock);
+    return state;
+}
+
+sbx_limit_state sbx_limits_take(sbx_limits *limits, sbx_budget budget, uint64_t now_ms)
+{
+    return account(limits, budget, now_ms, true);
+}
+
+sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t now_ms)
+{
+    return account(limits, budget, now_ms, false);
+}
+
+void sbx_limits_reset(sbx_limits *limits)
+{
+    pthread_mutex_lock(&limits->lock);
+    for (int b = 0; b < SBX_BUDGET_COUNT; b++) limits->used[b] = 0;
+    pthread_mutex_unlock(&limits->lock);
+}

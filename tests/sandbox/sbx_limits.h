@@ -1,0 +1,42 @@
+/* The sandbox's rate limits: two budgets counted in fixed windows of wall-clock time, as the
+ * service counts requests per minute per app.
+ *
+ * Thread-safety: every function may be called from any thread; a mutex inside protects the
+ * counts. The limits and the window length are set once by sbx_limits_init. */
+#ifndef SBX_LIMITS_H
+#define SBX_LIMITS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { SBX_BUDGET_CORE, SBX_BUDGET_STANDARD, SBX_BUDGET_COUNT } sbx_budget;
+
+typedef struct sbx_limit_state {
+    bool allowed;       /* false: answer 429, the request is not processed */
+    unsigned limit;     /* requests per window */
+    unsigned remaining; /* after this request */
+    uint64_t reset_ms;  /* unix milliseconds when the window ends */
+} sbx_limit_state;
+
+typedef struct sbx_limits {
+    pthread_mutex_t lock;
+    unsigned limit[SBX_BUDGET_COUNT];
+    unsigned window_ms;
+    uint64_t window[SBX_BUDGET_COUNT]; /* index of the current window; protected by lock */
+    unsigned used[SBX_BUDGET_COUNT];   /* requests taken in it; protected by lock */
+} sbx_limits;
+
+void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned window_ms);
+void sbx_limits_cleanup(sbx_limits *limits);
+
+/* Takes one request from budget at now_ms when there is room. */
+sbx_limit_state sbx_limits_take(sbx_limits *limits, sbx_budget budget, uint64_t now_ms);
+
+/* The state without taking anything (for answers refused before the budget, e.g. a bad key). */
+sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t now_ms);
+
+/* Starts every budget afresh. */
+void sbx_limits_reset(sbx_limits *limits);
+
+#endif

@@ -1,0 +1,570 @@
+/* HTTP wiring of the sandbox: routing, the order of checks, headers and error envelopes.
+ * The rules, the store, the limits, the faults and the counts live in their own modules. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sandbox.h"
+#include "sbx_faults.h"
+#include "sbx_limits.h"
+#include "sbx_rules.h"
+#include "sbx_stats.h"
+#include "sbx_store.h"
+
+struct sbx_server {
+    const sbx_config *config; /* read-only while serving */
+    struct MHD_Daemon *daemon;
+    unsigned port;
+    sbx_store *store;   /* thread-safe inside */
+    sbx_limits limits;  /* thread-safe inside */
+    sbx_stats stats;    /* thread-safe inside */
+};
+
+/* One request being received; owned by its connection's thread. */
+typedef struct request {
+    char *body;
+    size_t length;
+    bool too_large;
+    bool counted_in_flight;
+} request;
+
+enum { MAX_PER_PAGE = 1000, DEFAULT_PER_PAGE = 100 };
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    if (!ms) return;
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+/* ---- answers ---- */
+
+static char *error_body(const char *code, const char *message, cJSON *details)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *error = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(error, "message", message);
+    cJSON_AddStringToObject(error, "devMessage", message);
+    cJSON_AddStringToObject(error, "source", "chat-api");
+    cJSON_AddStringToObject(error, "code", code);
+    if (details) cJSON_AddItemToObject(error, "details", cJSON_Duplicate(details, true));
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+static char *wrap_data(char *user_json)
+{
+    size_t len = strlen(user_json);
+    char *text = malloc(len + 10);
+    if (text) snprintf(text, len + 10, "{\"data\":%s}", user_json);
+    free(user_json);
+    return text;
+}
+
+static void add_header_number(struct MHD_Response *response, const char *name, uint64_t value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)value);
+    MHD_add_response_header(response, name, text);
+}
+
+static void add_limit_headers(struct MHD_Response *response, const sbx_limit_state *limit)
+{
+    uint64_t reset_s = (limit->reset_ms + 999) / 1000;
+    add_header_number(response, "X-Rate-Limit", limit->limit);
+    add_header_number(response, "X-Rate-Limit-Remaining", limit->remaining);
+    add_header_number(response, "X-RateLimit-Limit", limit->limit);
+    add_header_number(response, "X-RateLimit-Remaining", limit->remaining);
+    add_header_number(response, "X-RateLimit-Reset", reset_s);
+    if (!limit->allowed) {
+        uint64_t now = now_ms();
+        uint64_t wait_ms = limit->reset_ms > now ? limit->reset_ms - now : 0;
+        add_header_number(response, "Retry-After", (wait_ms + 999) / 1000 ? (wait_ms + 999) / 1000 : 1);
+        add_header_number(response, "X-Rate-Limit-Reset", reset_s);
+    }
+}
+
+/* Sends body (malloc'd, taken) with status; limit may be NULL (admin answers). */
+static enum MHD_Result send_answer(sbx_server *server, struct MHD_Connection *connection,
+                                   unsigned status, char *body, const char *code,
+                                   const sbx_limit_state *limit)
+{
+    if (!body) {
+        status = 500;
+        body = strdup("{\"error\":{\"code\":\"ERR_EXCEPTION\",\"message\":\"out of memory\"}}");
+        if (!body) return MHD_NO;
+    }
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, "Content-Type", "application/json");
+    if (limit) add_limit_headers(response, limit);
+    enum MHD_Result queued = MHD_queue_response(connection, status, response);
+    MHD_destroy_response(response);
+    if (limit) sbx_stats_answered(&server->stats, status, code);
+    return queued;
+}
+
+static enum MHD_Result send_error(sbx_server *server, struct MHD_Connection *connection,
+                                  unsigned status, const char *code, const char *message,
+                                  cJSON *details, const sbx_limit_state *limit)
+{
+    return send_answer(server, connection, status, error_body(code, message, details), code, limit);
+}
+
+/* ---- routing ---- */
+
+typedef struct route {
+    sbx_op op;
+    char uid[128]; /* lowercased; empty for collection routes */
+    bool uid_too_long;
+    bool known_path; /* /users or /users/{uid}, whatever the method */
+} route;
+
+static bool strip_prefix(const char **path, const char *prefix)
+{
+    size_t len = strlen(prefix);
+    if (strncmp(*path, prefix, len) != 0) return false;
+    *path += len;
+    return true;
+}
+
+/* Recognises /v3/users[/{uid}] and /v3.0/users[/{uid}]; false for anything else. */
+static bool parse_route(const char *url, const char *method, route *out)
+{
+    const char *path = url;
+    *out = (route){.op = SBX_OP_OTHER};
+    if (!strip_prefix(&path, "/v3.0/") && !strip_prefix(&path, "/v3/")) return false;
+    if (!strip_prefix(&path, "users")) return true;
+    if (*path == '\0' || strcmp(path, "/") == 0) {
+        out->known_path = true;
+        if (strcmp(method, "POST") == 0) out->op = SBX_OP_CREATE;
+        else if (strcmp(method, "GET") == 0) out->op = SBX_OP_LIST;
+        return true;
+    }
+    if (*path != '/') return true;
+    path++;
+    out->known_path = true;
+    size_t len = strlen(path);
+    if (len >= sizeof out->uid) {
+        out->uid_too_long = true;
+        len = sizeof out->uid - 1;
+    }
+    for (size_t i = 0; i < len; i++) out->uid[i] = (char)tolower((unsigned char)path[i]);
+    out->uid[len] = '\0';
+    if (strcmp(method, "GET") == 0) out->op = SBX_OP_GET;
+    else if (strcmp(method, "PUT") == 0) out->op = SBX_OP_UPDATE;
+    else if (strcmp(method, "DELETE") == 0) out->op = SBX_OP_DELETE;
+    return true;
+}
+
+static sbx_budget budget_of(sbx_op op)
+{
+    return op == SBX_OP_CREATE || op == SBX_OP_DELETE ? SBX_BUDGET_CORE : SBX_BUDGET_STANDARD;
+}
+
+/* ---- the API ---- */
+
+static const sbx_key *find_key(const sbx_config *config, const char *given)
+{
+    for (size_t i = 0; i < config->key_count; i++)
+        if (strcmp(config->keys[i].key, given) == 0) return &config->keys[i];
+    return NULL;
+}
+
+static unsigned query_number(struct MHD_Connection *connection, const char *name, unsigned fallback)
+{
+    const char *text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, name);
+    if (!text || !*text) return fallback;
+    char *end;
+    unsigned long value = strtoul(text, &end, 10);
+    return *end || value == 0 || value > 1000000 ? fallback : (unsigned)value;
+}
+
+static bool query_true(struct MHD_Connection *connection, const char *name)
+{
+    const char *text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, name);
+    return text && (strcmp(text, "true") == 0 || strcmp(text, "1") == 0);
+}
+
+static void store_outcome_message(char *out, size_t len, sbx_store_result result, const char *uid)
+{
+    if (result == SBX_STORE_EXISTS)
+        snprintf(out, len, "The UID %s already exists. Please use a different UID.", uid);
+    else if (result == SBX_STORE_NOT_FOUND)
+        snprintf(out, len, "The UID %s does not exist, please make sure you have created a user with that UID.", uid);
+    else
+        snprintf(out, len, "Something went wrong. Please try again.");
+}
+
+/* Applies a request that passed every gate; returns the answer to send (status, body, code). */
+static unsigned apply(sbx_server *server, struct MHD_Connection *connection, const route *r,
+                      const cJSON *body, char **answer, const char **code)
+{
+    const sbx_config *config = server->config;
+    char message[256];
+    sbx_store_result result = SBX_STORE_OK;
+    char *user_json = NULL;
+    sbx_verdict verdict = {.ok = true};
+    *code = NULL;
+
+    switch (r->op) {
+    case SBX_OP_CREATE:
+        verdict = sbx_rules_check_create(body, config);
+        if (verdict.ok) result = sbx_store_create(server->store, body, (long)(now_ms() / 1000), &user_json);
+        break;
+    case SBX_OP_UPDATE:
+        verdict = sbx_rules_check_update(body, config);
+        if (verdict.ok) result = sbx_store_update(server->store, r->uid, body, (long)(now_ms() / 1000), &user_json);
+        break;
+    case SBX_OP_GET:
+        result = sbx_store_get(server->store, r->uid, &user_json);
+        break;
+    case SBX_OP_DELETE: {
+        const cJSON *permanent = cJSON_GetObjectItemCaseSensitive(body, "permanent");
+        result = sbx_store_delete(server->store, r->uid, cJSON_IsTrue(permanent));
+        if (result == SBX_STORE_OK) {
+            *answer = strdup("{\"data\":{\"success\":true,\"message\":\"The user has been deleted.\"}}");
+            return 200;
+        }
+        break;
+    }
+    case SBX_OP_LIST: {
+        unsigned per_page = query_number(connection, "perPage", DEFAULT_PER_PAGE);
+        if (per_page > MAX_PER_PAGE) per_page = MAX_PER_PAGE;
+        *answer = sbx_store_list(server->store, query_number(connection, "page", 1), per_page,
+                                 query_true(connection, "withTags"));
+        return 200;
+    }
+    default:
+        break;
+    }
+    if (!verdict.ok) {
+        *code = verdict.code;
+        *answer = error_body(verdict.code, verdict.message, verdict.details);
+        sbx_verdict_cleanup(&verdict);
+        return (unsigned)verdict.status;
+    }
+    const char *uid = r->op == SBX_OP_CREATE
+                          ? cJSON_GetObjectItemCaseSensitive(body, "uid")->valuestring
+                          : r->uid;
+    store_outcome_message(message, sizeof message, result, uid);
+    switch (result) {
+    case SBX_STORE_OK: *answer = wrap_data(user_json); return 200;
+    case SBX_STORE_EXISTS: *code = "ERR_UID_ALREADY_EXISTS"; *answer = error_body(*code, message, NULL); return 400;
+    case SBX_STORE_NOT_FOUND: *code = "ERR_UID_NOT_FOUND"; *answer = error_body(*code, message, NULL); return 404;
+    default: *code = "ERR_EXCEPTION"; *answer = error_body(*code, message, NULL); return 500;
+    }
+}
+
+/* The uid a request is about, for counting and fault rolls: the path's, or the body's. */
+static void request_uid(const route *r, const cJSON *body, char *out, size_t len)
+{
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(body, "uid");
+    if (r->op == SBX_OP_CREATE && cJSON_IsString(uid)) {
+        snprintf(out, len, "%s", uid->valuestring);
+        for (char *p = out; *p; p++) *p = (char)tolower((unsigned char)*p);
+    } else {
+        snprintf(out, len, "%s", r->uid);
+    }
+}
+
+static enum MHD_Result handle_api(sbx_server *server, struct MHD_Connection *connection,
+                                  const route *r, request *rq)
+{
+    const sbx_config *config = server->config;
+    sbx_budget budget = budget_of(r->op);
+    sbx_limit_state limit = sbx_limits_peek(&server->limits, budget, now_ms());
+    cJSON *body = rq->length ? cJSON_ParseWithLength(rq->body, rq->length) : NULL;
+    char uid[128];
+    request_uid(r, body, uid, sizeof uid);
+    sbx_store_count_request(server->store, uid);
+    enum MHD_Result result;
+
+    const char *given_key = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "apikey");
+    const char *app_id = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "appid");
+    const sbx_key *key = given_key ? find_key(config, given_key) : NULL;
+
+    if (r->op == SBX_OP_OTHER) {
+        result = r->known_path
+                     ? send_error(server, connection, 405, "ERR_METHOD_NOT_ALLOWED",
+                                  "This method is not allowed here.", NULL, &limit)
+                     : send_error(server, connection, 404, "ERR_NOT_FOUND",
+                                  "The requested resource does not exist.", NULL, &limit);
+    } else if (config->plan_error) {
+        result = send_error(server, connection, 403, config->plan_error,
+                            "Your plan does not allow this request.", NULL, &limit);
+    } else if (!given_key || !*given_key) {
+        result = send_error(server, connection, config->auth_error_status, "AUTH_ERR_EMPTY_APIKEY",
+                            "The apikey header is missing from the request.", NULL, &limit);
+    } else if (!key) {
+        /* never echo the key */
+        result = send_error(server, connection, config->auth_error_status,
+                            "AUTH_ERR_APIKEY_NOT_FOUND", "The API key provided does not exist.", NULL,
+                            &limit);
+    } else if (config->app_id && app_id && strcmp(app_id, config->app_id) != 0) {
+        result = send_error(server, connection, 401, "AUTH_ERR_INVALID_APPID",
+                            "The appId provided does not exist.", NULL, &limit);
+    } else if (key->auth_only && r->op != SBX_OP_CREATE) {
+        result = send_error(server, connection, 403, "AUTH_ERR_NO_ACCESS",
+                            "This API key may only create users and auth tokens.", NULL, &limit);
+    } else if (rq->too_large) {
+        result = send_error(server, connection, 413, "ERR_PAYLOAD_TOO_LARGE",
+                            "The request body is too large.", NULL, &limit);
+    } else if (rq->length && !body) {
+        result = send_error(server, connection, 400, "ERR_BAD_REQUEST",
+                            "The request body is not valid JSON.", NULL, &limit);
+    } else if (r->uid_too_long) {
+        char message[256];
+        store_outcome_message(message, sizeof message, SBX_STORE_NOT_FOUND, "(too long)");
+        result = send_error(server, connection, 404, "ERR_UID_NOT_FOUND", message, NULL, &limit);
+    } else if (!(limit = sbx_limits_take(&server->limits, budget, now_ms())).allowed) {
+        char message[128];
+        snprintf(message, sizeof message, "Too many requests. The limit is %u per window.", limit.limit);
+        result = send_error(server, connection, 429, "ERR_TOO_MANY_REQUESTS", message, NULL, &limit);
+    } else {
+        sbx_fault fault = sbx_faults_roll(&config->faults, uid, sbx_store_next_roll(server->store, uid));
+        sleep_ms(fault.delay_ms);
+        if (fault.kind != SBX_FAULT_NONE) sbx_stats_fault(&server->stats, fault.kind);
+        if (fault.kind == SBX_FAULT_ERROR) {
+            result = send_error(server, connection, 500, "ERR_EXCEPTION",
+                                "Something went wrong. Please try again.", NULL, &limit);
+        } else if (fault.kind == SBX_FAULT_DROP_BEFORE) {
+            result = MHD_NO; /* closes the connection without an answer */
+        } else {
+            char *answer = NULL;
+            const char *code;
+            unsigned status = apply(server, connection, r, body, &answer, &code);
+            if (fault.kind == SBX_FAULT_DROP_AFTER) {
+                free(answer);
+                result = MHD_NO;
+            } else {
+                if (fault.kind == SBX_FAULT_SLOW) sleep_ms(config->faults.slow_ms);
+                result = send_answer(server, connection, status, answer, code, &limit);
+            }
+        }
+    }
+    cJSON_Delete(body);
+    return result;
+}
+
+/* ---- admin: outside /v3, no key, not counted ---- */
+
+static bool load_users(sbx_server *server, const cJSON *root, char *err, size_t errlen)
+{
+    const cJSON *users = cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "users");
+    if (!cJSON_IsArray(users)) {
+        snprintf(err, errlen, "expected {\"users\": [...]} or an array of users");
+        return false;
+    }
+    int index = 0;
+    const cJSON *user;
+    cJSON_ArrayForEach(user, users)
+    {
+        sbx_verdict verdict = sbx_rules_check_create(user, server->config);
+        if (!verdict.ok) {
+            char *details = verdict.details ? cJSON_PrintUnformatted(verdict.details) : NULL;
+            snprintf(err, errlen, "user %d: %s %s", index, verdict.message, details ? details : "");
+            free(details);
+            sbx_verdict_cleanup(&verdict);
+            return false;
+        }
+        char *json = NULL;
+        long created = (long)(now_ms() / 1000);
+        const cJSON *created_at = cJSON_GetObjectItemCaseSensitive(user, "createdAt");
+        if (cJSON_IsNumber(created_at)) created = (long)created_at->valuedouble;
+        sbx_store_result result = sbx_store_create(server->store, user, created, &json);
+        free(json);
+        if (result != SBX_STORE_OK) {
+            snprintf(err, errlen, "user %d: uid %s %s", index,
+                     cJSON_GetObjectItemCaseSensitive(user, "uid")->valuestring,
+                     result == SBX_STORE_EXISTS ? "appears twice" : "could not be stored");
+            return false;
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(user, "deactivated"))) {
+            char lowered[128];
+            snprintf(lowered, sizeof lowered, "%s", cJSON_GetObjectItemCaseSensitive(user, "uid")->valuestring);
+            for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+            sbx_store_delete(server->store, lowered, false);
+        }
+        index++;
+    }
+    return true;
+}
+
+bool sbx_server_load(sbx_server *server, const char *json_text, char *err, size_t errlen)
+{
+    cJSON *root = cJSON_Parse(json_text);
+    if (!root) {
+        snprintf(err, errlen, "not valid JSON");
+        return false;
+    }
+    bool ok = load_users(server, root, err, errlen);
+    cJSON_Delete(root);
+    return ok;
+}
+
+static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *connection,
+                                    const char *url, const char *method, request *rq)
+{
+    if (strcmp(url, "/admin/users") == 0 && strcmp(method, "GET") == 0)
+        return send_answer(server, connection, 200, sbx_store_dump(server->store), NULL, NULL);
+    if (strcmp(url, "/admin/users") == 0 && strcmp(method, "POST") == 0) {
+        char err[512];
+        char *text = strndup(rq->body ? rq->body : "", rq->length);
+        bool ok = text && sbx_server_load(server, text, err, sizeof err);
+        free(text);
+        if (!ok) return send_error(server, connection, 400, "ERR_BAD_REQUEST", err, NULL, NULL);
+        return send_answer(server, connection, 200, strdup("{\"loaded\":true}"), NULL, NULL);
+    }
+    if (strcmp(url, "/admin/counters") == 0 && strcmp(method, "GET") == 0) {
+        cJSON *root = cJSON_CreateObject();
+        sbx_stats_to_json(&server->stats, root);
+        cJSON_AddNumberToObject(root, "users", (double)sbx_store_user_count(server->store));
+        const char *uids = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "uids");
+        if (!uids || strcmp(uids, "false") != 0)
+            cJSON_AddItemToObject(root, "uids", sbx_store_request_counts(server->store));
+        char *text = cJSON_PrintUnformatted(root);
+        cJSON_Delete(root);
+        return send_answer(server, connection, 200, text, NULL, NULL);
+    }
+    if (strcmp(url, "/admin/reset") == 0 && strcmp(method, "POST") == 0) {
+        const char *keep = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "keep");
+        bool keep_users = keep && strcmp(keep, "users") == 0;
+        sbx_store_reset(server->store, keep_users);
+        sbx_stats_reset(&server->stats);
+        sbx_limits_reset(&server->limits);
+        return send_answer(server, connection, 200, strdup("{\"reset\":true}"), NULL, NULL);
+    }
+    return send_error(server, connection, 404, "ERR_NOT_FOUND", "No such admin endpoint.", NULL, NULL);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)version;
+    sbx_server *server = cls;
+    request *rq = *req_cls;
+    route r;
+    bool api = parse_route(url, method, &r);
+    if (!rq) { /* first call: headers only */
+        rq = calloc(1, sizeof *rq);
+        if (!rq) return MHD_NO;
+        *req_cls = rq;
+        if (api) {
+            sbx_stats_request_begins(&server->stats, r.op);
+            rq->counted_in_flight = true;
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t max = server->config->max_body;
+        if (rq->too_large || rq->length + *upload_data_size > max) {
+            rq->too_large = true;
+        } else {
+            char *grown = realloc(rq->body, rq->length + *upload_data_size + 1);
+            if (!grown) return MHD_NO;
+            memcpy(grown + rq->length, upload_data, *upload_data_size);
+            rq->body = grown;
+            rq->length += *upload_data_size;
+            rq->body[rq->length] = '\0';
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (api) return handle_api(server, connection, &r, rq);
+    if (strncmp(url, "/admin/", 7) == 0) return handle_admin(server, connection, url, method, rq);
+    return send_error(server, connection, 404, "ERR_NOT_FOUND", "The requested resource does not exist.", NULL, NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    (void)connection, (void)code;
+    sbx_server *server = cls;
+    request *rq = *req_cls;
+    if (!rq) return;
+    if (rq->counted_in_flight) sbx_stats_request_ends(&server->stats);
+    free(rq->body);
+    free(rq);
+    *req_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)connection, (void)socket_context;
+    sbx_server *server = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) sbx_stats_connection_opened(&server->stats);
+}
+
+sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
+{
+    sbx_server *server = calloc(1, sizeof *server);
+    if (!server) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    server->config = config;
+    server->store = sbx_store_new();
+    sbx_limits_init(&server->limits, config->core_limit, config->standard_limit, config->window_ms);
+    sbx_stats_init(&server->stats);
+
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)config->port)};
+    if (inet_pton(AF_INET, config->bind_address, &address.sin_addr) != 1) {
+        snprintf(err, errlen, "bad bind address %s", config->bind_address);
+        sbx_server_stop(server);
+        return NULL;
+    }
+    /* A thread per connection: injected latency sleeps in that thread without holding up others,
+     * and keep-alive connections (the importer's) keep their thread. */
+    server->daemon = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+        NULL, on_request, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, server, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
+        120u, MHD_OPTION_END);
+    if (!server->store || !server->daemon) {
+        snprintf(err, errlen, "cannot listen on %s:%u", config->bind_address, config->port);
+        sbx_server_stop(server);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : config->port;
+    return server;
+}
+
+unsigned sbx_server_port(const sbx_server *server)
+{
+    return server->port;
+}
+
+void sbx_server_stop(sbx_server *server)
+{
+    if (!server) return;
+    if (server->daemon) MHD_stop_daemon(server->daemon);
+    sbx_store_free(server->store);
+    sbx_limits_cleanup(&server->limits);
+    sbx_stats_cleanup(&server->stats);
+    free(server);
+}

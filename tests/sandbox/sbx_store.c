@@ -1,0 +1,326 @@
+#include "sbx_store.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/strmap.h"
+
+/* What the store knows of one uid. A uid may be known only through requests that named it. */
+typedef struct uid_entry {
+    cJSON *user; /* NULL: no user holds this uid */
+    bool deactivated;
+    unsigned long requests;
+    unsigned long rolls;
+} uid_entry;
+
+struct sbx_store {
+    pthread_mutex_t lock;
+    cci_strmap *entries; /* uid -> uid_entry; protected by lock */
+    size_t users;        /* entries holding a user; protected by lock */
+};
+
+static void free_entry(void *value)
+{
+    uid_entry *entry = value;
+    cJSON_Delete(entry->user);
+    free(entry);
+}
+
+sbx_store *sbx_store_new(void)
+{
+    sbx_store *store = calloc(1, sizeof *store);
+    if (!store) return NULL;
+    store->entries = cci_strmap_new(free_entry);
+    if (!store->entries) {
+        free(store);
+        return NULL;
+    }
+    pthread_mutex_init(&store->lock, NULL);
+    return store;
+}
+
+void sbx_store_free(sbx_store *store)
+{
+    if (!store) return;
+    cci_strmap_free(store->entries);
+    pthread_mutex_destroy(&store->lock);
+    free(store);
+}
+
+/* Caller holds the lock. */
+static uid_entry *entry_for(sbx_store *store, const char *uid)
+{
+    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    if (entry) return entry;
+    entry = calloc(1, sizeof *entry);
+    if (entry && !cci_strmap_put(store->entries, uid, entry)) {
+        free(entry);
+        return NULL;
+    }
+    return entry;
+}
+
+unsigned long sbx_store_count_request(sbx_store *store, const char *uid)
+{
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = entry_for(store, uid);
+    unsigned long count = entry ? ++entry->requests : 0;
+    pthread_mutex_unlock(&store->lock);
+    return count;
+}
+
+unsigned long sbx_store_next_roll(sbx_store *store, const char *uid)
+{
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = entry_for(store, uid);
+    unsigned long roll = entry ? entry->rolls++ : 0;
+    pthread_mutex_unlock(&store->lock);
+    return roll;
+}
+
+static const char *const copied_fields[] = {"name", "avatar", "link", "role",
+                                            "statusMessage", "metadata", "tags"};
+
+/* Sets user[field] to a copy of body[field] when body has it. */
+static void copy_field(cJSON *user, const cJSON *body, const char *field)
+{
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(body, field);
+    if (!value) return;
+    cJSON *copy = cJSON_Duplicate(value, true);
+    if (cJSON_GetObjectItemCaseSensitive(user, field))
+        cJSON_ReplaceItemInObjectCaseSensitive(user, field, copy);
+    else
+        cJSON_AddItemToObject(user, field, copy);
+}
+
+static void set_number(cJSON *user, const char *field, long value)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(user, field);
+    cJSON_AddNumberToObject(user, field, (double)value);
+}
+
+/* cJSON allocates with malloc (the sandbox installs no hooks), so callers free() the text. */
+static char *print_user(const cJSON *user)
+{
+    return cJSON_PrintUnformatted(user);
+}
+
+sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now, char **user_json)
+{
+    const char *given = cJSON_GetObjectItemCaseSensitive(body, "uid")->valuestring;
+    char *uid = strdup(given);
+    if (!uid) return SBX_STORE_NO_MEMORY;
+    for (char *p = uid; *p; p++) *p = (char)tolower((unsigned char)*p);
+
+    cJSON *user = cJSON_CreateObject();
+    cJSON_AddStringToObject(user, "uid", uid);
+    for (size_t i = 0; i < sizeof copied_fields / sizeof *copied_fields; i++)
+        copy_field(user, body, copied_fields[i]);
+    if (!cJSON_GetObjectItemCaseSensitive(user, "role")) cJSON_AddStringToObject(user, "role", "default");
+    cJSON_AddStringToObject(user, "status", "offline");
+    set_number(user, "createdAt", now);
+
+    sbx_store_result result = SBX_STORE_OK;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = entry_for(store, uid);
+    if (!entry) {
+        result = SBX_STORE_NO_MEMORY;
+    } else if (entry->user) {
+        result = SBX_STORE_EXISTS;
+    } else {
+        entry->user = user;
+        entry->deactivated = false;
+        store->users++;
+        *user_json = print_user(user);
+        user = NULL;
+    }
+    pthread_mutex_unlock(&store->lock);
+    cJSON_Delete(user);
+    free(uid);
+    return result;
+}
+
+sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON *body, long now,
+                                  char **user_json)
+{
+    sbx_store_result result = SBX_STORE_OK;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    if (!entry || !entry->user || entry->deactivated) {
+        result = SBX_STORE_NOT_FOUND;
+    } else {
+        for (size_t i = 0; i < sizeof copied_fields / sizeof *copied_fields; i++)
+            copy_field(entry->user, body, copied_fields[i]);
+        const cJSON *unset = cJSON_GetObjectItemCaseSensitive(body, "unset");
+        const cJSON *field;
+        cJSON_ArrayForEach(field, unset)
+            cJSON_DeleteItemFromObjectCaseSensitive(entry->user, field->valuestring);
+        set_number(entry->user, "updatedAt", now);
+        *user_json = print_user(entry->user);
+    }
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+sbx_store_result sbx_store_get(sbx_store *store, const char *uid, char **user_json)
+{
+    sbx_store_result result = SBX_STORE_NOT_FOUND;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    if (entry && entry->user && !entry->deactivated) {
+        *user_json = print_user(entry->user);
+        result = SBX_STORE_OK;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool permanent)
+{
+    sbx_store_result result = SBX_STORE_NOT_FOUND;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    /* a deactivated user can still be deleted permanently */
+    if (entry && entry->user && (!entry->deactivated || permanent)) {
+        if (permanent) {
+            cJSON_Delete(entry->user);
+            entry->user = NULL;
+            entry->deactivated = false;
+            store->users--;
+        } else {
+            entry->deactivated = true;
+        }
+        result = SBX_STORE_OK;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+typedef struct collected {
+    const uid_entry **items;
+    size_t count;
+    bool include_deactivated;
+} collected;
+
+static bool collect(const char *uid, void *value, void *ctx)
+{
+    (void)uid;
+    const uid_entry *entry = value;
+    collected *into = ctx;
+    if (entry->user && (into->include_deactivated || !entry->deactivated))
+        into->items[into->count++] = entry;
+    return true;
+}
+
+static int by_uid(const void *a, const void *b)
+{
+    const uid_entry *x = *(const uid_entry *const *)a, *y = *(const uid_entry *const *)b;
+    return strcmp(cJSON_GetObjectItemCaseSensitive(x->user, "uid")->valuestring,
+                  cJSON_GetObjectItemCaseSensitive(y->user, "uid")->valuestring);
+}
+
+/* Caller holds the lock. Returns the users in uid order, or NULL when out of memory. */
+static bool collect_sorted(sbx_store *store, bool include_deactivated, collected *out)
+{
+    *out = (collected){.include_deactivated = include_deactivated};
+    out->items = malloc((store->users + 1) * sizeof *out->items);
+    if (!out->items) return false;
+    cci_strmap_foreach(store->entries, collect, out);
+    qsort(out->items, out->count, sizeof *out->items, by_uid);
+    return true;
+}
+
+char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, bool with_tags)
+{
+    cJSON *answer = cJSON_CreateObject();
+    cJSON *data = cJSON_AddArrayToObject(answer, "data");
+    collected users;
+    pthread_mutex_lock(&store->lock);
+    if (collect_sorted(store, false, &users)) {
+        size_t first = (size_t)(page - 1) * per_page;
+        for (size_t i = first; i < users.count && i < first + per_page; i++) {
+            cJSON *copy = cJSON_Duplicate(users.items[i]->user, true);
+            if (!with_tags) cJSON_DeleteItemFromObjectCaseSensitive(copy, "tags");
+            cJSON_AddItemToArray(data, copy);
+        }
+        cJSON *pagination = cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer, "meta"),
+                                                    "pagination");
+        cJSON_AddNumberToObject(pagination, "total", (double)users.count);
+        cJSON_AddNumberToObject(pagination, "count", cJSON_GetArraySize(data));
+        cJSON_AddNumberToObject(pagination, "per_page", per_page);
+        cJSON_AddNumberToObject(pagination, "current_page", page);
+        cJSON_AddNumberToObject(pagination, "total_pages",
+                                (double)((users.count + per_page - 1) / per_page));
+        free(users.items);
+    }
+    pthread_mutex_unlock(&store->lock);
+    char *text = cJSON_PrintUnformatted(answer);
+    cJSON_Delete(answer);
+    return text;
+}
+
+char *sbx_store_dump(sbx_store *store)
+{
+    cJSON *answer = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(answer, "users");
+    collected users;
+    pthread_mutex_lock(&store->lock);
+    if (collect_sorted(store, true, &users)) {
+        for (size_t i = 0; i < users.count; i++) {
+            cJSON *copy = cJSON_Duplicate(users.items[i]->user, true);
+            if (users.items[i]->deactivated) cJSON_AddTrueToObject(copy, "deactivated");
+            cJSON_AddItemToArray(list, copy);
+        }
+        free(users.items);
+    }
+    pthread_mutex_unlock(&store->lock);
+    char *text = cJSON_PrintUnformatted(answer);
+    cJSON_Delete(answer);
+    return text;
+}
+
+static bool add_count(const char *uid, void *value, void *ctx)
+{
+    const uid_entry *entry = value;
+    if (entry->requests) cJSON_AddNumberToObject(ctx, uid, (double)entry->requests);
+    return true;
+}
+
+cJSON *sbx_store_request_counts(sbx_store *store)
+{
+    cJSON *counts = cJSON_CreateObject();
+    pthread_mutex_lock(&store->lock);
+    cci_strmap_foreach(store->entries, add_count, counts);
+    pthread_mutex_unlock(&store->lock);
+    return counts;
+}
+
+size_t sbx_store_user_count(sbx_store *store)
+{
+    pthread_mutex_lock(&store->lock);
+    size_t count = store->users;
+    pthread_mutex_unlock(&store->lock);
+    return count;
+}
+
+static bool forget_counts(const char *uid, void *value, void *ctx)
+{
+    (void)uid, (void)ctx;
+    uid_entry *entry = value;
+    entry->requests = entry->rolls = 0;
+    return true;
+}
+
+void sbx_store_reset(sbx_store *store, bool keep_users)
+{
+    pthread_mutex_lock(&store->lock);
+    if (keep_users) {
+        cci_strmap_foreach(store->entries, forget_counts, NULL);
+    } else {
+        cci_strmap_clear(store->entries);
+        store->users = 0;
+    }
+    pthread_mutex_unlock(&store->lock);
+}

@@ -1,0 +1,58 @@
+/* The sandbox's users, and the per-uid request counts that make faults reproducible.
+ *
+ * Thread-safety: every function may be called from any thread; one mutex inside the store
+ * protects the users and the counts. Returned strings are the caller's to free(). */
+#ifndef SBX_STORE_H
+#define SBX_STORE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sbx_store sbx_store;
+
+typedef enum {
+    SBX_STORE_OK,
+    SBX_STORE_EXISTS,    /* create: the uid is taken, by an active or a deactivated user */
+    SBX_STORE_NOT_FOUND, /* no active user with that uid */
+    SBX_STORE_NO_MEMORY,
+} sbx_store_result;
+
+sbx_store *sbx_store_new(void);
+void sbx_store_free(sbx_store *store);
+
+/* Counts one request naming uid ("" for requests that name none) and returns the new count. */
+unsigned long sbx_store_count_request(sbx_store *store, const char *uid);
+
+/* Returns 0, 1, 2... for successive calls with the same uid: the index of this fault roll. */
+unsigned long sbx_store_next_roll(sbx_store *store, const char *uid);
+
+/* body has passed sbx_rules_check_create; its uid is stored lowercased. On success *user_json
+ * holds the new user as the service answers it. now is unix seconds. */
+sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now, char **user_json);
+
+/* body has passed sbx_rules_check_update; fields sent replace, "unset" clears. */
+sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON *body, long now,
+                                  char **user_json);
+
+sbx_store_result sbx_store_get(sbx_store *store, const char *uid, char **user_json);
+
+/* Deactivates (the uid stays taken), or with permanent frees the uid. */
+sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool permanent);
+
+/* The body of GET /users: active users in uid order, paginated (page counts from 1). */
+char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, bool with_tags);
+
+/* {"users":[...]} with every user, deactivated ones marked "deactivated": true, in uid order.
+ * The same shape is accepted by the sandbox's --load. */
+char *sbx_store_dump(sbx_store *store);
+
+/* {"uid": count, ...} of sbx_store_count_request. */
+cJSON *sbx_store_request_counts(sbx_store *store);
+
+size_t sbx_store_user_count(sbx_store *store);
+
+/* Forgets the request counts and fault rolls; with keep_users false, the users too. */
+void sbx_store_reset(sbx_store *store, bool keep_users);
+
+#endif
