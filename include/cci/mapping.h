@@ -1,0 +1,61 @@
+/* From a header line to the CometChat field each column feeds.
+ *
+ * Header names match fields ignoring case, spaces, '_' and '-' ("Status Message" is
+ * statusMessage); "metadata.KEY[.KEY]" columns build the metadata object; --map overrides; an
+ * "error" column (a rejects file fed back) and unnamed columns are ignored; other columns are
+ * ignored and listed in `unknown`, with the closest field name as a hint.
+ * Thread-safety: a built mapping is read-only, so any number of threads may read it. */
+#ifndef CCI_MAPPING_H
+#define CCI_MAPPING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cci/cli.h"
+#include "cci/csv_reader.h"
+
+typedef enum {
+    CCI_FIELD_UID,
+    CCI_FIELD_NAME,
+    CCI_FIELD_AVATAR,
+    CCI_FIELD_LINK,
+    CCI_FIELD_ROLE,
+    CCI_FIELD_STATUS_MESSAGE,
+    CCI_FIELD_METADATA,     /* a cell holding a JSON object */
+    CCI_FIELD_TAGS,         /* split on , or ; or a JSON array */
+    CCI_FIELD_METADATA_KEY, /* one key of metadata, at metadata_path */
+    CCI_FIELD_IGNORE,
+} cci_field;
+
+typedef struct cci_column {
+    char *header; /* as written in the file, trimmed */
+    cci_field field;
+    char *metadata_path; /* CCI_FIELD_METADATA_KEY only: "KEY[.KEY]" */
+} cci_column;
+
+typedef struct cci_unknown_column {
+    char *header;
+    const char *suggestion; /* the closest field name, or NULL when none is close */
+} cci_unknown_column;
+
+typedef struct cci_mapping {
+    cci_column *columns; /* one per header cell, in file order */
+    size_t count;
+    cci_unknown_column *unknown;
+    size_t unknown_count;
+} cci_mapping;
+
+/* Builds the mapping of header. name_required is false for --mode update. Returns false, with
+ * one line in err, when the header cannot be imported: no uid column, no name column when
+ * required, two columns for one field, or a --map naming no column. */
+bool cci_mapping_init(cci_mapping *mapping, const cci_record *header, const cci_column_map *maps,
+                      size_t map_count, bool name_required, char *err, size_t errlen);
+void cci_mapping_cleanup(cci_mapping *mapping);
+
+/* The field's name as CometChat spells it ("statusMessage"). */
+const char *cci_field_name(cci_field field);
+
+/* Every supported column, as a header line a template can start from. */
+const char *cci_mapping_template(void);
+
+#endif

@@ -1,0 +1,213 @@
+#include "cci/user.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Problems found in one row, joined with "; ". */
+typedef struct problem_list {
+    char *text;
+    size_t len, used;
+} problem_list;
+
+__attribute__((format(printf, 2, 3))) static void add_problem(problem_list *list,
+                                                              const char *fmt, ...)
+{
+    if (list->used + 3 >= list->len) return;
+    if (list->used) list->used += (size_t)snprintf(list->text + list->used, list->len - list->used, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(list->text + list->used, list->len - list->used, fmt, ap);
+    va_end(ap);
+    if (n > 0) list->used += (size_t)n;
+    if (list->used >= list->len) list->used = list->len - 1;
+}
+
+static void trim(const char **text, size_t *len)
+{
+    while (*len && strchr(" \t\r\n", **text)) (*text)++, (*len)--;
+    while (*len && strchr(" \t\r\n", (*text)[*len - 1])) (*len)--;
+}
+
+static void add_string(cJSON *fields, const char *name, const char *text, size_t len)
+{
+    char *copy = strndup(text, len);
+    cJSON_AddStringToObject(fields, name, copy ? copy : "");
+    free(copy);
+}
+
+/* Sets metadata[path] (dotted) to value, making objects on the way; a non-object in the way
+ * is replaced, since the column is the more specific source. */
+static void set_metadata_path(cJSON *metadata, const char *path, const char *text, size_t len)
+{
+    char *keys = strdup(path);
+    if (!keys) return;
+    cJSON *node = metadata;
+    char *save = NULL;
+    char *key = strtok_r(keys, ".", &save);
+    while (key) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (!next) {
+            cJSON_DeleteItemFromObjectCaseSensitive(node, key);
+            char *value = strndup(text, len);
+            cJSON_AddStringToObject(node, key, value ? value : "");
+            free(value);
+        } else {
+            cJSON *child = cJSON_GetObjectItemCaseSensitive(node, key);
+            if (!cJSON_IsObject(child)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(node, key);
+                child = cJSON_AddObjectToObject(node, key);
+            }
+            node = child;
+        }
+        key = next;
+    }
+    free(keys);
+}
+
+/* Handles one non-empty trimmed cell of a known field. */
+static void take_cell(cci_user *user, const cci_column *column, const char *text, size_t len,
+                      cJSON **metadata, problem_list *problems)
+{
+    char why[512];
+    const char *header = column->header;
+    switch (column->field) {
+    case CCI_FIELD_UID:
+        if (!cci_validate_uid(text, len, why, sizeof why)) {
+            add_problem(problems, "column \"%s\": %s", header, why);
+            return;
+        }
+        for (size_t i = 0; i < len; i++) user->uid[i] = (char)tolower((unsigned char)text[i]);
+        user->uid[len] = '\0';
+        return;
+    case CCI_FIELD_NAME:
+        if (cci_validate_name(text, len, why, sizeof why)) add_string(user->fields, "name", text, len);
+        else add_problem(problems, "column \"%s\": %s", header, why);
+        return;
+    case CCI_FIELD_AVATAR:
+    case CCI_FIELD_LINK:
+        if (cci_validate_url(text, len, why, sizeof why))
+            add_string(user->fields, cci_field_name(column->field), text, len);
+        else add_problem(problems, "column \"%s\": %s", header, why);
+        return;
+    case CCI_FIELD_ROLE:
+    case CCI_FIELD_STATUS_MESSAGE:
+        add_string(user->fields, cci_field_name(column->field), text, len);
+        return;
+    case CCI_FIELD_TAGS: {
+        cJSON *tags = cci_parse_tags(text, len, why, sizeof why);
+        if (tags) cJSON_AddItemToObject(user->fields, "tags", tags);
+        else add_problem(problems, "column \"%s\": %s", header, why);
+        return;
+    }
+    case CCI_FIELD_METADATA: {
+        cJSON *parsed = cci_parse_metadata(text, len, why, sizeof why);
+        if (!parsed) {
+            add_problem(problems, "column \"%s\": %s", header, why);
+            return;
+        }
+        /* keys set by metadata.KEY columns already win over the object's */
+        if (*metadata) {
+            cJSON *item = (*metadata)->child;
+            while (item) {
+                cJSON *next = item->next;
+                cJSON_DeleteItemFromObjectCaseSensitive(parsed, item->string);
+                cJSON_AddItemToObject(parsed, item->string, cJSON_DetachItemViaPointer(*metadata, item));
+                item = next;
+            }
+            cJSON_Delete(*metadata);
+        }
+        *metadata = parsed;
+        return;
+    }
+    case CCI_FIELD_METADATA_KEY:
+        if (!*metadata) *metadata = cJSON_CreateObject();
+        set_metadata_path(*metadata, column->metadata_path, text, len);
+        return;
+    case CCI_FIELD_IGNORE:
+        return;
+    }
+}
+
+bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record *record,
+                    bool name_required, char *problems_text, size_t problems_len)
+{
+    *user = (cci_user){.fields = cJSON_CreateObject()};
+    problem_list problems = {.text = problems_text, .len = problems_len};
+    problems_text[0] = '\0';
+    if (record->count < mapping->count) {
+        add_problem(&problems,
+                    "the row has %zu cells but the header has %zu columns (a missing delimiter or "
+                    "a cell split in two?)",
+                    record->count, mapping->count);
+    } else if (record->count > mapping->count) {
+        for (size_t i = mapping->count; i < record->count; i++) {
+            const char *text = record->cells[i].text;
+            size_t len = record->cells[i].len;
+            trim(&text, &len);
+            if (len) { /* trailing empty cells are harmless; data past the header is not */
+                add_problem(&problems,
+                            "the row has %zu cells but the header has %zu columns (an unquoted "
+                            "delimiter inside a cell?)",
+                            record->count, mapping->count);
+                break;
+            }
+        }
+    }
+    cJSON *metadata = NULL;
+    for (size_t i = 0; i < mapping->count && i < record->count; i++) {
+        const cci_column *column = &mapping->columns[i];
+        if (column->field == CCI_FIELD_IGNORE) continue;
+        const char *text = record->cells[i].text;
+        size_t len = record->cells[i].len;
+        trim(&text, &len);
+        if (!len) continue;
+        char why[256];
+        if (!cci_validate_text(text, len, why, sizeof why)) {
+            add_problem(&problems, "column \"%s\": %s", column->header, why);
+            continue;
+        }
+        take_cell(user, column, text, len, &metadata, &problems);
+    }
+    if (metadata) {
+        char why[256];
+        if (!cci_validate_metadata_size(metadata, why, sizeof why)) add_problem(&problems, "%s", why);
+        cJSON_AddItemToObject(user->fields, "metadata", metadata);
+    }
+    /* report a missing uid or name once, naming the column */
+    for (size_t i = 0; i < mapping->count; i++) {
+        const cci_column *column = &mapping->columns[i];
+        bool empty = i >= record->count;
+        if (!empty) {
+            const char *text = record->cells[i].text;
+            size_t len = record->cells[i].len;
+            trim(&text, &len);
+            empty = len == 0;
+        }
+        if (!empty) continue;
+        if (column->field == CCI_FIELD_UID)
+            add_problem(&problems, "column \"%s\": empty: every user needs a uid", column->header);
+        if (column->field == CCI_FIELD_NAME && name_required)
+            add_problem(&problems, "column \"%s\": empty: CometChat requires a name", column->header);
+    }
+    return problems.used == 0;
+}
+
+char *cci_user_body(const cci_user *user, bool with_uid)
+{
+    cJSON *body = cJSON_CreateObject();
+    if (with_uid) cJSON_AddStringToObject(body, "uid", user->uid);
+    for (const cJSON *item = user->fields ? user->fields->child : NULL; item; item = item->next)
+        cJSON_AddItemReferenceToObject(body, item->string, (cJSON *)item);
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    return text;
+}
+
+void cci_user_cleanup(cci_user *user)
+{
+    cJSON_Delete(user->fields);
+    user->fields = NULL;
+}

@@ -1,0 +1,137 @@
+#include <check.h>
+#include <string.h>
+
+#include "cci/mapping.h"
+#include "check_main.h"
+#include "test_records.h"
+
+static cci_mapping mapping;
+static char err[512];
+static test_record header;
+
+static void teardown(void)
+{
+    cci_mapping_cleanup(&mapping);
+}
+
+START_TEST(headers_match_ignoring_case_spaces_underscores_and_dashes)
+{
+    const cci_record *h = RECORD(header, 1, " UID ", "Name", "Status Message", "AVATAR", "profile-url",
+                                 "Tags", "role", "meta_data");
+    ck_assert(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(mapping.columns[0].field, CCI_FIELD_UID);
+    ck_assert_str_eq(mapping.columns[0].header, "UID");
+    ck_assert_int_eq(mapping.columns[1].field, CCI_FIELD_NAME);
+    ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_STATUS_MESSAGE);
+    ck_assert_int_eq(mapping.columns[3].field, CCI_FIELD_AVATAR);
+    ck_assert_int_eq(mapping.columns[4].field, CCI_FIELD_LINK);
+    ck_assert_int_eq(mapping.columns[5].field, CCI_FIELD_TAGS);
+    ck_assert_int_eq(mapping.columns[6].field, CCI_FIELD_ROLE);
+    ck_assert_int_eq(mapping.columns[7].field, CCI_FIELD_METADATA);
+    ck_assert_uint_eq(mapping.unknown_count, 0);
+}
+END_TEST
+
+START_TEST(metadata_key_columns_keep_their_path)
+{
+    const cci_record *h = RECORD(header, 1, "uid", "name", "metadata.department", "Metadata.@private.email");
+    ck_assert(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_METADATA_KEY);
+    ck_assert_str_eq(mapping.columns[2].metadata_path, "department");
+    ck_assert_str_eq(mapping.columns[3].metadata_path, "@private.email");
+}
+END_TEST
+
+START_TEST(unknown_columns_are_listed_with_a_hint)
+{
+    const cci_record *h = RECORD(header, 1, "uid", "name", "statusMesage", "Favourite colour", "", "error");
+    ck_assert(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_uint_eq(mapping.unknown_count, 2);
+    ck_assert_str_eq(mapping.unknown[0].header, "statusMesage");
+    ck_assert_str_eq(mapping.unknown[0].suggestion, "statusMessage");
+    ck_assert_str_eq(mapping.unknown[1].header, "Favourite colour");
+    ck_assert_ptr_null(mapping.unknown[1].suggestion);
+    ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_IGNORE);
+    ck_assert_int_eq(mapping.columns[4].field, CCI_FIELD_IGNORE); /* unnamed: silent */
+    ck_assert_int_eq(mapping.columns[5].field, CCI_FIELD_IGNORE); /* rejects' error column */
+}
+END_TEST
+
+START_TEST(map_overrides_the_header)
+{
+    cci_column_map maps[] = {
+        {.column = "Login=uid", .column_len = 5, .field = "uid"},
+        {.column = "E-mail=metadata.email", .column_len = 6, .field = "metadata.email"},
+        {.column = "name=ignore", .column_len = 4, .field = "ignore"},
+        {.column = "Display=name", .column_len = 7, .field = "name"},
+    };
+    const cci_record *h = RECORD(header, 1, "login", "E-mail", "name", "Display");
+    ck_assert_msg(cci_mapping_init(&mapping, h, maps, 4, true, err, sizeof err), "%s", err);
+    ck_assert_int_eq(mapping.columns[0].field, CCI_FIELD_UID);
+    ck_assert_int_eq(mapping.columns[1].field, CCI_FIELD_METADATA_KEY);
+    ck_assert_str_eq(mapping.columns[1].metadata_path, "email");
+    ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_IGNORE);
+    ck_assert_int_eq(mapping.columns[3].field, CCI_FIELD_NAME);
+}
+END_TEST
+
+START_TEST(a_map_naming_no_column_is_refused)
+{
+    cci_column_map maps[] = {{.column = "Login=uid", .column_len = 5, .field = "uid"}};
+    const cci_record *h = RECORD(header, 1, "uid", "name");
+    ck_assert(!cci_mapping_init(&mapping, h, maps, 1, true, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "no column \"Login\""));
+}
+END_TEST
+
+START_TEST(missing_uid_or_name_column_is_refused)
+{
+    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "name", "tags"), NULL, 0, true, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "no uid column"));
+    cci_mapping_cleanup(&mapping);
+    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "tags"), NULL, 0, true, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "no name column"));
+    cci_mapping_cleanup(&mapping);
+    /* --mode update needs no name */
+    ck_assert(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "tags"), NULL, 0, false, err, sizeof err));
+}
+END_TEST
+
+START_TEST(two_columns_for_one_field_are_refused)
+{
+    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), NULL, 0, true,
+                                err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "\"name\" and \"Full Name\" both feed name"));
+    cci_mapping_cleanup(&mapping);
+    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "metadata.a", "METADATA.a"),
+                                NULL, 0, true, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "one metadata key"));
+}
+END_TEST
+
+START_TEST(template_lists_every_field)
+{
+    const char *t = cci_mapping_template();
+    const char *fields[] = {"uid", "name", "avatar", "link", "role", "statusMessage", "tags", "metadata"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) ck_assert_ptr_nonnull(strstr(t, fields[i]));
+}
+END_TEST
+
+static Suite *mapping_suite(void)
+{
+    Suite *suite = suite_create("mapping");
+    TCase *tc = tcase_create("mapping");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, headers_match_ignoring_case_spaces_underscores_and_dashes);
+    tcase_add_test(tc, metadata_key_columns_keep_their_path);
+    tcase_add_test(tc, unknown_columns_are_listed_with_a_hint);
+    tcase_add_test(tc, map_overrides_the_header);
+    tcase_add_test(tc, a_map_naming_no_column_is_refused);
+    tcase_add_test(tc, missing_uid_or_name_column_is_refused);
+    tcase_add_test(tc, two_columns_for_one_field_are_refused);
+    tcase_add_test(tc, template_lists_every_field);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(mapping_suite)

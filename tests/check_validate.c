@@ -1,0 +1,140 @@
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cci/validate.h"
+#include "check_main.h"
+
+static char why[512];
+#define S(text) text, strlen(text), why, sizeof why
+
+START_TEST(uids)
+{
+    ck_assert(cci_validate_uid(S("ana_lopez-1")));
+    ck_assert(!cci_validate_uid(S("")));
+    ck_assert_ptr_nonnull(strstr(why, "empty"));
+    ck_assert(!cci_validate_uid(S("ana lopez")));
+    ck_assert_ptr_nonnull(strstr(why, "' '"));
+    ck_assert(!cci_validate_uid(S("ana@x.com")));
+    ck_assert_ptr_nonnull(strstr(why, "'@'"));
+    ck_assert(!cci_validate_uid(S("zoë")));
+    ck_assert_ptr_nonnull(strstr(why, "letters a-z"));
+    char long_uid[102];
+    memset(long_uid, 'a', 101);
+    long_uid[101] = '\0';
+    ck_assert(!cci_validate_uid(S(long_uid)));
+    ck_assert_ptr_nonnull(strstr(why, "101 characters"));
+    long_uid[100] = '\0';
+    ck_assert(cci_validate_uid(S(long_uid)));
+}
+END_TEST
+
+START_TEST(names_count_utf16_units)
+{
+    ck_assert(cci_validate_name(S("Zoë Ünal")));
+    ck_assert(!cci_validate_name(S("")));
+    char name[512] = "";
+    for (int i = 0; i < 50; i++) strcat(name, "\xF0\x9F\x98\x80"); /* 50 emoji = 100 units */
+    ck_assert(cci_validate_name(S(name)));
+    strcat(name, "a");
+    ck_assert(!cci_validate_name(S(name)));
+    ck_assert_ptr_nonnull(strstr(why, "101 characters"));
+}
+END_TEST
+
+START_TEST(text_must_be_utf8_without_nul)
+{
+    ck_assert(cci_validate_text(S("Zoë")));
+    ck_assert(!cci_validate_text(S("Zo\xEB")));
+    ck_assert_ptr_nonnull(strstr(why, "--encoding"));
+    ck_assert(!cci_validate_text("a\0b", 3, why, sizeof why));
+    ck_assert_ptr_nonnull(strstr(why, "NUL"));
+}
+END_TEST
+
+START_TEST(urls_must_be_absolute_http)
+{
+    ck_assert(cci_validate_url(S("https://cdn.example.com/a.png")));
+    ck_assert(cci_validate_url(S("http://example.com")));
+    ck_assert(!cci_validate_url(S("example.com/a.png")));
+    ck_assert(!cci_validate_url(S("ftp://example.com/a.png")));
+    ck_assert(!cci_validate_url(S("javascript:alert(1)")));
+    ck_assert(!cci_validate_url(S("/relative/path")));
+    ck_assert_ptr_nonnull(strstr(why, "absolute http"));
+    static char url[3100];
+    strcpy(url, "https://example.com/");
+    memset(url + 20, 'x', 2990);
+    url[3010] = '\0';
+    ck_assert(!cci_validate_url(S(url)));
+    ck_assert_ptr_nonnull(strstr(why, "3010 characters"));
+}
+END_TEST
+
+static int tag_count(cJSON *tags)
+{
+    int n = cJSON_GetArraySize(tags);
+    cJSON_Delete(tags);
+    return n;
+}
+
+START_TEST(tags_split_or_parse)
+{
+    cJSON *tags = cci_parse_tags(S(" sales, emea ;;vip "));
+    ck_assert_ptr_nonnull(tags);
+    ck_assert_int_eq(cJSON_GetArraySize(tags), 3);
+    ck_assert_str_eq(cJSON_GetArrayItem(tags, 0)->valuestring, "sales");
+    ck_assert_str_eq(cJSON_GetArrayItem(tags, 1)->valuestring, "emea");
+    ck_assert_str_eq(cJSON_GetArrayItem(tags, 2)->valuestring, "vip");
+    cJSON_Delete(tags);
+    tags = cci_parse_tags(S("[\"a,b\",\"c\"]"));
+    ck_assert_str_eq(cJSON_GetArrayItem(tags, 0)->valuestring, "a,b");
+    ck_assert_int_eq(tag_count(tags), 2);
+    ck_assert_ptr_null(cci_parse_tags(S("[1,2]")));
+    ck_assert_ptr_nonnull(strstr(why, "JSON array of strings"));
+    char many[256] = "";
+    for (int i = 0; i < 26; i++) strcat(many, "t,");
+    ck_assert_ptr_null(cci_parse_tags(S(many)));
+    ck_assert_ptr_nonnull(strstr(why, "26 tags"));
+    char long_tag[128];
+    memset(long_tag, 'x', 101);
+    long_tag[101] = '\0';
+    ck_assert_ptr_null(cci_parse_tags(S(long_tag)));
+    ck_assert_ptr_nonnull(strstr(why, "101 characters"));
+}
+END_TEST
+
+START_TEST(metadata_is_an_object_within_the_limit)
+{
+    cJSON *m = cci_parse_metadata(S("{\"dept\":\"Sales\",\"n\":3}"));
+    ck_assert(cJSON_IsObject(m));
+    ck_assert(cci_validate_metadata_size(m, why, sizeof why));
+    cJSON_Delete(m);
+    ck_assert_ptr_null(cci_parse_metadata(S("[1]")));
+    ck_assert_ptr_null(cci_parse_metadata(S("{broken")));
+    ck_assert_ptr_nonnull(strstr(why, "JSON object"));
+    cJSON *big = cJSON_CreateObject();
+    static char value[6000];
+    memset(value, 'v', 5200);
+    value[5200] = '\0';
+    cJSON_AddStringToObject(big, "k", value);
+    ck_assert(!cci_validate_metadata_size(big, why, sizeof why));
+    ck_assert_ptr_nonnull(strstr(why, "5120"));
+    cJSON_Delete(big);
+}
+END_TEST
+
+static Suite *validate_suite(void)
+{
+    Suite *suite = suite_create("validate");
+    TCase *tc = tcase_create("rules");
+    tcase_add_test(tc, uids);
+    tcase_add_test(tc, names_count_utf16_units);
+    tcase_add_test(tc, text_must_be_utf8_without_nul);
+    tcase_add_test(tc, urls_must_be_absolute_http);
+    tcase_add_test(tc, tags_split_or_parse);
+    tcase_add_test(tc, metadata_is_an_object_within_the_limit);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(validate_suite)
