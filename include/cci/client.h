@@ -1,0 +1,47 @@
+/* CometChat's users API over libcurl: one client per worker, its easy handle reused so the
+ * connection stays open (keep-alive) for every request the worker sends.
+ *
+ * The API key lives only in the client's header list: never in a URL, a log or a message.
+ * Thread-safety: a client is used by one thread at a time; curl_global_init must have run before
+ * any client is made. */
+#ifndef CCI_CLIENT_H
+#define CCI_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct cci_client cci_client;
+
+typedef enum {
+    CCI_TRANSPORT_OK,      /* an HTTP answer came */
+    CCI_TRANSPORT_TIMEOUT, /* no answer within the timeout */
+    CCI_TRANSPORT_DROPPED, /* connection refused, reset, or closed without an answer */
+    CCI_TRANSPORT_OTHER,   /* TLS, DNS, out of memory... */
+} cci_transport;
+
+typedef struct cci_response {
+    cci_transport transport;
+    long status;        /* HTTP status, 0 without an answer */
+    char code[64];      /* error.code of the answer, "" on success */
+    char message[512];  /* error.message (+ details), or what went wrong on the wire */
+    long retry_after_s; /* Retry-After, -1 when absent */
+    long long rate_limit, rate_remaining, rate_reset; /* X-Rate-Limit* headers, -1 when absent */
+} cci_response;
+
+/* base_url ends before "/users" (".../v3"); timeout_ms bounds each request. NULL with a reason
+ * in err on failure. */
+cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
+                           size_t errlen);
+void cci_client_free(cci_client *client);
+
+/* POST /users with body. */
+void cci_client_create(cci_client *client, const char *body, cci_response *response);
+
+/* PUT /users/{uid} with body; uid is URL-encoded. */
+void cci_client_update(cci_client *client, const char *uid, const char *body,
+                       cci_response *response);
+
+/* The URL of an app: https://APP.api-REGION.cometchat.io/v3, written into out. */
+void cci_client_app_url(const char *app_id, const char *region, char *out, size_t len);
+
+#endif

@@ -1,0 +1,30 @@
+/* Puts results finished in any order back into input order, within a bounded window.
+ *
+ * The producer reserves a sequence number per row (waiting while `window` rows are unfinished
+ * ahead of the oldest), whoever finishes a row completes it, and every finished row is emitted
+ * exactly once, in sequence order, by whichever thread completes the row that unblocks it.
+ * Thread-safety: reserve, complete and wait_all may be called from any thread; emit runs under
+ * the reorder's mutex, so emissions never overlap. */
+#ifndef CCI_REORDER_H
+#define CCI_REORDER_H
+
+#include <stddef.h>
+
+typedef struct cci_reorder cci_reorder;
+
+/* Called for each item in sequence order; takes ownership of item. */
+typedef void (*cci_emit_fn)(void *item, void *ctx);
+
+cci_reorder *cci_reorder_new(size_t window, cci_emit_fn emit, void *ctx);
+void cci_reorder_free(cci_reorder *reorder);
+
+/* The next sequence number; waits while the window is full. */
+size_t cci_reorder_reserve(cci_reorder *reorder);
+
+/* Hands in the item of seq (reserved earlier, completed once). */
+void cci_reorder_complete(cci_reorder *reorder, size_t seq, void *item);
+
+/* Waits until every reserved row has been emitted. */
+void cci_reorder_wait_all(cci_reorder *reorder);
+
+#endif

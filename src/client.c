@@ -1,0 +1,201 @@
+#include "cci/client.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { MAX_ANSWER = 1024 * 1024 };
+
+struct cci_client {
+    CURL *curl;
+    struct curl_slist *headers; /* holds the apikey header */
+    char *base_url;
+    long timeout_ms;
+    /* the answer being received */
+    char *body;
+    size_t body_len, body_cap;
+    cci_response *response;
+};
+
+void cci_client_app_url(const char *app_id, const char *region, char *out, size_t len)
+{
+    snprintf(out, len, "https://%s.api-%s.cometchat.io/v3", app_id, region);
+}
+
+cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
+                           size_t errlen)
+{
+    cci_client *client = calloc(1, sizeof *client);
+    if (!client) return NULL;
+    client->curl = curl_easy_init();
+    client->base_url = strdup(base_url);
+    size_t key_len = strlen(api_key) + 16;
+    char *key_header = malloc(key_len);
+    if (key_header) snprintf(key_header, key_len, "apikey: %s", api_key);
+    client->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    client->headers = curl_slist_append(client->headers, "Accept: application/json");
+    if (key_header) client->headers = curl_slist_append(client->headers, key_header);
+    if (key_header) {
+        memset(key_header, 0, key_len); /* the slist holds its own copy */
+        free(key_header);
+    }
+    client->timeout_ms = timeout_ms;
+    if (!client->curl || !client->base_url || !key_header || !client->headers) {
+        snprintf(err, errlen, "cannot set up an HTTP client (out of memory)");
+        cci_client_free(client);
+        return NULL;
+    }
+    return client;
+}
+
+void cci_client_free(cci_client *client)
+{
+    if (!client) return;
+    curl_easy_cleanup(client->curl);
+    curl_slist_free_all(client->headers);
+    free(client->base_url);
+    free(client->body);
+    free(client);
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *ctx)
+{
+    cci_client *client = ctx;
+    size_t n = size * count;
+    if (client->body_len + n > MAX_ANSWER) return 0; /* an answer this big is not CometChat's */
+    if (client->body_len + n + 1 > client->body_cap) {
+        size_t cap = client->body_cap ? client->body_cap : 4096;
+        while (cap < client->body_len + n + 1) cap *= 2;
+        char *grown = realloc(client->body, cap);
+        if (!grown) return 0;
+        client->body = grown;
+        client->body_cap = cap;
+    }
+    memcpy(client->body + client->body_len, data, n);
+    client->body_len += n;
+    client->body[client->body_len] = '\0';
+    return n;
+}
+
+/* Reads the rate-limit and Retry-After headers, both spellings. */
+static size_t on_header(char *line, size_t size, size_t count, void *ctx)
+{
+    cci_client *client = ctx;
+    size_t n = size * count;
+    char *colon = memchr(line, ':', n);
+    if (!colon) return n;
+    size_t name_len = (size_t)(colon - line);
+    long long value = strtoll(colon + 1, NULL, 10);
+    cci_response *r = client->response;
+#define HEADER_IS(name) (name_len == sizeof(name) - 1 && strncasecmp(line, name, name_len) == 0)
+    if (HEADER_IS("X-Rate-Limit") || HEADER_IS("X-RateLimit-Limit")) r->rate_limit = value;
+    else if (HEADER_IS("X-Rate-Limit-Remaining") || HEADER_IS("X-RateLimit-Remaining")) r->rate_remaining = value;
+    else if (HEADER_IS("X-Rate-Limit-Reset") || HEADER_IS("X-RateLimit-Reset")) r->rate_reset = value;
+    else if (HEADER_IS("Retry-After")) r->retry_after_s = (long)value;
+#undef HEADER_IS
+    return n;
+}
+
+/* Fills code and message from an error envelope, flattening "details" into the message. */
+static void read_error(cci_response *r, const char *body)
+{
+    cJSON *root = cJSON_Parse(body);
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
+    if (cJSON_IsString(code)) snprintf(r->code, sizeof r->code, "%s", code->valuestring);
+    size_t used = 0;
+    if (cJSON_IsString(message))
+        used = (size_t)snprintf(r->message, sizeof r->message, "%s", message->valuestring);
+    else
+        used = (size_t)snprintf(r->message, sizeof r->message, "HTTP %ld without an error message", r->status);
+    const cJSON *field;
+    cJSON_ArrayForEach(field, cJSON_GetObjectItemCaseSensitive(error, "details"))
+    {
+        const cJSON *text;
+        cJSON_ArrayForEach(text, field)
+        {
+            if (used >= sizeof r->message || !cJSON_IsString(text)) continue;
+            used += (size_t)snprintf(r->message + used, sizeof r->message - used, " %s: %s",
+                                     field->string, text->valuestring);
+        }
+    }
+    cJSON_Delete(root);
+}
+
+static void perform(cci_client *client, const char *method, const char *url, const char *body,
+                    cci_response *r)
+{
+    *r = (cci_response){.retry_after_s = -1, .rate_limit = -1, .rate_remaining = -1, .rate_reset = -1};
+    client->response = r;
+    client->body_len = 0;
+    if (client->body) client->body[0] = '\0';
+    CURL *curl = client->curl;
+    /* set every time: cheap, and the handle keeps its connection across requests */
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, client->headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, client);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, client);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, client->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, client->timeout_ms < 10000 ? client->timeout_ms : 10000L);
+    /* HTTP/1.1: libcurl 7.88 mishandles cleartext HTTP/2 on reused connections */
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+
+    CURLcode result = curl_easy_perform(curl);
+    if (result != CURLE_OK) {
+        r->transport = result == CURLE_OPERATION_TIMEDOUT ? CCI_TRANSPORT_TIMEOUT
+                       : (result == CURLE_COULDNT_CONNECT || result == CURLE_GOT_NOTHING ||
+                          result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR ||
+                          result == CURLE_PARTIAL_FILE)
+                           ? CCI_TRANSPORT_DROPPED
+                           : CCI_TRANSPORT_OTHER;
+        /* curl's text never holds the key: it is in a header, not the URL */
+        snprintf(r->message, sizeof r->message, "network: %s", curl_easy_strerror(result));
+        return;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
+    if (r->status < 200 || r->status >= 300) read_error(r, client->body ? client->body : "");
+}
+
+void cci_client_create(cci_client *client, const char *body, cci_response *response)
+{
+    size_t len = strlen(client->base_url) + 8;
+    char *url = malloc(len);
+    if (!url) {
+        *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+        snprintf(response->message, sizeof response->message, "out of memory");
+        return;
+    }
+    snprintf(url, len, "%s/users", client->base_url);
+    perform(client, "POST", url, body, response);
+    free(url);
+}
+
+void cci_client_update(cci_client *client, const char *uid, const char *body,
+                       cci_response *response)
+{
+    char *escaped = curl_easy_escape(client->curl, uid, 0);
+    size_t len = strlen(client->base_url) + (escaped ? strlen(escaped) : 0) + 16;
+    char *url = malloc(len);
+    if (!escaped || !url) {
+        curl_free(escaped);
+        free(url);
+        *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+        snprintf(response->message, sizeof response->message, "out of memory");
+        return;
+    }
+    snprintf(url, len, "%s/users/%s", client->base_url, escaped);
+    curl_free(escaped);
+    perform(client, "PUT", url, body, response);
+    free(url);
+}

@@ -1,0 +1,453 @@
+#include "cci/import.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cci/client.h"
+#include "cci/csv_reader.h"
+#include "cci/mapping.h"
+#include "cci/pool.h"
+#include "cci/reorder.h"
+#include "cci/report.h"
+#include "cci/send.h"
+#include "cci/strmap.h"
+#include "cci/user.h"
+
+enum { REQUEST_TIMEOUT_MS = 30000, ROWS_PER_WORKER_IN_FLIGHT = 64 };
+
+/* Everything the reader, the workers and the emitter share for one run. */
+typedef struct run {
+    const cci_options *opts; /* read-only */
+    cci_mapping mapping;     /* read-only once built */
+    cci_reorder *reorder;    /* thread-safe inside */
+    /* touched only by emit_row, which the reorder serialises */
+    cci_report *report;
+    cci_rejects *rejects;
+    unsigned long counts[CCI_ACTION_COUNT];
+    bool write_failed;
+    /* the workers' request counts */
+    atomic_ulong creates, updates;
+    /* a fatal answer stops the run once, for everyone */
+    atomic_bool stop;
+    pthread_mutex_t stop_lock;
+    char stop_reason[1024]; /* protected by stop_lock; written once */
+} run;
+
+/* One row on its way from the reader to the report. */
+typedef struct row_item {
+    run *run;
+    size_t seq;
+    cci_outcome outcome;
+    cci_saved_row *saved; /* the original cells, for the rejects file */
+    char *create_body, *update_body;
+} row_item;
+
+static void say(FILE *messages, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *messages, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("cometchat-import: ", messages);
+    vfprintf(messages, fmt, ap);
+    fputc('\n', messages);
+    va_end(ap);
+}
+
+/* ---- the key ---- */
+
+static void trim_end(char *text)
+{
+    size_t len = strlen(text);
+    while (len && strchr(" \t\r\n", text[len - 1])) text[--len] = '\0';
+}
+
+char *cci_read_api_key(const cci_options *opts, char *err, size_t errlen)
+{
+    if (opts->api_key_file) {
+        FILE *file = fopen(opts->api_key_file, "r");
+        if (!file) {
+            snprintf(err, errlen, "cannot read --api-key-file %s: %s", opts->api_key_file, strerror(errno));
+            return NULL;
+        }
+        char buffer[1024] = "";
+        size_t got = fread(buffer, 1, sizeof buffer - 1, file);
+        fclose(file);
+        buffer[got] = '\0';
+        trim_end(buffer);
+        char *start = buffer + strspn(buffer, " \t\r\n");
+        if (!*start || strpbrk(start, "\r\n")) {
+            snprintf(err, errlen, "--api-key-file %s must hold the key alone on one line", opts->api_key_file);
+            return NULL;
+        }
+        char *key = strdup(start);
+        memset(buffer, 0, sizeof buffer);
+        return key;
+    }
+    const char *env = getenv("COMETCHAT_API_KEY");
+    if (!env || !*env) {
+        snprintf(err, errlen, "no API key: set COMETCHAT_API_KEY or use --api-key-file PATH");
+        return NULL;
+    }
+    char *key = strdup(env);
+    if (key) trim_end(key);
+    return key;
+}
+
+/* ---- paths ---- */
+
+/* INPUT with its extension replaced by suffix (".report.csv"); "stdin" for standard input. */
+static char *derived_path(const char *input, const char *suffix)
+{
+    const char *base = strcmp(input, "-") == 0 ? "stdin" : input;
+    const char *slash = strrchr(base, '/');
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - base) : strlen(base);
+    size_t len = stem + strlen(suffix) + 1;
+    char *path = malloc(len);
+    if (path) snprintf(path, len, "%.*s%s", (int)stem, base, suffix);
+    return path;
+}
+
+/* ---- the report side: runs under the reorder's lock, one row at a time, in order ---- */
+
+static void emit_row(void *item_ptr, void *ctx)
+{
+    row_item *item = item_ptr;
+    run *r = ctx;
+    cci_outcome *o = &item->outcome;
+    r->counts[o->action]++;
+    if (!cci_report_write(r->report, o)) r->write_failed = true;
+    if ((o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED) && r->rejects &&
+        !cci_rejects_write(r->rejects, item->saved, o->message ? o->message : o->error_code))
+        r->write_failed = true;
+    free(o->message);
+    free(item->saved);
+    free(item->create_body);
+    free(item->update_body);
+    free(item);
+}
+
+static void stop_run(run *r, const char *reason)
+{
+    pthread_mutex_lock(&r->stop_lock);
+    if (!atomic_load(&r->stop)) {
+        snprintf(r->stop_reason, sizeof r->stop_reason, "%s", reason);
+        atomic_store(&r->stop, true);
+    }
+    pthread_mutex_unlock(&r->stop_lock);
+}
+
+static void skip(cci_outcome *outcome, const char *why)
+{
+    outcome->action = CCI_ACTION_SKIPPED;
+    free(outcome->message);
+    outcome->message = strdup(why);
+}
+
+/* ---- the workers ---- */
+
+static void send_job(void *job, void *worker_state)
+{
+    row_item *item = job;
+    run *r = item->run;
+    cci_client *client = worker_state;
+    if (atomic_load(&r->stop)) {
+        skip(&item->outcome, "not sent: the run stopped early");
+    } else {
+        cci_response last;
+        unsigned creates = 0, updates = 0;
+        cci_send_request request = {item->outcome.uid, item->create_body, item->update_body};
+        cci_send_row(client, r->opts->mode, &request, &item->outcome, &last, &creates, &updates);
+        atomic_fetch_add(&r->creates, creates);
+        atomic_fetch_add(&r->updates, updates);
+        if (cci_classify(&last) == CCI_ANSWER_FATAL) {
+            char reason[sizeof last.message + sizeof last.code + 128];
+            snprintf(reason, sizeof reason, "CometChat refused the credentials or the plan (HTTP %ld %s: %s)",
+                     last.status, last.code, last.message);
+            stop_run(r, reason);
+        }
+    }
+    cci_reorder_complete(r->reorder, item->seq, item);
+}
+
+/* ---- the reader side ---- */
+
+static bool empty_record(const cci_record *record)
+{
+    for (size_t i = 0; i < record->count; i++)
+        for (size_t j = 0; j < record->cells[i].len; j++)
+            if (!strchr(" \t\r\n", record->cells[i].text[j])) return false;
+    return true;
+}
+
+/* Opens the input: a file, or standard input for "-". */
+static FILE *open_input(const char *path, FILE *messages)
+{
+    if (strcmp(path, "-") == 0) return stdin;
+    FILE *file = fopen(path, "rb");
+    if (!file) say(messages, "cannot open %s: %s", path, strerror(errno));
+    return file;
+}
+
+/* Preflight of a file: the whole file parses, and has a header. Returns rows seen, or -1. */
+static long preflight(const char *path, char delimiter, FILE *messages)
+{
+    FILE *file = open_input(path, messages);
+    if (!file) return -1;
+    cci_csv_reader *reader = cci_csv_reader_new(file, delimiter);
+    cci_record record;
+    cci_read_status status;
+    long rows = -1;
+    while (reader && (status = cci_csv_reader_next(reader, &record)) == CCI_READ_RECORD) rows++;
+    if (!reader) say(messages, "out of memory");
+    else if (status == CCI_READ_ERROR) say(messages, "%s: %s; nothing was sent", path, cci_csv_reader_error(reader));
+    else if (rows < 0) say(messages, "%s is empty: it needs a header line naming the columns", path);
+    bool ok = reader && status == CCI_READ_END && rows >= 0;
+    cci_csv_reader_free(reader);
+    fclose(file);
+    return ok ? rows : -1;
+}
+
+static void warn_unknown_columns(const cci_mapping *m, FILE *messages)
+{
+    for (size_t i = 0; i < m->unknown_count; i++) {
+        if (m->unknown[i].suggestion)
+            say(messages, "warning: column \"%s\" is not a CometChat field and is ignored; did you mean \"%s\"? (--map \"%s=%s\")",
+                m->unknown[i].header, m->unknown[i].suggestion, m->unknown[i].header, m->unknown[i].suggestion);
+        else
+            say(messages, "warning: column \"%s\" is not a CometChat field and is ignored (--map \"%s=FIELD\" to use it)",
+                m->unknown[i].header, m->unknown[i].header);
+    }
+}
+
+static const char *dry_run_verb(cci_mode mode)
+{
+    return mode == CCI_MODE_CREATE ? "would create" : mode == CCI_MODE_UPDATE ? "would update"
+                                                                               : "would create (or update if the uid exists)";
+}
+
+/* Decides one record: invalid, duplicate, dry run, skipped, or queued for the workers.
+ * Returns the item when it must go to the pool, NULL when it was completed here. */
+static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
+{
+    row_item *item = calloc(1, sizeof *item);
+    if (!item) return NULL;
+    item->run = r;
+    item->outcome.line = record->line;
+    item->saved = cci_saved_row_new(record);
+    item->seq = cci_reorder_reserve(r->reorder);
+
+    char problems[2048];
+    cci_user user;
+    bool valid = cci_user_build(&user, &r->mapping, record, r->opts->mode != CCI_MODE_UPDATE,
+                                problems, sizeof problems);
+    snprintf(item->outcome.uid, sizeof item->outcome.uid, "%s", user.uid);
+    uintptr_t first_line = user.uid[0] ? (uintptr_t)cci_strmap_get(uids, user.uid) : 0;
+    if (!valid) {
+        item->outcome.action = CCI_ACTION_INVALID;
+        item->outcome.message = strdup(problems);
+    } else if (first_line) {
+        char message[256];
+        snprintf(message, sizeof message,
+                 "uid \"%s\" was already given on line %lu (uids ignore letter case); this row is not sent",
+                 user.uid, (unsigned long)first_line);
+        item->outcome.action = CCI_ACTION_INVALID;
+        item->outcome.message = strdup(message);
+    } else {
+        cci_strmap_put(uids, user.uid, (void *)(uintptr_t)record->line);
+        item->create_body = cci_user_body(&user, true);
+        item->update_body = cci_user_body(&user, false);
+        if (r->opts->dry_run) {
+            const char *body = r->opts->mode == CCI_MODE_UPDATE ? item->update_body : item->create_body;
+            size_t len = strlen(body) + 128;
+            item->outcome.message = malloc(len);
+            if (item->outcome.message)
+                snprintf(item->outcome.message, len, "dry run: %s %s", dry_run_verb(r->opts->mode), body);
+            item->outcome.action = CCI_ACTION_SKIPPED;
+        } else if (atomic_load(&r->stop)) {
+            skip(&item->outcome, "not sent: the run stopped early");
+        } else {
+            cci_user_cleanup(&user);
+            return item;
+        }
+    }
+    cci_user_cleanup(&user);
+    cci_reorder_complete(r->reorder, item->seq, item);
+    return NULL;
+}
+
+typedef struct totals {
+    unsigned long empty_rows;
+    bool structural_error;
+} totals;
+
+/* The import pass. */
+static bool import_rows(run *r, cci_csv_reader *reader, cci_pool *pool, totals *t, FILE *messages)
+{
+    cci_strmap *uids = cci_strmap_new(NULL);
+    if (!uids) return false;
+    cci_record record;
+    cci_read_status status;
+    while ((status = cci_csv_reader_next(reader, &record)) == CCI_READ_RECORD) {
+        if (empty_record(&record)) {
+            t->empty_rows++;
+            continue;
+        }
+        row_item *item = decide(r, &record, uids);
+        if (item && !cci_pool_submit(pool, item)) {
+            skip(&item->outcome, "not sent: the run stopped early");
+            cci_reorder_complete(r->reorder, item->seq, item);
+        }
+    }
+    if (status == CCI_READ_ERROR) {
+        say(messages, "%s: %s", r->opts->input, cci_csv_reader_error(reader));
+        t->structural_error = true;
+    }
+    cci_strmap_free(uids);
+    return true;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void print_summary(const run *r, const totals *t, double seconds, const char *report_path,
+                          const char *rejects_path, unsigned long rejected, FILE *messages)
+{
+    unsigned long rows = 0;
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) rows += r->counts[a];
+    say(messages, "%lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
+        rows, r->counts[CCI_ACTION_CREATED], r->counts[CCI_ACTION_UPDATED],
+        r->counts[CCI_ACTION_UNCHANGED], r->counts[CCI_ACTION_EXISTS], r->counts[CCI_ACTION_INVALID],
+        r->counts[CCI_ACTION_FAILED], r->counts[CCI_ACTION_SKIPPED]);
+    if (t->empty_rows) say(messages, "%lu empty rows ignored", t->empty_rows);
+    unsigned long creates = atomic_load(&r->creates), updates = atomic_load(&r->updates);
+    say(messages, "%lu requests (%lu create, %lu update) in %.1f s (%.0f rows/s)", creates + updates,
+        creates, updates, seconds, seconds > 0 ? (double)rows / seconds : 0.0);
+    say(messages, "report: %s", report_path);
+    if (rejected) say(messages, "rejects: %s (%lu rows to fix and feed back)", rejects_path, rejected);
+}
+
+static int exit_status(const run *r, const totals *t)
+{
+    if (t->structural_error) return CCI_EXIT_USAGE;
+    if (atomic_load(&r->stop) || r->write_failed) return CCI_EXIT_STOPPED;
+    if (r->counts[CCI_ACTION_INVALID] || r->counts[CCI_ACTION_FAILED]) return CCI_EXIT_ROWS_FAILED;
+    return CCI_EXIT_OK;
+}
+
+/* Makes one client per worker. */
+static bool make_clients(cci_client **clients, size_t count, const cci_options *opts,
+                         const char *api_key, FILE *messages)
+{
+    char base[1024], err[256];
+    if (opts->base_url) snprintf(base, sizeof base, "%s", opts->base_url);
+    else cci_client_app_url(opts->app_id, opts->region, base, sizeof base);
+    size_t len = strlen(base);
+    while (len && base[len - 1] == '/') base[--len] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        clients[i] = cci_client_new(base, api_key, REQUEST_TIMEOUT_MS, err, sizeof err);
+        if (!clients[i]) {
+            say(messages, "%s", err);
+            return false;
+        }
+    }
+    return true;
+}
+
+int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
+{
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    bool from_stdin = strcmp(opts->input, "-") == 0;
+    if (!from_stdin && preflight(opts->input, opts->delimiter, messages) < 0) return CCI_EXIT_USAGE;
+
+    char *report_path = opts->report_path ? strdup(opts->report_path) : derived_path(opts->input, ".report.csv");
+    char *rejects_path = opts->rejects_path ? strdup(opts->rejects_path) : derived_path(opts->input, ".rejects.csv");
+    FILE *input = open_input(opts->input, messages);
+    cci_csv_reader *reader = input ? cci_csv_reader_new(input, opts->delimiter) : NULL;
+    run r = {.opts = opts};
+    pthread_mutex_init(&r.stop_lock, NULL);
+    totals t = {0};
+    int status = CCI_EXIT_USAGE;
+    size_t workers = opts->dry_run ? 0 : opts->workers;
+    cci_client **clients = calloc(workers ? workers : 1, sizeof *clients);
+    cci_pool *pool = NULL;
+    char err[512], kept[1024];
+    cci_record header;
+
+    if (!reader || !report_path || !rejects_path || !clients) goto out;
+    if (!from_stdin && strcmp(report_path, opts->input) == 0) {
+        say(messages, "the report would overwrite the input %s: choose another --report", opts->input);
+        goto out;
+    }
+    cci_read_status read = cci_csv_reader_next(reader, &header);
+    if (read != CCI_READ_RECORD) {
+        say(messages, "%s: %s", opts->input, read == CCI_READ_ERROR ? cci_csv_reader_error(reader)
+                                                                    : "empty: it needs a header line naming the columns");
+        goto out;
+    }
+    if (!cci_mapping_init(&r.mapping, &header, opts->maps, opts->map_count,
+                          opts->mode != CCI_MODE_UPDATE, err, sizeof err)) {
+        say(messages, "%s: %s", opts->input, err);
+        goto out;
+    }
+    warn_unknown_columns(&r.mapping, messages);
+    if (!(r.rejects = cci_rejects_new(rejects_path, cci_csv_reader_delimiter(reader), &header, kept,
+                                      sizeof kept, err, sizeof err))) {
+        say(messages, "%s", err);
+        goto out;
+    }
+    if (kept[0] && !opts->quiet) say(messages, "the earlier rejects file was kept as %s", kept);
+    if (!(r.report = cci_report_open(report_path, kept, sizeof kept, err, sizeof err))) {
+        say(messages, "%s", err);
+        goto out;
+    }
+    if (kept[0] && !opts->quiet) say(messages, "the earlier report was kept as %s", kept);
+    if (!(r.reorder = cci_reorder_new(ROWS_PER_WORKER_IN_FLIGHT * (workers ? workers : 1), emit_row, &r))) goto out;
+    if (workers) {
+        if (!make_clients(clients, workers, opts, api_key, messages)) goto out;
+        if (!(pool = cci_pool_start(workers, workers * 4, send_job, (void **)clients))) {
+            say(messages, "cannot start %zu worker threads", workers);
+            goto out;
+        }
+    }
+    import_rows(&r, reader, pool, &t, messages);
+    if (pool) cci_pool_finish(pool);
+    pool = NULL;
+    cci_reorder_wait_all(r.reorder);
+    unsigned long rejected = cci_rejects_count(r.rejects);
+    if (!cci_report_close(r.report)) r.write_failed = true;
+    if (!cci_rejects_close(r.rejects)) r.write_failed = true;
+    r.report = NULL;
+    r.rejects = NULL;
+    if (r.write_failed) say(messages, "could not write %s or %s completely", report_path, rejects_path);
+    if (atomic_load(&r.stop)) say(messages, "stopped early: %s", r.stop_reason);
+    if (!opts->quiet)
+        print_summary(&r, &t, seconds_since(&started), report_path, rejects_path, rejected, messages);
+    status = exit_status(&r, &t);
+out:
+    if (pool) cci_pool_finish(pool);
+    for (size_t i = 0; i < workers; i++) cci_client_free(clients[i]);
+    free(clients);
+    cci_report_close(r.report);
+    cci_rejects_close(r.rejects);
+    cci_reorder_free(r.reorder);
+    cci_mapping_cleanup(&r.mapping);
+    pthread_mutex_destroy(&r.stop_lock);
+    cci_csv_reader_free(reader);
+    if (input && input != stdin) fclose(input);
+    free(report_path);
+    free(rejects_path);
+    return status;
+}

@@ -1,0 +1,216 @@
+#include "cci/report.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static const char *const action_names[] = {
+    [CCI_ACTION_CREATED] = "created", [CCI_ACTION_UPDATED] = "updated",
+    [CCI_ACTION_UNCHANGED] = "unchanged", [CCI_ACTION_EXISTS] = "exists",
+    [CCI_ACTION_INVALID] = "invalid", [CCI_ACTION_FAILED] = "failed",
+    [CCI_ACTION_SKIPPED] = "skipped",
+};
+
+const char *cci_action_name(cci_action action)
+{
+    return action < CCI_ACTION_COUNT ? action_names[action] : "unknown";
+}
+
+cci_saved_row *cci_saved_row_new(const cci_record *record)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < record->count; i++) bytes += record->cells[i].len + 1;
+    cci_saved_row *row = malloc(sizeof *row + record->count * sizeof(cci_cell) + bytes);
+    if (!row) return NULL;
+    row->count = record->count;
+    char *text = (char *)(row->cells + record->count);
+    for (size_t i = 0; i < record->count; i++) {
+        memcpy(text, record->cells[i].text, record->cells[i].len);
+        text[record->cells[i].len] = '\0';
+        row->cells[i] = (cci_cell){text, record->cells[i].len};
+        text += record->cells[i].len + 1;
+    }
+    return row;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
+{
+    kept[0] = '\0';
+    if (!exists(path)) return true;
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+    for (unsigned n = 1; n < 100000; n++) {
+        snprintf(kept, kept_len, "%.*s.%u%s", (int)(dot - path), path, n, dot);
+        if (!exists(kept)) return rename(path, kept) == 0;
+    }
+    errno = EEXIST;
+    return false;
+}
+
+bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise)
+{
+    bool formula = neutralise && len && strchr("=+-@\t\r", text[0]);
+    bool quote = formula || (len && (text[0] == ' ' || text[len - 1] == ' '));
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = text[i] == delimiter || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
+    if (!quote) return fwrite(text, 1, len, file) == len;
+    if (!formula) return csv_fwrite(file, text, len) == 0;
+    /* a leading ' makes a spreadsheet show the text instead of evaluating it */
+    char *prefixed = malloc(len + 1);
+    if (!prefixed) return false;
+    prefixed[0] = '\'';
+    memcpy(prefixed + 1, text, len);
+    bool ok = csv_fwrite(file, prefixed, len + 1) == 0;
+    free(prefixed);
+    return ok;
+}
+
+struct cci_report {
+    FILE *file;
+    bool ok;
+};
+
+static FILE *create_file(const char *path, char *err, size_t errlen)
+{
+    FILE *file = fopen(path, "w");
+    if (!file) snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    return file;
+}
+
+cci_report *cci_report_open(const char *path, char *kept, size_t kept_len, char *err, size_t errlen)
+{
+    if (!cci_keep_previous(path, kept, kept_len)) {
+        snprintf(err, errlen, "cannot keep the earlier %s aside: %s", path, strerror(errno));
+        return NULL;
+    }
+    cci_report *report = calloc(1, sizeof *report);
+    if (!report) return NULL;
+    if (!(report->file = create_file(path, err, errlen))) {
+        free(report);
+        return NULL;
+    }
+    report->ok = fputs("line,uid,action,http_status,error_code,message,attempts\n", report->file) >= 0;
+    return report;
+}
+
+bool cci_report_write(cci_report *report, const cci_outcome *o)
+{
+    FILE *f = report->file;
+    bool ok = fprintf(f, "%lu,", o->line) > 0;
+    ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', true) && fputc(',', f) != EOF;
+    ok = ok && fprintf(f, "%s,", cci_action_name(o->action)) > 0;
+    if (o->http_status) ok = ok && fprintf(f, "%ld", o->http_status) > 0;
+    ok = ok && fputc(',', f) != EOF;
+    ok = ok && cci_write_cell(f, o->error_code, strlen(o->error_code), ',', true) && fputc(',', f) != EOF;
+    const char *message = o->message ? o->message : "";
+    ok = ok && cci_write_cell(f, message, strlen(message), ',', true);
+    ok = ok && fprintf(f, ",%u\n", o->attempts) > 0;
+    report->ok = report->ok && ok;
+    return ok;
+}
+
+bool cci_report_close(cci_report *report)
+{
+    if (!report) return true;
+    bool ok = report->ok && fflush(report->file) == 0;
+    ok = (fclose(report->file) == 0) && ok;
+    free(report);
+    return ok;
+}
+
+struct cci_rejects {
+    char *path;
+    char delimiter;
+    cci_saved_row *header;
+    size_t error_column; /* where the error goes: an existing "error" column, or a new last one */
+    FILE *file;
+    unsigned long count;
+    bool ok;
+};
+
+/* A rejects file fed back already has an "error" column: reuse it rather than add another. */
+static size_t find_error_column(const cci_saved_row *header)
+{
+    for (size_t i = 0; i < header->count; i++) {
+        const char *text = header->cells[i].text;
+        size_t len = header->cells[i].len;
+        while (len && *text == ' ') text++, len--;
+        while (len && text[len - 1] == ' ') len--;
+        if (len == 5 && strncasecmp(text, "error", 5) == 0) return i;
+    }
+    return header->count;
+}
+
+cci_rejects *cci_rejects_new(const char *path, char delimiter, const cci_record *header,
+                             char *kept, size_t kept_len, char *err, size_t errlen)
+{
+    if (!cci_keep_previous(path, kept, kept_len)) {
+        snprintf(err, errlen, "cannot keep the earlier %s aside: %s", path, strerror(errno));
+        return NULL;
+    }
+    cci_rejects *rejects = calloc(1, sizeof *rejects);
+    if (!rejects) return NULL;
+    rejects->path = strdup(path);
+    rejects->header = cci_saved_row_new(header);
+    rejects->delimiter = delimiter;
+    rejects->ok = rejects->path && rejects->header;
+    if (rejects->header) rejects->error_column = find_error_column(rejects->header);
+    return rejects;
+}
+
+/* Writes cells with error in the error column, padding short rows to the header's width. */
+static bool write_row(cci_rejects *rejects, const cci_saved_row *row, const char *error)
+{
+    FILE *f = rejects->file;
+    size_t width = rejects->header->count;
+    size_t count = row->count > width ? row->count : width;
+    if (rejects->error_column == width && count == width) count++; /* the added error column */
+    bool ok = true;
+    for (size_t i = 0; i < count && ok; i++) {
+        if (i) ok = fputc(rejects->delimiter, f) != EOF;
+        if (i == rejects->error_column) ok = ok && cci_write_cell(f, error, strlen(error), rejects->delimiter, false);
+        else if (i < row->count)
+            ok = ok && cci_write_cell(f, row->cells[i].text, row->cells[i].len, rejects->delimiter, false);
+    }
+    return ok && fputc('\n', f) != EOF;
+}
+
+bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error)
+{
+    if (!rejects->ok) return false;
+    if (!rejects->file) {
+        char err[512];
+        if (!(rejects->file = create_file(rejects->path, err, sizeof err))) return rejects->ok = false;
+        rejects->ok = write_row(rejects, rejects->header, "error");
+    }
+    bool ok = write_row(rejects, row, error ? error : "");
+    rejects->count++;
+    rejects->ok = rejects->ok && ok;
+    return ok;
+}
+
+unsigned long cci_rejects_count(const cci_rejects *rejects)
+{
+    return rejects->count;
+}
+
+bool cci_rejects_close(cci_rejects *rejects)
+{
+    if (!rejects) return true;
+    bool ok = rejects->ok;
+    if (rejects->file) ok = (fclose(rejects->file) == 0) && ok;
+    free(rejects->path);
+    free(rejects->header);
+    free(rejects);
+    return ok;
+}
