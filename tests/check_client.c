@@ -1,0 +1,189 @@
+/* client.c and send.c against the real sandbox, in-process on loopback. */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/client.h"
+#include "cci/send.h"
+#include "sandbox.h"
+#include "http_client.h"
+
+static const char KEY[] = "client-test-key-0123456789";
+static sbx_config config;
+static sbx_server *server;
+static cci_client *client;
+static char base[128];
+
+static void setup(void)
+{
+    sbx_config_defaults(&config);
+    config.keys = calloc(1, sizeof *config.keys);
+    config.keys[0] = (sbx_key){.key = strdup(KEY)};
+    config.key_count = 1;
+    char err[256];
+    server = sbx_server_start(&config, err, sizeof err);
+    ck_assert_msg(server != NULL, "%s", err);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u/v3", sbx_server_port(server));
+    client = cci_client_new(base, KEY, 5000, err, sizeof err);
+    ck_assert_ptr_nonnull(client);
+}
+
+static void teardown(void)
+{
+    cci_client_free(client);
+    sbx_server_stop(server);
+    sbx_config_cleanup(&config);
+}
+
+static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, const char *update,
+                           cci_response *last)
+{
+    cci_outcome outcome = {0};
+    unsigned creates = 0, updates = 0;
+    cci_send_request request = {uid, create, update};
+    cci_send_row(client, mode, &request, &outcome, last, &creates, &updates);
+    ck_assert_uint_eq(creates + updates, outcome.attempts);
+    return outcome;
+}
+
+static double counter(const char *group, const char *name)
+{
+    http_client admin;
+    http_client_init(&admin, sbx_server_port(server));
+    http_answer a = http_call(&admin, "GET", "/admin/counters", NULL, NULL, 5000);
+    const cJSON *item = cJSON_GetObjectItem(cJSON_GetObjectItem(a.json, group), name);
+    double value = cJSON_IsNumber(item) ? item->valuedouble : -1;
+    if (!group) value = cJSON_GetObjectItem(a.json, name)->valuedouble;
+    http_answer_cleanup(&a);
+    http_client_cleanup(&admin);
+    return value;
+}
+
+START_TEST(upsert_creates_then_updates)
+{
+    cci_response last;
+    cci_outcome o = send_as(CCI_MODE_UPSERT, "ana", "{\"uid\":\"ana\",\"name\":\"Ana\"}", "{\"name\":\"Ana\"}", &last);
+    ck_assert_int_eq(o.action, CCI_ACTION_CREATED);
+    ck_assert_int_eq(o.http_status, 200);
+    ck_assert_uint_eq(o.attempts, 1);
+    ck_assert_int_eq(last.rate_limit, 10000);
+    ck_assert_int_eq(last.rate_remaining, 9999);
+    o = send_as(CCI_MODE_UPSERT, "ana", "{\"uid\":\"ana\",\"name\":\"Ana B\"}", "{\"name\":\"Ana B\"}", &last);
+    ck_assert_int_eq(o.action, CCI_ACTION_UPDATED);
+    ck_assert_uint_eq(o.attempts, 2);
+    free(o.message);
+}
+END_TEST
+
+START_TEST(create_mode_leaves_existing_users)
+{
+    cci_response last;
+    send_as(CCI_MODE_CREATE, "bob", "{\"uid\":\"bob\",\"name\":\"Bob\"}", "{}", &last);
+    cci_outcome o = send_as(CCI_MODE_CREATE, "bob", "{\"uid\":\"bob\",\"name\":\"Other\"}", "{}", &last);
+    ck_assert_int_eq(o.action, CCI_ACTION_EXISTS);
+    ck_assert_str_eq(o.error_code, "ERR_UID_ALREADY_EXISTS");
+    ck_assert_uint_eq(o.attempts, 1);
+    free(o.message);
+}
+END_TEST
+
+START_TEST(update_mode_never_creates)
+{
+    cci_response last;
+    cci_outcome o = send_as(CCI_MODE_UPDATE, "ghost", "{}", "{\"name\":\"G\"}", &last);
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_int_eq(o.http_status, 404);
+    ck_assert_str_eq(o.error_code, "ERR_UID_NOT_FOUND");
+    ck_assert_int_eq((int)counter("requests", "create"), 0);
+    free(o.message);
+}
+END_TEST
+
+START_TEST(validation_details_reach_the_message)
+{
+    cci_response last;
+    cci_outcome o = send_as(CCI_MODE_UPSERT, "c", "{\"uid\":\"c\",\"name\":\"C\",\"role\":\"ghost\"}", "{}", &last);
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_str_eq(o.error_code, "ERR_BAD_REQUEST");
+    ck_assert_ptr_nonnull(strstr(o.message, "role: The selected role is invalid."));
+    ck_assert_int_eq(cci_classify(&last), CCI_ANSWER_FINAL);
+    free(o.message);
+}
+END_TEST
+
+START_TEST(a_wrong_key_is_fatal_and_never_echoed)
+{
+    char err[256];
+    cci_client *wrong = cci_client_new(base, "not-the-key-secret", 5000, err, sizeof err);
+    cci_response r;
+    cci_client_create(wrong, "{\"uid\":\"x\",\"name\":\"X\"}", &r);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_FATAL);
+    ck_assert_ptr_null(strstr(r.message, "not-the-key-secret"));
+    cci_client_free(wrong);
+}
+END_TEST
+
+START_TEST(a_closed_port_is_a_dropped_connection)
+{
+    char err[256];
+    cci_client *nowhere = cci_client_new("http://127.0.0.1:1/v3", KEY, 2000, err, sizeof err);
+    cci_response r;
+    cci_client_create(nowhere, "{}", &r);
+    ck_assert_int_eq(r.transport, CCI_TRANSPORT_DROPPED);
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_RETRYABLE);
+    ck_assert_ptr_nonnull(strstr(r.message, "network:"));
+    cci_client_free(nowhere);
+}
+END_TEST
+
+START_TEST(one_client_keeps_one_connection)
+{
+    for (int i = 0; i < 50; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"uid\":\"k%d\",\"name\":\"K\"}", i);
+        cci_response r;
+        cci_client_create(client, body, &r);
+        ck_assert_int_eq(r.status, 200);
+    }
+    /* the client's one connection, and the admin call's own */
+    ck_assert_int_eq((int)counter(NULL, "connections_opened"), 2);
+}
+END_TEST
+
+START_TEST(the_app_url_follows_the_documented_shape)
+{
+    char url[128];
+    cci_client_app_url("12345abc", "eu", url, sizeof url);
+    ck_assert_str_eq(url, "https://12345abc.api-eu.cometchat.io/v3");
+}
+END_TEST
+
+static Suite *client_suite(void)
+{
+    Suite *suite = suite_create("client");
+    TCase *tc = tcase_create("against_the_sandbox");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, upsert_creates_then_updates);
+    tcase_add_test(tc, create_mode_leaves_existing_users);
+    tcase_add_test(tc, update_mode_never_creates);
+    tcase_add_test(tc, validation_details_reach_the_message);
+    tcase_add_test(tc, a_wrong_key_is_fatal_and_never_echoed);
+    tcase_add_test(tc, a_closed_port_is_a_dropped_connection);
+    tcase_add_test(tc, one_client_keeps_one_connection);
+    tcase_add_test(tc, the_app_url_follows_the_documented_shape);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    SRunner *runner = srunner_create(client_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,140 @@
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cci/report.h"
+#include "check_main.h"
+#include "test_records.h"
+
+static char dir[] = "/tmp/cci-report-XXXXXX";
+static char path[512];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/cci-report-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/users.report.csv", dir);
+}
+
+static void teardown(void)
+{
+    char command[600];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(command), 0);
+}
+
+static char *slurp(const char *file)
+{
+    FILE *f = fopen(file, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", file);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+START_TEST(report_lines_follow_the_contract)
+{
+    char kept[512], err[256];
+    cci_report *report = cci_report_open(path, kept, sizeof kept, err, sizeof err);
+    ck_assert_ptr_nonnull(report);
+    ck_assert_str_eq(kept, "");
+    cci_outcome ok = {.line = 2, .uid = "ana", .action = CCI_ACTION_CREATED, .http_status = 200, .attempts = 1};
+    cci_outcome bad = {.line = 5, .uid = "bob", .action = CCI_ACTION_FAILED, .http_status = 400,
+                       .error_code = "ERR_BAD_REQUEST", .message = "The name, \"x\"\nis bad", .attempts = 2};
+    ck_assert(cci_report_write(report, &ok));
+    ck_assert(cci_report_write(report, &bad));
+    ck_assert(cci_report_close(report));
+    ck_assert_str_eq(slurp(path), "line,uid,action,http_status,error_code,message,attempts\n"
+                                  "2,ana,created,200,,,1\n"
+                                  "5,bob,failed,400,ERR_BAD_REQUEST,\"The name, \"\"x\"\"\nis bad\",2\n");
+}
+END_TEST
+
+START_TEST(formulas_are_neutralised)
+{
+    char kept[512], err[256];
+    cci_report *report = cci_report_open(path, kept, sizeof kept, err, sizeof err);
+    cci_outcome o = {.line = 2, .uid = "-x", .action = CCI_ACTION_INVALID, .message = "=HYPERLINK(\"evil\")"};
+    ck_assert(cci_report_write(report, &o));
+    ck_assert(cci_report_close(report));
+    ck_assert_ptr_nonnull(strstr(slurp(path), "2,\"'-x\",invalid,,,\"'=HYPERLINK(\"\"evil\"\")\",0\n"));
+}
+END_TEST
+
+START_TEST(an_earlier_report_is_kept_numbered)
+{
+    char kept[512], err[256];
+    for (int run = 0; run < 3; run++) {
+        cci_report *report = cci_report_open(path, kept, sizeof kept, err, sizeof err);
+        cci_outcome o = {.line = (unsigned long)run + 10, .uid = "a", .action = CCI_ACTION_CREATED};
+        cci_report_write(report, &o);
+        ck_assert(cci_report_close(report));
+        if (run == 0) ck_assert_str_eq(kept, "");
+    }
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s/users.report.2.csv", dir);
+    ck_assert_str_eq(kept, expected);
+    ck_assert_ptr_nonnull(strstr(slurp(expected), "\n11,a,"));
+    snprintf(expected, sizeof expected, "%s/users.report.1.csv", dir);
+    ck_assert_ptr_nonnull(strstr(slurp(expected), "\n10,a,"));
+    ck_assert_ptr_nonnull(strstr(slurp(path), "\n12,a,"));
+}
+END_TEST
+
+START_TEST(rejects_keep_the_dialect_and_the_cells)
+{
+    test_record header, row;
+    char kept[512], err[256], rejects_path[600];
+    snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
+    cci_rejects *rejects = cci_rejects_new(rejects_path, ';', RECORD(header, 1, "uid", "name", "tags"),
+                                           kept, sizeof kept, err, sizeof err);
+    ck_assert_ptr_nonnull(rejects);
+    ck_assert(access(rejects_path, F_OK) != 0); /* nothing written yet, no file */
+    cci_saved_row *saved = cci_saved_row_new(RECORD(row, 3, " Bad Uid ", "=Bob", "a;b"));
+    ck_assert(cci_rejects_write(rejects, saved, "uid: has a space"));
+    free(saved);
+    saved = cci_saved_row_new(RECORD(row, 4, "short"));
+    ck_assert(cci_rejects_write(rejects, saved, "2 cells missing"));
+    free(saved);
+    ck_assert_uint_eq(cci_rejects_count(rejects), 2);
+    ck_assert(cci_rejects_close(rejects));
+    ck_assert_str_eq(slurp(rejects_path), "uid;name;tags;error\n"
+                                          "\" Bad Uid \";=Bob;\"a;b\";uid: has a space\n"
+                                          "short;;;2 cells missing\n");
+}
+END_TEST
+
+START_TEST(a_fed_back_rejects_file_reuses_its_error_column)
+{
+    test_record header, row;
+    char kept[512], err[256], rejects_path[600];
+    snprintf(rejects_path, sizeof rejects_path, "%s/again.csv", dir);
+    cci_rejects *rejects = cci_rejects_new(rejects_path, ',', RECORD(header, 1, "uid", "name", "error"),
+                                           kept, sizeof kept, err, sizeof err);
+    cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "a", "", "old problem"));
+    ck_assert(cci_rejects_write(rejects, saved, "new problem"));
+    free(saved);
+    ck_assert(cci_rejects_close(rejects));
+    ck_assert_str_eq(slurp(rejects_path), "uid,name,error\na,,new problem\n");
+}
+END_TEST
+
+static Suite *report_suite(void)
+{
+    Suite *suite = suite_create("report");
+    TCase *tc = tcase_create("report");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, report_lines_follow_the_contract);
+    tcase_add_test(tc, formulas_are_neutralised);
+    tcase_add_test(tc, an_earlier_report_is_kept_numbered);
+    tcase_add_test(tc, rejects_keep_the_dialect_and_the_cells);
+    tcase_add_test(tc, a_fed_back_rejects_file_reuses_its_error_column);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(report_suite)
