@@ -1,0 +1,193 @@
+#include "e2e_support.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cci/csv_reader.h"
+#include "http_client.h"
+
+void e2e_init(e2e *t)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/cci-e2e-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(t->dir));
+    sbx_config_defaults(&t->config);
+    t->config.keys = calloc(1, sizeof *t->config.keys);
+    t->config.keys[0] = (sbx_key){.key = strdup(E2E_KEY)};
+    t->config.key_count = 1;
+    sbx_config_set_roles(&t->config, "admin,moderator");
+    t->config.core_limit = t->config.standard_limit = 4000000000u;
+}
+
+void e2e_start_sandbox(e2e *t)
+{
+    char err[256];
+    t->server = sbx_server_start(&t->config, err, sizeof err);
+    ck_assert_msg(t->server != NULL, "%s", err);
+    snprintf(t->base_url, sizeof t->base_url, "http://127.0.0.1:%u/v3", sbx_server_port(t->server));
+}
+
+void e2e_cleanup(e2e *t)
+{
+    if (t->server) sbx_server_stop(t->server);
+    sbx_config_cleanup(&t->config);
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", t->dir);
+    if (system(command) != 0) fprintf(stderr, "could not remove %s\n", t->dir);
+}
+
+const char *e2e_path(e2e *t, const char *name)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", t->dir, name);
+    return path;
+}
+
+const char *e2e_write(e2e *t, const char *name, const char *text)
+{
+    const char *path = e2e_path(t, name);
+    FILE *file = fopen(path, "wb");
+    ck_assert_ptr_nonnull(file);
+    fputs(text, file);
+    fclose(file);
+    return path;
+}
+
+int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = CCI_IMPORT_BINARY;
+    if (with_target) {
+        argv[argc++] = "--base-url";
+        argv[argc++] = t->base_url;
+    }
+    va_list ap;
+    va_start(ap, messages);
+    for (const char *arg; argc < 63 && (arg = va_arg(ap, const char *));) argv[argc++] = arg;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    char stderr_path[256];
+    snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", t->dir);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        if (chdir(t->dir) != 0) _exit(126);
+        if (key) setenv("COMETCHAT_API_KEY", key, 1);
+        else unsetenv("COMETCHAT_API_KEY");
+        unsetenv("COMETCHAT_BASE_URL");
+        unsetenv("COMETCHAT_APP_ID");
+        unsetenv("COMETCHAT_REGION");
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    static char text[16384];
+    FILE *file = fopen(stderr_path, "rb");
+    size_t n = file ? fread(text, 1, sizeof text - 1, file) : 0;
+    text[n] = '\0';
+    if (file) fclose(file);
+    if (messages) *messages = text;
+    ck_assert_msg(WIFEXITED(status), "the tool did not exit normally: %s", text);
+    return WEXITSTATUS(status);
+}
+
+static void copy_cell(char *out, size_t len, const cci_cell *cell)
+{
+    snprintf(out, len, "%.*s", (int)cell->len, cell->text);
+}
+
+e2e_report_row *e2e_read_report(e2e *t, const char *name, size_t *count)
+{
+    FILE *file = fopen(e2e_path(t, name), "rb");
+    ck_assert_msg(file != NULL, "no report %s", name);
+    cci_csv_reader *reader = cci_csv_reader_new(file, ',');
+    cci_record record;
+    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD);
+    ck_assert_uint_eq(record.count, 7);
+    ck_assert_str_eq(record.cells[0].text, "line");
+    size_t cap = 1024, n = 0;
+    e2e_report_row *rows = malloc(cap * sizeof *rows);
+    cci_read_status status;
+    while ((status = cci_csv_reader_next(reader, &record)) == CCI_READ_RECORD) {
+        ck_assert_uint_eq(record.count, 7);
+        if (n == cap) rows = realloc(rows, (cap *= 2) * sizeof *rows);
+        e2e_report_row *row = &rows[n++];
+        row->line = strtoul(record.cells[0].text, NULL, 10);
+        copy_cell(row->uid, sizeof row->uid, &record.cells[1]);
+        copy_cell(row->action, sizeof row->action, &record.cells[2]);
+        row->http_status = strtol(record.cells[3].text, NULL, 10);
+        copy_cell(row->error_code, sizeof row->error_code, &record.cells[4]);
+        copy_cell(row->message, sizeof row->message, &record.cells[5]);
+        row->attempts = (unsigned)strtoul(record.cells[6].text, NULL, 10);
+    }
+    ck_assert_int_eq(status, CCI_READ_END);
+    cci_csv_reader_free(reader);
+    fclose(file);
+    *count = n;
+    return rows;
+}
+
+static cJSON *admin(e2e *t, const char *method, const char *path, const char *body)
+{
+    http_client client;
+    http_client_init(&client, sbx_server_port(t->server));
+    http_answer a = http_call(&client, method, path, NULL, body, 30000);
+    ck_assert_msg(a.status == 200, "%s %s: %ld %s", method, path, a.status, a.body);
+    cJSON *json = a.json;
+    a.json = NULL;
+    http_answer_cleanup(&a);
+    http_client_cleanup(&client);
+    return json;
+}
+
+cJSON *e2e_users(e2e *t)
+{
+    return admin(t, "GET", "/admin/users", NULL);
+}
+
+const cJSON *e2e_find_user(const cJSON *dump, const char *uid)
+{
+    const cJSON *user;
+    cJSON_ArrayForEach(user, cJSON_GetObjectItem(dump, "users"))
+        if (strcmp(e2e_field(user, "uid"), uid) == 0) return user;
+    return NULL;
+}
+
+double e2e_counter(e2e *t, const char *group, const char *name)
+{
+    cJSON *counters = admin(t, "GET", "/admin/counters?uids=false", NULL);
+    const cJSON *item = group ? cJSON_GetObjectItem(cJSON_GetObjectItem(counters, group), name)
+                              : cJSON_GetObjectItem(counters, name);
+    double value = cJSON_IsNumber(item) ? item->valuedouble : 0;
+    cJSON_Delete(counters);
+    return value;
+}
+
+void e2e_preload(e2e *t, const char *users_json)
+{
+    cJSON_Delete(admin(t, "POST", "/admin/users", users_json));
+}
+
+void e2e_reset_counters(e2e *t)
+{
+    cJSON_Delete(admin(t, "POST", "/admin/reset?keep=users", NULL));
+}
+
+const char *e2e_field(const cJSON *user, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItem(user, name);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}

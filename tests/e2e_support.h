@@ -1,0 +1,62 @@
+/* Helpers for end-to-end tests: a sandbox in-process on loopback, the real cometchat-import
+ * binary run as a child process, and readers for its report and the sandbox's users. */
+#ifndef E2E_SUPPORT_H
+#define E2E_SUPPORT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sandbox.h"
+
+#define E2E_KEY "e2e-full-key-5d1f0c"
+
+typedef struct e2e {
+    char dir[64];        /* a fresh temporary directory */
+    sbx_config config;   /* adjust before e2e_start_sandbox */
+    sbx_server *server;
+    char base_url[96];
+} e2e;
+
+/* Makes the directory and a sandbox config with E2E_KEY (full access) and roles admin,moderator
+ * and budgets no test reaches. */
+void e2e_init(e2e *t);
+void e2e_start_sandbox(e2e *t);
+/* Stops the sandbox and removes the directory. */
+void e2e_cleanup(e2e *t);
+
+/* Writes text to DIR/name and returns the full path (static buffer per call site: copy it). */
+const char *e2e_write(e2e *t, const char *name, const char *text);
+const char *e2e_path(e2e *t, const char *name);
+
+/* Runs cometchat-import with the given NULL-terminated arguments, COMETCHAT_API_KEY=key (none
+ * when key is NULL) and --base-url of the sandbox when with_target. Returns the exit status;
+ * stderr text goes into DIR/stderr.txt and is returned in *messages (static). */
+int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...);
+
+/* A report, parsed with the project's own CSV reader. */
+typedef struct e2e_report_row {
+    unsigned long line;
+    char uid[128], action[16], error_code[64], message[2048];
+    long http_status;
+    unsigned attempts;
+} e2e_report_row;
+
+/* Reads DIR/name into rows (malloc'd, *count set); fails the test on a malformed report. */
+e2e_report_row *e2e_read_report(e2e *t, const char *name, size_t *count);
+
+/* GET /admin/users: {"users": [...]}; caller deletes. */
+cJSON *e2e_users(e2e *t);
+/* The user with uid in a dump, or NULL. */
+const cJSON *e2e_find_user(const cJSON *dump, const char *uid);
+/* A counter of /admin/counters: group may be NULL for top-level ones. */
+double e2e_counter(e2e *t, const char *group, const char *name);
+/* POST /admin/users with a JSON body of users. */
+void e2e_preload(e2e *t, const char *users_json);
+/* POST /admin/reset?keep=users: counters from zero. */
+void e2e_reset_counters(e2e *t);
+
+/* The string field of a user, or "" when absent. */
+const char *e2e_field(const cJSON *user, const char *name);
+
+#endif
