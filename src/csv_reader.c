@@ -66,6 +66,9 @@ cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter)
         return NULL;
     }
     csv_set_realloc_func(&reader->parser, capped_realloc);
+    /* libcsv grows a cell's buffer by this much at a time: small steps make a large cell cost
+     * quadratic copying */
+    csv_set_blk_size(&reader->parser, 64 * 1024);
     reader->delimiter = delimiter;
     reader->between_records = true;
     return reader;

@@ -306,6 +306,7 @@ static Suite *reader_suite(void)
 {
     Suite *suite = suite_create("csv_reader");
     TCase *tc = tcase_create("reader");
+    tcase_set_timeout(tc, 60); /* megabyte-sized cells under the sanitizers */
     tcase_add_test(tc, detects_each_delimiter_from_the_header);
     tcase_add_test(tc, reads_records_with_their_physical_lines);
     tcase_add_test(tc, lone_cr_and_missing_final_newline);
