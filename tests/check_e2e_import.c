@@ -307,6 +307,26 @@ START_TEST(ten_thousand_rows_with_eight_workers_keep_eight_connections)
 }
 END_TEST
 
+START_TEST(the_key_can_come_from_a_file_and_the_rows_from_stdin)
+{
+    e2e_start_sandbox(&t);
+    e2e_write(&t, "key.txt", E2E_KEY "\n");
+    e2e_write(&t, "in.csv", "uid;name\nsemi;Semi Colon\n");
+    /* the child's stdin is the file: "-" reads it in one pass */
+    FILE *saved = freopen(e2e_path(&t, "in.csv"), "r", stdin);
+    ck_assert_ptr_nonnull(saved);
+    ck_assert_int_eq(e2e_run(&t, NULL, true, NULL, "--api-key-file", "key.txt", "-", NULL), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&t, "stdin.report.csv", &n);
+    ck_assert_uint_eq(n, 1);
+    expect_row(&rows[0], 2, "semi", "created");
+    free(rows);
+    cJSON *dump = e2e_users(&t);
+    ck_assert_str_eq(e2e_field(e2e_find_user(dump, "semi"), "name"), "Semi Colon");
+    cJSON_Delete(dump);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
     Suite *suite = suite_create("e2e_import");
@@ -322,6 +342,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, usage_errors_exit_2_with_one_line);
     tcase_add_test(tc, a_missing_key_is_a_usage_error);
     tcase_add_test(tc, an_unknown_key_stops_the_run_and_accounts_for_every_row);
+    tcase_add_test(tc, the_key_can_come_from_a_file_and_the_rows_from_stdin);
     tcase_add_test(tc, ten_thousand_rows_with_eight_workers_keep_eight_connections);
     suite_add_tcase(suite, tc);
     return suite;
