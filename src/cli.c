@@ -26,10 +26,13 @@ static const char usage_text[] =
     "  --map COLUMN=FIELD    map a column to uid, name, avatar, link, role, statusMessage, metadata,\n"
     "                        tags, metadata.KEY[.KEY], or ignore (repeatable)\n"
     "  --delimiter C         , ; TAB or | (default: detected from the header line)\n"
-    "  --encoding NAME       input encoding (default UTF-8, or UTF-16 by byte order mark)\n"
+    "  --encoding NAME       input encoding: windows-1252, ISO-8859-15... (default UTF-8, or\n"
+    "                        UTF-16 by byte order mark)\n"
+    "  --template            print a header line with every supported column\n"
     "Output:\n"
     "  --report PATH         per-row report (default INPUT.report.csv)\n"
-    "  --rejects PATH        rows to fix and feed back (default INPUT.rejects.csv)\n"
+    "  --rejects PATH        rows to fix and feed back (default INPUT.rejects.csv), written like\n"
+    "                        the input; --rejects-encoding NAME for another encoding\n"
     "  --quiet, --verbose, --progress=auto|always|never\n"
     "  --help, --version\n"
     "\n"
@@ -61,6 +64,8 @@ enum {
     OPT_PROGRESS,
     OPT_HELP,
     OPT_VERSION,
+    OPT_TEMPLATE,
+    OPT_REJECTS_ENCODING,
 };
 
 static const struct option long_options[] = {
@@ -83,6 +88,8 @@ static const struct option long_options[] = {
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"template", no_argument, NULL, OPT_TEMPLATE},
+    {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
     {NULL, 0, NULL, 0},
 };
 
@@ -170,6 +177,8 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_VERBOSE: opts->verbose = true; break;
     case OPT_HELP: opts->show_help = true; break;
     case OPT_VERSION: opts->show_version = true; break;
+    case OPT_TEMPLATE: opts->show_template = true; break;
+    case OPT_REJECTS_ENCODING: opts->rejects_encoding = arg; break;
     case OPT_MODE:
         if (strcmp(arg, "upsert") == 0) opts->mode = CCI_MODE_UPSERT;
         else if (strcmp(arg, "create") == 0) opts->mode = CCI_MODE_CREATE;
@@ -241,7 +250,7 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
         }
         if (apply_option(code, optarg, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
     }
-    if (opts->show_help || opts->show_version) return CCI_CLI_EXIT;
+    if (opts->show_help || opts->show_version || opts->show_template) return CCI_CLI_EXIT;
     if (optind == argc) return fail(err, errlen, "no input file given; see --help");
     if (argc - optind > 1)
         return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);

@@ -22,6 +22,7 @@ struct cci_csv_reader {
     size_t cell_count, cell_cap;
     cci_cell *cells; /* handed out with the record; cell_cap entries */
 
+    bool sep_line;        /* the input began with "sep=X" */
     bool between_records; /* the parser has not begun a record */
     bool record_done;     /* the callbacks completed a record */
     bool oom;
@@ -55,11 +56,15 @@ char cci_detect_delimiter(const char *line, size_t len)
     return candidates[best];
 }
 
-cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter)
+cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encoding, char *err,
+                                   size_t errlen)
 {
     cci_csv_reader *reader = calloc(1, sizeof *reader);
-    if (!reader) return NULL;
-    reader->source = cci_source_new(file);
+    if (!reader) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    reader->source = cci_source_new(file, encoding, err, errlen);
     if (!reader->source || csv_init(&reader->parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         cci_source_free(reader->source);
         free(reader);
@@ -152,6 +157,7 @@ static bool begin(cci_csv_reader *reader)
     size_t len;
     cci_source_peek_first_line(reader->source, &first, &len);
     if (len == 5 && strncmp(first, "sep=", 4) == 0) {
+        reader->sep_line = true;
         if (!reader->delimiter) reader->delimiter = first[4];
         cci_piece piece;
         do {
@@ -244,6 +250,13 @@ const char *cci_csv_reader_error(const cci_csv_reader *reader)
 char cci_csv_reader_delimiter(const cci_csv_reader *reader)
 {
     return reader->delimiter;
+}
+
+cci_dialect cci_csv_reader_dialect(const cci_csv_reader *reader)
+{
+    return (cci_dialect){.delimiter = reader->delimiter,
+                         .sep_line = reader->sep_line,
+                         .encoding = *cci_source_encoding(reader->source)};
 }
 
 unsigned long cci_csv_reader_blank_lines(const cci_csv_reader *reader)

@@ -20,7 +20,7 @@
 #include "cci/strmap.h"
 #include "cci/user.h"
 
-enum { REQUEST_TIMEOUT_MS = 30000, ROWS_PER_WORKER_IN_FLIGHT = 64 };
+enum { REQUEST_TIMEOUT_MS = 30000, ROWS_PER_WORKER_IN_FLIGHT = 64, FIRST_PROBLEMS = 10 };
 
 /* Everything the reader, the workers and the emitter share for one run. */
 typedef struct run {
@@ -32,6 +32,8 @@ typedef struct run {
     cci_rejects *rejects;
     unsigned long counts[CCI_ACTION_COUNT];
     bool write_failed;
+    char *problems[FIRST_PROBLEMS]; /* "line N: message" of the first invalid or failed rows */
+    size_t problem_count;
     /* the workers' request counts */
     atomic_ulong creates, updates;
     /* a fatal answer stops the run once, for everyone */
@@ -123,6 +125,13 @@ static void emit_row(void *item_ptr, void *ctx)
     run *r = ctx;
     cci_outcome *o = &item->outcome;
     r->counts[o->action]++;
+    bool problem = o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED;
+    if (problem && r->problem_count < FIRST_PROBLEMS) {
+        const char *text = o->message ? o->message : o->error_code;
+        size_t len = strlen(text) + 32;
+        if ((r->problems[r->problem_count] = malloc(len)))
+            snprintf(r->problems[r->problem_count++], len, "line %lu: %s", o->line, text);
+    }
     if (!cci_report_write(r->report, o)) r->write_failed = true;
     if ((o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED) && r->rejects &&
         !cci_rejects_write(r->rejects, item->saved, o->message ? o->message : o->error_code))
@@ -187,32 +196,75 @@ static bool empty_record(const cci_record *record)
     return true;
 }
 
-/* Opens the input: a file, or standard input for "-". */
-static FILE *open_input(const char *path, FILE *messages)
+/* An input being read: the file (or standard input) and its CSV reader. */
+typedef struct input {
+    FILE *file;
+    cci_csv_reader *reader;
+} input;
+
+static bool open_reader(const cci_options *opts, input *in, FILE *messages)
 {
-    if (strcmp(path, "-") == 0) return stdin;
-    FILE *file = fopen(path, "rb");
-    if (!file) say(messages, "cannot open %s: %s", path, strerror(errno));
-    return file;
+    *in = (input){0};
+    if (strcmp(opts->input, "-") == 0) {
+        in->file = stdin;
+    } else if (!(in->file = fopen(opts->input, "rb"))) {
+        say(messages, "cannot open %s: %s", opts->input, strerror(errno));
+        return false;
+    }
+    char err[400];
+    in->reader = cci_csv_reader_new(in->file, opts->delimiter, opts->encoding, err, sizeof err);
+    if (!in->reader) say(messages, "%s", err);
+    return in->reader != NULL;
 }
 
-/* Preflight of a file: the whole file parses, and has a header. Returns rows seen, or -1. */
-static long preflight(const char *path, char delimiter, FILE *messages)
+static void close_reader(input *in)
 {
-    FILE *file = open_input(path, messages);
-    if (!file) return -1;
-    cci_csv_reader *reader = cci_csv_reader_new(file, delimiter);
+    cci_csv_reader_free(in->reader);
+    if (in->file && in->file != stdin) fclose(in->file);
+    *in = (input){0};
+}
+
+/* Reads the header line and builds the mapping from it. */
+static bool read_header(const cci_options *opts, input *in, cci_record *header,
+                        cci_mapping *mapping, FILE *messages)
+{
+    cci_read_status read = cci_csv_reader_next(in->reader, header);
+    if (read != CCI_READ_RECORD) {
+        say(messages, "%s: %s; nothing was sent", opts->input,
+            read == CCI_READ_ERROR ? cci_csv_reader_error(in->reader)
+                                   : "empty: it needs a header line naming the columns");
+        return false;
+    }
+    char err[512];
+    if (!cci_mapping_init(mapping, header, opts->maps, opts->map_count,
+                          opts->mode != CCI_MODE_UPDATE, err, sizeof err)) {
+        say(messages, "%s: %s", opts->input, err);
+        return false;
+    }
+    return true;
+}
+
+/* The preflight of a file, before anything is sent: the header maps, every line parses and
+ * decodes. Returns the number of records after the header, or -1 (said why). */
+static long preflight(const cci_options *opts, FILE *messages)
+{
+    input in;
+    if (!open_reader(opts, &in, messages)) return -1;
     cci_record record;
-    cci_read_status status;
+    cci_mapping mapping = {0};
     long rows = -1;
-    while (reader && (status = cci_csv_reader_next(reader, &record)) == CCI_READ_RECORD) rows++;
-    if (!reader) say(messages, "out of memory");
-    else if (status == CCI_READ_ERROR) say(messages, "%s: %s; nothing was sent", path, cci_csv_reader_error(reader));
-    else if (rows < 0) say(messages, "%s is empty: it needs a header line naming the columns", path);
-    bool ok = reader && status == CCI_READ_END && rows >= 0;
-    cci_csv_reader_free(reader);
-    fclose(file);
-    return ok ? rows : -1;
+    if (read_header(opts, &in, &record, &mapping, messages)) {
+        cci_read_status status;
+        rows = 0;
+        while ((status = cci_csv_reader_next(in.reader, &record)) == CCI_READ_RECORD) rows++;
+        if (status == CCI_READ_ERROR) {
+            say(messages, "%s: %s; nothing was sent", opts->input, cci_csv_reader_error(in.reader));
+            rows = -1;
+        }
+    }
+    cci_mapping_cleanup(&mapping);
+    close_reader(&in);
+    return rows;
 }
 
 static void warn_unknown_columns(const cci_mapping *m, FILE *messages)
@@ -331,11 +383,23 @@ static void print_summary(const run *r, const totals *t, double seconds, const c
         r->counts[CCI_ACTION_UNCHANGED], r->counts[CCI_ACTION_EXISTS], r->counts[CCI_ACTION_INVALID],
         r->counts[CCI_ACTION_FAILED], r->counts[CCI_ACTION_SKIPPED]);
     if (t->empty_rows) say(messages, "%lu empty rows ignored", t->empty_rows);
+    if (r->opts->dry_run)
+        say(messages, "dry run: nothing was sent; %lu rows would be sent (the report says what)",
+            r->counts[CCI_ACTION_SKIPPED]);
     unsigned long creates = atomic_load(&r->creates), updates = atomic_load(&r->updates);
     say(messages, "%lu requests (%lu create, %lu update) in %.1f s (%.0f rows/s)", creates + updates,
         creates, updates, seconds, seconds > 0 ? (double)rows / seconds : 0.0);
     say(messages, "report: %s", report_path);
     if (rejected) say(messages, "rejects: %s (%lu rows to fix and feed back)", rejects_path, rejected);
+}
+
+static void print_problems(const run *r, FILE *messages)
+{
+    if (!r->problem_count) return;
+    unsigned long total = r->counts[CCI_ACTION_INVALID] + r->counts[CCI_ACTION_FAILED];
+    say(messages, "%s problems%s:", total > r->problem_count ? "the first" : "the",
+        total > r->problem_count ? " (all of them are in the report)" : "");
+    for (size_t i = 0; i < r->problem_count; i++) fprintf(messages, "  %s\n", r->problems[i]);
 }
 
 static int exit_status(const run *r, const totals *t)
@@ -370,12 +434,13 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     struct timespec started;
     clock_gettime(CLOCK_MONOTONIC, &started);
     bool from_stdin = strcmp(opts->input, "-") == 0;
-    if (!from_stdin && preflight(opts->input, opts->delimiter, messages) < 0) return CCI_EXIT_USAGE;
+    /* a file is read twice: nothing is sent unless the whole of it reads and decodes */
+    long expected_rows = from_stdin ? -1 : preflight(opts, messages);
+    if (!from_stdin && expected_rows < 0) return CCI_EXIT_USAGE;
 
     char *report_path = opts->report_path ? strdup(opts->report_path) : derived_path(opts->input, ".report.csv");
     char *rejects_path = opts->rejects_path ? strdup(opts->rejects_path) : derived_path(opts->input, ".rejects.csv");
-    FILE *input = open_input(opts->input, messages);
-    cci_csv_reader *reader = input ? cci_csv_reader_new(input, opts->delimiter) : NULL;
+    input in = {0};
     run r = {.opts = opts};
     pthread_mutex_init(&r.stop_lock, NULL);
     totals t = {0};
@@ -386,24 +451,15 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     char err[512], kept[1024];
     cci_record header;
 
-    if (!reader || !report_path || !rejects_path || !clients) goto out;
-    if (!from_stdin && strcmp(report_path, opts->input) == 0) {
-        say(messages, "the report would overwrite the input %s: choose another --report", opts->input);
+    if (!report_path || !rejects_path || !clients) goto out;
+    if (!from_stdin && (strcmp(report_path, opts->input) == 0 || strcmp(rejects_path, opts->input) == 0)) {
+        say(messages, "the report or rejects file would overwrite the input %s: choose another --report or --rejects", opts->input);
         goto out;
     }
-    cci_read_status read = cci_csv_reader_next(reader, &header);
-    if (read != CCI_READ_RECORD) {
-        say(messages, "%s: %s", opts->input, read == CCI_READ_ERROR ? cci_csv_reader_error(reader)
-                                                                    : "empty: it needs a header line naming the columns");
-        goto out;
-    }
-    if (!cci_mapping_init(&r.mapping, &header, opts->maps, opts->map_count,
-                          opts->mode != CCI_MODE_UPDATE, err, sizeof err)) {
-        say(messages, "%s: %s", opts->input, err);
-        goto out;
-    }
-    warn_unknown_columns(&r.mapping, messages);
-    if (!(r.rejects = cci_rejects_new(rejects_path, cci_csv_reader_delimiter(reader), &header, kept,
+    if (!open_reader(opts, &in, messages) || !read_header(opts, &in, &header, &r.mapping, messages)) goto out;
+    if (!opts->quiet) warn_unknown_columns(&r.mapping, messages);
+    cci_dialect dialect = cci_csv_reader_dialect(in.reader);
+    if (!(r.rejects = cci_rejects_new(rejects_path, &dialect, opts->rejects_encoding, &header, kept,
                                       sizeof kept, err, sizeof err))) {
         say(messages, "%s", err);
         goto out;
@@ -422,7 +478,7 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
             goto out;
         }
     }
-    import_rows(&r, reader, pool, &t, messages);
+    import_rows(&r, in.reader, pool, &t, messages);
     if (pool) cci_pool_finish(pool);
     pool = NULL;
     cci_reorder_wait_all(r.reorder);
@@ -433,8 +489,10 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     r.rejects = NULL;
     if (r.write_failed) say(messages, "could not write %s or %s completely", report_path, rejects_path);
     if (atomic_load(&r.stop)) say(messages, "stopped early: %s", r.stop_reason);
-    if (!opts->quiet)
+    if (!opts->quiet) {
         print_summary(&r, &t, seconds_since(&started), report_path, rejects_path, rejected, messages);
+        print_problems(&r, messages);
+    }
     status = exit_status(&r, &t);
 out:
     if (pool) cci_pool_finish(pool);
@@ -445,8 +503,8 @@ out:
     cci_reorder_free(r.reorder);
     cci_mapping_cleanup(&r.mapping);
     pthread_mutex_destroy(&r.stop_lock);
-    cci_csv_reader_free(reader);
-    if (input && input != stdin) fclose(input);
+    for (size_t i = 0; i < r.problem_count; i++) free(r.problems[i]);
+    close_reader(&in);
     free(report_path);
     free(rejects_path);
     return status;

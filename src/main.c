@@ -7,6 +7,7 @@
 
 #include "cci/cli.h"
 #include "cci/import.h"
+#include "cci/mapping.h"
 
 int main(int argc, char **argv)
 {
@@ -16,6 +17,7 @@ int main(int argc, char **argv)
     if (parsed != CCI_CLI_RUN) {
         if (parsed == CCI_CLI_ERROR) fprintf(stderr, "cometchat-import: %s\n", err);
         else if (opts.show_help) fputs(cci_cli_usage(), stdout);
+        else if (opts.show_template) printf("%s\n", cci_mapping_template());
         else printf("cometchat-import %s\n", CCI_VERSION);
         cci_options_cleanup(&opts);
         return parsed == CCI_CLI_ERROR ? CCI_EXIT_USAGE : CCI_EXIT_OK;

@@ -2,6 +2,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -130,7 +131,9 @@ bool cci_report_close(cci_report *report)
 
 struct cci_rejects {
     char *path;
-    char delimiter;
+    cci_dialect dialect;
+    iconv_t encoder; /* UTF-8 to the file's encoding; (iconv_t)-1 when that is UTF-8 */
+    bool utf16;      /* a byte order mark is written first */
     cci_saved_row *header;
     size_t error_column; /* where the error goes: an existing "error" column, or a new last one */
     FILE *file;
@@ -151,48 +154,124 @@ static size_t find_error_column(const cci_saved_row *header)
     return header->count;
 }
 
-cci_rejects *cci_rejects_new(const char *path, char delimiter, const cci_record *header,
-                             char *kept, size_t kept_len, char *err, size_t errlen)
+cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
+                             const cci_record *header, char *kept, size_t kept_len, char *err,
+                             size_t errlen)
 {
+    const char *target = encoding ? encoding : dialect->encoding.name;
+    /* plain "UTF-16" would make iconv write a byte order mark of its own on top of ours */
+    if (strcasecmp(target, "UTF-16") == 0 || strcasecmp(target, "UTF16") == 0) target = "UTF-16LE";
+    bool utf8 = strcasecmp(target, "UTF-8") == 0 || strcasecmp(target, "UTF8") == 0;
+    iconv_t encoder = (iconv_t)-1;
+    if (!utf8) {
+        char name[96];
+        /* //TRANSLIT: an error message may hold a character the encoding lacks */
+        snprintf(name, sizeof name, "%s//TRANSLIT", target);
+        if ((encoder = iconv_open(name, "UTF-8")) == (iconv_t)-1) {
+            snprintf(err, errlen, "cannot write the rejects file in %s", target);
+            return NULL;
+        }
+    }
     if (!cci_keep_previous(path, kept, kept_len)) {
         snprintf(err, errlen, "cannot keep the earlier %s aside: %s", path, strerror(errno));
+        if (encoder != (iconv_t)-1) iconv_close(encoder);
         return NULL;
     }
     cci_rejects *rejects = calloc(1, sizeof *rejects);
-    if (!rejects) return NULL;
+    if (!rejects) {
+        if (encoder != (iconv_t)-1) iconv_close(encoder);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rejects->encoder = encoder;
+    rejects->utf16 = strncasecmp(target, "UTF-16", 6) == 0 || strncasecmp(target, "UTF16", 5) == 0;
     rejects->path = strdup(path);
     rejects->header = cci_saved_row_new(header);
-    rejects->delimiter = delimiter;
+    rejects->dialect = *dialect;
+    /* an explicit encoding keeps a byte order mark only where one is the norm */
+    if (encoding) rejects->dialect.encoding.bom = rejects->utf16;
     rejects->ok = rejects->path && rejects->header;
     if (rejects->header) rejects->error_column = find_error_column(rejects->header);
     return rejects;
 }
 
+/* Writes UTF-8 text to the file in its encoding. */
+static bool put_text(cci_rejects *rejects, const char *text, size_t len)
+{
+    if (rejects->encoder == (iconv_t)-1) return fwrite(text, 1, len, rejects->file) == len;
+    char *in = (char *)text, out[4096];
+    size_t in_left = len;
+    bool ok = true;
+    while (ok && in_left) {
+        char *o = out;
+        size_t out_left = sizeof out;
+        size_t result = iconv(rejects->encoder, &in, &in_left, &o, &out_left);
+        if (result == (size_t)-1 && errno != E2BIG) {
+            /* cannot be written in this encoding even by transliteration: a '?' stands in */
+            in++, in_left--;
+            *o++ = '?', out_left--;
+        }
+        ok = fwrite(out, 1, sizeof out - out_left, rejects->file) == sizeof out - out_left;
+    }
+    return ok;
+}
+
+static const char *line_end(const cci_rejects *rejects)
+{
+    switch (rejects->dialect.encoding.line_end) {
+    case CCI_LINE_END_CRLF: return "\r\n";
+    case CCI_LINE_END_CR: return "\r";
+    default: return "\n";
+    }
+}
+
 /* Writes cells with error in the error column, padding short rows to the header's width. */
 static bool write_row(cci_rejects *rejects, const cci_saved_row *row, const char *error)
 {
-    FILE *f = rejects->file;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return false;
+    char delimiter = rejects->dialect.delimiter;
     size_t width = rejects->header->count;
     size_t count = row->count > width ? row->count : width;
     if (rejects->error_column == width && count == width) count++; /* the added error column */
     bool ok = true;
     for (size_t i = 0; i < count && ok; i++) {
-        if (i) ok = fputc(rejects->delimiter, f) != EOF;
-        if (i == rejects->error_column) ok = ok && cci_write_cell(f, error, strlen(error), rejects->delimiter, false);
+        if (i) ok = fputc(delimiter, f) != EOF;
+        if (i == rejects->error_column) ok = ok && cci_write_cell(f, error, strlen(error), delimiter, false);
         else if (i < row->count)
-            ok = ok && cci_write_cell(f, row->cells[i].text, row->cells[i].len, rejects->delimiter, false);
+            ok = ok && cci_write_cell(f, row->cells[i].text, row->cells[i].len, delimiter, false);
     }
-    return ok && fputc('\n', f) != EOF;
+    ok = ok && fputs(line_end(rejects), f) >= 0;
+    ok = (fclose(f) == 0) && ok;
+    ok = ok && put_text(rejects, text, len);
+    free(text);
+    return ok;
+}
+
+/* Creates the file: byte order mark, "sep=" line, header. */
+static bool begin_file(cci_rejects *rejects)
+{
+    char err[512];
+    if (!(rejects->file = create_file(rejects->path, err, sizeof err))) return false;
+    bool ok = true;
+    if (rejects->dialect.encoding.bom) {
+        if (rejects->encoder == (iconv_t)-1) ok = fwrite("\xEF\xBB\xBF", 1, 3, rejects->file) == 3;
+        else ok = put_text(rejects, "\xEF\xBB\xBF", 3); /* U+FEFF in the file's own byte order */
+    }
+    if (rejects->dialect.sep_line) {
+        char sep[16];
+        snprintf(sep, sizeof sep, "sep=%c%s", rejects->dialect.delimiter, line_end(rejects));
+        ok = ok && put_text(rejects, sep, strlen(sep));
+    }
+    return ok && write_row(rejects, rejects->header, "error");
 }
 
 bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error)
 {
     if (!rejects->ok) return false;
-    if (!rejects->file) {
-        char err[512];
-        if (!(rejects->file = create_file(rejects->path, err, sizeof err))) return rejects->ok = false;
-        rejects->ok = write_row(rejects, rejects->header, "error");
-    }
+    if (!rejects->file && !(rejects->ok = begin_file(rejects))) return false;
     bool ok = write_row(rejects, row, error ? error : "");
     rejects->count++;
     rejects->ok = rejects->ok && ok;
@@ -209,6 +288,7 @@ bool cci_rejects_close(cci_rejects *rejects)
     if (!rejects) return true;
     bool ok = rejects->ok;
     if (rejects->file) ok = (fclose(rejects->file) == 0) && ok;
+    if (rejects->encoder != (iconv_t)-1) iconv_close(rejects->encoder);
     free(rejects->path);
     free(rejects->header);
     free(rejects);

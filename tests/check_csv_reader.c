@@ -19,7 +19,9 @@ static fixture open_text(const char *text, size_t len, char delimiter)
     fixture f;
     f.file = fmemopen((void *)text, len, "rb");
     ck_assert_ptr_nonnull(f.file);
-    f.reader = cci_csv_reader_new(f.file, delimiter);
+    char err[256];
+    f.reader = cci_csv_reader_new(f.file, delimiter, NULL, err, sizeof err);
+    ck_assert_msg(f.reader != NULL, "%s", err);
     return f;
 }
 

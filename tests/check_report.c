@@ -90,8 +90,10 @@ START_TEST(rejects_keep_the_dialect_and_the_cells)
     test_record header, row;
     char kept[512], err[256], rejects_path[600];
     snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
-    cci_rejects *rejects = cci_rejects_new(rejects_path, ';', RECORD(header, 1, "uid", "name", "tags"),
-                                           kept, sizeof kept, err, sizeof err);
+    cci_dialect dialect = {.delimiter = ';', .encoding = {.name = "UTF-8"}};
+    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL,
+                                           RECORD(header, 1, "uid", "name", "tags"), kept,
+                                           sizeof kept, err, sizeof err);
     ck_assert_ptr_nonnull(rejects);
     ck_assert(access(rejects_path, F_OK) != 0); /* nothing written yet, no file */
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 3, " Bad Uid ", "=Bob", "a;b"));
@@ -113,13 +115,69 @@ START_TEST(a_fed_back_rejects_file_reuses_its_error_column)
     test_record header, row;
     char kept[512], err[256], rejects_path[600];
     snprintf(rejects_path, sizeof rejects_path, "%s/again.csv", dir);
-    cci_rejects *rejects = cci_rejects_new(rejects_path, ',', RECORD(header, 1, "uid", "name", "error"),
-                                           kept, sizeof kept, err, sizeof err);
+    cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
+    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL,
+                                           RECORD(header, 1, "uid", "name", "error"), kept,
+                                           sizeof kept, err, sizeof err);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "a", "", "old problem"));
     ck_assert(cci_rejects_write(rejects, saved, "new problem"));
     free(saved);
     ck_assert(cci_rejects_close(rejects));
     ck_assert_str_eq(slurp(rejects_path), "uid,name,error\na,,new problem\n");
+}
+END_TEST
+
+/* Reads a whole file (binary) into a static buffer; returns its length. */
+static size_t slurp_bytes(const char *file, const char **bytes)
+{
+    FILE *f = fopen(file, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char data[8192];
+    size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    *bytes = data;
+    return n;
+}
+
+START_TEST(rejects_are_written_in_the_inputs_encoding_and_line_ends)
+{
+    test_record header, row;
+    char kept[512], err[256], rejects_path[600];
+    snprintf(rejects_path, sizeof rejects_path, "%s/cp1252.csv", dir);
+    cci_dialect dialect = {.delimiter = ';', .sep_line = true,
+                           .encoding = {.name = "WINDOWS-1252", .line_end = CCI_LINE_END_CRLF}};
+    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"),
+                                           kept, sizeof kept, err, sizeof err);
+    ck_assert_msg(rejects != NULL, "%s", err);
+    cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "b\xC3\xA9", "Ren\xC3\xA9" "e"));
+    ck_assert(cci_rejects_write(rejects, saved, "uid: \xC3\xA9 not allowed"));
+    free(saved);
+    ck_assert(cci_rejects_close(rejects));
+    const char *bytes;
+    size_t n = slurp_bytes(rejects_path, &bytes);
+    const char expected[] = "sep=;\r\nuid;name;error\r\nb\xE9;Ren\xE9" "e;uid: \xE9 not allowed\r\n";
+    ck_assert_uint_eq(n, sizeof expected - 1);
+    ck_assert(memcmp(bytes, expected, n) == 0);
+}
+END_TEST
+
+START_TEST(utf16_rejects_start_with_a_byte_order_mark)
+{
+    test_record header, row;
+    char kept[512], err[256], rejects_path[600];
+    snprintf(rejects_path, sizeof rejects_path, "%s/utf16.csv", dir);
+    cci_dialect dialect = {.delimiter = '\t', .encoding = {.name = "UTF-16LE", .bom = true}};
+    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid"),
+                                           kept, sizeof kept, err, sizeof err);
+    cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "\xE2\x82\xAC"));
+    ck_assert(cci_rejects_write(rejects, saved, "x"));
+    free(saved);
+    ck_assert(cci_rejects_close(rejects));
+    const char *bytes;
+    size_t n = slurp_bytes(rejects_path, &bytes);
+    const char expected[] = "\xFF\xFE" "u\0i\0d\0\t\0e\0r\0r\0o\0r\0\n\0" "\xAC\x20\t\0x\0\n\0";
+    ck_assert_uint_eq(n, sizeof expected - 1);
+    ck_assert(memcmp(bytes, expected, n) == 0);
 }
 END_TEST
 
@@ -133,6 +191,8 @@ static Suite *report_suite(void)
     tcase_add_test(tc, an_earlier_report_is_kept_numbered);
     tcase_add_test(tc, rejects_keep_the_dialect_and_the_cells);
     tcase_add_test(tc, a_fed_back_rejects_file_reuses_its_error_column);
+    tcase_add_test(tc, rejects_are_written_in_the_inputs_encoding_and_line_ends);
+    tcase_add_test(tc, utf16_rejects_start_with_a_byte_order_mark);
     suite_add_tcase(suite, tc);
     return suite;
 }

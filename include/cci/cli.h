@@ -27,6 +27,7 @@ typedef struct cci_options {
     const char *report_path;  /* NULL: derived from input */
     const char *rejects_path; /* NULL: derived from input */
     const char *encoding;     /* NULL: UTF-8, or UTF-16 by byte order mark */
+    const char *rejects_encoding; /* NULL: the input's */
     cci_mode mode;
     bool dry_run;
     unsigned workers;
@@ -40,11 +41,12 @@ typedef struct cci_options {
     size_t map_count;
     bool show_help;
     bool show_version;
+    bool show_template;
 } cci_options;
 
 typedef enum {
     CCI_CLI_RUN,   /* options are complete: go on with the import */
-    CCI_CLI_EXIT,  /* --help or --version was asked for: print it and exit 0 */
+    CCI_CLI_EXIT,  /* --help, --version or --template was asked for: print it and exit 0 */
     CCI_CLI_ERROR, /* bad usage: err holds a one-line reason */
 } cci_cli_result;
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cci/source.h"
+
 /* Past this a cell is refused: only an unterminated quote makes cells this large. */
 #define CCI_MAX_CELL_BYTES (1024 * 1024)
 
@@ -33,8 +35,10 @@ typedef enum {
 
 typedef struct cci_csv_reader cci_csv_reader;
 
-/* delimiter 0 detects it. The file is read, not closed. Returns NULL when out of memory. */
-cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter);
+/* delimiter 0 detects it; encoding NULL means UTF-8 unless a byte order mark says otherwise.
+ * The file is read, not closed. Returns NULL with a reason in err (an unknown encoding). */
+cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encoding, char *err,
+                                   size_t errlen);
 void cci_csv_reader_free(cci_csv_reader *reader);
 
 cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record);
@@ -44,6 +48,16 @@ const char *cci_csv_reader_error(const cci_csv_reader *reader);
 
 /* The delimiter in use (known once the first record was asked for). */
 char cci_csv_reader_delimiter(const cci_csv_reader *reader);
+
+/* How the input is written, for a rejects file in the same dialect. */
+typedef struct cci_dialect {
+    char delimiter;
+    bool sep_line; /* began with Excel's "sep=X" line */
+    cci_encoding_info encoding;
+} cci_dialect;
+
+/* Known once the first record was asked for. */
+cci_dialect cci_csv_reader_dialect(const cci_csv_reader *reader);
 
 /* Lines that held nothing and were skipped, so far. */
 unsigned long cci_csv_reader_blank_lines(const cci_csv_reader *reader);

@@ -67,9 +67,11 @@ bool cci_report_close(cci_report *report);
 typedef struct cci_rejects cci_rejects;
 
 /* Keeps any earlier rejects file now; the new one is created at the first row written, with
- * header's cells plus "error". */
-cci_rejects *cci_rejects_new(const char *path, char delimiter, const cci_record *header,
-                             char *kept, size_t kept_len, char *err, size_t errlen);
+ * header's cells plus "error", written in the input's dialect: its delimiter, "sep=" line, line
+ * ends, byte order mark and encoding (or `encoding` when not NULL). NULL with a reason in err. */
+cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
+                             const cci_record *header, char *kept, size_t kept_len, char *err,
+                             size_t errlen);
 bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error);
 /* Rows written so far. */
 unsigned long cci_rejects_count(const cci_rejects *rejects);
