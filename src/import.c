@@ -20,7 +20,7 @@
 #include "cci/strmap.h"
 #include "cci/user.h"
 
-enum { REQUEST_TIMEOUT_MS = 30000, ROWS_PER_WORKER_IN_FLIGHT = 64, FIRST_PROBLEMS = 10 };
+enum { REQUEST_TIMEOUT_MS = 30000, ROWS_PER_WORKER_IN_FLIGHT = 64, FIRST_PROBLEMS = 10, DRY_RUN_SAMPLES = 3 };
 
 /* Everything the reader, the workers and the emitter share for one run. */
 typedef struct run {
@@ -34,6 +34,9 @@ typedef struct run {
     bool write_failed;
     char *problems[FIRST_PROBLEMS]; /* "line N: message" of the first invalid or failed rows */
     size_t problem_count;
+    char *samples[DRY_RUN_SAMPLES]; /* the first rows a dry run would send */
+    size_t sample_count;
+    cci_dialect dialect; /* how the input is written; set once the header is read */
     /* the workers' request counts */
     atomic_ulong creates, updates;
     /* a fatal answer stops the run once, for everyone */
@@ -126,11 +129,14 @@ static void emit_row(void *item_ptr, void *ctx)
     cci_outcome *o = &item->outcome;
     r->counts[o->action]++;
     bool problem = o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED;
-    if (problem && r->problem_count < FIRST_PROBLEMS) {
+    char **kept = problem && r->problem_count < FIRST_PROBLEMS ? &r->problems[r->problem_count++]
+                  : r->opts->dry_run && o->action == CCI_ACTION_SKIPPED && r->sample_count < DRY_RUN_SAMPLES
+                      ? &r->samples[r->sample_count++]
+                      : NULL;
+    if (kept) {
         const char *text = o->message ? o->message : o->error_code;
         size_t len = strlen(text) + 32;
-        if ((r->problems[r->problem_count] = malloc(len)))
-            snprintf(r->problems[r->problem_count++], len, "line %lu: %s", o->line, text);
+        if ((*kept = malloc(len))) snprintf(*kept, len, "line %lu: %s", o->line, text);
     }
     if (!cci_report_write(r->report, o)) r->write_failed = true;
     if ((o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED) && r->rejects &&
@@ -373,9 +379,25 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+static const char *delimiter_name(char delimiter)
+{
+    switch (delimiter) {
+    case ',': return "comma";
+    case ';': return "semicolon";
+    case '\t': return "TAB";
+    case '|': return "pipe";
+    default: return "other";
+    }
+}
+
 static void print_summary(const run *r, const totals *t, double seconds, const char *report_path,
                           const char *rejects_path, unsigned long rejected, FILE *messages)
 {
+    const cci_dialect *d = &r->dialect;
+    say(messages, "read %s as %s%s, %s-separated%s, %s line ends", r->opts->input, d->encoding.name,
+        d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
+        d->sep_line ? " (by its sep= line)" : "",
+        d->encoding.line_end == CCI_LINE_END_CRLF ? "CRLF" : d->encoding.line_end == CCI_LINE_END_CR ? "CR" : "LF");
     unsigned long rows = 0;
     for (int a = 0; a < CCI_ACTION_COUNT; a++) rows += r->counts[a];
     say(messages, "%lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
@@ -395,11 +417,13 @@ static void print_summary(const run *r, const totals *t, double seconds, const c
 
 static void print_problems(const run *r, FILE *messages)
 {
+    if (r->sample_count) say(messages, "what a run would send, for example:");
+    for (size_t i = 0; i < r->sample_count; i++) fprintf(messages, "  %s\n", r->samples[i] ? r->samples[i] : "");
     if (!r->problem_count) return;
     unsigned long total = r->counts[CCI_ACTION_INVALID] + r->counts[CCI_ACTION_FAILED];
     say(messages, "%s problems%s:", total > r->problem_count ? "the first" : "the",
         total > r->problem_count ? " (all of them are in the report)" : "");
-    for (size_t i = 0; i < r->problem_count; i++) fprintf(messages, "  %s\n", r->problems[i]);
+    for (size_t i = 0; i < r->problem_count; i++) fprintf(messages, "  %s\n", r->problems[i] ? r->problems[i] : "");
 }
 
 static int exit_status(const run *r, const totals *t)
@@ -458,8 +482,8 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     }
     if (!open_reader(opts, &in, messages) || !read_header(opts, &in, &header, &r.mapping, messages)) goto out;
     if (!opts->quiet) warn_unknown_columns(&r.mapping, messages);
-    cci_dialect dialect = cci_csv_reader_dialect(in.reader);
-    if (!(r.rejects = cci_rejects_new(rejects_path, &dialect, opts->rejects_encoding, &header, kept,
+    r.dialect = cci_csv_reader_dialect(in.reader);
+    if (!(r.rejects = cci_rejects_new(rejects_path, &r.dialect, opts->rejects_encoding, &header, kept,
                                       sizeof kept, err, sizeof err))) {
         say(messages, "%s", err);
         goto out;
@@ -504,6 +528,7 @@ out:
     cci_mapping_cleanup(&r.mapping);
     pthread_mutex_destroy(&r.stop_lock);
     for (size_t i = 0; i < r.problem_count; i++) free(r.problems[i]);
+    for (size_t i = 0; i < r.sample_count; i++) free(r.samples[i]);
     close_reader(&in);
     free(report_path);
     free(rejects_path);

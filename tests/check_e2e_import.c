@@ -327,6 +327,25 @@ START_TEST(the_key_can_come_from_a_file_and_the_rows_from_stdin)
 }
 END_TEST
 
+START_TEST(empty_rows_and_trailing_empty_columns_are_ignored_and_counted)
+{
+    e2e_start_sandbox(&t);
+    /* what a spreadsheet leaves behind: unnamed trailing columns, rows of nothing but delimiters */
+    e2e_write(&t, "sheet.csv", "sep=;\r\nuid;name;;\r\na;Ann;;\r\n;;;\r\n\r\nb;Bo;;\r\n;;;\r\n");
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "sheet.csv", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(messages, "2 rows read: 2 created"));
+    ck_assert_ptr_nonnull(strstr(messages, "2 empty rows ignored"));
+    ck_assert_ptr_nonnull(strstr(messages, "semicolon-separated (by its sep= line), CRLF line ends"));
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&t, "sheet.report.csv", &n);
+    ck_assert_uint_eq(n, 2);
+    expect_row(&rows[0], 3, "a", "created"); /* physical lines: sep= is line 1 */
+    expect_row(&rows[1], 6, "b", "created");
+    free(rows);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
     Suite *suite = suite_create("e2e_import");
@@ -343,6 +362,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, a_missing_key_is_a_usage_error);
     tcase_add_test(tc, an_unknown_key_stops_the_run_and_accounts_for_every_row);
     tcase_add_test(tc, the_key_can_come_from_a_file_and_the_rows_from_stdin);
+    tcase_add_test(tc, empty_rows_and_trailing_empty_columns_are_ignored_and_counted);
     tcase_add_test(tc, ten_thousand_rows_with_eight_workers_keep_eight_connections);
     suite_add_tcase(suite, tc);
     return suite;

@@ -9,6 +9,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$("$tool" --help | wc -l)" -le 40 ] || fail "--help is longer than a screen"
 "$tool" --version | grep -Eq '^cometchat-import [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
 
+"$tool" --template | grep -qx 'uid,name,avatar,link,role,statusMessage,tags,metadata,metadata.KEY' || fail "--template"
+
 set +e
 err=$("$tool" --bogus users.csv 2>&1 >/dev/null); code=$?
 set -e
@@ -20,4 +22,4 @@ err=$("$tool" --api-key=sk_0123456789abcdef users.csv 2>&1); code=$?
 set -e
 [ "$code" = 2 ] || fail "--api-key exited $code"
 case "$err" in *0123456789abcdef*) fail "the key was echoed";; esac
-echo "cli: 4 passed, 0 failed"
+echo "cli: 5 passed, 0 failed"
