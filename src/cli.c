@@ -22,6 +22,7 @@ static const char usage_text[] =
     "  --force               send every row even when the state says it is unchanged\n"
     "  --workers N           parallel requests (default 8)\n"
     "  --rate N              cap on requests per minute (default: learned from the service)\n"
+    "  --timeout SECONDS     per request (default 30); --retries N per row (default 5)\n"
     "Input:\n"
     "  --map COLUMN=FIELD    map a column to uid, name, avatar, link, role, statusMessage, metadata,\n"
     "                        tags, metadata.KEY[.KEY], or ignore (repeatable)\n"
@@ -65,6 +66,8 @@ enum {
     OPT_HELP,
     OPT_VERSION,
     OPT_TEMPLATE,
+    OPT_TIMEOUT,
+    OPT_RETRIES,
     OPT_REJECTS_ENCODING,
 };
 
@@ -89,6 +92,8 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {"template", no_argument, NULL, OPT_TEMPLATE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
     {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
     {NULL, 0, NULL, 0},
 };
@@ -194,6 +199,18 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         if (!parse_unsigned(arg, 1, 10000000, &opts->rate_per_minute))
             return fail(err, errlen, "--rate must be a whole number of requests per minute, at least 1");
         break;
+    case OPT_TIMEOUT: {
+        char *end;
+        double seconds = strtod(arg, &end);
+        if (*arg == '\0' || *end || !(seconds >= 0.05 && seconds <= 3600))
+            return fail(err, errlen, "--timeout must be a number of seconds from 0.05 to 3600");
+        opts->timeout_ms = (unsigned)(seconds * 1000);
+        break;
+    }
+    case OPT_RETRIES:
+        if (!parse_unsigned(arg, 0, 100, &opts->retries))
+            return fail(err, errlen, "--retries must be a whole number from 0 to 100");
+        break;
     case OPT_DELIMITER:
         if (!parse_delimiter(arg, &opts->delimiter))
             return fail(err, errlen, "--delimiter must be one of , ; | or TAB");
@@ -229,7 +246,8 @@ static void apply_environment(cci_options *opts)
 
 cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
 {
-    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS};
+    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS,
+                          .timeout_ms = CCI_DEFAULT_TIMEOUT_MS, .retries = CCI_DEFAULT_RETRIES};
     err[0] = '\0';
     /* Before getopt: it would take "--api-key=SECRET" as an abbreviation of --api-key-file. */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

@@ -80,23 +80,31 @@ static size_t on_body(char *data, size_t size, size_t count, void *ctx)
     return n;
 }
 
-/* Reads the rate-limit and Retry-After headers, both spellings. */
-static size_t on_header(char *line, size_t size, size_t count, void *ctx)
+void cci_parse_header(const char *line, size_t n, cci_response *r)
 {
-    cci_client *client = ctx;
-    size_t n = size * count;
-    char *colon = memchr(line, ':', n);
-    if (!colon) return n;
+    const char *colon = memchr(line, ':', n);
+    if (!colon) return;
     size_t name_len = (size_t)(colon - line);
-    long long value = strtoll(colon + 1, NULL, 10);
-    cci_response *r = client->response;
+    char digits[24];
+    size_t value_len = n - name_len - 1 < sizeof digits - 1 ? n - name_len - 1 : sizeof digits - 1;
+    memcpy(digits, colon + 1, value_len); /* the line is not NUL-terminated */
+    digits[value_len] = '\0';
+    char *end;
+    long long value = strtoll(digits, &end, 10);
+    if (end == digits) return;
 #define HEADER_IS(name) (name_len == sizeof(name) - 1 && strncasecmp(line, name, name_len) == 0)
     if (HEADER_IS("X-Rate-Limit") || HEADER_IS("X-RateLimit-Limit")) r->rate_limit = value;
     else if (HEADER_IS("X-Rate-Limit-Remaining") || HEADER_IS("X-RateLimit-Remaining")) r->rate_remaining = value;
     else if (HEADER_IS("X-Rate-Limit-Reset") || HEADER_IS("X-RateLimit-Reset")) r->rate_reset = value;
     else if (HEADER_IS("Retry-After")) r->retry_after_s = (long)value;
 #undef HEADER_IS
-    return n;
+}
+
+static size_t on_header(char *line, size_t size, size_t count, void *ctx)
+{
+    cci_client *client = ctx;
+    cci_parse_header(line, size * count, client->response);
+    return size * count;
 }
 
 /* Fills code and message from an error envelope, flattening "details" into the message. */

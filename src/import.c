@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cci/client.h"
 #include "cci/csv_reader.h"
@@ -17,10 +18,12 @@
 #include "cci/reorder.h"
 #include "cci/report.h"
 #include "cci/send.h"
+#include "cci/signals.h"
+#include "cci/stop.h"
 #include "cci/strmap.h"
 #include "cci/user.h"
 
-enum { REQUEST_TIMEOUT_MS = 30000, ROWS_PER_WORKER_IN_FLIGHT = 64, FIRST_PROBLEMS = 10, DRY_RUN_SAMPLES = 3 };
+enum { ROWS_PER_WORKER_IN_FLIGHT = 64, FIRST_PROBLEMS = 10, DRY_RUN_SAMPLES = 3 };
 
 /* Everything the reader, the workers and the emitter share for one run. */
 typedef struct run {
@@ -37,12 +40,8 @@ typedef struct run {
     char *samples[DRY_RUN_SAMPLES]; /* the first rows a dry run would send */
     size_t sample_count;
     cci_dialect dialect; /* how the input is written; set once the header is read */
-    /* the workers' request counts */
-    atomic_ulong creates, updates;
-    /* a fatal answer stops the run once, for everyone */
-    atomic_bool stop;
-    pthread_mutex_t stop_lock;
-    char stop_reason[1024]; /* protected by stop_lock; written once */
+    cci_stop *stop;         /* thread-safe: a fatal answer or an interruption, once for everyone */
+    cci_send_shared shared; /* the workers' limiter, retry budget, update gate and counters */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -149,16 +148,6 @@ static void emit_row(void *item_ptr, void *ctx)
     free(item);
 }
 
-static void stop_run(run *r, const char *reason)
-{
-    pthread_mutex_lock(&r->stop_lock);
-    if (!atomic_load(&r->stop)) {
-        snprintf(r->stop_reason, sizeof r->stop_reason, "%s", reason);
-        atomic_store(&r->stop, true);
-    }
-    pthread_mutex_unlock(&r->stop_lock);
-}
-
 static void skip(cci_outcome *outcome, const char *why)
 {
     outcome->action = CCI_ACTION_SKIPPED;
@@ -172,23 +161,8 @@ static void send_job(void *job, void *worker_state)
 {
     row_item *item = job;
     run *r = item->run;
-    cci_client *client = worker_state;
-    if (atomic_load(&r->stop)) {
-        skip(&item->outcome, "not sent: the run stopped early");
-    } else {
-        cci_response last;
-        unsigned creates = 0, updates = 0;
-        cci_send_request request = {item->outcome.uid, item->create_body, item->update_body};
-        cci_send_row(client, r->opts->mode, &request, &item->outcome, &last, &creates, &updates);
-        atomic_fetch_add(&r->creates, creates);
-        atomic_fetch_add(&r->updates, updates);
-        if (cci_classify(&last) == CCI_ANSWER_FATAL) {
-            char reason[sizeof last.message + sizeof last.code + 128];
-            snprintf(reason, sizeof reason, "CometChat refused the credentials or the plan (HTTP %ld %s: %s)",
-                     last.status, last.code, last.message);
-            stop_run(r, reason);
-        }
-    }
+    cci_send_request request = {item->outcome.uid, item->create_body, item->update_body};
+    cci_send_row(&r->shared, worker_state, &request, &item->outcome);
     cci_reorder_complete(r->reorder, item->seq, item);
 }
 
@@ -329,7 +303,7 @@ static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
             if (item->outcome.message)
                 snprintf(item->outcome.message, len, "dry run: %s %s", dry_run_verb(r->opts->mode), body);
             item->outcome.action = CCI_ACTION_SKIPPED;
-        } else if (atomic_load(&r->stop)) {
+        } else if (cci_stop_requested(r->stop)) {
             skip(&item->outcome, "not sent: the run stopped early");
         } else {
             cci_user_cleanup(&user);
@@ -408,9 +382,12 @@ static void print_summary(const run *r, const totals *t, double seconds, const c
     if (r->opts->dry_run)
         say(messages, "dry run: nothing was sent; %lu rows would be sent (the report says what)",
             r->counts[CCI_ACTION_SKIPPED]);
-    unsigned long creates = atomic_load(&r->creates), updates = atomic_load(&r->updates);
-    say(messages, "%lu requests (%lu create, %lu update) in %.1f s (%.0f rows/s)", creates + updates,
-        creates, updates, seconds, seconds > 0 ? (double)rows / seconds : 0.0);
+    unsigned long creates = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
+    unsigned long updates = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
+    cci_limiter_stats limits = r->shared.limiter ? cci_limiter_stats_of(r->shared.limiter) : (cci_limiter_stats){0};
+    say(messages, "%lu requests (%lu create, %lu update) in %.1f s (%.0f rows/s); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits",
+        creates + updates, creates, updates, seconds, seconds > 0 ? (double)rows / seconds : 0.0,
+        atomic_load(&r->shared.retries.spent), limits.rate_limited, (double)limits.paused_ms / 1000.0);
     say(messages, "report: %s", report_path);
     if (rejected) say(messages, "rejects: %s (%lu rows to fix and feed back)", rejects_path, rejected);
 }
@@ -429,13 +406,13 @@ static void print_problems(const run *r, FILE *messages)
 static int exit_status(const run *r, const totals *t)
 {
     if (t->structural_error) return CCI_EXIT_USAGE;
-    if (atomic_load(&r->stop) || r->write_failed) return CCI_EXIT_STOPPED;
+    if (cci_stop_requested(r->stop) || r->write_failed) return CCI_EXIT_STOPPED;
     if (r->counts[CCI_ACTION_INVALID] || r->counts[CCI_ACTION_FAILED]) return CCI_EXIT_ROWS_FAILED;
     return CCI_EXIT_OK;
 }
 
-/* Makes one client per worker. */
-static bool make_clients(cci_client **clients, size_t count, const cci_options *opts,
+/* Makes one worker state (its own client and random numbers) per worker. */
+static bool make_workers(cci_worker *workers, size_t count, const cci_options *opts,
                          const char *api_key, FILE *messages)
 {
     char base[1024], err[256];
@@ -443,14 +420,33 @@ static bool make_clients(cci_client **clients, size_t count, const cci_options *
     else cci_client_app_url(opts->app_id, opts->region, base, sizeof base);
     size_t len = strlen(base);
     while (len && base[len - 1] == '/') base[--len] = '\0';
+    uint64_t seed = (uint64_t)cci_wall_ms() ^ ((uint64_t)getpid() << 32);
     for (size_t i = 0; i < count; i++) {
-        clients[i] = cci_client_new(base, api_key, REQUEST_TIMEOUT_MS, err, sizeof err);
-        if (!clients[i]) {
+        workers[i].random = seed + 0x9E3779B97F4A7C15ULL * (i + 1);
+        workers[i].client = cci_client_new(base, api_key, (long)opts->timeout_ms, err, sizeof err);
+        if (!workers[i].client) {
             say(messages, "%s", err);
             return false;
         }
     }
     return true;
+}
+
+/* What the workers share, set up from the options. */
+static bool init_shared(run *r, long expected_rows)
+{
+    const cci_options *opts = r->opts;
+    r->shared.mode = opts->mode;
+    r->shared.max_retries = opts->retries;
+    r->shared.stop = r->stop;
+    r->shared.limiter = cci_limiter_new(opts->rate_per_minute);
+    /* enough retries for a bad day of the service, few enough to end a hopeless run */
+    unsigned long budget = expected_rows >= 0 ? (unsigned long)expected_rows + 1000 : 1000000;
+    unsigned long in_a_row = (unsigned long)opts->workers * (opts->retries + 1) * 2;
+    cci_retry_budget_init(&r->shared.retries, budget, in_a_row < 20 ? 20 : in_a_row);
+    cci_update_gate_init(&r->shared.gate);
+    for (int b = 0; b < CCI_BUDGET_COUNT; b++) atomic_init(&r->shared.requests[b], 0);
+    return r->shared.limiter != NULL;
 }
 
 int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
@@ -465,17 +461,18 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     char *report_path = opts->report_path ? strdup(opts->report_path) : derived_path(opts->input, ".report.csv");
     char *rejects_path = opts->rejects_path ? strdup(opts->rejects_path) : derived_path(opts->input, ".rejects.csv");
     input in = {0};
-    run r = {.opts = opts};
-    pthread_mutex_init(&r.stop_lock, NULL);
+    run r = {.opts = opts, .stop = cci_stop_new()};
     totals t = {0};
     int status = CCI_EXIT_USAGE;
     size_t workers = opts->dry_run ? 0 : opts->workers;
-    cci_client **clients = calloc(workers ? workers : 1, sizeof *clients);
+    cci_worker *worker_states = calloc(workers ? workers : 1, sizeof *worker_states);
+    void **states = calloc(workers ? workers : 1, sizeof *states);
     cci_pool *pool = NULL;
+    cci_signals *signals = NULL;
     char err[512], kept[1024];
     cci_record header;
 
-    if (!report_path || !rejects_path || !clients) goto out;
+    if (!report_path || !rejects_path || !worker_states || !states || !r.stop || !init_shared(&r, expected_rows)) goto out;
     if (!from_stdin && (strcmp(report_path, opts->input) == 0 || strcmp(rejects_path, opts->input) == 0)) {
         say(messages, "the report or rejects file would overwrite the input %s: choose another --report or --rejects", opts->input);
         goto out;
@@ -495,9 +492,12 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     }
     if (kept[0] && !opts->quiet) say(messages, "the earlier report was kept as %s", kept);
     if (!(r.reorder = cci_reorder_new(ROWS_PER_WORKER_IN_FLIGHT * (workers ? workers : 1), emit_row, &r))) goto out;
+    /* before the workers start, so that they inherit the blocked signals */
+    signals = cci_signals_start(r.stop, messages);
     if (workers) {
-        if (!make_clients(clients, workers, opts, api_key, messages)) goto out;
-        if (!(pool = cci_pool_start(workers, workers * 4, send_job, (void **)clients))) {
+        if (!make_workers(worker_states, workers, opts, api_key, messages)) goto out;
+        for (size_t i = 0; i < workers; i++) states[i] = &worker_states[i];
+        if (!(pool = cci_pool_start(workers, workers * 4, send_job, states))) {
             say(messages, "cannot start %zu worker threads", workers);
             goto out;
         }
@@ -512,7 +512,14 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     r.report = NULL;
     r.rejects = NULL;
     if (r.write_failed) say(messages, "could not write %s or %s completely", report_path, rejects_path);
-    if (atomic_load(&r.stop)) say(messages, "stopped early: %s", r.stop_reason);
+    if (cci_stop_requested(r.stop)) {
+        cci_stop_reason(r.stop, err, sizeof err);
+        say(messages, "stopped early: %s; the rows not sent are marked skipped", err);
+    }
+    if (cci_update_gate_state(&r.shared.gate) == CCI_UPDATES_REFUSED)
+        say(messages, "the API key may only create users (an Auth Key): rows whose uid already "
+                      "existed were not updated and are marked failed; use a REST API key with "
+                      "full access to update them");
     if (!opts->quiet) {
         print_summary(&r, &t, seconds_since(&started), report_path, rejects_path, rejected, messages);
         print_problems(&r, messages);
@@ -520,13 +527,17 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     status = exit_status(&r, &t);
 out:
     if (pool) cci_pool_finish(pool);
-    for (size_t i = 0; i < workers; i++) cci_client_free(clients[i]);
-    free(clients);
+    cci_signals_finish(signals);
+    for (size_t i = 0; i < workers; i++) cci_client_free(worker_states[i].client);
+    free(worker_states);
+    free(states);
     cci_report_close(r.report);
     cci_rejects_close(r.rejects);
     cci_reorder_free(r.reorder);
     cci_mapping_cleanup(&r.mapping);
-    pthread_mutex_destroy(&r.stop_lock);
+    cci_limiter_free(r.shared.limiter);
+    if (r.shared.limiter) cci_update_gate_cleanup(&r.shared.gate);
+    cci_stop_free(r.stop);
     for (size_t i = 0; i < r.problem_count; i++) free(r.problems[i]);
     for (size_t i = 0; i < r.sample_count; i++) free(r.samples[i]);
     close_reader(&in);

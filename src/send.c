@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { RATE_LIMITED_RETRIES = 100, GATE_POLL_MS = 50 };
+
 static const char *const fatal_codes[] = {
     "AUTH_ERR_EMPTY_APIKEY",  "AUTH_ERR_APIKEY_NOT_FOUND",  "AUTH_ERR_INVALID_APPID",
     "ERR_PLAN_RESTRICTION",   "ERR_PLAN_QUOTA_RESTRICTION", "ERR_SUBSCRIPTION_EXPIRED",
@@ -22,31 +24,199 @@ cci_answer_class cci_classify(const cci_response *r)
     return CCI_ANSWER_FINAL;
 }
 
-/* Sets outcome from an answer that ends the row. */
-static void settle(cci_outcome *outcome, cci_action action, const cci_response *r)
+/* ---- the update gate ---- */
+
+void cci_update_gate_init(cci_update_gate *gate)
 {
-    outcome->action = action;
-    outcome->http_status = r->status;
-    snprintf(outcome->error_code, sizeof outcome->error_code, "%s", r->code);
-    free(outcome->message);
-    outcome->message = action == CCI_ACTION_FAILED || action == CCI_ACTION_EXISTS ? strdup(r->message) : NULL;
+    pthread_mutex_init(&gate->lock, NULL);
+    pthread_cond_init(&gate->settled, NULL);
+    gate->state = CCI_UPDATES_UNKNOWN;
 }
 
-void cci_send_row(cci_client *client, cci_mode mode, const cci_send_request *request,
-                  cci_outcome *outcome, cci_response *last, unsigned *creates, unsigned *updates)
+void cci_update_gate_cleanup(cci_update_gate *gate)
 {
-    if (mode != CCI_MODE_UPDATE) {
-        cci_client_create(client, request->create_body, last);
-        outcome->attempts++;
-        (*creates)++;
-        cci_answer_class answer = cci_classify(last);
-        if (answer == CCI_ANSWER_OK) return settle(outcome, CCI_ACTION_CREATED, last);
-        if (answer != CCI_ANSWER_EXISTS) return settle(outcome, CCI_ACTION_FAILED, last);
-        if (mode == CCI_MODE_CREATE) return settle(outcome, CCI_ACTION_EXISTS, last);
+    pthread_cond_destroy(&gate->settled);
+    pthread_mutex_destroy(&gate->lock);
+}
+
+cci_update_state cci_update_gate_state(cci_update_gate *gate)
+{
+    pthread_mutex_lock(&gate->lock);
+    cci_update_state state = gate->state;
+    pthread_mutex_unlock(&gate->lock);
+    return state;
+}
+
+/* Returns ALLOWED (send), PROBING (send: this worker finds out for everyone) or REFUSED. */
+static cci_update_state gate_enter(cci_update_gate *gate, cci_stop *stop)
+{
+    pthread_mutex_lock(&gate->lock);
+    while (gate->state == CCI_UPDATES_PROBING && !cci_stop_requested(stop)) {
+        pthread_mutex_unlock(&gate->lock);
+        cci_stop_sleep(stop, GATE_POLL_MS); /* a probe is one request: this wait is short */
+        pthread_mutex_lock(&gate->lock);
     }
-    cci_client_update(client, request->uid, request->update_body, last);
-    outcome->attempts++;
-    (*updates)++;
-    cci_answer_class answer = cci_classify(last);
-    settle(outcome, answer == CCI_ANSWER_OK ? CCI_ACTION_UPDATED : CCI_ACTION_FAILED, last);
+    cci_update_state state = gate->state;
+    if (state == CCI_UPDATES_UNKNOWN) state = gate->state = CCI_UPDATES_PROBING;
+    else if (state == CCI_UPDATES_PROBING) state = CCI_UPDATES_REFUSED; /* stopping */
+    pthread_mutex_unlock(&gate->lock);
+    return state;
+}
+
+static void gate_settle(cci_update_gate *gate, const cci_response *r)
+{
+    pthread_mutex_lock(&gate->lock);
+    if (gate->state == CCI_UPDATES_PROBING) {
+        if (r && strcmp(r->code, "AUTH_ERR_NO_ACCESS") == 0) gate->state = CCI_UPDATES_REFUSED;
+        else if (r && r->transport == CCI_TRANSPORT_OK && r->status != 429 && r->status < 500)
+            gate->state = CCI_UPDATES_ALLOWED;
+        else gate->state = CCI_UPDATES_UNKNOWN; /* no verdict: the next update finds out */
+        pthread_cond_broadcast(&gate->settled);
+    }
+    pthread_mutex_unlock(&gate->lock);
+}
+
+/* ---- settling the outcome ---- */
+
+static void set_message(cci_outcome *outcome, const char *text)
+{
+    free(outcome->message);
+    outcome->message = text ? strdup(text) : NULL;
+}
+
+static bool settle(cci_outcome *outcome, cci_action action, const cci_response *r, const char *message)
+{
+    outcome->action = action;
+    outcome->http_status = r ? r->status : 0;
+    snprintf(outcome->error_code, sizeof outcome->error_code, "%s", r ? r->code : "");
+    set_message(outcome, message ? message : r && action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED ? r->message : NULL);
+    return true;
+}
+
+/* The run stopped before this row could finish. */
+static bool settle_stopped(cci_outcome *outcome, const cci_response *last)
+{
+    if (outcome->attempts == 0) return settle(outcome, CCI_ACTION_SKIPPED, NULL, "not sent: the run stopped early");
+    char message[700];
+    snprintf(message, sizeof message, "the run stopped after %u attempts; the last: %s",
+             outcome->attempts, last->message[0] ? last->message : "no answer");
+    return settle(outcome, CCI_ACTION_FAILED, last, message);
+}
+
+static cci_rate_answer rate_answer(const cci_response *r)
+{
+    return (cci_rate_answer){.limit = r->rate_limit, .remaining = r->rate_remaining,
+                             .reset_s = r->rate_reset, .retry_after_s = r->retry_after_s,
+                             .rate_limited = r->status == 429};
+}
+
+/* Waits for the budget; false when the run stopped meanwhile. */
+static bool wait_for_budget(cci_send_shared *shared, cci_budget budget)
+{
+    uint64_t wait;
+    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms())) > 0)
+        if (!cci_stop_sleep(shared->stop, wait)) return false;
+    return !cci_stop_requested(shared->stop);
+}
+
+/* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
+ * reads as "end with"). */
+static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                     cci_outcome *outcome)
+{
+    bool update = shared->mode == CCI_MODE_UPDATE;
+    bool create_maybe_applied = false; /* a create went out and its answer was lost */
+    unsigned failures = 0, rate_limited = 0;
+    cci_response last = {.status = 0};
+    char message[700];
+
+    for (;;) {
+        if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
+        cci_budget budget = update ? CCI_BUDGET_STANDARD : CCI_BUDGET_CORE;
+        cci_update_state gate = update ? gate_enter(&shared->gate, shared->stop) : CCI_UPDATES_ALLOWED;
+        if (gate == CCI_UPDATES_REFUSED) {
+            if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
+            last = (cci_response){.status = 403};
+            snprintf(last.code, sizeof last.code, "AUTH_ERR_NO_ACCESS");
+            return settle(outcome, CCI_ACTION_FAILED, &last,
+                          "not updated: the API key may only create users (an Auth Key); use a "
+                          "REST API key with full access to update existing users");
+        }
+        if (!wait_for_budget(shared, budget)) {
+            if (gate == CCI_UPDATES_PROBING) gate_settle(&shared->gate, NULL);
+            return settle_stopped(outcome, &last);
+        }
+        if (update) cci_client_update(worker->client, request->uid, request->update_body, &last);
+        else cci_client_create(worker->client, request->create_body, &last);
+        outcome->attempts++;
+        atomic_fetch_add(&shared->requests[budget], 1);
+        cci_rate_answer answer = rate_answer(&last);
+        cci_limiter_done(shared->limiter, budget, last.transport == CCI_TRANSPORT_OK ? &answer : NULL,
+                         cci_now_ms(), cci_wall_ms());
+        if (gate == CCI_UPDATES_PROBING) gate_settle(&shared->gate, &last);
+
+        switch (cci_classify(&last)) {
+        case CCI_ANSWER_OK:
+            cci_retry_note_answer(&shared->retries);
+            return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
+        case CCI_ANSWER_EXISTS:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->mode == CCI_MODE_CREATE)
+                return create_maybe_applied
+                           ? settle(outcome, CCI_ACTION_CREATED, &last,
+                                    "the answer to the create was lost and the uid exists now: "
+                                    "created by this run")
+                           : settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
+            update = true; /* upsert: the same row as an update */
+            continue;
+        case CCI_ANSWER_NOT_FOUND:
+        case CCI_ANSWER_FINAL:
+            cci_retry_note_answer(&shared->retries);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_FATAL:
+            snprintf(message, sizeof message,
+                     "CometChat refused the request: HTTP %ld %s (%s). Check the API key, the app "
+                     "id and region, and the plan",
+                     last.status, last.code, last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_RETRYABLE:
+            break;
+        }
+        if (last.status == 429) { /* the limiter paused the pool; this is no failure of the row */
+            if (++rate_limited <= RATE_LIMITED_RETRIES) continue;
+            return settle(outcome, CCI_ACTION_FAILED, &last, "still rate limited after 100 tries");
+        }
+        if (!update && last.transport != CCI_TRANSPORT_OK) create_maybe_applied = true;
+        if (cci_retry_note_failure(&shared->retries)) {
+            snprintf(message, sizeof message,
+                     "CometChat is unreachable: %lu requests in a row got no answer or a server "
+                     "error (the last: %s)",
+                     shared->retries.unreachable_after, last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        }
+        if (failures >= shared->max_retries) {
+            snprintf(message, sizeof message, "gave up after %u attempts: %s", outcome->attempts,
+                     last.message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, message);
+        }
+        if (!cci_retry_budget_take(&shared->retries)) {
+            snprintf(message, sizeof message,
+                     "the run's retry budget is spent: CometChat failed too often (the last: %s)",
+                     last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        }
+        failures++;
+        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
+                                        cci_random_next(&worker->random));
+        if (!cci_stop_sleep(shared->stop, pause)) return settle_stopped(outcome, &last);
+    }
+}
+
+void cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                  cci_outcome *outcome)
+{
+    send_row(shared, worker, request, outcome);
 }

@@ -36,14 +36,27 @@ static void teardown(void)
     sbx_config_cleanup(&config);
 }
 
+/* Sends one row as a worker of a run would, with a fresh shared state. */
 static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, const char *update,
                            cci_response *last)
 {
+    cci_send_shared shared = {.mode = mode, .max_retries = 2};
+    shared.limiter = cci_limiter_new(0);
+    shared.stop = cci_stop_new();
+    cci_retry_budget_init(&shared.retries, 10, 10);
+    cci_update_gate_init(&shared.gate);
+    cci_worker worker = {.client = client, .random = 1};
     cci_outcome outcome = {0};
-    unsigned creates = 0, updates = 0;
     cci_send_request request = {uid, create, update};
-    cci_send_row(client, mode, &request, &outcome, last, &creates, &updates);
-    ck_assert_uint_eq(creates + updates, outcome.attempts);
+    cci_send_row(&shared, &worker, &request, &outcome);
+    ck_assert_uint_eq(atomic_load(&shared.requests[CCI_BUDGET_CORE]) +
+                          atomic_load(&shared.requests[CCI_BUDGET_STANDARD]),
+                      outcome.attempts);
+    *last = (cci_response){.status = outcome.http_status};
+    snprintf(last->code, sizeof last->code, "%s", outcome.error_code);
+    cci_update_gate_cleanup(&shared.gate);
+    cci_stop_free(shared.stop);
+    cci_limiter_free(shared.limiter);
     return outcome;
 }
 
@@ -67,8 +80,6 @@ START_TEST(upsert_creates_then_updates)
     ck_assert_int_eq(o.action, CCI_ACTION_CREATED);
     ck_assert_int_eq(o.http_status, 200);
     ck_assert_uint_eq(o.attempts, 1);
-    ck_assert_int_eq(last.rate_limit, 10000);
-    ck_assert_int_eq(last.rate_remaining, 9999);
     o = send_as(CCI_MODE_UPSERT, "ana", "{\"uid\":\"ana\",\"name\":\"Ana B\"}", "{\"name\":\"Ana B\"}", &last);
     ck_assert_int_eq(o.action, CCI_ACTION_UPDATED);
     ck_assert_uint_eq(o.attempts, 2);
@@ -107,8 +118,45 @@ START_TEST(validation_details_reach_the_message)
     ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
     ck_assert_str_eq(o.error_code, "ERR_BAD_REQUEST");
     ck_assert_ptr_nonnull(strstr(o.message, "role: The selected role is invalid."));
-    ck_assert_int_eq(cci_classify(&last), CCI_ANSWER_FINAL);
     free(o.message);
+}
+END_TEST
+
+START_TEST(rate_limit_headers_are_read_in_both_spellings)
+{
+    cci_response r;
+    cci_client_create(client, "{\"uid\":\"h\",\"name\":\"H\"}", &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(r.rate_limit, 10000);
+    ck_assert_int_eq(r.rate_remaining, 9999);
+    ck_assert_int_ge(r.rate_reset, 1700000000);
+    ck_assert_int_eq(r.retry_after_s, -1);
+}
+END_TEST
+
+START_TEST(answers_are_classified_by_code_before_status)
+{
+    cci_response r = {.transport = CCI_TRANSPORT_OK, .status = 400};
+    snprintf(r.code, sizeof r.code, "ERR_UID_ALREADY_EXISTS");
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_EXISTS);
+    snprintf(r.code, sizeof r.code, "ERR_BAD_REQUEST");
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_FINAL);
+    r.status = 404;
+    snprintf(r.code, sizeof r.code, "AUTH_ERR_APIKEY_NOT_FOUND"); /* one mock answers 404 */
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_FATAL);
+    r.status = 403;
+    snprintf(r.code, sizeof r.code, "ERR_PLAN_QUOTA_RESTRICTION");
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_FATAL);
+    snprintf(r.code, sizeof r.code, "AUTH_ERR_NO_ACCESS");
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_FINAL);
+    r.status = 429;
+    snprintf(r.code, sizeof r.code, "ERR_TOO_MANY_REQUESTS");
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_RETRYABLE);
+    r.status = 503;
+    r.code[0] = '\0';
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_RETRYABLE);
+    r.transport = CCI_TRANSPORT_TIMEOUT;
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_RETRYABLE);
 }
 END_TEST
 
@@ -169,6 +217,8 @@ static Suite *client_suite(void)
     tcase_add_test(tc, create_mode_leaves_existing_users);
     tcase_add_test(tc, update_mode_never_creates);
     tcase_add_test(tc, validation_details_reach_the_message);
+    tcase_add_test(tc, rate_limit_headers_are_read_in_both_spellings);
+    tcase_add_test(tc, answers_are_classified_by_code_before_status);
     tcase_add_test(tc, a_wrong_key_is_fatal_and_never_echoed);
     tcase_add_test(tc, a_closed_port_is_a_dropped_connection);
     tcase_add_test(tc, one_client_keeps_one_connection);

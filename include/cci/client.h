@@ -41,6 +41,11 @@ void cci_client_create(cci_client *client, const char *body, cci_response *respo
 void cci_client_update(cci_client *client, const char *uid, const char *body,
                        cci_response *response);
 
+/* Reads one header line ("Name: value\r\n", not NUL-terminated) into r's rate-limit and
+ * Retry-After fields: X-Rate-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset and the
+ * X-RateLimit-* spellings, names in any case. Other lines are ignored. */
+void cci_parse_header(const char *line, size_t len, cci_response *r);
+
 /* The URL of an app: https://APP.api-REGION.cometchat.io/v3, written into out. */
 void cci_client_app_url(const char *app_id, const char *region, char *out, size_t len);
 

@@ -1,14 +1,22 @@
-/* What one row costs on the wire: the requests --mode asks for, and what their answers mean.
+/* One row on the wire: the requests --mode asks for, paced by the rate limiter, retried with
+ * backoff when the service fails, and settled into the row's outcome.
  *
- * Thread-safety: send functions use the caller's client only; classification is pure. */
+ * Thread-safety: cci_send_row runs on a worker with that worker's own state; everything in
+ * cci_send_shared is safe to share (limiter, retry budget, stop, gate and counters are
+ * thread-safe; the rest is read-only). */
 #ifndef CCI_SEND_H
 #define CCI_SEND_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "cci/cli.h"
 #include "cci/client.h"
+#include "cci/ratelimit.h"
 #include "cci/report.h"
+#include "cci/retry.h"
+#include "cci/stop.h"
 
 typedef enum {
     CCI_ANSWER_OK,        /* 2xx */
@@ -21,18 +29,45 @@ typedef enum {
 
 cci_answer_class cci_classify(const cci_response *response);
 
-/* The row to send: its uid and the bodies of a create and an update. */
+/* Whether the key may update: found out by one request, so an auth-only key costs at most one
+ * refused update. */
+typedef enum { CCI_UPDATES_UNKNOWN, CCI_UPDATES_PROBING, CCI_UPDATES_ALLOWED, CCI_UPDATES_REFUSED } cci_update_state;
+
+typedef struct cci_update_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t settled; /* broadcast when a probe ends */
+    cci_update_state state; /* protected by lock */
+} cci_update_gate;
+
+void cci_update_gate_init(cci_update_gate *gate);
+void cci_update_gate_cleanup(cci_update_gate *gate);
+cci_update_state cci_update_gate_state(cci_update_gate *gate);
+
+typedef struct cci_send_shared {
+    cci_mode mode;            /* read-only */
+    unsigned max_retries;     /* per row; read-only */
+    cci_limiter *limiter;     /* thread-safe */
+    cci_retry_budget retries; /* atomics */
+    cci_stop *stop;           /* thread-safe */
+    cci_update_gate gate;     /* own lock */
+    atomic_ulong requests[CCI_BUDGET_COUNT];
+} cci_send_shared;
+
+/* A worker's own: its connection and its random numbers. */
+typedef struct cci_worker {
+    cci_client *client;
+    uint64_t random;
+} cci_worker;
+
 typedef struct cci_send_request {
     const char *uid;
     const char *create_body;
     const char *update_body;
 } cci_send_request;
 
-/* Sends what mode asks for (upsert: create, then update when the uid exists; create: create
- * only, an existing uid ends `exists`; update: update only) and fills outcome's action,
- * http_status, error_code, message and attempts. last receives the last answer, so the caller
- * can see a fatal one. Counts requests sent into *creates and *updates. */
-void cci_send_row(cci_client *client, cci_mode mode, const cci_send_request *request,
-                  cci_outcome *outcome, cci_response *last, unsigned *creates, unsigned *updates);
+/* Sends the row and fills outcome (action, http_status, error_code, message, attempts). A row
+ * never sent ends `skipped`; one sent at least once ends with what the service last said. */
+void cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                  cci_outcome *outcome);
 
 #endif
