@@ -139,8 +139,8 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
             last = (cci_response){.status = 403};
             snprintf(last.code, sizeof last.code, "AUTH_ERR_NO_ACCESS");
             return settle(outcome, CCI_ACTION_FAILED, &last,
-                          "not updated: the API key may only create users (an Auth Key); use a "
-                          "REST API key with full access to update existing users");
+                          "not updated: this API key may not update users (AUTH_ERR_NO_ACCESS); "
+                          "no request was sent");
         }
         if (!wait_for_budget(shared, budget)) {
             if (gate == CCI_UPDATES_PROBING) gate_settle(&shared->gate, NULL);

@@ -59,7 +59,7 @@ const char *e2e_write(e2e *t, const char *name, const char *text)
     return path;
 }
 
-int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...)
+static int spawn(e2e *t, const char *key, bool with_target, va_list ap)
 {
     const char *argv[64];
     int argc = 0;
@@ -68,10 +68,7 @@ int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ..
         argv[argc++] = "--base-url";
         argv[argc++] = t->base_url;
     }
-    va_list ap;
-    va_start(ap, messages);
     for (const char *arg; argc < 63 && (arg = va_arg(ap, const char *));) argv[argc++] = arg;
-    va_end(ap);
     argv[argc] = NULL;
 
     char stderr_path[256];
@@ -92,9 +89,25 @@ int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ..
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
+    return pid;
+}
+
+int e2e_spawn(e2e *t, const char *key, bool with_target, ...)
+{
+    va_list ap;
+    va_start(ap, with_target);
+    int pid = spawn(t, key, with_target, ap);
+    va_end(ap);
+    return pid;
+}
+
+int e2e_wait(e2e *t, int pid, const char **messages)
+{
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    static char text[16384];
+    static char text[65536];
+    char stderr_path[256];
+    snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", t->dir);
     FILE *file = fopen(stderr_path, "rb");
     size_t n = file ? fread(text, 1, sizeof text - 1, file) : 0;
     text[n] = '\0';
@@ -102,6 +115,15 @@ int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ..
     if (messages) *messages = text;
     ck_assert_msg(WIFEXITED(status), "the tool did not exit normally: %s", text);
     return WEXITSTATUS(status);
+}
+
+int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...)
+{
+    va_list ap;
+    va_start(ap, messages);
+    int pid = spawn(t, key, with_target, ap);
+    va_end(ap);
+    return e2e_wait(t, pid, messages);
 }
 
 static void copy_cell(char *out, size_t len, const cci_cell *cell)

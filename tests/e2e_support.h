@@ -34,6 +34,11 @@ const char *e2e_path(e2e *t, const char *name);
  * stderr text goes into DIR/stderr.txt and is returned in *messages (static). */
 int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...);
 
+/* Like e2e_run, without waiting: returns the child's pid. */
+int e2e_spawn(e2e *t, const char *key, bool with_target, ...);
+/* Waits for a child of e2e_spawn; returns its exit status (fails the test on a crash). */
+int e2e_wait(e2e *t, int pid, const char **messages);
+
 /* A report, parsed with the project's own CSV reader. */
 typedef struct e2e_report_row {
     unsigned long line;

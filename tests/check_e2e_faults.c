@@ -1,0 +1,291 @@
+/* End to end: rate limits, faults, refusals and interruptions. The real binary against the
+ * sandbox; every row must be accounted for, whatever happens. */
+#include <check.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "e2e_support.h"
+
+static e2e t;
+
+static void setup(void)
+{
+    e2e_init(&t);
+}
+
+static void teardown(void)
+{
+    e2e_cleanup(&t);
+}
+
+/* Writes n users u00000.. with a name and tags that tell them apart. */
+static void write_users(const char *name, int n)
+{
+    FILE *file = fopen(e2e_path(&t, name), "w");
+    fprintf(file, "uid,name,tags\n");
+    for (int i = 0; i < n; i++) fprintf(file, "u%05d,User %d,t%d;x\n", i, i, i % 5);
+    fclose(file);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Waits (bounded) until the sandbox has answered at least n creates. */
+static void wait_for_creates(int n)
+{
+    for (int tries = 0; tries < 600; tries++) {
+        if (e2e_counter(&t, "requests", "create") >= n) return;
+        struct timespec pause = {0, 50 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    ck_abort_msg("the import never reached %d creates", n);
+}
+
+/* Every row once, in input order, and the actions add up. */
+static e2e_report_row *expect_complete_report(const char *name, int n)
+{
+    size_t count;
+    e2e_report_row *rows = e2e_read_report(&t, name, &count);
+    ck_assert_uint_eq(count, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        char uid[16];
+        snprintf(uid, sizeof uid, "u%05d", i);
+        ck_assert_uint_eq(rows[i].line, (unsigned long)i + 2);
+        ck_assert_str_eq(rows[i].uid, uid);
+    }
+    return rows;
+}
+
+static int count_action(const e2e_report_row *rows, int n, const char *action)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) count += strcmp(rows[i].action, action) == 0;
+    return count;
+}
+
+START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
+{
+    t.config.core_limit = 20;
+    t.config.window_ms = 1000;
+    e2e_start_sandbox(&t);
+    write_users("users.csv", 200);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--workers", "16", "users.csv", NULL), 0);
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 200);
+    ck_assert_int_eq(count_action(rows, 200, "created"), 200);
+    free(rows);
+    double requests = e2e_counter(&t, "requests", "total");
+    ck_assert_msg(e2e_counter(&t, NULL, "rate_limited") <= 0.02 * requests, "%.0f 429s for %.0f requests",
+                  e2e_counter(&t, NULL, "rate_limited"), requests);
+    ck_assert_ptr_nonnull(strstr(messages, "rate-limited (429)"));
+}
+END_TEST
+
+START_TEST(with_rate_given_the_import_stays_under_it)
+{
+    t.config.core_limit = 20;
+    t.config.window_ms = 1000;
+    e2e_start_sandbox(&t);
+    write_users("users.csv", 200);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--workers", "16", "--rate", "1200", "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&t, NULL, "users"), 200);
+    ck_assert(e2e_counter(&t, NULL, "rate_limited") <= 0.02 * e2e_counter(&t, "requests", "total"));
+}
+END_TEST
+
+/* Runs the fault scenario once on a fresh sandbox; returns its counters (caller deletes). */
+static cJSON *faulty_run(int rows)
+{
+    e2e_init(&t);
+    t.config.faults = (sbx_faults){.seed = 42, .error_rate = 0.10, .drop_before_rate = 0.05,
+                                   .drop_after_rate = 0.05, .slow_rate = 0.02, .slow_ms = 1500};
+    e2e_start_sandbox(&t);
+    write_users("users.csv", rows);
+    const char *messages;
+    int status = e2e_run(&t, E2E_KEY, true, &messages, "--workers", "16", "--timeout", "0.5",
+                         "users.csv", NULL);
+    ck_assert_msg(status == 0, "exit %d: %s", status, messages);
+    e2e_report_row *report = expect_complete_report("users.report.csv", rows);
+    ck_assert_int_eq(count_action(report, rows, "created") + count_action(report, rows, "updated"), rows);
+    free(report);
+    /* exactly the right content, whatever was retried */
+    cJSON *users = e2e_users(&t);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(users, "users")), rows);
+    for (int i = 0; i < rows; i++) {
+        char uid[16], name[32];
+        snprintf(uid, sizeof uid, "u%05d", i);
+        snprintf(name, sizeof name, "User %d", i);
+        const cJSON *user = e2e_find_user(users, uid);
+        ck_assert_msg(user != NULL, "%s missing", uid);
+        ck_assert_str_eq(e2e_field(user, "name"), name);
+        ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(user, "tags")), 2);
+    }
+    cJSON_Delete(users);
+    cJSON *counters = cJSON_CreateObject();
+    const char *kinds[] = {"error", "drop_before", "drop_after", "slow"};
+    for (int k = 0; k < 4; k++) {
+        double n = e2e_counter(&t, "faults", kinds[k]);
+        ck_assert_msg(n > 0, "no %s fault was injected", kinds[k]);
+        cJSON_AddNumberToObject(counters, kinds[k], n);
+    }
+    cJSON_AddNumberToObject(counters, "create", e2e_counter(&t, "requests", "create"));
+    cJSON_AddNumberToObject(counters, "update", e2e_counter(&t, "requests", "update"));
+    e2e_cleanup(&t);
+    return counters;
+}
+
+START_TEST(faults_are_retried_until_every_row_is_right_and_the_run_repeats)
+{
+    e2e_cleanup(&t);
+    cJSON *first = faulty_run(5000);
+    cJSON *second = faulty_run(5000);
+    char *a = cJSON_PrintUnformatted(first), *b = cJSON_PrintUnformatted(second);
+    ck_assert_str_eq(a, b); /* the same seed, the same faults, the same requests */
+    free(a);
+    free(b);
+    cJSON_Delete(first);
+    cJSON_Delete(second);
+    e2e_init(&t);
+}
+END_TEST
+
+START_TEST(an_unknown_key_stops_at_once)
+{
+    e2e_start_sandbox(&t);
+    write_users("users.csv", 2000);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, "unknown-key-4c7e0d9b", true, &messages, "--workers", "16", "users.csv", NULL), 3);
+    double elapsed = seconds_since(&start);
+    ck_assert_msg(elapsed < 5, "took %.1f s", elapsed);
+    ck_assert_ptr_null(strstr(messages, "4c7e0d9b"));
+    ck_assert_ptr_nonnull(strstr(messages, "stopped early"));
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 2000);
+    ck_assert_int_eq(count_action(rows, 2000, "created"), 0);
+    ck_assert_int_eq(count_action(rows, 2000, "failed") + count_action(rows, 2000, "skipped"), 2000);
+    ck_assert_int_le(count_action(rows, 2000, "failed"), 16); /* at most the requests in flight */
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&t, NULL, "users"), 0);
+}
+END_TEST
+
+START_TEST(an_auth_only_key_creates_and_explains_once)
+{
+    /* a second key, allowed to create users only */
+    t.config.keys = realloc(t.config.keys, 2 * sizeof *t.config.keys);
+    t.config.keys[1] = (sbx_key){.key = strdup("auth-only-key-77"), .auth_only = true};
+    t.config.key_count = 2;
+    e2e_start_sandbox(&t);
+    e2e_preload(&t, "[{\"uid\":\"u00002\",\"name\":\"Old\"},{\"uid\":\"u00005\",\"name\":\"Old\"},"
+                    "{\"uid\":\"u00007\",\"name\":\"Old\"}]");
+    e2e_reset_counters(&t);
+    write_users("users.csv", 10);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, "auth-only-key-77", true, &messages, "--workers", "4", "users.csv", NULL), 1);
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 10);
+    for (int i = 0; i < 10; i++) {
+        bool existed = i == 2 || i == 5 || i == 7;
+        ck_assert_str_eq(rows[i].action, existed ? "failed" : "created");
+        if (existed) ck_assert_str_eq(rows[i].error_code, "AUTH_ERR_NO_ACCESS");
+    }
+    free(rows);
+    ck_assert_int_le((int)e2e_counter(&t, "requests", "update"), 1);
+    const char *explanation = strstr(messages, "may only create users (an Auth Key)");
+    ck_assert_ptr_nonnull(explanation);
+    ck_assert_ptr_null(strstr(explanation + 1, "may only create users (an Auth Key)"));
+    cJSON *users = e2e_users(&t);
+    ck_assert_str_eq(e2e_field(e2e_find_user(users, "u00005"), "name"), "Old");
+    cJSON_Delete(users);
+}
+END_TEST
+
+START_TEST(a_service_that_goes_away_ends_the_run_with_every_row_accounted_for)
+{
+    t.config.faults.latency_ms = 2;
+    e2e_start_sandbox(&t);
+    write_users("users.csv", 5000);
+    int pid = e2e_spawn(&t, E2E_KEY, true, "--workers", "8", "users.csv", NULL);
+    wait_for_creates(500);
+    sbx_server_stop(t.server); /* the service is gone: connections refused from now on */
+    t.server = NULL;
+    const char *messages;
+    ck_assert_int_eq(e2e_wait(&t, pid, &messages), 3);
+    ck_assert_msg(strstr(messages, "unreachable"), "%s", messages);
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 5000);
+    int created = count_action(rows, 5000, "created"), failed = count_action(rows, 5000, "failed"),
+        skipped = count_action(rows, 5000, "skipped");
+    ck_assert_int_ge(created, 500);
+    ck_assert_int_eq(created + failed + skipped, 5000);
+    ck_assert_int_gt(skipped, 0);
+    free(rows);
+}
+END_TEST
+
+START_TEST(sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest)
+{
+    t.config.faults.latency_ms = 1;
+    e2e_start_sandbox(&t);
+    write_users("users.csv", 20000);
+    int pid = e2e_spawn(&t, E2E_KEY, true, "--workers", "8", "users.csv", NULL);
+    wait_for_creates(5000);
+    kill(pid, SIGINT);
+    const char *messages;
+    ck_assert_int_eq(e2e_wait(&t, pid, &messages), 3);
+    ck_assert_ptr_nonnull(strstr(messages, "interrupted"));
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 20000);
+    cJSON *users = e2e_users(&t);
+    int skipped = 0;
+    for (int i = 0; i < 20000; i++) {
+        const cJSON *user = e2e_find_user(users, rows[i].uid);
+        if (strcmp(rows[i].action, "skipped") == 0) {
+            skipped++;
+            ck_assert_msg(user == NULL, "%s is skipped and in the sandbox", rows[i].uid);
+        } else if (strcmp(rows[i].action, "created") == 0) {
+            ck_assert_msg(user != NULL, "%s is created but not in the sandbox", rows[i].uid);
+        }
+    }
+    ck_assert_int_gt(skipped, 0);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(users, "users")),
+                     count_action(rows, 20000, "created"));
+    cJSON_Delete(users);
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&t, NULL, "in_flight"), 0); /* nothing left on the wire */
+}
+END_TEST
+
+static Suite *faults_suite(void)
+{
+    Suite *suite = suite_create("e2e_faults");
+    TCase *tc = tcase_create("faults");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, a_rate_limited_import_paces_itself_and_creates_every_row);
+    tcase_add_test(tc, with_rate_given_the_import_stays_under_it);
+    tcase_add_test(tc, faults_are_retried_until_every_row_is_right_and_the_run_repeats);
+    tcase_add_test(tc, an_unknown_key_stops_at_once);
+    tcase_add_test(tc, an_auth_only_key_creates_and_explains_once);
+    tcase_add_test(tc, a_service_that_goes_away_ends_the_run_with_every_row_accounted_for);
+    tcase_add_test(tc, sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    SRunner *runner = srunner_create(faults_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
