@@ -8,10 +8,12 @@ enum { POLL_MS = 5, RESET_MARGIN_MS = 10 };
 
 typedef struct budget_state {
     /* what the service said */
-    bool known;           /* an answer carried the limit */
+    bool known;          /* an answer carried the limit */
     long long limit;
-    long long tokens;     /* requests left in the current window, less those in flight */
-    uint64_t window_end;  /* monotonic ms of the reset; 0 when not known */
+    uint64_t window_end; /* monotonic ms of the current window's reset; 0 until an answer says */
+    /* what this run did in the current window */
+    long long sent;      /* requests let go since the window began */
+    long long external;  /* requests the service counted that were not this run's */
     unsigned in_flight;
     /* --rate's token bucket */
     double bucket;
@@ -49,12 +51,12 @@ void cci_limiter_free(cci_limiter *limiter)
 static uint64_t decide(cci_limiter *limiter, budget_state *b, uint64_t now)
 {
     if (limiter->paused_until > now) return limiter->paused_until - now;
-    if (b->known && b->window_end && now >= b->window_end + RESET_MARGIN_MS) {
-        /* the window has turned: the whole limit again, less what is still on the wire */
-        b->tokens = b->limit - b->in_flight;
+    if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) {
+        /* the window has turned: the whole limit again */
+        b->sent = b->external = 0;
         b->window_end = 0;
     }
-    if (b->known && b->tokens <= 0) {
+    if (b->known && b->sent + b->external >= b->limit) {
         if (b->window_end > now) return b->window_end + RESET_MARGIN_MS - now;
         return POLL_MS; /* answers in flight will say when the window ends */
     }
@@ -62,13 +64,10 @@ static uint64_t decide(cci_limiter *limiter, budget_state *b, uint64_t now)
         if (b->bucket_time) b->bucket += (double)(now - b->bucket_time) * limiter->per_ms;
         if (b->bucket > limiter->capacity) b->bucket = limiter->capacity;
         b->bucket_time = now;
-        if (b->bucket < 1.0) {
-            uint64_t wait = (uint64_t)((1.0 - b->bucket) / limiter->per_ms) + 1;
-            return wait;
-        }
+        if (b->bucket < 1.0) return (uint64_t)((1.0 - b->bucket) / limiter->per_ms) + 1;
         b->bucket -= 1.0;
     }
-    if (b->known) b->tokens--;
+    b->sent++;
     b->in_flight++;
     return 0;
 }
@@ -79,6 +78,31 @@ uint64_t cci_limiter_try(cci_limiter *limiter, cci_budget budget, uint64_t now_m
     uint64_t wait = decide(limiter, &limiter->budgets[budget], now_ms);
     pthread_mutex_unlock(&limiter->lock);
     return wait;
+}
+
+/* Caller holds the lock. Takes in the limit, the window and the remaining of an answer. */
+static void learn(budget_state *b, const cci_rate_answer *answer, uint64_t reset, uint64_t now)
+{
+    if (answer->limit > 0) {
+        b->known = true;
+        b->limit = answer->limit;
+    }
+    if (reset) {
+        if (reset + RESET_MARGIN_MS <= now) return; /* an answer from a window already over */
+        if (!b->window_end) {
+            b->window_end = reset;
+        } else if (reset > b->window_end + RESET_MARGIN_MS) {
+            /* the service is in a newer window than this run thought: take its count */
+            b->window_end = reset;
+            b->sent = answer->remaining >= 0 && b->known ? b->limit - answer->remaining : 0;
+            b->external = 0;
+        }
+    }
+    if (b->known && answer->remaining >= 0) {
+        /* the service counted more than this run sent: someone else shares the budget */
+        long long used = b->limit - answer->remaining;
+        if (used - b->sent > b->external) b->external = used - b->sent;
+    }
 }
 
 void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_rate_answer *answer,
@@ -93,22 +117,7 @@ void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_rate_an
             int64_t until = answer->reset_s * 1000 - wall_ms;
             reset = now_ms + (until > 0 ? (uint64_t)until : 0);
         }
-        if (answer->limit > 0) {
-            if (!b->known) b->tokens = answer->limit - b->in_flight;
-            b->known = true;
-            b->limit = answer->limit;
-        }
-        if (b->known && answer->remaining >= 0) {
-            long long left = answer->remaining - b->in_flight;
-            if (reset && reset > b->window_end + RESET_MARGIN_MS) {
-                /* an answer from a newer window */
-                b->window_end = reset;
-                b->tokens = left;
-            } else if (left < b->tokens) {
-                b->tokens = left;
-            }
-            if (reset && !b->window_end) b->window_end = reset;
-        }
+        learn(b, answer, reset, now_ms);
         if (answer->rate_limited) {
             limiter->stats.rate_limited++;
             /* the reset time is the more precise; Retry-After is whole seconds */
@@ -120,8 +129,7 @@ void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_rate_an
                 limiter->stats.paused_ms += until - from;
                 limiter->paused_until = until;
             }
-            b->tokens = 0;
-            if (reset) b->window_end = reset;
+            if (b->known) b->sent = b->limit; /* nothing left in this window */
         }
     }
     pthread_mutex_unlock(&limiter->lock);

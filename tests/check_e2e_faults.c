@@ -110,8 +110,10 @@ static cJSON *faulty_run(int rows)
     e2e_start_sandbox(&t);
     write_users("users.csv", rows);
     const char *messages;
+    /* 22% of attempts fail: with the default 5 retries about one row in 9,000 would give up
+     * (0.22^6); 10 make that one in 17 million */
     int status = e2e_run(&t, E2E_KEY, true, &messages, "--workers", "16", "--timeout", "0.5",
-                         "users.csv", NULL);
+                         "--retries", "10", "users.csv", NULL);
     ck_assert_msg(status == 0, "exit %d: %s", status, messages);
     e2e_report_row *report = expect_complete_report("users.report.csv", rows);
     ck_assert_int_eq(count_action(report, rows, "created") + count_action(report, rows, "updated"), rows);

@@ -77,16 +77,32 @@ START_TEST(learned_limit_stops_at_zero_remaining_until_the_reset)
 }
 END_TEST
 
-START_TEST(requests_in_flight_count_against_the_remaining)
+START_TEST(requests_of_others_on_the_same_budget_are_left_to_them)
 {
     cci_limiter *l = cci_limiter_new(0);
     for (int i = 0; i < 4; i++) ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 100), 0);
-    /* the first answer: 5 left of 10, with 3 still on the wire: 2 more may go */
+    /* 10 a window; this run sent 4, yet the service counts 5 used: one was someone else's */
     cci_rate_answer a = headers(10, 5, WALL0 + 1000);
     cci_limiter_done(l, CCI_BUDGET_CORE, &a, 101, WALL0 + 101);
-    ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 102), 0);
-    ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 102), 0);
+    for (int i = 0; i < 5; i++) ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 102), 0);
     ck_assert_uint_ne(cci_limiter_try(l, CCI_BUDGET_CORE, 102), 0);
+    cci_limiter_free(l);
+}
+END_TEST
+
+START_TEST(answers_out_of_order_do_not_shrink_the_window)
+{
+    cci_limiter *l = cci_limiter_new(0);
+    ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 100), 0);
+    cci_rate_answer a = headers(20, 19, WALL0 + 1000);
+    cci_limiter_done(l, CCI_BUDGET_CORE, &a, 101, WALL0 + 101);
+    /* 16 go at once; the answer of the one the service counted last comes back first */
+    for (int i = 0; i < 16; i++) ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 102), 0);
+    a = headers(20, 3, WALL0 + 1000);
+    cci_limiter_done(l, CCI_BUDGET_CORE, &a, 103, WALL0 + 103);
+    /* 17 of 20 sent: 3 more, not fewer */
+    for (int i = 0; i < 3; i++) ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_CORE, 104), 0);
+    ck_assert_uint_ne(cci_limiter_try(l, CCI_BUDGET_CORE, 104), 0);
     cci_limiter_free(l);
 }
 END_TEST
@@ -238,7 +254,8 @@ static Suite *ratelimit_suite(void)
     tcase_add_test(limiter, without_rate_or_headers_everything_goes);
     tcase_add_test(limiter, rate_bucket_paces_to_the_rate);
     tcase_add_test(limiter, learned_limit_stops_at_zero_remaining_until_the_reset);
-    tcase_add_test(limiter, requests_in_flight_count_against_the_remaining);
+    tcase_add_test(limiter, requests_of_others_on_the_same_budget_are_left_to_them);
+    tcase_add_test(limiter, answers_out_of_order_do_not_shrink_the_window);
     tcase_add_test(limiter, a_429_pauses_every_budget_until_the_reset);
     tcase_add_test(limiter, a_429_without_a_reset_waits_retry_after);
     tcase_add_test(limiter, concurrent_workers_share_one_budget_exactly);
