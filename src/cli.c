@@ -20,6 +20,7 @@ static const char usage_text[] =
     "  --mode MODE           upsert (default) | create (leave existing users) | update (never create)\n"
     "  --dry-run             validate everything and report what would be sent; send nothing\n"
     "  --force               send every row even when the state says it is unchanged\n"
+    "  --state PATH          the state journal (default: beside the report, INPUT.state)\n"
     "  --workers N           parallel requests (default 8)\n"
     "  --rate N              cap on requests per minute (default: learned from the service)\n"
     "  --timeout SECONDS     per request (default 30); --retries N per row (default 5)\n"
@@ -67,6 +68,7 @@ enum {
     OPT_VERSION,
     OPT_TEMPLATE,
     OPT_TIMEOUT,
+    OPT_STATE,
     OPT_RETRIES,
     OPT_REJECTS_ENCODING,
 };
@@ -93,6 +95,7 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {"template", no_argument, NULL, OPT_TEMPLATE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"state", required_argument, NULL, OPT_STATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
     {NULL, 0, NULL, 0},
@@ -175,6 +178,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_API_KEY_FILE: opts->api_key_file = arg; break;
     case OPT_REPORT: opts->report_path = arg; break;
     case OPT_REJECTS: opts->rejects_path = arg; break;
+    case OPT_STATE: opts->state_path = arg; break;
     case OPT_ENCODING: opts->encoding = arg; break;
     case OPT_DRY_RUN: opts->dry_run = true; break;
     case OPT_FORCE: opts->force = true; break;

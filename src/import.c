@@ -13,6 +13,8 @@
 
 #include "cci/client.h"
 #include "cci/csv_reader.h"
+#include "cci/fingerprint.h"
+#include "cci/journal.h"
 #include "cci/mapping.h"
 #include "cci/pool.h"
 #include "cci/reorder.h"
@@ -41,6 +43,8 @@ typedef struct run {
     size_t sample_count;
     cci_dialect dialect; /* how the input is written; set once the header is read */
     cci_stop *stop;         /* thread-safe: a fatal answer or an interruption, once for everyone */
+    cci_journal *journal;   /* lookups read-only, appends thread-safe; NULL when there is none */
+    const char *state_path; /* the journal's file, for the summary */
     cci_send_shared shared; /* the workers' limiter, retry budget, update gate and counters */
 } run;
 
@@ -51,6 +55,8 @@ typedef struct row_item {
     cci_outcome outcome;
     cci_saved_row *saved; /* the original cells, for the rejects file */
     char *create_body, *update_body;
+    char fingerprint[CCI_FINGERPRINT_LEN + 1];
+    bool known; /* the journal knows the uid in this target */
 } row_item;
 
 static void say(FILE *messages, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -161,7 +167,8 @@ static void send_job(void *job, void *worker_state)
 {
     row_item *item = job;
     run *r = item->run;
-    cci_send_request request = {item->outcome.uid, item->create_body, item->update_body};
+    cci_send_request request = {item->outcome.uid, item->create_body, item->update_body,
+                                item->fingerprint, item->known};
     cci_send_row(&r->shared, worker_state, &request, &item->outcome);
     cci_reorder_complete(r->reorder, item->seq, item);
 }
@@ -294,14 +301,26 @@ static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
         item->outcome.message = strdup(message);
     } else {
         cci_strmap_put(uids, user.uid, (void *)(uintptr_t)record->line);
+        cci_fingerprint(user.fields, item->fingerprint);
+        const char *journaled = r->journal ? cci_journal_lookup(r->journal, user.uid) : NULL;
+        item->known = journaled != NULL; /* --force still sends an update, not a create, first */
+        if (journaled && !r->opts->force && strcmp(journaled, item->fingerprint) == 0) {
+            /* the journal says this target already holds exactly this */
+            item->outcome.action = CCI_ACTION_UNCHANGED;
+            cci_user_cleanup(&user);
+            cci_reorder_complete(r->reorder, item->seq, item);
+            return NULL;
+        }
         item->create_body = cci_user_body(&user, true);
         item->update_body = cci_user_body(&user, false);
         if (r->opts->dry_run) {
-            const char *body = r->opts->mode == CCI_MODE_UPDATE ? item->update_body : item->create_body;
+            bool as_update = r->opts->mode == CCI_MODE_UPDATE || (item->known && r->opts->mode == CCI_MODE_UPSERT);
+            const char *body = as_update ? item->update_body : item->create_body;
             size_t len = strlen(body) + 128;
             item->outcome.message = malloc(len);
             if (item->outcome.message)
-                snprintf(item->outcome.message, len, "dry run: %s %s", dry_run_verb(r->opts->mode), body);
+                snprintf(item->outcome.message, len, "dry run: %s %s",
+                         as_update ? "would update" : dry_run_verb(r->opts->mode), body);
             item->outcome.action = CCI_ACTION_SKIPPED;
         } else if (cci_stop_requested(r->stop)) {
             skip(&item->outcome, "not sent: the run stopped early");
@@ -389,6 +408,14 @@ static void print_summary(const run *r, const totals *t, double seconds, const c
         creates + updates, creates, updates, seconds, seconds > 0 ? (double)rows / seconds : 0.0,
         atomic_load(&r->shared.retries.spent), limits.rate_limited, (double)limits.paused_ms / 1000.0);
     say(messages, "report: %s", report_path);
+    if (r->journal) {
+        cci_journal_stats js = cci_journal_stats_of(r->journal);
+        say(messages, "state: %s (%lu users known for this target before the run; %lu damaged lines ignored)%s",
+            r->state_path, js.known, js.ignored, r->opts->force ? "; --force: every row was sent" : "");
+    }
+    if (r->counts[CCI_ACTION_UNCHANGED])
+        say(messages, "%lu rows unchanged since the last run: nothing was sent for them",
+            r->counts[CCI_ACTION_UNCHANGED]);
     if (rejected) say(messages, "rejects: %s (%lu rows to fix and feed back)", rejects_path, rejected);
 }
 
@@ -432,6 +459,34 @@ static bool make_workers(cci_worker *workers, size_t count, const cci_options *o
     return true;
 }
 
+/* The journal beside the report: users.report.csv -> users.state. */
+static char *derived_state_path(const char *report_path)
+{
+    if (!report_path) return NULL;
+    size_t len = strlen(report_path);
+    const char *suffix = ".report.csv";
+    size_t stem = len >= strlen(suffix) && strcmp(report_path + len - strlen(suffix), suffix) == 0
+                      ? len - strlen(suffix)
+                      : len;
+    if (stem == len) {
+        const char *dot = strrchr(report_path, '.'), *slash = strrchr(report_path, '/');
+        if (dot && (!slash || dot > slash + 1)) stem = (size_t)(dot - report_path);
+    }
+    char *path = malloc(stem + 8);
+    if (path) snprintf(path, stem + 8, "%.*s.state", (int)stem, report_path);
+    return path;
+}
+
+static bool open_journal(run *r, const char *path, FILE *messages)
+{
+    const cci_options *opts = r->opts;
+    char target[17], err[512];
+    cci_journal_target(opts->base_url, opts->app_id, opts->region, target);
+    r->journal = cci_journal_open(path, target, opts->dry_run, err, sizeof err);
+    if (!r->journal) say(messages, "%s", err);
+    return r->journal != NULL;
+}
+
 /* What the workers share, set up from the options. */
 static bool init_shared(run *r, long expected_rows)
 {
@@ -445,6 +500,8 @@ static bool init_shared(run *r, long expected_rows)
     unsigned long in_a_row = (unsigned long)opts->workers * (opts->retries + 1) * 2;
     cci_retry_budget_init(&r->shared.retries, budget, in_a_row < 20 ? 20 : in_a_row);
     cci_update_gate_init(&r->shared.gate);
+    cci_strategy_init(&r->shared.strategy);
+    r->shared.journal = r->journal;
     for (int b = 0; b < CCI_BUDGET_COUNT; b++) atomic_init(&r->shared.requests[b], 0);
     return r->shared.limiter != NULL;
 }
@@ -454,25 +511,35 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     struct timespec started;
     clock_gettime(CLOCK_MONOTONIC, &started);
     bool from_stdin = strcmp(opts->input, "-") == 0;
+    cci_stop *stop = cci_stop_new();
+    if (!stop) return CCI_EXIT_USAGE;
+    /* first of all, before any thread exists: every thread inherits the blocked signals */
+    cci_signals *signals = cci_signals_start(stop, messages);
     /* a file is read twice: nothing is sent unless the whole of it reads and decodes */
     long expected_rows = from_stdin ? -1 : preflight(opts, messages);
-    if (!from_stdin && expected_rows < 0) return CCI_EXIT_USAGE;
+    if (!from_stdin && expected_rows < 0) {
+        cci_signals_finish(signals);
+        cci_stop_free(stop);
+        return CCI_EXIT_USAGE;
+    }
 
     char *report_path = opts->report_path ? strdup(opts->report_path) : derived_path(opts->input, ".report.csv");
     char *rejects_path = opts->rejects_path ? strdup(opts->rejects_path) : derived_path(opts->input, ".rejects.csv");
     input in = {0};
-    run r = {.opts = opts, .stop = cci_stop_new()};
+    run r = {.opts = opts, .stop = stop};
     totals t = {0};
     int status = CCI_EXIT_USAGE;
     size_t workers = opts->dry_run ? 0 : opts->workers;
     cci_worker *worker_states = calloc(workers ? workers : 1, sizeof *worker_states);
     void **states = calloc(workers ? workers : 1, sizeof *states);
     cci_pool *pool = NULL;
-    cci_signals *signals = NULL;
     char err[512], kept[1024];
     cci_record header;
 
-    if (!report_path || !rejects_path || !worker_states || !states || !r.stop || !init_shared(&r, expected_rows)) goto out;
+    char *state_path = opts->state_path ? strdup(opts->state_path) : derived_state_path(report_path);
+    if (!report_path || !rejects_path || !state_path || !worker_states || !states || !r.stop) goto out;
+    r.state_path = state_path;
+    if (!open_journal(&r, state_path, messages) || !init_shared(&r, expected_rows)) goto out;
     if (!from_stdin && (strcmp(report_path, opts->input) == 0 || strcmp(rejects_path, opts->input) == 0)) {
         say(messages, "the report or rejects file would overwrite the input %s: choose another --report or --rejects", opts->input);
         goto out;
@@ -492,8 +559,6 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     }
     if (kept[0] && !opts->quiet) say(messages, "the earlier report was kept as %s", kept);
     if (!(r.reorder = cci_reorder_new(ROWS_PER_WORKER_IN_FLIGHT * (workers ? workers : 1), emit_row, &r))) goto out;
-    /* before the workers start, so that they inherit the blocked signals */
-    signals = cci_signals_start(r.stop, messages);
     if (workers) {
         if (!make_workers(worker_states, workers, opts, api_key, messages)) goto out;
         for (size_t i = 0; i < workers; i++) states[i] = &worker_states[i];
@@ -536,7 +601,15 @@ out:
     cci_reorder_free(r.reorder);
     cci_mapping_cleanup(&r.mapping);
     cci_limiter_free(r.shared.limiter);
-    if (r.shared.limiter) cci_update_gate_cleanup(&r.shared.gate);
+    if (r.shared.limiter) {
+        cci_update_gate_cleanup(&r.shared.gate);
+        cci_strategy_cleanup(&r.shared.strategy);
+    }
+    if (!cci_journal_close(r.journal) && status == CCI_EXIT_OK) {
+        say(messages, "could not write the state journal %s completely", state_path ? state_path : "");
+        status = CCI_EXIT_STOPPED;
+    }
+    free(state_path);
     cci_stop_free(r.stop);
     for (size_t i = 0; i < r.problem_count; i++) free(r.problems[i]);
     for (size_t i = 0; i < r.sample_count; i++) free(r.samples[i]);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci/journal.h"
+
 enum { RATE_LIMITED_RETRIES = 100, GATE_POLL_MS = 50 };
 
 static const char *const fatal_codes[] = {
@@ -76,6 +78,54 @@ static void gate_settle(cci_update_gate *gate, const cci_response *r)
     pthread_mutex_unlock(&gate->lock);
 }
 
+/* ---- the create-or-update guess ---- */
+
+enum { STRATEGY_SWITCH_AT_PERCENT = 50 };
+
+void cci_strategy_init(cci_strategy *strategy)
+{
+    pthread_mutex_init(&strategy->lock, NULL);
+    strategy->update_first = false;
+    strategy->misses = 0;
+    strategy->switches = 0;
+}
+
+void cci_strategy_cleanup(cci_strategy *strategy)
+{
+    pthread_mutex_destroy(&strategy->lock);
+}
+
+bool cci_strategy_update_first(cci_strategy *strategy)
+{
+    pthread_mutex_lock(&strategy->lock);
+    bool update_first = strategy->update_first;
+    pthread_mutex_unlock(&strategy->lock);
+    return update_first;
+}
+
+void cci_strategy_note(cci_strategy *strategy, bool update_first, bool miss)
+{
+    pthread_mutex_lock(&strategy->lock);
+    if (update_first == strategy->update_first) { /* answers to the other guess are stale */
+        /* a moving average over about the last ten first attempts */
+        strategy->misses = strategy->misses * 0.9 + (miss ? 0.1 : 0.0);
+        if (strategy->misses * 100 > STRATEGY_SWITCH_AT_PERCENT) {
+            strategy->update_first = !strategy->update_first;
+            strategy->misses = 0;
+            strategy->switches++;
+        }
+    }
+    pthread_mutex_unlock(&strategy->lock);
+}
+
+unsigned long cci_strategy_switches(cci_strategy *strategy)
+{
+    pthread_mutex_lock(&strategy->lock);
+    unsigned long switches = strategy->switches;
+    pthread_mutex_unlock(&strategy->lock);
+    return switches;
+}
+
 /* ---- settling the outcome ---- */
 
 static void set_message(cci_outcome *outcome, const char *text)
@@ -124,9 +174,13 @@ static bool wait_for_budget(cci_send_shared *shared, cci_budget budget)
 static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
                      cci_outcome *outcome)
 {
-    bool update = shared->mode == CCI_MODE_UPDATE;
+    /* upsert: what the journal knows, or the current guess */
+    bool guessed = shared->mode == CCI_MODE_UPSERT && !request->known;
+    bool guessed_update = guessed && cci_strategy_update_first(&shared->strategy);
+    bool update = shared->mode == CCI_MODE_UPDATE || (shared->mode == CCI_MODE_UPSERT && request->known) || guessed_update;
+    bool first_answer = true;          /* the next answer settles the guess */
     bool create_maybe_applied = false; /* a create went out and its answer was lost */
-    unsigned failures = 0, rate_limited = 0;
+    unsigned failures = 0, rate_limited = 0, turns = 0;
     cci_response last = {.status = 0};
     char message[700];
 
@@ -155,21 +209,41 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                          cci_now_ms(), cci_wall_ms());
         if (gate == CCI_UPDATES_PROBING) gate_settle(&shared->gate, &last);
 
-        switch (cci_classify(&last)) {
+        cci_answer_class answer_class = cci_classify(&last);
+        /* only a clean first answer says whether the guess was right: after a lost create, the
+         * uid may well exist because of it */
+        if (guessed && first_answer && answer_class != CCI_ANSWER_RETRYABLE) {
+            bool miss = answer_class == (update ? CCI_ANSWER_NOT_FOUND : CCI_ANSWER_EXISTS);
+            cci_strategy_note(&shared->strategy, guessed_update, miss);
+        }
+        first_answer = false;
+        switch (answer_class) {
         case CCI_ANSWER_OK:
             cci_retry_note_answer(&shared->retries);
+            if (shared->journal) cci_journal_append(shared->journal, request->uid, request->fingerprint);
             return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
         case CCI_ANSWER_EXISTS:
             cci_retry_note_answer(&shared->retries);
-            if (shared->mode == CCI_MODE_CREATE)
-                return create_maybe_applied
-                           ? settle(outcome, CCI_ACTION_CREATED, &last,
-                                    "the answer to the create was lost and the uid exists now: "
-                                    "created by this run")
-                           : settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
+            if (shared->mode == CCI_MODE_CREATE) {
+                if (create_maybe_applied) {
+                    if (shared->journal) cci_journal_append(shared->journal, request->uid, request->fingerprint);
+                    return settle(outcome, CCI_ACTION_CREATED, &last,
+                                  "the answer to the create was lost and the uid exists now: "
+                                  "created by this run");
+                }
+                if (shared->journal) cci_journal_append(shared->journal, request->uid, "-");
+                return settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
+            }
+            if (++turns > 2) return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
             update = true; /* upsert: the same row as an update */
             continue;
         case CCI_ANSWER_NOT_FOUND:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->mode == CCI_MODE_UPSERT && ++turns <= 2) {
+                update = false; /* the guess, or the journal, was wrong: create it */
+                continue;
+            }
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
         case CCI_ANSWER_FINAL:
             cci_retry_note_answer(&shared->retries);
             return settle(outcome, CCI_ACTION_FAILED, &last, NULL);

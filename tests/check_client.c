@@ -45,9 +45,10 @@ static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, c
     shared.stop = cci_stop_new();
     cci_retry_budget_init(&shared.retries, 10, 10);
     cci_update_gate_init(&shared.gate);
+    cci_strategy_init(&shared.strategy);
     cci_worker worker = {.client = client, .random = 1};
     cci_outcome outcome = {0};
-    cci_send_request request = {uid, create, update};
+    cci_send_request request = {uid, create, update, "-", false};
     cci_send_row(&shared, &worker, &request, &outcome);
     ck_assert_uint_eq(atomic_load(&shared.requests[CCI_BUDGET_CORE]) +
                           atomic_load(&shared.requests[CCI_BUDGET_STANDARD]),
@@ -55,6 +56,7 @@ static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, c
     *last = (cci_response){.status = outcome.http_status};
     snprintf(last->code, sizeof last->code, "%s", outcome.error_code);
     cci_update_gate_cleanup(&shared.gate);
+    cci_strategy_cleanup(&shared.strategy);
     cci_stop_free(shared.stop);
     cci_limiter_free(shared.limiter);
     return outcome;

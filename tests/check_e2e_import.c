@@ -101,18 +101,28 @@ START_TEST(a_fresh_import_creates_every_valid_row)
 }
 END_TEST
 
-START_TEST(a_second_run_updates_every_valid_row_and_changes_nothing)
+START_TEST(a_second_run_sends_nothing_and_changes_nothing)
 {
     e2e_start_sandbox(&t);
     e2e_write(&t, "users.csv", USERS_CSV);
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "users.csv", NULL), 1);
-    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "users.csv", NULL), 1);
+    e2e_reset_counters(&t);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "users.csv", NULL), 1);
+    ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), 0);
+    ck_assert_ptr_nonnull(strstr(messages, "4 rows unchanged since the last run"));
     size_t n;
     e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
     ck_assert_uint_eq(n, 6);
     for (size_t i = 0; i < n; i++)
         if (strcmp(rows[i].uid, "") != 0 && strcmp(rows[i].uid, "no_name") != 0)
-            ck_assert_msg(strcmp(rows[i].action, "updated") == 0, "%s: %s", rows[i].uid, rows[i].action);
+            ck_assert_msg(strcmp(rows[i].action, "unchanged") == 0, "%s: %s", rows[i].uid, rows[i].action);
+    free(rows);
+    /* with --force every valid row is sent again: an update each */
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--force", "users.csv", NULL), 1);
+    rows = e2e_read_report(&t, "users.report.csv", &n);
+    expect_row(&rows[0], 2, "ana_lopez", "updated");
+    ck_assert_uint_eq(rows[0].attempts, 1); /* the journal still says it exists: no create first */
     free(rows);
     expect_users_of_users_csv();
     /* the first run's report was kept */
@@ -353,7 +363,7 @@ static Suite *e2e_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_fresh_import_creates_every_valid_row);
-    tcase_add_test(tc, a_second_run_updates_every_valid_row_and_changes_nothing);
+    tcase_add_test(tc, a_second_run_sends_nothing_and_changes_nothing);
     tcase_add_test(tc, create_mode_leaves_existing_users_alone);
     tcase_add_test(tc, update_mode_never_creates);
     tcase_add_test(tc, dry_run_sends_nothing);

@@ -43,6 +43,22 @@ void cci_update_gate_init(cci_update_gate *gate);
 void cci_update_gate_cleanup(cci_update_gate *gate);
 cci_update_state cci_update_gate_state(cci_update_gate *gate);
 
+/* Without a journal, whether a uid exists is a guess: create first while most creates succeed,
+ * update first while most of them meet ERR_UID_ALREADY_EXISTS, and back when the tide turns. */
+typedef struct cci_strategy {
+    pthread_mutex_t lock;
+    bool update_first;      /* protected by lock */
+    double misses;          /* moving share of first attempts that guessed wrong; protected by lock */
+    unsigned long switches; /* protected by lock */
+} cci_strategy;
+
+void cci_strategy_init(cci_strategy *strategy);
+void cci_strategy_cleanup(cci_strategy *strategy);
+bool cci_strategy_update_first(cci_strategy *strategy);
+/* A first attempt made with update_first ended; miss: it met the other case. */
+void cci_strategy_note(cci_strategy *strategy, bool update_first, bool miss);
+unsigned long cci_strategy_switches(cci_strategy *strategy);
+
 typedef struct cci_send_shared {
     cci_mode mode;            /* read-only */
     unsigned max_retries;     /* per row; read-only */
@@ -50,6 +66,8 @@ typedef struct cci_send_shared {
     cci_retry_budget retries; /* atomics */
     cci_stop *stop;           /* thread-safe */
     cci_update_gate gate;     /* own lock */
+    cci_strategy strategy;    /* own lock */
+    struct cci_journal *journal; /* thread-safe appends; NULL: no journal */
     atomic_ulong requests[CCI_BUDGET_COUNT];
 } cci_send_shared;
 
@@ -63,6 +81,8 @@ typedef struct cci_send_request {
     const char *uid;
     const char *create_body;
     const char *update_body;
+    const char *fingerprint; /* recorded in the journal when the row succeeds */
+    bool known;              /* the journal says the uid exists in this target */
 } cci_send_request;
 
 /* Sends the row and fills outcome (action, http_status, error_code, message, attempts). A row

@@ -1,0 +1,23 @@
+/* A fingerprint of what is sent for a user: the same fields and values give the same
+ * fingerprint, whatever the column order, the dialect or the encoding of the file they came from
+ * (object keys are sorted before hashing; array order counts, as it does for the service).
+ * Thread-safety: pure. */
+#ifndef CCI_FINGERPRINT_H
+#define CCI_FINGERPRINT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+enum { CCI_FINGERPRINT_LEN = 32 }; /* hex digits of a 128-bit hash */
+
+/* Writes the fingerprint of fields as 32 hex digits and a NUL into out. False when out of memory. */
+bool cci_fingerprint(const cJSON *fields, char out[CCI_FINGERPRINT_LEN + 1]);
+
+/* fields as compact JSON with every object's keys sorted; malloc'd. */
+char *cci_canonical_json(const cJSON *fields);
+
+/* 64-bit FNV-1a over len bytes, continuing from seed (use CCI_FNV_SEED to start). */
+#define CCI_FNV_SEED 14695981039346656037ULL
+unsigned long long cci_fnv1a(const void *data, size_t len, unsigned long long seed);
+
+#endif

@@ -1,0 +1,222 @@
+#include "cci/journal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cci/stop.h"
+#include "cci/strmap.h"
+
+enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 256 };
+
+struct cci_journal {
+    char target[17];
+    cci_strmap *known; /* uid -> fingerprint (malloc'd); built at open, read-only after */
+    cci_journal_stats stats;
+    bool read_only;
+
+    pthread_mutex_t lock; /* protects file, dirty, failed */
+    FILE *file;
+    bool dirty;  /* written since the last fsync */
+    bool failed; /* a write failed */
+    cci_stop *closing;    /* wakes the syncer */
+    pthread_t syncer;
+    bool syncer_running;
+};
+
+void cci_journal_target(const char *base_url, const char *app_id, const char *region, char out[17])
+{
+    char name[1200];
+    if (base_url) {
+        size_t len = strlen(base_url);
+        while (len && base_url[len - 1] == '/') len--; /* ".../v3/" and ".../v3" are one target */
+        snprintf(name, sizeof name, "url:%.*s", (int)len, base_url);
+    } else {
+        snprintf(name, sizeof name, "app:%s/%s", app_id ? app_id : "", region ? region : "");
+    }
+    snprintf(out, 17, "%016llx", cci_fnv1a(name, strlen(name), CCI_FNV_SEED));
+}
+
+static unsigned long long line_check(const char *text, size_t len)
+{
+    return cci_fnv1a(text, len, CCI_FNV_SEED ^ 0x5bd1e995ULL);
+}
+
+static bool is_hex(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("0123456789abcdef", text[i]) || !text[i]) return false;
+    return true;
+}
+
+/* Parses one line; true when it is a valid record (fields then point into line). */
+static bool parse_record(char *line, char **target, char **uid, char **fingerprint)
+{
+    size_t len = strlen(line);
+    if (len < 2 || line[len - 1] != '\n') return false; /* torn: the crash cut it */
+    line[--len] = '\0';
+    char *check = strrchr(line, ' ');
+    if (!check || strlen(check + 1) != 16 || !is_hex(check + 1, 16)) return false;
+    char expected[17];
+    snprintf(expected, sizeof expected, "%016llx", line_check(line, (size_t)(check - line)));
+    if (strcmp(expected, check + 1) != 0) return false;
+    *check = '\0';
+    char *save = NULL;
+    char *kind = strtok_r(line, " ", &save);
+    *target = strtok_r(NULL, " ", &save);
+    *uid = strtok_r(NULL, " ", &save);
+    *fingerprint = strtok_r(NULL, " ", &save);
+    return kind && strcmp(kind, "U") == 0 && *target && *uid && *fingerprint &&
+           strlen(*target) == 16 && (strcmp(*fingerprint, "-") == 0 || strlen(*fingerprint) == CCI_FINGERPRINT_LEN);
+}
+
+static bool load(cci_journal *journal, FILE *file)
+{
+    char line[LINE_MAX_LEN];
+    while (fgets(line, sizeof line, file)) {
+        if (line[0] == '#') continue;
+        char *target, *uid, *fingerprint;
+        if (!parse_record(line, &target, &uid, &fingerprint)) {
+            journal->stats.ignored++;
+            continue;
+        }
+        journal->stats.records++;
+        if (strcmp(target, journal->target) != 0) continue;
+        char *copy = strdup(fingerprint);
+        if (!copy || !cci_strmap_put(journal->known, uid, copy)) {
+            free(copy);
+            return false;
+        }
+    }
+    journal->stats.known = cci_strmap_count(journal->known);
+    return !ferror(file);
+}
+
+/* fsyncs what was written, if anything. Caller holds the lock. */
+static void sync_locked(cci_journal *journal)
+{
+    if (!journal->file || !journal->dirty) return;
+    if (fflush(journal->file) != 0 || fsync(fileno(journal->file)) != 0) journal->failed = true;
+    journal->dirty = false;
+}
+
+static void *sync_every_second(void *arg)
+{
+    cci_journal *journal = arg;
+    while (cci_stop_sleep(journal->closing, SYNC_INTERVAL_MS)) {
+        pthread_mutex_lock(&journal->lock);
+        sync_locked(journal);
+        pthread_mutex_unlock(&journal->lock);
+    }
+    return NULL;
+}
+
+/* True when the file is not empty and does not end with a newline. */
+static bool ends_torn(const char *path)
+{
+    FILE *file = fopen(path, "r");
+    if (!file) return false;
+    bool torn = fseek(file, -1, SEEK_END) == 0 && fgetc(file) != '\n';
+    fclose(file);
+    return torn;
+}
+
+cci_journal *cci_journal_open(const char *path, const char *target, bool read_only, char *err,
+                              size_t errlen)
+{
+    cci_journal *journal = calloc(1, sizeof *journal);
+    if (!journal) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(journal->target, sizeof journal->target, "%s", target);
+    journal->read_only = read_only;
+    journal->known = cci_strmap_new(free);
+    pthread_mutex_init(&journal->lock, NULL);
+    FILE *existing = fopen(path, "r");
+    bool existed = existing != NULL;
+    bool ok = journal->known != NULL;
+    if (existing) {
+        ok = ok && load(journal, existing);
+        fclose(existing);
+    } else if (errno != ENOENT) {
+        snprintf(err, errlen, "cannot read the state journal %s: %s", path, strerror(errno));
+        cci_journal_close(journal);
+        return NULL;
+    }
+    if (ok && !read_only) {
+        journal->file = fopen(path, "a");
+        if (!journal->file) {
+            snprintf(err, errlen, "cannot write the state journal %s: %s", path, strerror(errno));
+            cci_journal_close(journal);
+            return NULL;
+        }
+        /* a crash may have cut the last line: start on a fresh one */
+        if (existed && ends_torn(path) && fputc('\n', journal->file) == EOF) ok = false;
+        if (!existed && fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", journal->file) < 0)
+            ok = false;
+        journal->closing = cci_stop_new();
+        ok = ok && journal->closing &&
+             pthread_create(&journal->syncer, NULL, sync_every_second, journal) == 0;
+        journal->syncer_running = ok;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "cannot set up the state journal %s", path);
+        cci_journal_close(journal);
+        return NULL;
+    }
+    return journal;
+}
+
+const char *cci_journal_lookup(const cci_journal *journal, const char *uid)
+{
+    return cci_strmap_get(journal->known, uid);
+}
+
+bool cci_journal_append(cci_journal *journal, const char *uid, const char *fingerprint)
+{
+    if (journal->read_only) return true;
+    char line[LINE_MAX_LEN];
+    int len = snprintf(line, sizeof line, "U %s %s %s", journal->target, uid, fingerprint);
+    if (len < 0 || (size_t)len + 20 > sizeof line) return false;
+    snprintf(line + len, sizeof line - (size_t)len, " %016llx\n", line_check(line, (size_t)len));
+    pthread_mutex_lock(&journal->lock);
+    /* flushed at once: a killed process loses nothing the kernel has */
+    bool ok = fputs(line, journal->file) >= 0 && fflush(journal->file) == 0;
+    if (!ok) journal->failed = true;
+    journal->dirty = true;
+    pthread_mutex_unlock(&journal->lock);
+    return ok;
+}
+
+cci_journal_stats cci_journal_stats_of(const cci_journal *journal)
+{
+    return journal->stats;
+}
+
+bool cci_journal_close(cci_journal *journal)
+{
+    if (!journal) return true;
+    if (journal->syncer_running) {
+        cci_stop_request(journal->closing, CCI_STOP_FATAL, "closing");
+        pthread_join(journal->syncer, NULL);
+    }
+    bool ok = true;
+    if (journal->file) {
+        pthread_mutex_lock(&journal->lock);
+        journal->dirty = true;
+        sync_locked(journal);
+        ok = !journal->failed;
+        pthread_mutex_unlock(&journal->lock);
+        ok = (fclose(journal->file) == 0) && ok;
+    }
+    cci_stop_free(journal->closing);
+    cci_strmap_free(journal->known);
+    pthread_mutex_destroy(&journal->lock);
+    free(journal);
+    return ok;
+}
