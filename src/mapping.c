@@ -179,8 +179,8 @@ static bool check_unique(const cci_mapping *m, char *err, size_t errlen)
     return true;
 }
 
-bool cci_mapping_init(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
-                      size_t map_count, bool name_required, char *err, size_t errlen)
+static bool build(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
+                  size_t map_count, bool name_required, char *err, size_t errlen)
 {
     *m = (cci_mapping){0};
     m->columns = calloc(header->count ? header->count : 1, sizeof *m->columns);
@@ -236,6 +236,14 @@ bool cci_mapping_init(cci_mapping *m, const cci_record *header, const cci_column
         return refuse(err, errlen,
                       "the header has no name column: name one \"name\", or use --map COLUMN=name");
     return true;
+}
+
+bool cci_mapping_init(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
+                      size_t map_count, bool name_required, char *err, size_t errlen)
+{
+    if (build(m, header, maps, map_count, name_required, err, errlen)) return true;
+    cci_mapping_cleanup(m); /* a refused header leaves nothing to free */
+    return false;
 }
 
 void cci_mapping_cleanup(cci_mapping *m)

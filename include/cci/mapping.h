@@ -46,8 +46,9 @@ typedef struct cci_mapping {
 } cci_mapping;
 
 /* Builds the mapping of header. name_required is false for --mode update. Returns false, with
- * one line in err, when the header cannot be imported: no uid column, no name column when
- * required, two columns for one field, or a --map naming no column. */
+ * one line in err and nothing left to clean up, when the header cannot be imported: no uid
+ * column, no name column when required, two columns for one field, or a --map naming no column.
+ * cci_mapping_cleanup may be called on a mapping either way. */
 bool cci_mapping_init(cci_mapping *mapping, const cci_record *header, const cci_column_map *maps,
                       size_t map_count, bool name_required, char *err, size_t errlen);
 void cci_mapping_cleanup(cci_mapping *mapping);

@@ -1,0 +1,68 @@
+/* libFuzzer target over everything a row goes through before the network: decoding, the CSV
+ * reader, the header mapping, validation, the payload and its fingerprint, and the CSV writer of
+ * the report and rejects.
+ *
+ * Input: one byte choosing the encoding (as --encoding would), then the file's bytes. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/csv_reader.h"
+#include "cci/fingerprint.h"
+#include "cci/mapping.h"
+#include "cci/report.h"
+#include "cci/user.h"
+
+static const char *const encodings[] = {NULL, "windows-1252", "UTF-16LE", "ISO-8859-15"};
+
+/* Writes every cell of record the way the report and rejects do, to a throwaway stream. */
+static void write_back(const cci_record *record, char delimiter)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out) return;
+    for (size_t i = 0; i < record->count; i++) {
+        cci_write_cell(out, record->cells[i].text, record->cells[i].len, delimiter, i % 2 == 0);
+        fputc(delimiter, out);
+    }
+    fclose(out);
+    free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) return 0;
+    const char *encoding = encodings[data[0] % (sizeof encodings / sizeof *encodings)];
+    FILE *file = fmemopen((void *)(data + 1), size - 1 ? size - 1 : 1, "rb");
+    if (!file) return 0;
+    if (size == 1) fseek(file, 0, SEEK_END); /* fmemopen needs a buffer: read nothing */
+    char err[512];
+    cci_csv_reader *reader = cci_csv_reader_new(file, 0, encoding, err, sizeof err);
+    cci_record record;
+    cci_mapping mapping = {0};
+    bool mapped = false;
+    if (reader && cci_csv_reader_next(reader, &record) == CCI_READ_RECORD) {
+        mapped = cci_mapping_init(&mapping, &record, NULL, 0, data[0] & 4, err, sizeof err);
+        write_back(&record, cci_csv_reader_dialect(reader).delimiter);
+    }
+    while (mapped && cci_csv_reader_next(reader, &record) == CCI_READ_RECORD) {
+        char problems[2048];
+        cci_user user;
+        if (cci_user_build(&user, &mapping, &record, data[0] & 4, problems, sizeof problems)) {
+            char fingerprint[CCI_FINGERPRINT_LEN + 1];
+            cci_fingerprint(user.fields, fingerprint);
+            free(cci_user_body(&user, true));
+            free(cci_user_body(&user, false));
+        }
+        cci_user_cleanup(&user);
+        write_back(&record, ',');
+    }
+    if (mapped) cci_mapping_cleanup(&mapping);
+    cci_csv_reader_free(reader);
+    fclose(file);
+    return 0;
+}
