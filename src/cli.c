@@ -35,6 +35,7 @@ static const char usage_text[] =
     "  --report PATH         per-row report (default INPUT.report.csv)\n"
     "  --rejects PATH        rows to fix and feed back (default INPUT.rejects.csv), written like\n"
     "                        the input; --rejects-encoding NAME for another encoding\n"
+    "  --summary-json PATH   also write the summary as JSON\n"
     "  --quiet, --verbose, --progress=auto|always|never\n"
     "  --help, --version\n"
     "\n"
@@ -69,6 +70,7 @@ enum {
     OPT_TEMPLATE,
     OPT_TIMEOUT,
     OPT_STATE,
+    OPT_SUMMARY_JSON,
     OPT_RETRIES,
     OPT_REJECTS_ENCODING,
 };
@@ -96,6 +98,7 @@ static const struct option long_options[] = {
     {"template", no_argument, NULL, OPT_TEMPLATE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"state", required_argument, NULL, OPT_STATE},
+    {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
     {NULL, 0, NULL, 0},
@@ -179,6 +182,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_REPORT: opts->report_path = arg; break;
     case OPT_REJECTS: opts->rejects_path = arg; break;
     case OPT_STATE: opts->state_path = arg; break;
+    case OPT_SUMMARY_JSON: opts->summary_json = arg; break;
     case OPT_ENCODING: opts->encoding = arg; break;
     case OPT_DRY_RUN: opts->dry_run = true; break;
     case OPT_FORCE: opts->force = true; break;

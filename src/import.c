@@ -17,6 +17,7 @@
 #include "cci/journal.h"
 #include "cci/mapping.h"
 #include "cci/pool.h"
+#include "cci/progress.h"
 #include "cci/reorder.h"
 #include "cci/report.h"
 #include "cci/send.h"
@@ -36,6 +37,7 @@ typedef struct run {
     cci_report *report;
     cci_rejects *rejects;
     unsigned long counts[CCI_ACTION_COUNT];
+    atomic_ulong live_counts[CCI_ACTION_COUNT]; /* the same, for the progress display */
     bool write_failed;
     char *problems[FIRST_PROBLEMS]; /* "line N: message" of the first invalid or failed rows */
     size_t problem_count;
@@ -133,6 +135,7 @@ static void emit_row(void *item_ptr, void *ctx)
     run *r = ctx;
     cci_outcome *o = &item->outcome;
     r->counts[o->action]++;
+    atomic_fetch_add(&r->live_counts[o->action], 1);
     bool problem = o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED;
     char **kept = problem && r->problem_count < FIRST_PROBLEMS ? &r->problems[r->problem_count++]
                   : r->opts->dry_run && o->action == CCI_ACTION_SKIPPED && r->sample_count < DRY_RUN_SAMPLES
@@ -383,40 +386,91 @@ static const char *delimiter_name(char delimiter)
     }
 }
 
-static void print_summary(const run *r, const totals *t, double seconds, const char *report_path,
-                          const char *rejects_path, unsigned long rejected, FILE *messages)
+/* Everything the summary says, gathered once for the table and for --summary-json. */
+typedef struct summary {
+    unsigned long rows, counts[CCI_ACTION_COUNT], empty_rows, rejected;
+    unsigned long creates, updates, retries, rate_limited;
+    double paused_s, seconds;
+    const char *report, *rejects, *state;
+    unsigned long known_before;
+} summary;
+
+static summary gather(const run *r, const totals *t, double seconds, const char *report_path,
+                      const char *rejects_path, unsigned long rejected)
+{
+    summary s = {.empty_rows = t->empty_rows, .rejected = rejected, .seconds = seconds,
+                 .report = report_path, .rejects = rejected ? rejects_path : NULL,
+                 .state = r->journal && !r->opts->dry_run ? r->state_path : NULL};
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) s.rows += (s.counts[a] = r->counts[a]);
+    s.creates = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
+    s.updates = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
+    s.retries = atomic_load(&r->shared.retries.spent);
+    cci_limiter_stats limits = r->shared.limiter ? cci_limiter_stats_of(r->shared.limiter) : (cci_limiter_stats){0};
+    s.rate_limited = limits.rate_limited;
+    s.paused_s = (double)limits.paused_ms / 1000.0;
+    s.known_before = r->journal ? cci_journal_stats_of(r->journal).known : 0;
+    return s;
+}
+
+static void print_summary(const run *r, const summary *s, FILE *messages)
 {
     const cci_dialect *d = &r->dialect;
     say(messages, "read %s as %s%s, %s-separated%s, %s line ends", r->opts->input, d->encoding.name,
         d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
         d->sep_line ? " (by its sep= line)" : "",
         d->encoding.line_end == CCI_LINE_END_CRLF ? "CRLF" : d->encoding.line_end == CCI_LINE_END_CR ? "CR" : "LF");
-    unsigned long rows = 0;
-    for (int a = 0; a < CCI_ACTION_COUNT; a++) rows += r->counts[a];
     say(messages, "%lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
-        rows, r->counts[CCI_ACTION_CREATED], r->counts[CCI_ACTION_UPDATED],
-        r->counts[CCI_ACTION_UNCHANGED], r->counts[CCI_ACTION_EXISTS], r->counts[CCI_ACTION_INVALID],
-        r->counts[CCI_ACTION_FAILED], r->counts[CCI_ACTION_SKIPPED]);
-    if (t->empty_rows) say(messages, "%lu empty rows ignored", t->empty_rows);
+        s->rows, s->counts[CCI_ACTION_CREATED], s->counts[CCI_ACTION_UPDATED],
+        s->counts[CCI_ACTION_UNCHANGED], s->counts[CCI_ACTION_EXISTS], s->counts[CCI_ACTION_INVALID],
+        s->counts[CCI_ACTION_FAILED], s->counts[CCI_ACTION_SKIPPED]);
+    if (s->empty_rows) fprintf(messages, "  %-10s %lu empty rows ignored\n", "empty", s->empty_rows);
+    if (s->counts[CCI_ACTION_UNCHANGED])
+        fprintf(messages, "  %-10s %lu rows unchanged since the last run: nothing was sent for them\n",
+                "unchanged", s->counts[CCI_ACTION_UNCHANGED]);
     if (r->opts->dry_run)
-        say(messages, "dry run: nothing was sent; %lu rows would be sent (the report says what)",
-            r->counts[CCI_ACTION_SKIPPED]);
-    unsigned long creates = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
-    unsigned long updates = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
-    cci_limiter_stats limits = r->shared.limiter ? cci_limiter_stats_of(r->shared.limiter) : (cci_limiter_stats){0};
-    say(messages, "%lu requests (%lu create, %lu update) in %.1f s (%.0f rows/s); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits",
-        creates + updates, creates, updates, seconds, seconds > 0 ? (double)rows / seconds : 0.0,
-        atomic_load(&r->shared.retries.spent), limits.rate_limited, (double)limits.paused_ms / 1000.0);
-    say(messages, "report: %s", report_path);
-    if (r->journal) {
-        cci_journal_stats js = cci_journal_stats_of(r->journal);
-        say(messages, "state: %s (%lu users known for this target before the run; %lu damaged lines ignored)%s",
-            r->state_path, js.known, js.ignored, r->opts->force ? "; --force: every row was sent" : "");
-    }
-    if (r->counts[CCI_ACTION_UNCHANGED])
-        say(messages, "%lu rows unchanged since the last run: nothing was sent for them",
-            r->counts[CCI_ACTION_UNCHANGED]);
-    if (rejected) say(messages, "rejects: %s (%lu rows to fix and feed back)", rejects_path, rejected);
+        fprintf(messages, "  %-10s nothing was sent; %lu rows would be sent (the report says what)\n",
+                "dry run", s->counts[CCI_ACTION_SKIPPED]);
+    fprintf(messages, "  %-10s %lu (core: %lu create, standard: %lu update); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits\n",
+            "requests", s->creates + s->updates, s->creates, s->updates, s->retries, s->rate_limited, s->paused_s);
+    fprintf(messages, "  %-10s %.1f s (%.0f rows/s)\n", "time", s->seconds,
+            s->seconds > 0 ? (double)s->rows / s->seconds : 0.0);
+    fprintf(messages, "  %-10s %s\n", "report", s->report);
+    if (s->rejects) fprintf(messages, "  %-10s %s (%lu rows to fix and feed back)\n", "rejects", s->rejects, s->rejected);
+    if (s->state)
+        fprintf(messages, "  %-10s %s (%lu users of this target known before the run)%s\n", "state", s->state,
+                s->known_before, r->opts->force ? "; --force: every row was sent" : "");
+}
+
+/* --summary-json: the summary for scripts. */
+static bool write_summary_json(const char *path, const run *r, const summary *s, int status)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "input", r->opts->input);
+    cJSON_AddNumberToObject(root, "exit_status", status);
+    cJSON_AddNumberToObject(root, "rows", (double)s->rows);
+    cJSON *actions = cJSON_AddObjectToObject(root, "actions");
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) cJSON_AddNumberToObject(actions, cci_action_name(a), (double)s->counts[a]);
+    cJSON_AddNumberToObject(root, "empty_rows", (double)s->empty_rows);
+    cJSON *requests = cJSON_AddObjectToObject(root, "requests");
+    cJSON_AddNumberToObject(requests, "core", (double)s->creates);
+    cJSON_AddNumberToObject(requests, "standard", (double)s->updates);
+    cJSON_AddNumberToObject(requests, "total", (double)(s->creates + s->updates));
+    cJSON_AddNumberToObject(root, "retries", (double)s->retries);
+    cJSON_AddNumberToObject(root, "rate_limited", (double)s->rate_limited);
+    cJSON_AddNumberToObject(root, "paused_seconds", s->paused_s);
+    cJSON_AddNumberToObject(root, "elapsed_seconds", s->seconds);
+    cJSON_AddNumberToObject(root, "rows_per_second", s->seconds > 0 ? (double)s->rows / s->seconds : 0);
+    cJSON_AddStringToObject(root, "report", s->report);
+    if (s->rejects) cJSON_AddStringToObject(root, "rejects", s->rejects);
+    if (s->state) cJSON_AddStringToObject(root, "state", s->state);
+    cJSON_AddBoolToObject(root, "dry_run", r->opts->dry_run);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    FILE *file = text ? fopen(path, "w") : NULL;
+    bool ok = file && fputs(text, file) >= 0 && fputc('\n', file) != EOF;
+    if (file) ok = (fclose(file) == 0) && ok;
+    free(text);
+    return ok;
 }
 
 static void print_problems(const run *r, FILE *messages)
@@ -457,6 +511,18 @@ static bool make_workers(cci_worker *workers, size_t count, const cci_options *o
         }
     }
     return true;
+}
+
+/* The progress display the options and the terminal call for, or none. */
+static cci_progress_display *start_progress(run *r, long expected_rows, FILE *messages)
+{
+    const cci_options *opts = r->opts;
+    bool terminal = isatty(fileno(messages));
+    if (opts->progress == CCI_PROGRESS_NEVER || (opts->progress == CCI_PROGRESS_AUTO && opts->quiet))
+        return NULL;
+    bool live = opts->progress == CCI_PROGRESS_ALWAYS || terminal;
+    cci_progress_source source = {.counts = r->live_counts, .total = expected_rows, .limiter = r->shared.limiter};
+    return cci_progress_start(messages, live, source);
 }
 
 /* The journal beside the report: users.report.csv -> users.state. */
@@ -527,6 +593,7 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     char *rejects_path = opts->rejects_path ? strdup(opts->rejects_path) : derived_path(opts->input, ".rejects.csv");
     input in = {0};
     run r = {.opts = opts, .stop = stop};
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) atomic_init(&r.live_counts[a], 0);
     totals t = {0};
     int status = CCI_EXIT_USAGE;
     size_t workers = opts->dry_run ? 0 : opts->workers;
@@ -567,10 +634,12 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
             goto out;
         }
     }
+    cci_progress_display *progress = start_progress(&r, expected_rows, messages);
     import_rows(&r, in.reader, pool, &t, messages);
     if (pool) cci_pool_finish(pool);
     pool = NULL;
     cci_reorder_wait_all(r.reorder);
+    cci_progress_finish(progress);
     unsigned long rejected = cci_rejects_count(r.rejects);
     if (!cci_report_close(r.report)) r.write_failed = true;
     if (!cci_rejects_close(r.rejects)) r.write_failed = true;
@@ -585,11 +654,16 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
         say(messages, "the API key may only create users (an Auth Key): rows whose uid already "
                       "existed were not updated and are marked failed; use a REST API key with "
                       "full access to update them");
+    summary totals_said = gather(&r, &t, seconds_since(&started), report_path, rejects_path, rejected);
     if (!opts->quiet) {
-        print_summary(&r, &t, seconds_since(&started), report_path, rejects_path, rejected, messages);
+        print_summary(&r, &totals_said, messages);
         print_problems(&r, messages);
     }
     status = exit_status(&r, &t);
+    if (opts->summary_json && !write_summary_json(opts->summary_json, &r, &totals_said, status)) {
+        say(messages, "cannot write --summary-json %s", opts->summary_json);
+        if (status == CCI_EXIT_OK) status = CCI_EXIT_STOPPED;
+    }
 out:
     if (pool) cci_pool_finish(pool);
     cci_signals_finish(signals);

@@ -142,3 +142,11 @@ cci_limiter_stats cci_limiter_stats_of(cci_limiter *limiter)
     pthread_mutex_unlock(&limiter->lock);
     return stats;
 }
+
+bool cci_limiter_paused(cci_limiter *limiter, uint64_t now_ms)
+{
+    pthread_mutex_lock(&limiter->lock);
+    bool paused = limiter->paused_until > now_ms;
+    pthread_mutex_unlock(&limiter->lock);
+    return paused;
+}

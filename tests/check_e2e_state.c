@@ -89,7 +89,7 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     ck_assert_uint_eq(n, ROWS);
     ck_assert_int_eq(count_action(rows, n, "unchanged"), ROWS);
     free(rows);
-    ck_assert_msg(strstr(messages, "state: users.state"), "%s", messages);
+    ck_assert_msg(strstr(messages, "state      users.state"), "%s", messages);
 
     /* 25 rows change: names, tags and metadata */
     write_users("users.csv", ROWS, ROWS / 25);

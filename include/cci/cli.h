@@ -27,6 +27,7 @@ typedef struct cci_options {
     const char *report_path;  /* NULL: derived from input */
     const char *rejects_path; /* NULL: derived from input */
     const char *state_path;   /* NULL: beside the report */
+    const char *summary_json; /* NULL: no JSON summary */
     const char *encoding;     /* NULL: UTF-8, or UTF-16 by byte order mark */
     const char *rejects_encoding; /* NULL: the input's */
     cci_mode mode;

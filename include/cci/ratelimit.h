@@ -44,4 +44,7 @@ void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_rate_an
 
 cci_limiter_stats cci_limiter_stats_of(cci_limiter *limiter);
 
+/* True while a 429 holds the pool. */
+bool cci_limiter_paused(cci_limiter *limiter, uint64_t now_ms);
+
 #endif

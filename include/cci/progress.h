@@ -1,0 +1,34 @@
+/* The progress display on standard error: on a terminal one live status line, redrawn at most
+ * five times a second and cleared before the summary; otherwise a plain line every few seconds.
+ * It reads counters the run updates; it never writes into the report.
+ * Thread-safety: start and finish from the main thread; the display runs on a thread of its own
+ * and reads only atomics and the thread-safe limiter. */
+#ifndef CCI_PROGRESS_H
+#define CCI_PROGRESS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cci/ratelimit.h"
+#include "cci/report.h"
+
+typedef struct cci_progress_display cci_progress_display;
+
+typedef struct cci_progress_source {
+    const atomic_ulong *counts; /* CCI_ACTION_COUNT counters of rows finished */
+    long total;                 /* rows expected, or -1 when unknown (standard input) */
+    cci_limiter *limiter;       /* to show "paused by rate limit"; may be NULL */
+} cci_progress_source;
+
+/* live: the redrawn line (a terminal); otherwise plain lines. NULL when it cannot start. */
+cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_source source);
+
+/* Stops the display and, on a terminal, clears the line. */
+void cci_progress_finish(cci_progress_display *progress);
+
+/* One status text, as the display writes it (for tests): rows done, of total, rate, ETA, counts. */
+void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
+                         long total, double seconds, bool paused);
+
+#endif
