@@ -147,7 +147,7 @@ static void emit_row(void *item_ptr, void *ctx)
         if ((*kept = malloc(len))) snprintf(*kept, len, "line %lu: %s", o->line, text);
     }
     if (!cci_report_write(r->report, o)) r->write_failed = true;
-    if ((o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED) && r->rejects &&
+    if ((o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED) && r->rejects && item->saved &&
         !cci_rejects_write(r->rejects, item->saved, o->message ? o->message : o->error_code))
         r->write_failed = true;
     free(o->message);
@@ -283,7 +283,6 @@ static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
     if (!item) return NULL;
     item->run = r;
     item->outcome.line = record->line;
-    item->saved = cci_saved_row_new(record);
     item->seq = cci_reorder_reserve(r->reorder);
 
     char problems[2048];
@@ -291,7 +290,9 @@ static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
     bool valid = cci_user_build(&user, &r->mapping, record, r->opts->mode != CCI_MODE_UPDATE,
                                 problems, sizeof problems);
     snprintf(item->outcome.uid, sizeof item->outcome.uid, "%s", user.uid);
+    /* the original cells, for the rejects file: for rows that may end there */
     uintptr_t first_line = user.uid[0] ? (uintptr_t)cci_strmap_get(uids, user.uid) : 0;
+    if (!valid || first_line || !r->opts->dry_run) item->saved = cci_saved_row_new(record);
     if (!valid) {
         item->outcome.action = CCI_ACTION_INVALID;
         item->outcome.message = strdup(problems);
@@ -304,7 +305,9 @@ static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
         item->outcome.message = strdup(message);
     } else {
         cci_strmap_put(uids, user.uid, (void *)(uintptr_t)record->line);
-        cci_fingerprint(user.fields, item->fingerprint);
+        item->update_body = cci_user_body(&user, false);
+        if (!item->update_body) item->update_body = strdup("{}");
+        cci_fingerprint_of_text(item->update_body, strlen(item->update_body), item->fingerprint);
         const char *journaled = r->journal ? cci_journal_lookup(r->journal, user.uid) : NULL;
         item->known = journaled != NULL; /* --force still sends an update, not a create, first */
         if (journaled && !r->opts->force && strcmp(journaled, item->fingerprint) == 0) {
@@ -315,7 +318,6 @@ static row_item *decide(run *r, const cci_record *record, cci_strmap *uids)
             return NULL;
         }
         item->create_body = cci_user_body(&user, true);
-        item->update_body = cci_user_body(&user, false);
         if (r->opts->dry_run) {
             bool as_update = r->opts->mode == CCI_MODE_UPDATE || (item->known && r->opts->mode == CCI_MODE_UPSERT);
             const char *body = as_update ? item->update_body : item->create_body;
@@ -581,9 +583,11 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     if (!stop) return CCI_EXIT_USAGE;
     /* first of all, before any thread exists: every thread inherits the blocked signals */
     cci_signals *signals = cci_signals_start(stop, messages);
-    /* a file is read twice: nothing is sent unless the whole of it reads and decodes */
-    long expected_rows = from_stdin ? -1 : preflight(opts, messages);
-    if (!from_stdin && expected_rows < 0) {
+    /* a file is read twice: nothing is sent unless the whole of it reads and decodes (a dry run
+     * sends nothing anyway: its one pass finds the same problems) */
+    bool one_pass = from_stdin || opts->dry_run;
+    long expected_rows = one_pass ? -1 : preflight(opts, messages);
+    if (!one_pass && expected_rows < 0) {
         cci_signals_finish(signals);
         cci_stop_free(stop);
         return CCI_EXIT_USAGE;

@@ -65,14 +65,23 @@ bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bo
     for (size_t i = 0; i < len && !quote; i++)
         quote = text[i] == delimiter || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
     if (!quote) return fwrite(text, 1, len, file) == len;
-    if (!formula) return csv_fwrite(file, text, len) == 0;
-    /* a leading ' makes a spreadsheet show the text instead of evaluating it */
-    char *prefixed = malloc(len + 1);
-    if (!prefixed) return false;
-    prefixed[0] = '\'';
-    memcpy(prefixed + 1, text, len);
-    bool ok = csv_fwrite(file, prefixed, len + 1) == 0;
-    free(prefixed);
+    /* libcsv quotes into a buffer (its csv_fwrite goes a character at a time); a leading '
+     * makes a spreadsheet show a formula-like text instead of evaluating it */
+    char small[512];
+    size_t need = 2 * (len + 1) + 2;
+    char *quoted = need <= sizeof small ? small : malloc(need);
+    char *source = formula ? malloc(len + 1) : (char *)text;
+    bool ok = quoted && source;
+    if (ok) {
+        if (formula) {
+            source[0] = '\'';
+            memcpy(source + 1, text, len);
+        }
+        size_t written = csv_write(quoted, need, source, formula ? len + 1 : len);
+        ok = written <= need && fwrite(quoted, 1, written, file) == written;
+    }
+    if (formula) free(source);
+    if (quoted != small) free(quoted);
     return ok;
 }
 

@@ -1,5 +1,7 @@
 #include "cci/user.h"
 
+#include "cci/fingerprint.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,6 +178,9 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         if (!cci_validate_metadata_size(metadata, why, sizeof why)) add_problem(&problems, "%s", why);
         cJSON_AddItemToObject(user->fields, "metadata", metadata);
     }
+    /* every key in order: the payload is canonical, whatever the column order, so its text is
+     * its fingerprint's input */
+    cci_json_sort_keys(user->fields);
     /* report a missing uid or name once, naming the column */
     for (size_t i = 0; i < mapping->count; i++) {
         const cci_column *column = &mapping->columns[i];
@@ -197,13 +202,14 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
 
 char *cci_user_body(const cci_user *user, bool with_uid)
 {
-    cJSON *body = cJSON_CreateObject();
-    if (with_uid) cJSON_AddStringToObject(body, "uid", user->uid);
-    for (const cJSON *item = user->fields ? user->fields->child : NULL; item; item = item->next)
-        cJSON_AddItemReferenceToObject(body, item->string, (cJSON *)item);
-    char *text = cJSON_PrintUnformatted(body);
-    cJSON_Delete(body);
-    return text;
+    char *fields = cJSON_PrintUnformatted(user->fields);
+    if (!fields || !with_uid) return fields;
+    /* {"uid":"...", + the fields' members: the uid needs no escaping (a-z 0-9 _ -) */
+    size_t len = strlen(fields) + strlen(user->uid) + 16;
+    char *body = malloc(len);
+    if (body) snprintf(body, len, "{\"uid\":\"%s\"%s%s", user->uid, fields[1] == '}' ? "" : ",", fields + 1);
+    free(fields);
+    return body;
 }
 
 void cci_user_cleanup(cci_user *user)

@@ -140,6 +140,11 @@ static void fingerprint_of(const cci_record *header, const cci_record *row, char
     ck_assert_msg(cci_mapping_init(&mapping, header, NULL, 0, true, why, sizeof why), "%s", why);
     ck_assert_msg(cci_user_build(&user, &mapping, row, true, problems, sizeof problems), "%s", problems);
     ck_assert(cci_fingerprint(user.fields, out));
+    /* the text the import hashes is the same canonical form */
+    char *body = cci_user_body(&user, false), from_text[33];
+    cci_fingerprint_of_text(body, strlen(body), from_text);
+    ck_assert_str_eq(from_text, out);
+    free(body);
     cci_user_cleanup(&user);
     cci_mapping_cleanup(&mapping);
 }

@@ -13,6 +13,13 @@ enum { CCI_FINGERPRINT_LEN = 32 }; /* hex digits of a 128-bit hash */
 /* Writes the fingerprint of fields as 32 hex digits and a NUL into out. False when out of memory. */
 bool cci_fingerprint(const cJSON *fields, char out[CCI_FINGERPRINT_LEN + 1]);
 
+/* The same, from fields already printed canonically (keys sorted, compact), as
+ * cci_user_body(user, false) prints them: hashing the text sent spares printing it twice. */
+void cci_fingerprint_of_text(const char *text, size_t len, char out[CCI_FINGERPRINT_LEN + 1]);
+
+/* Sorts the members of every object in item by key, in place, at every depth. */
+void cci_json_sort_keys(cJSON *item);
+
 /* fields as compact JSON with every object's keys sorted; malloc'd. */
 char *cci_canonical_json(const cJSON *fields);
 
