@@ -121,7 +121,7 @@ START_TEST(help_fits_one_screen)
 {
     int lines = 0;
     for (const char *p = cci_cli_usage(); *p; p++) lines += *p == '\n';
-    ck_assert_int_le(lines, 40);
+    ck_assert_int_le(lines, 24);
 }
 END_TEST
 

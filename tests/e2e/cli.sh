@@ -6,7 +6,8 @@ tool=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$tool" --help | grep -q 'Usage: cometchat-import' || fail "--help"
-[ "$("$tool" --help | wc -l)" -le 40 ] || fail "--help is longer than a screen"
+[ "$("$tool" --help | wc -l)" -le 24 ] || fail "--help is longer than a screen"
+[ "$("$tool" --help | awk '{ if (length > 100) n++ } END { print n + 0 }')" = 0 ] || fail "--help has lines wider than 100"
 "$tool" --version | grep -Eq '^cometchat-import [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
 
 "$tool" --template | grep -qx 'uid,name,avatar,link,role,statusMessage,tags,metadata,metadata.KEY' || fail "--template"
