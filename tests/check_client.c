@@ -7,6 +7,7 @@
 #include "cci/client.h"
 #include "cci/send.h"
 #include "sandbox.h"
+#include "check_main.h"
 #include "http_client.h"
 
 static const char KEY[] = "client-test-key-0123456789";
@@ -229,13 +230,4 @@ static Suite *client_suite(void)
     return suite;
 }
 
-int main(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *runner = srunner_create(client_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CCI_CHECK_MAIN_WITH_CURL(client_suite)

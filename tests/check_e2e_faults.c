@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_main.h"
 #include "e2e_support.h"
 
 static e2e t;
@@ -38,16 +39,6 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Waits (bounded) until the sandbox has answered at least n creates. */
-static void wait_for_creates(int n)
-{
-    for (int tries = 0; tries < 600; tries++) {
-        if (e2e_counter(&t, "requests", "create") >= n) return;
-        struct timespec pause = {0, 50 * 1000000L};
-        nanosleep(&pause, NULL);
-    }
-    ck_abort_msg("the import never reached %d creates", n);
-}
 
 /* Every row once, in input order, and the actions add up. */
 static e2e_report_row *expect_complete_report(const char *name, int n)
@@ -64,12 +55,6 @@ static e2e_report_row *expect_complete_report(const char *name, int n)
     return rows;
 }
 
-static int count_action(const e2e_report_row *rows, int n, const char *action)
-{
-    int count = 0;
-    for (int i = 0; i < n; i++) count += strcmp(rows[i].action, action) == 0;
-    return count;
-}
 
 START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
 {
@@ -80,7 +65,7 @@ START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
     const char *messages;
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--workers", "16", "users.csv", NULL), 0);
     e2e_report_row *rows = expect_complete_report("users.report.csv", 200);
-    ck_assert_int_eq(count_action(rows, 200, "created"), 200);
+    ck_assert_int_eq(e2e_count_action(rows, 200, "created"), 200);
     free(rows);
     double requests = e2e_counter(&t, "requests", "total");
     ck_assert_msg(e2e_counter(&t, NULL, "rate_limited") <= 0.02 * requests, "%.0f 429s for %.0f requests",
@@ -116,7 +101,7 @@ static cJSON *faulty_run(int rows)
                          "--retries", "10", "users.csv", NULL);
     ck_assert_msg(status == 0, "exit %d: %s", status, messages);
     e2e_report_row *report = expect_complete_report("users.report.csv", rows);
-    ck_assert_int_eq(count_action(report, rows, "created") + count_action(report, rows, "updated"), rows);
+    ck_assert_int_eq(e2e_count_action(report, rows, "created") + e2e_count_action(report, rows, "updated"), rows);
     free(report);
     /* exactly the right content, whatever was retried */
     cJSON *users = e2e_users(&t);
@@ -172,9 +157,9 @@ START_TEST(an_unknown_key_stops_at_once)
     ck_assert_ptr_null(strstr(messages, "4c7e0d9b"));
     ck_assert_ptr_nonnull(strstr(messages, "stopped early"));
     e2e_report_row *rows = expect_complete_report("users.report.csv", 2000);
-    ck_assert_int_eq(count_action(rows, 2000, "created"), 0);
-    ck_assert_int_eq(count_action(rows, 2000, "failed") + count_action(rows, 2000, "skipped"), 2000);
-    ck_assert_int_le(count_action(rows, 2000, "failed"), 16); /* at most the requests in flight */
+    ck_assert_int_eq(e2e_count_action(rows, 2000, "created"), 0);
+    ck_assert_int_eq(e2e_count_action(rows, 2000, "failed") + e2e_count_action(rows, 2000, "skipped"), 2000);
+    ck_assert_int_le(e2e_count_action(rows, 2000, "failed"), 16); /* at most the requests in flight */
     free(rows);
     ck_assert_int_eq((int)e2e_counter(&t, NULL, "users"), 0);
 }
@@ -216,15 +201,15 @@ START_TEST(a_service_that_goes_away_ends_the_run_with_every_row_accounted_for)
     e2e_start_sandbox(&t);
     write_users("users.csv", 5000);
     int pid = e2e_spawn(&t, E2E_KEY, true, "--workers", "8", "users.csv", NULL);
-    wait_for_creates(500);
+    e2e_wait_for_creates(&t, 500);
     sbx_server_stop(t.server); /* the service is gone: connections refused from now on */
     t.server = NULL;
     const char *messages;
     ck_assert_int_eq(e2e_wait(&t, pid, &messages), 3);
     ck_assert_msg(strstr(messages, "unreachable"), "%s", messages);
     e2e_report_row *rows = expect_complete_report("users.report.csv", 5000);
-    int created = count_action(rows, 5000, "created"), failed = count_action(rows, 5000, "failed"),
-        skipped = count_action(rows, 5000, "skipped");
+    int created = e2e_count_action(rows, 5000, "created"), failed = e2e_count_action(rows, 5000, "failed"),
+        skipped = e2e_count_action(rows, 5000, "skipped");
     ck_assert_int_ge(created, 400); /* 500 creates were answered; a few may have been retried */
     ck_assert_int_eq(created + failed + skipped, 5000);
     ck_assert_int_gt(skipped, 0);
@@ -238,7 +223,7 @@ START_TEST(sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest)
     e2e_start_sandbox(&t);
     write_users("users.csv", 20000);
     int pid = e2e_spawn(&t, E2E_KEY, true, "--workers", "8", "users.csv", NULL);
-    wait_for_creates(5000);
+    e2e_wait_for_creates(&t, 5000);
     kill(pid, SIGINT);
     const char *messages;
     ck_assert_int_eq(e2e_wait(&t, pid, &messages), 3);
@@ -257,7 +242,7 @@ START_TEST(sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest)
     }
     ck_assert_int_gt(skipped, 0);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(users, "users")),
-                     count_action(rows, 20000, "created"));
+                     e2e_count_action(rows, 20000, "created"));
     cJSON_Delete(users);
     free(rows);
     ck_assert_int_eq((int)e2e_counter(&t, NULL, "in_flight"), 0); /* nothing left on the wire */
@@ -281,13 +266,4 @@ static Suite *faults_suite(void)
     return suite;
 }
 
-int main(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *runner = srunner_create(faults_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CCI_CHECK_MAIN_WITH_CURL(faults_suite)

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "e2e_support.h"
 
 static e2e t;
@@ -149,13 +150,4 @@ static Suite *progress_suite(void)
     return suite;
 }
 
-int main(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *runner = srunner_create(progress_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CCI_CHECK_MAIN_WITH_CURL(progress_suite)

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "check_main.h"
 #include "e2e_support.h"
 
 enum { ROWS = 20000, WORKERS = 8 };
@@ -37,12 +38,6 @@ static void write_users(const char *name, int n, int changed_every)
     fclose(file);
 }
 
-static int count_action(const e2e_report_row *rows, size_t n, const char *action)
-{
-    int count = 0;
-    for (size_t i = 0; i < n; i++) count += strcmp(rows[i].action, action) == 0;
-    return count;
-}
 
 /* The sandbox holds exactly the users of the file. */
 static void expect_users_equal_file(int n, int changed_every)
@@ -64,15 +59,6 @@ static void expect_users_equal_file(int n, int changed_every)
     cJSON_Delete(users);
 }
 
-static void wait_for_creates(double n)
-{
-    for (int tries = 0; tries < 1200; tries++) {
-        if (e2e_counter(&t, "requests", "create") >= n) return;
-        struct timespec pause = {0, 25 * 1000000L};
-        nanosleep(&pause, NULL);
-    }
-    ck_abort_msg("the import never reached %.0f creates", n);
-}
 
 START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
 {
@@ -87,7 +73,7 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     size_t n;
     e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
     ck_assert_uint_eq(n, ROWS);
-    ck_assert_int_eq(count_action(rows, n, "unchanged"), ROWS);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS);
     free(rows);
     ck_assert_msg(strstr(messages, "state      users.state"), "%s", messages);
 
@@ -97,8 +83,8 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), 25);
     ck_assert_int_eq((int)e2e_counter(&t, "requests", "update"), 25);
     rows = e2e_read_report(&t, "users.report.csv", &n);
-    ck_assert_int_eq(count_action(rows, n, "updated"), 25);
-    ck_assert_int_eq(count_action(rows, n, "unchanged"), ROWS - 25);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), 25);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS - 25);
     free(rows);
     expect_users_equal_file(ROWS, ROWS / 25);
 }
@@ -116,7 +102,7 @@ START_TEST(a_run_killed_at_any_moment_resumes_by_running_again)
         char workers[8];
         snprintf(workers, sizeof workers, "%d", WORKERS);
         int pid = e2e_spawn(&t, E2E_KEY, true, "--workers", workers, "users.csv", NULL);
-        wait_for_creates(moments[m]);
+        e2e_wait_for_creates(&t, moments[m]);
         kill(pid, SIGKILL);
         int status;
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -133,7 +119,7 @@ START_TEST(a_run_killed_at_any_moment_resumes_by_running_again)
                               strcmp(rows[i].action, "unchanged") == 0,
                           "%s: %s", rows[i].uid, rows[i].action);
         }
-        ck_assert_int_ge(count_action(rows, n, "unchanged"), (int)moments[m] - 2 * WORKERS);
+        ck_assert_int_ge(e2e_count_action(rows, n, "unchanged"), (int)moments[m] - 2 * WORKERS);
         free(rows);
         expect_users_equal_file(ROWS, 0);
         ck_assert_int_le((int)e2e_counter(&t, "requests", "create"), ROWS + WORKERS);
@@ -153,7 +139,7 @@ START_TEST(without_a_journal_a_populated_service_costs_about_one_request_a_row)
     ck_assert_msg(per_row <= 1.1, "%.3f requests per row", per_row);
     size_t n;
     e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
-    ck_assert_int_eq(count_action(rows, n, "updated"), ROWS);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), ROWS);
     free(rows);
 }
 END_TEST
@@ -172,8 +158,8 @@ START_TEST(without_a_journal_a_half_populated_service_costs_at_most_1_25)
     ck_assert_msg(per_row <= 1.25, "%.3f requests per row: %s", per_row, messages);
     size_t n;
     e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
-    ck_assert_int_eq(count_action(rows, n, "updated"), ROWS / 2);
-    ck_assert_int_eq(count_action(rows, n, "created"), ROWS / 2);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), ROWS / 2);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), ROWS / 2);
     free(rows);
     expect_users_equal_file(ROWS, 0);
 }
@@ -192,13 +178,13 @@ START_TEST(the_journal_of_one_target_skips_nothing_on_another)
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, false, NULL, "--base-url", other_url, "users.csv", NULL), 0);
     size_t n;
     e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
-    ck_assert_int_eq(count_action(rows, n, "created"), 300);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), 300);
     free(rows);
     sbx_server_stop(second);
     /* and back on A, everything is still known */
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "users.csv", NULL), 0);
     rows = e2e_read_report(&t, "users.report.csv", &n);
-    ck_assert_int_eq(count_action(rows, n, "unchanged"), 300);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 300);
     free(rows);
 }
 END_TEST
@@ -218,13 +204,4 @@ static Suite *state_suite(void)
     return suite;
 }
 
-int main(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *runner = srunner_create(state_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CCI_CHECK_MAIN_WITH_CURL(state_suite)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,4 +214,22 @@ const char *e2e_field(const cJSON *user, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItem(user, name);
     return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+int e2e_count_action(const e2e_report_row *rows, size_t count, const char *action)
+{
+    int n = 0;
+    for (size_t i = 0; i < count; i++) n += strcmp(rows[i].action, action) == 0;
+    return n;
+}
+
+void e2e_wait_for_creates(e2e *t, double n)
+{
+    /* polls the other process's progress, bounded: the only way to act "halfway" */
+    for (int tries = 0; tries < 1200; tries++) {
+        if (e2e_counter(t, "requests", "create") >= n) return;
+        struct timespec pause = {0, 25 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    ck_abort_msg("the import never reached %.0f creates", n);
 }

@@ -61,6 +61,11 @@ void e2e_preload(e2e *t, const char *users_json);
 /* POST /admin/reset?keep=users: counters from zero. */
 void e2e_reset_counters(e2e *t);
 
+/* Rows of a report with the given action. */
+int e2e_count_action(const e2e_report_row *rows, size_t count, const char *action);
+/* Waits, bounded (30 s), until the sandbox has answered at least n creates; fails the test if not. */
+void e2e_wait_for_creates(e2e *t, double n);
+
 /* The string field of a user, or "" when absent. */
 const char *e2e_field(const cJSON *user, const char *name);
 

@@ -621,13 +621,4 @@ static Suite *http_suite(void)
     return suite;
 }
 
-int main(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *runner = srunner_create(http_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CCI_CHECK_MAIN_WITH_CURL(http_suite)
