@@ -23,7 +23,8 @@ static const char usage_text[] =
     "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
     "Output:\n"
     "  --report PATH (INPUT.report.csv)  --rejects PATH (INPUT.rejects.csv)  --state PATH\n"
-    "  --rejects-encoding NAME  --summary-json PATH  --quiet  --progress=auto|always|never\n"
+    "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never\n"
+    "  --quiet (problems only)  --verbose (every problem, not the first 10)\n"
     "  --help  --version\n"
     "Exit: 0 all rows done, 1 some invalid or failed, 2 could not start, 3 stopped early.\n"
     "More: man cometchat-import, docs/usage.md.\n";

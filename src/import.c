@@ -39,8 +39,8 @@ typedef struct run {
     unsigned long counts[CCI_ACTION_COUNT];
     atomic_ulong live_counts[CCI_ACTION_COUNT]; /* the same, for the progress display */
     bool write_failed;
-    char *problems[FIRST_PROBLEMS]; /* "line N: message" of the first invalid or failed rows */
-    size_t problem_count;
+    char **problems; /* "line N: message" of the first invalid or failed rows (all with --verbose) */
+    size_t problem_count, problem_cap;
     char *samples[DRY_RUN_SAMPLES]; /* the first rows a dry run would send */
     size_t sample_count;
     cci_dialect dialect; /* how the input is written; set once the header is read */
@@ -137,7 +137,12 @@ static void emit_row(void *item_ptr, void *ctx)
     r->counts[o->action]++;
     atomic_fetch_add(&r->live_counts[o->action], 1);
     bool problem = o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED;
-    char **kept = problem && r->problem_count < FIRST_PROBLEMS ? &r->problems[r->problem_count++]
+    if (problem && r->problem_count == r->problem_cap && (r->opts->verbose || r->problem_cap < FIRST_PROBLEMS)) {
+        size_t cap = r->problem_cap ? r->problem_cap * 2 : FIRST_PROBLEMS;
+        char **grown = realloc(r->problems, cap * sizeof *grown);
+        if (grown) r->problems = grown, r->problem_cap = cap;
+    }
+    char **kept = problem && r->problem_count < r->problem_cap ? &r->problems[r->problem_count++]
                   : r->opts->dry_run && o->action == CCI_ACTION_SKIPPED && r->sample_count < DRY_RUN_SAMPLES
                       ? &r->samples[r->sample_count++]
                       : NULL;
@@ -482,7 +487,7 @@ static void print_problems(const run *r, FILE *messages)
     if (!r->problem_count) return;
     unsigned long total = r->counts[CCI_ACTION_INVALID] + r->counts[CCI_ACTION_FAILED];
     say(messages, "%s problems%s:", total > r->problem_count ? "the first" : "the",
-        total > r->problem_count ? " (all of them are in the report)" : "");
+        total > r->problem_count ? " (all of them are in the report, or here with --verbose)" : "");
     for (size_t i = 0; i < r->problem_count; i++) fprintf(messages, "  %s\n", r->problems[i] ? r->problems[i] : "");
 }
 
@@ -690,6 +695,7 @@ out:
     free(state_path);
     cci_stop_free(r.stop);
     for (size_t i = 0; i < r.problem_count; i++) free(r.problems[i]);
+    free(r.problems);
     for (size_t i = 0; i < r.sample_count; i++) free(r.samples[i]);
     close_reader(&in);
     free(report_path);

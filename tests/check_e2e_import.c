@@ -338,6 +338,23 @@ START_TEST(the_key_can_come_from_a_file_and_the_rows_from_stdin)
 }
 END_TEST
 
+START_TEST(the_first_ten_problems_are_listed_and_verbose_lists_them_all)
+{
+    e2e_start_sandbox(&t);
+    FILE *file = fopen(e2e_path(&t, "bad.csv"), "w");
+    fprintf(file, "uid,name\n");
+    for (int i = 0; i < 15; i++) fprintf(file, "bad uid %d,Name\n", i);
+    fclose(file);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "bad.csv", NULL), 1);
+    ck_assert_ptr_nonnull(strstr(messages, "the first problems"));
+    ck_assert_ptr_nonnull(strstr(messages, "line 11:"));
+    ck_assert_ptr_null(strstr(messages, "line 12:"));
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--verbose", "bad.csv", NULL), 1);
+    ck_assert_ptr_nonnull(strstr(messages, "line 16:"));
+}
+END_TEST
+
 START_TEST(empty_rows_and_trailing_empty_columns_are_ignored_and_counted)
 {
     e2e_start_sandbox(&t);
@@ -374,6 +391,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, an_unknown_key_stops_the_run_and_accounts_for_every_row);
     tcase_add_test(tc, the_key_can_come_from_a_file_and_the_rows_from_stdin);
     tcase_add_test(tc, empty_rows_and_trailing_empty_columns_are_ignored_and_counted);
+    tcase_add_test(tc, the_first_ten_problems_are_listed_and_verbose_lists_them_all);
     tcase_add_test(tc, ten_thousand_rows_with_eight_workers_keep_eight_connections);
     suite_add_tcase(suite, tc);
     return suite;
