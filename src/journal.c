@@ -11,10 +11,11 @@
 #include "cci/stop.h"
 #include "cci/strmap.h"
 
-enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 256 };
+enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 256, COMPACT_SLACK = 1000 };
 
 struct cci_journal {
     char target[17];
+    unsigned long own_records; /* records of this target read at open, superseded ones included */
     cci_strmap *known; /* uid -> fingerprint (malloc'd); built at open, read-only after */
     cci_journal_stats stats;
     bool read_only;
@@ -86,6 +87,7 @@ static bool load(cci_journal *journal, FILE *file)
         }
         journal->stats.records++;
         if (strcmp(target, journal->target) != 0) continue;
+        journal->own_records++;
         char *copy = strdup(fingerprint);
         if (!copy || !cci_strmap_put(journal->known, uid, copy)) {
             free(copy);
@@ -113,6 +115,57 @@ static void *sync_every_second(void *arg)
         pthread_mutex_unlock(&journal->lock);
     }
     return NULL;
+}
+
+/* One record line, newline included, into line. False when it does not fit. */
+static bool format_record(const char *target, const char *uid, const char *fingerprint,
+                          char line[LINE_MAX_LEN])
+{
+    int len = snprintf(line, LINE_MAX_LEN, "U %s %s %s", target, uid, fingerprint);
+    if (len < 0 || (size_t)len + 20 > LINE_MAX_LEN) return false;
+    snprintf(line + len, LINE_MAX_LEN - (size_t)len, " %016llx\n", line_check(line, (size_t)len));
+    return true;
+}
+
+typedef struct rewrite {
+    FILE *out;
+    const char *target;
+    bool ok;
+} rewrite;
+
+static bool write_known(const char *uid, void *fingerprint, void *ctx)
+{
+    rewrite *w = ctx;
+    char line[LINE_MAX_LEN];
+    w->ok = w->ok && format_record(w->target, uid, fingerprint, line) && fputs(line, w->out) >= 0;
+    return w->ok;
+}
+
+/* Rewrites the file with one record per user of this target (the others' records as they were),
+ * under a temporary name made durable before it replaces the old file: a crash leaves one or the
+ * other, whole. */
+static bool compact(cci_journal *journal, const char *path)
+{
+    char temporary[4096];
+    snprintf(temporary, sizeof temporary, "%s.compacting", path);
+    FILE *in = fopen(path, "r"), *out = fopen(temporary, "w");
+    rewrite w = {.out = out, .target = journal->target, .ok = in && out};
+    if (w.ok) w.ok = fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", out) >= 0;
+    char line[LINE_MAX_LEN], copy[LINE_MAX_LEN];
+    while (w.ok && fgets(line, sizeof line, in)) {
+        char *target, *uid, *fingerprint;
+        memcpy(copy, line, sizeof line);
+        if (line[0] != '#' && parse_record(copy, &target, &uid, &fingerprint) &&
+            strcmp(target, journal->target) != 0)
+            w.ok = fputs(line, out) >= 0;
+    }
+    if (w.ok) cci_strmap_foreach(journal->known, write_known, &w);
+    w.ok = w.ok && fflush(out) == 0 && fsync(fileno(out)) == 0;
+    if (in) fclose(in);
+    if (out) w.ok = (fclose(out) == 0) && w.ok;
+    w.ok = w.ok && rename(temporary, path) == 0;
+    if (!w.ok) remove(temporary);
+    return w.ok;
 }
 
 /* True when the file is not empty and does not end with a newline. */
@@ -148,6 +201,9 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
         cci_journal_close(journal);
         return NULL;
     }
+    /* records superseded by later ones only slow the next open down: drop them now and then */
+    if (ok && !read_only && existed && journal->own_records > 2 * journal->stats.known + COMPACT_SLACK)
+        journal->stats.compacted = compact(journal, path);
     if (ok && !read_only) {
         journal->file = fopen(path, "a");
         if (!journal->file) {
@@ -181,9 +237,7 @@ bool cci_journal_append(cci_journal *journal, const char *uid, const char *finge
 {
     if (journal->read_only) return true;
     char line[LINE_MAX_LEN];
-    int len = snprintf(line, sizeof line, "U %s %s %s", journal->target, uid, fingerprint);
-    if (len < 0 || (size_t)len + 20 > sizeof line) return false;
-    snprintf(line + len, sizeof line - (size_t)len, " %016llx\n", line_check(line, (size_t)len));
+    if (!format_record(journal->target, uid, fingerprint, line)) return false;
     pthread_mutex_lock(&journal->lock);
     /* flushed at once: a killed process loses nothing the kernel has */
     bool ok = fputs(line, journal->file) >= 0 && fflush(journal->file) == 0;

@@ -122,6 +122,44 @@ START_TEST(another_target_is_never_used)
 }
 END_TEST
 
+static unsigned long count_lines(void)
+{
+    FILE *file = fopen(path, "r");
+    char line[256];
+    unsigned long n = 0;
+    while (fgets(line, sizeof line, file)) n++;
+    fclose(file);
+    return n;
+}
+
+START_TEST(superseded_records_are_compacted_at_open)
+{
+    cci_journal *j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    cci_journal_append(j, "other-target-user", FP_A);
+    cci_journal_close(j);
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    for (int i = 0; i < 1500; i++) {
+        cci_journal_append(j, "ana", i % 2 ? FP_A : FP_B);
+        cci_journal_append(j, "bob", FP_A);
+    }
+    cci_journal_close(j);
+    ck_assert_uint_eq(count_lines(), 1 + 1 + 3000);
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert(cci_journal_stats_of(j).compacted);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
+    cci_journal_close(j);
+    ck_assert_uint_eq(count_lines(), 1 + 1 + 2); /* header, the other target's, ana, bob */
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert(!cci_journal_stats_of(j).compacted);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
+    ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
+    cci_journal_close(j);
+    j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    ck_assert_str_eq(cci_journal_lookup(j, "other-target-user"), FP_A);
+    cci_journal_close(j);
+}
+END_TEST
+
 START_TEST(a_read_only_journal_writes_nothing)
 {
     cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err);
@@ -189,6 +227,7 @@ static Suite *journal_suite(void)
     tcase_add_test(tc, a_torn_or_damaged_record_is_ignored_never_fatal);
     tcase_add_test(tc, another_target_is_never_used);
     tcase_add_test(tc, a_read_only_journal_writes_nothing);
+    tcase_add_test(tc, superseded_records_are_compacted_at_open);
     suite_add_tcase(suite, tc);
     TCase *fp = tcase_create("fingerprint");
     tcase_add_test(fp, the_same_row_has_the_same_fingerprint_whatever_the_column_order);

@@ -8,7 +8,8 @@
  * rest of the line. Records are appended and flushed as rows succeed, and fsync'd at least once a
  * second and at close, so a crash loses at most the rows in flight. A line that is torn (no newline,
  * bad check) is ignored: never fatal. Later records win. Records of other targets are kept but
- * never used.
+ * never used. When most of this target's records are superseded, open rewrites the file with one
+ * record per user (written aside, fsync'd, then renamed over the old one).
  * Thread-safety: lookups read a table built at open and are safe from any thread; append may be
  * called from any thread (a mutex inside); open and close from one thread. */
 #ifndef CCI_JOURNAL_H
@@ -25,6 +26,7 @@ typedef struct cci_journal_stats {
     unsigned long records;  /* valid records read, all targets */
     unsigned long known;    /* users known for this target */
     unsigned long ignored;  /* torn or damaged lines skipped */
+    bool compacted;         /* superseded records were dropped at open */
 } cci_journal_stats;
 
 /* The target's name for the journal: base URL or "app:ID/REGION", hashed to 16 hex digits. */
