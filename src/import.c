@@ -36,8 +36,8 @@ typedef struct run {
     /* touched only by emit_row, which the reorder serialises */
     cci_report *report;
     cci_rejects *rejects;
-    unsigned long counts[CCI_ACTION_COUNT];
-    atomic_ulong live_counts[CCI_ACTION_COUNT]; /* the same, for the progress display */
+    /* rows finished per action: written by emit_row only, read by the progress display too */
+    atomic_ulong counts[CCI_ACTION_COUNT];
     bool write_failed;
     char **problems; /* "line N: message" of the first invalid or failed rows (all with --verbose) */
     size_t problem_count, problem_cap;
@@ -134,8 +134,7 @@ static void emit_row(void *item_ptr, void *ctx)
     row_item *item = item_ptr;
     run *r = ctx;
     cci_outcome *o = &item->outcome;
-    r->counts[o->action]++;
-    atomic_fetch_add(&r->live_counts[o->action], 1);
+    atomic_fetch_add(&r->counts[o->action], 1);
     bool problem = o->action == CCI_ACTION_INVALID || o->action == CCI_ACTION_FAILED;
     if (problem && r->problem_count == r->problem_cap && (r->opts->verbose || r->problem_cap < FIRST_PROBLEMS)) {
         size_t cap = r->problem_cap ? r->problem_cap * 2 : FIRST_PROBLEMS;
@@ -408,7 +407,7 @@ static summary gather(const run *r, const totals *t, double seconds, const char 
     summary s = {.empty_rows = t->empty_rows, .rejected = rejected, .seconds = seconds,
                  .report = report_path, .rejects = rejected ? rejects_path : NULL,
                  .state = r->journal && !r->opts->dry_run ? r->state_path : NULL};
-    for (int a = 0; a < CCI_ACTION_COUNT; a++) s.rows += (s.counts[a] = r->counts[a]);
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) s.rows += (s.counts[a] = atomic_load(&r->counts[a]));
     s.creates = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
     s.updates = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
     s.retries = atomic_load(&r->shared.retries.spent);
@@ -485,7 +484,7 @@ static void print_problems(const run *r, FILE *messages)
     if (r->sample_count) say(messages, "what a run would send, for example:");
     for (size_t i = 0; i < r->sample_count; i++) fprintf(messages, "  %s\n", r->samples[i] ? r->samples[i] : "");
     if (!r->problem_count) return;
-    unsigned long total = r->counts[CCI_ACTION_INVALID] + r->counts[CCI_ACTION_FAILED];
+    unsigned long total = atomic_load(&r->counts[CCI_ACTION_INVALID]) + atomic_load(&r->counts[CCI_ACTION_FAILED]);
     say(messages, "%s problems%s:", total > r->problem_count ? "the first" : "the",
         total > r->problem_count ? " (all of them are in the report, or here with --verbose)" : "");
     for (size_t i = 0; i < r->problem_count; i++) fprintf(messages, "  %s\n", r->problems[i] ? r->problems[i] : "");
@@ -495,7 +494,8 @@ static int exit_status(const run *r, const totals *t)
 {
     if (t->structural_error) return CCI_EXIT_USAGE;
     if (cci_stop_requested(r->stop) || r->write_failed) return CCI_EXIT_STOPPED;
-    if (r->counts[CCI_ACTION_INVALID] || r->counts[CCI_ACTION_FAILED]) return CCI_EXIT_ROWS_FAILED;
+    if (atomic_load(&r->counts[CCI_ACTION_INVALID]) || atomic_load(&r->counts[CCI_ACTION_FAILED]))
+        return CCI_EXIT_ROWS_FAILED;
     return CCI_EXIT_OK;
 }
 
@@ -528,7 +528,7 @@ static cci_progress_display *start_progress(run *r, long expected_rows, FILE *me
     if (opts->progress == CCI_PROGRESS_NEVER || (opts->progress == CCI_PROGRESS_AUTO && opts->quiet))
         return NULL;
     bool live = opts->progress == CCI_PROGRESS_ALWAYS || terminal;
-    cci_progress_source source = {.counts = r->live_counts, .total = expected_rows, .limiter = r->shared.limiter};
+    cci_progress_source source = {.counts = r->counts, .total = expected_rows, .limiter = r->shared.limiter};
     return cci_progress_start(messages, live, source);
 }
 
@@ -602,7 +602,7 @@ int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages)
     char *rejects_path = opts->rejects_path ? strdup(opts->rejects_path) : derived_path(opts->input, ".rejects.csv");
     input in = {0};
     run r = {.opts = opts, .stop = stop};
-    for (int a = 0; a < CCI_ACTION_COUNT; a++) atomic_init(&r.live_counts[a], 0);
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) atomic_init(&r.counts[a], 0);
     totals t = {0};
     int status = CCI_EXIT_USAGE;
     size_t workers = opts->dry_run ? 0 : opts->workers;

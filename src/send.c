@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cci/journal.h"
 
@@ -53,10 +54,13 @@ cci_update_state cci_update_gate_state(cci_update_gate *gate)
 static cci_update_state gate_enter(cci_update_gate *gate, cci_stop *stop)
 {
     pthread_mutex_lock(&gate->lock);
+    /* a probe is one request: wait for its verdict, looking up now and then for a stop */
     while (gate->state == CCI_UPDATES_PROBING && !cci_stop_requested(stop)) {
-        pthread_mutex_unlock(&gate->lock);
-        cci_stop_sleep(stop, GATE_POLL_MS); /* a probe is one request: this wait is short */
-        pthread_mutex_lock(&gate->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += GATE_POLL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&gate->settled, &gate->lock, &until);
     }
     cci_update_state state = gate->state;
     if (state == CCI_UPDATES_UNKNOWN) state = gate->state = CCI_UPDATES_PROBING;

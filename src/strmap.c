@@ -1,6 +1,8 @@
 /* Separate chaining; the bucket array doubles when the load factor passes 1. */
 #include "cci/strmap.h"
 
+#include "cci/fingerprint.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +23,10 @@ struct cci_strmap {
 
 enum { INITIAL_BUCKETS = 64 };
 
-/* FNV-1a: short keys, good enough spread, no dependencies. */
+/* FNV-1a: short keys, good enough spread. */
 static uint64_t hash_key(const char *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return cci_fnv1a(key, strlen(key), CCI_FNV_SEED);
 }
 
 cci_strmap *cci_strmap_new(cci_strmap_free_fn free_value)

@@ -103,6 +103,9 @@ START_TEST(without_a_terminal_plain_lines_and_no_control_characters)
     ck_assert_msg(strstr(messages, "cometchat-import: progress: "), "%s", messages);
     for (const char *p = messages; *p; p++)
         ck_assert_msg(*p == '\n' || (unsigned char)*p >= 0x20, "control character 0x%02x written", *p);
+    /* --progress=always draws the live line even into a file */
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--progress=always", "users.csv", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(messages, "\r\033[K"));
     /* --quiet: nothing but problems */
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--quiet", "users.csv", NULL), 0);
     ck_assert_str_eq(messages, "");

@@ -1,6 +1,9 @@
 #include "sbx_faults.h"
 
 #include <stdint.h>
+#include <string.h>
+
+#include "cci/fingerprint.h"
 
 /* splitmix64: a well-mixed 64-bit value from any input. */
 static uint64_t mix(uint64_t x)
@@ -13,9 +16,7 @@ static uint64_t mix(uint64_t x)
 
 static uint64_t hash_uid(const char *uid)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)uid; *p; p++) h = (h ^ *p) * 1099511628211ULL;
-    return h;
+    return cci_fnv1a(uid, strlen(uid), CCI_FNV_SEED);
 }
 
 /* A uniform double in [0, 1) from 53 bits. */
