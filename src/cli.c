@@ -17,6 +17,8 @@ static const char usage_text[] =
     "  --dry-run                       check everything, send nothing, report what would be sent\n"
     "  --force                         send rows the state journal says are unchanged\n"
     "  --workers N (8)  --rate N/min (learned)  --timeout SECONDS (30)  --retries N (5)\n"
+    "  --max-wait SECONDS (300)        longest pause for a rate limit; twice that of nothing\n"
+    "                                  but 429s stops the run\n"
     "Input:\n"
     "  --map COLUMN=FIELD              uid name avatar link role statusMessage tags metadata\n"
     "                                  metadata.KEY or ignore (repeatable)\n"
@@ -60,6 +62,7 @@ enum {
     OPT_SUMMARY_JSON,
     OPT_RETRIES,
     OPT_REJECTS_ENCODING,
+    OPT_MAX_WAIT,
 };
 
 static const struct option long_options[] = {
@@ -88,6 +91,7 @@ static const struct option long_options[] = {
     {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
+    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
     {NULL, 0, NULL, 0},
 };
 
@@ -113,6 +117,16 @@ static cci_cli_result fail(char *err, size_t errlen, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return CCI_CLI_ERROR;
+}
+
+/* A number of seconds in [min, max], as milliseconds. */
+static bool parse_seconds(const char *text, double min, double max, unsigned *out_ms)
+{
+    char *end;
+    double seconds = strtod(text, &end);
+    if (*text == '\0' || *end || !(seconds >= min && seconds <= max)) return false;
+    *out_ms = (unsigned)(seconds * 1000);
+    return true;
 }
 
 static bool parse_unsigned(const char *text, unsigned long min, unsigned long max, unsigned *out)
@@ -194,14 +208,14 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         if (!parse_unsigned(arg, 1, 10000000, &opts->rate_per_minute))
             return fail(err, errlen, "--rate must be a whole number of requests per minute, at least 1");
         break;
-    case OPT_TIMEOUT: {
-        char *end;
-        double seconds = strtod(arg, &end);
-        if (*arg == '\0' || *end || !(seconds >= 0.05 && seconds <= 3600))
+    case OPT_TIMEOUT:
+        if (!parse_seconds(arg, 0.05, 3600, &opts->timeout_ms))
             return fail(err, errlen, "--timeout must be a number of seconds from 0.05 to 3600");
-        opts->timeout_ms = (unsigned)(seconds * 1000);
         break;
-    }
+    case OPT_MAX_WAIT:
+        if (!parse_seconds(arg, 0.1, 86400, &opts->max_wait_ms))
+            return fail(err, errlen, "--max-wait must be a number of seconds from 0.1 to 86400");
+        break;
     case OPT_RETRIES:
         if (!parse_unsigned(arg, 0, 100, &opts->retries))
             return fail(err, errlen, "--retries must be a whole number from 0 to 100");
@@ -242,7 +256,8 @@ static void apply_environment(cci_options *opts)
 cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
 {
     *opts = (cci_options){.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS,
-                          .timeout_ms = CCI_DEFAULT_TIMEOUT_MS, .retries = CCI_DEFAULT_RETRIES};
+                          .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
+                          .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000, .retries = CCI_DEFAULT_RETRIES};
     err[0] = '\0';
     /* Before getopt: it would take "--api-key=SECRET" as an abbreviation of --api-key-file. */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

@@ -2,10 +2,13 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 enum { MAX_ANSWER = 1024 * 1024 };
 
@@ -80,23 +83,47 @@ static size_t on_body(char *data, size_t size, size_t count, void *ctx)
     return n;
 }
 
+/* A whole number of at most 18 digits, with blanks around it; false for anything else. */
+static bool header_number(const char *text, long long *out)
+{
+    text += strspn(text, " \t");
+    if (*text < '0' || *text > '9') return false; /* no sign: strtoll would take one */
+    char *end;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno == ERANGE || end - text > 18 || end[strspn(end, " \t\r\n")] != '\0') return false;
+    *out = value;
+    return true;
+}
+
+/* Retry-After: seconds, or an HTTP date (RFC 9110) read by libcurl; -1 when neither. */
+static long long retry_after_seconds(const char *text)
+{
+    long long seconds;
+    if (header_number(text, &seconds)) return seconds;
+    time_t when = curl_getdate(text, NULL);
+    if (when == (time_t)-1) return -1;
+    time_t now = time(NULL);
+    return when > now ? (long long)(when - now) : 0;
+}
+
 void cci_parse_header(const char *line, size_t n, cci_response *r)
 {
     const char *colon = memchr(line, ':', n);
     if (!colon) return;
     size_t name_len = (size_t)(colon - line);
-    char digits[24];
-    size_t value_len = n - name_len - 1 < sizeof digits - 1 ? n - name_len - 1 : sizeof digits - 1;
-    memcpy(digits, colon + 1, value_len); /* the line is not NUL-terminated */
-    digits[value_len] = '\0';
-    char *end;
-    long long value = strtoll(digits, &end, 10);
-    if (end == digits) return;
+    char value[64];
+    size_t value_len = n - name_len - 1;
+    if (value_len >= sizeof value) return; /* no value of ours is this long */
+    memcpy(value, colon + 1, value_len); /* the line is not NUL-terminated */
+    value[value_len] = '\0';
+    long long number;
 #define HEADER_IS(name) (name_len == sizeof(name) - 1 && strncasecmp(line, name, name_len) == 0)
-    if (HEADER_IS("X-Rate-Limit") || HEADER_IS("X-RateLimit-Limit")) r->rate_limit = value;
-    else if (HEADER_IS("X-Rate-Limit-Remaining") || HEADER_IS("X-RateLimit-Remaining")) r->rate_remaining = value;
-    else if (HEADER_IS("X-Rate-Limit-Reset") || HEADER_IS("X-RateLimit-Reset")) r->rate_reset = value;
-    else if (HEADER_IS("Retry-After")) r->retry_after_s = (long)value;
+    if (HEADER_IS("Retry-After")) r->retry_after_s = retry_after_seconds(value);
+    else if (!header_number(value, &number)) return;
+    else if (HEADER_IS("X-Rate-Limit") || HEADER_IS("X-RateLimit-Limit")) r->rate_limit = number;
+    else if (HEADER_IS("X-Rate-Limit-Remaining") || HEADER_IS("X-RateLimit-Remaining")) r->rate_remaining = number;
+    else if (HEADER_IS("X-Rate-Limit-Reset") || HEADER_IS("X-RateLimit-Reset")) r->rate_reset = number;
 #undef HEADER_IS
 }
 
@@ -107,8 +134,23 @@ static size_t on_header(char *line, size_t size, size_t count, void *ctx)
     return size * count;
 }
 
+/* What came back instead of CometChat's JSON: the status, the content type and the first bytes
+ * (printable ones only), so a person can tell a proxy's page from a captive portal's. */
+static void describe_body(cci_response *r, CURL *curl, const char *body, const char *what)
+{
+    char *type = NULL;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    char start[61];
+    size_t n = 0;
+    for (const char *p = body; *p && n < sizeof start - 1; p++)
+        start[n++] = isprint((unsigned char)*p) ? *p : ' ';
+    start[n] = '\0';
+    snprintf(r->message, sizeof r->message, "HTTP %ld %s (Content-Type %s, %s%s%s)", r->status, what,
+             type ? type : "not given", n ? "starts with \"" : "empty body", start, n ? "...\"" : "");
+}
+
 /* Fills code and message from an error envelope, flattening "details" into the message. */
-static void read_error(cci_response *r, const char *body)
+static void read_error(cci_response *r, CURL *curl, const char *body)
 {
     cJSON *root = cJSON_Parse(body);
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
@@ -116,10 +158,12 @@ static void read_error(cci_response *r, const char *body)
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
     if (cJSON_IsString(code)) snprintf(r->code, sizeof r->code, "%s", code->valuestring);
     size_t used = 0;
-    if (cJSON_IsString(message))
+    if (cJSON_IsString(message)) {
         used = (size_t)snprintf(r->message, sizeof r->message, "%s", message->valuestring);
-    else
-        used = (size_t)snprintf(r->message, sizeof r->message, "HTTP %ld without an error message", r->status);
+    } else {
+        describe_body(r, curl, body, "without CometChat's error JSON");
+        used = strlen(r->message);
+    }
     const cJSON *field;
     cJSON_ArrayForEach(field, cJSON_GetObjectItemCaseSensitive(error, "details"))
     {
@@ -130,6 +174,21 @@ static void read_error(cci_response *r, const char *body)
             used += (size_t)snprintf(r->message + used, sizeof r->message - used, " %s: %s",
                                      field->string, text->valuestring);
         }
+    }
+    cJSON_Delete(root);
+}
+
+/* A success is one only when it says so: {"data": {"uid": "..."}}. */
+static void read_success(cci_response *r, CURL *curl, const char *body)
+{
+    cJSON *root = cJSON_Parse(body);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(data, "uid");
+    if (cJSON_IsObject(data) && cJSON_IsString(uid)) {
+        r->documented = true;
+        snprintf(r->data_uid, sizeof r->data_uid, "%s", uid->valuestring);
+    } else {
+        describe_body(r, curl, body, "but not the user CometChat answers with");
     }
     cJSON_Delete(root);
 }
@@ -172,7 +231,9 @@ static void perform(cci_client *client, const char *method, const char *url, con
         return;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->status < 200 || r->status >= 300) read_error(r, client->body ? client->body : "");
+    const char *answer = client->body ? client->body : "";
+    if (r->status >= 200 && r->status < 300) read_success(r, curl, answer);
+    else read_error(r, curl, answer);
 }
 
 void cci_client_create(cci_client *client, const char *body, cci_response *response)

@@ -567,7 +567,8 @@ static bool init_shared(run *r, long expected_rows)
     r->shared.mode = opts->mode;
     r->shared.max_retries = opts->retries;
     r->shared.stop = r->stop;
-    r->shared.limiter = cci_limiter_new(opts->rate_per_minute);
+    r->shared.limiter = cci_limiter_new((cci_limiter_config){.rate_per_minute = opts->rate_per_minute,
+                                                             .max_wait_ms = opts->max_wait_ms});
     /* enough retries for a bad day of the service, few enough to end a hopeless run */
     unsigned long budget = expected_rows >= 0 ? (unsigned long)expected_rows + 1000 : 1000000;
     unsigned long in_a_row = (unsigned long)opts->workers * (opts->retries + 1) * 2;

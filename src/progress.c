@@ -1,6 +1,7 @@
 #include "cci/progress.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,31 +18,48 @@ struct cci_progress_display {
     pthread_t thread;
 };
 
+/* Appends to out at *used, bounded by len. */
+static void append(char *out, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *out, size_t len, size_t *used, const char *fmt, ...)
+{
+    if (*used >= len) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + *used, len - *used, fmt, ap);
+    va_end(ap);
+    if (n > 0) *used += (size_t)n;
+}
+
 void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
-                         long total, double seconds, bool paused)
+                         long total, double seconds, const cci_limiter_status *limits)
 {
     unsigned long done = 0;
     for (int a = 0; a < CCI_ACTION_COUNT; a++) done += counts[a];
     double rate = seconds > 0 ? (double)done / seconds : 0;
     size_t used = 0;
-    if (total >= 0) {
-        used += (size_t)snprintf(out + used, len - used, "%lu/%ld rows (%.1f%%)", done, total,
-                                 total ? 100.0 * (double)done / (double)total : 100.0);
-    } else {
-        used += (size_t)snprintf(out + used, len - used, "%lu rows", done);
+    out[0] = '\0';
+    if (total >= 0)
+        append(out, len, &used, "%lu/%ld rows (%.1f%%)", done, total,
+               total ? 100.0 * (double)done / (double)total : 100.0);
+    else
+        append(out, len, &used, "%lu rows", done);
+    append(out, len, &used, ", %.0f rows/s", rate);
+    double wait_s = limits ? (double)limits->rate_wait_ms / 1000.0 : 0;
+    if (total > 0 && rate > 0 && (unsigned long)total > done) {
+        /* the rows still to go at the rate so far, or at the pace the limits allow if slower,
+         * after the wait under way */
+        double pace = limits && limits->pace_per_s > 0 && limits->pace_per_s < rate ? limits->pace_per_s : rate;
+        long eta = (long)((double)((unsigned long)total - done) / pace + wait_s + 0.5);
+        append(out, len, &used, ", ETA %ld:%02ld", eta / 60, eta % 60);
     }
-    if (used < len) used += (size_t)snprintf(out + used, len - used, ", %.0f rows/s", rate);
-    if (used < len && total > 0 && rate > 0 && (unsigned long)total > done) {
-        long eta = (long)((double)((unsigned long)total - done) / rate + 0.5);
-        used += (size_t)snprintf(out + used, len - used, ", ETA %ld:%02ld", eta / 60, eta % 60);
-    }
-    if (used < len)
-        used += (size_t)snprintf(out + used, len - used,
-                                 " | created %lu, updated %lu, unchanged %lu, invalid %lu, failed %lu",
-                                 counts[CCI_ACTION_CREATED], counts[CCI_ACTION_UPDATED],
-                                 counts[CCI_ACTION_UNCHANGED], counts[CCI_ACTION_INVALID],
-                                 counts[CCI_ACTION_FAILED]);
-    if (used < len && paused) snprintf(out + used, len - used, " | paused by rate limit");
+    append(out, len, &used, " | created %lu, updated %lu, unchanged %lu, invalid %lu, failed %lu",
+           counts[CCI_ACTION_CREATED], counts[CCI_ACTION_UPDATED], counts[CCI_ACTION_UNCHANGED],
+           counts[CCI_ACTION_INVALID], counts[CCI_ACTION_FAILED]);
+    if (limits && limits->rate_wait_ms >= 1000)
+        append(out, len, &used, " | rate limited: next window in %.0f s", wait_s);
+    else if (limits && limits->in_flight && limits->quiet_ms >= CCI_QUIET_ANSWER_MS)
+        append(out, len, &used, " | waiting for an answer from CometChat for %llu s",
+               (unsigned long long)(limits->quiet_ms / 1000));
 }
 
 static void draw(cci_progress_display *p)
@@ -49,9 +67,11 @@ static void draw(cci_progress_display *p)
     unsigned long counts[CCI_ACTION_COUNT];
     for (int a = 0; a < CCI_ACTION_COUNT; a++) counts[a] = atomic_load(&p->source.counts[a]);
     uint64_t now = cci_now_ms();
-    bool paused = p->source.limiter && cci_limiter_paused(p->source.limiter, now);
+    cci_limiter_status limits = {0};
+    if (p->source.limiter) limits = cci_limiter_status_of(p->source.limiter, now);
     char text[512];
-    cci_progress_format(text, sizeof text, counts, p->source.total, (double)(now - p->started_ms) / 1000.0, paused);
+    cci_progress_format(text, sizeof text, counts, p->source.total, (double)(now - p->started_ms) / 1000.0,
+                        p->source.limiter ? &limits : NULL);
     /* \r and "erase to the end of the line": the line is redrawn in place */
     if (p->live) fprintf(p->out, "\r\033[K%s", text);
     else fprintf(p->out, "cometchat-import: progress: %s\n", text);

@@ -3,18 +3,36 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-/* Asking again sooner than this when waiting on answers still in flight. */
-enum { POLL_MS = 5, RESET_MARGIN_MS = 10 };
+enum {
+    POLL_MS = 5,              /* asking again while an answer that will tell is on its way */
+    RESET_MARGIN_MS = 10,     /* after a reset time, before sending into the new window */
+    FIRST_PROBE_WAIT_MS = 250, /* after a 429 that said nothing of when: then doubling */
+    STARVED_AFTER_429S = 3,
+};
+/* A header further ahead than this is not an instruction anyone means. */
+#define ABSURD_AHEAD_MS (24LL * 3600 * 1000)
+#define MAX_SANE_LIMIT 100000000LL
 
 typedef struct budget_state {
-    /* what the service said */
-    bool known;          /* an answer carried the limit */
-    long long limit;
-    uint64_t window_end; /* monotonic ms of the current window's reset; 0 until an answer says */
-    /* what this run did in the current window */
-    long long sent;      /* requests let go since the window began */
-    long long external;  /* requests the service counted that were not this run's */
+    /* what the service said, or this run learned */
+    long long limit;         /* requests a window; 0 until known */
+    bool limit_told;         /* the limit came from a header, not from counting */
+    bool resets_on_success;  /* ordinary answers carry the reset time */
+    uint64_t window_end;     /* monotonic ms when the current window ends; 0: not known */
+    uint64_t window_ms;      /* the window's length, once seen; 0: not known */
+    uint64_t last_window_end; /* the end of the window before, to measure the length */
+    /* this window */
+    unsigned long window;    /* counts windows */
+    uint64_t window_start;   /* monotonic ms when it began, when a probe saw it begin; 0 unknown */
+    long long sent;          /* requests let go in it */
+    long long external;      /* requests the service counted that were not this run's */
+    long long accepted;      /* answers that were not 429, to learn an untold limit */
+    bool spent;              /* a 429 said nothing is left */
+    bool counted;            /* the limit was learned from this window already */
+    unsigned fallback_step;  /* doublings of the wait after 429s that said nothing of when */
+    uint64_t failed_probe;   /* when a probe last met a 429 that said nothing of when; 0 none */
     unsigned in_flight;
+    bool probing;            /* a probe is out: no other until its answer */
     /* --rate's token bucket */
     double bucket;
     uint64_t bucket_time;
@@ -22,20 +40,27 @@ typedef struct budget_state {
 
 struct cci_limiter {
     pthread_mutex_t lock;
-    double per_ms;     /* --rate in requests per millisecond; 0 without --rate. Read-only */
-    double capacity;   /* the bucket holds a second's worth. Read-only */
+    double per_ms;        /* --rate in requests per millisecond; 0 without --rate. Read-only */
+    double capacity;      /* the bucket holds a second's worth. Read-only */
+    uint64_t max_wait_ms; /* read-only */
     budget_state budgets[CCI_BUDGET_COUNT]; /* protected by lock */
-    uint64_t paused_until;                  /* protected by lock: no budget sends before it */
-    cci_limiter_stats stats;                /* protected by lock */
+    uint64_t paused_until;    /* protected by lock: no budget sends before it */
+    uint64_t rate_wait_until; /* protected by lock: the end of the last wait for a limit */
+    uint64_t last_event;      /* protected by lock: last answer, or first send when idle */
+    uint64_t last_accepted;   /* protected by lock: last answer that was not a 429 */
+    unsigned long consecutive_429; /* protected by lock */
+    bool started;             /* protected by lock: the first request went */
+    cci_limiter_stats stats;  /* protected by lock */
 };
 
-cci_limiter *cci_limiter_new(unsigned rate_per_minute)
+cci_limiter *cci_limiter_new(cci_limiter_config config)
 {
     cci_limiter *limiter = calloc(1, sizeof *limiter);
     if (!limiter) return NULL;
     pthread_mutex_init(&limiter->lock, NULL);
-    limiter->per_ms = rate_per_minute / 60000.0;
-    limiter->capacity = rate_per_minute >= 60 ? rate_per_minute / 60.0 : 1.0;
+    limiter->per_ms = config.rate_per_minute / 60000.0;
+    limiter->capacity = config.rate_per_minute >= 60 ? config.rate_per_minute / 60.0 : 1.0;
+    limiter->max_wait_ms = config.max_wait_ms ? config.max_wait_ms : CCI_DEFAULT_MAX_WAIT_MS;
     for (int b = 0; b < CCI_BUDGET_COUNT; b++) limiter->budgets[b].bucket = limiter->capacity;
     return limiter;
 }
@@ -47,93 +72,237 @@ void cci_limiter_free(cci_limiter *limiter)
     free(limiter);
 }
 
-/* Caller holds the lock. */
-static uint64_t decide(cci_limiter *limiter, budget_state *b, uint64_t now)
+/* ---- windows ---- */
+
+/* Caller holds the lock. A new window began at start (0: when is not known). */
+static void open_window(budget_state *b, uint64_t start)
 {
-    if (limiter->paused_until > now) return limiter->paused_until - now;
-    if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) {
-        /* the window has turned: the whole limit again */
-        b->sent = b->external = 0;
-        b->window_end = 0;
+    b->last_window_end = b->window_end; /* 0 when the end was not known */
+    b->window++;
+    b->window_start = start;
+    b->window_end = 0;
+    b->sent = b->external = b->accepted = 0;
+    b->spent = b->counted = false;
+    b->fallback_step = 0;
+    b->failed_probe = 0;
+}
+
+static void note_window_length(budget_state *b, uint64_t length)
+{
+    if (length >= 50 && length <= (uint64_t)ABSURD_AHEAD_MS) b->window_ms = length;
+}
+
+/* Caller holds the lock. Remembers until when the pool waits for a limit, and returns the wait. */
+static uint64_t rate_wait(cci_limiter *l, uint64_t until, uint64_t now)
+{
+    l->rate_wait_until = until;
+    return until - now;
+}
+
+/* Caller holds the lock. */
+static bool bucket_ready(cci_limiter *l, budget_state *b, uint64_t now, uint64_t *wait)
+{
+    if (l->per_ms <= 0) return true;
+    if (b->bucket_time) b->bucket += (double)(now - b->bucket_time) * l->per_ms;
+    if (b->bucket > l->capacity) b->bucket = l->capacity;
+    b->bucket_time = now;
+    if (b->bucket >= 1.0) return true;
+    *wait = (uint64_t)((1.0 - b->bucket) / l->per_ms) + 1;
+    return false;
+}
+
+/* Caller holds the lock. */
+static unsigned total_in_flight(const cci_limiter *l)
+{
+    unsigned n = 0;
+    for (int i = 0; i < CCI_BUDGET_COUNT; i++) n += l->budgets[i].in_flight;
+    return n;
+}
+
+/* Caller holds the lock. */
+static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_ticket *ticket)
+{
+    if (l->paused_until > now) return rate_wait(l, l->paused_until, now);
+    if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) open_window(b, b->window_end);
+    uint64_t wait = 0;
+    if (!bucket_ready(l, b, now, &wait)) return wait;
+    bool spent = b->spent || (b->limit && b->sent + b->external >= b->limit);
+    bool probe = false;
+    if (spent) {
+        if (b->window_end > now) return rate_wait(l, b->window_end + RESET_MARGIN_MS, now);
+        /* an answer on its way will tell (it is bounded by the request timeout) */
+        if (b->probing || (b->in_flight && b->resets_on_success)) return POLL_MS;
+        /* a window of a length already seen, that began when a probe went through */
+        if (b->window_ms && b->window_start && b->window_start + b->window_ms > now)
+            return rate_wait(l, b->window_start + b->window_ms, now);
+        /* nothing will say when the window ends: one request finds out */
+        probe = true;
+        b->probing = true;
+        l->stats.probes++;
     }
-    if (b->known && b->sent + b->external >= b->limit) {
-        if (b->window_end > now) return b->window_end + RESET_MARGIN_MS - now;
-        return POLL_MS; /* answers in flight will say when the window ends */
-    }
-    if (limiter->per_ms > 0) {
-        if (b->bucket_time) b->bucket += (double)(now - b->bucket_time) * limiter->per_ms;
-        if (b->bucket > limiter->capacity) b->bucket = limiter->capacity;
-        b->bucket_time = now;
-        if (b->bucket < 1.0) return (uint64_t)((1.0 - b->bucket) / limiter->per_ms) + 1;
-        b->bucket -= 1.0;
-    }
+    if (l->per_ms > 0) b->bucket -= 1.0;
+    if (!l->started) l->last_accepted = now; /* starvation counts from the first request */
+    if (!total_in_flight(l)) l->last_event = now; /* the wait for an answer starts now */
+    l->started = true;
     b->sent++;
     b->in_flight++;
+    *ticket = (cci_limit_ticket){.window = b->window, .probe = probe};
     return 0;
 }
 
-uint64_t cci_limiter_try(cci_limiter *limiter, cci_budget budget, uint64_t now_ms)
+uint64_t cci_limiter_try(cci_limiter *limiter, cci_budget budget, uint64_t now_ms,
+                         cci_limit_ticket *ticket)
 {
     pthread_mutex_lock(&limiter->lock);
-    uint64_t wait = decide(limiter, &limiter->budgets[budget], now_ms);
+    uint64_t wait = decide(limiter, &limiter->budgets[budget], now_ms, ticket);
     pthread_mutex_unlock(&limiter->lock);
     return wait;
 }
 
-/* Caller holds the lock. Takes in the limit, the window and the remaining of an answer. */
-static void learn(budget_state *b, const cci_rate_answer *answer, uint64_t reset, uint64_t now)
+/* ---- answers ---- */
+
+/* The reset time of an answer on the monotonic clock; 0 when absent, past or absurd. */
+static uint64_t sane_reset(const cci_rate_answer *answer, uint64_t now, int64_t wall_ms)
 {
-    if (answer->limit > 0) {
-        b->known = true;
+    if (answer->reset_s < 0 || answer->reset_s > INT64_MAX / 1000) return 0;
+    int64_t until = answer->reset_s * 1000 - wall_ms;
+    if (until < -(int64_t)RESET_MARGIN_MS || until > ABSURD_AHEAD_MS) return 0;
+    return now + (until > 0 ? (uint64_t)until : 0);
+}
+
+/* Retry-After in milliseconds; 0 when absent or absurd. */
+static uint64_t sane_retry_after(const cci_rate_answer *answer)
+{
+    if (answer->retry_after_s < 0 || answer->retry_after_s > ABSURD_AHEAD_MS / 1000) return 0;
+    return answer->retry_after_s ? (uint64_t)answer->retry_after_s * 1000 : 1;
+}
+
+/* Caller holds the lock. Takes in the limit, the reset and the remaining of an answer; of one
+ * sent in a window that has ended since (stale), only the limit. */
+static void learn_headers(budget_state *b, const cci_rate_answer *answer, uint64_t reset, bool stale)
+{
+    if (answer->limit > 0 && answer->limit <= MAX_SANE_LIMIT) {
         b->limit = answer->limit;
+        b->limit_told = true;
     }
+    if (stale) return;
     if (reset) {
-        if (reset + RESET_MARGIN_MS <= now) return; /* an answer from a window already over */
         if (!b->window_end) {
+            if (b->last_window_end && reset > b->last_window_end) note_window_length(b, reset - b->last_window_end);
             b->window_end = reset;
         } else if (reset > b->window_end + RESET_MARGIN_MS) {
             /* the service is in a newer window than this run thought: take its count */
+            note_window_length(b, reset - b->window_end);
+            open_window(b, b->window_end);
             b->window_end = reset;
-            b->sent = answer->remaining >= 0 && b->known ? b->limit - answer->remaining : 0;
-            b->external = 0;
+            b->sent = answer->remaining >= 0 && b->limit_told && answer->remaining <= b->limit
+                          ? b->limit - answer->remaining
+                          : 0;
         }
     }
-    if (b->known && answer->remaining >= 0) {
-        /* the service counted more than this run sent: someone else shares the budget */
+    if (b->limit_told && answer->remaining >= 0 && answer->remaining <= b->limit) {
+        /* the service counted more than this run's answered requests: someone else shares the
+         * budget. Requests still in flight are taken as not counted yet: exact when answers come
+         * back in the order they were counted, cautious when not */
         long long used = b->limit - answer->remaining;
-        if (used - b->sent > b->external) b->external = used - b->sent;
+        if (used - b->accepted > b->external) b->external = used - b->accepted;
     }
 }
 
-void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_rate_answer *answer,
-                      uint64_t now_ms, int64_t wall_ms)
+/* Caller holds the lock. An answer that was not a 429. */
+static void took_answer(cci_limiter *l, budget_state *b, const cci_limit_ticket *ticket,
+                        const cci_rate_answer *answer, uint64_t now, int64_t wall_ms)
+{
+    l->last_accepted = now;
+    l->consecutive_429 = 0;
+    uint64_t reset = sane_reset(answer, now, wall_ms);
+    if (reset) b->resets_on_success = true;
+    bool stale = ticket->window != b->window;
+    if (ticket->probe && !b->window_end && !reset) {
+        /* the probe went through and nothing says when windows end: a new one has begun, with
+         * the probe its first request. The window's length is at most the time since the last
+         * began: between that and a probe that failed, or a little less than it, is tried next */
+        if (b->window_start) {
+            uint64_t at_most = now - b->window_start;
+            note_window_length(b, b->failed_probe > b->window_start ? (b->failed_probe - b->window_start + 3 * at_most) / 4
+                                                                     : at_most - at_most / 16);
+        }
+        open_window(b, now);
+        b->sent = 1;
+        stale = false;
+    } else if (ticket->probe && !b->limit_told && !stale) {
+        /* the window is not over, yet the probe went through: the learned limit was low */
+        b->limit = b->sent + b->external;
+        b->spent = false;
+    }
+    if (!stale) b->accepted++;
+    learn_headers(b, answer, reset, stale);
+}
+
+/* Caller holds the lock. A 429: pause the pool until the window ends, as far as anything says. */
+static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ticket,
+                     const cci_rate_answer *answer, uint64_t now, int64_t wall_ms)
+{
+    l->stats.rate_limited++;
+    l->consecutive_429++;
+    if (!b->limit_told && ticket->window == b->window && !b->counted && b->accepted > 0) {
+        /* no header tells the limit: it is what got through in this window */
+        b->limit = b->accepted;
+        b->counted = true;
+    }
+    uint64_t reset = sane_reset(answer, now, wall_ms);
+    bool stale = ticket->window != b->window;
+    learn_headers(b, answer, reset, stale);
+    if (stale && !ticket->probe) return; /* a 429 of a window already over says nothing of this one */
+    b->spent = true;
+
+    uint64_t retry_after = sane_retry_after(answer);
+    uint64_t until = reset ? reset + RESET_MARGIN_MS : retry_after ? now + retry_after : 0;
+    bool told = until != 0;
+    /* the other 429s of a burst that met the end of the budget say nothing new */
+    if (!told && !ticket->probe && l->paused_until > now) return;
+    if (!told) {
+        /* nothing says when: the rest of a window of a length seen before, or a short wait
+         * that doubles with each 429 in a row, up to the documented window */
+        if (ticket->probe) b->failed_probe = now;
+        if (b->window_ms && b->window_start && b->window_start + b->window_ms > now + FIRST_PROBE_WAIT_MS) {
+            until = b->window_start + b->window_ms;
+        } else if (b->window_ms && ticket->probe) {
+            /* the window lasts a little longer than thought: probe again a little later (late
+             * costs little: a window's budget goes out in one burst whenever it opens) */
+            until = now + (b->window_ms / 4 > 20 ? b->window_ms / 4 : 20);
+        } else {
+            uint64_t wait = (uint64_t)FIRST_PROBE_WAIT_MS << (b->fallback_step < 16 ? b->fallback_step : 16);
+            if (wait > CCI_DOCUMENTED_WINDOW_MS) wait = CCI_DOCUMENTED_WINDOW_MS;
+            b->fallback_step++;
+            until = now + wait;
+        }
+    }
+    bool capped = until > now + l->max_wait_ms;
+    if (capped) until = now + l->max_wait_ms;
+    /* when the service said and it is within the cap, the window ends then */
+    if (told && !capped && until - RESET_MARGIN_MS > b->window_end) b->window_end = until - RESET_MARGIN_MS;
+    uint64_t from = l->paused_until > now ? l->paused_until : now;
+    if (until > from) {
+        l->stats.paused_ms += until - from;
+        l->paused_until = until;
+    }
+}
+
+void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_limit_ticket *ticket,
+                      const cci_rate_answer *answer, uint64_t now_ms, int64_t wall_ms)
 {
     pthread_mutex_lock(&limiter->lock);
     budget_state *b = &limiter->budgets[budget];
     if (b->in_flight) b->in_flight--;
-    if (answer) {
-        uint64_t reset = 0;
-        if (answer->reset_s >= 0) {
-            int64_t until = answer->reset_s * 1000 - wall_ms;
-            reset = now_ms + (until > 0 ? (uint64_t)until : 0);
-        }
-        learn(b, answer, reset, now_ms);
-        if (answer->rate_limited) {
-            limiter->stats.rate_limited++;
-            /* the reset time is the more precise; Retry-After is whole seconds */
-            uint64_t until = reset                        ? reset + RESET_MARGIN_MS
-                             : answer->retry_after_s >= 0 ? now_ms + (uint64_t)answer->retry_after_s * 1000
-                                                          : now_ms + 1000;
-            uint64_t from = limiter->paused_until > now_ms ? limiter->paused_until : now_ms;
-            if (until > from) {
-                limiter->stats.paused_ms += until - from;
-                limiter->paused_until = until;
-            }
-            if (b->known) b->sent = b->limit; /* nothing left in this window */
-        }
-    }
+    if (ticket->probe) b->probing = false;
+    limiter->last_event = now_ms;
+    if (answer && answer->rate_limited) took_429(limiter, b, ticket, answer, now_ms, wall_ms);
+    else if (answer) took_answer(limiter, b, ticket, answer, now_ms, wall_ms);
     pthread_mutex_unlock(&limiter->lock);
 }
+
+/* ---- what it says ---- */
 
 cci_limiter_stats cci_limiter_stats_of(cci_limiter *limiter)
 {
@@ -143,10 +312,29 @@ cci_limiter_stats cci_limiter_stats_of(cci_limiter *limiter)
     return stats;
 }
 
-bool cci_limiter_paused(cci_limiter *limiter, uint64_t now_ms)
+cci_limiter_status cci_limiter_status_of(cci_limiter *l, uint64_t now_ms)
 {
-    pthread_mutex_lock(&limiter->lock);
-    bool paused = limiter->paused_until > now_ms;
-    pthread_mutex_unlock(&limiter->lock);
-    return paused;
+    cci_limiter_status status = {0};
+    pthread_mutex_lock(&l->lock);
+    if (l->rate_wait_until > now_ms) status.rate_wait_ms = l->rate_wait_until - now_ms;
+    for (int i = 0; i < CCI_BUDGET_COUNT; i++) {
+        const budget_state *b = &l->budgets[i];
+        status.in_flight += b->in_flight;
+        uint64_t window = b->window_ms ? b->window_ms : CCI_DOCUMENTED_WINDOW_MS;
+        double pace = b->limit ? (double)b->limit * 1000.0 / (double)window : 0;
+        if (pace > status.pace_per_s) status.pace_per_s = pace;
+    }
+    if (status.in_flight && now_ms > l->last_event) status.quiet_ms = now_ms - l->last_event;
+    pthread_mutex_unlock(&l->lock);
+    return status;
+}
+
+bool cci_limiter_starved(cci_limiter *l, uint64_t now_ms, uint64_t *for_ms)
+{
+    pthread_mutex_lock(&l->lock);
+    uint64_t since = now_ms > l->last_accepted ? now_ms - l->last_accepted : 0;
+    bool starved = l->started && l->consecutive_429 >= STARVED_AFTER_429S && since >= 2 * l->max_wait_ms;
+    pthread_mutex_unlock(&l->lock);
+    if (for_ms) *for_ms = since;
+    return starved;
 }

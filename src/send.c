@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cci/journal.h"
@@ -17,7 +18,8 @@ static const char *const fatal_codes[] = {
 cci_answer_class cci_classify(const cci_response *r)
 {
     if (r->transport != CCI_TRANSPORT_OK) return CCI_ANSWER_RETRYABLE;
-    if (r->status >= 200 && r->status < 300) return CCI_ANSWER_OK;
+    /* a 2xx that is not the documented JSON (a proxy's page, a captive portal) confirms nothing */
+    if (r->status >= 200 && r->status < 300) return r->documented ? CCI_ANSWER_OK : CCI_ANSWER_RETRYABLE;
     if (strcmp(r->code, "ERR_UID_ALREADY_EXISTS") == 0) return CCI_ANSWER_EXISTS;
     if (strcmp(r->code, "ERR_UID_NOT_FOUND") == 0) return CCI_ANSWER_NOT_FOUND;
     for (size_t i = 0; i < sizeof fatal_codes / sizeof *fatal_codes; i++)
@@ -164,13 +166,26 @@ static cci_rate_answer rate_answer(const cci_response *r)
                              .rate_limited = r->status == 429};
 }
 
-/* Waits for the budget; false when the run stopped meanwhile. */
-static bool wait_for_budget(cci_send_shared *shared, cci_budget budget)
+/* Waits for the budget; false when the run stopped meanwhile (then the ticket is handed back).
+ * Every wait the limiter asks for is bounded by --max-wait or by a request's timeout. */
+static bool wait_for_budget(cci_send_shared *shared, cci_budget budget, cci_limit_ticket *ticket)
 {
     uint64_t wait;
-    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms())) > 0)
+    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms(), ticket)) > 0)
         if (!cci_stop_sleep(shared->stop, wait)) return false;
-    return !cci_stop_requested(shared->stop);
+    if (!cci_stop_requested(shared->stop)) return true;
+    cci_limiter_done(shared->limiter, budget, ticket, NULL, cci_now_ms(), cci_wall_ms());
+    return false;
+}
+
+/* A 2xx about another uid than the row's is no confirmation either (a cache, a proxy). */
+static void check_answer_uid(cci_response *r, const char *uid)
+{
+    if (!r->documented || strcasecmp(r->data_uid, uid) == 0) return;
+    r->documented = false;
+    char told[sizeof r->data_uid];
+    snprintf(told, sizeof told, "%s", r->data_uid);
+    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, told);
 }
 
 /* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
@@ -200,16 +215,18 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                           "not updated: this API key may not update users (AUTH_ERR_NO_ACCESS); "
                           "no request was sent");
         }
-        if (!wait_for_budget(shared, budget)) {
+        cci_limit_ticket ticket;
+        if (!wait_for_budget(shared, budget, &ticket)) {
             if (gate == CCI_UPDATES_PROBING) gate_settle(&shared->gate, NULL);
             return settle_stopped(outcome, &last);
         }
         if (update) cci_client_update(worker->client, request->uid, request->update_body, &last);
         else cci_client_create(worker->client, request->create_body, &last);
+        check_answer_uid(&last, request->uid);
         outcome->attempts++;
         atomic_fetch_add(&shared->requests[budget], 1);
         cci_rate_answer answer = rate_answer(&last);
-        cci_limiter_done(shared->limiter, budget, last.transport == CCI_TRANSPORT_OK ? &answer : NULL,
+        cci_limiter_done(shared->limiter, budget, &ticket, last.transport == CCI_TRANSPORT_OK ? &answer : NULL,
                          cci_now_ms(), cci_wall_ms());
         if (gate == CCI_UPDATES_PROBING) gate_settle(&shared->gate, &last);
 
@@ -262,14 +279,25 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
             break;
         }
         if (last.status == 429) { /* the limiter paused the pool; this is no failure of the row */
+            uint64_t starved_ms;
+            if (cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms)) {
+                snprintf(message, sizeof message,
+                         "CometChat has answered every request with 429 (rate limited) for %llu s; "
+                         "another client may be spending the app's whole budget, or the plan's "
+                         "limit is exhausted: try again later (--max-wait sets how long to wait)",
+                         (unsigned long long)(starved_ms / 1000));
+                cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+                return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            }
             if (++rate_limited <= RATE_LIMITED_RETRIES) continue;
             return settle(outcome, CCI_ACTION_FAILED, &last, "still rate limited after 100 tries");
         }
-        if (!update && last.transport != CCI_TRANSPORT_OK) create_maybe_applied = true;
+        /* a create whose answer was lost or unreadable may well have happened */
+        if (!update && (last.transport != CCI_TRANSPORT_OK || last.status < 300)) create_maybe_applied = true;
         if (cci_retry_note_failure(&shared->retries)) {
             snprintf(message, sizeof message,
-                     "CometChat is unreachable: %lu requests in a row got no answer or a server "
-                     "error (the last: %s)",
+                     "CometChat is unreachable: %lu requests in a row got no answer, a server "
+                     "error or an answer that was not CometChat's (the last: %s)",
                      shared->retries.unreachable_after, last.message);
             cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
             return settle(outcome, CCI_ACTION_FAILED, &last, NULL);

@@ -35,6 +35,7 @@ typedef struct cci_options {
     unsigned workers;
     unsigned rate_per_minute; /* 0: learn from the service's headers */
     unsigned timeout_ms;      /* per request */
+    unsigned max_wait_ms;     /* the longest single pause for a rate limit */
     unsigned retries;         /* per row, after the first attempt */
     char delimiter;           /* 0: detect from the header line */
     bool force;
@@ -54,7 +55,8 @@ typedef enum {
     CCI_CLI_ERROR, /* bad usage: err holds a one-line reason */
 } cci_cli_result;
 
-enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5 };
+enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5,
+       CCI_DEFAULT_MAX_WAIT_S = 300 };
 
 /* Fills opts from argv and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)
  * holds one line that never repeats an option's value, so a secret typed by mistake stays out of

@@ -23,9 +23,13 @@ typedef struct cci_response {
     cci_transport transport;
     long status;        /* HTTP status, 0 without an answer */
     char code[64];      /* error.code of the answer, "" on success */
-    char message[512];  /* error.message (+ details), or what went wrong on the wire */
-    long retry_after_s; /* Retry-After, -1 when absent */
-    long long rate_limit, rate_remaining, rate_reset; /* X-Rate-Limit* headers, -1 when absent */
+    char message[512];  /* error.message (+ details), what came back instead, or what went
+                         * wrong on the wire */
+    char data_uid[128]; /* data.uid of a 2xx answer; "" when it had none */
+    bool documented;    /* a 2xx whose body is the documented {"data": {"uid": ...}}; only such
+                         * an answer confirms that a user was written */
+    long long retry_after_s; /* Retry-After in seconds, -1 when absent or unreadable */
+    long long rate_limit, rate_remaining, rate_reset; /* X-Rate-Limit* headers, -1 likewise */
 } cci_response;
 
 /* base_url ends before "/users" (".../v3"); timeout_ms bounds each request. NULL with a reason
@@ -43,7 +47,9 @@ void cci_client_update(cci_client *client, const char *uid, const char *body,
 
 /* Reads one header line ("Name: value\r\n", not NUL-terminated) into r's rate-limit and
  * Retry-After fields: X-Rate-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset and the
- * X-RateLimit-* spellings, names in any case. Other lines are ignored. */
+ * X-RateLimit-* spellings, names in any case. A value must be a whole number of at most 18
+ * digits (Retry-After may also be an HTTP date): anything else, negative or signed included,
+ * leaves the field absent (-1). Other lines are ignored. */
 void cci_parse_header(const char *line, size_t len, cci_response *r);
 
 /* The URL of an app: https://APP.api-REGION.cometchat.io/v3, written into out. */

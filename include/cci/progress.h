@@ -18,7 +18,7 @@ typedef struct cci_progress_display cci_progress_display;
 typedef struct cci_progress_source {
     const atomic_ulong *counts; /* CCI_ACTION_COUNT counters of rows finished */
     long total;                 /* rows expected, or -1 when unknown (standard input) */
-    cci_limiter *limiter;       /* to show "paused by rate limit"; may be NULL */
+    cci_limiter *limiter;       /* to say what the run waits for; may be NULL */
 } cci_progress_source;
 
 /* live: the redrawn line (a terminal); otherwise plain lines. NULL when it cannot start. */
@@ -27,8 +27,13 @@ cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_sour
 /* Stops the display and, on a terminal, clears the line. */
 void cci_progress_finish(cci_progress_display *progress);
 
-/* One status text, as the display writes it (for tests): rows done, of total, rate, ETA, counts. */
+enum { CCI_QUIET_ANSWER_MS = 10000 }; /* no answer for this long is said on the progress line */
+
+/* One status text, as the display writes it (for tests): rows done, of total, rate, ETA, counts,
+ * and what the run is waiting for: "rate limited: next window in 41 s" while a limit holds it,
+ * "waiting for an answer from CometChat for 30 s" when nothing came back for a while. The ETA
+ * is never shorter than the pace the limits allow, nor than the wait under way. */
 void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
-                         long total, double seconds, bool paused);
+                         long total, double seconds, const cci_limiter_status *limits);
 
 #endif

@@ -1,12 +1,18 @@
 /* The rate limiter every worker asks before sending: one budget for creates (core) and one for
  * updates (standard), as CometChat counts them.
  *
- * Each budget follows the service's own numbers: the limit, the requests remaining in the current
- * window and when it resets, read from every answer; when nothing is left it waits for the reset
- * instead of collecting 429s. With --rate it also paces sends with a token bucket of that many
- * requests a minute. A 429 pauses the whole pool until the reset (or Retry-After).
+ * Each budget follows what the service says, in whichever documented variant it says it: the limit
+ * (X-Rate-Limit or X-RateLimit-Limit), the requests remaining, and when the window resets (on every
+ * answer, on 429s only, or never). It never waits on information that may never come: when a
+ * window's budget is spent and nothing has said when the window ends, one request goes as a probe
+ * and its answer tells (a success opens a new window; a 429 carries Retry-After or the reset, or
+ * else the wait is learned). Without any limit header the limit is learned by counting the
+ * requests that succeed between 429s. Every pause is capped (max_wait_ms), and values that are
+ * absurd (more than a day ahead) are taken as absent, never as instructions.
+ * With --rate it also paces sends with a token bucket of that many requests a minute.
+ *
  * The functions take the time as arguments, so tests drive them without sleeping.
- * Thread-safety: try/done/stats may be called from any thread; a mutex inside. */
+ * Thread-safety: every function may be called from any thread; a mutex inside. */
 #ifndef CCI_RATELIMIT_H
 #define CCI_RATELIMIT_H
 
@@ -15,36 +21,64 @@
 
 typedef enum { CCI_BUDGET_CORE, CCI_BUDGET_STANDARD, CCI_BUDGET_COUNT } cci_budget;
 
-/* What an answer said about the budget; -1 for a header that was absent. */
+enum {
+    CCI_DEFAULT_MAX_WAIT_MS = 300000,   /* the longest single pause, unless --max-wait says */
+    CCI_DOCUMENTED_WINDOW_MS = 60000,   /* "per minute": the window when nothing says otherwise */
+};
+
+/* What an answer said about the budget; -1 for a header that was absent or unreadable. */
 typedef struct cci_rate_answer {
     long long limit, remaining, reset_s; /* X-Rate-Limit, -Remaining, -Reset (unix seconds) */
-    long retry_after_s;                  /* Retry-After */
+    long long retry_after_s;             /* Retry-After in seconds */
     bool rate_limited;                   /* the answer was a 429 */
 } cci_rate_answer;
 
+typedef struct cci_limiter_config {
+    unsigned rate_per_minute; /* 0: learn the limit from the answers */
+    uint64_t max_wait_ms;     /* cap on any single pause; 0: CCI_DEFAULT_MAX_WAIT_MS */
+} cci_limiter_config;
+
+/* Handed out with each request let go, handed back with its answer. */
+typedef struct cci_limit_ticket {
+    unsigned long window; /* which window of its budget it was sent in */
+    bool probe;           /* sent to find out whether a new window has begun */
+} cci_limit_ticket;
+
 typedef struct cci_limiter_stats {
     unsigned long rate_limited; /* 429s received */
+    unsigned long probes;       /* requests sent to find out when a window ends */
     uint64_t paused_ms;         /* time the pool was paused by 429s */
 } cci_limiter_stats;
 
+/* What the limiter is doing now, for the progress line. */
+typedef struct cci_limiter_status {
+    uint64_t rate_wait_ms;   /* until the next request may go for a rate limit; 0: none */
+    unsigned in_flight;      /* requests sent and not answered */
+    uint64_t quiet_ms;       /* with requests in flight: since the last answer (or send) */
+    double pace_per_s;       /* requests a second the limits allow, when known; 0 unknown */
+} cci_limiter_status;
+
 typedef struct cci_limiter cci_limiter;
 
-/* rate_per_minute 0: learn the limit from the answers. */
-cci_limiter *cci_limiter_new(unsigned rate_per_minute);
+cci_limiter *cci_limiter_new(cci_limiter_config config);
 void cci_limiter_free(cci_limiter *limiter);
 
-/* 0: a request may go now (call cci_limiter_done when its answer is in, or with NULL if it was
- * not sent). Otherwise how many milliseconds to wait before asking again. */
-uint64_t cci_limiter_try(cci_limiter *limiter, cci_budget budget, uint64_t now_ms);
+/* 0: a request may go now; ticket is filled, and cci_limiter_done must follow with it (answer
+ * NULL when it was not sent or no answer came). Otherwise how many milliseconds to wait before
+ * asking again. */
+uint64_t cci_limiter_try(cci_limiter *limiter, cci_budget budget, uint64_t now_ms,
+                         cci_limit_ticket *ticket);
 
 /* Takes in what an answer said. now_ms is monotonic, wall_ms unix milliseconds (to place the
- * reset time on the monotonic clock). answer NULL: no answer came (or nothing was sent). */
-void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_rate_answer *answer,
-                      uint64_t now_ms, int64_t wall_ms);
+ * reset time on the monotonic clock). */
+void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_limit_ticket *ticket,
+                      const cci_rate_answer *answer, uint64_t now_ms, int64_t wall_ms);
 
 cci_limiter_stats cci_limiter_stats_of(cci_limiter *limiter);
+cci_limiter_status cci_limiter_status_of(cci_limiter *limiter, uint64_t now_ms);
 
-/* True while a 429 holds the pool. */
-bool cci_limiter_paused(cci_limiter *limiter, uint64_t now_ms);
+/* True when the service has answered nothing but 429 for at least twice the longest pause (and
+ * at least three times in a row): *for_ms says how long. Then the run should stop. */
+bool cci_limiter_starved(cci_limiter *limiter, uint64_t now_ms, uint64_t *for_ms);
 
 #endif
