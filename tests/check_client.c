@@ -42,7 +42,7 @@ static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, c
                            cci_response *last)
 {
     cci_send_shared shared = {.mode = mode, .max_retries = 2};
-    shared.limiter = cci_limiter_new(0);
+    shared.limiter = cci_limiter_new((cci_limiter_config){0});
     shared.stop = cci_stop_new();
     cci_retry_budget_init(&shared.retries, 10, 10);
     cci_update_gate_init(&shared.gate);
@@ -125,15 +125,116 @@ START_TEST(validation_details_reach_the_message)
 }
 END_TEST
 
+/* Restarts the sandbox with other settings (the client keeps its base URL: same port unknown,
+ * so a new client is made). */
+static void restart(void (*adjust)(sbx_config *))
+{
+    cci_client_free(client);
+    sbx_server_stop(server);
+    adjust(&config);
+    char err[256];
+    server = sbx_server_start(&config, err, sizeof err);
+    ck_assert_msg(server != NULL, "%s", err);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u/v3", sbx_server_port(server));
+    client = cci_client_new(base, KEY, 5000, err, sizeof err);
+    ck_assert_ptr_nonnull(client);
+}
+
+static void legacy_headers_limit_1(sbx_config *c)
+{
+    c->rate_headers = SBX_HEADERS_LEGACY;
+    c->core_limit = 1;
+}
+
 START_TEST(rate_limit_headers_are_read_in_both_spellings)
 {
     cci_response r;
     cci_client_create(client, "{\"uid\":\"h\",\"name\":\"H\"}", &r);
     ck_assert_int_eq(r.status, 200);
-    ck_assert_int_eq(r.rate_limit, 10000);
+    ck_assert(r.documented);
+    ck_assert_str_eq(r.data_uid, "h");
+    ck_assert_int_eq(r.rate_limit, 10000); /* the current spelling: X-RateLimit-Limit */
     ck_assert_int_eq(r.rate_remaining, 9999);
     ck_assert_int_ge(r.rate_reset, 1700000000);
     ck_assert_int_eq(r.retry_after_s, -1);
+    restart(legacy_headers_limit_1); /* the older page's: X-Rate-Limit, and a reset only on 429 */
+    cci_client_create(client, "{\"uid\":\"h1\",\"name\":\"H\"}", &r);
+    ck_assert_int_eq(r.rate_limit, 1);
+    ck_assert_int_eq(r.rate_remaining, 0);
+    ck_assert_int_eq(r.rate_reset, -1);
+    cci_client_create(client, "{\"uid\":\"h2\",\"name\":\"H\"}", &r);
+    ck_assert_int_eq(r.status, 429);
+    ck_assert_int_ge(r.rate_reset, 1700000000);
+    ck_assert_int_ge(r.retry_after_s, 0);
+}
+END_TEST
+
+static void html_200(sbx_config *c)
+{
+    c->hostile = SBX_HOSTILE_HTML_200;
+}
+
+static void html_429(sbx_config *c)
+{
+    c->hostile = SBX_HOSTILE_ALWAYS_429;
+    c->html_429 = true;
+}
+
+START_TEST(a_2xx_that_is_not_the_documented_json_confirms_nothing)
+{
+    restart(html_200);
+    cci_response r;
+    cci_client_create(client, "{\"uid\":\"p\",\"name\":\"P\"}", &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(!r.documented);
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_RETRYABLE);
+    /* the message says what came back */
+    ck_assert_ptr_nonnull(strstr(r.message, "HTTP 200"));
+    ck_assert_ptr_nonnull(strstr(r.message, "text/html"));
+    ck_assert_ptr_nonnull(strstr(r.message, "starts with \"<html><head><title>Sign in"));
+    /* sent as a row: retried, never counted created */
+    cci_response last;
+    cci_outcome o = send_as(CCI_MODE_UPSERT, "p", "{\"uid\":\"p\",\"name\":\"P\"}", "{\"name\":\"P\"}", &last);
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_uint_eq(o.attempts, 3); /* the first and --retries 2 */
+    ck_assert_ptr_nonnull(strstr(o.message, "text/html"));
+    free(o.message);
+    ck_assert_int_eq((int)counter(NULL, "users"), 0);
+}
+END_TEST
+
+START_TEST(an_html_429_is_rate_limited_and_says_what_came)
+{
+    restart(html_429);
+    cci_response r;
+    cci_client_create(client, "{\"uid\":\"q\",\"name\":\"Q\"}", &r);
+    ck_assert_int_eq(r.status, 429);
+    ck_assert_str_eq(r.code, "");
+    ck_assert_int_eq(cci_classify(&r), CCI_ANSWER_RETRYABLE);
+    ck_assert_ptr_nonnull(strstr(r.message, "text/html"));
+    ck_assert_ptr_nonnull(strstr(r.message, "Too Many Requests"));
+}
+END_TEST
+
+START_TEST(header_values_that_are_not_whole_numbers_are_absent)
+{
+    const char *const lines[] = {"X-Rate-Limit: -5\r\n", "X-Rate-Limit-Remaining: 12abc\r\n",
+                                 "X-Rate-Limit-Reset: 99999999999999999999999\r\n", "Retry-After: +3\r\n", NULL};
+    cci_response r = {.rate_limit = -1, .rate_remaining = -1, .rate_reset = -1, .retry_after_s = -1};
+    for (const char *const *line = lines; *line; line++) cci_parse_header(*line, strlen(*line), &r);
+    ck_assert_int_eq(r.rate_limit, -1);
+    ck_assert_int_eq(r.rate_remaining, -1);
+    ck_assert_int_eq(r.rate_reset, -1);
+    ck_assert_int_eq(r.retry_after_s, -1);
+    const char *big = "X-RateLimit-Reset: 9223372036854775807\r\n";
+    cci_parse_header(big, strlen(big), &r);
+    ck_assert_int_eq(r.rate_reset, -1); /* 19 digits: more than any time */
+    const char *date = "Retry-After: Wed, 21 Oct 2099 07:28:00 GMT\r\n";
+    cci_parse_header(date, strlen(date), &r);
+    ck_assert_int_gt(r.retry_after_s, 86400LL * 365 * 50); /* an HTTP date, read by libcurl */
+    const char *past = "Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n";
+    cci_parse_header(past, strlen(past), &r);
+    ck_assert_int_eq(r.retry_after_s, 0);
 }
 END_TEST
 
@@ -221,6 +322,9 @@ static Suite *client_suite(void)
     tcase_add_test(tc, update_mode_never_creates);
     tcase_add_test(tc, validation_details_reach_the_message);
     tcase_add_test(tc, rate_limit_headers_are_read_in_both_spellings);
+    tcase_add_test(tc, a_2xx_that_is_not_the_documented_json_confirms_nothing);
+    tcase_add_test(tc, an_html_429_is_rate_limited_and_says_what_came);
+    tcase_add_test(tc, header_values_that_are_not_whole_numbers_are_absent);
     tcase_add_test(tc, answers_are_classified_by_code_before_status);
     tcase_add_test(tc, a_wrong_key_is_fatal_and_never_echoed);
     tcase_add_test(tc, a_closed_port_is_a_dropped_connection);

@@ -331,36 +331,49 @@ START_TEST(list_paginates)
 }
 END_TEST
 
-START_TEST(rate_limit_headers_on_every_answer_and_429_past_the_limit)
+/* Whether header name is there, and its value as a number (-1 when absent). */
+static long long header_value(http_answer *a, const char *name)
 {
+    char value[64];
+    const char *text = http_header(a, name, value, sizeof value);
+    return text ? atoll(text) : -1;
+}
+
+START_TEST(each_header_profile_sends_what_its_docs_page_shows)
+{
+    sbx_rate_headers profile = (sbx_rate_headers)_i;
+    bool current = profile == SBX_HEADERS_CURRENT, legacy = profile == SBX_HEADERS_LEGACY;
+    config.rate_headers = profile;
     config.core_limit = 3;
     config.standard_limit = 100;
     config.window_ms = 60000; /* long enough that the test never crosses a window */
     start();
-    char value[64];
     /* an error answer carries them too */
     http_answer a = call("POST", "/v3/users", NULL, "{}");
-    ck_assert_str_eq(http_header(&a, "X-Rate-Limit", value, sizeof value), "3");
-    ck_assert_str_eq(http_header(&a, "x-ratelimit-limit", value, sizeof value), "3");
+    ck_assert_int_eq(header_value(&a, "x-ratelimit-limit"), current ? 3 : -1);
+    ck_assert_int_eq(header_value(&a, "X-Rate-Limit"), legacy ? 3 : -1);
     http_answer_cleanup(&a);
     for (int i = 0; i < 3; i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"uid\":\"r%d\",\"name\":\"R\"}", i);
         a = call("POST", "/v3/users", FULL_KEY, body);
         ck_assert_int_eq(a.status, 200);
-        char expected[8];
-        snprintf(expected, sizeof expected, "%d", 2 - i);
-        ck_assert_str_eq(http_header(&a, "X-Rate-Limit-Remaining", value, sizeof value), expected);
-        ck_assert_str_eq(http_header(&a, "X-RateLimit-Remaining", value, sizeof value), expected);
+        ck_assert_int_eq(header_value(&a, "X-Rate-Limit-Remaining"), legacy ? 2 - i : -1);
+        ck_assert_int_eq(header_value(&a, "X-RateLimit-Remaining"), current ? 2 - i : -1);
+        ck_assert_int_eq(header_value(&a, "X-RateLimit-Reset") > 0, current);
+        ck_assert_int_eq(header_value(&a, "X-Rate-Limit-Reset"), -1);
+        ck_assert_int_eq(header_value(&a, "Retry-After"), -1);
         http_answer_cleanup(&a);
     }
     a = call("POST", "/v3/users", FULL_KEY, "{\"uid\":\"r9\",\"name\":\"R\"}");
     ck_assert_int_eq(a.status, 429);
     ck_assert_str_eq(http_error_code(&a), "ERR_TOO_MANY_REQUESTS");
-    long retry_after = atol(http_header(&a, "Retry-After", value, sizeof value));
-    ck_assert(retry_after >= 1 && retry_after <= 60);
-    long long reset = atoll(http_header(&a, "X-Rate-Limit-Reset", value, sizeof value));
-    ck_assert(reset >= (long long)time(NULL) && reset <= (long long)time(NULL) + 61);
+    long long retry_after = header_value(&a, "Retry-After");
+    if (profile == SBX_HEADERS_NONE) ck_assert_int_eq(retry_after, -1);
+    else ck_assert(retry_after >= 1 && retry_after <= 60);
+    long long reset = header_value(&a, legacy ? "X-Rate-Limit-Reset" : "X-RateLimit-Reset");
+    if (current || legacy) ck_assert(reset >= (long long)time(NULL) && reset <= (long long)time(NULL) + 61);
+    else ck_assert_int_eq(reset, -1);
     http_answer_cleanup(&a);
     /* not processed */
     cJSON *user = stored_user("r9");
@@ -371,6 +384,47 @@ START_TEST(rate_limit_headers_on_every_answer_and_429_past_the_limit)
     ck_assert_int_eq((int)counter(c, NULL, "rate_limited"), 1);
     ck_assert_int_eq((int)counter(c, "statuses", "429"), 1);
     cJSON_Delete(c);
+}
+END_TEST
+
+START_TEST(hostile_modes_answer_what_no_service_should)
+{
+    sbx_hostile mode = (sbx_hostile)_i;
+    config.hostile = mode;
+    config.core_limit = 1;
+    config.html_429 = mode == SBX_HOSTILE_ALWAYS_429;
+    start();
+    http_answer first = call("POST", "/v3/users", FULL_KEY, "{\"uid\":\"h0\",\"name\":\"H\"}");
+    http_answer second = call("POST", "/v3/users", FULL_KEY, "{\"uid\":\"h1\",\"name\":\"H\"}");
+    char value[64];
+    switch (mode) {
+    case SBX_HOSTILE_HUGE_RETRY_AFTER:
+        ck_assert_int_eq(second.status, 429);
+        ck_assert_int_eq(header_value(&second, "Retry-After"), 99999999);
+        ck_assert_int_eq(header_value(&second, "X-RateLimit-Reset"), -1);
+        break;
+    case SBX_HOSTILE_FAR_RESET:
+        ck_assert_int_gt(header_value(&first, "X-RateLimit-Reset"), (long long)time(NULL) + 3LL * 360 * 86400);
+        ck_assert_int_eq(header_value(&second, "Retry-After"), -1);
+        break;
+    case SBX_HOSTILE_OVERFLOW_RESET:
+        ck_assert_str_eq(http_header(&second, "X-RateLimit-Reset", value, sizeof value), "9223372036854775807");
+        break;
+    case SBX_HOSTILE_ALWAYS_429:
+        ck_assert_int_eq(first.status, 429);
+        ck_assert_ptr_nonnull(strstr(first.body, "<html>"));
+        ck_assert_ptr_null(stored_user("h0"));
+        break;
+    case SBX_HOSTILE_HTML_200:
+        ck_assert_int_eq(first.status, 200);
+        ck_assert_ptr_nonnull(strstr(first.body, "<html>"));
+        ck_assert_ptr_null(stored_user("h0")); /* nothing applied */
+        break;
+    default:
+        ck_abort_msg("no such mode");
+    }
+    http_answer_cleanup(&first);
+    http_answer_cleanup(&second);
 }
 END_TEST
 
@@ -604,7 +658,8 @@ static Suite *http_suite(void)
     TCase *limits = tcase_create("limits_and_faults");
     tcase_add_checked_fixture(limits, setup, teardown);
     tcase_set_timeout(limits, 60);
-    tcase_add_test(limits, rate_limit_headers_on_every_answer_and_429_past_the_limit);
+    tcase_add_loop_test(limits, each_header_profile_sends_what_its_docs_page_shows, 0, SBX_HEADERS_COUNT);
+    tcase_add_loop_test(limits, hostile_modes_answer_what_no_service_should, 1, SBX_HOSTILE_COUNT);
     tcase_add_test(limits, error_fault_answers_500_and_applies_nothing);
     tcase_add_test(limits, drop_before_closes_the_connection_and_applies_nothing);
     tcase_add_test(limits, drop_after_closes_the_connection_but_applies);

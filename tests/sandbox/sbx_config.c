@@ -18,6 +18,19 @@ void sbx_config_defaults(sbx_config *config)
     };
 }
 
+const char *sbx_rate_headers_name(sbx_rate_headers headers)
+{
+    static const char *const names[] = {"current", "legacy", "retry-after", "none"};
+    return headers < SBX_HEADERS_COUNT ? names[headers] : NULL;
+}
+
+const char *sbx_hostile_name(sbx_hostile hostile)
+{
+    static const char *const names[] = {"none", "huge-retry-after", "far-reset", "overflow-reset",
+                                        "always-429", "html-200"};
+    return hostile < SBX_HOSTILE_COUNT ? names[hostile] : NULL;
+}
+
 static bool add_key(sbx_config *config, const char *key, bool auth_only)
 {
     sbx_key *grown = realloc(config->keys, (config->key_count + 1) * sizeof *grown);

@@ -25,6 +25,31 @@ typedef struct sbx_faults {
     unsigned slow_ms;
 } sbx_faults;
 
+/* Which rate-limit headers answers carry: the points where CometChat's pages disagree. */
+typedef enum {
+    SBX_HEADERS_CURRENT,     /* X-RateLimit-Limit/-Remaining/-Reset on every answer, Retry-After on 429 */
+    SBX_HEADERS_LEGACY,      /* X-Rate-Limit, X-Rate-Limit-Remaining on every answer; a 429 adds
+                              * Retry-After and X-Rate-Limit-Reset (the older docs page) */
+    SBX_HEADERS_RETRY_AFTER, /* only Retry-After, on 429 */
+    SBX_HEADERS_NONE,        /* no rate-limit header at all */
+    SBX_HEADERS_COUNT,
+} sbx_rate_headers;
+
+/* Answers no documented service gives, for tests that the importer survives them. */
+typedef enum {
+    SBX_HOSTILE_NONE,
+    SBX_HOSTILE_HUGE_RETRY_AFTER, /* 429s say Retry-After: 99999999 (three years), and no reset */
+    SBX_HOSTILE_FAR_RESET,        /* resets three years ahead, and no Retry-After */
+    SBX_HOSTILE_OVERFLOW_RESET,   /* resets of 9223372036854775807, and no Retry-After */
+    SBX_HOSTILE_ALWAYS_429,       /* every API request answers 429 */
+    SBX_HOSTILE_HTML_200,         /* creates and updates answer 200 with an HTML page, apply nothing */
+    SBX_HOSTILE_COUNT,
+} sbx_hostile;
+
+/* Names as the command line spells them; NULL past the end. */
+const char *sbx_rate_headers_name(sbx_rate_headers headers);
+const char *sbx_hostile_name(sbx_hostile hostile);
+
 typedef struct sbx_config {
     const char *bind_address; /* dotted IPv4; default 127.0.0.1 */
     unsigned port;            /* 0: any free port */
@@ -41,6 +66,9 @@ typedef struct sbx_config {
     unsigned core_limit;        /* creates and deletes per window */
     unsigned standard_limit;    /* everything else per window */
     unsigned window_ms;
+    sbx_rate_headers rate_headers;
+    bool html_429;              /* a 429's body is an HTML page, not the JSON error envelope */
+    sbx_hostile hostile;
     sbx_faults faults;
 } sbx_config;
 

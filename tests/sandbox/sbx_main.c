@@ -24,6 +24,11 @@ static const char usage[] =
     "  --core-limit N          creates+deletes per window (default 10000)\n"
     "  --standard-limit N      other requests per window (default 20000)\n"
     "  --window-ms MS          rate-limit window (default 60000)\n"
+    "  --rate-headers PROFILE  current (X-RateLimit-*, reset on every answer; default),\n"
+    "                          legacy (X-Rate-Limit*, reset and Retry-After on 429 only),\n"
+    "                          retry-after (Retry-After on 429 only) or none\n"
+    "  --429-body KIND         json (default) or html\n"
+    "  --hostile MODE          huge-retry-after, far-reset, overflow-reset, always-429 or html-200\n"
     "  --seed N                seed of the fault rolls (default 0)\n"
     "  --latency-ms MS, --jitter-ms MS   added to every answer\n"
     "  --error-rate P          share of requests answered 500 (0..1)\n"
@@ -37,7 +42,7 @@ static const char usage[] =
 enum {
     O_PORT = 256, O_PORT_FILE, O_BIND, O_KEYS, O_ROLES, O_ROLE_ERROR, O_AUTH_STATUS, O_APP_ID,
     O_PLAN_ERROR, O_METADATA_LIMIT, O_MAX_BODY, O_CORE, O_STANDARD, O_WINDOW, O_SEED, O_LATENCY,
-    O_JITTER, O_ERROR_RATE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_HELP,
+    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_HELP,
 };
 
 static const struct option options[] = {
@@ -55,6 +60,9 @@ static const struct option options[] = {
     {"core-limit", required_argument, NULL, O_CORE},
     {"standard-limit", required_argument, NULL, O_STANDARD},
     {"window-ms", required_argument, NULL, O_WINDOW},
+    {"rate-headers", required_argument, NULL, O_RATE_HEADERS},
+    {"429-body", required_argument, NULL, O_429_BODY},
+    {"hostile", required_argument, NULL, O_HOSTILE},
     {"seed", required_argument, NULL, O_SEED},
     {"latency-ms", required_argument, NULL, O_LATENCY},
     {"jitter-ms", required_argument, NULL, O_JITTER},
@@ -153,6 +161,22 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_DROP_AFTER: if (!parse_rate(arg, &p)) return "--drop-after-rate must be 0..1"; config->faults.drop_after_rate = p; break;
     case O_SLOW_RATE: if (!parse_rate(arg, &p)) return "--slow-rate must be 0..1"; config->faults.slow_rate = p; break;
     case O_LOAD: *load_path = arg; break;
+    case O_RATE_HEADERS:
+        for (n = 0; n < SBX_HEADERS_COUNT && strcmp(arg, sbx_rate_headers_name((sbx_rate_headers)n)) != 0; n++) {
+        }
+        if (n == SBX_HEADERS_COUNT) return "--rate-headers must be current, legacy, retry-after or none";
+        config->rate_headers = (sbx_rate_headers)n;
+        break;
+    case O_429_BODY:
+        if (strcmp(arg, "json") != 0 && strcmp(arg, "html") != 0) return "--429-body must be json or html";
+        config->html_429 = strcmp(arg, "html") == 0;
+        break;
+    case O_HOSTILE:
+        for (n = 1; n < SBX_HOSTILE_COUNT && strcmp(arg, sbx_hostile_name((sbx_hostile)n)) != 0; n++) {
+        }
+        if (n == SBX_HOSTILE_COUNT) return "--hostile must be huge-retry-after, far-reset, overflow-reset, always-429 or html-200";
+        config->hostile = (sbx_hostile)n;
+        break;
     default: return "unknown option";
     }
     return NULL;

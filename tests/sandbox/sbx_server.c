@@ -82,21 +82,46 @@ static void add_header_number(struct MHD_Response *response, const char *name, u
     MHD_add_response_header(response, name, text);
 }
 
-static void add_limit_headers(struct MHD_Response *response, const sbx_limit_state *limit)
+enum { THREE_YEARS_S = 3 * 365 * 86400 };
+
+/* The rate-limit headers of an answer, as the configured profile (and hostile mode) has them. */
+static void add_limit_headers(const sbx_config *config, struct MHD_Response *response,
+                              const sbx_limit_state *limit)
 {
+    sbx_rate_headers profile = config->rate_headers;
+    bool legacy = profile == SBX_HEADERS_LEGACY;
+    bool limited = !limit->allowed;
+    if (profile == SBX_HEADERS_CURRENT || legacy) {
+        add_header_number(response, legacy ? "X-Rate-Limit" : "X-RateLimit-Limit", limit->limit);
+        add_header_number(response, legacy ? "X-Rate-Limit-Remaining" : "X-RateLimit-Remaining", limit->remaining);
+    }
+    const char *reset_name = legacy ? "X-Rate-Limit-Reset" : "X-RateLimit-Reset";
+    uint64_t now = now_ms();
+    switch (config->hostile) {
+    case SBX_HOSTILE_HUGE_RETRY_AFTER:
+        if (limited) MHD_add_response_header(response, "Retry-After", "99999999");
+        return;
+    case SBX_HOSTILE_FAR_RESET:
+        if (limited || profile == SBX_HEADERS_CURRENT) add_header_number(response, reset_name, now / 1000 + THREE_YEARS_S);
+        return;
+    case SBX_HOSTILE_OVERFLOW_RESET:
+        if (limited || profile == SBX_HEADERS_CURRENT) MHD_add_response_header(response, reset_name, "9223372036854775807");
+        return;
+    default:
+        break;
+    }
     uint64_t reset_s = (limit->reset_ms + 999) / 1000;
-    add_header_number(response, "X-Rate-Limit", limit->limit);
-    add_header_number(response, "X-Rate-Limit-Remaining", limit->remaining);
-    add_header_number(response, "X-RateLimit-Limit", limit->limit);
-    add_header_number(response, "X-RateLimit-Remaining", limit->remaining);
-    add_header_number(response, "X-RateLimit-Reset", reset_s);
-    if (!limit->allowed) {
-        uint64_t now = now_ms();
+    if (profile == SBX_HEADERS_CURRENT || (legacy && limited)) add_header_number(response, reset_name, reset_s);
+    if (limited && profile != SBX_HEADERS_NONE) {
         uint64_t wait_ms = limit->reset_ms > now ? limit->reset_ms - now : 0;
         add_header_number(response, "Retry-After", (wait_ms + 999) / 1000 ? (wait_ms + 999) / 1000 : 1);
-        add_header_number(response, "X-Rate-Limit-Reset", reset_s);
     }
 }
+
+static const char html_page_429[] =
+    "<html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1></body></html>";
+static const char html_page_200[] =
+    "<html><head><title>Sign in to the network</title></head><body>Accept the terms to continue.</body></html>";
 
 /* Sends body (malloc'd, taken) with status; limit may be NULL (admin answers). */
 static enum MHD_Result send_answer(sbx_server *server, struct MHD_Connection *connection,
@@ -108,14 +133,23 @@ static enum MHD_Result send_answer(sbx_server *server, struct MHD_Connection *co
         body = strdup("{\"error\":{\"code\":\"ERR_EXCEPTION\",\"message\":\"out of memory\"}}");
         if (!body) return MHD_NO;
     }
+    const sbx_config *config = server->config;
+    const char *page = status == 429 && config->html_429                            ? html_page_429
+                       : status == 200 && code && strcmp(code, "HTML_200") == 0 ? html_page_200
+                                                                                  : NULL;
+    if (page) { /* what a proxy or a captive portal sends instead of the service's JSON */
+        free(body);
+        body = strdup(page);
+        if (!body) return MHD_NO;
+    }
     struct MHD_Response *response =
         MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(response, "Content-Type", "application/json");
-    if (limit) add_limit_headers(response, limit);
+    MHD_add_response_header(response, "Content-Type", page ? "text/html; charset=utf-8" : "application/json");
+    if (limit) add_limit_headers(config, response, limit);
     enum MHD_Result queued = MHD_queue_response(connection, status, response);
     MHD_destroy_response(response);
     if (limit) sbx_stats_answered(&server->stats, status, code);
@@ -335,7 +369,9 @@ static enum MHD_Result handle_api(sbx_server *server, struct MHD_Connection *con
         char message[256];
         store_outcome_message(message, sizeof message, SBX_STORE_NOT_FOUND, "(too long)");
         result = send_error(server, connection, 404, "ERR_UID_NOT_FOUND", message, NULL, &limit);
-    } else if (!(limit = sbx_limits_take(&server->limits, budget, now_ms())).allowed) {
+    } else if (config->hostile == SBX_HOSTILE_ALWAYS_429 ||
+               !(limit = sbx_limits_take(&server->limits, budget, now_ms())).allowed) {
+        limit.allowed = false;
         char message[128];
         snprintf(message, sizeof message, "Too many requests. The limit is %u per window.", limit.limit);
         result = send_error(server, connection, 429, "ERR_TOO_MANY_REQUESTS", message, NULL, &limit);
@@ -348,6 +384,8 @@ static enum MHD_Result handle_api(sbx_server *server, struct MHD_Connection *con
                                 "Something went wrong. Please try again.", NULL, &limit);
         } else if (fault.kind == SBX_FAULT_DROP_BEFORE) {
             result = MHD_NO; /* closes the connection without an answer */
+        } else if (config->hostile == SBX_HOSTILE_HTML_200 && (r->op == SBX_OP_CREATE || r->op == SBX_OP_UPDATE)) {
+            result = send_answer(server, connection, 200, strdup(""), "HTML_200", &limit);
         } else {
             char *answer = NULL;
             const char *code;
