@@ -27,6 +27,7 @@ typedef struct budget_state {
     long long sent;          /* requests let go in it */
     long long external;      /* requests the service counted that were not this run's */
     long long accepted;      /* answers that were not 429, to learn an untold limit */
+    long long used_seen;     /* the most the service said it counted in it; -1 not told */
     bool spent;              /* a 429 said nothing is left */
     bool counted;            /* the limit was learned from this window already */
     unsigned fallback_step;  /* doublings of the wait after 429s that said nothing of when */
@@ -61,7 +62,10 @@ cci_limiter *cci_limiter_new(cci_limiter_config config)
     limiter->per_ms = config.rate_per_minute / 60000.0;
     limiter->capacity = config.rate_per_minute >= 60 ? config.rate_per_minute / 60.0 : 1.0;
     limiter->max_wait_ms = config.max_wait_ms ? config.max_wait_ms : CCI_DEFAULT_MAX_WAIT_MS;
-    for (int b = 0; b < CCI_BUDGET_COUNT; b++) limiter->budgets[b].bucket = limiter->capacity;
+    for (int b = 0; b < CCI_BUDGET_COUNT; b++) {
+        limiter->budgets[b].bucket = limiter->capacity;
+        limiter->budgets[b].used_seen = -1;
+    }
     return limiter;
 }
 
@@ -82,6 +86,7 @@ static void open_window(budget_state *b, uint64_t start)
     b->window_start = start;
     b->window_end = 0;
     b->sent = b->external = b->accepted = 0;
+    b->used_seen = -1;
     b->spent = b->counted = false;
     b->fallback_step = 0;
     b->failed_probe = 0;
@@ -200,6 +205,9 @@ static void learn_headers(budget_state *b, const cci_rate_answer *answer, uint64
                           : 0;
         }
     }
+    if (b->limit_told && answer->remaining >= 0 && answer->remaining <= b->limit &&
+        b->limit - answer->remaining > b->used_seen)
+        b->used_seen = b->limit - answer->remaining;
     if (b->limit_told && answer->remaining >= 0 && answer->remaining <= b->limit) {
         /* the service counted more than this run's answered requests: someone else shares the
          * budget. Requests still in flight are taken as not counted yet: exact when answers come
@@ -218,7 +226,12 @@ static void took_answer(cci_limiter *l, budget_state *b, const cci_limit_ticket 
     uint64_t reset = sane_reset(answer, now, wall_ms);
     if (reset) b->resets_on_success = true;
     bool stale = ticket->window != b->window;
-    if (ticket->probe && !b->window_end && !reset) {
+    /* counts only rise within a window: a probe counted at or above what was seen is in it */
+    bool same_window = answer->limit > 0 && answer->remaining >= 0 && answer->remaining <= answer->limit &&
+                       b->used_seen >= 0 && answer->limit - answer->remaining > b->used_seen;
+    if (ticket->probe && same_window) {
+        b->spent = false; /* the remaining says there is room after all */
+    } else if (ticket->probe && !b->window_end && !reset) {
         /* the probe went through and nothing says when windows end: a new one has begun, with
          * the probe its first request. The window's length is at most the time since the last
          * began: between that and a probe that failed, or a little less than it, is tried next */

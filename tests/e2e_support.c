@@ -1,17 +1,52 @@
+#define _DEFAULT_SOURCE /* syscall(), for pidfd_open */
 #include "e2e_support.h"
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cci/csv_reader.h"
 #include "http_client.h"
+
+/* The documented variants, each point where the docs disagree set one way or the other. */
+static const struct {
+    const char *name;
+    sbx_rate_headers headers;
+    unsigned auth_error_status;
+    bool role_error_not_found, html_429;
+    const char *prefix;
+} profiles[] = {
+    {"current", SBX_HEADERS_CURRENT, 401, false, false, "/v3"},
+    {"legacy", SBX_HEADERS_LEGACY, 404, true, true, "/v3.0"},
+    {"retry-after", SBX_HEADERS_RETRY_AFTER, 401, true, true, "/v3"},
+    {"none", SBX_HEADERS_NONE, 404, false, false, "/v3.0"},
+};
+
+static void apply_profile(e2e *t)
+{
+    const char *wanted = getenv("CCI_E2E_PROFILE");
+    size_t i = 0;
+    if (wanted && *wanted) {
+        while (i < sizeof profiles / sizeof *profiles && strcmp(profiles[i].name, wanted) != 0) i++;
+        ck_assert_msg(i < sizeof profiles / sizeof *profiles, "no profile %s", wanted);
+    }
+    t->profile = profiles[i].name;
+    t->prefix = profiles[i].prefix;
+    t->config.rate_headers = profiles[i].headers;
+    t->config.auth_error_status = profiles[i].auth_error_status;
+    t->config.role_error_not_found = profiles[i].role_error_not_found;
+    t->config.html_429 = profiles[i].html_429;
+}
 
 void e2e_init(e2e *t)
 {
@@ -24,6 +59,7 @@ void e2e_init(e2e *t)
     t->config.key_count = 1;
     sbx_config_set_roles(&t->config, "admin,moderator");
     t->config.core_limit = t->config.standard_limit = 4000000000u;
+    apply_profile(t);
 }
 
 void e2e_start_sandbox(e2e *t)
@@ -31,7 +67,7 @@ void e2e_start_sandbox(e2e *t)
     char err[256];
     t->server = sbx_server_start(&t->config, err, sizeof err);
     ck_assert_msg(t->server != NULL, "%s", err);
-    snprintf(t->base_url, sizeof t->base_url, "http://127.0.0.1:%u/v3", sbx_server_port(t->server));
+    snprintf(t->base_url, sizeof t->base_url, "http://127.0.0.1:%u%s", sbx_server_port(t->server), t->prefix);
 }
 
 void e2e_cleanup(e2e *t)
@@ -102,13 +138,62 @@ int e2e_spawn(e2e *t, const char *key, bool with_target, ...)
     return pid;
 }
 
-int e2e_wait(e2e *t, int pid, const char **messages)
+/* What shows the tool is getting on: requests the sandbox saw, and the bytes of the tool's
+ * messages and of every file in the test's directory (reports, rejects, journal). */
+static double progress_mark(e2e *t)
 {
+    double mark = 0;
+    char command[160];
+    snprintf(command, sizeof command, "du -sb '%s' 2>/dev/null", t->dir);
+    FILE *du = popen(command, "r");
+    double bytes = 0;
+    if (du && fscanf(du, "%lf", &bytes) == 1) mark += bytes;
+    if (du) pclose(du);
+    if (t->server) mark += e2e_counter(t, "requests", "total") * 1e12;
+    return mark;
+}
+
+/* Waits for pid to end, or kills it when it makes no progress for E2E_STALL_S seconds. */
+static int watch(e2e *t, int pid, const char *stderr_path)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    ck_assert_msg(fd >= 0, "pidfd_open: %s", strerror(errno));
+    double mark = progress_mark(t);
+    time_t last_progress = time(NULL);
+    struct pollfd ended = {.fd = fd, .events = POLLIN};
+    /* poll() returns the moment the tool exits; the second between looks is only for the watch */
+    while (poll(&ended, 1, 1000) == 0) {
+        double now_mark = progress_mark(t);
+        if (now_mark != mark) {
+            mark = now_mark;
+            last_progress = time(NULL);
+        } else if (time(NULL) - last_progress >= E2E_STALL_S) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(fd);
+            char tail[2048] = "";
+            FILE *file = fopen(stderr_path, "rb");
+            if (file) {
+                fseek(file, -(long)(sizeof tail - 1), SEEK_END);
+                tail[fread(tail, 1, sizeof tail - 1, file)] = '\0';
+                fclose(file);
+            }
+            ck_abort_msg("the tool made no progress for %d s (no request reached the sandbox, nothing "
+                         "was written): it hangs. Its last messages:\n%s", E2E_STALL_S, tail);
+        }
+    }
+    close(fd);
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+int e2e_wait(e2e *t, int pid, const char **messages)
+{
     static char text[65536];
     char stderr_path[256];
     snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", t->dir);
+    int status = watch(t, pid, stderr_path);
     FILE *file = fopen(stderr_path, "rb");
     size_t n = file ? fread(text, 1, sizeof text - 1, file) : 0;
     text[n] = '\0';

@@ -13,13 +13,21 @@
 
 typedef struct e2e {
     char dir[64];        /* a fresh temporary directory */
+    const char *profile; /* the variant of the documented API the sandbox speaks (CCI_E2E_PROFILE) */
+    const char *prefix;  /* "/v3" or "/v3.0", as the profile has it */
     sbx_config config;   /* adjust before e2e_start_sandbox */
     sbx_server *server;
     char base_url[96];
 } e2e;
 
 /* Makes the directory and a sandbox config with E2E_KEY (full access) and roles admin,moderator
- * and budgets no test reaches. */
+ * and budgets no test reaches, speaking the variant CCI_E2E_PROFILE names (ctest runs the rate,
+ * fault and fatal-error suites once per variant):
+ *   current      X-RateLimit-* with a reset on every answer; 401 for a bad key; unknown role
+ *                ERR_BAD_REQUEST; JSON 429 bodies; /v3 (the default)
+ *   legacy       X-Rate-Limit*, reset and Retry-After on 429 only; 404; ERR_ROLE_NOT_FOUND; HTML 429; /v3.0
+ *   retry-after  only Retry-After, on 429; 401; ERR_ROLE_NOT_FOUND; HTML 429; /v3
+ *   none         no rate-limit header at all; 404; ERR_BAD_REQUEST; JSON 429; /v3.0 */
 void e2e_init(e2e *t);
 void e2e_start_sandbox(e2e *t);
 /* Stops the sandbox and removes the directory. */
@@ -36,7 +44,11 @@ int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ..
 
 /* Like e2e_run, without waiting: returns the child's pid. */
 int e2e_spawn(e2e *t, const char *key, bool with_target, ...);
-/* Waits for a child of e2e_spawn; returns its exit status (fails the test on a crash). */
+/* Waits for a child of e2e_spawn; returns its exit status (fails the test on a crash). A
+ * watchdog kills the tool and fails the test, saying so, when it makes no progress (no request
+ * reaches the sandbox and nothing is written to its messages or report) for E2E_STALL_S seconds:
+ * a hang is a test failure, not a CI timeout. */
+enum { E2E_STALL_S = 60 };
 int e2e_wait(e2e *t, int pid, const char **messages);
 
 /* A report, parsed with the project's own CSV reader. */

@@ -17,13 +17,18 @@ static sbx_limit_state account(sbx_limits *limits, sbx_budget budget, uint64_t n
 {
     pthread_mutex_lock(&limits->lock);
     uint64_t window = now_ms / limits->window_ms;
-    if (window != limits->window[budget]) {
+    if (window != limits->window[budget] || !limits->windows_seen[budget]) {
+        if (limits->windows_seen[budget] > 1 && limits->limited[budget] > limits->most_limited_after_first)
+            limits->most_limited_after_first = limits->limited[budget];
+        limits->windows_seen[budget]++;
         limits->window[budget] = window;
         limits->used[budget] = 0;
+        limits->limited[budget] = 0;
     }
     unsigned limit = limits->limit[budget];
     bool allowed = limits->used[budget] < limit;
     if (allowed && take) limits->used[budget]++;
+    if (!allowed && take) limits->limited[budget]++;
     sbx_limit_state state = {
         .allowed = allowed,
         .limit = limit,
@@ -44,9 +49,20 @@ sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t 
     return account(limits, budget, now_ms, false);
 }
 
+unsigned sbx_limits_most_limited(sbx_limits *limits)
+{
+    pthread_mutex_lock(&limits->lock);
+    unsigned most = limits->most_limited_after_first;
+    for (int b = 0; b < SBX_BUDGET_COUNT; b++)
+        if (limits->windows_seen[b] > 1 && limits->limited[b] > most) most = limits->limited[b];
+    pthread_mutex_unlock(&limits->lock);
+    return most;
+}
+
 void sbx_limits_reset(sbx_limits *limits)
 {
     pthread_mutex_lock(&limits->lock);
-    for (int b = 0; b < SBX_BUDGET_COUNT; b++) limits->used[b] = 0;
+    for (int b = 0; b < SBX_BUDGET_COUNT; b++) limits->used[b] = limits->limited[b] = limits->windows_seen[b] = 0;
+    limits->most_limited_after_first = 0;
     pthread_mutex_unlock(&limits->lock);
 }

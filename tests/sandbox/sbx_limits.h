@@ -25,6 +25,11 @@ typedef struct sbx_limits {
     unsigned window_ms;
     uint64_t window[SBX_BUDGET_COUNT]; /* index of the current window; protected by lock */
     unsigned used[SBX_BUDGET_COUNT];   /* requests taken in it; protected by lock */
+    /* 429s: in the current window, and the most in one window after the first that saw any
+     * request (the figure a client's pacing is judged by); protected by lock */
+    unsigned limited[SBX_BUDGET_COUNT];
+    unsigned windows_seen[SBX_BUDGET_COUNT];
+    unsigned most_limited_after_first;
 } sbx_limits;
 
 void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned window_ms);
@@ -35,6 +40,9 @@ sbx_limit_state sbx_limits_take(sbx_limits *limits, sbx_budget budget, uint64_t 
 
 /* The state without taking anything (for answers refused before the budget, e.g. a bad key). */
 sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t now_ms);
+
+/* The most 429s any window after the first had, over every budget. */
+unsigned sbx_limits_most_limited(sbx_limits *limits);
 
 /* Starts every budget afresh. */
 void sbx_limits_reset(sbx_limits *limits);
