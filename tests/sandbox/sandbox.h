@@ -20,6 +20,10 @@ sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
 /* The port actually bound (useful with port 0). */
 unsigned sbx_server_port(const sbx_server *server);
 
+/* API requests begun so far (what GET /admin/counters calls requests.total, without a request
+ * of its own: watchdogs use it). Any thread. */
+unsigned long sbx_server_requests_total(sbx_server *server);
+
 /* Loads users from {"users":[...]} or a bare array, as /admin/users dumps them; each is checked
  * as a create would be. Returns false with the first problem in err. */
 bool sbx_server_load(sbx_server *server, const char *json_text, char *err, size_t errlen);

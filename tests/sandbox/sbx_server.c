@@ -594,6 +594,11 @@ sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
     return server;
 }
 
+unsigned long sbx_server_requests_total(sbx_server *server)
+{
+    return sbx_stats_requests_total(&server->stats);
+}
+
 unsigned sbx_server_port(const sbx_server *server)
 {
     return server->port;

@@ -38,6 +38,15 @@ void sbx_stats_request_ends(sbx_stats *stats)
     pthread_mutex_unlock(&stats->lock);
 }
 
+unsigned long sbx_stats_requests_total(sbx_stats *stats)
+{
+    pthread_mutex_lock(&stats->lock);
+    unsigned long total = 0;
+    for (int op = 0; op < SBX_OP_COUNT; op++) total += stats->requests[op];
+    pthread_mutex_unlock(&stats->lock);
+    return total;
+}
+
 void sbx_stats_answered(sbx_stats *stats, unsigned status, const char *code)
 {
     pthread_mutex_lock(&stats->lock);

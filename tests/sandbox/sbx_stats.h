@@ -42,6 +42,8 @@ void sbx_stats_connection_opened(sbx_stats *stats);
 /* An API request begins: counts it for op and as in flight. */
 void sbx_stats_request_begins(sbx_stats *stats, sbx_op op);
 void sbx_stats_request_ends(sbx_stats *stats);
+/* API requests begun so far, of every operation. */
+unsigned long sbx_stats_requests_total(sbx_stats *stats);
 /* An answer was sent; code may be NULL for a success. */
 void sbx_stats_answered(sbx_stats *stats, unsigned status, const char *code);
 void sbx_stats_fault(sbx_stats *stats, sbx_fault_kind kind);
