@@ -30,7 +30,7 @@ printf '%-26s %8s %8s %9s %6s %14s %8s\n' variant seconds ideal of-limit 429s mo
 for variant in current legacy retry-after none current+rate; do
   headers=${variant%+rate}
   start_sandbox "$work" --core-limit "$limit" --window-ms "$window_ms" --latency-ms "$latency" \
-    --rate-headers "$headers"
+    --rate-headers "$headers" --roles moderator
   extra=()
   [ "$variant" = current+rate ] && extra=(--rate "$((limit * 60000 / window_ms))")
   rm -f "$work"/*.report.csv* "$work"/*.state
