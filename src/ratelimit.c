@@ -182,6 +182,17 @@ static uint64_t sane_retry_after(const cci_rate_answer *answer)
     return answer->retry_after_s ? (uint64_t)answer->retry_after_s * 1000 : 1;
 }
 
+/* How many requests the service says it counted in the window: its limit (this answer's, or
+ * one told before) less the remaining; -1 when that is not told, or is nonsense. */
+static long long used_of(const budget_state *b, const cci_rate_answer *answer)
+{
+    long long limit = answer->limit > 0 && answer->limit <= MAX_SANE_LIMIT ? answer->limit
+                      : b->limit_told                                     ? b->limit
+                                                                          : -1;
+    if (limit < 0 || answer->remaining < 0 || answer->remaining > limit) return -1;
+    return limit - answer->remaining;
+}
+
 /* Caller holds the lock. Takes in the limit, the reset and the remaining of an answer; of one
  * sent in a window that has ended since (stale), only the limit. */
 static void learn_headers(budget_state *b, const cci_rate_answer *answer, uint64_t reset, bool stale)
@@ -200,21 +211,16 @@ static void learn_headers(budget_state *b, const cci_rate_answer *answer, uint64
             note_window_length(b, reset - b->window_end);
             open_window(b, b->window_end);
             b->window_end = reset;
-            b->sent = answer->remaining >= 0 && b->limit_told && answer->remaining <= b->limit
-                          ? b->limit - answer->remaining
-                          : 0;
+            b->sent = used_of(b, answer) >= 0 ? used_of(b, answer) : 0;
         }
     }
-    if (b->limit_told && answer->remaining >= 0 && answer->remaining <= b->limit &&
-        b->limit - answer->remaining > b->used_seen)
-        b->used_seen = b->limit - answer->remaining;
-    if (b->limit_told && answer->remaining >= 0 && answer->remaining <= b->limit) {
-        /* the service counted more than this run's answered requests: someone else shares the
-         * budget. Requests still in flight are taken as not counted yet: exact when answers come
-         * back in the order they were counted, cautious when not */
-        long long used = b->limit - answer->remaining;
-        if (used - b->accepted > b->external) b->external = used - b->accepted;
-    }
+    long long used = used_of(b, answer);
+    if (used < 0) return;
+    if (used > b->used_seen) b->used_seen = used;
+    /* the service counted more than this run's answered requests: someone else shares the
+     * budget. Requests still in flight are taken as not counted yet: exact when answers come
+     * back in the order they were counted, cautious when not */
+    if (used - b->accepted > b->external) b->external = used - b->accepted;
 }
 
 /* Caller holds the lock. An answer that was not a 429. */
@@ -227,8 +233,7 @@ static void took_answer(cci_limiter *l, budget_state *b, const cci_limit_ticket 
     if (reset) b->resets_on_success = true;
     bool stale = ticket->window != b->window;
     /* counts only rise within a window: a probe counted at or above what was seen is in it */
-    bool same_window = answer->limit > 0 && answer->remaining >= 0 && answer->remaining <= answer->limit &&
-                       b->used_seen >= 0 && answer->limit - answer->remaining > b->used_seen;
+    bool same_window = b->used_seen >= 0 && used_of(b, answer) > b->used_seen;
     if (ticket->probe && same_window) {
         b->spent = false; /* the remaining says there is room after all */
     } else if (ticket->probe && !b->window_end && !reset) {

@@ -16,18 +16,24 @@ static sbx_server *server;
 static cci_client *client;
 static char base[128];
 
-static void setup(void)
+/* Starts the sandbox on config and a client of it. */
+static void start_server_and_client(void)
 {
-    sbx_config_defaults(&config);
-    config.keys = calloc(1, sizeof *config.keys);
-    config.keys[0] = (sbx_key){.key = strdup(KEY)};
-    config.key_count = 1;
     char err[256];
     server = sbx_server_start(&config, err, sizeof err);
     ck_assert_msg(server != NULL, "%s", err);
     snprintf(base, sizeof base, "http://127.0.0.1:%u/v3", sbx_server_port(server));
     client = cci_client_new(base, KEY, 5000, err, sizeof err);
     ck_assert_ptr_nonnull(client);
+}
+
+static void setup(void)
+{
+    sbx_config_defaults(&config);
+    config.keys = calloc(1, sizeof *config.keys);
+    config.keys[0] = (sbx_key){.key = strdup(KEY)};
+    config.key_count = 1;
+    start_server_and_client();
 }
 
 static void teardown(void)
@@ -125,19 +131,13 @@ START_TEST(validation_details_reach_the_message)
 }
 END_TEST
 
-/* Restarts the sandbox with other settings (the client keeps its base URL: same port unknown,
- * so a new client is made). */
+/* Restarts the sandbox with other settings, and a client of its new port. */
 static void restart(void (*adjust)(sbx_config *))
 {
     cci_client_free(client);
     sbx_server_stop(server);
     adjust(&config);
-    char err[256];
-    server = sbx_server_start(&config, err, sizeof err);
-    ck_assert_msg(server != NULL, "%s", err);
-    snprintf(base, sizeof base, "http://127.0.0.1:%u/v3", sbx_server_port(server));
-    client = cci_client_new(base, KEY, 5000, err, sizeof err);
-    ck_assert_ptr_nonnull(client);
+    start_server_and_client();
 }
 
 static void legacy_headers_limit_1(sbx_config *c)
