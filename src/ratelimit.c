@@ -1,5 +1,7 @@
 #include "cci/ratelimit.h"
 
+#include "cci/window_guess.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -8,6 +10,7 @@ enum {
     RESET_MARGIN_MS = 10,     /* after a reset time, before sending into the new window */
     FIRST_PROBE_WAIT_MS = 250, /* after a 429 that said nothing of when: then doubling */
     STARVED_AFTER_429S = 3,
+    CLOSE_ENOUGH = 32,        /* a window's start known to 1/32 of its length is not bisected */
 };
 /* A header further ahead than this is not an instruction anyone means. */
 #define ABSURD_AHEAD_MS (24LL * 3600 * 1000)
@@ -17,21 +20,24 @@ typedef struct budget_state {
     /* what the service said, or this run learned */
     long long limit;         /* requests a window; 0 until known */
     bool limit_told;         /* the limit came from a header, not from counting */
+    bool limit_trusted;      /* counted in a whole window of this run's: reaching it fills one */
     bool resets_on_success;  /* ordinary answers carry the reset time */
     uint64_t window_end;     /* monotonic ms when the current window ends; 0: not known */
     uint64_t window_ms;      /* the window's length, once seen; 0: not known */
     uint64_t last_window_end; /* the end of the window before, to measure the length */
+    cci_window_guess guess;  /* where windows begin, when nothing says */
     /* this window */
     unsigned long window;    /* counts windows */
-    uint64_t window_start;   /* monotonic ms when it began, when a probe saw it begin; 0 unknown */
+    bool start_seen;         /* it began at an end the service told, or a probe found */
     long long sent;          /* requests let go in it */
-    long long external;      /* requests the service counted that were not this run's */
-    long long accepted;      /* answers that were not 429, to learn an untold limit */
+    long long accepted;      /* answers that were not 429 */
     long long used_seen;     /* the most the service said it counted in it; -1 not told */
+    unsigned in_flight_here; /* requests let go in it and not answered yet */
+    uint64_t last_answered_sent; /* when the latest request the service answered in it went */
     bool spent;              /* a 429 said nothing is left */
     bool counted;            /* the limit was learned from this window already */
+    uint64_t refused_probe_at; /* when the latest probe for the next window that met a 429 went; 0 none */
     unsigned fallback_step;  /* doublings of the wait after 429s that said nothing of when */
-    uint64_t failed_probe;   /* when a probe last met a 429 that said nothing of when; 0 none */
     unsigned in_flight;
     bool probing;            /* a probe is out: no other until its answer */
     /* --rate's token bucket */
@@ -78,23 +84,55 @@ void cci_limiter_free(cci_limiter *limiter)
 
 /* ---- windows ---- */
 
-/* Caller holds the lock. A new window began at start (0: when is not known). */
-static void open_window(budget_state *b, uint64_t start)
+/* Caller holds the lock. A new window began; start_seen: at a time the service told or a probe
+ * found, not merely when this run noticed. */
+static void open_window(budget_state *b, bool start_seen)
 {
     b->last_window_end = b->window_end; /* 0 when the end was not known */
     b->window++;
-    b->window_start = start;
+    b->start_seen = start_seen;
     b->window_end = 0;
-    b->sent = b->external = b->accepted = 0;
+    b->sent = b->accepted = 0;
     b->used_seen = -1;
+    b->in_flight_here = 0;
+    b->last_answered_sent = 0;
     b->spent = b->counted = false;
+    b->refused_probe_at = 0;
     b->fallback_step = 0;
-    b->failed_probe = 0;
 }
 
 static void note_window_length(budget_state *b, uint64_t length)
 {
     if (length >= 50 && length <= (uint64_t)ABSURD_AHEAD_MS) b->window_ms = length;
+}
+
+/* Caller holds the lock. The requests the service counted in the window that this run cannot
+ * account for as its own: the most it said it counted, less this run's answers. Some of them may
+ * be this run's own, counted before requests whose answers came back first; they show as such
+ * once their answers are in. */
+static long long external(const budget_state *b)
+{
+    return b->used_seen > b->accepted ? b->used_seen - b->accepted : 0;
+}
+
+/* Caller holds the lock. The window is full: a 429 said so, or as much went as the service said
+ * it allows, or as it let through in a whole window before. */
+static bool known_full(const budget_state *b)
+{
+    return b->spent || ((b->limit_told || b->limit_trusted) && b->sent + external(b) >= b->limit);
+}
+
+/* Caller holds the lock. When nothing tells, when to send the probe for the next window: 0 at
+ * once. While where it begins is known only roughly, the probe goes halfway into where it can be
+ * (a 429 there costs one request and halves the doubt); after that, or once it is known closely,
+ * where it has surely begun. */
+static uint64_t next_probe_at(const budget_state *b)
+{
+    uint64_t after, by, shortest, longest;
+    if (!known_full(b) || !cci_window_guess_start(&b->guess, b->window + 1, &after, &by)) return 0;
+    cci_window_guess_length(&b->guess, &shortest, &longest);
+    if (b->refused_probe_at || by - after <= shortest / CLOSE_ENOUGH) return by;
+    return after + (by - after) / 2;
 }
 
 /* Caller holds the lock. Remembers until when the pool waits for a limit, and returns the wait. */
@@ -128,19 +166,22 @@ static unsigned total_in_flight(const cci_limiter *l)
 static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_ticket *ticket)
 {
     if (l->paused_until > now) return rate_wait(l, l->paused_until, now);
-    if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) open_window(b, b->window_end);
+    if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) open_window(b, true);
     uint64_t wait = 0;
     if (!bucket_ready(l, b, now, &wait)) return wait;
-    bool spent = b->spent || (b->limit && b->sent + b->external >= b->limit);
+    bool spent = b->spent || (b->limit && b->sent + external(b) >= b->limit);
     bool probe = false;
     if (spent) {
+        /* what looks like someone else's may be this run's own, still on their way back */
+        if (!b->spent && external(b) && b->in_flight_here) return POLL_MS;
         if (b->window_end > now) return rate_wait(l, b->window_end + RESET_MARGIN_MS, now);
-        /* an answer on its way will tell (it is bounded by the request timeout) */
-        if (b->probing || (b->in_flight && b->resets_on_success)) return POLL_MS;
-        /* a window of a length already seen, that began when a probe went through */
-        if (b->window_ms && b->window_start && b->window_start + b->window_ms > now)
-            return rate_wait(l, b->window_start + b->window_ms, now);
-        /* nothing will say when the window ends: one request finds out */
+        /* answers on their way will tell: the count, or the reset (each is bounded by the
+         * request timeout). A probe sent now could take a place one of them was counted for */
+        if (b->probing || b->in_flight_here || (b->in_flight && b->resets_on_success)) return POLL_MS;
+        /* nothing will say when the window ends: one request finds out, when the ends seen so
+         * far say the next window may have begun */
+        uint64_t at = next_probe_at(b);
+        if (at > now) return rate_wait(l, at, now);
         probe = true;
         b->probing = true;
         l->stats.probes++;
@@ -151,7 +192,8 @@ static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_
     l->started = true;
     b->sent++;
     b->in_flight++;
-    *ticket = (cci_limit_ticket){.window = b->window, .probe = probe};
+    b->in_flight_here++;
+    *ticket = (cci_limit_ticket){.window = b->window, .sent_at = now, .probe = probe};
     return 0;
 }
 
@@ -209,18 +251,18 @@ static void learn_headers(budget_state *b, const cci_rate_answer *answer, uint64
         } else if (reset > b->window_end + RESET_MARGIN_MS) {
             /* the service is in a newer window than this run thought: take its count */
             note_window_length(b, reset - b->window_end);
-            open_window(b, b->window_end);
+            open_window(b, true);
             b->window_end = reset;
-            b->sent = used_of(b, answer) >= 0 ? used_of(b, answer) : 0;
         }
     }
     long long used = used_of(b, answer);
-    if (used < 0) return;
     if (used > b->used_seen) b->used_seen = used;
-    /* the service counted more than this run's answered requests: someone else shares the
-     * budget. Requests still in flight are taken as not counted yet: exact when answers come
-     * back in the order they were counted, cautious when not */
-    if (used - b->accepted > b->external) b->external = used - b->accepted;
+}
+
+/* Caller holds the lock. The latest request the service answered in the window went at sent_at. */
+static void answered_in_window(budget_state *b, uint64_t sent_at)
+{
+    if (sent_at > b->last_answered_sent) b->last_answered_sent = sent_at;
 }
 
 /* Caller holds the lock. An answer that was not a 429. */
@@ -236,25 +278,52 @@ static void took_answer(cci_limiter *l, budget_state *b, const cci_limit_ticket 
     bool same_window = b->used_seen >= 0 && used_of(b, answer) > b->used_seen;
     if (ticket->probe && same_window) {
         b->spent = false; /* the remaining says there is room after all */
-    } else if (ticket->probe && !b->window_end && !reset) {
-        /* the probe went through and nothing says when windows end: a new one has begun, with
-         * the probe its first request. The window's length is at most the time since the last
-         * began: between that and a probe that failed, or a little less than it, is tried next */
-        if (b->window_start) {
-            uint64_t at_most = now - b->window_start;
-            note_window_length(b, b->failed_probe > b->window_start ? (b->failed_probe - b->window_start + 3 * at_most) / 4
-                                                                     : at_most - at_most / 16);
-        }
-        open_window(b, now);
-        b->sent = 1;
+    } else if (ticket->probe && !b->window_end && !reset && known_full(b)) {
+        /* the window was full, nothing says when windows end, and the probe went through: a
+         * new one began after the last request answered in the old one, and by now */
+        cci_window_guess_seen(&b->guess, b->window + 1, b->last_answered_sent, now);
+        uint64_t shortest, longest;
+        if (cci_window_guess_length(&b->guess, &shortest, &longest)) note_window_length(b, shortest / 2 + longest / 2);
+        open_window(b, true);
+        b->sent = 1; /* the probe is its first request */
         stale = false;
     } else if (ticket->probe && !b->limit_told && !stale) {
-        /* the window is not over, yet the probe went through: the learned limit was low */
-        b->limit = b->sent + b->external;
+        /* the window is not known to be full, and the probe went through: the learned limit
+         * was low */
+        b->limit = b->sent + external(b);
         b->spent = false;
     }
-    if (!stale) b->accepted++;
+    if (!stale) {
+        b->accepted++;
+        answered_in_window(b, ticket->sent_at);
+        /* answers still coming back after the 429 that taught the limit count in it too */
+        if (b->counted && !b->limit_told && b->accepted > b->limit) b->limit = b->accepted;
+    }
     learn_headers(b, answer, reset, stale);
+}
+
+/* Caller holds the lock. Nothing said when the window ends: until when to pause the pool after
+ * this 429; 0 not at all (the limiter waits for where the next window is expected to begin). */
+static uint64_t untold_pause_until(cci_limiter *l, budget_state *b, const cci_limit_ticket *ticket, uint64_t now)
+{
+    uint64_t after, by;
+    bool expected = cci_window_guess_start(&b->guess, b->window + 1, &after, &by);
+    if (expected && ticket->probe && ticket->sent_at > by) {
+        /* refused where the next window had surely begun: what was learned is wrong */
+        cci_window_guess_forget(&b->guess);
+        expected = false;
+    }
+    if (expected) {
+        if (ticket->probe && ticket->sent_at > b->refused_probe_at) b->refused_probe_at = ticket->sent_at;
+        return 0;
+    }
+    /* the other 429s of a burst that met the end of the budget say nothing new */
+    if (!ticket->probe && l->paused_until > now) return 0;
+    /* a short wait that doubles with each 429 in a row, up to the documented window */
+    uint64_t wait = (uint64_t)FIRST_PROBE_WAIT_MS << (b->fallback_step < 16 ? b->fallback_step : 16);
+    if (wait > CCI_DOCUMENTED_WINDOW_MS) wait = CCI_DOCUMENTED_WINDOW_MS;
+    b->fallback_step++;
+    return now + wait;
 }
 
 /* Caller holds the lock. A 429: pause the pool until the window ends, as far as anything says. */
@@ -263,39 +332,25 @@ static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ti
 {
     l->stats.rate_limited++;
     l->consecutive_429++;
-    if (!b->limit_told && ticket->window == b->window && !b->counted && b->accepted > 0) {
-        /* no header tells the limit: it is what got through in this window */
+    bool stale = ticket->window != b->window;
+    if (!b->limit_told && !stale && !b->counted && b->accepted > 0) {
+        /* no header tells the limit: it is what got through in this window; in a window seen
+         * from its start, that is all a window lets through */
         b->limit = b->accepted;
+        b->limit_trusted = b->start_seen;
         b->counted = true;
     }
     uint64_t reset = sane_reset(answer, now, wall_ms);
-    bool stale = ticket->window != b->window;
     learn_headers(b, answer, reset, stale);
     if (stale && !ticket->probe) return; /* a 429 of a window already over says nothing of this one */
     b->spent = true;
+    if (!stale) answered_in_window(b, ticket->sent_at);
 
     uint64_t retry_after = sane_retry_after(answer);
     uint64_t until = reset ? reset + RESET_MARGIN_MS : retry_after ? now + retry_after : 0;
     bool told = until != 0;
-    /* the other 429s of a burst that met the end of the budget say nothing new */
-    if (!told && !ticket->probe && l->paused_until > now) return;
-    if (!told) {
-        /* nothing says when: the rest of a window of a length seen before, or a short wait
-         * that doubles with each 429 in a row, up to the documented window */
-        if (ticket->probe) b->failed_probe = now;
-        if (b->window_ms && b->window_start && b->window_start + b->window_ms > now + FIRST_PROBE_WAIT_MS) {
-            until = b->window_start + b->window_ms;
-        } else if (b->window_ms && ticket->probe) {
-            /* the window lasts a little longer than thought: probe again a little later (late
-             * costs little: a window's budget goes out in one burst whenever it opens) */
-            until = now + (b->window_ms / 4 > 20 ? b->window_ms / 4 : 20);
-        } else {
-            uint64_t wait = (uint64_t)FIRST_PROBE_WAIT_MS << (b->fallback_step < 16 ? b->fallback_step : 16);
-            if (wait > CCI_DOCUMENTED_WINDOW_MS) wait = CCI_DOCUMENTED_WINDOW_MS;
-            b->fallback_step++;
-            until = now + wait;
-        }
-    }
+    if (!told) until = untold_pause_until(l, b, ticket, now);
+    if (!until) return;
     bool capped = until > now + l->max_wait_ms;
     if (capped) until = now + l->max_wait_ms;
     /* when the service said and it is within the cap, the window ends then */
@@ -313,6 +368,7 @@ void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_limit_t
     pthread_mutex_lock(&limiter->lock);
     budget_state *b = &limiter->budgets[budget];
     if (b->in_flight) b->in_flight--;
+    if (ticket->window == b->window && b->in_flight_here) b->in_flight_here--;
     if (ticket->probe) b->probing = false;
     limiter->last_event = now_ms;
     if (answer && answer->rate_limited) took_429(limiter, b, ticket, answer, now_ms, wall_ms);

@@ -41,6 +41,7 @@ typedef struct cci_limiter_config {
 /* Handed out with each request let go, handed back with its answer. */
 typedef struct cci_limit_ticket {
     unsigned long window; /* which window of its budget it was sent in */
+    uint64_t sent_at;     /* when it was let go (monotonic ms) */
     bool probe;           /* sent to find out whether a new window has begun */
 } cci_limit_ticket;
 

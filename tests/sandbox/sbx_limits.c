@@ -18,8 +18,9 @@ static sbx_limit_state account(sbx_limits *limits, sbx_budget budget, uint64_t n
     pthread_mutex_lock(&limits->lock);
     uint64_t window = now_ms / limits->window_ms;
     if (window != limits->window[budget] || !limits->windows_seen[budget]) {
-        if (limits->windows_seen[budget] > 1 && limits->limited[budget] > limits->most_limited_after_first)
-            limits->most_limited_after_first = limits->limited[budget];
+        for (unsigned skipped = 1; skipped <= SBX_SKIPPED_WINDOWS; skipped++)
+            if (limits->windows_seen[budget] > skipped && limits->limited[budget] > limits->most_limited_after[skipped])
+                limits->most_limited_after[skipped] = limits->limited[budget];
         limits->windows_seen[budget]++;
         limits->window[budget] = window;
         limits->used[budget] = 0;
@@ -49,12 +50,13 @@ sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t 
     return account(limits, budget, now_ms, false);
 }
 
-unsigned sbx_limits_most_limited(sbx_limits *limits)
+unsigned sbx_limits_most_limited(sbx_limits *limits, unsigned skipped)
 {
+    if (skipped < 1 || skipped > SBX_SKIPPED_WINDOWS) return 0;
     pthread_mutex_lock(&limits->lock);
-    unsigned most = limits->most_limited_after_first;
+    unsigned most = limits->most_limited_after[skipped];
     for (int b = 0; b < SBX_BUDGET_COUNT; b++)
-        if (limits->windows_seen[b] > 1 && limits->limited[b] > most) most = limits->limited[b];
+        if (limits->windows_seen[b] > skipped && limits->limited[b] > most) most = limits->limited[b];
     pthread_mutex_unlock(&limits->lock);
     return most;
 }
@@ -63,6 +65,6 @@ void sbx_limits_reset(sbx_limits *limits)
 {
     pthread_mutex_lock(&limits->lock);
     for (int b = 0; b < SBX_BUDGET_COUNT; b++) limits->used[b] = limits->limited[b] = limits->windows_seen[b] = 0;
-    limits->most_limited_after_first = 0;
+    for (unsigned skipped = 0; skipped <= SBX_SKIPPED_WINDOWS; skipped++) limits->most_limited_after[skipped] = 0;
     pthread_mutex_unlock(&limits->lock);
 }

@@ -19,17 +19,19 @@ typedef struct sbx_limit_state {
     uint64_t reset_ms;  /* unix milliseconds when the window ends */
 } sbx_limit_state;
 
+enum { SBX_SKIPPED_WINDOWS = 2 };
+
 typedef struct sbx_limits {
     pthread_mutex_t lock;
     unsigned limit[SBX_BUDGET_COUNT];
     unsigned window_ms;
     uint64_t window[SBX_BUDGET_COUNT]; /* index of the current window; protected by lock */
     unsigned used[SBX_BUDGET_COUNT];   /* requests taken in it; protected by lock */
-    /* 429s: in the current window, and the most in one window after the first that saw any
-     * request (the figure a client's pacing is judged by); protected by lock */
+    /* 429s: in the current window, and the most in one window after the first (or the first
+     * two) that saw any request: the figure a client's pacing is judged by; protected by lock */
     unsigned limited[SBX_BUDGET_COUNT];
     unsigned windows_seen[SBX_BUDGET_COUNT];
-    unsigned most_limited_after_first;
+    unsigned most_limited_after[SBX_SKIPPED_WINDOWS + 1]; /* [n]: after the first n */
 } sbx_limits;
 
 void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned window_ms);
@@ -41,8 +43,9 @@ sbx_limit_state sbx_limits_take(sbx_limits *limits, sbx_budget budget, uint64_t 
 /* The state without taking anything (for answers refused before the budget, e.g. a bad key). */
 sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t now_ms);
 
-/* The most 429s any window after the first had, over every budget. */
-unsigned sbx_limits_most_limited(sbx_limits *limits);
+/* The most 429s any window after the first `skipped` (1..SBX_SKIPPED_WINDOWS) had, over every
+ * budget. */
+unsigned sbx_limits_most_limited(sbx_limits *limits, unsigned skipped);
 
 /* Starts every budget afresh. */
 void sbx_limits_reset(sbx_limits *limits);

@@ -477,7 +477,9 @@ static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *c
         sbx_stats_to_json(&server->stats, root);
         cJSON_AddNumberToObject(root, "users", (double)sbx_store_user_count(server->store));
         cJSON_AddNumberToObject(root, "most_429_in_a_window_after_the_first",
-                                (double)sbx_limits_most_limited(&server->limits));
+                                (double)sbx_limits_most_limited(&server->limits, 1));
+        cJSON_AddNumberToObject(root, "most_429_in_a_window_after_the_second",
+                                (double)sbx_limits_most_limited(&server->limits, 2));
         const char *uids = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "uids");
         if (!uids || strcmp(uids, "false") != 0)
             cJSON_AddItemToObject(root, "uids", sbx_store_request_counts(server->store));
