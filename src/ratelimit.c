@@ -125,14 +125,15 @@ static bool known_full(const budget_state *b)
 /* Caller holds the lock. When nothing tells, when to send the probe for the next window: 0 at
  * once. While where it begins is known only roughly, the probe goes halfway into where it can be
  * (a 429 there costs one request and halves the doubt); after that, or once it is known closely,
- * where it has surely begun. */
-static uint64_t next_probe_at(const budget_state *b)
+ * where it has surely begun. Like any pause, no more than max_wait_ms after the window filled. */
+static uint64_t next_probe_at(const budget_state *b, uint64_t max_wait_ms)
 {
     uint64_t after, by, shortest, longest;
-    if (!known_full(b) || !cci_window_guess_start(&b->guess, b->window + 1, &after, &by)) return 0;
+    if (!known_full(b) || !b->last_answered_sent) return 0;
+    if (!cci_window_guess_start(&b->guess, b->window + 1, &after, &by)) return 0;
     cci_window_guess_length(&b->guess, &shortest, &longest);
-    if (b->refused_probe_at || by - after <= shortest / CLOSE_ENOUGH) return by;
-    return after + (by - after) / 2;
+    uint64_t at = b->refused_probe_at || by - after <= shortest / CLOSE_ENOUGH ? by : after + (by - after) / 2;
+    return at < b->last_answered_sent + max_wait_ms ? at : b->last_answered_sent + max_wait_ms;
 }
 
 /* Caller holds the lock. Remembers until when the pool waits for a limit, and returns the wait. */
@@ -180,7 +181,7 @@ static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_
         if (b->probing || b->in_flight_here || (b->in_flight && b->resets_on_success)) return POLL_MS;
         /* nothing will say when the window ends: one request finds out, when the ends seen so
          * far say the next window may have begun */
-        uint64_t at = next_probe_at(b);
+        uint64_t at = next_probe_at(b, l->max_wait_ms);
         if (at > now) return rate_wait(l, at, now);
         probe = true;
         b->probing = true;
