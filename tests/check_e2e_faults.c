@@ -70,7 +70,11 @@ static void expect_few_429s(double seconds, int workers)
     double most = e2e_counter(&t, NULL, counter);
     ck_assert_msg(limited <= allowed, "%s: %.0f 429s in %.0f windows (at most %.0f)", t.profile, limited,
                   windows, allowed);
-    ck_assert_msg(most <= 1, "%s: %.0f 429s in one window (%s)", t.profile, most, counter);
+    /* without any header, a doubling wait while learning can enter a window near its end, so
+     * that one burst is counted in two windows and the limit learned from it is a few too high
+     * for the window after (docs/performance.md) */
+    double most_allowed = learns_longer ? 4 : 1;
+    ck_assert_msg(most <= most_allowed, "%s: %.0f 429s in one window (%s)", t.profile, most, counter);
 }
 
 START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
