@@ -36,9 +36,9 @@ typedef struct budget_state {
     uint64_t last_answered_sent; /* when the latest request the service answered in it went */
     bool spent;              /* a 429 said nothing is left */
     bool counted;            /* the limit was learned from this window already */
-    uint64_t refused_probe_at; /* when the latest probe for the next window that met a 429 went; 0 none */
+    bool probe_refused;      /* a probe for the next window met a 429 */
     unsigned fallback_step;  /* doublings of the wait after 429s that said nothing of when */
-    unsigned in_flight;
+    unsigned in_flight;      /* requests let go and not answered, of any window */
     bool probing;            /* a probe is out: no other until its answer */
     /* --rate's token bucket */
     double bucket;
@@ -96,8 +96,7 @@ static void open_window(budget_state *b, bool start_seen)
     b->used_seen = -1;
     b->in_flight_here = 0;
     b->last_answered_sent = 0;
-    b->spent = b->counted = false;
-    b->refused_probe_at = 0;
+    b->spent = b->counted = b->probe_refused = false;
     b->fallback_step = 0;
 }
 
@@ -132,7 +131,7 @@ static uint64_t next_probe_at(const budget_state *b, uint64_t max_wait_ms)
     if (!known_full(b) || !b->last_answered_sent) return 0;
     if (!cci_window_guess_start(&b->guess, b->window + 1, &after, &by)) return 0;
     cci_window_guess_length(&b->guess, &shortest, &longest);
-    uint64_t at = b->refused_probe_at || by - after <= shortest / CLOSE_ENOUGH ? by : after + (by - after) / 2;
+    uint64_t at = b->probe_refused || by - after <= shortest / CLOSE_ENOUGH ? by : after + (by - after) / 2;
     return at < b->last_answered_sent + max_wait_ms ? at : b->last_answered_sent + max_wait_ms;
 }
 
@@ -315,7 +314,7 @@ static uint64_t untold_pause_until(cci_limiter *l, budget_state *b, const cci_li
         expected = false;
     }
     if (expected) {
-        if (ticket->probe && ticket->sent_at > b->refused_probe_at) b->refused_probe_at = ticket->sent_at;
+        if (ticket->probe) b->probe_refused = true;
         return 0;
     }
     /* the other 429s of a burst that met the end of the budget say nothing new */

@@ -183,9 +183,7 @@ static void check_answer_uid(cci_response *r, const char *uid)
 {
     if (!r->documented || strcasecmp(r->data_uid, uid) == 0) return;
     r->documented = false;
-    char told[sizeof r->data_uid];
-    snprintf(told, sizeof told, "%s", r->data_uid);
-    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, told);
+    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, r->data_uid);
 }
 
 /* The row's requests; returns once the outcome is settled (always true: `return settle(...)`

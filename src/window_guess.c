@@ -2,9 +2,14 @@
 
 #include <string.h>
 
+void cci_window_guess_forget(cci_window_guess *g)
+{
+    g->count = 0;
+}
+
 /* The length as the sightings bound it: each pair i < j, n windows apart, says
  * (after_j - by_i) / n <= length <= (by_j - after_i) / n. */
-static bool bound_length(const cci_window_guess *g, uint64_t *shortest, uint64_t *longest)
+bool cci_window_guess_length(const cci_window_guess *g, uint64_t *shortest, uint64_t *longest)
 {
     uint64_t lo = 0, hi = UINT64_MAX;
     for (unsigned i = 0; i < g->count; i++)
@@ -23,15 +28,10 @@ static bool bound_length(const cci_window_guess *g, uint64_t *shortest, uint64_t
     return true;
 }
 
-bool cci_window_guess_length(const cci_window_guess *g, uint64_t *shortest, uint64_t *longest)
-{
-    return bound_length(g, shortest, longest);
-}
-
 bool cci_window_guess_start(const cci_window_guess *g, unsigned long window, uint64_t *after, uint64_t *by)
 {
     uint64_t shortest, longest;
-    if (!bound_length(g, &shortest, &longest)) return false;
+    if (!cci_window_guess_length(g, &shortest, &longest)) return false;
     uint64_t lo = 0, hi = UINT64_MAX;
     for (unsigned i = 0; i < g->count; i++) {
         if (window <= g->seen[i].window) return false;
@@ -52,7 +52,7 @@ void cci_window_guess_seen(cci_window_guess *g, unsigned long window, uint64_t a
     bool fits = g->count == 0 || window > g->seen[g->count - 1].window;
     uint64_t from, to;
     if (fits && cci_window_guess_start(g, window, &from, &to)) fits = after <= to && by >= from;
-    if (!fits) g->count = 0;
+    if (!fits) cci_window_guess_forget(g);
     if (g->count == CCI_WINDOW_GUESS_SEEN) {
         memmove(&g->seen[0], &g->seen[1], (CCI_WINDOW_GUESS_SEEN - 1) * sizeof g->seen[0]);
         g->count--;
@@ -62,13 +62,8 @@ void cci_window_guess_seen(cci_window_guess *g, unsigned long window, uint64_t a
     g->seen[g->count].by = by;
     g->count++;
     uint64_t shortest, longest;
-    if (g->count > 1 && !bound_length(g, &shortest, &longest)) { /* the sightings disagree: start again */
+    if (g->count > 1 && !cci_window_guess_length(g, &shortest, &longest)) { /* the sightings disagree: start again */
         g->seen[0] = g->seen[g->count - 1];
         g->count = 1;
     }
-}
-
-void cci_window_guess_forget(cci_window_guess *g)
-{
-    g->count = 0;
 }
