@@ -23,9 +23,17 @@ struct cci_client {
     cci_response *response;
 };
 
-void cci_client_app_url(const char *app_id, const char *region, char *out, size_t len)
+char *cci_client_base_url(const char *base_url, const char *app_id, const char *region)
 {
-    snprintf(out, len, "https://%s.api-%s.cometchat.io/v3", app_id, region);
+    if (base_url) {
+        size_t len = strlen(base_url);
+        while (len && base_url[len - 1] == '/') len--;
+        return strndup(base_url, len);
+    }
+    size_t len = strlen(app_id) + strlen(region) + sizeof "https://.api-.cometchat.io/v3";
+    char *url = malloc(len);
+    if (url) snprintf(url, len, "https://%s.api-%s.cometchat.io/v3", app_id, region);
+    return url;
 }
 
 cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,

@@ -503,20 +503,23 @@ static int exit_status(const run *r, const totals *t)
 static bool make_workers(cci_worker *workers, size_t count, const cci_options *opts,
                          const char *api_key, FILE *messages)
 {
-    char base[1024], err[256];
-    if (opts->base_url) snprintf(base, sizeof base, "%s", opts->base_url);
-    else cci_client_app_url(opts->app_id, opts->region, base, sizeof base);
-    size_t len = strlen(base);
-    while (len && base[len - 1] == '/') base[--len] = '\0';
+    char err[256];
+    char *base = cci_client_base_url(opts->base_url, opts->app_id, opts->region);
+    if (!base) {
+        say(messages, "out of memory");
+        return false;
+    }
     uint64_t seed = (uint64_t)cci_wall_ms() ^ ((uint64_t)getpid() << 32);
     for (size_t i = 0; i < count; i++) {
         workers[i].random = seed + 0x9E3779B97F4A7C15ULL * (i + 1);
         workers[i].client = cci_client_new(base, api_key, (long)opts->timeout_ms, err, sizeof err);
         if (!workers[i].client) {
             say(messages, "%s", err);
+            free(base);
             return false;
         }
     }
+    free(base);
     return true;
 }
 

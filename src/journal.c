@@ -31,15 +31,21 @@ struct cci_journal {
 
 void cci_journal_target(const char *base_url, const char *app_id, const char *region, char out[17])
 {
-    char name[1200];
+    /* hashed piece by piece: a name of any length is one target, never cut to another's */
+    unsigned long long hash;
     if (base_url) {
         size_t len = strlen(base_url);
         while (len && base_url[len - 1] == '/') len--; /* ".../v3/" and ".../v3" are one target */
-        snprintf(name, sizeof name, "url:%.*s", (int)len, base_url);
+        hash = cci_fnv1a(base_url, len, cci_fnv1a("url:", 4, CCI_FNV_SEED));
     } else {
-        snprintf(name, sizeof name, "app:%s/%s", app_id ? app_id : "", region ? region : "");
+        app_id = app_id ? app_id : "";
+        region = region ? region : "";
+        hash = cci_fnv1a("app:", 4, CCI_FNV_SEED);
+        hash = cci_fnv1a(app_id, strlen(app_id), hash);
+        hash = cci_fnv1a("/", 1, hash);
+        hash = cci_fnv1a(region, strlen(region), hash);
     }
-    snprintf(out, 17, "%016llx", cci_fnv1a(name, strlen(name), CCI_FNV_SEED));
+    snprintf(out, 17, "%016llx", hash);
 }
 
 static unsigned long long line_check(const char *text, size_t len)
@@ -146,8 +152,10 @@ static bool write_known(const char *uid, void *fingerprint, void *ctx)
  * other, whole. */
 static bool compact(cci_journal *journal, const char *path)
 {
-    char temporary[4096];
-    snprintf(temporary, sizeof temporary, "%s.compacting", path);
+    size_t temporary_len = strlen(path) + sizeof ".compacting";
+    char *temporary = malloc(temporary_len);
+    if (!temporary) return false;
+    snprintf(temporary, temporary_len, "%s.compacting", path);
     FILE *in = fopen(path, "r"), *out = fopen(temporary, "w");
     rewrite w = {.out = out, .target = journal->target, .ok = in && out};
     if (w.ok) w.ok = fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", out) >= 0;
@@ -165,6 +173,7 @@ static bool compact(cci_journal *journal, const char *path)
     if (out) w.ok = (fclose(out) == 0) && w.ok;
     w.ok = w.ok && rename(temporary, path) == 0;
     if (!w.ok) remove(temporary);
+    free(temporary);
     return w.ok;
 }
 

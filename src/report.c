@@ -51,7 +51,13 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
     const char *dot = strrchr(path, '.');
     if (!dot || (slash && dot < slash)) dot = path + strlen(path);
     for (unsigned n = 1; n < 100000; n++) {
-        snprintf(kept, kept_len, "%.*s.%u%s", (int)(dot - path), path, n, dot);
+        int len = snprintf(kept, kept_len, "%.*s.%u%s", (int)(dot - path), path, n, dot);
+        if (len < 0 || (size_t)len >= kept_len) {
+            /* a cut name would be some other file's: keep nothing rather than the wrong name */
+            kept[0] = '\0';
+            errno = ENAMETOOLONG;
+            return false;
+        }
         if (!exists(kept)) return rename(path, kept) == 0;
     }
     errno = EEXIST;

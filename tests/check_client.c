@@ -306,9 +306,25 @@ END_TEST
 
 START_TEST(the_app_url_follows_the_documented_shape)
 {
-    char url[128];
-    cci_client_app_url("12345abc", "eu", url, sizeof url);
+    char *url = cci_client_base_url(NULL, "12345abc", "eu");
     ck_assert_str_eq(url, "https://12345abc.api-eu.cometchat.io/v3");
+    free(url);
+}
+END_TEST
+
+START_TEST(a_base_url_of_any_length_loses_only_its_trailing_slashes)
+{
+    char long_url[3000];
+    memset(long_url, 'a', sizeof long_url);
+    memcpy(long_url, "http://", 7);
+    memcpy(long_url + sizeof long_url - 4, "//", 3);
+    char *url = cci_client_base_url(long_url, "ignored", "eu");
+    ck_assert_uint_eq(strlen(url), sizeof long_url - 4);
+    ck_assert_int_eq(strncmp(url, long_url, sizeof long_url - 4), 0);
+    free(url);
+    url = cci_client_base_url("http://127.0.0.1:80/v3/", NULL, NULL);
+    ck_assert_str_eq(url, "http://127.0.0.1:80/v3");
+    free(url);
 }
 END_TEST
 
@@ -330,6 +346,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, a_closed_port_is_a_dropped_connection);
     tcase_add_test(tc, one_client_keeps_one_connection);
     tcase_add_test(tc, the_app_url_follows_the_documented_shape);
+    tcase_add_test(tc, a_base_url_of_any_length_loses_only_its_trailing_slashes);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,19 @@ START_TEST(an_earlier_report_is_kept_numbered)
     snprintf(expected, sizeof expected, "%s/users.report.1.csv", dir);
     ck_assert_ptr_nonnull(strstr(slurp(expected), "\n10,a,"));
     ck_assert_ptr_nonnull(strstr(slurp(path), "\n12,a,"));
+}
+END_TEST
+
+START_TEST(a_kept_name_that_does_not_fit_renames_nothing)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    char kept[16] = "x";
+    ck_assert(!cci_keep_previous(path, kept, sizeof kept));
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+    ck_assert_str_eq(kept, "");
+    ck_assert_int_eq(access(path, F_OK), 0); /* still where it was */
 }
 END_TEST
 
@@ -189,6 +203,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, report_lines_follow_the_contract);
     tcase_add_test(tc, formulas_are_neutralised);
     tcase_add_test(tc, an_earlier_report_is_kept_numbered);
+    tcase_add_test(tc, a_kept_name_that_does_not_fit_renames_nothing);
     tcase_add_test(tc, rejects_keep_the_dialect_and_the_cells);
     tcase_add_test(tc, a_fed_back_rejects_file_reuses_its_error_column);
     tcase_add_test(tc, rejects_are_written_in_the_inputs_encoding_and_line_ends);

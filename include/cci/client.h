@@ -52,7 +52,8 @@ void cci_client_update(cci_client *client, const char *uid, const char *body,
  * leaves the field absent (-1). Other lines are ignored. */
 void cci_parse_header(const char *line, size_t len, cci_response *r);
 
-/* The URL of an app: https://APP.api-REGION.cometchat.io/v3, written into out. */
-void cci_client_app_url(const char *app_id, const char *region, char *out, size_t len);
+/* The URL requests go to: base_url without trailing slashes when given, otherwise the app's
+ * https://APP.api-REGION.cometchat.io/v3. malloc'd; NULL when out of memory. */
+char *cci_client_base_url(const char *base_url, const char *app_id, const char *region);
 
 #endif
