@@ -52,6 +52,18 @@ void cci_client_update(cci_client *client, const char *uid, const char *body,
  * leaves the field absent (-1). Other lines are ignored. */
 void cci_parse_header(const char *line, size_t len, cci_response *r);
 
+typedef enum {
+    CCI_ANSWER_OK,        /* 2xx */
+    CCI_ANSWER_EXISTS,    /* ERR_UID_ALREADY_EXISTS */
+    CCI_ANSWER_NOT_FOUND, /* ERR_UID_NOT_FOUND */
+    CCI_ANSWER_FATAL,     /* key, app or plan refused: every row would fail the same way */
+    CCI_ANSWER_RETRYABLE, /* 429, 5xx, timeouts, dropped connections */
+    CCI_ANSWER_FINAL,     /* any other refusal of this row */
+} cci_answer_class;
+
+/* What an answer means for a row: by error code first, then by status. */
+cci_answer_class cci_classify(const cci_response *response);
+
 /* The URL requests go to: base_url without trailing slashes when given, otherwise the app's
  * https://APP.api-REGION.cometchat.io/v3. malloc'd; NULL when out of memory. */
 char *cci_client_base_url(const char *base_url, const char *app_id, const char *region);

@@ -1,22 +1,102 @@
-/* The import, end to end: reads the CSV (a preflight pass over a file, then the import pass),
- * validates every row, sends the valid ones through the worker pool, and writes the report and
- * rejects in input order. Returns the exit status of the contract (0, 1, 2 or 3).
+/* The library's entry point: one import, end to end. It reads the CSV (a preflight pass over a
+ * file, then the import pass), validates every row, sends the valid ones through a pool of
+ * workers, and writes the report, the rejects and the journal in input order. It knows no
+ * command line, no terminal and no exit codes: a configuration comes in, callbacks say what
+ * happens, and a result comes back.
  *
- * Thread-safety: call from the main thread; it starts and joins its own workers. */
+ * Thread-safety: call cci_import from one thread; it starts and joins its own workers. The
+ * callbacks are called from that thread only, except where said. */
 #ifndef CCI_IMPORT_H
 #define CCI_IMPORT_H
 
-#include <stdio.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 
-#include "cci/cli.h"
+#include "cci/csv_reader.h"
+#include "cci/mapping.h"
+#include "cci/mode.h"
+#include "cci/outcome.h"
+#include "cci/ratelimit.h"
+#include "cci/stop.h"
 
-enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_STOPPED = 3 };
+typedef enum {
+    CCI_MESSAGE_NOTE,    /* worth saying unless asked to be quiet (a warning, a kept file) */
+    CCI_MESSAGE_PROBLEM, /* always worth saying: why the run could not start or stopped */
+} cci_message_kind;
 
-/* api_key may be NULL for a dry run. Messages and the summary go to messages. */
-int cci_import_run(const cci_options *opts, const char *api_key, FILE *messages);
+/* What a progress display may read while rows are sent. */
+typedef struct cci_progress_source {
+    const atomic_ulong *counts; /* CCI_ACTION_COUNT counters of rows finished; atomics */
+    long total;                 /* rows expected, or -1 when unknown (standard input) */
+    cci_limiter *limiter;       /* thread-safe; says what the run waits for; may be NULL */
+} cci_progress_source;
 
-/* Reads the API key from COMETCHAT_API_KEY or opts->api_key_file (trimmed). Returns a malloc'd
- * key, or NULL with a reason in err that never holds the key. */
-char *cci_read_api_key(const cci_options *opts, char *err, size_t errlen);
+typedef struct cci_import_callbacks {
+    void *context; /* passed to every callback */
+    /* One sentence, without a trailing newline. May be NULL. */
+    void (*message)(void *context, cci_message_kind kind, const char *text);
+    /* Rows are about to be read and sent: source stays valid until sending_ended. May be NULL. */
+    void (*sending_started)(void *context, const cci_progress_source *source);
+    void (*sending_ended)(void *context);
+} cci_import_callbacks;
+
+typedef struct cci_import_config {
+    const char *input;        /* a path, or "-" for standard input */
+    const char *report_path;  /* the report, the rejects and the journal: all required */
+    const char *rejects_path;
+    const char *state_path;
+    const char *encoding;         /* NULL: UTF-8, or UTF-16 by byte order mark */
+    const char *rejects_encoding; /* NULL: the input's */
+    char delimiter;               /* 0: detect from the header line */
+    const cci_column_map *maps;   /* --map overrides, borrowed */
+    size_t map_count;
+    /* the target: base_url, or app_id and region */
+    const char *base_url;
+    const char *app_id;
+    const char *region;
+    const char *api_key; /* NULL for a dry run */
+    cci_mode mode;
+    bool dry_run;
+    bool force;               /* send rows the journal says are unchanged */
+    unsigned workers;
+    unsigned rate_per_minute; /* 0: learn from the service's headers */
+    unsigned timeout_ms;      /* per request */
+    unsigned max_wait_ms;     /* the longest single pause for a rate limit */
+    unsigned retries;         /* per row, after the first attempt */
+    size_t problems_kept;     /* how many problems the result lists (the report has them all) */
+    uint64_t random_seed;     /* for the backoff's jitter */
+    cci_stop *stop;           /* required: an interruption from outside stops the run through it */
+    cci_import_callbacks callbacks;
+} cci_import_config;
+
+enum { CCI_DRY_RUN_SAMPLES = 3 };
+
+typedef struct cci_import_result {
+    bool started;          /* false: nothing was sent, and a message said why */
+    bool input_broke;      /* the input stopped reading mid-way (malformed quoting, a bad byte) */
+    bool stopped;          /* stopped early: a fatal answer, or an interruption */
+    char stop_reason[512]; /* why, when stopped */
+    bool write_failed;     /* the report or the rejects could not be written whole */
+    bool journal_failed;   /* the journal could not be written whole */
+    bool updates_refused;  /* the key may only create users */
+    unsigned long counts[CCI_ACTION_COUNT];
+    unsigned long rows, empty_rows, rejected;
+    unsigned long requests[CCI_BUDGET_COUNT];
+    unsigned long retries, rate_limited;
+    uint64_t paused_ms;
+    bool journal_used;        /* false for a dry run */
+    unsigned long known_before; /* users of this target the journal knew before the run */
+    cci_dialect dialect;        /* how the input was written */
+    char **problems;            /* "line N: what" of the first invalid or failed rows; owned */
+    size_t problem_count;
+    char *samples[CCI_DRY_RUN_SAMPLES]; /* what a dry run would send, for the first rows; owned */
+    size_t sample_count;
+} cci_import_result;
+
+/* Runs the import. result is filled whether it started or not; release it with
+ * cci_import_result_cleanup. */
+void cci_import(const cci_import_config *config, cci_import_result *result);
+void cci_import_result_cleanup(cci_import_result *result);
 
 #endif

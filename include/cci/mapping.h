@@ -11,8 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/cli.h"
 #include "cci/csv_reader.h"
+
+/* --map COLUMN=FIELD: the caller's text, borrowed. */
+typedef struct cci_column_map {
+    const char *column; /* header name as written in the file */
+    const char *field;  /* uid, name, ..., metadata.KEY[.KEY], or ignore */
+    size_t column_len;  /* the column name is the text up to '=' */
+} cci_column_map;
 
 typedef enum {
     CCI_FIELD_UID,
@@ -58,5 +64,12 @@ const char *cci_field_name(cci_field field);
 
 /* Every supported column, as a header line a template can start from. */
 const char *cci_mapping_template(void);
+
+/* True when a column can be mapped to name: a field as CometChat spells it, metadata.KEY[.KEY]
+ * or ignore. */
+bool cci_mapping_field_known(const char *name);
+
+/* Every name a column can be mapped to, in words: "uid, name, ..., metadata.KEY or ignore". */
+const char *cci_mapping_field_list(void);
 
 #endif

@@ -14,30 +14,7 @@
 #include <stdio.h>
 
 #include "cci/csv_reader.h"
-
-typedef enum {
-    CCI_ACTION_CREATED,
-    CCI_ACTION_UPDATED,
-    CCI_ACTION_UNCHANGED,
-    CCI_ACTION_EXISTS,
-    CCI_ACTION_INVALID,
-    CCI_ACTION_FAILED,
-    CCI_ACTION_SKIPPED,
-    CCI_ACTION_COUNT,
-} cci_action;
-
-const char *cci_action_name(cci_action action);
-
-/* What happened to one row. message is owned (malloc'd) and may be NULL. */
-typedef struct cci_outcome {
-    unsigned long line;
-    char uid[101];
-    cci_action action;
-    long http_status; /* 0: no answer */
-    char error_code[64];
-    char *message;
-    unsigned attempts; /* HTTP requests sent for the row */
-} cci_outcome;
+#include "cci/outcome.h"
 
 /* A record's cells, copied so they outlive the reader. One allocation; free() releases it. */
 typedef struct cci_saved_row {

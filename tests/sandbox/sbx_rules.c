@@ -1,10 +1,11 @@
 #include "sbx_rules.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "cci/utf8.h"
 
 enum { UID_MAX = 100, NAME_MAX_UNITS = 100, URL_MAX = 3000, TAGS_MAX = 25, TAG_MAX = 100 };
 
@@ -49,6 +50,28 @@ static void check_uid(const cJSON *uid, sbx_verdict *v)
     }
 }
 
+/* How many UTF-16 code units text takes (the service counts lengths so), converted by iconv
+ * rather than by the importer's own counter, which this sandbox exists to check. False when text
+ * is not UTF-8. */
+static bool utf16_units(const char *text, size_t *units)
+{
+    iconv_t to_utf16 = iconv_open("UTF-16LE", "UTF-8");
+    if (to_utf16 == (iconv_t)-1) return false;
+    char *in = (char *)text;
+    size_t in_left = strlen(text), bytes = 0;
+    bool ok = true;
+    while (in_left > 0) {
+        char chunk[256], *out = chunk;
+        size_t out_left = sizeof chunk;
+        if (iconv(to_utf16, &in, &in_left, &out, &out_left) == (size_t)-1 && errno != E2BIG) ok = false;
+        bytes += sizeof chunk - out_left;
+        if (!ok) break;
+    }
+    iconv_close(to_utf16);
+    *units = bytes / 2;
+    return ok;
+}
+
 static void check_string(const cJSON *item, const char *field, size_t max_units, sbx_verdict *v)
 {
     if (cJSON_IsNull(item)) {
@@ -61,7 +84,7 @@ static void check_string(const cJSON *item, const char *field, size_t max_units,
     }
     size_t units;
     const char *text = item->valuestring;
-    if (!cci_utf8_utf16_units(text, strlen(text), &units))
+    if (!utf16_units(text, &units))
         add_detail(v, field, "The %s must be valid UTF-8.", field);
     else if (max_units && units > max_units)
         add_detail(v, field, "The %s may not be greater than %zu characters.", field,

@@ -2,63 +2,93 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/strmap.h"
-
 /* What the store knows of one uid. A uid may be known only through requests that named it. */
 typedef struct uid_entry {
+    char *uid;
     cJSON *user; /* NULL: no user holds this uid */
     bool deactivated;
     unsigned long requests;
     unsigned long rolls;
 } uid_entry;
 
+/* The entries are found by uid through a search tree (libc's tsearch) and walked in the order
+ * they came through an array; the sandbox shares no code with the importer it tests. */
 struct sbx_store {
     pthread_mutex_t lock;
-    cci_strmap *entries; /* uid -> uid_entry; protected by lock */
-    size_t users;        /* entries holding a user; protected by lock */
+    void *by_uid;        /* tsearch tree of uid_entry *; protected by lock */
+    uid_entry **entries; /* every entry, in the order they came; protected by lock */
+    size_t count, capacity;
+    size_t users; /* entries holding a user; protected by lock */
 };
 
-static void free_entry(void *value)
+static int compare_uids(const void *a, const void *b)
 {
-    uid_entry *entry = value;
-    cJSON_Delete(entry->user);
-    free(entry);
+    return strcmp(((const uid_entry *)a)->uid, ((const uid_entry *)b)->uid);
 }
 
 sbx_store *sbx_store_new(void)
 {
     sbx_store *store = calloc(1, sizeof *store);
     if (!store) return NULL;
-    store->entries = cci_strmap_new(free_entry);
-    if (!store->entries) {
-        free(store);
-        return NULL;
-    }
     pthread_mutex_init(&store->lock, NULL);
     return store;
+}
+
+/* Caller holds the lock. Forgets every entry. */
+static void forget_entries(sbx_store *store)
+{
+    for (size_t i = 0; i < store->count; i++) {
+        uid_entry *entry = store->entries[i];
+        tdelete(entry, &store->by_uid, compare_uids);
+        cJSON_Delete(entry->user);
+        free(entry->uid);
+        free(entry);
+    }
+    store->count = 0;
+    store->users = 0;
 }
 
 void sbx_store_free(sbx_store *store)
 {
     if (!store) return;
-    cci_strmap_free(store->entries);
+    forget_entries(store);
+    free(store->entries);
     pthread_mutex_destroy(&store->lock);
     free(store);
 }
 
-/* Caller holds the lock. */
+/* Caller holds the lock. NULL: the uid is unknown. */
+static uid_entry *entry_of(sbx_store *store, const char *uid)
+{
+    uid_entry key = {.uid = (char *)uid};
+    uid_entry **found = tfind(&key, &store->by_uid, compare_uids);
+    return found ? *found : NULL;
+}
+
+/* Caller holds the lock. The uid's entry, made when it is new; NULL when out of memory. */
 static uid_entry *entry_for(sbx_store *store, const char *uid)
 {
-    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    uid_entry *entry = entry_of(store, uid);
     if (entry) return entry;
+    if (store->count == store->capacity) {
+        size_t capacity = store->capacity ? 2 * store->capacity : 64;
+        uid_entry **grown = realloc(store->entries, capacity * sizeof *grown);
+        if (!grown) return NULL;
+        store->entries = grown;
+        store->capacity = capacity;
+    }
     entry = calloc(1, sizeof *entry);
-    if (entry && !cci_strmap_put(store->entries, uid, entry)) {
+    if (entry) entry->uid = strdup(uid);
+    if (!entry || !entry->uid || !tsearch(entry, &store->by_uid, compare_uids)) {
+        if (entry) free(entry->uid);
         free(entry);
         return NULL;
     }
+    store->entries[store->count++] = entry;
     return entry;
 }
 
@@ -147,7 +177,7 @@ sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON
 {
     sbx_store_result result = SBX_STORE_OK;
     pthread_mutex_lock(&store->lock);
-    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    uid_entry *entry = entry_of(store, uid);
     if (!entry || !entry->user || entry->deactivated) {
         result = SBX_STORE_NOT_FOUND;
     } else {
@@ -168,7 +198,7 @@ sbx_store_result sbx_store_get(sbx_store *store, const char *uid, char **user_js
 {
     sbx_store_result result = SBX_STORE_NOT_FOUND;
     pthread_mutex_lock(&store->lock);
-    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    uid_entry *entry = entry_of(store, uid);
     if (entry && entry->user && !entry->deactivated) {
         *user_json = print_user(entry->user);
         result = SBX_STORE_OK;
@@ -181,7 +211,7 @@ sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool perman
 {
     sbx_store_result result = SBX_STORE_NOT_FOUND;
     pthread_mutex_lock(&store->lock);
-    uid_entry *entry = cci_strmap_get(store->entries, uid);
+    uid_entry *entry = entry_of(store, uid);
     /* a deactivated user can still be deleted permanently */
     if (entry && entry->user && (!entry->deactivated || permanent)) {
         if (permanent) {
@@ -204,21 +234,9 @@ typedef struct collected {
     bool include_deactivated;
 } collected;
 
-static bool collect(const char *uid, void *value, void *ctx)
-{
-    (void)uid;
-    const uid_entry *entry = value;
-    collected *into = ctx;
-    if (entry->user && (into->include_deactivated || !entry->deactivated))
-        into->items[into->count++] = entry;
-    return true;
-}
-
 static int by_uid(const void *a, const void *b)
 {
-    const uid_entry *x = *(const uid_entry *const *)a, *y = *(const uid_entry *const *)b;
-    return strcmp(cJSON_GetObjectItemCaseSensitive(x->user, "uid")->valuestring,
-                  cJSON_GetObjectItemCaseSensitive(y->user, "uid")->valuestring);
+    return compare_uids(*(const uid_entry *const *)a, *(const uid_entry *const *)b);
 }
 
 /* Caller holds the lock. Returns the users in uid order, or NULL when out of memory. */
@@ -227,7 +245,10 @@ static bool collect_sorted(sbx_store *store, bool include_deactivated, collected
     *out = (collected){.include_deactivated = include_deactivated};
     out->items = malloc((store->users + 1) * sizeof *out->items);
     if (!out->items) return false;
-    cci_strmap_foreach(store->entries, collect, out);
+    for (size_t i = 0; i < store->count; i++) {
+        const uid_entry *entry = store->entries[i];
+        if (entry->user && (include_deactivated || !entry->deactivated)) out->items[out->count++] = entry;
+    }
     qsort(out->items, out->count, sizeof *out->items, by_uid);
     return true;
 }
@@ -281,18 +302,13 @@ char *sbx_store_dump(sbx_store *store)
     return text;
 }
 
-static bool add_count(const char *uid, void *value, void *ctx)
-{
-    const uid_entry *entry = value;
-    if (entry->requests) cJSON_AddNumberToObject(ctx, uid, (double)entry->requests);
-    return true;
-}
-
 cJSON *sbx_store_request_counts(sbx_store *store)
 {
     cJSON *counts = cJSON_CreateObject();
     pthread_mutex_lock(&store->lock);
-    cci_strmap_foreach(store->entries, add_count, counts);
+    for (size_t i = 0; i < store->count; i++)
+        if (store->entries[i]->requests)
+            cJSON_AddNumberToObject(counts, store->entries[i]->uid, (double)store->entries[i]->requests);
     pthread_mutex_unlock(&store->lock);
     return counts;
 }
@@ -305,22 +321,13 @@ size_t sbx_store_user_count(sbx_store *store)
     return count;
 }
 
-static bool forget_counts(const char *uid, void *value, void *ctx)
-{
-    (void)uid, (void)ctx;
-    uid_entry *entry = value;
-    entry->requests = entry->rolls = 0;
-    return true;
-}
-
 void sbx_store_reset(sbx_store *store, bool keep_users)
 {
     pthread_mutex_lock(&store->lock);
     if (keep_users) {
-        cci_strmap_foreach(store->entries, forget_counts, NULL);
+        for (size_t i = 0; i < store->count; i++) store->entries[i]->requests = store->entries[i]->rolls = 0;
     } else {
-        cci_strmap_clear(store->entries);
-        store->users = 0;
+        forget_entries(store);
     }
     pthread_mutex_unlock(&store->lock);
 }

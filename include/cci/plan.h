@@ -1,0 +1,51 @@
+/* Deciding a row before anything is sent: invalid, a repeated uid, unchanged since the journal's
+ * last word on it, what a dry run would send, or to be sent (with its bodies and fingerprint).
+ * Thread-safety: a planner is used by one thread (the reader); it reads the journal, whose
+ * lookups are safe while workers append. */
+#ifndef CCI_PLAN_H
+#define CCI_PLAN_H
+
+#include <stdbool.h>
+
+#include "cci/csv_reader.h"
+#include "cci/fingerprint.h"
+#include "cci/journal.h"
+#include "cci/mapping.h"
+#include "cci/mode.h"
+#include "cci/outcome.h"
+#include "cci/report.h"
+#include "cci/strmap.h"
+
+typedef struct cci_planner {
+    const cci_mapping *mapping; /* read-only */
+    cci_mode mode;
+    bool dry_run;
+    bool force;           /* send even what the journal says is unchanged */
+    cci_journal *journal; /* read here; NULL when there is none */
+    cci_strmap *uids;     /* every uid planned so far, to the line that gave it first; owned */
+} cci_planner;
+
+/* A row as planned: its outcome so far, and what sending it takes. */
+typedef struct cci_planned_row {
+    cci_outcome outcome;
+    cci_saved_row *saved; /* the original cells, for the rejects file; NULL for a dry run's good rows */
+    char *create_body;    /* both bodies are set for a row to send */
+    char *update_body;
+    char fingerprint[CCI_FINGERPRINT_LEN + 1];
+    bool known; /* the journal says the uid exists in this target */
+} cci_planned_row;
+
+/* False when out of memory. */
+bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
+                      bool force, cci_journal *journal);
+void cci_planner_cleanup(cci_planner *planner);
+
+/* Plans record into row (zeroed first). True when the row must be sent; false when its outcome
+ * is settled here: invalid, unchanged, a dry run's `skipped` with what it would send, or `failed`
+ * when memory ran out (never sent half-built). */
+bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row);
+
+/* Frees what the row owns (message, cells, bodies); the row itself is the caller's. */
+void cci_planned_row_cleanup(cci_planned_row *row);
+
+#endif

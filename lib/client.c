@@ -1,0 +1,299 @@
+#include "cci/client.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum { MAX_ANSWER = 1024 * 1024 };
+
+struct cci_client {
+    CURL *curl;
+    struct curl_slist *headers; /* holds the apikey header */
+    char *base_url;
+    long timeout_ms;
+    /* the answer being received */
+    char *body;
+    size_t body_len, body_cap;
+    cci_response *response;
+};
+
+char *cci_client_base_url(const char *base_url, const char *app_id, const char *region)
+{
+    if (base_url) {
+        size_t len = strlen(base_url);
+        while (len && base_url[len - 1] == '/') len--;
+        return strndup(base_url, len);
+    }
+    size_t len = strlen(app_id) + strlen(region) + sizeof "https://.api-.cometchat.io/v3";
+    char *url = malloc(len);
+    if (url) snprintf(url, len, "https://%s.api-%s.cometchat.io/v3", app_id, region);
+    return url;
+}
+
+cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
+                           size_t errlen)
+{
+    cci_client *client = calloc(1, sizeof *client);
+    if (!client) return NULL;
+    client->curl = curl_easy_init();
+    client->base_url = strdup(base_url);
+    size_t key_len = strlen(api_key) + 16;
+    char *key_header = malloc(key_len);
+    if (key_header) snprintf(key_header, key_len, "apikey: %s", api_key);
+    client->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    client->headers = curl_slist_append(client->headers, "Accept: application/json");
+    if (key_header) client->headers = curl_slist_append(client->headers, key_header);
+    if (key_header) {
+        memset(key_header, 0, key_len); /* the slist holds its own copy */
+        free(key_header);
+    }
+    client->timeout_ms = timeout_ms;
+    if (!client->curl || !client->base_url || !key_header || !client->headers) {
+        snprintf(err, errlen, "cannot set up an HTTP client (out of memory)");
+        cci_client_free(client);
+        return NULL;
+    }
+    return client;
+}
+
+void cci_client_free(cci_client *client)
+{
+    if (!client) return;
+    curl_easy_cleanup(client->curl);
+    curl_slist_free_all(client->headers);
+    free(client->base_url);
+    free(client->body);
+    free(client);
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *ctx)
+{
+    cci_client *client = ctx;
+    size_t n = size * count;
+    if (client->body_len + n > MAX_ANSWER) return 0; /* an answer this big is not CometChat's */
+    if (client->body_len + n + 1 > client->body_cap) {
+        size_t cap = client->body_cap ? client->body_cap : 4096;
+        while (cap < client->body_len + n + 1) cap *= 2;
+        char *grown = realloc(client->body, cap);
+        if (!grown) return 0;
+        client->body = grown;
+        client->body_cap = cap;
+    }
+    memcpy(client->body + client->body_len, data, n);
+    client->body_len += n;
+    client->body[client->body_len] = '\0';
+    return n;
+}
+
+/* A whole number of at most 18 digits, with blanks around it; false for anything else. */
+static bool header_number(const char *text, long long *out)
+{
+    text += strspn(text, " \t");
+    if (*text < '0' || *text > '9') return false; /* no sign: strtoll would take one */
+    char *end;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno == ERANGE || end - text > 18 || end[strspn(end, " \t\r\n")] != '\0') return false;
+    *out = value;
+    return true;
+}
+
+/* Retry-After: seconds, or an HTTP date (RFC 9110) read by libcurl; -1 when neither. */
+static long long retry_after_seconds(const char *text)
+{
+    long long seconds;
+    if (header_number(text, &seconds)) return seconds;
+    time_t when = curl_getdate(text, NULL);
+    if (when == (time_t)-1) return -1;
+    time_t now = time(NULL);
+    return when > now ? (long long)(when - now) : 0;
+}
+
+void cci_parse_header(const char *line, size_t n, cci_response *r)
+{
+    const char *colon = memchr(line, ':', n);
+    if (!colon) return;
+    size_t name_len = (size_t)(colon - line);
+    char value[64];
+    size_t value_len = n - name_len - 1;
+    if (value_len >= sizeof value) return; /* no value of ours is this long */
+    memcpy(value, colon + 1, value_len); /* the line is not NUL-terminated */
+    value[value_len] = '\0';
+    long long number;
+#define HEADER_IS(name) (name_len == sizeof(name) - 1 && strncasecmp(line, name, name_len) == 0)
+    if (HEADER_IS("Retry-After")) r->retry_after_s = retry_after_seconds(value);
+    else if (!header_number(value, &number)) return;
+    else if (HEADER_IS("X-Rate-Limit") || HEADER_IS("X-RateLimit-Limit")) r->rate_limit = number;
+    else if (HEADER_IS("X-Rate-Limit-Remaining") || HEADER_IS("X-RateLimit-Remaining")) r->rate_remaining = number;
+    else if (HEADER_IS("X-Rate-Limit-Reset") || HEADER_IS("X-RateLimit-Reset")) r->rate_reset = number;
+#undef HEADER_IS
+}
+
+static size_t on_header(char *line, size_t size, size_t count, void *ctx)
+{
+    cci_client *client = ctx;
+    cci_parse_header(line, size * count, client->response);
+    return size * count;
+}
+
+/* What came back instead of CometChat's JSON: the status, the content type and the first bytes
+ * (printable ones only), so a person can tell a proxy's page from a captive portal's. */
+static void describe_body(cci_response *r, CURL *curl, const char *body, const char *what)
+{
+    char *type = NULL;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    char start[61];
+    size_t n = 0;
+    for (const char *p = body; *p && n < sizeof start - 1; p++)
+        start[n++] = isprint((unsigned char)*p) ? *p : ' ';
+    start[n] = '\0';
+    snprintf(r->message, sizeof r->message, "HTTP %ld %s (Content-Type %s, %s%s%s)", r->status, what,
+             type ? type : "not given", n ? "starts with \"" : "empty body", start, n ? "...\"" : "");
+}
+
+/* Fills code and message from an error envelope, flattening "details" into the message. */
+static void read_error(cci_response *r, CURL *curl, const char *body)
+{
+    cJSON *root = cJSON_Parse(body);
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
+    if (cJSON_IsString(code)) snprintf(r->code, sizeof r->code, "%s", code->valuestring);
+    size_t used = 0;
+    if (cJSON_IsString(message)) {
+        used = (size_t)snprintf(r->message, sizeof r->message, "%s", message->valuestring);
+    } else {
+        describe_body(r, curl, body, "without CometChat's error JSON");
+        used = strlen(r->message);
+    }
+    const cJSON *field;
+    cJSON_ArrayForEach(field, cJSON_GetObjectItemCaseSensitive(error, "details"))
+    {
+        const cJSON *text;
+        cJSON_ArrayForEach(text, field)
+        {
+            if (used >= sizeof r->message || !cJSON_IsString(text)) continue;
+            used += (size_t)snprintf(r->message + used, sizeof r->message - used, " %s: %s",
+                                     field->string, text->valuestring);
+        }
+    }
+    cJSON_Delete(root);
+}
+
+/* A success is one only when it says so: {"data": {"uid": "..."}}. */
+static void read_success(cci_response *r, CURL *curl, const char *body)
+{
+    cJSON *root = cJSON_Parse(body);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(data, "uid");
+    if (cJSON_IsObject(data) && cJSON_IsString(uid)) {
+        r->documented = true;
+        snprintf(r->data_uid, sizeof r->data_uid, "%s", uid->valuestring);
+    } else {
+        describe_body(r, curl, body, "but not the user CometChat answers with");
+    }
+    cJSON_Delete(root);
+}
+
+static void perform(cci_client *client, const char *method, const char *url, const char *body,
+                    cci_response *r)
+{
+    *r = (cci_response){.retry_after_s = -1, .rate_limit = -1, .rate_remaining = -1, .rate_reset = -1};
+    client->response = r;
+    client->body_len = 0;
+    if (client->body) client->body[0] = '\0';
+    CURL *curl = client->curl;
+    /* set every time: cheap, and the handle keeps its connection across requests */
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, client->headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, client);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, client);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, client->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, client->timeout_ms < 10000 ? client->timeout_ms : 10000L);
+    /* HTTP/1.1: libcurl 7.88 mishandles cleartext HTTP/2 on reused connections */
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+
+    CURLcode result = curl_easy_perform(curl);
+    if (result != CURLE_OK) {
+        r->transport = result == CURLE_OPERATION_TIMEDOUT ? CCI_TRANSPORT_TIMEOUT
+                       : (result == CURLE_COULDNT_CONNECT || result == CURLE_GOT_NOTHING ||
+                          result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR ||
+                          result == CURLE_PARTIAL_FILE)
+                           ? CCI_TRANSPORT_DROPPED
+                           : CCI_TRANSPORT_OTHER;
+        /* curl's text never holds the key: it is in a header, not the URL */
+        snprintf(r->message, sizeof r->message, "network: %s", curl_easy_strerror(result));
+        return;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
+    const char *answer = client->body ? client->body : "";
+    if (r->status >= 200 && r->status < 300) read_success(r, curl, answer);
+    else read_error(r, curl, answer);
+}
+
+void cci_client_create(cci_client *client, const char *body, cci_response *response)
+{
+    size_t len = strlen(client->base_url) + 8;
+    char *url = malloc(len);
+    if (!url) {
+        *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+        snprintf(response->message, sizeof response->message, "out of memory");
+        return;
+    }
+    snprintf(url, len, "%s/users", client->base_url);
+    perform(client, "POST", url, body, response);
+    free(url);
+}
+
+void cci_client_update(cci_client *client, const char *uid, const char *body,
+                       cci_response *response)
+{
+    char *escaped = curl_easy_escape(client->curl, uid, 0);
+    size_t len = strlen(client->base_url) + (escaped ? strlen(escaped) : 0) + 16;
+    char *url = malloc(len);
+    if (!escaped || !url) {
+        curl_free(escaped);
+        free(url);
+        *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+        snprintf(response->message, sizeof response->message, "out of memory");
+        return;
+    }
+    snprintf(url, len, "%s/users/%s", client->base_url, escaped);
+    curl_free(escaped);
+    perform(client, "PUT", url, body, response);
+    free(url);
+}
+
+/* ---- what an answer means ---- */
+
+static const char *const fatal_codes[] = {
+    "AUTH_ERR_EMPTY_APIKEY",  "AUTH_ERR_APIKEY_NOT_FOUND",  "AUTH_ERR_INVALID_APPID",
+    "ERR_PLAN_RESTRICTION",   "ERR_PLAN_QUOTA_RESTRICTION", "ERR_SUBSCRIPTION_EXPIRED",
+};
+
+cci_answer_class cci_classify(const cci_response *r)
+{
+    if (r->transport != CCI_TRANSPORT_OK) return CCI_ANSWER_RETRYABLE;
+    /* a 2xx that is not the documented JSON (a proxy's page, a captive portal) confirms nothing */
+    if (r->status >= 200 && r->status < 300) return r->documented ? CCI_ANSWER_OK : CCI_ANSWER_RETRYABLE;
+    if (strcmp(r->code, "ERR_UID_ALREADY_EXISTS") == 0) return CCI_ANSWER_EXISTS;
+    if (strcmp(r->code, "ERR_UID_NOT_FOUND") == 0) return CCI_ANSWER_NOT_FOUND;
+    for (size_t i = 0; i < sizeof fatal_codes / sizeof *fatal_codes; i++)
+        if (strcmp(r->code, fatal_codes[i]) == 0) return CCI_ANSWER_FATAL;
+    if (r->status == 401) return CCI_ANSWER_FATAL; /* an auth refusal without a known code */
+    if (r->status == 429 || r->status >= 500) return CCI_ANSWER_RETRYABLE;
+    return CCI_ANSWER_FINAL;
+}

@@ -1,0 +1,337 @@
+/* The lifecycle of one import: set up, read and plan every row, send through the pool, emit in
+ * order, tear down, and say what happened in the result. */
+#include "cci/import.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/client.h"
+#include "cci/input.h"
+#include "cci/journal.h"
+#include "cci/plan.h"
+#include "cci/pool.h"
+#include "cci/reorder.h"
+#include "cci/send.h"
+#include "cci/sink.h"
+
+enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };
+
+/* Everything the reader, the workers and the emitter share for one run. */
+typedef struct run {
+    const cci_import_config *config; /* read-only */
+    cci_input_spec spec;             /* read-only */
+    cci_mapping mapping;             /* read-only once built */
+    cci_reorder *reorder;            /* thread-safe inside */
+    cci_sink sink;                   /* emitted into under the reorder's lock only */
+    cci_report *report;              /* the sink's; closed by the run */
+    cci_rejects *rejects;
+    cci_journal *journal;   /* lookups read-only, appends thread-safe; NULL when there is none */
+    cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
+    cci_worker *workers;    /* one per thread, each used by its thread only */
+    size_t worker_count;
+    cci_pool *pool;
+} run;
+
+/* One row on its way from the reader to the report. */
+typedef struct row_item {
+    run *run;
+    size_t seq;
+    cci_planned_row row;
+} row_item;
+
+__attribute__((format(printf, 3, 4))) static void say(const run *r, cci_message_kind kind, const char *fmt, ...)
+{
+    const cci_import_callbacks *callbacks = &r->config->callbacks;
+    if (!callbacks->message) return;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    callbacks->message(callbacks->context, kind, text);
+}
+
+/* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
+
+static void emit_row(void *item_ptr, void *context)
+{
+    row_item *item = item_ptr;
+    cci_sink_emit(&((run *)context)->sink, &item->row.outcome, item->row.saved);
+    cci_planned_row_cleanup(&item->row);
+    free(item);
+}
+
+static void send_job(void *job, void *worker_state)
+{
+    row_item *item = job;
+    run *r = item->run;
+    cci_planned_row *row = &item->row;
+    cci_send_request request = {row->outcome.uid, row->create_body, row->update_body, row->fingerprint, row->known};
+    cci_send_row(&r->shared, worker_state, &request, &row->outcome);
+    cci_reorder_complete(r->reorder, item->seq, item);
+}
+
+static void skip_unsent(run *r, row_item *item)
+{
+    item->row.outcome.action = CCI_ACTION_SKIPPED;
+    cci_outcome_say(&item->row.outcome, "not sent: the run stopped early");
+    cci_reorder_complete(r->reorder, item->seq, item);
+}
+
+/* The import pass. Returns false when the input broke mid-way. */
+static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result)
+{
+    cci_record record;
+    cci_read_status status;
+    while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+        if (cci_record_is_empty(&record)) {
+            result->empty_rows++;
+            continue;
+        }
+        row_item *item = calloc(1, sizeof *item);
+        if (!item) {
+            cci_stop_request(r->config->stop, CCI_STOP_FATAL, "out of memory");
+            say(r, CCI_MESSAGE_PROBLEM, "%s: line %lu and after were not read: out of memory", r->spec.path,
+                record.line);
+            return true;
+        }
+        item->run = r;
+        item->seq = cci_reorder_reserve(r->reorder);
+        bool send = cci_plan_row(planner, &record, &item->row);
+        if (!send) cci_reorder_complete(r->reorder, item->seq, item);
+        else if (cci_stop_requested(r->config->stop) || !r->pool || !cci_pool_submit(r->pool, item)) skip_unsent(r, item);
+    }
+    if (status != CCI_READ_ERROR) return true;
+    say(r, CCI_MESSAGE_PROBLEM, "%s: %s", r->spec.path, cci_csv_reader_error(input->reader));
+    return false;
+}
+
+/* ---- setting up ---- */
+
+static bool start_workers(run *r)
+{
+    const cci_import_config *config = r->config;
+    char err[256];
+    char *base = cci_client_base_url(config->base_url, config->app_id, config->region);
+    void **states = calloc(r->worker_count, sizeof *states);
+    r->workers = calloc(r->worker_count, sizeof *r->workers);
+    bool ok = base && states && r->workers;
+    if (!ok) say(r, CCI_MESSAGE_PROBLEM, "cannot start the workers: out of memory");
+    for (size_t i = 0; ok && i < r->worker_count; i++) {
+        r->workers[i].random = config->random_seed + 0x9E3779B97F4A7C15ULL * (i + 1);
+        r->workers[i].client = cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err);
+        if (!(ok = r->workers[i].client != NULL)) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        states[i] = &r->workers[i];
+    }
+    if (ok && !(r->pool = cci_pool_start(r->worker_count, r->worker_count * 4, send_job, states))) {
+        say(r, CCI_MESSAGE_PROBLEM, "cannot start %zu worker threads", r->worker_count);
+        ok = false;
+    }
+    free(base);
+    free(states);
+    return ok;
+}
+
+/* What the workers share, set up from the configuration. */
+static bool init_shared(run *r, long expected_rows)
+{
+    const cci_import_config *config = r->config;
+    cci_send_shared *shared = &r->shared;
+    shared->mode = config->mode;
+    shared->max_retries = config->retries;
+    shared->stop = config->stop;
+    shared->journal = r->journal;
+    shared->limiter = cci_limiter_new((cci_limiter_config){.rate_per_minute = config->rate_per_minute,
+                                                           .max_wait_ms = config->max_wait_ms});
+    if (!shared->limiter) return false;
+    /* enough retries for a bad day of the service, few enough to end a hopeless run */
+    unsigned long budget = expected_rows >= 0 ? (unsigned long)expected_rows + 1000 : 1000000;
+    unsigned long in_a_row = (unsigned long)config->workers * (config->retries + 1) * 2;
+    cci_retry_budget_init(&shared->retries, budget, in_a_row < 20 ? 20 : in_a_row);
+    cci_update_gate_init(&shared->gate);
+    cci_guess_init(&shared->guess);
+    for (int b = 0; b < CCI_BUDGET_COUNT; b++) atomic_init(&shared->requests[b], 0);
+    return true;
+}
+
+static void cleanup_shared(cci_send_shared *shared)
+{
+    if (!shared->limiter) return;
+    cci_limiter_free(shared->limiter);
+    cci_update_gate_cleanup(&shared->gate);
+    cci_guess_cleanup(&shared->guess);
+}
+
+static bool open_journal(run *r)
+{
+    const cci_import_config *config = r->config;
+    char target[17], err[512];
+    cci_journal_target(config->base_url, config->app_id, config->region, target);
+    r->journal = cci_journal_open(config->state_path, target, config->dry_run, err, sizeof err);
+    if (!r->journal) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+    return r->journal != NULL;
+}
+
+/* The report and the rejects file, any earlier ones kept under numbered names. */
+static bool open_outputs(run *r, const cci_dialect *dialect, const cci_record *header)
+{
+    const cci_import_config *config = r->config;
+    char err[512], kept[1024];
+    r->rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, kept,
+                                 sizeof kept, err, sizeof err);
+    if (!r->rejects) {
+        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier rejects file was kept as %s", kept);
+    if (!(r->report = cci_report_open(config->report_path, kept, sizeof kept, err, sizeof err))) {
+        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier report was kept as %s", kept);
+    return true;
+}
+
+static void warn_unknown_columns(const run *r)
+{
+    const cci_mapping *m = &r->mapping;
+    for (size_t i = 0; i < m->unknown_count; i++) {
+        const char *header = m->unknown[i].header, *suggestion = m->unknown[i].suggestion;
+        if (suggestion)
+            say(r, CCI_MESSAGE_NOTE, "warning: column \"%s\" is not a CometChat field and is ignored; did you mean \"%s\"? (--map \"%s=%s\")",
+                header, suggestion, header, suggestion);
+        else
+            say(r, CCI_MESSAGE_NOTE, "warning: column \"%s\" is not a CometChat field and is ignored (--map \"%s=FIELD\" to use it)",
+                header, header);
+    }
+}
+
+static bool overwrites_input(const run *r)
+{
+    const cci_import_config *config = r->config;
+    if (strcmp(config->input, "-") == 0) return false;
+    if (strcmp(config->report_path, config->input) != 0 && strcmp(config->rejects_path, config->input) != 0)
+        return false;
+    say(r, CCI_MESSAGE_PROBLEM, "the report or rejects file would overwrite the input %s: choose another --report or --rejects",
+        config->input);
+    return true;
+}
+
+/* ---- the run ---- */
+
+/* Reads, plans, sends and emits every row; the outputs are open. */
+static void drive(run *r, cci_input *input, long expected_rows, cci_import_result *result)
+{
+    const cci_import_callbacks *callbacks = &r->config->callbacks;
+    cci_planner planner;
+    if (!cci_planner_init(&planner, &r->mapping, r->config->mode, r->config->dry_run, r->config->force, r->journal)) {
+        say(r, CCI_MESSAGE_PROBLEM, "out of memory");
+        return;
+    }
+    cci_progress_source source = {.counts = r->sink.counts, .total = expected_rows, .limiter = r->shared.limiter};
+    if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
+    result->started = true;
+    result->input_broke = !import_rows(r, input, &planner, result);
+    if (r->pool) cci_pool_finish(r->pool);
+    r->pool = NULL;
+    cci_reorder_wait_all(r->reorder);
+    if (callbacks->sending_ended) callbacks->sending_ended(callbacks->context);
+    cci_planner_cleanup(&planner);
+}
+
+/* Closes the outputs and gathers what the summary says. */
+static void conclude(run *r, cci_import_result *result)
+{
+    const cci_import_config *config = r->config;
+    result->rejected = cci_rejects_count(r->rejects);
+    bool written = cci_report_close(r->report);
+    written = cci_rejects_close(r->rejects) && written;
+    r->report = NULL;
+    r->rejects = NULL;
+    result->write_failed = !written || r->sink.write_failed;
+    if (result->write_failed)
+        say(r, CCI_MESSAGE_PROBLEM, "could not write %s or %s completely", config->report_path, config->rejects_path);
+    if (r->sink.rejects_lost) {
+        result->write_failed = true;
+        say(r, CCI_MESSAGE_PROBLEM, "%lu invalid or failed rows are in the report but not in %s: out of memory",
+            r->sink.rejects_lost, config->rejects_path);
+    }
+    cci_sink_finish(&r->sink, result);
+    result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
+    result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
+    result->retries = atomic_load(&r->shared.retries.spent);
+    cci_limiter_stats limits = cci_limiter_stats_of(r->shared.limiter);
+    result->rate_limited = limits.rate_limited;
+    result->paused_ms = limits.paused_ms;
+    result->stopped = cci_stop_requested(config->stop);
+    cci_stop_reason(config->stop, result->stop_reason, sizeof result->stop_reason);
+    if (result->stopped)
+        say(r, CCI_MESSAGE_PROBLEM, "stopped early: %s; the rows not sent are marked skipped", result->stop_reason);
+    result->updates_refused = cci_update_gate_state(&r->shared.gate) == CCI_UPDATES_REFUSED;
+    if (result->updates_refused)
+        say(r, CCI_MESSAGE_PROBLEM, "the API key may only create users (an Auth Key): rows whose uid already "
+                                    "existed were not updated and are marked failed; use a REST API key with "
+                                    "full access to update them");
+}
+
+void cci_import(const cci_import_config *config, cci_import_result *result)
+{
+    *result = (cci_import_result){0};
+    run r = {.config = config,
+             .spec = {.path = config->input, .delimiter = config->delimiter, .encoding = config->encoding,
+                      .maps = config->maps, .map_count = config->map_count,
+                      .name_required = config->mode != CCI_MODE_UPDATE},
+             .worker_count = config->dry_run ? 0 : config->workers};
+    char err[1024];
+    /* a file is read twice: nothing is sent unless the whole of it reads and decodes (a dry run
+     * sends nothing anyway: its one pass finds the same problems) */
+    bool one_pass = strcmp(config->input, "-") == 0 || config->dry_run;
+    long expected_rows = one_pass ? -1 : cci_input_preflight(&r.spec, err, sizeof err);
+    if (!one_pass && expected_rows < 0) {
+        say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return;
+    }
+    cci_input input = {0};
+    cci_record header;
+    if (!open_journal(&r) || !init_shared(&r, expected_rows) || overwrites_input(&r)) goto out;
+    if (!cci_input_open(&input, &r.spec, err, sizeof err) ||
+        !cci_input_header(&input, &r.spec, &header, &r.mapping, err, sizeof err)) {
+        say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
+        goto out;
+    }
+    warn_unknown_columns(&r);
+    result->dialect = cci_csv_reader_dialect(input.reader);
+    if (!open_outputs(&r, &result->dialect, &header)) goto out;
+    cci_sink_init(&r.sink, r.report, r.rejects, config->problems_kept, config->dry_run);
+    size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1);
+    if (!(r.reorder = cci_reorder_new(in_flight, emit_row, &r))) goto out;
+    if (r.worker_count && !start_workers(&r)) goto out;
+    drive(&r, &input, expected_rows, result);
+    conclude(&r, result);
+out:
+    if (r.pool) cci_pool_finish(r.pool);
+    for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
+    free(r.workers);
+    cci_report_close(r.report);
+    cci_rejects_close(r.rejects);
+    cci_reorder_free(r.reorder);
+    cci_mapping_cleanup(&r.mapping);
+    cleanup_shared(&r.shared);
+    result->journal_used = r.journal && !config->dry_run;
+    result->known_before = r.journal ? cci_journal_stats_of(r.journal).known : 0;
+    if (!cci_journal_close(r.journal)) {
+        say(&r, CCI_MESSAGE_PROBLEM, "could not write the state journal %s completely", config->state_path);
+        result->journal_failed = true;
+    }
+    cci_input_close(&input);
+}
+
+void cci_import_result_cleanup(cci_import_result *result)
+{
+    for (size_t i = 0; i < result->problem_count; i++) free(result->problems[i]);
+    free(result->problems);
+    for (size_t i = 0; i < result->sample_count; i++) free(result->samples[i]);
+    *result = (cci_import_result){0};
+}

@@ -1,0 +1,198 @@
+#include "cci/send.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cci/journal.h"
+
+enum { RATE_LIMITED_RETRIES = 100 };
+
+/* ---- settling the outcome ---- */
+
+static bool settle(cci_outcome *outcome, cci_action action, const cci_response *r, const char *message)
+{
+    outcome->action = action;
+    outcome->http_status = r ? r->status : 0;
+    snprintf(outcome->error_code, sizeof outcome->error_code, "%s", r ? r->code : "");
+    cci_outcome_say(outcome, message ? message : r && action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED ? r->message : NULL);
+    return true;
+}
+
+/* The run stopped before this row could finish. */
+static bool settle_stopped(cci_outcome *outcome, const cci_response *last)
+{
+    if (outcome->attempts == 0) return settle(outcome, CCI_ACTION_SKIPPED, NULL, "not sent: the run stopped early");
+    char message[700];
+    snprintf(message, sizeof message, "the run stopped after %u attempts; the last: %s",
+             outcome->attempts, last->message[0] ? last->message : "no answer");
+    return settle(outcome, CCI_ACTION_FAILED, last, message);
+}
+
+static cci_rate_answer rate_answer(const cci_response *r)
+{
+    return (cci_rate_answer){.limit = r->rate_limit, .remaining = r->rate_remaining,
+                             .reset_s = r->rate_reset, .retry_after_s = r->retry_after_s,
+                             .rate_limited = r->status == 429};
+}
+
+/* Waits for the budget; false when the run stopped meanwhile (then the ticket is handed back).
+ * Every wait the limiter asks for is bounded by --max-wait or by a request's timeout. */
+static bool wait_for_budget(cci_send_shared *shared, cci_budget budget, cci_limit_ticket *ticket)
+{
+    uint64_t wait;
+    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms(), ticket)) > 0)
+        if (!cci_stop_sleep(shared->stop, wait)) return false;
+    if (!cci_stop_requested(shared->stop)) return true;
+    cci_limiter_done(shared->limiter, budget, ticket, NULL, cci_now_ms(), cci_wall_ms());
+    return false;
+}
+
+/* A 2xx about another uid than the row's is no confirmation either (a cache, a proxy). */
+static void check_answer_uid(cci_response *r, const char *uid)
+{
+    if (!r->documented || strcasecmp(r->data_uid, uid) == 0) return;
+    r->documented = false;
+    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, r->data_uid);
+}
+
+/* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
+ * reads as "end with"). */
+static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                     cci_outcome *outcome)
+{
+    /* upsert: what the journal knows, or the current guess */
+    bool guessed = shared->mode == CCI_MODE_UPSERT && !request->known;
+    bool guessed_update = guessed && cci_guess_update_first(&shared->guess);
+    bool update = shared->mode == CCI_MODE_UPDATE || (shared->mode == CCI_MODE_UPSERT && request->known) || guessed_update;
+    bool first_answer = true;          /* the next answer settles the guess */
+    bool create_maybe_applied = false; /* a create went out and its answer was lost */
+    unsigned failures = 0, rate_limited = 0, turns = 0;
+    cci_response last = {.status = 0};
+    char message[700];
+
+    for (;;) {
+        if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
+        cci_budget budget = update ? CCI_BUDGET_STANDARD : CCI_BUDGET_CORE;
+        cci_update_state gate = update ? cci_update_gate_enter(&shared->gate, shared->stop) : CCI_UPDATES_ALLOWED;
+        if (gate == CCI_UPDATES_REFUSED) {
+            if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
+            last = (cci_response){.status = 403};
+            snprintf(last.code, sizeof last.code, "AUTH_ERR_NO_ACCESS");
+            return settle(outcome, CCI_ACTION_FAILED, &last,
+                          "not updated: this API key may not update users (AUTH_ERR_NO_ACCESS); "
+                          "no request was sent");
+        }
+        cci_limit_ticket ticket;
+        if (!wait_for_budget(shared, budget, &ticket)) {
+            if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, NULL);
+            return settle_stopped(outcome, &last);
+        }
+        if (update) cci_client_update(worker->client, request->uid, request->update_body, &last);
+        else cci_client_create(worker->client, request->create_body, &last);
+        check_answer_uid(&last, request->uid);
+        outcome->attempts++;
+        atomic_fetch_add(&shared->requests[budget], 1);
+        cci_rate_answer answer = rate_answer(&last);
+        cci_limiter_done(shared->limiter, budget, &ticket, last.transport == CCI_TRANSPORT_OK ? &answer : NULL,
+                         cci_now_ms(), cci_wall_ms());
+        if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, &last);
+
+        cci_answer_class answer_class = cci_classify(&last);
+        /* only a clean first answer says whether the guess was right: after a lost create, the
+         * uid may well exist because of it */
+        if (guessed && first_answer && answer_class != CCI_ANSWER_RETRYABLE) {
+            bool miss = answer_class == (update ? CCI_ANSWER_NOT_FOUND : CCI_ANSWER_EXISTS);
+            cci_guess_note(&shared->guess, guessed_update, miss);
+        }
+        first_answer = false;
+        switch (answer_class) {
+        case CCI_ANSWER_OK:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->journal) cci_journal_append(shared->journal, request->uid, request->fingerprint);
+            return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
+        case CCI_ANSWER_EXISTS:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->mode == CCI_MODE_CREATE) {
+                if (create_maybe_applied) {
+                    if (shared->journal) cci_journal_append(shared->journal, request->uid, request->fingerprint);
+                    return settle(outcome, CCI_ACTION_CREATED, &last,
+                                  "the answer to the create was lost and the uid exists now: "
+                                  "created by this run");
+                }
+                if (shared->journal) cci_journal_append(shared->journal, request->uid, "-");
+                return settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
+            }
+            if (++turns > 2) return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            update = true; /* upsert: the same row as an update */
+            continue;
+        case CCI_ANSWER_NOT_FOUND:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->mode == CCI_MODE_UPSERT && ++turns <= 2) {
+                update = false; /* the guess, or the journal, was wrong: create it */
+                continue;
+            }
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_FINAL:
+            cci_retry_note_answer(&shared->retries);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_FATAL:
+            snprintf(message, sizeof message,
+                     "CometChat refused the request: HTTP %ld %s (%s). Check the API key, the app "
+                     "id and region, and the plan",
+                     last.status, last.code, last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_RETRYABLE:
+            break;
+        }
+        if (last.status == 429) { /* the limiter paused the pool; this is no failure of the row */
+            uint64_t starved_ms;
+            if (cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms)) {
+                snprintf(message, sizeof message,
+                         "CometChat has answered every request with 429 (rate limited) for %llu s; "
+                         "another client may be spending the app's whole budget, or the plan's "
+                         "limit is exhausted: try again later (--max-wait sets how long to wait)",
+                         (unsigned long long)(starved_ms / 1000));
+                cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+                return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            }
+            if (++rate_limited <= RATE_LIMITED_RETRIES) continue;
+            return settle(outcome, CCI_ACTION_FAILED, &last, "still rate limited after 100 tries");
+        }
+        /* a create whose answer was lost or unreadable may well have happened */
+        if (!update && (last.transport != CCI_TRANSPORT_OK || last.status < 300)) create_maybe_applied = true;
+        if (cci_retry_note_failure(&shared->retries)) {
+            snprintf(message, sizeof message,
+                     "CometChat is unreachable: %lu requests in a row got no answer, a server "
+                     "error or an answer that was not CometChat's (the last: %s)",
+                     shared->retries.unreachable_after, last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        }
+        if (failures >= shared->max_retries) {
+            snprintf(message, sizeof message, "gave up after %u attempts: %s", outcome->attempts,
+                     last.message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, message);
+        }
+        if (!cci_retry_budget_take(&shared->retries)) {
+            snprintf(message, sizeof message,
+                     "the run's retry budget is spent: CometChat failed too often (the last: %s)",
+                     last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        }
+        failures++;
+        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
+                                        cci_random_next(&worker->random));
+        if (!cci_stop_sleep(shared->stop, pause)) return settle_stopped(outcome, &last);
+    }
+}
+
+void cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                  cci_outcome *outcome)
+{
+    send_row(shared, worker, request, outcome);
+}

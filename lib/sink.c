@@ -1,0 +1,75 @@
+#include "cci/sink.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cci_sink_init(cci_sink *sink, cci_report *report, cci_rejects *rejects, size_t problems_kept,
+                   bool keep_samples)
+{
+    *sink = (cci_sink){.report = report, .rejects = rejects, .problems_kept = problems_kept,
+                       .keep_samples = keep_samples};
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) atomic_init(&sink->counts[a], 0);
+}
+
+static bool is_problem(const cci_outcome *outcome)
+{
+    return outcome->action == CCI_ACTION_INVALID || outcome->action == CCI_ACTION_FAILED;
+}
+
+/* "line N: text", malloc'd; NULL when out of memory (the report still has the row). */
+static char *line_text(const cci_outcome *outcome)
+{
+    const char *text = cci_outcome_text(outcome);
+    size_t len = strlen(text) + 32;
+    char *line = malloc(len);
+    if (line) snprintf(line, len, "line %lu: %s", outcome->line, text);
+    return line;
+}
+
+static void keep_problem(cci_sink *sink, const cci_outcome *outcome)
+{
+    if (sink->problem_count >= sink->problems_kept) return;
+    if (sink->problem_count == sink->problem_cap) {
+        size_t cap = sink->problem_cap ? sink->problem_cap * 2 : 16;
+        char **grown = realloc(sink->problems, cap * sizeof *grown);
+        if (!grown) return;
+        sink->problems = grown;
+        sink->problem_cap = cap;
+    }
+    char *line = line_text(outcome);
+    if (line) sink->problems[sink->problem_count++] = line;
+}
+
+static void keep_sample(cci_sink *sink, const cci_outcome *outcome)
+{
+    if (sink->sample_count >= CCI_DRY_RUN_SAMPLES) return;
+    char *line = line_text(outcome);
+    if (line) sink->samples[sink->sample_count++] = line;
+}
+
+void cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_row *saved)
+{
+    atomic_fetch_add(&sink->counts[outcome->action], 1);
+    bool problem = is_problem(outcome);
+    if (problem) keep_problem(sink, outcome);
+    else if (sink->keep_samples && outcome->action == CCI_ACTION_SKIPPED) keep_sample(sink, outcome);
+    if (!cci_report_write(sink->report, outcome)) sink->write_failed = true;
+    if (!problem || !sink->rejects) return;
+    if (!saved) sink->rejects_lost++;
+    else if (!cci_rejects_write(sink->rejects, saved, cci_outcome_text(outcome))) sink->write_failed = true;
+}
+
+void cci_sink_finish(cci_sink *sink, cci_import_result *result)
+{
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) {
+        result->counts[a] = atomic_load(&sink->counts[a]);
+        result->rows += result->counts[a];
+    }
+    result->problems = sink->problems;
+    result->problem_count = sink->problem_count;
+    memcpy(result->samples, sink->samples, sizeof sink->samples);
+    result->sample_count = sink->sample_count;
+    sink->problems = NULL;
+    sink->problem_count = sink->problem_cap = sink->sample_count = 0;
+}

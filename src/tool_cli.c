@@ -1,0 +1,296 @@
+#include "tool_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_format[] =
+    "Usage: cometchat-import [OPTIONS] INPUT.csv     (INPUT may be - for standard input)\n"
+    "Makes a CometChat app hold exactly the users of a CSV export; reports every row.\n"
+    "Target (the key: COMETCHAT_API_KEY or --api-key-file PATH, never the command line):\n"
+    "  --app-id ID --region us|eu|in   or --base-url URL (env COMETCHAT_APP_ID, _REGION, _BASE_URL)\n"
+    "What to do:\n"
+    "  --mode upsert|create|update     create or update (default), create only, update only\n"
+    "  --dry-run                       check everything, send nothing, report what would be sent\n"
+    "  --force                         send rows the state journal says are unchanged\n"
+    "  --workers N (8)  --rate N/min (learned)  --timeout SECONDS (30)  --retries N (5)\n"
+    "  --max-wait SECONDS (300)        longest pause for a rate limit; twice that of nothing\n"
+    "                                  but 429s stops the run\n"
+    "Input:\n"
+    "  --map COLUMN=FIELD (repeatable), where FIELD is one of\n"
+    "      %s\n"
+    "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
+    "Output:\n"
+    "  --report PATH (INPUT.report.csv)  --rejects PATH (INPUT.rejects.csv)  --state PATH\n"
+    "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never\n"
+    "  --quiet (problems only)  --verbose (every problem, not the first 10)\n"
+    "  --help  --version\n"
+    "Exit: 0 all rows done, 1 some invalid or failed, 2 could not start, 3 stopped early.\n"
+    "More: man cometchat-import, docs/usage.md.\n";
+
+/* The help names the fields as the mapping lists them, so they are written in one place. */
+static char usage_text[sizeof usage_format + 200];
+static pthread_once_t usage_once = PTHREAD_ONCE_INIT;
+
+static void build_usage(void)
+{
+    snprintf(usage_text, sizeof usage_text, usage_format, cci_mapping_field_list());
+}
+
+const char *cci_cli_usage(void)
+{
+    pthread_once(&usage_once, build_usage);
+    return usage_text;
+}
+
+enum {
+    OPT_APP_ID = 256,
+    OPT_REGION,
+    OPT_BASE_URL,
+    OPT_API_KEY_FILE,
+    OPT_REPORT,
+    OPT_REJECTS,
+    OPT_MODE,
+    OPT_DRY_RUN,
+    OPT_WORKERS,
+    OPT_RATE,
+    OPT_MAP,
+    OPT_DELIMITER,
+    OPT_ENCODING,
+    OPT_FORCE,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    OPT_PROGRESS,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_TEMPLATE,
+    OPT_TIMEOUT,
+    OPT_STATE,
+    OPT_SUMMARY_JSON,
+    OPT_RETRIES,
+    OPT_REJECTS_ENCODING,
+    OPT_MAX_WAIT,
+};
+
+static const struct option long_options[] = {
+    {"app-id", required_argument, NULL, OPT_APP_ID},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"base-url", required_argument, NULL, OPT_BASE_URL},
+    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"template", no_argument, NULL, OPT_TEMPLATE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
+    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
+    {NULL, 0, NULL, 0},
+};
+
+static cci_cli_result fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return CCI_CLI_ERROR;
+}
+
+/* A number of seconds in [min, max], as milliseconds. */
+static bool parse_seconds(const char *text, double min, double max, unsigned *out_ms)
+{
+    char *end;
+    double seconds = strtod(text, &end);
+    if (*text == '\0' || *end || !(seconds >= min && seconds <= max)) return false;
+    *out_ms = (unsigned)(seconds * 1000);
+    return true;
+}
+
+static bool parse_unsigned(const char *text, unsigned long min, unsigned long max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    if (*text == '-' || *text == '+' || *text == '\0') return false;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno || *end || value < min || value > max) return false;
+    *out = (unsigned)value;
+    return true;
+}
+
+static bool parse_delimiter(const char *text, char *out)
+{
+    if (strcmp(text, "TAB") == 0 || strcmp(text, "tab") == 0 || strcmp(text, "\\t") == 0 ||
+        strcmp(text, "\t") == 0) {
+        *out = '\t';
+        return true;
+    }
+    if (strlen(text) == 1 && strchr(",;|", text[0])) {
+        *out = text[0];
+        return true;
+    }
+    return false;
+}
+
+static bool add_map(cci_options *opts, const char *arg)
+{
+    cci_column_map *grown = realloc(opts->maps, (opts->map_count + 1) * sizeof *grown);
+    if (!grown) return false;
+    opts->maps = grown;
+    const char *eq = strchr(arg, '=');
+    opts->maps[opts->map_count++] = (cci_column_map){
+        .column = arg, .column_len = (size_t)(eq - arg), .field = eq + 1};
+    return true;
+}
+
+/* The name of the option argv[index] spelled, without any "=value" part. */
+static int option_name_length(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    return eq ? (int)(eq - arg) : (int)strlen(arg);
+}
+
+static cci_cli_result apply_option(int code, const char *arg, cci_options *opts, char *err,
+                                   size_t errlen)
+{
+    switch (code) {
+    case OPT_APP_ID: opts->app_id = arg; break;
+    case OPT_REGION: opts->region = arg; break;
+    case OPT_BASE_URL: opts->base_url = arg; break;
+    case OPT_API_KEY_FILE: opts->api_key_file = arg; break;
+    case OPT_REPORT: opts->report_path = arg; break;
+    case OPT_REJECTS: opts->rejects_path = arg; break;
+    case OPT_STATE: opts->state_path = arg; break;
+    case OPT_SUMMARY_JSON: opts->summary_json = arg; break;
+    case OPT_ENCODING: opts->encoding = arg; break;
+    case OPT_DRY_RUN: opts->dry_run = true; break;
+    case OPT_FORCE: opts->force = true; break;
+    case OPT_QUIET: opts->quiet = true; break;
+    case OPT_VERBOSE: opts->verbose = true; break;
+    case OPT_HELP: opts->show_help = true; break;
+    case OPT_VERSION: opts->show_version = true; break;
+    case OPT_TEMPLATE: opts->show_template = true; break;
+    case OPT_REJECTS_ENCODING: opts->rejects_encoding = arg; break;
+    case OPT_MODE:
+        if (strcmp(arg, "upsert") == 0) opts->mode = CCI_MODE_UPSERT;
+        else if (strcmp(arg, "create") == 0) opts->mode = CCI_MODE_CREATE;
+        else if (strcmp(arg, "update") == 0) opts->mode = CCI_MODE_UPDATE;
+        else return fail(err, errlen, "--mode must be upsert, create or update");
+        break;
+    case OPT_WORKERS:
+        if (!parse_unsigned(arg, 1, CCI_MAX_WORKERS, &opts->workers))
+            return fail(err, errlen, "--workers must be a whole number from 1 to %d",
+                        CCI_MAX_WORKERS);
+        break;
+    case OPT_RATE:
+        if (!parse_unsigned(arg, 1, 10000000, &opts->rate_per_minute))
+            return fail(err, errlen, "--rate must be a whole number of requests per minute, at least 1");
+        break;
+    case OPT_TIMEOUT:
+        if (!parse_seconds(arg, 0.05, 3600, &opts->timeout_ms))
+            return fail(err, errlen, "--timeout must be a number of seconds from 0.05 to 3600");
+        break;
+    case OPT_MAX_WAIT:
+        if (!parse_seconds(arg, 0.1, 86400, &opts->max_wait_ms))
+            return fail(err, errlen, "--max-wait must be a number of seconds from 0.1 to 86400");
+        break;
+    case OPT_RETRIES:
+        if (!parse_unsigned(arg, 0, 100, &opts->retries))
+            return fail(err, errlen, "--retries must be a whole number from 0 to 100");
+        break;
+    case OPT_DELIMITER:
+        if (!parse_delimiter(arg, &opts->delimiter))
+            return fail(err, errlen, "--delimiter must be one of , ; | or TAB");
+        break;
+    case OPT_PROGRESS:
+        if (strcmp(arg, "auto") == 0) opts->progress = CCI_PROGRESS_AUTO;
+        else if (strcmp(arg, "always") == 0) opts->progress = CCI_PROGRESS_ALWAYS;
+        else if (strcmp(arg, "never") == 0) opts->progress = CCI_PROGRESS_NEVER;
+        else return fail(err, errlen, "--progress must be auto, always or never");
+        break;
+    case OPT_MAP: {
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg)
+            return fail(err, errlen, "--map takes COLUMN=FIELD, for example --map \"E-mail=metadata.email\"");
+        if (!cci_mapping_field_known(eq + 1))
+            return fail(err, errlen, "--map %.*s=%s: unknown field; use %s", (int)(eq - arg), arg, eq + 1,
+                        cci_mapping_field_list());
+        if (!add_map(opts, arg)) return fail(err, errlen, "out of memory");
+        break;
+    }
+    }
+    return CCI_CLI_RUN;
+}
+
+static void apply_environment(cci_options *opts)
+{
+    if (!opts->app_id) opts->app_id = getenv("COMETCHAT_APP_ID");
+    if (!opts->region) opts->region = getenv("COMETCHAT_REGION");
+    if (!opts->base_url) opts->base_url = getenv("COMETCHAT_BASE_URL");
+}
+
+cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+{
+    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS,
+                          .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
+                          .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000, .retries = CCI_DEFAULT_RETRIES};
+    err[0] = '\0';
+    /* Before getopt: it would take "--api-key=SECRET" as an abbreviation of --api-key-file. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--api-key") == 0 || strncmp(argv[i], "--api-key=", 10) == 0)
+            return fail(err, errlen,
+                        "the API key is not accepted on the command line (it would show in the "
+                        "process list): set COMETCHAT_API_KEY or use --api-key-file PATH");
+    opterr = 0; /* getopt would echo "--token=SECRET"; we write our own messages */
+    optind = 0; /* glibc: 0 re-initialises getopt, so parsing can run more than once */
+    int code;
+    while ((code = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+        const char *spelled = argv[optind - 1];
+        if (code == '?' || code == ':') {
+            int len = option_name_length(spelled);
+            if (code == ':')
+                return fail(err, errlen, "%.*s needs a value; see --help", len, spelled);
+            return fail(err, errlen, "unknown option %.*s; see --help", len, spelled);
+        }
+        if (apply_option(code, optarg, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+    }
+    if (opts->show_help || opts->show_version || opts->show_template) return CCI_CLI_EXIT;
+    if (optind == argc) return fail(err, errlen, "no input file given; see --help");
+    if (argc - optind > 1)
+        return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);
+    opts->input = argv[optind];
+    apply_environment(opts);
+    if (opts->region && strcmp(opts->region, "us") != 0 && strcmp(opts->region, "eu") != 0 &&
+        strcmp(opts->region, "in") != 0)
+        return fail(err, errlen, "--region must be us, eu or in");
+    if (!opts->dry_run && !opts->base_url && !(opts->app_id && opts->region))
+        return fail(err, errlen,
+                    "no target: give --app-id and --region (or --base-url), or set "
+                    "COMETCHAT_APP_ID and COMETCHAT_REGION");
+    return CCI_CLI_RUN;
+}
+
+void cci_options_cleanup(cci_options *opts)
+{
+    free(opts->maps);
+    opts->maps = NULL;
+    opts->map_count = 0;
+}

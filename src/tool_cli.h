@@ -1,0 +1,67 @@
+/* The command line contract of cometchat-import (see docs/usage.md).
+ *
+ * Strings in cci_options are borrowed from argv or the environment and live as long as they do.
+ * Thread-safety: cci_cli_parse uses getopt_long's global state and getenv: call it from one thread,
+ * before any other thread starts. */
+#ifndef CCI_TOOL_CLI_H
+#define CCI_TOOL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cci/mapping.h"
+#include "cci/mode.h"
+
+typedef enum { CCI_PROGRESS_AUTO, CCI_PROGRESS_ALWAYS, CCI_PROGRESS_NEVER } cci_progress;
+
+typedef struct cci_options {
+    const char *input; /* path, or "-" for standard input */
+    const char *app_id;
+    const char *region;
+    const char *base_url;
+    const char *api_key_file;
+    const char *report_path;  /* NULL: derived from input */
+    const char *rejects_path; /* NULL: derived from input */
+    const char *state_path;   /* NULL: beside the report */
+    const char *summary_json; /* NULL: no JSON summary */
+    const char *encoding;     /* NULL: UTF-8, or UTF-16 by byte order mark */
+    const char *rejects_encoding; /* NULL: the input's */
+    cci_mode mode;
+    bool dry_run;
+    unsigned workers;
+    unsigned rate_per_minute; /* 0: learn from the service's headers */
+    unsigned timeout_ms;      /* per request */
+    unsigned max_wait_ms;     /* the longest single pause for a rate limit */
+    unsigned retries;         /* per row, after the first attempt */
+    char delimiter;           /* 0: detect from the header line */
+    bool force;
+    bool quiet;
+    bool verbose;
+    cci_progress progress;
+    cci_column_map *maps; /* owned: released by cci_options_cleanup */
+    size_t map_count;
+    bool show_help;
+    bool show_version;
+    bool show_template;
+} cci_options;
+
+typedef enum {
+    CCI_CLI_RUN,   /* options are complete: go on with the import */
+    CCI_CLI_EXIT,  /* --help, --version or --template was asked for: print it and exit 0 */
+    CCI_CLI_ERROR, /* bad usage: err holds a one-line reason */
+} cci_cli_result;
+
+enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5,
+       CCI_DEFAULT_MAX_WAIT_S = 300 };
+
+/* Fills opts from argv and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)
+ * holds one line that never repeats an option's value, so a secret typed by mistake stays out of
+ * logs. */
+cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen);
+
+void cci_options_cleanup(cci_options *opts);
+
+/* The --help text: one screen. */
+const char *cci_cli_usage(void);
+
+#endif

@@ -1,0 +1,55 @@
+#include "tool_key.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void trim_end(char *text)
+{
+    size_t len = strlen(text);
+    while (len && strchr(" \t\r\n", text[len - 1])) text[--len] = '\0';
+}
+
+static char *read_key_file(const char *key_file, char *err, size_t errlen)
+{
+    FILE *file = fopen(key_file, "r");
+    if (!file) {
+        snprintf(err, errlen, "cannot read --api-key-file %s: %s", key_file, strerror(errno));
+        return NULL;
+    }
+    char buffer[1024] = "";
+    size_t got = fread(buffer, 1, sizeof buffer - 1, file);
+    fclose(file);
+    buffer[got] = '\0';
+    trim_end(buffer);
+    char *start = buffer + strspn(buffer, " \t\r\n");
+    char *key = NULL;
+    if (!*start || strpbrk(start, "\r\n"))
+        snprintf(err, errlen, "--api-key-file %s must hold the key alone on one line", key_file);
+    else if (!(key = strdup(start)))
+        snprintf(err, errlen, "out of memory");
+    memset(buffer, 0, sizeof buffer);
+    return key;
+}
+
+char *cci_read_api_key(const char *key_file, char *err, size_t errlen)
+{
+    if (key_file) return read_key_file(key_file, err, errlen);
+    const char *env = getenv("COMETCHAT_API_KEY");
+    if (!env || !*env) {
+        snprintf(err, errlen, "no API key: set COMETCHAT_API_KEY or use --api-key-file PATH");
+        return NULL;
+    }
+    char *key = strdup(env);
+    if (key) trim_end(key);
+    else snprintf(err, errlen, "out of memory");
+    return key;
+}
+
+void cci_forget_api_key(char *key)
+{
+    if (!key) return;
+    memset(key, 0, strlen(key));
+    free(key);
+}

@@ -1,0 +1,113 @@
+#include "tool_run.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cci/import.h"
+#include "tool_paths.h"
+#include "tool_progress.h"
+#include "tool_signals.h"
+#include "tool_summary.h"
+
+enum { FIRST_PROBLEMS = 10 };
+
+/* What the library's callbacks need: where to write, and the display while rows are sent. */
+typedef struct tool_output {
+    const cci_options *opts;
+    FILE *messages;
+    cci_progress_display *progress;
+} tool_output;
+
+static void on_message(void *context, cci_message_kind kind, const char *text)
+{
+    tool_output *out = context;
+    if (kind == CCI_MESSAGE_NOTE && out->opts->quiet) return;
+    fprintf(out->messages, "cometchat-import: %s\n", text);
+}
+
+/* The progress display the options and the terminal call for, or none. */
+static void on_sending_started(void *context, const cci_progress_source *source)
+{
+    tool_output *out = context;
+    const cci_options *opts = out->opts;
+    if (opts->progress == CCI_PROGRESS_NEVER || (opts->progress == CCI_PROGRESS_AUTO && opts->quiet)) return;
+    bool live = opts->progress == CCI_PROGRESS_ALWAYS || isatty(fileno(out->messages));
+    out->progress = cci_progress_start(out->messages, live, *source);
+}
+
+static void on_sending_ended(void *context)
+{
+    tool_output *out = context;
+    cci_progress_finish(out->progress);
+    out->progress = NULL;
+}
+
+static cci_import_config config_of(const cci_options *opts, const char *api_key, const cci_summary_facts *facts,
+                                   cci_stop *stop, tool_output *out)
+{
+    return (cci_import_config){
+        .input = opts->input, .report_path = facts->report, .rejects_path = facts->rejects,
+        .state_path = facts->state, .encoding = opts->encoding, .rejects_encoding = opts->rejects_encoding,
+        .delimiter = opts->delimiter, .maps = opts->maps, .map_count = opts->map_count,
+        .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,
+        .mode = opts->mode, .dry_run = opts->dry_run, .force = opts->force, .workers = opts->workers,
+        .rate_per_minute = opts->rate_per_minute, .timeout_ms = opts->timeout_ms,
+        .max_wait_ms = opts->max_wait_ms, .retries = opts->retries,
+        .problems_kept = opts->verbose ? SIZE_MAX : FIRST_PROBLEMS,
+        .random_seed = (uint64_t)cci_wall_ms() ^ ((uint64_t)getpid() << 32), .stop = stop,
+        .callbacks = {.context = out, .message = on_message, .sending_started = on_sending_started,
+                      .sending_ended = on_sending_ended}};
+}
+
+static double seconds_since(uint64_t started_ms)
+{
+    return (double)(cci_now_ms() - started_ms) / 1000.0;
+}
+
+/* Runs the import with the outputs named; the summary and the exit status. */
+static int import_and_summarise(const cci_options *opts, const char *api_key, cci_summary_facts *facts,
+                                cci_stop *stop, FILE *messages)
+{
+    uint64_t started = cci_now_ms();
+    tool_output out = {.opts = opts, .messages = messages};
+    cci_import_config config = config_of(opts, api_key, facts, stop, &out);
+    cci_import_result result;
+    cci_import(&config, &result);
+    facts->seconds = seconds_since(started);
+    int status = cci_exit_status(&result);
+    if (result.started && !opts->quiet) {
+        cci_summary_print(messages, facts, &result);
+        cci_summary_print_problems(messages, &result);
+    }
+    if (result.started && opts->summary_json && !cci_summary_write_json(opts->summary_json, facts, &result, status)) {
+        fprintf(messages, "cometchat-import: cannot write --summary-json %s\n", opts->summary_json);
+        if (status == CCI_EXIT_OK) status = CCI_EXIT_STOPPED;
+    }
+    cci_import_result_cleanup(&result);
+    return status;
+}
+
+int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
+{
+    cci_stop *stop = cci_stop_new();
+    if (!stop) return CCI_EXIT_USAGE;
+    /* first of all, before any thread exists: every thread inherits the blocked signals */
+    cci_signals *signals = cci_signals_start(stop, messages);
+    char *report = opts->report_path ? strdup(opts->report_path) : cci_path_beside_input(opts->input, ".report.csv");
+    char *rejects = opts->rejects_path ? strdup(opts->rejects_path) : cci_path_beside_input(opts->input, ".rejects.csv");
+    char *state = opts->state_path ? strdup(opts->state_path) : report ? cci_path_of_state(report) : NULL;
+    int status = CCI_EXIT_USAGE;
+    cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
+                               .dry_run = opts->dry_run, .force = opts->force};
+    if (report && rejects && state) status = import_and_summarise(opts, api_key, &facts, stop, messages);
+    else fprintf(messages, "cometchat-import: out of memory\n");
+    cci_signals_finish(signals);
+    cci_stop_free(stop);
+    free(report);
+    free(rejects);
+    free(state);
+    return status;
+}

@@ -1,0 +1,112 @@
+#include "tool_summary.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+int cci_exit_status(const cci_import_result *result)
+{
+    if (!result->started || result->input_broke) return CCI_EXIT_USAGE;
+    if (result->stopped || result->write_failed) return CCI_EXIT_STOPPED;
+    if (result->counts[CCI_ACTION_INVALID] || result->counts[CCI_ACTION_FAILED]) return CCI_EXIT_ROWS_FAILED;
+    return result->journal_failed ? CCI_EXIT_STOPPED : CCI_EXIT_OK;
+}
+
+static const char *delimiter_name(char delimiter)
+{
+    switch (delimiter) {
+    case ',': return "comma";
+    case ';': return "semicolon";
+    case '\t': return "TAB";
+    case '|': return "pipe";
+    default: return "other";
+    }
+}
+
+static const char *line_end_name(cci_line_end line_end)
+{
+    return line_end == CCI_LINE_END_CRLF ? "CRLF" : line_end == CCI_LINE_END_CR ? "CR" : "LF";
+}
+
+static unsigned long total_requests(const cci_import_result *r)
+{
+    return r->requests[CCI_BUDGET_CORE] + r->requests[CCI_BUDGET_STANDARD];
+}
+
+void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_import_result *r)
+{
+    const cci_dialect *d = &r->dialect;
+    const unsigned long *n = r->counts;
+    fprintf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends\n", facts->input,
+            d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
+            d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
+    fprintf(out, "cometchat-import: %lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped\n",
+            r->rows, n[CCI_ACTION_CREATED], n[CCI_ACTION_UPDATED], n[CCI_ACTION_UNCHANGED], n[CCI_ACTION_EXISTS],
+            n[CCI_ACTION_INVALID], n[CCI_ACTION_FAILED], n[CCI_ACTION_SKIPPED]);
+    if (r->empty_rows) fprintf(out, "  %-10s %lu empty rows ignored\n", "empty", r->empty_rows);
+    if (n[CCI_ACTION_UNCHANGED])
+        fprintf(out, "  %-10s %lu rows unchanged since the last run: nothing was sent for them\n", "unchanged",
+                n[CCI_ACTION_UNCHANGED]);
+    if (facts->dry_run)
+        fprintf(out, "  %-10s nothing was sent; %lu rows would be sent (the report says what)\n", "dry run",
+                n[CCI_ACTION_SKIPPED]);
+    fprintf(out, "  %-10s %lu (core: %lu create, standard: %lu update); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits\n",
+            "requests", total_requests(r), r->requests[CCI_BUDGET_CORE], r->requests[CCI_BUDGET_STANDARD],
+            r->retries, r->rate_limited, (double)r->paused_ms / 1000.0);
+    fprintf(out, "  %-10s %.1f s (%.0f rows/s)\n", "time", facts->seconds,
+            facts->seconds > 0 ? (double)r->rows / facts->seconds : 0.0);
+    fprintf(out, "  %-10s %s\n", "report", facts->report);
+    if (r->rejected) fprintf(out, "  %-10s %s (%lu rows to fix and feed back)\n", "rejects", facts->rejects, r->rejected);
+    if (r->journal_used)
+        fprintf(out, "  %-10s %s (%lu users of this target known before the run)%s\n", "state", facts->state,
+                r->known_before, facts->force ? "; --force: every row was sent" : "");
+}
+
+void cci_summary_print_problems(FILE *out, const cci_import_result *r)
+{
+    if (r->sample_count) fprintf(out, "cometchat-import: what a run would send, for example:\n");
+    for (size_t i = 0; i < r->sample_count; i++) fprintf(out, "  %s\n", r->samples[i]);
+    if (!r->problem_count) return;
+    unsigned long total = r->counts[CCI_ACTION_INVALID] + r->counts[CCI_ACTION_FAILED];
+    bool some = total > r->problem_count;
+    fprintf(out, "cometchat-import: %s problems%s:\n", some ? "the first" : "the",
+            some ? " (all of them are in the report, or here with --verbose)" : "");
+    for (size_t i = 0; i < r->problem_count; i++) fprintf(out, "  %s\n", r->problems[i]);
+}
+
+static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_result *r, int status)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "input", facts->input);
+    cJSON_AddNumberToObject(root, "exit_status", status);
+    cJSON_AddNumberToObject(root, "rows", (double)r->rows);
+    cJSON *actions = cJSON_AddObjectToObject(root, "actions");
+    for (int a = 0; a < CCI_ACTION_COUNT; a++) cJSON_AddNumberToObject(actions, cci_action_name(a), (double)r->counts[a]);
+    cJSON_AddNumberToObject(root, "empty_rows", (double)r->empty_rows);
+    cJSON *requests = cJSON_AddObjectToObject(root, "requests");
+    cJSON_AddNumberToObject(requests, "core", (double)r->requests[CCI_BUDGET_CORE]);
+    cJSON_AddNumberToObject(requests, "standard", (double)r->requests[CCI_BUDGET_STANDARD]);
+    cJSON_AddNumberToObject(requests, "total", (double)total_requests(r));
+    cJSON_AddNumberToObject(root, "retries", (double)r->retries);
+    cJSON_AddNumberToObject(root, "rate_limited", (double)r->rate_limited);
+    cJSON_AddNumberToObject(root, "paused_seconds", (double)r->paused_ms / 1000.0);
+    cJSON_AddNumberToObject(root, "elapsed_seconds", facts->seconds);
+    cJSON_AddNumberToObject(root, "rows_per_second", facts->seconds > 0 ? (double)r->rows / facts->seconds : 0);
+    cJSON_AddStringToObject(root, "report", facts->report);
+    if (r->rejected) cJSON_AddStringToObject(root, "rejects", facts->rejects);
+    if (r->journal_used) cJSON_AddStringToObject(root, "state", facts->state);
+    cJSON_AddBoolToObject(root, "dry_run", facts->dry_run);
+    return root;
+}
+
+bool cci_summary_write_json(const char *path, const cci_summary_facts *facts, const cci_import_result *result,
+                            int status)
+{
+    cJSON *root = summary_json(facts, result, status);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    FILE *file = text ? fopen(path, "w") : NULL;
+    bool ok = file && fputs(text, file) >= 0 && fputc('\n', file) != EOF;
+    if (file) ok = (fclose(file) == 0) && ok;
+    free(text);
+    return ok;
+}

@@ -1,0 +1,36 @@
+/* What a run comes to, for people and for scripts: the summary table, the first problems, the
+ * --summary-json file, and the exit status of the contract.
+ * Thread-safety: call from the main thread once the import has returned. */
+#ifndef CCI_TOOL_SUMMARY_H
+#define CCI_TOOL_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cci/import.h"
+
+enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_STOPPED = 3 };
+
+/* What the summary says besides the result: where things were and how long it took. */
+typedef struct cci_summary_facts {
+    const char *input, *report, *rejects, *state;
+    double seconds;
+    bool dry_run, force;
+} cci_summary_facts;
+
+/* 2 when it never started or the input broke, 3 when stopped or an output is incomplete, 1 when
+ * some rows are invalid or failed, else 0. */
+int cci_exit_status(const cci_import_result *result);
+
+/* The table: how the input was read, the rows per action, requests, time, and the files. */
+void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_import_result *result);
+
+/* A dry run's samples and the first problems (all of them with --verbose). */
+void cci_summary_print_problems(FILE *out, const cci_import_result *result);
+
+/* --summary-json: the same figures for scripts, with the exit status. False when it cannot be
+ * written. */
+bool cci_summary_write_json(const char *path, const cci_summary_facts *facts,
+                            const cci_import_result *result, int status);
+
+#endif

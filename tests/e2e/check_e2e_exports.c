@@ -1,0 +1,259 @@
+/* End to end over real spreadsheet exports (tests/data/exports, made by LibreOffice Calc): every
+ * form imports to the same users as the UTF-8 original, or is refused with a message that says
+ * what to do. */
+#include <check.h>
+#include <curl/curl.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "e2e_support.h"
+
+/* Copies an export into the test's directory. */
+static void copy_export(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/exports/%s", CCI_TEST_DATA_DIR, name);
+    FILE *in = fopen(path, "rb");
+    ck_assert_msg(in != NULL, "no fixture %s", path);
+    FILE *out = fopen(e2e_path(&fixture, name), "wb");
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, in))) fwrite(buffer, 1, n, out);
+    fclose(in);
+    fclose(out);
+}
+
+/* Imports an export into a fresh sandbox; returns the users and the report. */
+typedef struct imported {
+    cJSON *users;
+    e2e_report_row *rows;
+    size_t count;
+    int status;
+} imported;
+
+static imported import_export(const char *name, const char *encoding)
+{
+    imported result;
+    e2e_init(&fixture);
+    e2e_start_sandbox(&fixture);
+    copy_export(name);
+    const char *messages;
+    result.status = encoding ? e2e_run(&fixture, E2E_KEY, true, &messages, "--encoding", encoding, name, NULL)
+                             : e2e_run(&fixture, E2E_KEY, true, &messages, name, NULL);
+    char report[256];
+    snprintf(report, sizeof report, "%.*s.report.csv", (int)(strrchr(name, '.') - name), name);
+    result.rows = e2e_read_report(&fixture, report, &result.count);
+    result.users = e2e_users(&fixture);
+    e2e_cleanup(&fixture);
+    return result;
+}
+
+/* True when text can be written in windows-1252 as it is. */
+static bool fits_cp1252(const char *text)
+{
+    iconv_t cd = iconv_open("WINDOWS-1252", "UTF-8");
+    char *in = (char *)text, out[4096], *o = out;
+    size_t in_left = strlen(text), out_left = sizeof out;
+    bool ok = iconv(cd, &in, &in_left, &o, &out_left) != (size_t)-1;
+    iconv_close(cd);
+    return ok;
+}
+
+/* The users must be those of the original, field by field; with lossy, a field whose original
+ * windows-1252 cannot hold is not compared. */
+static void expect_same_users(const cJSON *original, const cJSON *other, const char *name, bool lossy)
+{
+    const cJSON *users = cJSON_GetObjectItem(original, "users");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(other, "users")), cJSON_GetArraySize(users));
+    const cJSON *user;
+    int compared = 0, skipped = 0;
+    cJSON_ArrayForEach(user, users)
+    {
+        const char *uid = e2e_field(user, "uid");
+        const cJSON *twin = e2e_find_user(other, uid);
+        ck_assert_msg(twin != NULL, "%s: no user %s", name, uid);
+        const char *fields[] = {"name", "avatar", "link", "role", "statusMessage", "tags", "metadata"};
+        for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
+            char *a = cJSON_PrintUnformatted(cJSON_GetObjectItem(user, fields[f]));
+            char *b = cJSON_PrintUnformatted(cJSON_GetObjectItem(twin, fields[f]));
+            if (lossy && a && !fits_cp1252(a)) {
+                skipped++;
+            } else {
+                ck_assert_msg((!a && !b) || (a && b && strcmp(a, b) == 0), "%s: %s.%s is %s, not %s",
+                              name, uid, fields[f], b ? b : "(absent)", a ? a : "(absent)");
+                compared++;
+            }
+            free(a);
+            free(b);
+        }
+    }
+    ck_assert_int_gt(compared, 40);
+    if (lossy) ck_assert_int_gt(skipped, 0);
+}
+
+static void expect_same_reports(const imported *original, const imported *other, const char *name)
+{
+    ck_assert_uint_eq(other->count, original->count);
+    for (size_t i = 0; i < original->count; i++) {
+        const e2e_report_row *a = &original->rows[i], *b = &other->rows[i];
+        ck_assert_msg(a->line == b->line && strcmp(a->uid, b->uid) == 0 &&
+                          strcmp(a->action, b->action) == 0 && a->http_status == b->http_status &&
+                          strcmp(a->error_code, b->error_code) == 0,
+                      "%s, report row %zu: %lu %s %s, original %lu %s %s", name, i, b->line, b->uid,
+                      b->action, a->line, a->uid, a->action);
+    }
+}
+
+static void release(imported *result)
+{
+    cJSON_Delete(result->users);
+    free(result->rows);
+}
+
+START_TEST(every_export_imports_to_the_users_of_the_original)
+{
+    e2e_cleanup(&fixture); /* import_export makes a fresh sandbox per file */
+    imported original = import_export("utf8-comma.csv", NULL);
+    ck_assert_int_eq(original.status, 1); /* the sheet has invalid rows on purpose */
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(original.users, "users")), 9);
+    /* the hard cases arrived whole */
+    const cJSON *elif = e2e_find_user(original.users, "elif");
+    ck_assert_str_eq(e2e_field(elif, "statusMessage"), "Line one\nline two");
+    const cJSON *dana = e2e_find_user(original.users, "dana_cohen");
+    ck_assert_str_eq(e2e_field(dana, "name"), "דנה כהן");
+    ck_assert_str_eq(e2e_field(dana, "statusMessage"), "שלום; עולם");
+    ck_assert_str_eq(e2e_field(e2e_find_user(original.users, "bjorn"), "statusMessage"), "Quote: \"always ship\"");
+    ck_assert_str_eq(e2e_field(e2e_find_user(original.users, "chen_wei"), "name"), "陈伟 \xF0\x9F\x98\x80");
+
+    const struct {
+        const char *file, *encoding;
+        bool lossy;
+    } exports[] = {
+        {"utf8-semicolon.csv", NULL, false},
+        {"excel-utf8-bom-crlf.csv", NULL, false},
+        {"utf16-tab.csv", NULL, false},
+        {"cp1252-semicolon.csv", "windows-1252", true},
+    };
+    for (size_t i = 0; i < sizeof exports / sizeof *exports; i++) {
+        imported other = import_export(exports[i].file, exports[i].encoding);
+        ck_assert_int_eq(other.status, original.status);
+        expect_same_users(original.users, other.users, exports[i].file, exports[i].lossy);
+        expect_same_reports(&original, &other, exports[i].file);
+        release(&other);
+    }
+    release(&original);
+    e2e_init(&fixture); /* for teardown */
+}
+END_TEST
+
+START_TEST(windows_1252_without_encoding_is_refused_with_the_line_and_a_hint)
+{
+    e2e_start_sandbox(&fixture);
+    copy_export("cp1252-semicolon.csv");
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "cp1252-semicolon.csv", NULL), 2);
+    ck_assert_msg(strstr(messages, "line 2: bytes that are not valid UTF-8"), "%s", messages);
+    ck_assert_ptr_nonnull(strstr(messages, "--encoding windows-1252"));
+    ck_assert_ptr_nonnull(strstr(messages, "nothing was sent"));
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--encoding", "windows-1252",
+                             "cp1252-semicolon.csv", NULL), 1);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 9);
+}
+END_TEST
+
+START_TEST(an_unterminated_quote_on_line_5_of_1000_is_refused_before_any_request)
+{
+    e2e_start_sandbox(&fixture);
+    FILE *file = fopen(e2e_path(&fixture, "broken.csv"), "w");
+    fprintf(file, "uid,name\n");
+    for (int line = 2; line <= 1000; line++)
+        fprintf(file, line == 5 ? "u%d,\"Broken name\n" : "u%d,Name %d\n", line, line);
+    fclose(file);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "broken.csv", NULL), 2);
+    ck_assert_msg(strstr(messages, "line 5: a quoted cell"), "%s", messages);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq(access(e2e_path(&fixture, "broken.report.csv"), F_OK), -1); /* nothing started */
+}
+END_TEST
+
+/* Replaces the first occurrence of from with to in text (to may be longer: text has room). */
+static void replace(char *text, const char *from, const char *to)
+{
+    char *at = strstr(text, from);
+    ck_assert_msg(at != NULL, "no \"%s\" in the rejects file", from);
+    memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+    memcpy(at, to, strlen(to));
+}
+
+START_TEST(fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else)
+{
+    e2e_start_sandbox(&fixture);
+    copy_export("utf8-semicolon.csv");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "utf8-semicolon.csv", NULL), 1);
+    cJSON *before = e2e_users(&fixture);
+
+    /* the person's fixes, made the way a script (or a spreadsheet) would */
+    static char text[16384];
+    FILE *file = fopen(e2e_path(&fixture, "utf8-semicolon.rejects.csv"), "rb");
+    ck_assert_ptr_nonnull(file);
+    text[fread(text, 1, sizeof text - 1, file)] = '\0';
+    fclose(file);
+    ck_assert(strncmp(text, "\"uid\";\"name\"", 12) == 0 || strncmp(text, "uid;name", 8) == 0);
+    replace(text, "bad uid", "bad_uid");
+    replace(text, "no_name;", "no_name;No Name");
+    replace(text, "not-a-url", "https://cdn.example.com/a/ivan.png");
+    replace(text, "{not json", "{}");
+    replace(text, "ANA_LOPEZ", "ana_lopez_2");
+    e2e_write(&fixture, "fixed.csv", text);
+    e2e_reset_counters(&fixture);
+
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "fixed.csv", NULL), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "fixed.report.csv", &n);
+    ck_assert_uint_eq(n, 5);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strcmp(rows[i].action, "created") == 0, "%s: %s %s", rows[i].uid, rows[i].action, rows[i].message);
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), 5);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 0);
+
+    cJSON *after = e2e_users(&fixture);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(after, "users")), 14);
+    const cJSON *user;
+    cJSON_ArrayForEach(user, cJSON_GetObjectItem(before, "users"))
+    {
+        char *a = cJSON_PrintUnformatted(user);
+        char *b = cJSON_PrintUnformatted(e2e_find_user(after, e2e_field(user, "uid")));
+        ck_assert_str_eq(a, b); /* untouched, updatedAt included */
+        free(a);
+        free(b);
+    }
+    ck_assert_str_eq(e2e_field(e2e_find_user(after, "no_name"), "name"), "No Name");
+    ck_assert_str_eq(e2e_field(e2e_find_user(after, "ana_lopez_2"), "name"), "Ana Duplicate");
+    cJSON_Delete(before);
+    cJSON_Delete(after);
+}
+END_TEST
+
+static Suite *exports_suite(void)
+{
+    Suite *suite = suite_create("e2e_exports");
+    TCase *tc = tcase_create("exports");
+    tcase_add_checked_fixture(tc, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, every_export_imports_to_the_users_of_the_original);
+    tcase_add_test(tc, windows_1252_without_encoding_is_refused_with_the_line_and_a_hint);
+    tcase_add_test(tc, an_unterminated_quote_on_line_5_of_1000_is_refused_before_any_request);
+    tcase_add_test(tc, fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(exports_suite)

@@ -1,0 +1,363 @@
+/* End to end: rate limits, faults, refusals and interruptions. The real binary against the
+ * sandbox; every row must be accounted for, whatever happens. */
+#include <check.h>
+#include <stdarg.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check_main.h"
+#include "e2e_support.h"
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+
+/* Every row once, in input order, and the actions add up. */
+static e2e_report_row *expect_complete_report(const char *name, int n)
+{
+    size_t count;
+    e2e_report_row *rows = e2e_read_report(&fixture, name, &count);
+    ck_assert_uint_eq(count, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        char uid[16];
+        snprintf(uid, sizeof uid, "u%05d", i);
+        ck_assert_uint_eq(rows[i].line, (unsigned long)i + 2);
+        ck_assert_str_eq(rows[i].uid, uid);
+    }
+    return rows;
+}
+
+
+/* The 429s a rate-limited run may meet: the first window's (at most one a worker in flight),
+ * then at most one a window (the probe that finds the window's end when nothing says it).
+ * Without any header the second window is spent learning too: two ends must be seen before the
+ * window's length is known. */
+static void expect_few_429s(double seconds, int workers)
+{
+    bool learns_longer = fixture.config.rate_headers == SBX_HEADERS_NONE;
+    double windows = seconds / (fixture.config.window_ms / 1000.0) + 1;
+    double allowed = workers + windows + (learns_longer ? 20 : 0);
+    double limited = e2e_counter(&fixture, NULL, "rate_limited");
+    const char *counter = learns_longer ? "most_429_in_a_window_after_the_second" : "most_429_in_a_window_after_the_first";
+    double most = e2e_counter(&fixture, NULL, counter);
+    ck_assert_msg(limited <= allowed, "%s: %.0f 429s in %.0f windows (at most %.0f)", fixture.profile, limited,
+                  windows, allowed);
+    /* without any header, a doubling wait while learning can enter a window near its end, so
+     * that one burst is counted in two windows and the limit learned from it is a few too high
+     * for the window after (docs/performance.md) */
+    double most_allowed = learns_longer ? 4 : 1;
+    ck_assert_msg(most <= most_allowed, "%s: %.0f 429s in one window (%s)", fixture.profile, most, counter);
+}
+
+START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
+{
+    fixture.config.core_limit = 20;
+    fixture.config.window_ms = 1000;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 200, 0);
+    const char *messages;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "16", "users.csv", NULL), 0);
+    double elapsed = seconds_since(&start);
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 200);
+    ck_assert_int_eq(e2e_count_action(rows, 200, "created"), 200);
+    free(rows);
+    expect_few_429s(elapsed, 16);
+    /* 10 windows' worth: at most a few windows more, whatever the headers said */
+    ck_assert_msg(elapsed < 20, "%s: %.1f s", fixture.profile, elapsed);
+    ck_assert_ptr_nonnull(strstr(messages, "rate-limited (429)"));
+}
+END_TEST
+
+START_TEST(with_rate_given_the_import_stays_under_it)
+{
+    fixture.config.core_limit = 20;
+    fixture.config.window_ms = 1000;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 200, 0);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--workers", "16", "--rate", "1200", "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 200);
+    expect_few_429s(seconds_since(&start), 16);
+}
+END_TEST
+
+/* Runs the fault scenario once on a fresh sandbox; returns its counters (caller deletes). */
+static cJSON *faulty_run(int rows)
+{
+    e2e_init(&fixture);
+    fixture.config.faults = (sbx_faults){.seed = 42, .error_rate = 0.10, .drop_before_rate = 0.05,
+                                   .drop_after_rate = 0.05, .slow_rate = 0.02, .slow_ms = 1500};
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", rows, 0);
+    const char *messages;
+    /* 22% of attempts fail: with the default 5 retries about one row in 9,000 would give up
+     * (0.22^6); 10 make that one in 17 million */
+    int status = e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "16", "--timeout", "0.5",
+                         "--retries", "10", "users.csv", NULL);
+    ck_assert_msg(status == 0, "exit %d: %s", status, messages);
+    e2e_report_row *report = expect_complete_report("users.report.csv", rows);
+    ck_assert_int_eq(e2e_count_action(report, rows, "created") + e2e_count_action(report, rows, "updated"), rows);
+    free(report);
+    /* exactly the right content, whatever was retried */
+    e2e_expect_users_of_file(&fixture, rows, 0);
+    cJSON *counters = cJSON_CreateObject();
+    const char *kinds[] = {"error", "drop_before", "drop_after", "slow"};
+    for (int k = 0; k < 4; k++) {
+        double n = e2e_counter(&fixture, "faults", kinds[k]);
+        ck_assert_msg(n > 0, "no %s fault was injected", kinds[k]);
+        cJSON_AddNumberToObject(counters, kinds[k], n);
+    }
+    cJSON_AddNumberToObject(counters, "create", e2e_counter(&fixture, "requests", "create"));
+    cJSON_AddNumberToObject(counters, "update", e2e_counter(&fixture, "requests", "update"));
+    e2e_cleanup(&fixture);
+    return counters;
+}
+
+START_TEST(faults_are_retried_until_every_row_is_right_and_the_run_repeats)
+{
+    e2e_cleanup(&fixture);
+    cJSON *first = faulty_run(5000);
+    cJSON *second = faulty_run(5000);
+    char *a = cJSON_PrintUnformatted(first), *b = cJSON_PrintUnformatted(second);
+    ck_assert_str_eq(a, b); /* the same seed, the same faults, the same requests */
+    free(a);
+    free(b);
+    cJSON_Delete(first);
+    cJSON_Delete(second);
+    e2e_init(&fixture);
+}
+END_TEST
+
+START_TEST(an_unknown_key_stops_at_once)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 2000, 0);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, "unknown-key-4c7e0d9b", true, &messages, "--workers", "16", "users.csv", NULL), 3);
+    double elapsed = seconds_since(&start);
+    ck_assert_msg(elapsed < 5, "took %.1f s", elapsed);
+    ck_assert_ptr_null(strstr(messages, "4c7e0d9b"));
+    ck_assert_ptr_nonnull(strstr(messages, "stopped early"));
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 2000);
+    ck_assert_int_eq(e2e_count_action(rows, 2000, "created"), 0);
+    ck_assert_int_eq(e2e_count_action(rows, 2000, "failed") + e2e_count_action(rows, 2000, "skipped"), 2000);
+    ck_assert_int_le(e2e_count_action(rows, 2000, "failed"), 16); /* at most the requests in flight */
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 0);
+}
+END_TEST
+
+START_TEST(an_auth_only_key_creates_and_explains_once)
+{
+    /* a second key, allowed to create users only */
+    fixture.config.keys = realloc(fixture.config.keys, 2 * sizeof *fixture.config.keys);
+    fixture.config.keys[1] = (sbx_key){.key = strdup("auth-only-key-77"), .auth_only = true};
+    fixture.config.key_count = 2;
+    e2e_start_sandbox(&fixture);
+    e2e_preload(&fixture, "[{\"uid\":\"u00002\",\"name\":\"Old\"},{\"uid\":\"u00005\",\"name\":\"Old\"},"
+                    "{\"uid\":\"u00007\",\"name\":\"Old\"}]");
+    e2e_reset_counters(&fixture);
+    e2e_write_users(&fixture, "users.csv", 10, 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, "auth-only-key-77", true, &messages, "--workers", "4", "users.csv", NULL), 1);
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 10);
+    for (int i = 0; i < 10; i++) {
+        bool existed = i == 2 || i == 5 || i == 7;
+        ck_assert_str_eq(rows[i].action, existed ? "failed" : "created");
+        if (existed) ck_assert_str_eq(rows[i].error_code, "AUTH_ERR_NO_ACCESS");
+    }
+    free(rows);
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "update"), 1);
+    const char *explanation = strstr(messages, "may only create users (an Auth Key)");
+    ck_assert_ptr_nonnull(explanation);
+    ck_assert_ptr_null(strstr(explanation + 1, "may only create users (an Auth Key)"));
+    cJSON *users = e2e_users(&fixture);
+    ck_assert_str_eq(e2e_field(e2e_find_user(users, "u00005"), "name"), "Old");
+    cJSON_Delete(users);
+}
+END_TEST
+
+START_TEST(a_service_that_goes_away_ends_the_run_with_every_row_accounted_for)
+{
+    fixture.config.faults.latency_ms = 2;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 5000, 0);
+    int pid = e2e_spawn(&fixture, E2E_KEY, true, "--workers", "8", "users.csv", NULL);
+    e2e_wait_for_creates(&fixture, 500);
+    sbx_server_stop(fixture.server); /* the service is gone: connections refused from now on */
+    fixture.server = NULL;
+    const char *messages;
+    ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
+    ck_assert_msg(strstr(messages, "unreachable"), "%s", messages);
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 5000);
+    int created = e2e_count_action(rows, 5000, "created"), failed = e2e_count_action(rows, 5000, "failed"),
+        skipped = e2e_count_action(rows, 5000, "skipped");
+    ck_assert_int_ge(created, 400); /* 500 creates were answered; a few may have been retried */
+    ck_assert_int_eq(created + failed + skipped, 5000);
+    ck_assert_int_gt(skipped, 0);
+    free(rows);
+}
+END_TEST
+
+START_TEST(sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest)
+{
+    fixture.config.faults.latency_ms = 1;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 20000, 0);
+    int pid = e2e_spawn(&fixture, E2E_KEY, true, "--workers", "8", "users.csv", NULL);
+    e2e_wait_for_creates(&fixture, 5000);
+    kill(pid, SIGINT);
+    const char *messages;
+    ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
+    ck_assert_ptr_nonnull(strstr(messages, "interrupted"));
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 20000);
+    cJSON *users = e2e_users(&fixture);
+    int skipped = 0;
+    for (int i = 0; i < 20000; i++) {
+        const cJSON *user = e2e_find_user(users, rows[i].uid);
+        if (strcmp(rows[i].action, "skipped") == 0) {
+            skipped++;
+            ck_assert_msg(user == NULL, "%s is skipped and in the sandbox", rows[i].uid);
+        } else if (strcmp(rows[i].action, "created") == 0) {
+            ck_assert_msg(user != NULL, "%s is created but not in the sandbox", rows[i].uid);
+        }
+    }
+    ck_assert_int_gt(skipped, 0);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(users, "users")),
+                     e2e_count_action(rows, 20000, "created"));
+    cJSON_Delete(users);
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "in_flight"), 0); /* nothing left on the wire */
+}
+END_TEST
+
+
+/* ---- answers no documented service gives: each ends in bounded time, every row accounted for,
+ * nothing journaled that was not confirmed, and a message a person can act on ---- */
+
+/* Runs 30 rows against a sandbox in mode; returns the exit status, with the messages. */
+static int hostile_run(sbx_hostile mode, const char **messages, double *elapsed)
+{
+    fixture.config.hostile = mode;
+    fixture.config.core_limit = 10;
+    fixture.config.window_ms = 1000;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 30, 0);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int status = e2e_run(&fixture, E2E_KEY, true, messages, "--workers", "8", "--max-wait", "1", "--timeout", "2",
+                         "users.csv", NULL);
+    *elapsed = seconds_since(&start);
+    return status;
+}
+
+/* The users the journal holds as confirmed: its "U TARGET UID FINGERPRINT CHECK" records. */
+static int journaled_users(void)
+{
+    FILE *file = fopen(e2e_path(&fixture, "users.state"), "r");
+    if (!file) return 0;
+    int n = 0;
+    char line[512];
+    while (fgets(line, sizeof line, file)) n += strncmp(line, "U ", 2) == 0 && strstr(line, " u0") != NULL;
+    fclose(file);
+    return n;
+}
+
+/* After a hostile run: the report accounts for each of its 30 rows once; how many of them ended
+ * as one of the actions given (NULL-terminated). */
+static int hostile_rows_ending(const char *action, ...)
+{
+    e2e_report_row *rows = expect_complete_report("users.report.csv", 30);
+    int n = 0;
+    va_list ap;
+    va_start(ap, action);
+    for (const char *a = action; a; a = va_arg(ap, const char *)) n += e2e_count_action(rows, 30, a);
+    va_end(ap);
+    free(rows);
+    return n;
+}
+
+START_TEST(absurd_rate_headers_are_not_obeyed_and_the_import_completes)
+{
+    const char *messages;
+    double elapsed;
+    ck_assert_int_eq(hostile_run((sbx_hostile)_i, &messages, &elapsed), 0);
+    ck_assert_msg(elapsed < 30, "%s: %.1f s", sbx_hostile_name((sbx_hostile)_i), elapsed);
+    ck_assert_int_eq(hostile_rows_ending("created", NULL), 30);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 30);
+    ck_assert_int_eq(journaled_users(), 30);
+}
+END_TEST
+
+START_TEST(a_service_that_answers_429_for_ever_stops_the_run)
+{
+    const char *messages;
+    double elapsed;
+    ck_assert_int_eq(hostile_run(SBX_HOSTILE_ALWAYS_429, &messages, &elapsed), 3);
+    ck_assert_msg(elapsed < 30, "%.1f s", elapsed);
+    ck_assert_msg(strstr(messages, "every request with 429"), "%s", messages);
+    ck_assert_int_eq(hostile_rows_ending("failed", "skipped", NULL), 30);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 0);
+    ck_assert_int_eq(journaled_users(), 0);
+}
+END_TEST
+
+START_TEST(a_2xx_that_is_not_cometchats_json_is_never_taken_for_done)
+{
+    const char *messages;
+    double elapsed;
+    int status = hostile_run(SBX_HOSTILE_HTML_200, &messages, &elapsed);
+    ck_assert_msg(status == 3, "exit %d: %s", status, messages);
+    ck_assert_msg(elapsed < 60, "%.1f s", elapsed);
+    ck_assert_msg(strstr(messages, "text/html"), "%s", messages); /* says what came back */
+    ck_assert_int_eq(hostile_rows_ending("created", "updated", NULL), 0);
+    ck_assert_int_eq(journaled_users(), 0);
+    /* the service is itself again: the rerun creates every user, none is "unchanged" */
+    sbx_server_stop(fixture.server);
+    fixture.config.hostile = SBX_HOSTILE_NONE;
+    e2e_start_sandbox(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "8", "users.csv", NULL), 0);
+    ck_assert_int_eq(hostile_rows_ending("created", NULL), 30);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 30);
+}
+END_TEST
+
+static Suite *faults_suite(void)
+{
+    Suite *suite = suite_create("e2e_faults");
+    TCase *tc = tcase_create("faults");
+    tcase_add_checked_fixture(tc, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, a_rate_limited_import_paces_itself_and_creates_every_row);
+    tcase_add_test(tc, with_rate_given_the_import_stays_under_it);
+    tcase_add_test(tc, faults_are_retried_until_every_row_is_right_and_the_run_repeats);
+    tcase_add_test(tc, an_unknown_key_stops_at_once);
+    tcase_add_test(tc, an_auth_only_key_creates_and_explains_once);
+    tcase_add_test(tc, a_service_that_goes_away_ends_the_run_with_every_row_accounted_for);
+    tcase_add_test(tc, sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest);
+    suite_add_tcase(suite, tc);
+    TCase *hostile = tcase_create("hostile");
+    tcase_add_checked_fixture(hostile, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_set_timeout(hostile, 120);
+    tcase_add_loop_test(hostile, absurd_rate_headers_are_not_obeyed_and_the_import_completes,
+                        SBX_HOSTILE_HUGE_RETRY_AFTER, SBX_HOSTILE_OVERFLOW_RESET + 1);
+    tcase_add_test(hostile, a_service_that_answers_429_for_ever_stops_the_run);
+    tcase_add_test(hostile, a_2xx_that_is_not_cometchats_json_is_never_taken_for_done);
+    suite_add_tcase(suite, hostile);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(faults_suite)

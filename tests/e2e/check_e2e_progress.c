@@ -1,0 +1,136 @@
+/* The progress display: a live line under a pseudo-terminal that ends cleanly, plain lines and
+ * no control characters without one. */
+#include <check.h>
+#include <curl/curl.h>
+#include <pty.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "e2e_support.h"
+
+/* Runs the tool with its standard error on a pseudo-terminal; returns all it wrote there. */
+static char *run_on_a_terminal(const char *progress_option, int *status)
+{
+    int master;
+    struct winsize size = {.ws_row = 24, .ws_col = 200};
+    pid_t pid = forkpty(&master, NULL, NULL, &size);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (chdir(fixture.dir) != 0) _exit(126);
+        setenv("COMETCHAT_API_KEY", E2E_KEY, 1);
+        execl(CCI_IMPORT_BINARY, CCI_IMPORT_BINARY, "--base-url", fixture.base_url, "--workers", "4",
+              progress_option, "users.csv", (char *)NULL);
+        _exit(127);
+    }
+    size_t cap = 1 << 20, used = 0;
+    char *text = malloc(cap);
+    ssize_t n;
+    /* read until the child closes the terminal (EIO on Linux) */
+    while (used < cap - 1 && (n = read(master, text + used, cap - 1 - used)) > 0) used += (size_t)n;
+    text[used] = '\0';
+    ck_assert_int_eq(waitpid(pid, status, 0), pid);
+    close(master);
+    return text;
+}
+
+START_TEST(a_terminal_gets_one_live_line_that_ends_cleanly)
+{
+    fixture.config.faults.latency_ms = 2;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 3000, 0);
+    int status;
+    char *text = run_on_a_terminal("--progress=auto", &status);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_msg(strstr(text, "\r\033[K"), "no live line in: %.300s", text);
+    ck_assert_ptr_nonnull(strstr(text, "/3000 rows ("));
+    ck_assert_ptr_nonnull(strstr(text, "rows/s"));
+    /* the last redraw is erased before the summary, which starts on a clean line */
+    char *last_erase = NULL;
+    for (char *at = strstr(text, "\r\033[K"); at; at = strstr(at + 1, "\r\033[K")) last_erase = at;
+    ck_assert_msg(strncmp(last_erase + 4, "cometchat-import: ", 18) == 0, "after the last erase: %.80s",
+                  last_erase + 4);
+    ck_assert_ptr_nonnull(strstr(last_erase, "3000 rows read: 3000 created"));
+    free(text);
+}
+END_TEST
+
+START_TEST(progress_never_keeps_the_terminal_quiet)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 200, 0);
+    int status;
+    char *text = run_on_a_terminal("--progress=never", &status);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_ptr_null(strstr(text, "\033[K"));
+    ck_assert_ptr_nonnull(strstr(text, "200 rows read"));
+    free(text);
+}
+END_TEST
+
+START_TEST(without_a_terminal_plain_lines_and_no_control_characters)
+{
+    fixture.config.core_limit = 40; /* 300 rows at 40 a second: long enough for a plain progress line */
+    fixture.config.window_ms = 1000;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 300, 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "4", "users.csv", NULL), 0);
+    ck_assert_msg(strstr(messages, "cometchat-import: progress: "), "%s", messages);
+    for (const char *p = messages; *p; p++)
+        ck_assert_msg(*p == '\n' || (unsigned char)*p >= 0x20, "control character 0x%02x written", *p);
+    /* --progress=always draws the live line even into a file */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--progress=always", "users.csv", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(messages, "\r\033[K"));
+    /* --quiet: nothing but problems */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--quiet", "users.csv", NULL), 0);
+    ck_assert_str_eq(messages, "");
+}
+END_TEST
+
+START_TEST(the_summary_json_adds_up)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write(&fixture, "users.csv", "uid,name\na,A\nb,B\nbad uid,C\n");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--summary-json", "summary.json", "users.csv", NULL), 1);
+    FILE *file = fopen(e2e_path(&fixture, "summary.json"), "r");
+    ck_assert_ptr_nonnull(file);
+    char text[4096];
+    text[fread(text, 1, sizeof text - 1, file)] = '\0';
+    fclose(file);
+    cJSON *json = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(json);
+    ck_assert_int_eq(cJSON_GetObjectItem(json, "rows")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(json, "exit_status")->valueint, 1);
+    const cJSON *actions = cJSON_GetObjectItem(json, "actions");
+    ck_assert_int_eq(cJSON_GetObjectItem(actions, "created")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItem(actions, "invalid")->valueint, 1);
+    int sum = 0;
+    const cJSON *count;
+    cJSON_ArrayForEach(count, actions) sum += count->valueint;
+    ck_assert_int_eq(sum, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "requests"), "core")->valueint, 2);
+    ck_assert_str_eq(cJSON_GetObjectItem(json, "report")->valuestring, "users.report.csv");
+    cJSON_Delete(json);
+}
+END_TEST
+
+static Suite *progress_suite(void)
+{
+    Suite *suite = suite_create("e2e_progress");
+    TCase *tc = tcase_create("progress");
+    tcase_add_checked_fixture(tc, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, a_terminal_gets_one_live_line_that_ends_cleanly);
+    tcase_add_test(tc, progress_never_keeps_the_terminal_quiet);
+    tcase_add_test(tc, without_a_terminal_plain_lines_and_no_control_characters);
+    tcase_add_test(tc, the_summary_json_adds_up);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(progress_suite)

@@ -1,0 +1,163 @@
+/* End to end: reruns that cost nothing, crash-safe resume, adapting without a journal. */
+#include <check.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "check_main.h"
+#include "e2e_support.h"
+
+enum { ROWS = 20000, WORKERS = 8 };
+
+
+
+
+START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    e2e_reset_counters(&fixture);
+
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_uint_eq(n, ROWS);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS);
+    free(rows);
+    ck_assert_msg(strstr(messages, "state      users.state"), "%s", messages);
+
+    /* 25 rows change: names, tags and metadata */
+    e2e_write_users(&fixture, "users.csv", ROWS, ROWS / 25);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 25);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 25);
+    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), 25);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS - 25);
+    free(rows);
+    e2e_expect_users_of_file(&fixture, ROWS, ROWS / 25);
+}
+END_TEST
+
+START_TEST(a_run_killed_at_any_moment_resumes_by_running_again)
+{
+    const double moments[] = {2000, 9000, 16000};
+    for (int m = 0; m < 3; m++) {
+        e2e_cleanup(&fixture);
+        e2e_init(&fixture);
+        fixture.config.faults.latency_ms = 1;
+        e2e_start_sandbox(&fixture);
+        e2e_write_users(&fixture, "users.csv", ROWS, 0);
+        char workers[8];
+        snprintf(workers, sizeof workers, "%d", WORKERS);
+        int pid = e2e_spawn(&fixture, E2E_KEY, true, "--workers", workers, "users.csv", NULL);
+        e2e_wait_for_creates(&fixture, moments[m]);
+        kill(pid, SIGKILL);
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFSIGNALED(status));
+
+        const char *messages;
+        ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", workers, "users.csv", NULL), 0);
+        size_t n;
+        e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+        ck_assert_uint_eq(n, ROWS);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_uint_eq(rows[i].line, i + 2);
+            ck_assert_msg(strcmp(rows[i].action, "created") == 0 || strcmp(rows[i].action, "updated") == 0 ||
+                              strcmp(rows[i].action, "unchanged") == 0,
+                          "%s: %s", rows[i].uid, rows[i].action);
+        }
+        ck_assert_int_ge(e2e_count_action(rows, n, "unchanged"), (int)moments[m] - 2 * WORKERS);
+        free(rows);
+        e2e_expect_users_of_file(&fixture, ROWS, 0);
+        ck_assert_int_le((int)e2e_counter(&fixture, "requests", "create"), ROWS + WORKERS);
+    }
+}
+END_TEST
+
+START_TEST(without_a_journal_a_populated_service_costs_about_one_request_a_row)
+{
+    /* the same users already there, from a run whose journal is lost */
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--state", "elsewhere.state", "users.csv", NULL), 0);
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    double per_row = e2e_counter(&fixture, "requests", "total") / ROWS;
+    ck_assert_msg(per_row <= 1.1, "%.3f requests per row", per_row);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), ROWS);
+    free(rows);
+}
+END_TEST
+
+START_TEST(without_a_journal_a_half_populated_service_costs_at_most_1_25)
+{
+    /* the first half is there (a crashed run whose journal is lost); the rest is new */
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "half.csv", ROWS / 2, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--state", "elsewhere.state", "half.csv", NULL), 0);
+    e2e_reset_counters(&fixture);
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    double per_row = e2e_counter(&fixture, "requests", "total") / ROWS;
+    ck_assert_msg(per_row <= 1.25, "%.3f requests per row: %s", per_row, messages);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), ROWS / 2);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), ROWS / 2);
+    free(rows);
+    e2e_expect_users_of_file(&fixture, ROWS, 0);
+}
+END_TEST
+
+START_TEST(the_journal_of_one_target_skips_nothing_on_another)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 300, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    /* another sandbox: target B, the same file and the same journal */
+    sbx_server *second = sbx_server_start(&fixture.config, (char[256]){0}, 256);
+    ck_assert_ptr_nonnull(second);
+    char other_url[96];
+    snprintf(other_url, sizeof other_url, "http://127.0.0.1:%u/v3", sbx_server_port(second));
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, false, NULL, "--base-url", other_url, "users.csv", NULL), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), 300);
+    free(rows);
+    sbx_server_stop(second);
+    /* and back on A, everything is still known */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 300);
+    free(rows);
+}
+END_TEST
+
+static Suite *state_suite(void)
+{
+    Suite *suite = suite_create("e2e_state");
+    TCase *tc = tcase_create("state");
+    tcase_add_checked_fixture(tc, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes);
+    tcase_add_test(tc, a_run_killed_at_any_moment_resumes_by_running_again);
+    tcase_add_test(tc, without_a_journal_a_populated_service_costs_about_one_request_a_row);
+    tcase_add_test(tc, without_a_journal_a_half_populated_service_costs_at_most_1_25);
+    tcase_add_test(tc, the_journal_of_one_target_skips_nothing_on_another);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(state_suite)

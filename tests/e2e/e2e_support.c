@@ -1,0 +1,382 @@
+#define _DEFAULT_SOURCE /* syscall(), for pidfd_open */
+#include "e2e_support.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cci/csv_reader.h"
+#include "http_client.h"
+
+/* The documented variants, each point where the docs disagree set one way or the other. */
+static const struct {
+    const char *name;
+    sbx_rate_headers headers;
+    unsigned auth_error_status;
+    bool role_error_not_found, html_429;
+    const char *prefix;
+} profiles[] = {
+    {"current", SBX_HEADERS_CURRENT, 401, false, false, "/v3"},
+    {"legacy", SBX_HEADERS_LEGACY, 404, true, true, "/v3.0"},
+    {"retry-after", SBX_HEADERS_RETRY_AFTER, 401, true, true, "/v3"},
+    {"none", SBX_HEADERS_NONE, 404, false, false, "/v3.0"},
+};
+
+static void apply_profile(e2e *t)
+{
+    const char *wanted = getenv("CCI_E2E_PROFILE");
+    size_t i = 0;
+    if (wanted && *wanted) {
+        while (i < sizeof profiles / sizeof *profiles && strcmp(profiles[i].name, wanted) != 0) i++;
+        ck_assert_msg(i < sizeof profiles / sizeof *profiles, "no profile %s", wanted);
+    }
+    t->profile = profiles[i].name;
+    t->prefix = profiles[i].prefix;
+    t->config.rate_headers = profiles[i].headers;
+    t->config.auth_error_status = profiles[i].auth_error_status;
+    t->config.role_error_not_found = profiles[i].role_error_not_found;
+    t->config.html_429 = profiles[i].html_429;
+}
+
+void e2e_init(e2e *t)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/cci-e2e-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(t->dir));
+    sbx_config_defaults(&t->config);
+    t->config.keys = calloc(1, sizeof *t->config.keys);
+    t->config.keys[0] = (sbx_key){.key = strdup(E2E_KEY)};
+    t->config.key_count = 1;
+    sbx_config_set_roles(&t->config, "admin,moderator");
+    t->config.core_limit = t->config.standard_limit = 4000000000u;
+    apply_profile(t);
+}
+
+void e2e_start_sandbox(e2e *t)
+{
+    char err[256];
+    t->server = sbx_server_start(&t->config, err, sizeof err);
+    ck_assert_msg(t->server != NULL, "%s", err);
+    snprintf(t->base_url, sizeof t->base_url, "http://127.0.0.1:%u%s", sbx_server_port(t->server), t->prefix);
+}
+
+void e2e_cleanup(e2e *t)
+{
+    if (t->server) sbx_server_stop(t->server);
+    sbx_config_cleanup(&t->config);
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", t->dir);
+    if (system(command) != 0) fprintf(stderr, "could not remove %s\n", t->dir);
+}
+
+const char *e2e_path(e2e *t, const char *name)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", t->dir, name);
+    return path;
+}
+
+const char *e2e_write(e2e *t, const char *name, const char *text)
+{
+    const char *path = e2e_path(t, name);
+    FILE *file = fopen(path, "wb");
+    ck_assert_ptr_nonnull(file);
+    fputs(text, file);
+    fclose(file);
+    return path;
+}
+
+static int spawn(e2e *t, const char *key, bool with_target, va_list ap)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = CCI_IMPORT_BINARY;
+    if (with_target) {
+        argv[argc++] = "--base-url";
+        argv[argc++] = t->base_url;
+    }
+    for (const char *arg; argc < 63 && (arg = va_arg(ap, const char *));) argv[argc++] = arg;
+    argv[argc] = NULL;
+
+    char stderr_path[256];
+    snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", t->dir);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        if (chdir(t->dir) != 0) _exit(126);
+        if (key) setenv("COMETCHAT_API_KEY", key, 1);
+        else unsetenv("COMETCHAT_API_KEY");
+        unsetenv("COMETCHAT_BASE_URL");
+        unsetenv("COMETCHAT_APP_ID");
+        unsetenv("COMETCHAT_REGION");
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int e2e_spawn(e2e *t, const char *key, bool with_target, ...)
+{
+    va_list ap;
+    va_start(ap, with_target);
+    int pid = spawn(t, key, with_target, ap);
+    va_end(ap);
+    return pid;
+}
+
+/* What shows the tool is getting on: requests the sandbox saw, and the bytes of the tool's
+ * messages and of every file in the test's directory (reports, rejects, journal). */
+static double progress_mark(e2e *t)
+{
+    double mark = 0;
+    char command[160];
+    snprintf(command, sizeof command, "du -sb '%s' 2>/dev/null", t->dir);
+    FILE *du = popen(command, "r");
+    double bytes = 0;
+    if (du && fscanf(du, "%lf", &bytes) == 1) mark += bytes;
+    if (du) pclose(du);
+    if (t->server) mark += (double)sbx_server_requests_total(t->server) * 1e12;
+    return mark;
+}
+
+/* Waits for pid to end, or kills it when it makes no progress for E2E_STALL_S seconds. */
+static int watch(e2e *t, int pid, const char *stderr_path)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    ck_assert_msg(fd >= 0, "pidfd_open: %s", strerror(errno));
+    double mark = progress_mark(t);
+    time_t last_progress = time(NULL);
+    struct pollfd ended = {.fd = fd, .events = POLLIN};
+    /* poll() returns the moment the tool exits; the second between looks is only for the watch */
+    while (poll(&ended, 1, 1000) == 0) {
+        double now_mark = progress_mark(t);
+        if (now_mark != mark) {
+            mark = now_mark;
+            last_progress = time(NULL);
+        } else if (time(NULL) - last_progress >= E2E_STALL_S) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(fd);
+            char tail[2048] = "";
+            FILE *file = fopen(stderr_path, "rb");
+            if (file) {
+                fseek(file, -(long)(sizeof tail - 1), SEEK_END);
+                tail[fread(tail, 1, sizeof tail - 1, file)] = '\0';
+                fclose(file);
+            }
+            ck_abort_msg("the tool made no progress for %d s (no request reached the sandbox, nothing "
+                         "was written): it hangs. Its last messages:\n%s", E2E_STALL_S, tail);
+        }
+    }
+    close(fd);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+int e2e_wait(e2e *t, int pid, const char **messages)
+{
+    static char text[65536];
+    char stderr_path[256];
+    snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", t->dir);
+    int status = watch(t, pid, stderr_path);
+    FILE *file = fopen(stderr_path, "rb");
+    size_t n = file ? fread(text, 1, sizeof text - 1, file) : 0;
+    text[n] = '\0';
+    if (file) fclose(file);
+    if (messages) *messages = text;
+    ck_assert_msg(WIFEXITED(status), "the tool did not exit normally: %s", text);
+    return WEXITSTATUS(status);
+}
+
+int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...)
+{
+    va_list ap;
+    va_start(ap, messages);
+    int pid = spawn(t, key, with_target, ap);
+    va_end(ap);
+    return e2e_wait(t, pid, messages);
+}
+
+static void copy_cell(char *out, size_t len, const cci_cell *cell)
+{
+    snprintf(out, len, "%.*s", (int)cell->len, cell->text);
+}
+
+e2e_report_row *e2e_read_report(e2e *t, const char *name, size_t *count)
+{
+    FILE *file = fopen(e2e_path(t, name), "rb");
+    ck_assert_msg(file != NULL, "no report %s", name);
+    char err[256];
+    cci_csv_reader *reader = cci_csv_reader_new(file, ',', NULL, err, sizeof err);
+    cci_record record;
+    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD);
+    ck_assert_uint_eq(record.count, 7);
+    ck_assert_str_eq(record.cells[0].text, "line");
+    size_t cap = 1024, n = 0;
+    e2e_report_row *rows = malloc(cap * sizeof *rows);
+    cci_read_status status;
+    while ((status = cci_csv_reader_next(reader, &record)) == CCI_READ_RECORD) {
+        ck_assert_uint_eq(record.count, 7);
+        if (n == cap) rows = realloc(rows, (cap *= 2) * sizeof *rows);
+        e2e_report_row *row = &rows[n++];
+        row->line = strtoul(record.cells[0].text, NULL, 10);
+        copy_cell(row->uid, sizeof row->uid, &record.cells[1]);
+        copy_cell(row->action, sizeof row->action, &record.cells[2]);
+        row->http_status = strtol(record.cells[3].text, NULL, 10);
+        copy_cell(row->error_code, sizeof row->error_code, &record.cells[4]);
+        copy_cell(row->message, sizeof row->message, &record.cells[5]);
+        row->attempts = (unsigned)strtoul(record.cells[6].text, NULL, 10);
+    }
+    ck_assert_int_eq(status, CCI_READ_END);
+    cci_csv_reader_free(reader);
+    fclose(file);
+    *count = n;
+    return rows;
+}
+
+static cJSON *admin(e2e *t, const char *method, const char *path, const char *body)
+{
+    http_client client;
+    http_client_init(&client, sbx_server_port(t->server));
+    http_answer a = http_call(&client, method, path, NULL, body, 30000);
+    ck_assert_msg(a.status == 200, "%s %s: %ld %s", method, path, a.status, a.body);
+    cJSON *json = a.json;
+    a.json = NULL;
+    http_answer_cleanup(&a);
+    http_client_cleanup(&client);
+    return json;
+}
+
+cJSON *e2e_users(e2e *t)
+{
+    return admin(t, "GET", "/admin/users", NULL);
+}
+
+const cJSON *e2e_find_user(const cJSON *dump, const char *uid)
+{
+    const cJSON *user;
+    cJSON_ArrayForEach(user, cJSON_GetObjectItem(dump, "users"))
+        if (strcmp(e2e_field(user, "uid"), uid) == 0) return user;
+    return NULL;
+}
+
+double e2e_counter(e2e *t, const char *group, const char *name)
+{
+    cJSON *counters = admin(t, "GET", "/admin/counters?uids=false", NULL);
+    const cJSON *in = group ? cJSON_GetObjectItem(counters, group) : counters;
+    const cJSON *item = cJSON_GetObjectItem(in, name);
+    /* statuses and codes list only what was seen; every other counter is always there, so a
+     * missing one is a renamed counter, not a zero */
+    bool sparse = group && (strcmp(group, "statuses") == 0 || strcmp(group, "codes") == 0);
+    ck_assert_msg(cJSON_IsObject(in) && (cJSON_IsNumber(item) || (sparse && !item)),
+                  "the sandbox has no counter %s%s%s", group ? group : "", group ? "." : "", name);
+    double value = cJSON_IsNumber(item) ? item->valuedouble : 0;
+    cJSON_Delete(counters);
+    return value;
+}
+
+void e2e_preload(e2e *t, const char *users_json)
+{
+    cJSON_Delete(admin(t, "POST", "/admin/users", users_json));
+}
+
+void e2e_reset_counters(e2e *t)
+{
+    cJSON_Delete(admin(t, "POST", "/admin/reset?keep=users", NULL));
+}
+
+const char *e2e_field(const cJSON *user, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItem(user, name);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+int e2e_count_action(const e2e_report_row *rows, size_t count, const char *action)
+{
+    int n = 0;
+    for (size_t i = 0; i < count; i++) n += strcmp(rows[i].action, action) == 0;
+    return n;
+}
+
+void e2e_wait_for_creates(e2e *t, double n)
+{
+    /* polls the other process's progress, bounded: the only way to act "halfway" */
+    for (int tries = 0; tries < 1200; tries++) {
+        if (e2e_counter(t, "requests", "create") >= n) return;
+        struct timespec pause = {0, 25 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    ck_abort_msg("the import never reached %.0f creates", n);
+}
+
+e2e fixture;
+
+void e2e_fixture_setup(void)
+{
+    e2e_init(&fixture);
+}
+
+void e2e_fixture_teardown(void)
+{
+    e2e_cleanup(&fixture);
+}
+
+/* The row i of e2e_write_users's file. */
+typedef struct written_user {
+    char uid[16], name[32];
+    const char *tags, *first_tag, *team;
+} written_user;
+
+static written_user user_of_row(int i, int changed_every)
+{
+    bool changed = changed_every && i % changed_every == 0;
+    written_user user = {.tags = changed ? "new;tags" : "a;b", .first_tag = changed ? "new" : "a",
+                         .team = changed ? "blue" : "red"};
+    snprintf(user.uid, sizeof user.uid, "u%05d", i);
+    snprintf(user.name, sizeof user.name, "%s %d", changed ? "Renamed" : "User", i);
+    return user;
+}
+
+void e2e_write_users(e2e *t, const char *name, int n, int changed_every)
+{
+    FILE *file = fopen(e2e_path(t, name), "w");
+    ck_assert_ptr_nonnull(file);
+    fprintf(file, "uid,name,tags,metadata.team\n");
+    for (int i = 0; i < n; i++) {
+        written_user user = user_of_row(i, changed_every);
+        fprintf(file, "%s,%s,%s,%s\n", user.uid, user.name, user.tags, user.team);
+    }
+    ck_assert_int_eq(fclose(file), 0);
+}
+
+void e2e_expect_users_of_file(e2e *t, int n, int changed_every)
+{
+    cJSON *users = e2e_users(t);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(users, "users")), n);
+    for (int i = 0; i < n; i++) {
+        written_user expected = user_of_row(i, changed_every);
+        const cJSON *user = e2e_find_user(users, expected.uid);
+        ck_assert_msg(user != NULL, "%s missing", expected.uid);
+        ck_assert_str_eq(e2e_field(user, "name"), expected.name);
+        ck_assert_str_eq(e2e_field(cJSON_GetObjectItem(user, "metadata"), "team"), expected.team);
+        const cJSON *tags = cJSON_GetObjectItem(user, "tags");
+        ck_assert_int_eq(cJSON_GetArraySize(tags), 2);
+        ck_assert_str_eq(cJSON_GetArrayItem(tags, 0)->valuestring, expected.first_tag);
+    }
+    cJSON_Delete(users);
+}

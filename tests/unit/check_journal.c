@@ -1,0 +1,184 @@
+/* The state journal's records, its recovery from a torn end, its targets and compaction. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cci/journal.h"
+#include "check_main.h"
+
+static char dir[64], path[128], err[512];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cci-journal-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/users.state", dir);
+}
+
+static void teardown(void)
+{
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(command), 0);
+}
+
+static const char FP_A[] = "0123456789abcdef0123456789abcdef";
+static const char FP_B[] = "fedcba9876543210fedcba9876543210";
+
+START_TEST(records_survive_a_reopen_and_later_ones_win)
+{
+    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_msg(j != NULL, "%s", err);
+    ck_assert_ptr_null(cci_journal_lookup(j, "ana"));
+    ck_assert(cci_journal_append(j, "ana", FP_A));
+    ck_assert(cci_journal_append(j, "bob", "-"));
+    ck_assert(cci_journal_append(j, "ana", FP_B));
+    ck_assert(cci_journal_close(j));
+
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_B);
+    ck_assert_str_eq(cci_journal_lookup(j, "bob"), "-");
+    ck_assert_uint_eq(cci_journal_stats_of(j).records, 3);
+    ck_assert_uint_eq(cci_journal_stats_of(j).known, 2);
+    ck_assert(cci_journal_close(j));
+}
+END_TEST
+
+START_TEST(the_record_format_is_a_checked_line)
+{
+    cci_journal *j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    cci_journal_append(j, "zoe-1", FP_A);
+    cci_journal_close(j);
+    FILE *file = fopen(path, "r");
+    char header[128], line[256];
+    ck_assert_ptr_nonnull(fgets(header, sizeof header, file));
+    ck_assert(header[0] == '#');
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, file));
+    fclose(file);
+    char expected[128];
+    snprintf(expected, sizeof expected, "U bbbbbbbbbbbbbbbb zoe-1 %s ", FP_A);
+    ck_assert(strncmp(line, expected, strlen(expected)) == 0);
+    ck_assert_uint_eq(strlen(line), strlen(expected) + 16 + 1); /* 16 hex digits and a newline */
+}
+END_TEST
+
+START_TEST(a_torn_or_damaged_record_is_ignored_never_fatal)
+{
+    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal_append(j, "ana", FP_A);
+    cci_journal_append(j, "bob", FP_A);
+    cci_journal_close(j);
+    /* a crash in the middle of the last write, and a bit flipped in another line */
+    FILE *file = fopen(path, "a");
+    fputs("U aaaaaaaaaaaaaaaa carol 0123456789abcdef01", file);
+    fclose(file);
+    file = fopen(path, "r+");
+    char text[1024];
+    size_t n = fread(text, 1, sizeof text - 1, file);
+    text[n] = '\0';
+    char *bob = strstr(text, " bob ");
+    bob[2] = 'X'; /* "bXb": the check no longer matches */
+    rewind(file);
+    fwrite(text, 1, n, file);
+    fclose(file);
+
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
+    ck_assert_ptr_null(cci_journal_lookup(j, "bob"));
+    ck_assert_ptr_null(cci_journal_lookup(j, "bXb"));
+    ck_assert_ptr_null(cci_journal_lookup(j, "carol"));
+    ck_assert_uint_eq(cci_journal_stats_of(j).ignored, 2);
+    /* appending after a torn end still gives whole lines */
+    ck_assert(cci_journal_append(j, "dave", FP_B));
+    cci_journal_close(j);
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_str_eq(cci_journal_lookup(j, "dave"), FP_B);
+    cci_journal_close(j);
+}
+END_TEST
+
+START_TEST(another_target_is_never_used)
+{
+    char a[17], b[17], a_again[17], app[17];
+    cci_journal_target("http://127.0.0.1:8001/v3", NULL, NULL, a);
+    cci_journal_target("http://127.0.0.1:8002/v3", NULL, NULL, b);
+    cci_journal_target("http://127.0.0.1:8001/v3/", NULL, NULL, a_again);
+    cci_journal_target(NULL, "app1", "eu", app);
+    ck_assert_str_ne(a, b);
+    ck_assert_str_eq(a, a_again);
+    ck_assert_str_ne(a, app);
+    cci_journal *j = cci_journal_open(path, a, false, err, sizeof err);
+    cci_journal_append(j, "ana", FP_A);
+    cci_journal_close(j);
+    j = cci_journal_open(path, b, false, err, sizeof err);
+    ck_assert_ptr_null(cci_journal_lookup(j, "ana"));
+    cci_journal_close(j);
+}
+END_TEST
+
+static unsigned long count_lines(void)
+{
+    FILE *file = fopen(path, "r");
+    char line[256];
+    unsigned long n = 0;
+    while (fgets(line, sizeof line, file)) n++;
+    fclose(file);
+    return n;
+}
+
+START_TEST(superseded_records_are_compacted_at_open)
+{
+    cci_journal *j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    cci_journal_append(j, "other-target-user", FP_A);
+    cci_journal_close(j);
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    for (int i = 0; i < 1500; i++) {
+        cci_journal_append(j, "ana", i % 2 ? FP_A : FP_B);
+        cci_journal_append(j, "bob", FP_A);
+    }
+    cci_journal_close(j);
+    ck_assert_uint_eq(count_lines(), 1 + 1 + 3000);
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert(cci_journal_stats_of(j).compacted);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
+    cci_journal_close(j);
+    ck_assert_uint_eq(count_lines(), 1 + 1 + 2); /* header, the other target's, ana, bob */
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert(!cci_journal_stats_of(j).compacted);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
+    ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
+    cci_journal_close(j);
+    j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    ck_assert_str_eq(cci_journal_lookup(j, "other-target-user"), FP_A);
+    cci_journal_close(j);
+}
+END_TEST
+
+START_TEST(a_read_only_journal_writes_nothing)
+{
+    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err);
+    ck_assert(cci_journal_append(j, "ana", FP_A));
+    ck_assert(cci_journal_close(j));
+    ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
+static Suite *journal_suite(void)
+{
+    Suite *suite = suite_create("journal");
+    TCase *tc = tcase_create("journal");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, records_survive_a_reopen_and_later_ones_win);
+    tcase_add_test(tc, the_record_format_is_a_checked_line);
+    tcase_add_test(tc, a_torn_or_damaged_record_is_ignored_never_fatal);
+    tcase_add_test(tc, another_target_is_never_used);
+    tcase_add_test(tc, a_read_only_journal_writes_nothing);
+    tcase_add_test(tc, superseded_records_are_compacted_at_open);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(journal_suite)

@@ -1,0 +1,80 @@
+/* The bounded queue between the reader and the workers. Run under ThreadSanitizer too. */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "cci/queue.h"
+#include "check_main.h"
+
+enum { ITEMS = 20000, PRODUCERS = 4, CONSUMERS = 4 };
+
+static cci_queue *shared_queue;
+static atomic_ulong consumed_sum, consumed_count;
+
+static void *produce(void *arg)
+{
+    uintptr_t base = (uintptr_t)arg;
+    for (uintptr_t i = 1; i <= ITEMS; i++) ck_assert(cci_queue_push(shared_queue, (void *)(base * ITEMS + i)));
+    return NULL;
+}
+
+static void *consume(void *arg)
+{
+    (void)arg;
+    void *item;
+    while ((item = cci_queue_pop(shared_queue))) {
+        atomic_fetch_add(&consumed_sum, (unsigned long)(uintptr_t)item);
+        atomic_fetch_add(&consumed_count, 1);
+    }
+    return NULL;
+}
+
+START_TEST(queue_hands_every_item_to_exactly_one_consumer)
+{
+    shared_queue = cci_queue_new(8);
+    atomic_store(&consumed_sum, 0);
+    atomic_store(&consumed_count, 0);
+    pthread_t producers[PRODUCERS], consumers[CONSUMERS];
+    for (uintptr_t p = 0; p < PRODUCERS; p++) pthread_create(&producers[p], NULL, produce, (void *)p);
+    for (int c = 0; c < CONSUMERS; c++) pthread_create(&consumers[c], NULL, consume, NULL);
+    for (int p = 0; p < PRODUCERS; p++) pthread_join(producers[p], NULL);
+    cci_queue_close(shared_queue);
+    for (int c = 0; c < CONSUMERS; c++) pthread_join(consumers[c], NULL);
+    unsigned long expected = 0;
+    for (unsigned long p = 0; p < PRODUCERS; p++)
+        for (unsigned long i = 1; i <= ITEMS; i++) expected += p * ITEMS + i;
+    ck_assert_uint_eq(atomic_load(&consumed_count), PRODUCERS * ITEMS);
+    ck_assert_uint_eq(atomic_load(&consumed_sum), expected);
+    ck_assert(!cci_queue_push(shared_queue, (void *)1)); /* closed */
+    cci_queue_free(shared_queue);
+}
+END_TEST
+
+START_TEST(a_closed_queue_is_drained_before_it_says_empty)
+{
+    cci_queue *queue = cci_queue_new(4);
+    int a = 1, b = 2;
+    ck_assert(cci_queue_push(queue, &a));
+    ck_assert(cci_queue_push(queue, &b));
+    cci_queue_close(queue);
+    ck_assert_ptr_eq(cci_queue_pop(queue), &a); /* first in, first out */
+    ck_assert_ptr_eq(cci_queue_pop(queue), &b);
+    ck_assert_ptr_null(cci_queue_pop(queue));
+    cci_queue_free(queue);
+}
+END_TEST
+
+static Suite *queue_suite(void)
+{
+    Suite *suite = suite_create("queue");
+    TCase *tc = tcase_create("queue");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, queue_hands_every_item_to_exactly_one_consumer);
+    tcase_add_test(tc, a_closed_queue_is_drained_before_it_says_empty);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(queue_suite)

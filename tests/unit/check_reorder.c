@@ -1,0 +1,62 @@
+/* The reorder window: rows finished in any order come out in input order, once each. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "cci/reorder.h"
+#include "check_main.h"
+
+typedef struct emitted {
+    size_t order[16];
+    size_t count;
+} emitted;
+
+static void record_emit(void *item, void *ctx)
+{
+    emitted *e = ctx;
+    e->order[e->count++] = *(size_t *)item;
+}
+
+START_TEST(rows_finished_backwards_come_out_in_order_once_the_first_is_in)
+{
+    emitted e = {0};
+    cci_reorder *reorder = cci_reorder_new(8, record_emit, &e);
+    size_t seqs[5];
+    for (int i = 0; i < 5; i++) seqs[i] = cci_reorder_reserve(reorder);
+    for (int i = 4; i >= 1; i--) cci_reorder_complete(reorder, seqs[i], &seqs[i]);
+    ck_assert_uint_eq(e.count, 0); /* held back: the first is not finished */
+    cci_reorder_complete(reorder, seqs[0], &seqs[0]);
+    cci_reorder_wait_all(reorder);
+    ck_assert_uint_eq(e.count, 5);
+    for (size_t i = 0; i < 5; i++) ck_assert_uint_eq(e.order[i], seqs[i]);
+    for (size_t i = 1; i < 5; i++) ck_assert_uint_eq(seqs[i], seqs[i - 1] + 1);
+    cci_reorder_free(reorder);
+}
+END_TEST
+
+START_TEST(a_row_finished_in_order_is_emitted_at_once)
+{
+    emitted e = {0};
+    cci_reorder *reorder = cci_reorder_new(2, record_emit, &e);
+    for (size_t i = 0; i < 6; i++) { /* more rows than the window: each frees its place */
+        size_t *seq = malloc(sizeof *seq);
+        *seq = cci_reorder_reserve(reorder);
+        cci_reorder_complete(reorder, *seq, seq);
+        ck_assert_uint_eq(e.count, i + 1);
+        free(seq);
+    }
+    cci_reorder_wait_all(reorder);
+    cci_reorder_free(reorder);
+}
+END_TEST
+
+static Suite *reorder_suite(void)
+{
+    Suite *suite = suite_create("reorder");
+    TCase *tc = tcase_create("reorder");
+    tcase_add_test(tc, rows_finished_backwards_come_out_in_order_once_the_first_is_in);
+    tcase_add_test(tc, a_row_finished_in_order_is_emitted_at_once);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(reorder_suite)

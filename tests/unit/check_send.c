@@ -1,0 +1,175 @@
+/* The send loop against the real sandbox, in-process on loopback: what --mode sends, how an
+ * answer settles the row, and that a row's requests are all counted. */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/send.h"
+#include "check_main.h"
+#include "sandbox_fixture.h"
+
+/* The state a run's workers share, as a run sets it up: --retries 2, no journal. */
+static void shared_init(cci_send_shared *shared, cci_mode mode)
+{
+    *shared = (cci_send_shared){.mode = mode, .max_retries = 2};
+    shared->limiter = cci_limiter_new((cci_limiter_config){0});
+    shared->stop = cci_stop_new();
+    ck_assert(shared->limiter && shared->stop);
+    cci_retry_budget_init(&shared->retries, 10, 10);
+    cci_update_gate_init(&shared->gate);
+    cci_guess_init(&shared->guess);
+}
+
+static void shared_cleanup(cci_send_shared *shared)
+{
+    cci_update_gate_cleanup(&shared->gate);
+    cci_guess_cleanup(&shared->guess);
+    cci_stop_free(shared->stop);
+    cci_limiter_free(shared->limiter);
+}
+
+/* Sends one row as a worker would, and checks that every request it cost is counted. */
+static cci_outcome send_with(cci_send_shared *shared, const char *uid, const char *create, const char *update)
+{
+    cci_worker worker = {.client = fixture.client, .random = 1};
+    cci_outcome outcome = {0};
+    cci_send_request request = {uid, create, update, "-", false};
+    cci_send_row(shared, &worker, &request, &outcome);
+    ck_assert_uint_eq(atomic_load(&shared->requests[CCI_BUDGET_CORE]) +
+                          atomic_load(&shared->requests[CCI_BUDGET_STANDARD]),
+                      outcome.attempts);
+    return outcome;
+}
+
+/* One row with a fresh shared state. */
+static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, const char *update)
+{
+    cci_send_shared shared;
+    shared_init(&shared, mode);
+    cci_outcome outcome = send_with(&shared, uid, create, update);
+    shared_cleanup(&shared);
+    return outcome;
+}
+
+START_TEST(upsert_creates_then_updates)
+{
+    cci_outcome o = send_as(CCI_MODE_UPSERT, "ana", "{\"uid\":\"ana\",\"name\":\"Ana\"}", "{\"name\":\"Ana\"}");
+    ck_assert_int_eq(o.action, CCI_ACTION_CREATED);
+    ck_assert_int_eq(o.http_status, 200);
+    ck_assert_uint_eq(o.attempts, 1);
+    free(o.message);
+    o = send_as(CCI_MODE_UPSERT, "ana", "{\"uid\":\"ana\",\"name\":\"Ana B\"}", "{\"name\":\"Ana B\"}");
+    ck_assert_int_eq(o.action, CCI_ACTION_UPDATED);
+    ck_assert_uint_eq(o.attempts, 2);
+    free(o.message);
+    ck_assert_int_eq((int)fixture_counter("requests", "create"), 2);
+    ck_assert_int_eq((int)fixture_counter("requests", "update"), 1);
+}
+END_TEST
+
+START_TEST(create_mode_leaves_existing_users)
+{
+    cci_outcome o = send_as(CCI_MODE_CREATE, "bob", "{\"uid\":\"bob\",\"name\":\"Bob\"}", "{}");
+    ck_assert_int_eq(o.action, CCI_ACTION_CREATED);
+    free(o.message);
+    o = send_as(CCI_MODE_CREATE, "bob", "{\"uid\":\"bob\",\"name\":\"Other\"}", "{}");
+    ck_assert_int_eq(o.action, CCI_ACTION_EXISTS);
+    ck_assert_str_eq(o.error_code, "ERR_UID_ALREADY_EXISTS");
+    ck_assert_uint_eq(o.attempts, 1);
+    free(o.message);
+    ck_assert_int_eq((int)fixture_counter("requests", "update"), 0);
+}
+END_TEST
+
+START_TEST(update_mode_never_creates)
+{
+    cci_outcome o = send_as(CCI_MODE_UPDATE, "ghost", "{}", "{\"name\":\"G\"}");
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_int_eq(o.http_status, 404);
+    ck_assert_str_eq(o.error_code, "ERR_UID_NOT_FOUND");
+    ck_assert_int_eq((int)fixture_counter("requests", "create"), 0);
+    free(o.message);
+}
+END_TEST
+
+START_TEST(validation_details_reach_the_message)
+{
+    cci_outcome o = send_as(CCI_MODE_UPSERT, "c", "{\"uid\":\"c\",\"name\":\"C\",\"role\":\"ghost\"}", "{}");
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_str_eq(o.error_code, "ERR_BAD_REQUEST");
+    ck_assert_ptr_nonnull(strstr(o.message, "role: The selected role is invalid."));
+    free(o.message);
+}
+END_TEST
+
+static void html_200(sbx_config *c)
+{
+    c->hostile = SBX_HOSTILE_HTML_200;
+}
+
+START_TEST(a_2xx_that_is_not_the_documented_json_is_retried_and_never_counted)
+{
+    fixture_restart(html_200);
+    cci_outcome o = send_as(CCI_MODE_UPSERT, "p", "{\"uid\":\"p\",\"name\":\"P\"}", "{\"name\":\"P\"}");
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_uint_eq(o.attempts, 3); /* the first and --retries 2 */
+    ck_assert_ptr_nonnull(strstr(o.message, "text/html"));
+    free(o.message);
+    ck_assert_int_eq((int)fixture_counter(NULL, "users"), 0);
+}
+END_TEST
+
+static void wrong_key(sbx_config *c)
+{
+    free(c->keys[0].key);
+    c->keys[0].key = strdup("some-other-key");
+}
+
+START_TEST(a_stopped_run_sends_nothing_and_skips_the_row)
+{
+    cci_send_shared shared;
+    shared_init(&shared, CCI_MODE_UPSERT);
+    cci_stop_request(shared.stop, CCI_STOP_INTERRUPTED, "interrupted");
+    cci_outcome o = send_with(&shared, "s", "{\"uid\":\"s\",\"name\":\"S\"}", "{\"name\":\"S\"}");
+    ck_assert_int_eq(o.action, CCI_ACTION_SKIPPED);
+    ck_assert_uint_eq(o.attempts, 0);
+    free(o.message);
+    ck_assert_int_eq((int)fixture_counter("requests", "create"), 0);
+    shared_cleanup(&shared);
+}
+END_TEST
+
+START_TEST(a_refused_key_fails_the_row_and_stops_the_run)
+{
+    fixture_restart(wrong_key);
+    cci_send_shared shared;
+    shared_init(&shared, CCI_MODE_UPSERT);
+    cci_outcome o = send_with(&shared, "k", "{\"uid\":\"k\",\"name\":\"K\"}", "{\"name\":\"K\"}");
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_uint_eq(o.attempts, 1); /* a fatal answer is not retried */
+    ck_assert_int_eq(cci_stop_kind_of(shared.stop), CCI_STOP_FATAL);
+    ck_assert_ptr_null(strstr(o.message, FIXTURE_KEY));
+    free(o.message);
+    shared_cleanup(&shared);
+}
+END_TEST
+
+static Suite *send_suite(void)
+{
+    Suite *suite = suite_create("send");
+    TCase *tc = tcase_create("against_the_sandbox");
+    tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+    tcase_add_test(tc, upsert_creates_then_updates);
+    tcase_add_test(tc, create_mode_leaves_existing_users);
+    tcase_add_test(tc, update_mode_never_creates);
+    tcase_add_test(tc, validation_details_reach_the_message);
+    tcase_add_test(tc, a_2xx_that_is_not_the_documented_json_is_retried_and_never_counted);
+    tcase_add_test(tc, a_stopped_run_sends_nothing_and_skips_the_row);
+    tcase_add_test(tc, a_refused_key_fails_the_row_and_stops_the_run);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(send_suite)

@@ -1,0 +1,31 @@
+/* The sandbox on loopback and one client of it, for the suites that talk to it in-process
+ * (check_client, check_send, check_run). Used from the test's own thread only. */
+#ifndef SANDBOX_FIXTURE_H
+#define SANDBOX_FIXTURE_H
+
+#include "cci/client.h"
+#include "sandbox.h"
+
+#define FIXTURE_KEY "client-test-key-0123456789"
+
+typedef struct sandbox_fixture {
+    sbx_config config;
+    sbx_server *server;
+    cci_client *client; /* of the sandbox, with FIXTURE_KEY */
+    char base[128];     /* the sandbox's URL up to /v3 */
+} sandbox_fixture;
+
+extern sandbox_fixture fixture;
+
+/* A checked fixture's setup and teardown: the sandbox with its defaults and FIXTURE_KEY. */
+void fixture_setup(void);
+void fixture_teardown(void);
+
+/* Restarts the sandbox with its settings adjusted, and a client of its new port. */
+void fixture_restart(void (*adjust)(sbx_config *));
+
+/* A counter of /admin/counters (group NULL: a top-level one). The test fails when it does not
+ * exist: a renamed counter must not read as 0. */
+double fixture_counter(const char *group, const char *name);
+
+#endif
