@@ -1,9 +1,17 @@
 #include "tool_key.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Overwrites len bytes in a way the compiler may not drop as a dead store. */
+static void wipe(void *memory, size_t len)
+{
+    volatile unsigned char *bytes = memory;
+    while (len--) *bytes++ = 0;
+}
 
 static void trim_end(char *text)
 {
@@ -20,16 +28,20 @@ static char *read_key_file(const char *key_file, char *err, size_t errlen)
     }
     char buffer[1024] = "";
     size_t got = fread(buffer, 1, sizeof buffer - 1, file);
+    bool longer = got == sizeof buffer - 1 && fgetc(file) != EOF;
     fclose(file);
     buffer[got] = '\0';
     trim_end(buffer);
     char *start = buffer + strspn(buffer, " \t\r\n");
     char *key = NULL;
-    if (!*start || strpbrk(start, "\r\n"))
+    if (longer) /* never cut a key short: the service would refuse it with no word why */
+        snprintf(err, errlen, "--api-key-file %s is longer than %zu bytes: it cannot be only a key", key_file,
+                 sizeof buffer - 1);
+    else if (!*start || strpbrk(start, "\r\n"))
         snprintf(err, errlen, "--api-key-file %s must hold the key alone on one line", key_file);
     else if (!(key = strdup(start)))
         snprintf(err, errlen, "out of memory");
-    memset(buffer, 0, sizeof buffer);
+    wipe(buffer, sizeof buffer);
     return key;
 }
 
@@ -50,6 +62,6 @@ char *cci_read_api_key(const char *key_file, char *err, size_t errlen)
 void cci_forget_api_key(char *key)
 {
     if (!key) return;
-    memset(key, 0, strlen(key));
+    wipe(key, strlen(key));
     free(key);
 }

@@ -117,6 +117,29 @@ START_TEST(template_lists_every_field)
 }
 END_TEST
 
+START_TEST(a_field_name_is_known_as_a_column_can_be_mapped_to_it)
+{
+    ck_assert(cci_mapping_field_known("statusMessage"));
+    ck_assert(cci_mapping_field_known("metadata.a.b"));
+    ck_assert(cci_mapping_field_known("ignore"));
+    ck_assert(!cci_mapping_field_known("metadata."));
+    ck_assert(!cci_mapping_field_known(".metadata"));
+    ck_assert(!cci_mapping_field_known("email"));
+}
+END_TEST
+
+START_TEST(the_field_list_names_every_field_it_knows)
+{
+    const char *list = cci_mapping_field_list();
+    for (int f = CCI_FIELD_UID; f <= CCI_FIELD_TAGS; f++) { /* the fields a column names alone */
+        ck_assert_msg(strstr(list, cci_field_name((cci_field)f)) != NULL, "%s missing", cci_field_name((cci_field)f));
+        ck_assert(cci_mapping_field_known(cci_field_name((cci_field)f)));
+    }
+    ck_assert_ptr_nonnull(strstr(list, "metadata.KEY or ignore"));
+    ck_assert_ptr_eq(list, cci_mapping_field_list()); /* built once */
+}
+END_TEST
+
 static Suite *mapping_suite(void)
 {
     Suite *suite = suite_create("mapping");
@@ -130,6 +153,8 @@ static Suite *mapping_suite(void)
     tcase_add_test(tc, missing_uid_or_name_column_is_refused);
     tcase_add_test(tc, two_columns_for_one_field_are_refused);
     tcase_add_test(tc, template_lists_every_field);
+    tcase_add_test(tc, a_field_name_is_known_as_a_column_can_be_mapped_to_it);
+    tcase_add_test(tc, the_field_list_names_every_field_it_knows);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -1,0 +1,128 @@
+/* What a run comes to: the exit status of the contract, the table and --summary-json. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "tool_summary.h"
+
+static cci_import_result started(void)
+{
+    return (cci_import_result){.started = true, .dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}}};
+}
+
+START_TEST(the_exit_status_follows_the_contract)
+{
+    cci_import_result r = {0};
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_USAGE); /* never started */
+    r = started();
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_OK);
+    r.counts[CCI_ACTION_UNCHANGED] = r.counts[CCI_ACTION_EXISTS] = r.counts[CCI_ACTION_SKIPPED] = 1;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_OK);
+    r.journal_failed = true;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_STOPPED);
+    r.counts[CCI_ACTION_INVALID] = 1;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_ROWS_FAILED); /* the rows say more than the journal */
+    r.counts[CCI_ACTION_INVALID] = 0;
+    r.counts[CCI_ACTION_FAILED] = 1;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_ROWS_FAILED);
+    r.write_failed = true;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_STOPPED);
+    r.write_failed = false;
+    r.stopped = true;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_STOPPED);
+    r.input_broke = true;
+    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_USAGE);
+}
+END_TEST
+
+START_TEST(the_table_says_every_action_and_the_requests)
+{
+    cci_import_result r = started();
+    r.rows = 10;
+    r.counts[CCI_ACTION_CREATED] = 6;
+    r.counts[CCI_ACTION_UNCHANGED] = 3;
+    r.counts[CCI_ACTION_INVALID] = 1;
+    r.requests[CCI_BUDGET_CORE] = 7;
+    r.requests[CCI_BUDGET_STANDARD] = 1;
+    r.rejected = 1;
+    cci_summary_facts facts = {.input = "users.csv", .report = "users.report.csv", .rejects = "users.rejects.csv",
+                               .state = "users.state", .seconds = 2.0};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cci_summary_print(out, &facts, &r);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(text, "read users.csv as UTF-8, comma-separated, LF line ends"));
+    ck_assert_ptr_nonnull(strstr(text, "10 rows read: 6 created, 0 updated, 3 unchanged, 0 exists, 1 invalid, 0 failed, 0 skipped"));
+    ck_assert_ptr_nonnull(strstr(text, "requests   8 (core: 7 create, standard: 1 update)"));
+    ck_assert_ptr_nonnull(strstr(text, "users.rejects.csv (1 rows to fix and feed back)"));
+    ck_assert_ptr_nonnull(strstr(text, "(5 rows/s)"));
+    free(text);
+}
+END_TEST
+
+START_TEST(the_first_problems_say_when_there_are_more)
+{
+    cci_import_result r = started();
+    char *problems[] = {"line 3: uid holds '!'"};
+    r.problems = problems;
+    r.problem_count = 1;
+    r.counts[CCI_ACTION_INVALID] = 4;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cci_summary_print_problems(out, &r);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(text, "the first problems (all of them are in the report, or here with --verbose):"));
+    ck_assert_ptr_nonnull(strstr(text, "  line 3: uid holds '!'\n"));
+    free(text);
+}
+END_TEST
+
+START_TEST(the_json_holds_the_same_figures_and_the_status)
+{
+    char dir[] = "/tmp/cci-summary-XXXXXX", path[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    cci_import_result r = started();
+    r.rows = 3;
+    r.counts[CCI_ACTION_CREATED] = 2;
+    r.counts[CCI_ACTION_FAILED] = 1;
+    r.requests[CCI_BUDGET_CORE] = 5;
+    cci_summary_facts facts = {.input = "users.csv", .report = "users.report.csv", .seconds = 1.0};
+    ck_assert(cci_summary_write_json(path, &facts, &r, cci_exit_status(&r)));
+    FILE *file = fopen(path, "r");
+    char text[4096];
+    text[fread(text, 1, sizeof text - 1, file)] = '\0';
+    fclose(file);
+    cJSON *json = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(json);
+    ck_assert_int_eq(cJSON_GetObjectItem(json, "exit_status")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(json, "rows")->valueint, 3);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "actions"), "failed")->valueint, 1);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "requests"), "total")->valueint, 5);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(json, "dry_run")));
+    cJSON_Delete(json);
+    unlink(path);
+    rmdir(dir);
+    ck_assert(!cci_summary_write_json("/nonexistent/summary.json", &facts, &r, 0));
+}
+END_TEST
+
+static Suite *summary_suite(void)
+{
+    Suite *suite = suite_create("tool_summary");
+    TCase *tc = tcase_create("summary");
+    tcase_add_test(tc, the_exit_status_follows_the_contract);
+    tcase_add_test(tc, the_table_says_every_action_and_the_requests);
+    tcase_add_test(tc, the_first_problems_say_when_there_are_more);
+    tcase_add_test(tc, the_json_holds_the_same_figures_and_the_status);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(summary_suite)

@@ -1,0 +1,119 @@
+/* The input of a run: opened, its header mapped, and read through once before anything is sent. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cci/input.h"
+#include "check_main.h"
+#include "test_records.h"
+
+static char dir[64], path[128], err[512];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cci-input-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/users.csv", dir);
+}
+
+static void teardown(void)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+static void write_input(const char *text)
+{
+    FILE *file = fopen(path, "wb");
+    ck_assert_ptr_nonnull(file);
+    fputs(text, file);
+    ck_assert_int_eq(fclose(file), 0);
+}
+
+static cci_input_spec spec_of(const char *input_path)
+{
+    return (cci_input_spec){.path = input_path, .name_required = true};
+}
+
+START_TEST(the_header_maps_and_the_rows_follow)
+{
+    write_input("User ID;Full Name\r\nana;Ana\r\nbob;Bob\r\n");
+    cci_input_spec spec = spec_of(path);
+    cci_input input;
+    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err), "%s", err);
+    cci_record header;
+    cci_mapping mapping;
+    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
+    ck_assert_uint_eq(header.count, 2);
+    ck_assert_int_eq(cci_csv_reader_delimiter(input.reader), ';');
+    cci_record row;
+    ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
+    ck_assert_uint_eq(row.line, 2);
+    cci_mapping_cleanup(&mapping);
+    cci_input_close(&input);
+}
+END_TEST
+
+START_TEST(the_preflight_counts_the_rows_after_the_header)
+{
+    write_input("uid,name\nana,Ana\n\"bob\",\"Bob\nSecond line\"\ncy,Cy\n");
+    cci_input_spec spec = spec_of(path);
+    ck_assert_int_eq(cci_input_preflight(&spec, err, sizeof err), 3);
+}
+END_TEST
+
+START_TEST(a_file_that_does_not_read_through_is_refused_before_sending)
+{
+    write_input("uid,name\nana,Ana\nbob,\"Bob\n");
+    cci_input_spec spec = spec_of(path);
+    ck_assert_int_eq(cci_input_preflight(&spec, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "line 3"));
+}
+END_TEST
+
+START_TEST(a_header_without_a_uid_names_the_file)
+{
+    write_input("name,email\nAna,a@example.com\n");
+    cci_input_spec spec = spec_of(path);
+    ck_assert_int_eq(cci_input_preflight(&spec, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "users.csv"));
+    ck_assert_ptr_nonnull(strstr(err, "uid"));
+}
+END_TEST
+
+START_TEST(a_missing_file_names_itself)
+{
+    cci_input_spec spec = spec_of("/nonexistent/users.csv");
+    cci_input input;
+    ck_assert(!cci_input_open(&input, &spec, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/users.csv"));
+    cci_input_close(&input);
+}
+END_TEST
+
+START_TEST(a_row_of_blanks_is_empty)
+{
+    test_record r;
+    ck_assert(cci_record_is_empty(RECORD(r, 2, "", " \t", "\r\n")));
+    ck_assert(!cci_record_is_empty(RECORD(r, 2, "", " x")));
+}
+END_TEST
+
+static Suite *input_suite(void)
+{
+    Suite *suite = suite_create("input");
+    TCase *tc = tcase_create("input");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, the_header_maps_and_the_rows_follow);
+    tcase_add_test(tc, the_preflight_counts_the_rows_after_the_header);
+    tcase_add_test(tc, a_file_that_does_not_read_through_is_refused_before_sending);
+    tcase_add_test(tc, a_header_without_a_uid_names_the_file);
+    tcase_add_test(tc, a_missing_file_names_itself);
+    tcase_add_test(tc, a_row_of_blanks_is_empty);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(input_suite)

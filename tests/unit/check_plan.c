@@ -1,0 +1,197 @@
+/* Deciding a row before anything is sent: invalid, repeated, unchanged, a dry run's, or to send. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cci/plan.h"
+#include "check_main.h"
+#include "test_records.h"
+
+static char dir[64], journal_path[128];
+static cci_mapping mapping;
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cci-plan-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(journal_path, sizeof journal_path, "%s/users.state", dir);
+    test_record header;
+    char err[256];
+    ck_assert_msg(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "tags"), NULL, 0, true, err, sizeof err),
+                  "%s", err);
+}
+
+static void teardown(void)
+{
+    cci_mapping_cleanup(&mapping);
+    unlink(journal_path);
+    rmdir(dir);
+}
+
+static cci_journal *open_journal(void)
+{
+    char err[256];
+    cci_journal *journal = cci_journal_open(journal_path, "0123456789abcdef", false, err, sizeof err);
+    ck_assert_msg(journal != NULL, "%s", err);
+    return journal;
+}
+
+/* A journal that knows uid by fingerprint, as a later run reads it (lookups see what was there
+ * at open). */
+static cci_journal *journal_knowing(const char *uid, const char *fingerprint)
+{
+    cci_journal *journal = open_journal();
+    ck_assert(cci_journal_append(journal, uid, fingerprint));
+    ck_assert(cci_journal_close(journal));
+    return open_journal();
+}
+
+START_TEST(a_valid_row_is_sent_with_both_bodies_and_its_fingerprint)
+{
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, false, NULL));
+    test_record r;
+    cci_planned_row row;
+    ck_assert(cci_plan_row(&planner, RECORD(r, 2, "ana", "Ana", "a;b"), &row));
+    ck_assert_uint_eq(row.outcome.line, 2);
+    ck_assert_str_eq(row.outcome.uid, "ana");
+    ck_assert_ptr_nonnull(strstr(row.create_body, "\"uid\":\"ana\""));
+    ck_assert_ptr_null(strstr(row.update_body, "\"uid\""));
+    ck_assert_ptr_nonnull(strstr(row.update_body, "\"name\":\"Ana\""));
+    ck_assert_uint_eq(strlen(row.fingerprint), CCI_FINGERPRINT_LEN);
+    ck_assert_ptr_nonnull(row.saved); /* a sent row may fail and reach the rejects file */
+    ck_assert(!row.known);
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+}
+END_TEST
+
+START_TEST(an_invalid_row_is_settled_with_what_is_wrong)
+{
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, false, NULL));
+    test_record r;
+    cci_planned_row row;
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 7, "bad uid!", "Bad", ""), &row));
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_INVALID);
+    ck_assert_ptr_nonnull(strstr(row.outcome.message, "uid"));
+    ck_assert_ptr_nonnull(row.saved);
+    ck_assert_ptr_null(row.create_body);
+    cci_planned_row_cleanup(&row);
+    /* an invalid row's uid is not remembered: a later valid row with it is sent */
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 8, "cy", "", ""), &row)); /* no name */
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_INVALID);
+    cci_planned_row_cleanup(&row);
+    ck_assert(cci_plan_row(&planner, RECORD(r, 9, "cy", "Cy", ""), &row));
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+}
+END_TEST
+
+START_TEST(a_repeated_uid_is_invalid_and_names_the_first_line)
+{
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, false, NULL));
+    test_record r;
+    cci_planned_row row;
+    ck_assert(cci_plan_row(&planner, RECORD(r, 3, "ana", "Ana", ""), &row));
+    cci_planned_row_cleanup(&row);
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 5, "ANA", "Ana Again", ""), &row));
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_INVALID);
+    ck_assert_ptr_nonnull(strstr(row.outcome.message, "already given on line 3"));
+    ck_assert_ptr_nonnull(row.saved);
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+}
+END_TEST
+
+START_TEST(a_row_the_journal_holds_as_it_is_is_unchanged_unless_forced)
+{
+    test_record r;
+    cci_planned_row row;
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, false, NULL));
+    ck_assert(cci_plan_row(&planner, RECORD(r, 2, "ana", "Ana", "x"), &row));
+    cci_journal *journal = journal_knowing("ana", row.fingerprint);
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, false, journal));
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 2, "ana", "Ana", "x"), &row));
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_UNCHANGED);
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+    /* a changed row of a known uid is sent, as an update first */
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, false, journal));
+    ck_assert(cci_plan_row(&planner, RECORD(r, 2, "ana", "Ana B", "x"), &row));
+    ck_assert(row.known);
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, false, true, journal)); /* --force */
+    ck_assert(cci_plan_row(&planner, RECORD(r, 2, "ana", "Ana", "x"), &row));
+    ck_assert(row.known);
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+    ck_assert(cci_journal_close(journal));
+}
+END_TEST
+
+START_TEST(a_dry_run_sends_nothing_and_says_what_it_would_send)
+{
+    cci_journal *journal = journal_knowing("bob", "-");
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, true, false, journal));
+    test_record r;
+    cci_planned_row row;
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 2, "ana", "Ana", ""), &row));
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_SKIPPED);
+    ck_assert_ptr_nonnull(strstr(row.outcome.message, "dry run: would create (or update if the uid exists) {"));
+    ck_assert_ptr_null(row.saved); /* a dry run's good row cannot reach the rejects file */
+    cci_planned_row_cleanup(&row);
+    /* a uid the journal knows would be updated, with the body without the uid */
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 3, "bob", "Bob", ""), &row));
+    ck_assert_ptr_nonnull(strstr(row.outcome.message, "dry run: would update {\"name\":\"Bob\""));
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_CREATE, true, false, NULL));
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 2, "cy", "Cy", ""), &row));
+    ck_assert_ptr_nonnull(strstr(row.outcome.message, "dry run: would create {\"uid\":\"cy\""));
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+    ck_assert(cci_journal_close(journal));
+}
+END_TEST
+
+START_TEST(update_mode_needs_no_name)
+{
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPDATE, false, false, NULL));
+    test_record r;
+    cci_planned_row row;
+    ck_assert(cci_plan_row(&planner, RECORD(r, 2, "ana", "", "t"), &row));
+    ck_assert_ptr_null(strstr(row.update_body, "\"name\""));
+    cci_planned_row_cleanup(&row);
+    cci_planner_cleanup(&planner);
+}
+END_TEST
+
+static Suite *plan_suite(void)
+{
+    Suite *suite = suite_create("plan");
+    TCase *tc = tcase_create("plan");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, a_valid_row_is_sent_with_both_bodies_and_its_fingerprint);
+    tcase_add_test(tc, an_invalid_row_is_settled_with_what_is_wrong);
+    tcase_add_test(tc, a_repeated_uid_is_invalid_and_names_the_first_line);
+    tcase_add_test(tc, a_row_the_journal_holds_as_it_is_is_unchanged_unless_forced);
+    tcase_add_test(tc, a_dry_run_sends_nothing_and_says_what_it_would_send);
+    tcase_add_test(tc, update_mode_needs_no_name);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(plan_suite)

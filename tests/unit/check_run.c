@@ -1,0 +1,193 @@
+/* One import through the library's entry point, against the sandbox in-process: the callbacks
+ * say what happens, the result counts it, and the sandbox ends up holding the file's users. */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cci/import.h"
+#include "check_main.h"
+#include "sandbox_fixture.h"
+
+static char dir[64], input[128], report[128], rejects[128], state[128];
+
+/* What the callbacks saw. */
+typedef struct seen {
+    char messages[4096];
+    int problems;
+    int started, ended;
+    long total;
+} seen;
+
+static void on_message(void *context, cci_message_kind kind, const char *text)
+{
+    seen *s = context;
+    size_t used = strlen(s->messages);
+    snprintf(s->messages + used, sizeof s->messages - used, "%s\n", text);
+    if (kind == CCI_MESSAGE_PROBLEM) s->problems++;
+}
+
+static void on_started(void *context, const cci_progress_source *source)
+{
+    seen *s = context;
+    s->started++;
+    s->total = source->total;
+    ck_assert_ptr_nonnull(source->counts);
+}
+
+static void on_ended(void *context)
+{
+    ((seen *)context)->ended++;
+}
+
+static void setup(void)
+{
+    fixture_setup();
+    snprintf(dir, sizeof dir, "/tmp/cci-run-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(input, sizeof input, "%s/users.csv", dir);
+    snprintf(report, sizeof report, "%s/users.report.csv", dir);
+    snprintf(rejects, sizeof rejects, "%s/users.rejects.csv", dir);
+    snprintf(state, sizeof state, "%s/users.state", dir);
+    FILE *file = fopen(input, "w");
+    ck_assert_ptr_nonnull(file);
+    fputs("uid,name,tags\nana,Ana,a;b\nbob,Bob,\nbad uid,Bad,\ncy,Cy,c\n", file);
+    ck_assert_int_eq(fclose(file), 0);
+}
+
+static void teardown(void)
+{
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(command), 0);
+    fixture_teardown();
+}
+
+static cci_import_config config_of(seen *s)
+{
+    return (cci_import_config){
+        .input = input, .report_path = report, .rejects_path = rejects, .state_path = state,
+        .base_url = fixture.base, .api_key = FIXTURE_KEY, .mode = CCI_MODE_UPSERT, .workers = 2,
+        .timeout_ms = 5000, .max_wait_ms = 5000, .retries = 2, .problems_kept = 10, .random_seed = 1,
+        .callbacks = {.context = s, .message = on_message, .sending_started = on_started, .sending_ended = on_ended}};
+}
+
+/* Runs an import with config and a stop of its own. */
+static void import(cci_import_config *config, cci_import_result *result)
+{
+    config->stop = cci_stop_new();
+    ck_assert_ptr_nonnull(config->stop);
+    cci_import(config, result);
+    cci_stop_free(config->stop);
+}
+
+START_TEST(an_import_sends_the_valid_rows_and_accounts_for_every_row)
+{
+    seen s = {0};
+    cci_import_config config = config_of(&s);
+    cci_import_result result;
+    import(&config, &result);
+    ck_assert(result.started);
+    ck_assert(!result.stopped && !result.write_failed && !result.journal_failed);
+    ck_assert_uint_eq(result.rows, 4);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_CREATED], 3);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_INVALID], 1);
+    ck_assert_uint_eq(result.problem_count, 1);
+    ck_assert_ptr_nonnull(strstr(result.problems[0], "line 4:"));
+    ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE] + result.requests[CCI_BUDGET_STANDARD], 3);
+    ck_assert_int_eq(s.started, 1);
+    ck_assert_int_eq(s.ended, 1);
+    ck_assert_int_eq(s.total, 4);
+    ck_assert_int_eq(s.problems, 0);
+    ck_assert_int_eq((int)fixture_counter(NULL, "users"), 3);
+    ck_assert_int_eq(access(report, R_OK), 0);
+    ck_assert_int_eq(access(rejects, R_OK), 0);
+    cci_import_result_cleanup(&result);
+
+    /* the rerun of an unchanged file sends nothing */
+    memset(&s, 0, sizeof s);
+    import(&config, &result);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_UNCHANGED], 3);
+    ck_assert_uint_eq(result.known_before, 3);
+    ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE] + result.requests[CCI_BUDGET_STANDARD], 0);
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 3);
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+START_TEST(a_dry_run_sends_nothing_and_keeps_samples)
+{
+    seen s = {0};
+    cci_import_config config = config_of(&s);
+    config.dry_run = true;
+    config.api_key = NULL;
+    cci_import_result result;
+    import(&config, &result);
+    ck_assert(result.started);
+    ck_assert(!result.journal_used);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_SKIPPED], 3);
+    ck_assert_uint_eq(result.sample_count, 3);
+    ck_assert_ptr_nonnull(strstr(result.samples[0], "line 2: dry run: would create"));
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 0);
+    ck_assert_int_ne(access(state, F_OK), 0); /* nothing written to the journal either */
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+START_TEST(an_input_that_cannot_be_read_never_starts_and_says_why)
+{
+    seen s = {0};
+    cci_import_config config = config_of(&s);
+    config.input = "/nonexistent/users.csv";
+    cci_import_result result;
+    import(&config, &result);
+    ck_assert(!result.started);
+    ck_assert_int_eq(s.problems, 1);
+    ck_assert_ptr_nonnull(strstr(s.messages, "/nonexistent/users.csv"));
+    ck_assert_int_eq(s.started, 0);
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 0);
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+static void wrong_key(sbx_config *c)
+{
+    free(c->keys[0].key);
+    c->keys[0].key = strdup("some-other-key");
+}
+
+START_TEST(a_refused_key_stops_the_run_and_skips_the_rest)
+{
+    fixture_restart(wrong_key);
+    seen s = {0};
+    cci_import_config config = config_of(&s);
+    config.workers = 1;
+    cci_import_result result;
+    import(&config, &result);
+    ck_assert(result.started);
+    ck_assert(result.stopped);
+    ck_assert_uint_eq(result.rows, 4);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_FAILED], 1);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_SKIPPED], 2);
+    ck_assert_ptr_nonnull(strstr(s.messages, "stopped early"));
+    ck_assert_ptr_null(strstr(s.messages, FIXTURE_KEY));
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+static Suite *run_suite(void)
+{
+    Suite *suite = suite_create("run");
+    TCase *tc = tcase_create("against_the_sandbox");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, an_import_sends_the_valid_rows_and_accounts_for_every_row);
+    tcase_add_test(tc, a_dry_run_sends_nothing_and_keeps_samples);
+    tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
+    tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(run_suite)

@@ -1,0 +1,165 @@
+/* Emitting finished rows: counted, reported in the order given, problems to the rejects file,
+ * the first problems and a dry run's first rows kept for the summary. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cci/sink.h"
+#include "check_main.h"
+#include "test_records.h"
+
+static char dir[64], report_path[128], rejects_path[128];
+static cci_report *report;
+static cci_rejects *rejects;
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cci-sink-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(report_path, sizeof report_path, "%s/users.report.csv", dir);
+    snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
+    char kept[256], err[256];
+    report = cci_report_open(report_path, kept, sizeof kept, err, sizeof err);
+    ck_assert_msg(report != NULL, "%s", err);
+    test_record header;
+    cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
+    rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"), kept, sizeof kept,
+                              err, sizeof err);
+    ck_assert_msg(rejects != NULL, "%s", err);
+}
+
+static void teardown(void)
+{
+    unlink(report_path);
+    unlink(rejects_path);
+    rmdir(dir);
+}
+
+/* The whole of a file written by the sink, once both writers are closed. */
+static char *slurp(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    ck_assert_msg(file != NULL, "no %s", path);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, file);
+    text[n] = '\0';
+    fclose(file);
+    return text;
+}
+
+static void emit(cci_sink *sink, unsigned long line, const char *uid, cci_action action, const char *message,
+                 bool with_cells)
+{
+    cci_outcome outcome = {.line = line, .action = action};
+    snprintf(outcome.uid, sizeof outcome.uid, "%s", uid);
+    cci_outcome_say(&outcome, message);
+    test_record r;
+    cci_saved_row *saved = with_cells ? cci_saved_row_new(RECORD(r, line, uid, "Some Name")) : NULL;
+    cci_sink_emit(sink, &outcome, saved);
+    free(saved);
+    free(outcome.message);
+}
+
+START_TEST(rows_are_counted_reported_and_problems_go_to_the_rejects)
+{
+    cci_sink sink;
+    cci_sink_init(&sink, report, rejects, 10, false);
+    emit(&sink, 2, "ana", CCI_ACTION_CREATED, NULL, true);
+    emit(&sink, 3, "bad!", CCI_ACTION_INVALID, "uid holds '!'", true);
+    emit(&sink, 4, "cy", CCI_ACTION_FAILED, "HTTP 500 three times", true);
+    emit(&sink, 5, "dee", CCI_ACTION_UNCHANGED, NULL, true);
+    ck_assert(!sink.write_failed);
+    cci_import_result result = {0};
+    cci_sink_finish(&sink, &result);
+    ck_assert(cci_report_close(report));
+    ck_assert(cci_rejects_close(rejects));
+
+    ck_assert_uint_eq(result.rows, 4);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_CREATED], 1);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_INVALID], 1);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_FAILED], 1);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_UNCHANGED], 1);
+    ck_assert_uint_eq(result.problem_count, 2);
+    ck_assert_str_eq(result.problems[0], "line 3: uid holds '!'");
+    ck_assert_str_eq(result.problems[1], "line 4: HTTP 500 three times");
+
+    const char *text = slurp(report_path);
+    const char *ana = strstr(text, "2,ana,created"), *bad = strstr(text, "3,bad!,invalid");
+    const char *cy = strstr(text, "4,cy,failed"), *dee = strstr(text, "5,dee,unchanged");
+    ck_assert(ana && bad && cy && dee);
+    ck_assert(ana < bad && bad < cy && cy < dee); /* in the order emitted */
+    text = slurp(rejects_path);
+    ck_assert_ptr_nonnull(strstr(text, "uid,name,error"));
+    ck_assert_ptr_nonnull(strstr(text, "bad!,Some Name,uid holds '!'"));
+    ck_assert_ptr_nonnull(strstr(text, "cy,Some Name,HTTP 500 three times"));
+    ck_assert_ptr_null(strstr(text, "ana"));
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+START_TEST(only_the_first_problems_are_kept_but_all_are_counted)
+{
+    cci_sink sink;
+    cci_sink_init(&sink, report, rejects, 2, false);
+    for (unsigned long line = 2; line < 7; line++) emit(&sink, line, "x!", CCI_ACTION_INVALID, "wrong", true);
+    cci_import_result result = {0};
+    cci_sink_finish(&sink, &result);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_INVALID], 5);
+    ck_assert_uint_eq(result.problem_count, 2);
+    ck_assert_str_eq(result.problems[1], "line 3: wrong");
+    ck_assert_uint_eq(cci_rejects_count(rejects), 5);
+    ck_assert(cci_report_close(report));
+    ck_assert(cci_rejects_close(rejects));
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+START_TEST(a_dry_run_keeps_its_first_rows_as_samples)
+{
+    cci_sink sink;
+    cci_sink_init(&sink, report, rejects, 10, true);
+    for (unsigned long line = 2; line < 7; line++)
+        emit(&sink, line, "u", CCI_ACTION_SKIPPED, "dry run: would create {}", false);
+    cci_import_result result = {0};
+    cci_sink_finish(&sink, &result);
+    ck_assert_uint_eq(result.sample_count, CCI_DRY_RUN_SAMPLES);
+    ck_assert_str_eq(result.samples[0], "line 2: dry run: would create {}");
+    ck_assert_uint_eq(result.problem_count, 0);
+    ck_assert(cci_report_close(report));
+    ck_assert(cci_rejects_close(rejects));
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+START_TEST(a_problem_without_its_cells_is_reported_and_counted_as_lost_to_the_rejects)
+{
+    cci_sink sink;
+    cci_sink_init(&sink, report, rejects, 10, false);
+    emit(&sink, 2, "z", CCI_ACTION_FAILED, "not sent: out of memory while keeping its cells", false);
+    ck_assert_uint_eq(sink.rejects_lost, 1);
+    ck_assert_uint_eq(cci_rejects_count(rejects), 0);
+    cci_import_result result = {0};
+    cci_sink_finish(&sink, &result);
+    ck_assert(cci_report_close(report));
+    ck_assert(cci_rejects_close(rejects));
+    ck_assert_ptr_nonnull(strstr(slurp(report_path), "2,z,failed"));
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+static Suite *sink_suite(void)
+{
+    Suite *suite = suite_create("sink");
+    TCase *tc = tcase_create("sink");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, rows_are_counted_reported_and_problems_go_to_the_rejects);
+    tcase_add_test(tc, only_the_first_problems_are_kept_but_all_are_counted);
+    tcase_add_test(tc, a_dry_run_keeps_its_first_rows_as_samples);
+    tcase_add_test(tc, a_problem_without_its_cells_is_reported_and_counted_as_lost_to_the_rejects);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(sink_suite)
