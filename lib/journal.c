@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cci/stop.h"
+#include "cci/latch.h"
 #include "cci/strmap.h"
 
 enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 256, COMPACT_SLACK = 1000 };
@@ -24,7 +24,7 @@ struct cci_journal {
     FILE *file;
     bool dirty;  /* written since the last fsync */
     bool failed; /* a write failed */
-    cci_stop *closing;    /* wakes the syncer */
+    cci_latch *closing;   /* released at close: ends the syncer */
     pthread_t syncer;
     bool syncer_running;
 };
@@ -115,7 +115,7 @@ static void sync_locked(cci_journal *journal)
 static void *sync_every_second(void *arg)
 {
     cci_journal *journal = arg;
-    while (cci_stop_sleep(journal->closing, SYNC_INTERVAL_MS)) {
+    while (!cci_latch_wait(journal->closing, SYNC_INTERVAL_MS)) {
         pthread_mutex_lock(&journal->lock);
         sync_locked(journal);
         pthread_mutex_unlock(&journal->lock);
@@ -224,7 +224,7 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
         if (existed && ends_torn(path) && fputc('\n', journal->file) == EOF) ok = false;
         if (!existed && fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", journal->file) < 0)
             ok = false;
-        journal->closing = cci_stop_new();
+        journal->closing = cci_latch_new();
         ok = ok && journal->closing &&
              pthread_create(&journal->syncer, NULL, sync_every_second, journal) == 0;
         journal->syncer_running = ok;
@@ -265,7 +265,7 @@ bool cci_journal_close(cci_journal *journal)
 {
     if (!journal) return true;
     if (journal->syncer_running) {
-        cci_stop_request(journal->closing, CCI_STOP_FATAL, "closing");
+        cci_latch_release(journal->closing);
         pthread_join(journal->syncer, NULL);
     }
     bool ok = true;
@@ -277,7 +277,7 @@ bool cci_journal_close(cci_journal *journal)
         pthread_mutex_unlock(&journal->lock);
         ok = (fclose(journal->file) == 0) && ok;
     }
-    cci_stop_free(journal->closing);
+    cci_latch_free(journal->closing);
     cci_strmap_free(journal->known);
     pthread_mutex_destroy(&journal->lock);
     free(journal);

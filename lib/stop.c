@@ -1,29 +1,29 @@
 #include "cci/stop.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "cci/latch.h"
+
 struct cci_stop {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* broadcast when a stop is requested */
-    pthread_condattr_t attributes;
-    atomic_int kind;  /* cci_stop_kind; written under lock, read without */
+    atomic_int kind;   /* cci_stop_kind; written under lock, read without */
     char reason[1024]; /* protected by lock */
+    cci_latch *stopped; /* released at the first request: ends every wait */
 };
 
 cci_stop *cci_stop_new(void)
 {
     cci_stop *stop = calloc(1, sizeof *stop);
     if (!stop) return NULL;
+    if (!(stop->stopped = cci_latch_new())) {
+        free(stop);
+        return NULL;
+    }
     pthread_mutex_init(&stop->lock, NULL);
-    /* timed waits on the monotonic clock: a wall-clock change cannot stretch a backoff */
-    pthread_condattr_init(&stop->attributes);
-    pthread_condattr_setclock(&stop->attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&stop->changed, &stop->attributes);
     atomic_init(&stop->kind, CCI_STOP_NONE);
     return stop;
 }
@@ -31,8 +31,7 @@ cci_stop *cci_stop_new(void)
 void cci_stop_free(cci_stop *stop)
 {
     if (!stop) return;
-    pthread_cond_destroy(&stop->changed);
-    pthread_condattr_destroy(&stop->attributes);
+    cci_latch_free(stop->stopped);
     pthread_mutex_destroy(&stop->lock);
     free(stop);
 }
@@ -40,12 +39,13 @@ void cci_stop_free(cci_stop *stop)
 void cci_stop_request(cci_stop *stop, cci_stop_kind kind, const char *reason)
 {
     pthread_mutex_lock(&stop->lock);
-    if (atomic_load(&stop->kind) == CCI_STOP_NONE) {
+    bool first = atomic_load(&stop->kind) == CCI_STOP_NONE;
+    if (first) {
         snprintf(stop->reason, sizeof stop->reason, "%s", reason);
         atomic_store(&stop->kind, kind);
-        pthread_cond_broadcast(&stop->changed);
     }
     pthread_mutex_unlock(&stop->lock);
+    if (first) cci_latch_release(stop->stopped);
 }
 
 cci_stop_kind cci_stop_kind_of(cci_stop *stop)
@@ -67,21 +67,7 @@ void cci_stop_reason(cci_stop *stop, char *out, size_t len)
 
 bool cci_stop_sleep(cci_stop *stop, uint64_t ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(ms / 1000);
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&stop->lock);
-    int waited = 0;
-    while (atomic_load(&stop->kind) == CCI_STOP_NONE && waited != ETIMEDOUT)
-        waited = pthread_cond_timedwait(&stop->changed, &stop->lock, &until);
-    bool stopped = atomic_load(&stop->kind) != CCI_STOP_NONE;
-    pthread_mutex_unlock(&stop->lock);
-    return !stopped;
+    return !cci_latch_wait(stop->stopped, ms);
 }
 
 uint64_t cci_now_ms(void)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci/latch.h"
 #include "cci/stop.h"
 
 enum { LIVE_INTERVAL_MS = 200, PLAIN_INTERVAL_MS = 5000 };
@@ -14,7 +15,7 @@ struct cci_progress_display {
     bool live;
     cci_progress_source source; /* read-only */
     uint64_t started_ms;
-    cci_stop *done; /* wakes the display to end it */
+    cci_latch *done; /* released at finish: ends the display */
     pthread_t thread;
 };
 
@@ -83,7 +84,7 @@ static void *display(void *arg)
     cci_progress_display *p = arg;
     unsigned interval = p->live ? LIVE_INTERVAL_MS : PLAIN_INTERVAL_MS;
     if (p->live) draw(p);
-    while (cci_stop_sleep(p->done, interval)) draw(p);
+    while (!cci_latch_wait(p->done, interval)) draw(p);
     return NULL;
 }
 
@@ -92,9 +93,9 @@ cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_sour
     cci_progress_display *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     *p = (cci_progress_display){.out = out, .live = live, .source = source, .started_ms = cci_now_ms(),
-                        .done = cci_stop_new()};
+                        .done = cci_latch_new()};
     if (!p->done || pthread_create(&p->thread, NULL, display, p) != 0) {
-        cci_stop_free(p->done);
+        cci_latch_free(p->done);
         free(p);
         return NULL;
     }
@@ -104,12 +105,12 @@ cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_sour
 void cci_progress_finish(cci_progress_display *p)
 {
     if (!p) return;
-    cci_stop_request(p->done, CCI_STOP_FATAL, "finished");
+    cci_latch_release(p->done);
     pthread_join(p->thread, NULL);
     if (p->live) {
         fputs("\r\033[K", p->out); /* the summary takes the line's place */
         fflush(p->out);
     }
-    cci_stop_free(p->done);
+    cci_latch_free(p->done);
     free(p);
 }
