@@ -1,3 +1,5 @@
+/* explicit_bzero: a wipe the compiler may not drop */
+#define _DEFAULT_SOURCE
 #include "cci/client.h"
 
 #include <cjson/cJSON.h>
@@ -36,6 +38,14 @@ char *cci_client_base_url(const char *base_url, const char *app_id, const char *
     return url;
 }
 
+/* Appends line to *list; false, with the list kept whole, when out of memory. */
+static bool append_header(struct curl_slist **list, const char *line)
+{
+    struct curl_slist *longer = curl_slist_append(*list, line);
+    if (longer) *list = longer;
+    return longer != NULL;
+}
+
 cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
                            size_t errlen)
 {
@@ -46,15 +56,15 @@ cci_client *cci_client_new(const char *base_url, const char *api_key, long timeo
     size_t key_len = strlen(api_key) + 16;
     char *key_header = malloc(key_len);
     if (key_header) snprintf(key_header, key_len, "apikey: %s", api_key);
-    client->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    client->headers = curl_slist_append(client->headers, "Accept: application/json");
-    if (key_header) client->headers = curl_slist_append(client->headers, key_header);
+    bool headers = append_header(&client->headers, "Content-Type: application/json") &&
+                   append_header(&client->headers, "Accept: application/json") && key_header &&
+                   append_header(&client->headers, key_header);
     if (key_header) {
-        memset(key_header, 0, key_len); /* the slist holds its own copy */
+        explicit_bzero(key_header, key_len); /* the slist holds its own copy */
         free(key_header);
     }
     client->timeout_ms = timeout_ms;
-    if (!client->curl || !client->base_url || !key_header || !client->headers) {
+    if (!client->curl || !client->base_url || !headers) {
         snprintf(err, errlen, "cannot set up an HTTP client (out of memory)");
         cci_client_free(client);
         return NULL;

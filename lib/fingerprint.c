@@ -93,17 +93,18 @@ bool cci_fingerprint(const cJSON *fields, char out[CCI_FINGERPRINT_LEN + 1])
     return true;
 }
 
-void cci_json_sort_keys(cJSON *item)
+bool cci_json_sort_keys(cJSON *item)
 {
-    if (!cJSON_IsObject(item) && !cJSON_IsArray(item)) return;
+    if (!cJSON_IsObject(item) && !cJSON_IsArray(item)) return true;
     int count = 0;
+    bool sorted = true;
     for (cJSON *child = item->child; child; child = child->next) {
-        cci_json_sort_keys(child);
+        sorted = cci_json_sort_keys(child) && sorted;
         count++;
     }
-    if (!cJSON_IsObject(item) || count < 2) return;
+    if (!cJSON_IsObject(item) || count < 2) return sorted;
     cJSON **members = malloc((size_t)count * sizeof *members);
-    if (!members) return;
+    if (!members) return false;
     int n = 0;
     for (cJSON *child = item->child; child; child = child->next) members[n++] = child;
     qsort(members, (size_t)n, sizeof *members, by_key);
@@ -114,4 +115,5 @@ void cci_json_sort_keys(cJSON *item)
     }
     item->child = members[0];
     free(members);
+    return sorted;
 }

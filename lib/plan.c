@@ -97,6 +97,8 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
     if (may_be_rejected && !(row->saved = cci_saved_row_new(record))) {
         /* without its cells the row could not reach the rejects file: it is not sent either */
         out_of_memory(row, "keeping its cells for the rejects file");
+    } else if (user.out_of_memory) {
+        out_of_memory(row, "reading it"); /* never sent half-built, nor called invalid */
     } else if (!valid) {
         settle(row, CCI_ACTION_INVALID, problems);
     } else if (first_line) {

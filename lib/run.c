@@ -53,6 +53,13 @@ __attribute__((format(printf, 3, 4))) static void say(const run *r, cci_message_
     callbacks->message(callbacks->context, kind, text);
 }
 
+/* Says the run cannot go on for want of memory; returns false. */
+static bool out_of_memory(const run *r, const char *while_doing)
+{
+    say(r, CCI_MESSAGE_PROBLEM, "out of memory while %s", while_doing);
+    return false;
+}
+
 /* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
 
 static void emit_row(void *item_ptr, void *context)
@@ -118,7 +125,7 @@ static bool start_workers(run *r)
     void **states = calloc(r->worker_count, sizeof *states);
     r->workers = calloc(r->worker_count, sizeof *r->workers);
     bool ok = base && states && r->workers;
-    if (!ok) say(r, CCI_MESSAGE_PROBLEM, "cannot start the workers: out of memory");
+    if (!ok) out_of_memory(r, "starting the workers");
     for (size_t i = 0; ok && i < r->worker_count; i++) {
         r->workers[i].random = config->random_seed + 0x9E3779B97F4A7C15ULL * (i + 1);
         r->workers[i].client = cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err);
@@ -227,7 +234,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     const cci_import_callbacks *callbacks = &r->config->callbacks;
     cci_planner planner;
     if (!cci_planner_init(&planner, &r->mapping, r->config->mode, r->config->dry_run, r->config->force, r->journal)) {
-        say(r, CCI_MESSAGE_PROBLEM, "out of memory");
+        out_of_memory(r, "setting up the planner");
         return;
     }
     cci_progress_source source = {.counts = r->sink.counts, .total = expected_rows, .limiter = r->shared.limiter};
@@ -295,7 +302,12 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     }
     cci_input input = {0};
     cci_record header;
-    if (!open_journal(&r) || !init_shared(&r, expected_rows) || overwrites_input(&r)) goto out;
+    if (!open_journal(&r)) goto out;
+    if (!init_shared(&r, expected_rows)) {
+        out_of_memory(&r, "setting up the rate limiter");
+        goto out;
+    }
+    if (overwrites_input(&r)) goto out;
     if (!cci_input_open(&input, &r.spec, err, sizeof err) ||
         !cci_input_header(&input, &r.spec, &header, &r.mapping, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
@@ -306,7 +318,10 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     if (!open_outputs(&r, &result->dialect, &header)) goto out;
     cci_sink_init(&r.sink, r.report, r.rejects, config->problems_kept, config->dry_run);
     size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1);
-    if (!(r.reorder = cci_reorder_new(in_flight, emit_row, &r))) goto out;
+    if (!(r.reorder = cci_reorder_new(in_flight, emit_row, &r))) {
+        out_of_memory(&r, "setting up the report's ordering");
+        goto out;
+    }
     if (r.worker_count && !start_workers(&r)) goto out;
     drive(&r, &input, expected_rows, result);
     conclude(&r, result);

@@ -33,29 +33,29 @@ static void trim(const char **text, size_t *len)
     while (*len && strchr(" \t\r\n", (*text)[*len - 1])) (*len)--;
 }
 
-static void add_string(cJSON *fields, const char *name, const char *text, size_t len)
+/* Sets object[name] to the text; false when out of memory. */
+static bool add_string(cJSON *object, const char *name, const char *text, size_t len)
 {
     char *copy = strndup(text, len);
-    cJSON_AddStringToObject(fields, name, copy ? copy : "");
+    bool added = copy && cJSON_AddStringToObject(object, name, copy);
     free(copy);
+    return added;
 }
 
 /* Sets metadata[path] (dotted) to value, making objects on the way; a non-object in the way
- * is replaced, since the column is the more specific source. */
-static void set_metadata_path(cJSON *metadata, const char *path, const char *text, size_t len)
+ * is replaced, since the column is the more specific source. False when out of memory. */
+static bool set_metadata_path(cJSON *metadata, const char *path, const char *text, size_t len)
 {
     char *keys = strdup(path);
-    if (!keys) return;
+    if (!keys) return false;
     cJSON *node = metadata;
     char *save = NULL;
     char *key = strtok_r(keys, ".", &save);
-    while (key) {
+    while (key && node) {
         char *next = strtok_r(NULL, ".", &save);
         if (!next) {
             cJSON_DeleteItemFromObjectCaseSensitive(node, key);
-            char *value = strndup(text, len);
-            cJSON_AddStringToObject(node, key, value ? value : "");
-            free(value);
+            if (!add_string(node, key, text, len)) node = NULL;
         } else {
             cJSON *child = cJSON_GetObjectItemCaseSensitive(node, key);
             if (!cJSON_IsObject(child)) {
@@ -67,6 +67,14 @@ static void set_metadata_path(cJSON *metadata, const char *path, const char *tex
         key = next;
     }
     free(keys);
+    return node != NULL;
+}
+
+/* A check of validate.h failed: a problem of the cell, or no memory to tell. */
+static void add_cell_problem(cci_user *user, problem_list *problems, const char *header, const char *why)
+{
+    if (strcmp(why, CCI_WHY_OUT_OF_MEMORY) == 0) user->out_of_memory = true;
+    else add_problem(problems, "column \"%s\": %s", header, why);
 }
 
 /* Handles one non-empty trimmed cell of a known field. */
@@ -85,29 +93,32 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         user->uid[len] = '\0';
         return;
     case CCI_FIELD_NAME:
-        if (cci_validate_name(text, len, why, sizeof why)) add_string(user->fields, "name", text, len);
-        else add_problem(problems, "column \"%s\": %s", header, why);
+        if (!cci_validate_name(text, len, why, sizeof why)) add_problem(problems, "column \"%s\": %s", header, why);
+        else if (!add_string(user->fields, "name", text, len)) user->out_of_memory = true;
         return;
     case CCI_FIELD_AVATAR:
     case CCI_FIELD_LINK:
-        if (cci_validate_url(text, len, why, sizeof why))
-            add_string(user->fields, cci_field_name(column->field), text, len);
-        else add_problem(problems, "column \"%s\": %s", header, why);
+        if (!cci_validate_url(text, len, why, sizeof why)) add_cell_problem(user, problems, header, why);
+        else if (!add_string(user->fields, cci_field_name(column->field), text, len)) user->out_of_memory = true;
         return;
     case CCI_FIELD_ROLE:
     case CCI_FIELD_STATUS_MESSAGE:
-        add_string(user->fields, cci_field_name(column->field), text, len);
+        if (!add_string(user->fields, cci_field_name(column->field), text, len)) user->out_of_memory = true;
         return;
     case CCI_FIELD_TAGS: {
         cJSON *tags = cci_parse_tags(text, len, why, sizeof why);
-        if (tags) cJSON_AddItemToObject(user->fields, "tags", tags);
-        else add_problem(problems, "column \"%s\": %s", header, why);
+        if (!tags) {
+            add_cell_problem(user, problems, header, why);
+        } else if (!cJSON_AddItemToObject(user->fields, "tags", tags)) {
+            cJSON_Delete(tags);
+            user->out_of_memory = true;
+        }
         return;
     }
     case CCI_FIELD_METADATA: {
         cJSON *parsed = cci_parse_metadata(text, len, why, sizeof why);
         if (!parsed) {
-            add_problem(problems, "column \"%s\": %s", header, why);
+            add_cell_problem(user, problems, header, why);
             return;
         }
         /* keys set by metadata.KEY columns already win over the object's */
@@ -116,7 +127,11 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
             while (item) {
                 cJSON *next = item->next;
                 cJSON_DeleteItemFromObjectCaseSensitive(parsed, item->string);
-                cJSON_AddItemToObject(parsed, item->string, cJSON_DetachItemViaPointer(*metadata, item));
+                cJSON *moved = cJSON_DetachItemViaPointer(*metadata, item);
+                if (!cJSON_AddItemToObject(parsed, moved->string, moved)) {
+                    cJSON_Delete(moved);
+                    user->out_of_memory = true;
+                }
                 item = next;
             }
             cJSON_Delete(*metadata);
@@ -126,7 +141,7 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
     }
     case CCI_FIELD_METADATA_KEY:
         if (!*metadata) *metadata = cJSON_CreateObject();
-        set_metadata_path(*metadata, column->metadata_path, text, len);
+        if (!*metadata || !set_metadata_path(*metadata, column->metadata_path, text, len)) user->out_of_memory = true;
         return;
     case CCI_FIELD_IGNORE:
         return;
@@ -137,6 +152,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
                     bool name_required, char *problems_text, size_t problems_len)
 {
     *user = (cci_user){.fields = cJSON_CreateObject()};
+    user->out_of_memory = !user->fields;
     problem_list problems = {.text = problems_text, .len = problems_len};
     problems_text[0] = '\0';
     if (record->count < mapping->count) {
@@ -159,7 +175,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         }
     }
     cJSON *metadata = NULL;
-    for (size_t i = 0; i < mapping->count && i < record->count; i++) {
+    for (size_t i = 0; !user->out_of_memory && i < mapping->count && i < record->count; i++) {
         const cci_column *column = &mapping->columns[i];
         if (column->field == CCI_FIELD_IGNORE) continue;
         const char *text = record->cells[i].text;
@@ -175,12 +191,18 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
     }
     if (metadata) {
         char why[256];
-        if (!cci_validate_metadata_size(metadata, why, sizeof why)) add_problem(&problems, "%s", why);
-        cJSON_AddItemToObject(user->fields, "metadata", metadata);
+        if (!cci_validate_metadata_size(metadata, why, sizeof why)) {
+            if (strcmp(why, CCI_WHY_OUT_OF_MEMORY) == 0) user->out_of_memory = true;
+            else add_problem(&problems, "%s", why);
+        }
+        if (user->out_of_memory || !cJSON_AddItemToObject(user->fields, "metadata", metadata)) {
+            cJSON_Delete(metadata);
+            user->out_of_memory = true;
+        }
     }
     /* every key in order: the payload is canonical, whatever the column order, so its text is
      * its fingerprint's input */
-    cci_json_sort_keys(user->fields);
+    if (!user->out_of_memory && !cci_json_sort_keys(user->fields)) user->out_of_memory = true;
     /* report a missing uid or name once, naming the column */
     for (size_t i = 0; i < mapping->count; i++) {
         const cci_column *column = &mapping->columns[i];
@@ -197,7 +219,8 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         if (column->field == CCI_FIELD_NAME && name_required)
             add_problem(&problems, "column \"%s\": empty: CometChat requires a name", column->header);
     }
-    return problems.used == 0;
+    if (user->out_of_memory) add_problem(&problems, "out of memory while reading the row");
+    return problems.used == 0 && !user->out_of_memory;
 }
 
 char *cci_user_body(const cci_user *user, bool with_uid)

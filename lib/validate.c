@@ -78,13 +78,15 @@ bool cci_validate_url(const char *url, size_t len, char *why, size_t why_len)
     }
     char *copy = strndup(url, len);
     CURLU *parsed = curl_url();
-    bool ok = false;
+    bool ok = false, out_of_memory = !copy || !parsed;
     char *scheme = NULL, *host = NULL;
-    if (copy && parsed && curl_url_set(parsed, CURLUPART_URL, copy, 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-        ok = (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) && *host;
-    if (!ok)
+    CURLUcode code = out_of_memory ? CURLUE_OUT_OF_MEMORY : curl_url_set(parsed, CURLUPART_URL, copy, 0);
+    if (code == CURLUE_OK) code = curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0);
+    if (code == CURLUE_OK) code = curl_url_get(parsed, CURLUPART_HOST, &host, 0);
+    if (code == CURLUE_OK) ok = (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) && *host;
+    if (code == CURLUE_OUT_OF_MEMORY)
+        why[0] = '\0'; /* CCI_WHY_OUT_OF_MEMORY */
+    else if (!ok)
         snprintf(why, why_len, "\"%.60s%s\" is not an absolute http:// or https:// URL", url,
                  len > 60 ? "..." : "");
     curl_free(scheme);
@@ -106,6 +108,31 @@ static bool check_tag(const char *tag, size_t len, char *why, size_t why_len)
     return true;
 }
 
+/* A list split on ',' and ';', items trimmed and empty ones dropped; NULL when out of memory. */
+static cJSON *split_tags(const char *cell, size_t len)
+{
+    cJSON *tags = cJSON_CreateArray();
+    for (size_t start = 0; tags && start <= len;) {
+        size_t end = start;
+        while (end < len && cell[end] != ',' && cell[end] != ';') end++;
+        size_t a = start, b = end;
+        while (a < b && (cell[a] == ' ' || cell[a] == '\t')) a++;
+        while (b > a && (cell[b - 1] == ' ' || cell[b - 1] == '\t')) b--;
+        if (b > a) {
+            char *text = strndup(cell + a, b - a);
+            cJSON *tag = text ? cJSON_CreateString(text) : NULL;
+            free(text);
+            if (!tag || !cJSON_AddItemToArray(tags, tag)) {
+                cJSON_Delete(tag);
+                cJSON_Delete(tags);
+                tags = NULL;
+            }
+        }
+        start = end + 1;
+    }
+    return tags;
+}
+
 cJSON *cci_parse_tags(const char *cell, size_t len, char *why, size_t why_len)
 {
     cJSON *tags;
@@ -119,22 +146,9 @@ cJSON *cci_parse_tags(const char *cell, size_t len, char *why, size_t why_len)
             cJSON_Delete(tags);
             return NULL;
         }
-    } else {
-        tags = cJSON_CreateArray();
-        size_t start = 0;
-        while (start <= len) {
-            size_t end = start;
-            while (end < len && cell[end] != ',' && cell[end] != ';') end++;
-            size_t a = start, b = end;
-            while (a < b && (cell[a] == ' ' || cell[a] == '\t')) a++;
-            while (b > a && (cell[b - 1] == ' ' || cell[b - 1] == '\t')) b--;
-            if (b > a) {
-                char *tag = strndup(cell + a, b - a);
-                cJSON_AddItemToArray(tags, cJSON_CreateString(tag ? tag : ""));
-                free(tag);
-            }
-            start = end + 1;
-        }
+    } else if (!(tags = split_tags(cell, len))) {
+        why[0] = '\0'; /* CCI_WHY_OUT_OF_MEMORY */
+        return NULL;
     }
     int count = cJSON_GetArraySize(tags);
     if (count > CCI_TAGS_MAX) {
@@ -167,7 +181,11 @@ cJSON *cci_parse_metadata(const char *cell, size_t len, char *why, size_t why_le
 bool cci_validate_metadata_size(const cJSON *metadata, char *why, size_t why_len)
 {
     char *text = cJSON_PrintUnformatted(metadata);
-    size_t size = text ? strlen(text) : 0;
+    if (!text) {
+        why[0] = '\0'; /* CCI_WHY_OUT_OF_MEMORY */
+        return false;
+    }
+    size_t size = strlen(text);
     cJSON_free(text);
     if (size > CCI_METADATA_MAX) {
         snprintf(why, why_len, "metadata is %zu bytes as JSON; CometChat allows at most %d", size,

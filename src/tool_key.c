@@ -1,3 +1,5 @@
+/* explicit_bzero: a wipe the compiler may not drop */
+#define _DEFAULT_SOURCE
 #include "tool_key.h"
 
 #include <errno.h>
@@ -5,13 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Overwrites len bytes in a way the compiler may not drop as a dead store. */
-static void wipe(void *memory, size_t len)
-{
-    volatile unsigned char *bytes = memory;
-    while (len--) *bytes++ = 0;
-}
 
 static void trim_end(char *text)
 {
@@ -41,7 +36,7 @@ static char *read_key_file(const char *key_file, char *err, size_t errlen)
         snprintf(err, errlen, "--api-key-file %s must hold the key alone on one line", key_file);
     else if (!(key = strdup(start)))
         snprintf(err, errlen, "out of memory");
-    wipe(buffer, sizeof buffer);
+    explicit_bzero(buffer, sizeof buffer);
     return key;
 }
 
@@ -62,6 +57,6 @@ char *cci_read_api_key(const char *key_file, char *err, size_t errlen)
 void cci_forget_api_key(char *key)
 {
     if (!key) return;
-    wipe(key, strlen(key));
+    explicit_bzero(key, strlen(key));
     free(key);
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The library knows nothing of the tool: every project header that lib/ and include/cci/ include
 # is a public header under include/cci/, and none of them touches the command line, the terminal,
-# standard streams, the environment or the process's exit. Usage: lib_boundary.sh SOURCE_DIR
+# standard streams, the environment or the process's exit; and every library module has its own
+# Check suite, tests/unit/check_MODULE.c. Usage: lib_boundary.sh SOURCE_DIR
 set -u
 root=${1:?usage: lib_boundary.sh SOURCE_DIR}
 status=0
@@ -21,6 +22,11 @@ for file in "$root"/lib/*.c "$root"/include/cci/*.h; do
   if grep -nE '\b(stderr|stdout|isatty|getenv|getopt(_long)?|argv)\b|\b_?exit[[:space:]]*\(' "$file"; then
     fail "$file uses what belongs to the tool (above)"
   fi
+done
+# one suite per module, named after it
+for source in "$root"/lib/*.c; do
+  module=$(basename "$source" .c)
+  [ -f "$root/tests/unit/check_$module.c" ] || fail "lib/$module.c has no suite tests/unit/check_$module.c"
 done
 # a tool header in include/ would let the library reach it
 for header in "$root"/src/*.h; do

@@ -17,8 +17,9 @@ bool cci_fingerprint(const cJSON *fields, char out[CCI_FINGERPRINT_LEN + 1]);
  * cci_user_body(user, false) prints them: hashing the text sent spares printing it twice. */
 void cci_fingerprint_of_text(const char *text, size_t len, char out[CCI_FINGERPRINT_LEN + 1]);
 
-/* Sorts the members of every object in item by key, in place, at every depth. */
-void cci_json_sort_keys(cJSON *item);
+/* Sorts the members of every object in item by key, in place, at every depth. False when out of
+ * memory: then some objects may be left unsorted. */
+bool cci_json_sort_keys(cJSON *item);
 
 /* fields as compact JSON with every object's keys sorted; malloc'd. */
 char *cci_canonical_json(const cJSON *fields);

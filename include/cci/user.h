@@ -17,11 +17,13 @@
 typedef struct cci_user {
     char uid[CCI_UID_MAX + 1]; /* lowercased, as the service stores it */
     cJSON *fields;             /* owned: name, avatar, link, role, statusMessage, metadata, tags */
+    bool out_of_memory;        /* building ran out: the fields are incomplete and must not be sent */
 } cci_user;
 
-/* Builds user from record; name_required is false for --mode update. Returns false when the row is invalid, with every problem found in
- * problems ("column \"Name\" is empty: ...; column \"tags\" ..."); user->uid is set whenever the
- * uid cell itself was valid, so duplicates can still be told apart. */
+/* Builds user from record; name_required is false for --mode update. Returns false when the row
+ * is invalid, with every problem found in problems ("column \"Name\" is empty: ...; column
+ * \"tags\" ..."), or when memory ran out (user->out_of_memory); user->uid is set whenever the uid
+ * cell itself was valid, so duplicates can still be told apart. */
 bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record *record,
                     bool name_required, char *problems, size_t problems_len);
 

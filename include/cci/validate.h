@@ -25,6 +25,10 @@ bool cci_validate_uid(const char *uid, size_t len, char *why, size_t why_len);
 /* Non-empty, at most 100 UTF-16 units. */
 bool cci_validate_name(const char *name, size_t len, char *why, size_t why_len);
 
+/* Out of memory, the functions below fail with why set to "" (CCI_WHY_OUT_OF_MEMORY): the row
+ * is then not invalid, only not buildable, and says so in its own words. */
+#define CCI_WHY_OUT_OF_MEMORY ""
+
 /* An absolute http or https URL of at most 3000 characters (parsed by libcurl's URL API). */
 bool cci_validate_url(const char *url, size_t len, char *why, size_t why_len);
 
