@@ -169,8 +169,8 @@ cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const
     if (!utf8) {
         char name[96];
         /* //TRANSLIT: an error message may hold a character the encoding lacks */
-        snprintf(name, sizeof name, "%s//TRANSLIT", target);
-        if ((encoder = iconv_open(name, "UTF-8")) == (iconv_t)-1) {
+        int len = snprintf(name, sizeof name, "%s//TRANSLIT", target);
+        if ((size_t)len >= sizeof name || (encoder = iconv_open(name, "UTF-8")) == (iconv_t)-1) {
             snprintf(err, errlen, "cannot write the rejects file in %s", target);
             return NULL;
         }

@@ -42,9 +42,10 @@ cci_source *cci_source_new(FILE *file, const char *encoding, char *err, size_t e
     source->file = file;
     source->line = 1;
     source->decoder = (iconv_t)-1;
-    snprintf(source->info.name, sizeof source->info.name, "%s", encoding ? encoding : "UTF-8");
-    /* check the name now, so a typo is a usage error before anything is read */
-    iconv_t probe = iconv_open("UTF-8", source->info.name);
+    int name_len = snprintf(source->info.name, sizeof source->info.name, "%s", encoding ? encoding : "UTF-8");
+    /* check the name now, so a typo is a usage error before anything is read; a name too long to
+     * keep is no encoding's (a cut one might be) */
+    iconv_t probe = (size_t)name_len < sizeof source->info.name ? iconv_open("UTF-8", source->info.name) : (iconv_t)-1;
     if (probe == (iconv_t)-1) {
         snprintf(err, errlen, "unknown encoding \"%s\" (try UTF-8, UTF-16, windows-1252, ISO-8859-15)",
                  source->info.name);

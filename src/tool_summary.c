@@ -73,29 +73,34 @@ void cci_summary_print_problems(FILE *out, const cci_import_result *r)
     for (size_t i = 0; i < r->problem_count; i++) fprintf(out, "  %s\n", r->problems[i]);
 }
 
+/* The summary as JSON; NULL when out of memory (cJSON_Add* say so by returning NULL, and a summary
+ * missing a figure must not be written as if whole). */
 static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_result *r, int status)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "input", facts->input);
-    cJSON_AddNumberToObject(root, "exit_status", status);
-    cJSON_AddNumberToObject(root, "rows", (double)r->rows);
-    cJSON *actions = cJSON_AddObjectToObject(root, "actions");
-    for (int a = 0; a < CCI_ACTION_COUNT; a++) cJSON_AddNumberToObject(actions, cci_action_name(a), (double)r->counts[a]);
-    cJSON_AddNumberToObject(root, "empty_rows", (double)r->empty_rows);
-    cJSON *requests = cJSON_AddObjectToObject(root, "requests");
-    cJSON_AddNumberToObject(requests, "core", (double)r->requests[CCI_BUDGET_CORE]);
-    cJSON_AddNumberToObject(requests, "standard", (double)r->requests[CCI_BUDGET_STANDARD]);
-    cJSON_AddNumberToObject(requests, "total", (double)total_requests(r));
-    cJSON_AddNumberToObject(root, "retries", (double)r->retries);
-    cJSON_AddNumberToObject(root, "rate_limited", (double)r->rate_limited);
-    cJSON_AddNumberToObject(root, "paused_seconds", (double)r->paused_ms / 1000.0);
-    cJSON_AddNumberToObject(root, "elapsed_seconds", facts->seconds);
-    cJSON_AddNumberToObject(root, "rows_per_second", facts->seconds > 0 ? (double)r->rows / facts->seconds : 0);
-    cJSON_AddStringToObject(root, "report", facts->report);
-    if (r->rejected) cJSON_AddStringToObject(root, "rejects", facts->rejects);
-    if (r->journal_used) cJSON_AddStringToObject(root, "state", facts->state);
-    cJSON_AddBoolToObject(root, "dry_run", facts->dry_run);
-    return root;
+    cJSON *root = cJSON_CreateObject(), *actions = NULL, *requests = NULL;
+    bool ok = root && cJSON_AddStringToObject(root, "input", facts->input) &&
+              cJSON_AddNumberToObject(root, "exit_status", status) &&
+              cJSON_AddNumberToObject(root, "rows", (double)r->rows) &&
+              (actions = cJSON_AddObjectToObject(root, "actions"));
+    for (int a = 0; ok && a < CCI_ACTION_COUNT; a++)
+        ok = cJSON_AddNumberToObject(actions, cci_action_name(a), (double)r->counts[a]) != NULL;
+    ok = ok && cJSON_AddNumberToObject(root, "empty_rows", (double)r->empty_rows) &&
+         (requests = cJSON_AddObjectToObject(root, "requests")) &&
+         cJSON_AddNumberToObject(requests, "core", (double)r->requests[CCI_BUDGET_CORE]) &&
+         cJSON_AddNumberToObject(requests, "standard", (double)r->requests[CCI_BUDGET_STANDARD]) &&
+         cJSON_AddNumberToObject(requests, "total", (double)total_requests(r)) &&
+         cJSON_AddNumberToObject(root, "retries", (double)r->retries) &&
+         cJSON_AddNumberToObject(root, "rate_limited", (double)r->rate_limited) &&
+         cJSON_AddNumberToObject(root, "paused_seconds", (double)r->paused_ms / 1000.0) &&
+         cJSON_AddNumberToObject(root, "elapsed_seconds", facts->seconds) &&
+         cJSON_AddNumberToObject(root, "rows_per_second", facts->seconds > 0 ? (double)r->rows / facts->seconds : 0) &&
+         cJSON_AddStringToObject(root, "report", facts->report) &&
+         (!r->rejected || cJSON_AddStringToObject(root, "rejects", facts->rejects)) &&
+         (!r->journal_used || cJSON_AddStringToObject(root, "state", facts->state)) &&
+         cJSON_AddBoolToObject(root, "dry_run", facts->dry_run);
+    if (ok) return root;
+    cJSON_Delete(root);
+    return NULL;
 }
 
 bool cci_summary_write_json(const char *path, const cci_summary_facts *facts, const cci_import_result *result,
