@@ -24,9 +24,8 @@ typedef struct run {
     cci_input_spec spec;             /* read-only */
     cci_mapping mapping;             /* read-only once built */
     cci_reorder *reorder;            /* thread-safe inside */
-    cci_sink sink;                   /* emitted into under the reorder's lock only */
-    cci_report *report;              /* the sink's; closed by the run */
-    cci_rejects *rejects;
+    cci_sink sink;                   /* emitted into under the reorder's lock only; its report and
+                                      * rejects are opened and closed by the run */
     cci_journal *journal;   /* lookups read-only, appends thread-safe; NULL when there is none */
     cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
     cci_worker *workers;    /* one per thread, each used by its thread only */
@@ -181,23 +180,26 @@ static bool open_journal(run *r)
     return r->journal != NULL;
 }
 
-/* The report and the rejects file, any earlier ones kept under numbered names. */
+/* The report and the rejects file, any earlier ones kept under numbered names, into the sink. */
 static bool open_outputs(run *r, const cci_dialect *dialect, const cci_record *header)
 {
     const cci_import_config *config = r->config;
     char err[512], kept[1024];
-    r->rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, kept,
-                                 sizeof kept, err, sizeof err);
-    if (!r->rejects) {
+    cci_rejects *rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, kept,
+                                           sizeof kept, err, sizeof err);
+    if (!rejects) {
         say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         return false;
     }
     if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier rejects file was kept as %s", kept);
-    if (!(r->report = cci_report_open(config->report_path, kept, sizeof kept, err, sizeof err))) {
+    cci_report *report = cci_report_open(config->report_path, kept, sizeof kept, err, sizeof err);
+    if (!report) {
         say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        cci_rejects_close(rejects);
         return false;
     }
     if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier report was kept as %s", kept);
+    cci_sink_init(&r->sink, report, rejects, config->problems_kept, config->dry_run);
     return true;
 }
 
@@ -252,11 +254,11 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
 static void conclude(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
-    result->rejected = cci_rejects_count(r->rejects);
-    bool written = cci_report_close(r->report);
-    written = cci_rejects_close(r->rejects) && written;
-    r->report = NULL;
-    r->rejects = NULL;
+    result->rejected = cci_rejects_count(r->sink.rejects);
+    bool written = cci_report_close(r->sink.report);
+    written = cci_rejects_close(r->sink.rejects) && written;
+    r->sink.report = NULL;
+    r->sink.rejects = NULL;
     result->write_failed = !written || r->sink.write_failed;
     if (result->write_failed)
         say(r, CCI_MESSAGE_PROBLEM, "could not write %s or %s completely", config->report_path, config->rejects_path);
@@ -316,7 +318,6 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     warn_unknown_columns(&r);
     result->dialect = cci_csv_reader_dialect(input.reader);
     if (!open_outputs(&r, &result->dialect, &header)) goto out;
-    cci_sink_init(&r.sink, r.report, r.rejects, config->problems_kept, config->dry_run);
     size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1);
     if (!(r.reorder = cci_reorder_new(in_flight, emit_row, &r))) {
         out_of_memory(&r, "setting up the report's ordering");
@@ -329,8 +330,8 @@ out:
     if (r.pool) cci_pool_finish(r.pool);
     for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
     free(r.workers);
-    cci_report_close(r.report);
-    cci_rejects_close(r.rejects);
+    cci_report_close(r.sink.report);
+    cci_rejects_close(r.sink.rejects);
     cci_reorder_free(r.reorder);
     cci_mapping_cleanup(&r.mapping);
     cleanup_shared(&r.shared);

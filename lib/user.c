@@ -70,11 +70,13 @@ static bool set_metadata_path(cJSON *metadata, const char *path, const char *tex
     return node != NULL;
 }
 
-/* A check of validate.h failed: a problem of the cell, or no memory to tell. */
+/* A check of validate.h failed: a problem of the cell (of the row when header is NULL), or no
+ * memory to tell. */
 static void add_cell_problem(cci_user *user, problem_list *problems, const char *header, const char *why)
 {
     if (strcmp(why, CCI_WHY_OUT_OF_MEMORY) == 0) user->out_of_memory = true;
-    else add_problem(problems, "column \"%s\": %s", header, why);
+    else if (header) add_problem(problems, "column \"%s\": %s", header, why);
+    else add_problem(problems, "%s", why);
 }
 
 /* Handles one non-empty trimmed cell of a known field. */
@@ -191,10 +193,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
     }
     if (metadata) {
         char why[256];
-        if (!cci_validate_metadata_size(metadata, why, sizeof why)) {
-            if (strcmp(why, CCI_WHY_OUT_OF_MEMORY) == 0) user->out_of_memory = true;
-            else add_problem(&problems, "%s", why);
-        }
+        if (!cci_validate_metadata_size(metadata, why, sizeof why)) add_cell_problem(user, &problems, NULL, why);
         if (user->out_of_memory || !cJSON_AddItemToObject(user->fields, "metadata", metadata)) {
             cJSON_Delete(metadata);
             user->out_of_memory = true;

@@ -22,6 +22,7 @@
 #include "cci/import.h"
 #include "failing_alloc.h"
 #include "http_client.h"
+#include "test_files.h"
 
 #define SWEEP_KEY "alloc-sweep-key-7c2e"
 enum { MOST_ALLOCATIONS = 100000, ROWS = 5 };
@@ -41,24 +42,15 @@ static const struct { const char *uid, *name, *tags, *team; } valid[] = {
     {"ana", "Ana Lopez", "a", "red"}, {"bob", "Bob Stone", "", "blue"}, {"cy", "Cy Twain", "c", "green"},
     {"ana", "Ana Again", "", "red"}};
 
-static char dir[64], input[128], report[128], rejects[128], state[128];
+static test_path dir, input, report, rejects, state;
 static pid_t sandbox_pid;
 static unsigned sandbox_port;
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    ck_assert_ptr_nonnull(file);
-    fputs(text, file);
-    ck_assert_int_eq(fclose(file), 0);
-}
 
 /* Starts the sandbox binary and reads its port from the line it prints once listening. */
 static void start_sandbox(void)
 {
-    char keys[128];
-    snprintf(keys, sizeof keys, "%s/keys", dir);
-    write_file(keys, "full " SWEEP_KEY "\n");
+    test_path keys;
+    test_file_write(test_dir_file(keys, dir, "keys"), "full " SWEEP_KEY "\n");
     int out[2];
     ck_assert_int_eq(pipe(out), 0);
     posix_spawn_file_actions_t actions;
@@ -97,14 +89,9 @@ static void stop_sandbox(void)
 
 static cJSON *admin(const char *method, const char *path)
 {
-    http_client client;
-    http_client_init(&client, sandbox_port);
-    http_answer answer = http_call(&client, method, path, NULL, NULL, 10000);
-    ck_assert_int_eq(answer.status, 200);
-    cJSON *json = answer.json;
-    answer.json = NULL;
-    http_answer_cleanup(&answer);
-    http_client_cleanup(&client);
+    long status;
+    cJSON *json = http_admin(sandbox_port, method, path, NULL, &status);
+    ck_assert_msg(json != NULL, "%s %s: HTTP %ld", method, path, status);
     return json;
 }
 
@@ -215,13 +202,12 @@ static bool import_failing_at(unsigned long nth, unsigned long *started_runs)
 
 START_TEST(no_failed_allocation_crashes_leaks_or_sends_wrong_data)
 {
-    snprintf(dir, sizeof dir, "/tmp/cci-alloc-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(input, sizeof input, "%s/users.csv", dir);
-    snprintf(report, sizeof report, "%s/users.report.csv", dir);
-    snprintf(rejects, sizeof rejects, "%s/users.rejects.csv", dir);
-    snprintf(state, sizeof state, "%s/users.state", dir);
-    write_file(input, INPUT);
+    test_dir_new(dir, "alloc");
+    test_dir_file(input, dir, "users.csv");
+    test_dir_file(report, dir, "users.report.csv");
+    test_dir_file(rejects, dir, "users.rejects.csv");
+    test_dir_file(state, dir, "users.state");
+    test_file_write(input, INPUT);
     start_sandbox();
     unsigned long nth = 1, started_runs = 0;
     while (import_failing_at(nth, &started_runs)) {
@@ -232,9 +218,7 @@ START_TEST(no_failed_allocation_crashes_leaks_or_sends_wrong_data)
            "allocations and completed\n", nth - 1, started_runs, nth - 1);
     ck_assert_uint_gt(nth, 100); /* the sweep reached the sending, not only the start */
     stop_sandbox();
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(command), 0);
+    test_dir_remove(dir);
 }
 END_TEST
 

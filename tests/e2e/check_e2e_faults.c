@@ -103,7 +103,10 @@ static cJSON *faulty_run(int rows)
     const char *messages;
     /* 22% of attempts fail: with the default 5 retries about one row in 9,000 would give up
      * (0.22^6); 10 make that one in 17 million */
-    int status = e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "16", "--timeout", "0.5",
+    /* --timeout 1: well under the slow faults' 1.5 s, well over what an ordinary answer takes
+     * on a loaded machine (at 0.5 s one ordinary answer under ASan timed out now and then, and
+     * the second run's requests differed by that one retry) */
+    int status = e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "16", "--timeout", "1",
                          "--retries", "10", "users.csv", NULL);
     ck_assert_msg(status == 0, "exit %d: %s", status, messages);
     e2e_report_row *report = expect_complete_report("users.report.csv", rows);

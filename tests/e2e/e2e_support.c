@@ -251,14 +251,9 @@ e2e_report_row *e2e_read_report(e2e *t, const char *name, size_t *count)
 
 static cJSON *admin(e2e *t, const char *method, const char *path, const char *body)
 {
-    http_client client;
-    http_client_init(&client, sbx_server_port(t->server));
-    http_answer a = http_call(&client, method, path, NULL, body, 30000);
-    ck_assert_msg(a.status == 200, "%s %s: %ld %s", method, path, a.status, a.body);
-    cJSON *json = a.json;
-    a.json = NULL;
-    http_answer_cleanup(&a);
-    http_client_cleanup(&client);
+    long status;
+    cJSON *json = http_admin(sbx_server_port(t->server), method, path, body, &status);
+    ck_assert_msg(json != NULL, "%s %s: HTTP %ld", method, path, status);
     return json;
 }
 
@@ -278,15 +273,10 @@ const cJSON *e2e_find_user(const cJSON *dump, const char *uid)
 double e2e_counter(e2e *t, const char *group, const char *name)
 {
     cJSON *counters = admin(t, "GET", "/admin/counters?uids=false", NULL);
-    const cJSON *in = group ? cJSON_GetObjectItem(counters, group) : counters;
-    const cJSON *item = cJSON_GetObjectItem(in, name);
-    /* statuses and codes list only what was seen; every other counter is always there, so a
-     * missing one is a renamed counter, not a zero */
-    bool sparse = group && (strcmp(group, "statuses") == 0 || strcmp(group, "codes") == 0);
-    ck_assert_msg(cJSON_IsObject(in) && (cJSON_IsNumber(item) || (sparse && !item)),
-                  "the sandbox has no counter %s%s%s", group ? group : "", group ? "." : "", name);
-    double value = cJSON_IsNumber(item) ? item->valuedouble : 0;
+    double value;
+    bool known = http_counter(counters, group, name, &value);
     cJSON_Delete(counters);
+    ck_assert_msg(known, "the sandbox has no counter %s%s%s", group ? group : "", group ? "." : "", name);
     return value;
 }
 

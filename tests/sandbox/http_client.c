@@ -102,3 +102,25 @@ void http_answer_cleanup(http_answer *answer)
     cJSON_Delete(answer->json);
     *answer = (http_answer){0};
 }
+
+cJSON *http_admin(unsigned port, const char *method, const char *path, const char *body, long *status)
+{
+    http_client client;
+    http_client_init(&client, port);
+    http_answer answer = http_call(&client, method, path, NULL, body, 30000);
+    *status = answer.status;
+    cJSON *json = answer.status == 200 ? answer.json : NULL;
+    if (json) answer.json = NULL;
+    http_answer_cleanup(&answer);
+    http_client_cleanup(&client);
+    return json;
+}
+
+bool http_counter(const cJSON *counters, const char *group, const char *name, double *value)
+{
+    const cJSON *in = group ? cJSON_GetObjectItem(counters, group) : counters;
+    const cJSON *item = cJSON_GetObjectItem(in, name);
+    bool sparse = group && (strcmp(group, "statuses") == 0 || strcmp(group, "codes") == 0);
+    *value = cJSON_IsNumber(item) ? item->valuedouble : 0;
+    return cJSON_IsObject(in) && (cJSON_IsNumber(item) || (sparse && !item));
+}

@@ -5,6 +5,7 @@
 #define HTTP_CLIENT_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <curl/curl.h>
 
 typedef struct http_client {
@@ -35,5 +36,14 @@ const char *http_header(const http_answer *answer, const char *name, char *out, 
 const char *http_error_code(const http_answer *answer);
 
 void http_answer_cleanup(http_answer *answer);
+
+/* One call to the sandbox's /admin/ API on port: its JSON answer (owned by the caller), or NULL
+ * when the call did not answer 200 with JSON; status gets the HTTP status (0: no answer). */
+cJSON *http_admin(unsigned port, const char *method, const char *path, const char *body, long *status);
+
+/* The counter group.name (group NULL: a top-level one) of an /admin/counters answer, into *value.
+ * False when the sandbox has no such counter: a renamed counter must not read as 0. "statuses"
+ * and "codes" list only what was seen, so an absent one of theirs is 0. */
+bool http_counter(const cJSON *counters, const char *group, const char *name, double *value);
 
 #endif

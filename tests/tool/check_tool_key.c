@@ -6,30 +6,27 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "test_files.h"
 #include "tool_key.h"
 
-static char dir[64], path[128], err[512];
+static test_path dir, path;
+static char err[512];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cci-key-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/key.txt", dir);
+    test_dir_new(dir, "key");
+    test_dir_file(path, dir, "key.txt");
     unsetenv("COMETCHAT_API_KEY");
 }
 
 static void teardown(void)
 {
-    unlink(path);
-    rmdir(dir);
+    test_dir_remove(dir);
 }
 
 static void write_key_file(const char *text)
 {
-    FILE *file = fopen(path, "w");
-    ck_assert_ptr_nonnull(file);
-    fputs(text, file);
-    ck_assert_int_eq(fclose(file), 0);
+    test_file_write(path, text);
 }
 
 START_TEST(the_environment_gives_the_key_trimmed)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "test_files.h"
 #include "tool_summary.h"
 
 static cci_import_result started(void)
@@ -85,9 +86,9 @@ END_TEST
 
 START_TEST(the_json_holds_the_same_figures_and_the_status)
 {
-    char dir[] = "/tmp/cci-summary-XXXXXX", path[64];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/summary.json", dir);
+    test_path dir, path;
+    test_dir_new(dir, "summary");
+    test_dir_file(path, dir, "summary.json");
     cci_import_result r = started();
     r.rows = 3;
     r.counts[CCI_ACTION_CREATED] = 2;
@@ -107,8 +108,7 @@ START_TEST(the_json_holds_the_same_figures_and_the_status)
     ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "requests"), "total")->valueint, 5);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(json, "dry_run")));
     cJSON_Delete(json);
-    unlink(path);
-    rmdir(dir);
+    test_dir_remove(dir);
     ck_assert(!cci_summary_write_json("/nonexistent/summary.json", &facts, &r, 0));
 }
 END_TEST

@@ -16,11 +16,6 @@ static void legacy_headers_limit_1(sbx_config *c)
     c->core_limit = 1;
 }
 
-static void html_200(sbx_config *c)
-{
-    c->hostile = SBX_HOSTILE_HTML_200;
-}
-
 START_TEST(the_sandboxs_current_and_legacy_rate_headers_reach_the_response)
 {
     cci_response r;
@@ -52,7 +47,7 @@ static void html_429(sbx_config *c)
 
 START_TEST(a_2xx_that_is_not_the_documented_json_confirms_nothing)
 {
-    fixture_restart(html_200);
+    fixture_restart(fixture_serve_html_200);
     cci_response r;
     cci_client_create(fixture.client, "{\"uid\":\"p\",\"name\":\"P\"}", &r);
     ck_assert_int_eq(r.status, 200);

@@ -69,7 +69,7 @@ END_TEST
 
 typedef struct waiter {
     pthread_t thread;
-    atomic_bool entering;
+    atomic_bool entering, returned;
     cci_update_state got;
 } waiter;
 
@@ -78,12 +78,14 @@ static void *enter_gate(void *arg)
     waiter *w = arg;
     atomic_store(&w->entering, true);
     w->got = cci_update_gate_enter(&gate, stop);
+    atomic_store(&w->returned, true);
     return NULL;
 }
 
 static void start_waiter(waiter *w)
 {
     atomic_init(&w->entering, false);
+    atomic_init(&w->returned, false);
     ck_assert_int_eq(pthread_create(&w->thread, NULL, enter_gate, w), 0);
     while (!atomic_load(&w->entering)) sched_yield(); /* it is about to wait on the probe */
 }
@@ -93,6 +95,7 @@ START_TEST(updates_during_a_probe_wait_for_its_verdict)
     ck_assert_int_eq(cci_update_gate_enter(&gate, stop), CCI_UPDATES_PROBING);
     waiter w;
     start_waiter(&w);
+    ck_assert(!atomic_load(&w.returned)); /* held until the verdict (a gate that is not would mostly have let it go by now) */
     cci_response ok = answer(200, "");
     cci_update_gate_settle(&gate, &ok);
     pthread_join(w.thread, NULL);

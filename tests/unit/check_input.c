@@ -7,29 +7,26 @@
 
 #include "cci/input.h"
 #include "check_main.h"
+#include "test_files.h"
 #include "test_records.h"
 
-static char dir[64], path[128], err[512];
+static test_path dir, path;
+static char err[512];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cci-input-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/users.csv", dir);
+    test_dir_new(dir, "input");
+    test_dir_file(path, dir, "users.csv");
 }
 
 static void teardown(void)
 {
-    unlink(path);
-    rmdir(dir);
+    test_dir_remove(dir);
 }
 
 static void write_input(const char *text)
 {
-    FILE *file = fopen(path, "wb");
-    ck_assert_ptr_nonnull(file);
-    fputs(text, file);
-    ck_assert_int_eq(fclose(file), 0);
+    test_file_write(path, text);
 }
 
 static cci_input_spec spec_of(const char *input_path)

@@ -7,21 +7,20 @@
 
 #include "cci/journal.h"
 #include "check_main.h"
+#include "test_files.h"
 
-static char dir[64], path[128], err[512];
+static test_path dir, path;
+static char err[512];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cci-journal-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/users.state", dir);
+    test_dir_new(dir, "journal");
+    test_dir_file(path, dir, "users.state");
 }
 
 static void teardown(void)
 {
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(command), 0);
+    test_dir_remove(dir);
 }
 
 static const char FP_A[] = "0123456789abcdef0123456789abcdef";

@@ -7,16 +7,16 @@
 
 #include "cci/plan.h"
 #include "check_main.h"
+#include "test_files.h"
 #include "test_records.h"
 
-static char dir[64], journal_path[128];
+static test_path dir, journal_path;
 static cci_mapping mapping;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cci-plan-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(journal_path, sizeof journal_path, "%s/users.state", dir);
+    test_dir_new(dir, "plan");
+    test_dir_file(journal_path, dir, "users.state");
     test_record header;
     char err[256];
     ck_assert_msg(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "tags"), NULL, 0, true, err, sizeof err),
@@ -26,8 +26,7 @@ static void setup(void)
 static void teardown(void)
 {
     cci_mapping_cleanup(&mapping);
-    unlink(journal_path);
-    rmdir(dir);
+    test_dir_remove(dir);
 }
 
 static cci_journal *open_journal(void)

@@ -7,34 +7,20 @@
 
 #include "cci/report.h"
 #include "check_main.h"
+#include "test_files.h"
 #include "test_records.h"
 
-static char dir[] = "/tmp/cci-report-XXXXXX";
-static char path[512];
+static test_path dir, path;
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/cci-report-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/users.report.csv", dir);
+    test_dir_new(dir, "report");
+    test_dir_file(path, dir, "users.report.csv");
 }
 
 static void teardown(void)
 {
-    char command[600];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(command), 0);
-}
-
-static char *slurp(const char *file)
-{
-    FILE *f = fopen(file, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", file);
-    static char text[8192];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
+    test_dir_remove(dir);
 }
 
 START_TEST(report_lines_follow_the_contract)
@@ -49,7 +35,7 @@ START_TEST(report_lines_follow_the_contract)
     ck_assert(cci_report_write(report, &ok));
     ck_assert(cci_report_write(report, &bad));
     ck_assert(cci_report_close(report));
-    ck_assert_str_eq(slurp(path), "line,uid,action,http_status,error_code,message,attempts\n"
+    ck_assert_str_eq(test_file_text(path), "line,uid,action,http_status,error_code,message,attempts\n"
                                   "2,ana,created,200,,,1\n"
                                   "5,bob,failed,400,ERR_BAD_REQUEST,\"The name, \"\"x\"\"\nis bad\",2\n");
 }
@@ -62,7 +48,7 @@ START_TEST(formulas_are_neutralised)
     cci_outcome o = {.line = 2, .uid = "-x", .action = CCI_ACTION_INVALID, .message = "=HYPERLINK(\"evil\")"};
     ck_assert(cci_report_write(report, &o));
     ck_assert(cci_report_close(report));
-    ck_assert_ptr_nonnull(strstr(slurp(path), "2,\"'-x\",invalid,,,\"'=HYPERLINK(\"\"evil\"\")\",0\n"));
+    ck_assert_ptr_nonnull(strstr(test_file_text(path), "2,\"'-x\",invalid,,,\"'=HYPERLINK(\"\"evil\"\")\",0\n"));
 }
 END_TEST
 
@@ -79,10 +65,10 @@ START_TEST(an_earlier_report_is_kept_numbered)
     char expected[600];
     snprintf(expected, sizeof expected, "%s/users.report.2.csv", dir);
     ck_assert_str_eq(kept, expected);
-    ck_assert_ptr_nonnull(strstr(slurp(expected), "\n11,a,"));
+    ck_assert_ptr_nonnull(strstr(test_file_text(expected), "\n11,a,"));
     snprintf(expected, sizeof expected, "%s/users.report.1.csv", dir);
-    ck_assert_ptr_nonnull(strstr(slurp(expected), "\n10,a,"));
-    ck_assert_ptr_nonnull(strstr(slurp(path), "\n12,a,"));
+    ck_assert_ptr_nonnull(strstr(test_file_text(expected), "\n10,a,"));
+    ck_assert_ptr_nonnull(strstr(test_file_text(path), "\n12,a,"));
 }
 END_TEST
 
@@ -118,7 +104,7 @@ START_TEST(rejects_keep_the_dialect_and_the_cells)
     free(saved);
     ck_assert_uint_eq(cci_rejects_count(rejects), 2);
     ck_assert(cci_rejects_close(rejects));
-    ck_assert_str_eq(slurp(rejects_path), "uid;name;tags;error\n"
+    ck_assert_str_eq(test_file_text(rejects_path), "uid;name;tags;error\n"
                                           "\" Bad Uid \";=Bob;\"a;b\";uid: has a space\n"
                                           "short;;;2 cells missing\n");
 }
@@ -137,7 +123,7 @@ START_TEST(a_fed_back_rejects_file_reuses_its_error_column)
     ck_assert(cci_rejects_write(rejects, saved, "new problem"));
     free(saved);
     ck_assert(cci_rejects_close(rejects));
-    ck_assert_str_eq(slurp(rejects_path), "uid,name,error\na,,new problem\n");
+    ck_assert_str_eq(test_file_text(rejects_path), "uid,name,error\na,,new problem\n");
 }
 END_TEST
 

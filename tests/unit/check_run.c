@@ -10,8 +10,9 @@
 #include "cci/import.h"
 #include "check_main.h"
 #include "sandbox_fixture.h"
+#include "test_files.h"
 
-static char dir[64], input[128], report[128], rejects[128], state[128];
+static test_path dir, input, report, rejects, state;
 
 /* What the callbacks saw. */
 typedef struct seen {
@@ -45,23 +46,17 @@ static void on_ended(void *context)
 static void setup(void)
 {
     fixture_setup();
-    snprintf(dir, sizeof dir, "/tmp/cci-run-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(input, sizeof input, "%s/users.csv", dir);
-    snprintf(report, sizeof report, "%s/users.report.csv", dir);
-    snprintf(rejects, sizeof rejects, "%s/users.rejects.csv", dir);
-    snprintf(state, sizeof state, "%s/users.state", dir);
-    FILE *file = fopen(input, "w");
-    ck_assert_ptr_nonnull(file);
-    fputs("uid,name,tags\nana,Ana,a;b\nbob,Bob,\nbad uid,Bad,\ncy,Cy,c\n", file);
-    ck_assert_int_eq(fclose(file), 0);
+    test_dir_new(dir, "run");
+    test_dir_file(input, dir, "users.csv");
+    test_dir_file(report, dir, "users.report.csv");
+    test_dir_file(rejects, dir, "users.rejects.csv");
+    test_dir_file(state, dir, "users.state");
+    test_file_write(input, "uid,name,tags\nana,Ana,a;b\nbob,Bob,\nbad uid,Bad,\ncy,Cy,c\n");
 }
 
 static void teardown(void)
 {
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(command), 0);
+    test_dir_remove(dir);
     fixture_teardown();
 }
 
@@ -152,15 +147,9 @@ START_TEST(an_input_that_cannot_be_read_never_starts_and_says_why)
 }
 END_TEST
 
-static void wrong_key(sbx_config *c)
-{
-    free(c->keys[0].key);
-    c->keys[0].key = strdup("some-other-key");
-}
-
 START_TEST(a_refused_key_stops_the_run_and_skips_the_rest)
 {
-    fixture_restart(wrong_key);
+    fixture_restart(fixture_know_another_key);
     seen s = {0};
     cci_import_config config = config_of(&s);
     config.workers = 1;

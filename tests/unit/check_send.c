@@ -104,14 +104,9 @@ START_TEST(validation_details_reach_the_message)
 }
 END_TEST
 
-static void html_200(sbx_config *c)
-{
-    c->hostile = SBX_HOSTILE_HTML_200;
-}
-
 START_TEST(a_2xx_that_is_not_the_documented_json_is_retried_and_never_counted)
 {
-    fixture_restart(html_200);
+    fixture_restart(fixture_serve_html_200);
     cci_outcome o = send_as(CCI_MODE_UPSERT, "p", "{\"uid\":\"p\",\"name\":\"P\"}", "{\"name\":\"P\"}");
     ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
     ck_assert_uint_eq(o.attempts, 3); /* the first and --retries 2 */
@@ -120,12 +115,6 @@ START_TEST(a_2xx_that_is_not_the_documented_json_is_retried_and_never_counted)
     ck_assert_int_eq((int)fixture_counter(NULL, "users"), 0);
 }
 END_TEST
-
-static void wrong_key(sbx_config *c)
-{
-    free(c->keys[0].key);
-    c->keys[0].key = strdup("some-other-key");
-}
 
 START_TEST(a_stopped_run_sends_nothing_and_skips_the_row)
 {
@@ -143,7 +132,7 @@ END_TEST
 
 START_TEST(a_refused_key_fails_the_row_and_stops_the_run)
 {
-    fixture_restart(wrong_key);
+    fixture_restart(fixture_know_another_key);
     cci_send_shared shared;
     shared_init(&shared, CCI_MODE_UPSERT);
     cci_outcome o = send_with(&shared, "k", "{\"uid\":\"k\",\"name\":\"K\"}", "{\"name\":\"K\"}");

@@ -8,18 +8,18 @@
 
 #include "cci/sink.h"
 #include "check_main.h"
+#include "test_files.h"
 #include "test_records.h"
 
-static char dir[64], report_path[128], rejects_path[128];
+static test_path dir, report_path, rejects_path;
 static cci_report *report;
 static cci_rejects *rejects;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cci-sink-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(report_path, sizeof report_path, "%s/users.report.csv", dir);
-    snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
+    test_dir_new(dir, "sink");
+    test_dir_file(report_path, dir, "users.report.csv");
+    test_dir_file(rejects_path, dir, "users.rejects.csv");
     char kept[256], err[256];
     report = cci_report_open(report_path, kept, sizeof kept, err, sizeof err);
     ck_assert_msg(report != NULL, "%s", err);
@@ -32,21 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    unlink(report_path);
-    unlink(rejects_path);
-    rmdir(dir);
-}
-
-/* The whole of a file written by the sink, once both writers are closed. */
-static char *slurp(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    ck_assert_msg(file != NULL, "no %s", path);
-    static char text[8192];
-    size_t n = fread(text, 1, sizeof text - 1, file);
-    text[n] = '\0';
-    fclose(file);
-    return text;
+    test_dir_remove(dir);
 }
 
 static void emit(cci_sink *sink, unsigned long line, const char *uid, cci_action action, const char *message,
@@ -85,12 +71,12 @@ START_TEST(rows_are_counted_reported_and_problems_go_to_the_rejects)
     ck_assert_str_eq(result.problems[0], "line 3: uid holds '!'");
     ck_assert_str_eq(result.problems[1], "line 4: HTTP 500 three times");
 
-    const char *text = slurp(report_path);
+    const char *text = test_file_text(report_path);
     const char *ana = strstr(text, "2,ana,created"), *bad = strstr(text, "3,bad!,invalid");
     const char *cy = strstr(text, "4,cy,failed"), *dee = strstr(text, "5,dee,unchanged");
     ck_assert(ana && bad && cy && dee);
     ck_assert(ana < bad && bad < cy && cy < dee); /* in the order emitted */
-    text = slurp(rejects_path);
+    text = test_file_text(rejects_path);
     ck_assert_ptr_nonnull(strstr(text, "uid,name,error"));
     ck_assert_ptr_nonnull(strstr(text, "bad!,Some Name,uid holds '!'"));
     ck_assert_ptr_nonnull(strstr(text, "cy,Some Name,HTTP 500 three times"));
@@ -144,7 +130,7 @@ START_TEST(a_problem_without_its_cells_is_reported_and_counted_as_lost_to_the_re
     cci_sink_finish(&sink, &result);
     ck_assert(cci_report_close(report));
     ck_assert(cci_rejects_close(rejects));
-    ck_assert_ptr_nonnull(strstr(slurp(report_path), "2,z,failed"));
+    ck_assert_ptr_nonnull(strstr(test_file_text(report_path), "2,z,failed"));
     cci_import_result_cleanup(&result);
 }
 END_TEST

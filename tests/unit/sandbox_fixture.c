@@ -45,14 +45,24 @@ void fixture_restart(void (*adjust)(sbx_config *))
 
 double fixture_counter(const char *group, const char *name)
 {
-    http_client admin;
-    http_client_init(&admin, sbx_server_port(fixture.server));
-    http_answer a = http_call(&admin, "GET", "/admin/counters", NULL, NULL, 5000);
-    const cJSON *holder = group ? cJSON_GetObjectItem(a.json, group) : a.json;
-    const cJSON *item = cJSON_GetObjectItem(holder, name);
-    ck_assert_msg(cJSON_IsNumber(item), "the sandbox has no counter %s%s%s", group ? group : "", group ? "." : "", name);
-    double value = item->valuedouble;
-    http_answer_cleanup(&a);
-    http_client_cleanup(&admin);
+    long status;
+    cJSON *counters = http_admin(sbx_server_port(fixture.server), "GET", "/admin/counters", NULL, &status);
+    ck_assert_msg(counters != NULL, "/admin/counters: HTTP %ld", status);
+    double value;
+    bool known = http_counter(counters, group, name, &value);
+    cJSON_Delete(counters);
+    ck_assert_msg(known, "the sandbox has no counter %s%s%s", group ? group : "", group ? "." : "", name);
     return value;
+}
+
+void fixture_serve_html_200(sbx_config *config)
+{
+    config->hostile = SBX_HOSTILE_HTML_200;
+}
+
+void fixture_know_another_key(sbx_config *config)
+{
+    free(config->keys[0].key);
+    config->keys[0].key = strdup("some-other-key");
+    ck_assert_ptr_nonnull(config->keys[0].key);
 }

@@ -24,6 +24,11 @@ void fixture_teardown(void);
 /* Restarts the sandbox with its settings adjusted, and a client of its new port. */
 void fixture_restart(void (*adjust)(sbx_config *));
 
+/* Adjustments for fixture_restart: every create answered 200 with an HTML page (a proxy's sign-in
+ * page); FIXTURE_KEY no longer known, so every request is refused as unauthorised. */
+void fixture_serve_html_200(sbx_config *config);
+void fixture_know_another_key(sbx_config *config);
+
 /* A counter of /admin/counters (group NULL: a top-level one). The test fails when it does not
  * exist: a renamed counter must not read as 0. */
 double fixture_counter(const char *group, const char *name);
