@@ -1,6 +1,10 @@
+/* fsync, flock, O_NOFOLLOW, O_CLOEXEC */
+#define _GNU_SOURCE
 #include "cci/journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +23,14 @@ struct cci_journal {
     cci_strmap *known; /* uid -> fingerprint (malloc'd); built at open, read-only after */
     cci_journal_stats stats;
     bool read_only;
+    char *path;
+    int lock_fd; /* holds the flock on PATH.lock while the journal is open for writing; -1: none */
 
-    pthread_mutex_t lock; /* protects file, dirty, failed */
+    pthread_mutex_t lock; /* protects file, dirty, failed, error */
     FILE *file;
     bool dirty;  /* written since the last fsync */
     bool failed; /* a write failed */
+    int error;   /* errno of the first failed write */
     cci_latch *closing;   /* released at close: ends the syncer */
     pthread_t syncer;
     bool syncer_running;
@@ -104,11 +111,27 @@ static bool load(cci_journal *journal, FILE *file)
     return !ferror(file);
 }
 
+/* Keeps the first write error. Caller holds the lock. */
+static void note_failure_locked(cci_journal *journal)
+{
+    if (!journal->failed) journal->error = errno ? errno : EIO;
+    journal->failed = true;
+}
+
+/* fopen's mode, but never through a symlink at path: a link planted there is refused (ELOOP). */
+static FILE *open_for_writing(const char *path, int flags, const char *mode)
+{
+    int fd = open(path, flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *file = fd >= 0 ? fdopen(fd, mode) : NULL;
+    if (fd >= 0 && !file) close(fd);
+    return file;
+}
+
 /* fsyncs what was written, if anything. Caller holds the lock. */
 static void sync_locked(cci_journal *journal)
 {
     if (!journal->file || !journal->dirty) return;
-    if (fflush(journal->file) != 0 || fsync(fileno(journal->file)) != 0) journal->failed = true;
+    if (fflush(journal->file) != 0 || fsync(fileno(journal->file)) != 0) note_failure_locked(journal);
     journal->dirty = false;
 }
 
@@ -156,7 +179,7 @@ static bool compact(cci_journal *journal, const char *path)
     char *temporary = malloc(temporary_len);
     if (!temporary) return false;
     snprintf(temporary, temporary_len, "%s.compacting", path);
-    FILE *in = fopen(path, "r"), *out = fopen(temporary, "w");
+    FILE *in = fopen(path, "r"), *out = open_for_writing(temporary, O_TRUNC, "w");
     rewrite w = {.out = out, .target = journal->target, .ok = in && out};
     if (w.ok) w.ok = fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", out) >= 0;
     char line[LINE_MAX_LEN], copy[LINE_MAX_LEN];
@@ -187,6 +210,44 @@ static bool ends_torn(const char *path)
     return torn;
 }
 
+/* One run per journal: an flock on PATH.lock, which holds the holder's process id so that a second
+ * run can say who has it. The lock ends with the process, however it ends; the file stays. */
+static bool take_lock(cci_journal *journal, char *err, size_t errlen)
+{
+    size_t len = strlen(journal->path) + sizeof ".lock";
+    char *lock_path = malloc(len);
+    if (!lock_path) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    snprintf(lock_path, len, "%s.lock", journal->path);
+    bool ok = false;
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot lock the state journal: cannot open %s: %s", lock_path,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[32] = "";
+        ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
+        holder[got > 0 ? got : 0] = '\0';
+        holder[strspn(holder, "0123456789")] = '\0';
+        if (errno == EWOULDBLOCK || errno == EAGAIN)
+            snprintf(err, errlen, "the state journal %s is in use by another run (process %s, named in %s): wait "
+                                  "for it to end, or give this run its own --state", journal->path,
+                     holder[0] ? holder : "unknown", lock_path);
+        else snprintf(err, errlen, "cannot lock %s: %s", lock_path, strerror(errno));
+    } else {
+        char pid[32];
+        int pid_len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        ok = ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)pid_len, 0) == pid_len;
+        if (!ok) snprintf(err, errlen, "cannot write %s: %s", lock_path, strerror(errno));
+    }
+    if (ok) journal->lock_fd = fd;
+    else if (fd >= 0) close(fd);
+    free(lock_path);
+    return ok;
+}
+
 cci_journal *cci_journal_open(const char *path, const char *target, bool read_only, char *err,
                               size_t errlen)
 {
@@ -197,8 +258,19 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
     }
     snprintf(journal->target, sizeof journal->target, "%s", target);
     journal->read_only = read_only;
+    journal->lock_fd = -1;
     journal->known = cci_strmap_new(free);
     pthread_mutex_init(&journal->lock, NULL);
+    if (!(journal->path = strdup(path))) {
+        snprintf(err, errlen, "out of memory");
+        cci_journal_close(journal);
+        return NULL;
+    }
+    /* before reading: the run holding it may be compacting it */
+    if (!read_only && !take_lock(journal, err, errlen)) {
+        cci_journal_close(journal);
+        return NULL;
+    }
     FILE *existing = fopen(path, "r");
     bool existed = existing != NULL;
     bool ok = journal->known != NULL;
@@ -214,9 +286,10 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
     if (ok && !read_only && existed && journal->own_records > 2 * journal->stats.known + COMPACT_SLACK)
         journal->stats.compacted = compact(journal, path);
     if (ok && !read_only) {
-        journal->file = fopen(path, "a");
+        journal->file = open_for_writing(path, O_APPEND, "a");
         if (!journal->file) {
-            snprintf(err, errlen, "cannot write the state journal %s: %s", path, strerror(errno));
+            snprintf(err, errlen, "cannot write the state journal %s: %s", path,
+                     errno == ELOOP ? "it is a symbolic link" : strerror(errno));
             cci_journal_close(journal);
             return NULL;
         }
@@ -249,11 +322,19 @@ bool cci_journal_append(cci_journal *journal, const char *uid, const char *finge
     if (!format_record(journal->target, uid, fingerprint, line)) return false;
     pthread_mutex_lock(&journal->lock);
     /* flushed at once: a killed process loses nothing the kernel has */
-    bool ok = fputs(line, journal->file) >= 0 && fflush(journal->file) == 0;
-    if (!ok) journal->failed = true;
+    bool ok = !journal->failed && fputs(line, journal->file) >= 0 && fflush(journal->file) == 0;
+    if (!ok) note_failure_locked(journal);
     journal->dirty = true;
     pthread_mutex_unlock(&journal->lock);
     return ok;
+}
+
+void cci_journal_error(cci_journal *journal, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&journal->lock);
+    int error = journal->error ? journal->error : EIO;
+    pthread_mutex_unlock(&journal->lock);
+    snprintf(err, errlen, "cannot write the state journal %s: %s", journal->path, strerror(error));
 }
 
 cci_journal_stats cci_journal_stats_of(const cci_journal *journal)
@@ -278,6 +359,8 @@ bool cci_journal_close(cci_journal *journal)
         ok = (fclose(journal->file) == 0) && ok;
     }
     cci_latch_free(journal->closing);
+    if (journal->lock_fd >= 0) close(journal->lock_fd); /* releases the lock */
+    free(journal->path);
     cci_strmap_free(journal->known);
     pthread_mutex_destroy(&journal->lock);
     free(journal);

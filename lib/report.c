@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 cci_saved_row *cci_saved_row_new(const cci_record *record)
 {
@@ -23,33 +22,6 @@ cci_saved_row *cci_saved_row_new(const cci_record *record)
         text += record->cells[i].len + 1;
     }
     return row;
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
-{
-    kept[0] = '\0';
-    if (!exists(path)) return true;
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(path, '.');
-    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
-    for (unsigned n = 1; n < 100000; n++) {
-        int len = snprintf(kept, kept_len, "%.*s.%u%s", (int)(dot - path), path, n, dot);
-        if (len < 0 || (size_t)len >= kept_len) {
-            /* a cut name would be some other file's: keep nothing rather than the wrong name */
-            kept[0] = '\0';
-            errno = ENAMETOOLONG;
-            return false;
-        }
-        if (!exists(kept)) return rename(path, kept) == 0;
-    }
-    errno = EEXIST;
-    return false;
 }
 
 bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise)
@@ -80,36 +52,28 @@ bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bo
 }
 
 struct cci_report {
-    FILE *file;
-    bool ok;
+    cci_outfile out;
 };
 
-static FILE *create_file(const char *path, char *err, size_t errlen)
+cci_report *cci_report_open(const char *path, char *err, size_t errlen)
 {
-    FILE *file = fopen(path, "w");
-    if (!file) snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-    return file;
-}
-
-cci_report *cci_report_open(const char *path, char *kept, size_t kept_len, char *err, size_t errlen)
-{
-    if (!cci_keep_previous(path, kept, kept_len)) {
-        snprintf(err, errlen, "cannot keep the earlier %s aside: %s", path, strerror(errno));
+    cci_report *report = calloc(1, sizeof *report);
+    if (!report) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    cci_report *report = calloc(1, sizeof *report);
-    if (!report) return NULL;
-    if (!(report->file = create_file(path, err, errlen))) {
+    if (!cci_outfile_open(&report->out, path, err, errlen)) {
         free(report);
         return NULL;
     }
-    report->ok = fputs("line,uid,action,http_status,error_code,message,attempts\n", report->file) >= 0;
+    cci_outfile_check(&report->out,
+                      fputs("line,uid,action,http_status,error_code,message,attempts\n", report->out.file) >= 0);
     return report;
 }
 
 bool cci_report_write(cci_report *report, const cci_outcome *o)
 {
-    FILE *f = report->file;
+    FILE *f = report->out.file;
     bool ok = fprintf(f, "%lu,", o->line) > 0;
     ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', true) && fputc(',', f) != EOF;
     ok = ok && fprintf(f, "%s,", cci_action_name(o->action)) > 0;
@@ -119,17 +83,29 @@ bool cci_report_write(cci_report *report, const cci_outcome *o)
     const char *message = o->message || o->error_code[0] ? (o->message ? o->message : "") : cci_outcome_text(o);
     ok = ok && cci_write_cell(f, message, strlen(message), ',', true);
     ok = ok && fprintf(f, ",%u\n", o->attempts) > 0;
-    report->ok = report->ok && ok;
+    /* flushed at once: the journal records a row only once the kernel has its report line */
+    return cci_outfile_check(&report->out, ok) && cci_outfile_flush(&report->out);
+}
+
+void cci_report_error(const cci_report *report, char *err, size_t errlen)
+{
+    cci_outfile_describe_error(&report->out, err, errlen);
+}
+
+bool cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen)
+{
+    if (kept_len) kept[0] = '\0';
+    if (!report) return true;
+    bool ok = cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
+    free(report);
     return ok;
 }
 
-bool cci_report_close(cci_report *report)
+void cci_report_discard(cci_report *report)
 {
-    if (!report) return true;
-    bool ok = report->ok && fflush(report->file) == 0;
-    ok = (fclose(report->file) == 0) && ok;
+    if (!report) return;
+    cci_outfile_discard(&report->out);
     free(report);
-    return ok;
 }
 
 struct cci_rejects {
@@ -139,7 +115,8 @@ struct cci_rejects {
     bool utf16;      /* a byte order mark is written first */
     cci_saved_row *header;
     size_t error_column; /* where the error goes: an existing "error" column, or a new last one */
-    FILE *file;
+    cci_outfile out;     /* created up front, so an unwritable path is found before sending */
+    FILE *file;          /* out.file once the header is written */
     unsigned long count;
     bool ok;
 };
@@ -158,8 +135,7 @@ static size_t find_error_column(const cci_saved_row *header)
 }
 
 cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
-                             const cci_record *header, char *kept, size_t kept_len, char *err,
-                             size_t errlen)
+                             const cci_record *header, char *err, size_t errlen)
 {
     const char *target = encoding ? encoding : dialect->encoding.name;
     /* plain "UTF-16" would make iconv write a byte order mark of its own on top of ours */
@@ -174,11 +150,6 @@ cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const
             snprintf(err, errlen, "cannot write the rejects file in %s", target);
             return NULL;
         }
-    }
-    if (!cci_keep_previous(path, kept, kept_len)) {
-        snprintf(err, errlen, "cannot keep the earlier %s aside: %s", path, strerror(errno));
-        if (encoder != (iconv_t)-1) iconv_close(encoder);
-        return NULL;
     }
     cci_rejects *rejects = calloc(1, sizeof *rejects);
     if (!rejects) {
@@ -195,6 +166,11 @@ cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const
     if (encoding) rejects->dialect.encoding.bom = rejects->utf16;
     rejects->ok = rejects->path && rejects->header;
     if (rejects->header) rejects->error_column = find_error_column(rejects->header);
+    if (!rejects->ok) snprintf(err, errlen, "out of memory");
+    if (!rejects->ok || !cci_outfile_open(&rejects->out, path, err, errlen)) {
+        cci_rejects_discard(rejects);
+        return NULL;
+    }
     return rejects;
 }
 
@@ -256,8 +232,7 @@ static bool write_row(cci_rejects *rejects, const cci_saved_row *row, const char
 /* Creates the file: byte order mark, "sep=" line, header. */
 static bool begin_file(cci_rejects *rejects)
 {
-    char err[512];
-    if (!(rejects->file = create_file(rejects->path, err, sizeof err))) return false;
+    rejects->file = rejects->out.file;
     bool ok = true;
     if (rejects->dialect.encoding.bom) {
         if (rejects->encoder == (iconv_t)-1) ok = fwrite("\xEF\xBB\xBF", 1, 3, rejects->file) == 3;
@@ -274,8 +249,8 @@ static bool begin_file(cci_rejects *rejects)
 bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error)
 {
     if (!rejects->ok) return false;
-    if (!rejects->file && !(rejects->ok = begin_file(rejects))) return false;
-    bool ok = write_row(rejects, row, error ? error : "");
+    if (!rejects->file && !(rejects->ok = cci_outfile_check(&rejects->out, begin_file(rejects)))) return false;
+    bool ok = cci_outfile_check(&rejects->out, write_row(rejects, row, error ? error : ""));
     rejects->count++;
     rejects->ok = rejects->ok && ok;
     return ok;
@@ -286,14 +261,44 @@ unsigned long cci_rejects_count(const cci_rejects *rejects)
     return rejects->count;
 }
 
-bool cci_rejects_close(cci_rejects *rejects)
+void cci_rejects_error(const cci_rejects *rejects, char *err, size_t errlen)
 {
-    if (!rejects) return true;
-    bool ok = rejects->ok;
-    if (rejects->file) ok = (fclose(rejects->file) == 0) && ok;
+    if (rejects->out.error) cci_outfile_describe_error(&rejects->out, err, errlen);
+    else snprintf(err, errlen, "cannot write %s: out of memory", rejects->path);
+}
+
+static void free_rejects(cci_rejects *rejects)
+{
     if (rejects->encoder != (iconv_t)-1) iconv_close(rejects->encoder);
     free(rejects->path);
     free(rejects->header);
     free(rejects);
+}
+
+bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen)
+{
+    if (kept_len) kept[0] = '\0';
+    if (!rejects) return true;
+    bool ok;
+    if (!rejects->ok) {
+        cci_rejects_error(rejects, err, errlen);
+        cci_outfile_discard(&rejects->out);
+        ok = false;
+    } else if (rejects->count) {
+        ok = cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
+    } else {
+        /* no rows to fix: an earlier file of rows to fix is no longer this input's */
+        cci_outfile_discard(&rejects->out);
+        ok = cci_keep_previous(rejects->path, kept, kept_len);
+        if (!ok) snprintf(err, errlen, "cannot keep the earlier %s aside: %s", rejects->path, strerror(errno));
+    }
+    free_rejects(rejects);
     return ok;
+}
+
+void cci_rejects_discard(cci_rejects *rejects)
+{
+    if (!rejects) return;
+    cci_outfile_discard(&rejects->out);
+    free_rejects(rejects);
 }

@@ -26,7 +26,8 @@ typedef struct run {
     cci_reorder *reorder;            /* thread-safe inside */
     cci_sink sink;                   /* emitted into under the reorder's lock only; its report and
                                       * rejects are opened and closed by the run */
-    cci_journal *journal;   /* lookups read-only, appends thread-safe; NULL when there is none */
+    cci_journal *journal;   /* lookups read-only; appended to by the emitter only; NULL: none */
+    bool journal_write_failed; /* the emitter's own (under the reorder's lock) */
     cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
     cci_worker *workers;    /* one per thread, each used by its thread only */
     size_t worker_count;
@@ -38,6 +39,7 @@ typedef struct row_item {
     run *run;
     size_t seq;
     cci_planned_row row;
+    const char *confirmed; /* what the journal may record for it (cci_send_row); NULL: nothing */
 } row_item;
 
 __attribute__((format(printf, 3, 4))) static void say(const run *r, cci_message_kind kind, const char *fmt, ...)
@@ -61,10 +63,20 @@ static bool out_of_memory(const run *r, const char *while_doing)
 
 /* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
 
+/* Called in input order, one row at a time (under the reorder's lock). The journal records a row
+ * only after its report line is written, so it never knows a user the report does not. */
 static void emit_row(void *item_ptr, void *context)
 {
     row_item *item = item_ptr;
-    cci_sink_emit(&((run *)context)->sink, &item->row.outcome, item->row.saved);
+    run *r = context;
+    bool reported = cci_sink_emit(&r->sink, &item->row.outcome, item->row.saved);
+    if (reported && item->confirmed && r->journal && !r->journal_write_failed &&
+        !cci_journal_append(r->journal, item->row.outcome.uid, item->confirmed)) {
+        char why[512];
+        cci_journal_error(r->journal, why, sizeof why);
+        r->journal_write_failed = true;
+        cci_stop_request(r->config->stop, CCI_STOP_FATAL, why);
+    }
     cci_planned_row_cleanup(&item->row);
     free(item);
 }
@@ -75,7 +87,7 @@ static void send_job(void *job, void *worker_state)
     run *r = item->run;
     cci_planned_row *row = &item->row;
     cci_send_request request = {row->outcome.uid, row->create_body, row->update_body, row->fingerprint, row->known};
-    cci_send_row(&r->shared, worker_state, &request, &row->outcome);
+    item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
     cci_reorder_complete(r->reorder, item->seq, item);
 }
 
@@ -148,7 +160,6 @@ static bool init_shared(run *r, long expected_rows)
     shared->mode = config->mode;
     shared->max_retries = config->retries;
     shared->stop = config->stop;
-    shared->journal = r->journal;
     shared->limiter = cci_limiter_new((cci_limiter_config){.rate_per_minute = config->rate_per_minute,
                                                            .max_wait_ms = config->max_wait_ms});
     if (!shared->limiter) return false;
@@ -180,27 +191,37 @@ static bool open_journal(run *r)
     return r->journal != NULL;
 }
 
-/* The report and the rejects file, any earlier ones kept under numbered names, into the sink. */
+/* The report and the rejects file, created beside their final names now, so that an output that
+ * cannot be written stops the run before anything is sent. */
 static bool open_outputs(run *r, const cci_dialect *dialect, const cci_record *header)
 {
     const cci_import_config *config = r->config;
-    char err[512], kept[1024];
-    cci_rejects *rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, kept,
-                                           sizeof kept, err, sizeof err);
-    if (!rejects) {
-        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
-        return false;
-    }
-    if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier rejects file was kept as %s", kept);
-    cci_report *report = cci_report_open(config->report_path, kept, sizeof kept, err, sizeof err);
+    char err[1024];
+    cci_rejects *rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, err,
+                                           sizeof err);
+    cci_report *report = rejects ? cci_report_open(config->report_path, err, sizeof err) : NULL;
     if (!report) {
-        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
-        cci_rejects_close(rejects);
+        say(r, CCI_MESSAGE_PROBLEM, "%s; nothing was sent", err);
+        cci_rejects_discard(rejects);
         return false;
     }
-    if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier report was kept as %s", kept);
-    cci_sink_init(&r->sink, report, rejects, config->problems_kept, config->dry_run);
+    cci_sink_init(&r->sink, report, rejects, config->stop, config->problems_kept, config->dry_run);
     return true;
+}
+
+/* Renames the outputs into place, any earlier ones kept aside. False when one is not whole. */
+static bool close_outputs(run *r)
+{
+    char kept[1024], err[1024];
+    bool rejects_ok = cci_rejects_close(r->sink.rejects, kept, sizeof kept, err, sizeof err);
+    if (!rejects_ok) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+    else if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier rejects file was kept as %s", kept);
+    bool report_ok = cci_report_close(r->sink.report, kept, sizeof kept, err, sizeof err);
+    if (!report_ok) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+    else if (kept[0]) say(r, CCI_MESSAGE_NOTE, "the earlier report was kept as %s", kept);
+    r->sink.report = NULL;
+    r->sink.rejects = NULL;
+    return rejects_ok && report_ok;
 }
 
 static void warn_unknown_columns(const run *r)
@@ -255,13 +276,8 @@ static void conclude(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
     result->rejected = cci_rejects_count(r->sink.rejects);
-    bool written = cci_report_close(r->sink.report);
-    written = cci_rejects_close(r->sink.rejects) && written;
-    r->sink.report = NULL;
-    r->sink.rejects = NULL;
-    result->write_failed = !written || r->sink.write_failed;
-    if (result->write_failed)
-        say(r, CCI_MESSAGE_PROBLEM, "could not write %s or %s completely", config->report_path, config->rejects_path);
+    result->write_failed = !close_outputs(r) || r->sink.write_failed;
+    result->journal_failed = r->journal_write_failed;
     if (r->sink.rejects_lost) {
         result->write_failed = true;
         say(r, CCI_MESSAGE_PROBLEM, "%lu invalid or failed rows are in the report but not in %s: out of memory",
@@ -276,7 +292,11 @@ static void conclude(run *r, cci_import_result *result)
     result->paused_ms = limits.paused_ms;
     result->stopped = cci_stop_requested(config->stop);
     cci_stop_reason(config->stop, result->stop_reason, sizeof result->stop_reason);
-    if (result->stopped)
+    if (result->stopped && r->sink.write_failed)
+        say(r, CCI_MESSAGE_PROBLEM, "stopped early: %s; no request was sent after it, the requests in flight "
+                                    "were finished, and the journal holds only rows the report has: make room "
+                                    "and run again", result->stop_reason);
+    else if (result->stopped)
         say(r, CCI_MESSAGE_PROBLEM, "stopped early: %s; the rows not sent are marked skipped", result->stop_reason);
     result->updates_refused = cci_update_gate_state(&r->shared.gate) == CCI_UPDATES_REFUSED;
     if (result->updates_refused)
@@ -330,14 +350,15 @@ out:
     if (r.pool) cci_pool_finish(r.pool);
     for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
     free(r.workers);
-    cci_report_close(r.sink.report);
-    cci_rejects_close(r.sink.rejects);
+    /* still open: the run never started, and leaves any earlier outputs as they were */
+    cci_report_discard(r.sink.report);
+    cci_rejects_discard(r.sink.rejects);
     cci_reorder_free(r.reorder);
     cci_mapping_cleanup(&r.mapping);
     cleanup_shared(&r.shared);
     result->journal_used = r.journal && !config->dry_run;
     result->known_before = r.journal ? cci_journal_stats_of(r.journal).known : 0;
-    if (!cci_journal_close(r.journal)) {
+    if (!cci_journal_close(r.journal) && !result->journal_failed) {
         say(&r, CCI_MESSAGE_PROBLEM, "could not write the state journal %s completely", config->state_path);
         result->journal_failed = true;
     }

@@ -6,7 +6,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cci/journal.h"
 
 enum { RATE_LIMITED_RETRIES = 100 };
 
@@ -61,7 +60,7 @@ static void check_answer_uid(cci_response *r, const char *uid)
 /* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
  * reads as "end with"). */
 static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
-                     cci_outcome *outcome)
+                     cci_outcome *outcome, const char **confirmed)
 {
     /* upsert: what the journal knows, or the current guess */
     bool guessed = shared->mode == CCI_MODE_UPSERT && !request->known;
@@ -111,18 +110,18 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
         switch (answer_class) {
         case CCI_ANSWER_OK:
             cci_retry_note_answer(&shared->retries);
-            if (shared->journal) cci_journal_append(shared->journal, request->uid, request->fingerprint);
+            *confirmed = request->fingerprint;
             return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
         case CCI_ANSWER_EXISTS:
             cci_retry_note_answer(&shared->retries);
             if (shared->mode == CCI_MODE_CREATE) {
                 if (create_maybe_applied) {
-                    if (shared->journal) cci_journal_append(shared->journal, request->uid, request->fingerprint);
+                    *confirmed = request->fingerprint;
                     return settle(outcome, CCI_ACTION_CREATED, &last,
                                   "the answer to the create was lost and the uid exists now: "
                                   "created by this run");
                 }
-                if (shared->journal) cci_journal_append(shared->journal, request->uid, "-");
+                *confirmed = "-";
                 return settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
             }
             if (++turns > 2) return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
@@ -191,8 +190,10 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
     }
 }
 
-void cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
-                  cci_outcome *outcome)
+const char *cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                         cci_outcome *outcome)
 {
-    send_row(shared, worker, request, outcome);
+    const char *confirmed = NULL;
+    send_row(shared, worker, request, outcome, &confirmed);
+    return confirmed;
 }

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cci_sink_init(cci_sink *sink, cci_report *report, cci_rejects *rejects, size_t problems_kept,
+void cci_sink_init(cci_sink *sink, cci_report *report, cci_rejects *rejects, cci_stop *stop, size_t problems_kept,
                    bool keep_samples)
 {
-    *sink = (cci_sink){.report = report, .rejects = rejects, .problems_kept = problems_kept,
+    *sink = (cci_sink){.report = report, .rejects = rejects, .stop = stop, .problems_kept = problems_kept,
                        .keep_samples = keep_samples};
     for (int a = 0; a < CCI_ACTION_COUNT; a++) atomic_init(&sink->counts[a], 0);
 }
@@ -48,16 +48,34 @@ static void keep_sample(cci_sink *sink, const cci_outcome *outcome)
     if (line) sink->samples[sink->sample_count++] = line;
 }
 
-void cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_row *saved)
+/* The first output that fails stops the run: sending on would make users no report accounts for. */
+static void output_failed(cci_sink *sink, const char *why)
+{
+    if (sink->write_failed) return;
+    sink->write_failed = true;
+    cci_stop_request(sink->stop, CCI_STOP_FATAL, why);
+}
+
+bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_row *saved)
 {
     atomic_fetch_add(&sink->counts[outcome->action], 1);
     bool problem = is_problem(outcome);
     if (problem) keep_problem(sink, outcome);
     else if (sink->keep_samples && outcome->action == CCI_ACTION_SKIPPED) keep_sample(sink, outcome);
-    if (!cci_report_write(sink->report, outcome)) sink->write_failed = true;
-    if (!problem || !sink->rejects) return;
-    if (!saved) sink->rejects_lost++;
-    else if (!cci_rejects_write(sink->rejects, saved, cci_outcome_text(outcome))) sink->write_failed = true;
+    char why[512];
+    bool reported = cci_report_write(sink->report, outcome);
+    if (!reported) {
+        cci_report_error(sink->report, why, sizeof why);
+        output_failed(sink, why);
+    }
+    if (!problem || !sink->rejects) return reported;
+    if (!saved) {
+        sink->rejects_lost++;
+    } else if (!cci_rejects_write(sink->rejects, saved, cci_outcome_text(outcome))) {
+        cci_rejects_error(sink->rejects, why, sizeof why);
+        output_failed(sink, why);
+    }
+    return reported;
 }
 
 void cci_sink_finish(cci_sink *sink, cci_import_result *result)

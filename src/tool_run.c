@@ -71,6 +71,13 @@ static double seconds_since(uint64_t started_ms)
 static int import_and_summarise(const cci_options *opts, const char *api_key, cci_summary_facts *facts,
                                 cci_stop *stop, FILE *messages)
 {
+    /* opened now: an unwritable --summary-json stops the run before anything is sent */
+    cci_outfile summary = {0};
+    char err[1024];
+    if (opts->summary_json && !cci_outfile_open(&summary, opts->summary_json, err, sizeof err)) {
+        fprintf(messages, "cometchat-import: --summary-json: %s; nothing was sent\n", err);
+        return CCI_EXIT_USAGE;
+    }
     uint64_t started = cci_now_ms();
     tool_output out = {.opts = opts, .messages = messages};
     cci_import_config config = config_of(opts, api_key, facts, stop, &out);
@@ -82,8 +89,10 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
         cci_summary_print(messages, facts, &result);
         cci_summary_print_problems(messages, &result);
     }
-    if (result.started && opts->summary_json && !cci_summary_write_json(opts->summary_json, facts, &result, status)) {
-        fprintf(messages, "cometchat-import: cannot write --summary-json %s\n", opts->summary_json);
+    if (!result.started) {
+        cci_outfile_discard(&summary);
+    } else if (opts->summary_json && !cci_summary_write_json(&summary, facts, &result, status, err, sizeof err)) {
+        fprintf(messages, "cometchat-import: --summary-json: %s\n", err);
         if (status == CCI_EXIT_OK) status = CCI_EXIT_STOPPED;
     }
     cci_import_result_cleanup(&result);

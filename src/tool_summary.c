@@ -103,15 +103,18 @@ static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_resu
     return NULL;
 }
 
-bool cci_summary_write_json(const char *path, const cci_summary_facts *facts, const cci_import_result *result,
-                            int status)
+bool cci_summary_write_json(cci_outfile *out, const cci_summary_facts *facts, const cci_import_result *result,
+                            int status, char *err, size_t errlen)
 {
     cJSON *root = summary_json(facts, result, status);
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
-    FILE *file = text ? fopen(path, "w") : NULL;
-    bool ok = file && fputs(text, file) >= 0 && fputc('\n', file) != EOF;
-    if (file) ok = (fclose(file) == 0) && ok;
+    if (!text) {
+        snprintf(err, errlen, "cannot write %s: out of memory", out->path);
+        cci_outfile_discard(out);
+        return false;
+    }
+    cci_outfile_check(out, fputs(text, out->file) >= 0 && fputc('\n', out->file) != EOF);
     free(text);
-    return ok;
+    return cci_outfile_commit(out, false, NULL, 0, err, errlen);
 }

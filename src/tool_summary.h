@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cci/import.h"
+#include "cci/outfile.h"
 
 enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_STOPPED = 3 };
 
@@ -28,9 +29,10 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
 /* A dry run's samples and the first problems (all of them with --verbose). */
 void cci_summary_print_problems(FILE *out, const cci_import_result *result);
 
-/* --summary-json: the same figures for scripts, with the exit status. False when it cannot be
- * written. */
-bool cci_summary_write_json(const char *path, const cci_summary_facts *facts,
-                            const cci_import_result *result, int status);
+/* --summary-json: the same figures for scripts, with the exit status, into out (opened before the
+ * run, so an unwritable path stops it before anything is sent) and renamed into place. The
+ * outfile is closed either way. False with a reason in err when it cannot be written. */
+bool cci_summary_write_json(cci_outfile *out, const cci_summary_facts *facts, const cci_import_result *result,
+                            int status, char *err, size_t errlen);
 
 #endif

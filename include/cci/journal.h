@@ -10,6 +10,8 @@
  * bad check) is ignored: never fatal. Later records win. Records of other targets are kept but
  * never used. When most of this target's records are superseded, open rewrites the file with one
  * record per user (written aside, fsync'd, then renamed over the old one).
+ * One run per journal: opening for writing takes an flock on PATH.lock (which names the holder's
+ * process id) and a second run's open fails saying so. Nothing is written through a symlink.
  * Thread-safety: lookups read a table built at open and are safe from any thread; append may be
  * called from any thread (a mutex inside); open and close from one thread. */
 #ifndef CCI_JOURNAL_H
@@ -42,8 +44,12 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
  * the fingerprint of what was last sent. Valid until close. */
 const char *cci_journal_lookup(const cci_journal *journal, const char *uid);
 
-/* Records that uid now holds what fingerprint describes ("-": exists, content unknown). */
+/* Records that uid now holds what fingerprint describes ("-": exists, content unknown). False
+ * once a write failed (cci_journal_error says why). */
 bool cci_journal_append(cci_journal *journal, const char *uid, const char *fingerprint);
+
+/* "cannot write the state journal PATH: REASON" for the first write error. */
+void cci_journal_error(cci_journal *journal, char *err, size_t errlen);
 
 cci_journal_stats cci_journal_stats_of(const cci_journal *journal);
 

@@ -27,7 +27,6 @@ typedef struct cci_send_shared {
     cci_stop *stop;           /* thread-safe */
     cci_update_gate gate;     /* own lock */
     cci_guess guess;          /* own lock */
-    struct cci_journal *journal; /* thread-safe appends; NULL: no journal */
     atomic_ulong requests[CCI_BUDGET_COUNT];
 } cci_send_shared;
 
@@ -41,13 +40,16 @@ typedef struct cci_send_request {
     const char *uid;
     const char *create_body;
     const char *update_body;
-    const char *fingerprint; /* recorded in the journal when the row succeeds */
+    const char *fingerprint; /* what the journal records when the row succeeds */
     bool known;              /* the journal says the uid exists in this target */
 } cci_send_request;
 
 /* Sends the row and fills outcome (action, http_status, error_code, message, attempts). A row
- * never sent ends `skipped`; one sent at least once ends with what the service last said. */
-void cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
-                  cci_outcome *outcome);
+ * never sent ends `skipped`; one sent at least once ends with what the service last said.
+ * Returns what the journal may record once the row's report line is written: the request's
+ * fingerprint (the user holds it), "-" (the user exists, content unknown) or NULL (nothing). The
+ * journal is written by the emitter, never here, so it never holds a row the report lacks. */
+const char *cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                         cci_outcome *outcome);
 
 #endif

@@ -52,8 +52,11 @@ static void expect_few_429s(double seconds, int workers)
                   windows, allowed);
     /* without any header, a doubling wait while learning can enter a window near its end, so
      * that one burst is counted in two windows and the limit learned from it is a few too high
-     * for the window after (docs/performance.md) */
-    double most_allowed = learns_longer ? 4 : 1;
+     * for the window after (docs/performance.md). Retry-After in whole seconds places the window's
+     * end up to a second late: a burst slowed down (a loaded machine, AddressSanitizer) can run
+     * past the true end, and the requests then in flight, at most one a worker, meet 429s. */
+    bool whole_seconds = fixture.config.rate_headers == SBX_HEADERS_RETRY_AFTER;
+    double most_allowed = whole_seconds ? workers : learns_longer ? 4 : 1;
     ck_assert_msg(most <= most_allowed, "%s: %.0f 429s in one window (%s)", fixture.profile, most, counter);
 }
 

@@ -165,6 +165,37 @@ START_TEST(a_read_only_journal_writes_nothing)
 }
 END_TEST
 
+/* One run per journal: a second writer is refused with the holder named; a reader is not. */
+START_TEST(a_second_run_on_the_same_journal_is_refused_naming_the_first)
+{
+    cci_journal *first = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_msg(first != NULL, "%s", err);
+    ck_assert_ptr_null(cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err));
+    char pid[32];
+    snprintf(pid, sizeof pid, "process %ld", (long)getpid());
+    ck_assert_msg(strstr(err, "in use by another run") && strstr(err, pid) && strstr(err, "--state"), "%s", err);
+    cci_journal *reader = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err); /* a dry run */
+    ck_assert_msg(reader != NULL, "%s", err);
+    ck_assert(cci_journal_close(reader));
+    ck_assert(cci_journal_close(first));
+    cci_journal *second = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_msg(second != NULL, "%s", err);
+    ck_assert(cci_journal_close(second));
+}
+END_TEST
+
+START_TEST(a_symlinked_journal_is_never_written_through)
+{
+    test_path target;
+    test_dir_file(target, dir, "elsewhere");
+    test_file_write(target, "precious\n");
+    ck_assert_int_eq(symlink(target, path), 0);
+    ck_assert_ptr_null(cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err));
+    ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
+    ck_assert_str_eq(test_file_text(target), "precious\n");
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
     Suite *suite = suite_create("journal");
@@ -176,6 +207,8 @@ static Suite *journal_suite(void)
     tcase_add_test(tc, another_target_is_never_used);
     tcase_add_test(tc, a_read_only_journal_writes_nothing);
     tcase_add_test(tc, superseded_records_are_compacted_at_open);
+    tcase_add_test(tc, a_second_run_on_the_same_journal_is_refused_naming_the_first);
+    tcase_add_test(tc, a_symlinked_journal_is_never_written_through);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -26,15 +26,15 @@ static void teardown(void)
 START_TEST(report_lines_follow_the_contract)
 {
     char kept[512], err[256];
-    cci_report *report = cci_report_open(path, kept, sizeof kept, err, sizeof err);
+    cci_report *report = cci_report_open(path, err, sizeof err);
     ck_assert_ptr_nonnull(report);
-    ck_assert_str_eq(kept, "");
     cci_outcome ok = {.line = 2, .uid = "ana", .action = CCI_ACTION_CREATED, .http_status = 200, .attempts = 1};
     cci_outcome bad = {.line = 5, .uid = "bob", .action = CCI_ACTION_FAILED, .http_status = 400,
                        .error_code = "ERR_BAD_REQUEST", .message = "The name, \"x\"\nis bad", .attempts = 2};
     ck_assert(cci_report_write(report, &ok));
     ck_assert(cci_report_write(report, &bad));
-    ck_assert(cci_report_close(report));
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_str_eq(kept, "");
     ck_assert_str_eq(test_file_text(path), "line,uid,action,http_status,error_code,message,attempts\n"
                                   "2,ana,created,200,,,1\n"
                                   "5,bob,failed,400,ERR_BAD_REQUEST,\"The name, \"\"x\"\"\nis bad\",2\n");
@@ -44,10 +44,10 @@ END_TEST
 START_TEST(formulas_are_neutralised)
 {
     char kept[512], err[256];
-    cci_report *report = cci_report_open(path, kept, sizeof kept, err, sizeof err);
+    cci_report *report = cci_report_open(path, err, sizeof err);
     cci_outcome o = {.line = 2, .uid = "-x", .action = CCI_ACTION_INVALID, .message = "=HYPERLINK(\"evil\")"};
     ck_assert(cci_report_write(report, &o));
-    ck_assert(cci_report_close(report));
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(test_file_text(path), "2,\"'-x\",invalid,,,\"'=HYPERLINK(\"\"evil\"\")\",0\n"));
 }
 END_TEST
@@ -56,10 +56,10 @@ START_TEST(an_earlier_report_is_kept_numbered)
 {
     char kept[512], err[256];
     for (int run = 0; run < 3; run++) {
-        cci_report *report = cci_report_open(path, kept, sizeof kept, err, sizeof err);
+        cci_report *report = cci_report_open(path, err, sizeof err);
         cci_outcome o = {.line = (unsigned long)run + 10, .uid = "a", .action = CCI_ACTION_CREATED};
         cci_report_write(report, &o);
-        ck_assert(cci_report_close(report));
+        ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
         if (run == 0) ck_assert_str_eq(kept, "");
     }
     char expected[600];
@@ -69,6 +69,49 @@ START_TEST(an_earlier_report_is_kept_numbered)
     snprintf(expected, sizeof expected, "%s/users.report.1.csv", dir);
     ck_assert_ptr_nonnull(strstr(test_file_text(expected), "\n10,a,"));
     ck_assert_ptr_nonnull(strstr(test_file_text(path), "\n12,a,"));
+}
+END_TEST
+
+/* A run killed while writing leaves the earlier report as it was; its rows are in PATH.partial. */
+START_TEST(until_it_is_closed_the_earlier_report_stays_in_place)
+{
+    char kept[512], err[256];
+    test_file_write(path, "line,uid,action,http_status,error_code,message,attempts\n7,old,created,200,,,1\n");
+    cci_report *report = cci_report_open(path, err, sizeof err);
+    cci_outcome o = {.line = 2, .uid = "new", .action = CCI_ACTION_CREATED};
+    ck_assert(cci_report_write(report, &o));
+    ck_assert_ptr_nonnull(strstr(test_file_text(path), "7,old,"));
+    char partial[sizeof path + 16];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    ck_assert_ptr_nonnull(strstr(test_file_text(partial), "2,new,")); /* written through at once */
+    cci_report_discard(report); /* a run that never started */
+    ck_assert_ptr_nonnull(strstr(test_file_text(path), "7,old,"));
+    ck_assert_int_ne(access(partial, F_OK), 0);
+    report = cci_report_open(path, err, sizeof err);
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(test_file_text(kept), "7,old,"));
+}
+END_TEST
+
+/* A symlink at the report's path is replaced, never written through. */
+START_TEST(a_symlink_at_the_path_is_never_written_through)
+{
+    char kept[512], err[256];
+    test_path target;
+    char partial[sizeof path + 16];
+    test_dir_file(target, dir, "precious.txt");
+    test_file_write(target, "precious\n");
+    ck_assert_int_eq(symlink(target, path), 0);
+    cci_report *report = cci_report_open(path, err, sizeof err);
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_str_eq(test_file_text(target), "precious\n");
+    ck_assert_ptr_nonnull(strstr(test_file_text(path), "line,uid,action"));
+    /* and one planted at the partial name is refused */
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    ck_assert_int_eq(symlink(target, partial), 0);
+    ck_assert_ptr_null(cci_report_open(path, err, sizeof err));
+    ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
+    ck_assert_str_eq(test_file_text(target), "precious\n");
 }
 END_TEST
 
@@ -92,10 +135,12 @@ START_TEST(rejects_keep_the_dialect_and_the_cells)
     snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
     cci_dialect dialect = {.delimiter = ';', .encoding = {.name = "UTF-8"}};
     cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL,
-                                           RECORD(header, 1, "uid", "name", "tags"), kept,
-                                           sizeof kept, err, sizeof err);
+                                           RECORD(header, 1, "uid", "name", "tags"), err, sizeof err);
     ck_assert_ptr_nonnull(rejects);
-    ck_assert(access(rejects_path, F_OK) != 0); /* nothing written yet, no file */
+    ck_assert(access(rejects_path, F_OK) != 0); /* nothing in place until it is closed */
+    char partial[sizeof rejects_path + 16];
+    snprintf(partial, sizeof partial, "%s.partial", rejects_path);
+    ck_assert_int_eq(access(partial, W_OK), 0); /* but created: an unwritable path shows at once */
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 3, " Bad Uid ", "=Bob", "a;b"));
     ck_assert(cci_rejects_write(rejects, saved, "uid: has a space"));
     free(saved);
@@ -103,7 +148,7 @@ START_TEST(rejects_keep_the_dialect_and_the_cells)
     ck_assert(cci_rejects_write(rejects, saved, "2 cells missing"));
     free(saved);
     ck_assert_uint_eq(cci_rejects_count(rejects), 2);
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     ck_assert_str_eq(test_file_text(rejects_path), "uid;name;tags;error\n"
                                           "\" Bad Uid \";=Bob;\"a;b\";uid: has a space\n"
                                           "short;;;2 cells missing\n");
@@ -117,12 +162,11 @@ START_TEST(a_fed_back_rejects_file_reuses_its_error_column)
     snprintf(rejects_path, sizeof rejects_path, "%s/again.csv", dir);
     cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
     cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL,
-                                           RECORD(header, 1, "uid", "name", "error"), kept,
-                                           sizeof kept, err, sizeof err);
+                                           RECORD(header, 1, "uid", "name", "error"), err, sizeof err);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "a", "", "old problem"));
     ck_assert(cci_rejects_write(rejects, saved, "new problem"));
     free(saved);
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     ck_assert_str_eq(test_file_text(rejects_path), "uid,name,error\na,,new problem\n");
 }
 END_TEST
@@ -147,12 +191,12 @@ START_TEST(rejects_are_written_in_the_inputs_encoding_and_line_ends)
     cci_dialect dialect = {.delimiter = ';', .sep_line = true,
                            .encoding = {.name = "WINDOWS-1252", .line_end = CCI_LINE_END_CRLF}};
     cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"),
-                                           kept, sizeof kept, err, sizeof err);
+                                           err, sizeof err);
     ck_assert_msg(rejects != NULL, "%s", err);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "b\xC3\xA9", "Ren\xC3\xA9" "e"));
     ck_assert(cci_rejects_write(rejects, saved, "uid: \xC3\xA9 not allowed"));
     free(saved);
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     const char *bytes;
     size_t n = slurp_bytes(rejects_path, &bytes);
     const char expected[] = "sep=;\r\nuid;name;error\r\nb\xE9;Ren\xE9" "e;uid: \xE9 not allowed\r\n";
@@ -168,11 +212,11 @@ START_TEST(utf16_rejects_start_with_a_byte_order_mark)
     snprintf(rejects_path, sizeof rejects_path, "%s/utf16.csv", dir);
     cci_dialect dialect = {.delimiter = '\t', .encoding = {.name = "UTF-16LE", .bom = true}};
     cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid"),
-                                           kept, sizeof kept, err, sizeof err);
+                                           err, sizeof err);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "\xE2\x82\xAC"));
     ck_assert(cci_rejects_write(rejects, saved, "x"));
     free(saved);
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     const char *bytes;
     size_t n = slurp_bytes(rejects_path, &bytes);
     const char expected[] = "\xFF\xFE" "u\0i\0d\0\t\0e\0r\0r\0o\0r\0\n\0" "\xAC\x20\t\0x\0\n\0";
@@ -190,6 +234,8 @@ static Suite *report_suite(void)
     tcase_add_test(tc, formulas_are_neutralised);
     tcase_add_test(tc, an_earlier_report_is_kept_numbered);
     tcase_add_test(tc, a_kept_name_that_does_not_fit_renames_nothing);
+    tcase_add_test(tc, until_it_is_closed_the_earlier_report_stays_in_place);
+    tcase_add_test(tc, a_symlink_at_the_path_is_never_written_through);
     tcase_add_test(tc, rejects_keep_the_dialect_and_the_cells);
     tcase_add_test(tc, a_fed_back_rejects_file_reuses_its_error_column);
     tcase_add_test(tc, rejects_are_written_in_the_inputs_encoding_and_line_ends);

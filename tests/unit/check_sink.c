@@ -1,6 +1,9 @@
 /* Emitting finished rows: counted, reported in the order given, problems to the rejects file,
  * the first problems and a dry run's first rows kept for the summary. */
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +17,27 @@
 static test_path dir, report_path, rejects_path;
 static cci_report *report;
 static cci_rejects *rejects;
+static cci_stop *stop;
+static char kept[256], err[256];
 
 static void setup(void)
 {
     test_dir_new(dir, "sink");
     test_dir_file(report_path, dir, "users.report.csv");
     test_dir_file(rejects_path, dir, "users.rejects.csv");
-    char kept[256], err[256];
-    report = cci_report_open(report_path, kept, sizeof kept, err, sizeof err);
+    stop = cci_stop_new();
+    ck_assert_ptr_nonnull(stop);
+    report = cci_report_open(report_path, err, sizeof err);
     ck_assert_msg(report != NULL, "%s", err);
     test_record header;
     cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
-    rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"), kept, sizeof kept,
-                              err, sizeof err);
+    rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"), err, sizeof err);
     ck_assert_msg(rejects != NULL, "%s", err);
 }
 
 static void teardown(void)
 {
+    cci_stop_free(stop);
     test_dir_remove(dir);
 }
 
@@ -43,7 +49,8 @@ static void emit(cci_sink *sink, unsigned long line, const char *uid, cci_action
     cci_outcome_say(&outcome, message);
     test_record r;
     cci_saved_row *saved = with_cells ? cci_saved_row_new(RECORD(r, line, uid, "Some Name")) : NULL;
-    cci_sink_emit(sink, &outcome, saved);
+    bool reported = cci_sink_emit(sink, &outcome, saved);
+    ck_assert(reported == !sink->write_failed);
     free(saved);
     free(outcome.message);
 }
@@ -51,7 +58,7 @@ static void emit(cci_sink *sink, unsigned long line, const char *uid, cci_action
 START_TEST(rows_are_counted_reported_and_problems_go_to_the_rejects)
 {
     cci_sink sink;
-    cci_sink_init(&sink, report, rejects, 10, false);
+    cci_sink_init(&sink, report, rejects, stop, 10, false);
     emit(&sink, 2, "ana", CCI_ACTION_CREATED, NULL, true);
     emit(&sink, 3, "bad!", CCI_ACTION_INVALID, "uid holds '!'", true);
     emit(&sink, 4, "cy", CCI_ACTION_FAILED, "HTTP 500 three times", true);
@@ -59,8 +66,8 @@ START_TEST(rows_are_counted_reported_and_problems_go_to_the_rejects)
     ck_assert(!sink.write_failed);
     cci_import_result result = {0};
     cci_sink_finish(&sink, &result);
-    ck_assert(cci_report_close(report));
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
 
     ck_assert_uint_eq(result.rows, 4);
     ck_assert_uint_eq(result.counts[CCI_ACTION_CREATED], 1);
@@ -88,7 +95,7 @@ END_TEST
 START_TEST(only_the_first_problems_are_kept_but_all_are_counted)
 {
     cci_sink sink;
-    cci_sink_init(&sink, report, rejects, 2, false);
+    cci_sink_init(&sink, report, rejects, stop, 2, false);
     for (unsigned long line = 2; line < 7; line++) emit(&sink, line, "x!", CCI_ACTION_INVALID, "wrong", true);
     cci_import_result result = {0};
     cci_sink_finish(&sink, &result);
@@ -96,8 +103,8 @@ START_TEST(only_the_first_problems_are_kept_but_all_are_counted)
     ck_assert_uint_eq(result.problem_count, 2);
     ck_assert_str_eq(result.problems[1], "line 3: wrong");
     ck_assert_uint_eq(cci_rejects_count(rejects), 5);
-    ck_assert(cci_report_close(report));
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     cci_import_result_cleanup(&result);
 }
 END_TEST
@@ -105,7 +112,7 @@ END_TEST
 START_TEST(a_dry_run_keeps_its_first_rows_as_samples)
 {
     cci_sink sink;
-    cci_sink_init(&sink, report, rejects, 10, true);
+    cci_sink_init(&sink, report, rejects, stop, 10, true);
     for (unsigned long line = 2; line < 7; line++)
         emit(&sink, line, "u", CCI_ACTION_SKIPPED, "dry run: would create {}", false);
     cci_import_result result = {0};
@@ -113,8 +120,8 @@ START_TEST(a_dry_run_keeps_its_first_rows_as_samples)
     ck_assert_uint_eq(result.sample_count, CCI_DRY_RUN_SAMPLES);
     ck_assert_str_eq(result.samples[0], "line 2: dry run: would create {}");
     ck_assert_uint_eq(result.problem_count, 0);
-    ck_assert(cci_report_close(report));
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     cci_import_result_cleanup(&result);
 }
 END_TEST
@@ -122,15 +129,47 @@ END_TEST
 START_TEST(a_problem_without_its_cells_is_reported_and_counted_as_lost_to_the_rejects)
 {
     cci_sink sink;
-    cci_sink_init(&sink, report, rejects, 10, false);
+    cci_sink_init(&sink, report, rejects, stop, 10, false);
     emit(&sink, 2, "z", CCI_ACTION_FAILED, "not sent: out of memory while keeping its cells", false);
     ck_assert_uint_eq(sink.rejects_lost, 1);
     ck_assert_uint_eq(cci_rejects_count(rejects), 0);
     cci_import_result result = {0};
     cci_sink_finish(&sink, &result);
-    ck_assert(cci_report_close(report));
-    ck_assert(cci_rejects_close(rejects));
+    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(test_file_text(report_path), "2,z,failed"));
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
+/* A disk that fills up: past RLIMIT_FSIZE a write fails (EFBIG) like one on a full disk. */
+START_TEST(the_first_write_that_fails_stops_the_run_naming_the_file_and_the_reason)
+{
+    cci_sink sink;
+    cci_sink_init(&sink, report, rejects, stop, 10, false);
+    emit(&sink, 2, "ana", CCI_ACTION_CREATED, NULL, true);
+    struct rlimit before, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    small = before;
+    small.rlim_cur = 4096;
+    signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    char uid[64];
+    for (unsigned long line = 3; line < 200 && !sink.write_failed; line++) {
+        snprintf(uid, sizeof uid, "user-with-a-long-enough-uid-%05lu", line);
+        emit(&sink, line, uid, CCI_ACTION_CREATED, "a message long enough to fill the file in a few dozen rows", true);
+    }
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    ck_assert(sink.write_failed);
+    ck_assert(cci_stop_requested(stop));
+    char reason[512];
+    cci_stop_reason(stop, reason, sizeof reason);
+    ck_assert_msg(strstr(reason, report_path) && strstr(reason, strerror(EFBIG)), "%s", reason);
+    cci_import_result result = {0};
+    cci_sink_finish(&sink, &result);
+    ck_assert(!cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_ne(access(report_path, F_OK), 0); /* never renamed into place */
+    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
     cci_import_result_cleanup(&result);
 }
 END_TEST
@@ -144,6 +183,7 @@ static Suite *sink_suite(void)
     tcase_add_test(tc, only_the_first_problems_are_kept_but_all_are_counted);
     tcase_add_test(tc, a_dry_run_keeps_its_first_rows_as_samples);
     tcase_add_test(tc, a_problem_without_its_cells_is_reported_and_counted_as_lost_to_the_rejects);
+    tcase_add_test(tc, the_first_write_that_fails_stops_the_run_naming_the_file_and_the_reason);
     suite_add_tcase(suite, tc);
     return suite;
 }

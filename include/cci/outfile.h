@@ -1,0 +1,52 @@
+/* An output file written beside its final name and renamed into place only when complete.
+ *
+ * The rows go to "PATH.partial", created afresh and never through a symlink (O_NOFOLLOW), so a
+ * link planted at either name is never written through. Committing flushes, fsyncs, keeps any
+ * earlier PATH aside when asked (cci_keep_previous) and renames the partial file over PATH: a run
+ * killed at any moment leaves PATH as it was, or whole. The first write error is kept with its
+ * errno, so a message can name the path and the OS's reason ("No space left on device").
+ * Thread-safety: an outfile is used by one thread at a time. */
+#ifndef CCI_OUTFILE_H
+#define CCI_OUTFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct cci_outfile {
+    FILE *file;    /* write here; NULL until opened */
+    char *path;    /* the final name */
+    char *partial; /* where the rows go until commit: PATH.partial */
+    int error;     /* errno of the first failed write, 0 while none failed */
+} cci_outfile;
+
+/* If path exists (a symlink included), renames it to the first free "STEM.N.EXT"
+ * (users.report.csv -> users.report.1.csv) and writes that name into kept; kept is "" when nothing
+ * was there. Returns false, with errno set, when the rename fails. */
+bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
+
+/* Creates PATH.partial (replacing a partial file left by a killed run). False with a reason naming
+ * the path in err. */
+bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen);
+
+/* Records the result of a write: false (with errno) keeps the first error. Returns ok. */
+bool cci_outfile_check(cci_outfile *out, bool ok);
+
+/* Flushes to the kernel now (a line a journal may rely on); false keeps the error. */
+bool cci_outfile_flush(cci_outfile *out);
+
+/* Flushes, fsyncs, closes and renames PATH.partial to PATH. With keep_previous an earlier PATH is
+ * first renamed aside (its new name in kept, "" when there was none); without, it is replaced.
+ * When a write failed, nothing is renamed: PATH stays as it was and the partial file holds what
+ * was written. False with a reason naming the path and the OS's error in err. The outfile is
+ * closed either way. */
+bool cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,
+                        size_t errlen);
+
+/* Closes and removes the partial file, leaving PATH as it was. Safe on an outfile never opened. */
+void cci_outfile_discard(cci_outfile *out);
+
+/* "cannot write PATH: REASON" for the first error, into err. */
+void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen);
+
+#endif

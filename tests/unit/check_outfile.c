@@ -1,0 +1,117 @@
+/* Output files: written beside the final name, renamed into place whole, never through a symlink,
+ * and a failed write named with the OS's reason. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cci/outfile.h"
+#include "check_main.h"
+#include "test_files.h"
+
+static test_path dir, path, partial;
+
+static void setup(void)
+{
+    test_dir_new(dir, "outfile");
+    test_dir_file(path, dir, "summary.json");
+    test_dir_file(partial, dir, "summary.json.partial");
+}
+
+static void teardown(void)
+{
+    test_dir_remove(dir);
+}
+
+START_TEST(a_committed_file_replaces_the_earlier_one_or_keeps_it_aside)
+{
+    char err[256], kept[512];
+    test_file_write(path, "old\n");
+    cci_outfile out;
+    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert(cci_outfile_check(&out, fputs("new\n", out.file) >= 0));
+    ck_assert_str_eq(test_file_text(path), "old\n"); /* not in place yet */
+    ck_assert(cci_outfile_commit(&out, false, kept, sizeof kept, err, sizeof err));
+    ck_assert_str_eq(test_file_text(path), "new\n");
+    ck_assert_str_eq(kept, "");
+    ck_assert_int_ne(access(partial, F_OK), 0);
+
+    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert(cci_outfile_check(&out, fputs("newer\n", out.file) >= 0));
+    ck_assert(cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err));
+    ck_assert_str_eq(test_file_text(path), "newer\n");
+    ck_assert_str_eq(test_file_text(kept), "new\n");
+}
+END_TEST
+
+START_TEST(a_failed_write_leaves_the_earlier_file_and_names_the_reason)
+{
+    char err[512], kept[512];
+    test_file_write(path, "old\n");
+    cci_outfile out;
+    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    struct rlimit before, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    small = before;
+    small.rlim_cur = 100;
+    signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    bool ok = true;
+    for (int i = 0; i < 50 && ok; i++) ok = cci_outfile_check(&out, fputs("0123456789\n", out.file) >= 0) && cci_outfile_flush(&out);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    ck_assert(!ok);
+    ck_assert_int_eq(out.error, EFBIG);
+    cci_outfile_describe_error(&out, err, sizeof err);
+    ck_assert_msg(strstr(err, path) && strstr(err, strerror(EFBIG)), "%s", err);
+    ck_assert(!cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err));
+    ck_assert_msg(strstr(err, partial) != NULL, "%s", err);
+    ck_assert_str_eq(test_file_text(path), "old\n");
+    ck_assert_int_eq(access(partial, F_OK), 0); /* what could be written, kept for a look */
+}
+END_TEST
+
+START_TEST(a_symlink_at_the_partial_name_is_refused)
+{
+    char err[256];
+    test_path target;
+    test_dir_file(target, dir, "target");
+    test_file_write(target, "keep\n");
+    ck_assert_int_eq(symlink(target, partial), 0);
+    cci_outfile out;
+    ck_assert(!cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
+    ck_assert_str_eq(test_file_text(target), "keep\n");
+    ck_assert_int_eq(access(partial, F_OK), 0); /* not ours to remove */
+}
+END_TEST
+
+START_TEST(a_discarded_file_leaves_nothing)
+{
+    char err[256];
+    cci_outfile out;
+    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    cci_outfile_discard(&out);
+    ck_assert_int_ne(access(partial, F_OK), 0);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    cci_outfile never = {0};
+    cci_outfile_discard(&never);
+}
+END_TEST
+
+static Suite *outfile_suite(void)
+{
+    Suite *suite = suite_create("outfile");
+    TCase *tc = tcase_create("outfile");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, a_committed_file_replaces_the_earlier_one_or_keeps_it_aside);
+    tcase_add_test(tc, a_failed_write_leaves_the_earlier_file_and_names_the_reason);
+    tcase_add_test(tc, a_symlink_at_the_partial_name_is_refused);
+    tcase_add_test(tc, a_discarded_file_leaves_nothing);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(outfile_suite)
