@@ -19,6 +19,7 @@ struct cci_client {
     struct curl_slist *headers; /* holds the apikey header */
     char *base_url;
     long timeout_ms;
+    const atomic_bool *abandon; /* set by another thread: end the transfer now; may be NULL */
     /* the answer being received */
     char *body;
     size_t body_len, body_cap;
@@ -211,6 +212,19 @@ static void read_success(cci_response *r, CURL *curl, const char *body)
     cJSON_Delete(root);
 }
 
+void cci_client_abandon_when(cci_client *client, const atomic_bool *flag)
+{
+    client->abandon = flag;
+}
+
+/* libcurl calls it often during a transfer: non-zero ends the transfer */
+static int check_abandon(void *context, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    const cci_client *client = context;
+    return client->abandon && atomic_load(client->abandon);
+}
+
 static void perform(cci_client *client, const char *method, const char *url, const char *body,
                     cci_response *r)
 {
@@ -235,6 +249,9 @@ static void perform(cci_client *client, const char *method, const char *url, con
     curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abandon);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, client);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, client->abandon ? 0L : 1L);
 
     CURLcode result = curl_easy_perform(curl);
     if (result != CURLE_OK) {
@@ -245,7 +262,10 @@ static void perform(cci_client *client, const char *method, const char *url, con
                            ? CCI_TRANSPORT_DROPPED
                            : CCI_TRANSPORT_OTHER;
         /* curl's text never holds the key: it is in a header, not the URL */
-        snprintf(r->message, sizeof r->message, "network: %s", curl_easy_strerror(result));
+        if (result == CURLE_ABORTED_BY_CALLBACK)
+            snprintf(r->message, sizeof r->message, "the request was abandoned when the run was interrupted "
+                                                    "again: CometChat may or may not have applied it (a rerun settles it)");
+        else snprintf(r->message, sizeof r->message, "network: %s", curl_easy_strerror(result));
         return;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);

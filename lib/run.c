@@ -141,6 +141,7 @@ static bool start_workers(run *r)
         r->workers[i].random = config->random_seed + 0x9E3779B97F4A7C15ULL * (i + 1);
         r->workers[i].client = cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err);
         if (!(ok = r->workers[i].client != NULL)) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        else cci_client_abandon_when(r->workers[i].client, cci_stop_hurry_flag(config->stop));
         states[i] = &r->workers[i];
     }
     if (ok && !(r->pool = cci_pool_start(r->worker_count, r->worker_count * 4, send_job, states))) {

@@ -13,6 +13,7 @@ struct cci_stop {
     atomic_int kind;   /* cci_stop_kind; written under lock, read without */
     char reason[1024]; /* protected by lock */
     cci_latch *stopped; /* released at the first request: ends every wait */
+    atomic_bool hurried; /* requests in flight are abandoned too */
 };
 
 cci_stop *cci_stop_new(void)
@@ -25,6 +26,7 @@ cci_stop *cci_stop_new(void)
     }
     pthread_mutex_init(&stop->lock, NULL);
     atomic_init(&stop->kind, CCI_STOP_NONE);
+    atomic_init(&stop->hurried, false);
     return stop;
 }
 
@@ -46,6 +48,17 @@ void cci_stop_request(cci_stop *stop, cci_stop_kind kind, const char *reason)
     }
     pthread_mutex_unlock(&stop->lock);
     if (first) cci_latch_release(stop->stopped);
+}
+
+void cci_stop_hurry(cci_stop *stop, const char *reason)
+{
+    cci_stop_request(stop, CCI_STOP_INTERRUPTED, reason);
+    atomic_store(&stop->hurried, true);
+}
+
+const atomic_bool *cci_stop_hurry_flag(cci_stop *stop)
+{
+    return &stop->hurried;
 }
 
 cci_stop_kind cci_stop_kind_of(cci_stop *stop)

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <strings.h>
 
 #include "cci/mapping.h"
 #include "tool_cli.h"
@@ -28,13 +29,19 @@ int main(int argc, char **argv)
         cci_options_cleanup(&opts);
         return parsed == CCI_CLI_ERROR ? CCI_EXIT_USAGE : CCI_EXIT_OK;
     }
-    char *api_key = NULL;
-    if (!opts.dry_run && !(api_key = cci_read_api_key(opts.api_key_file, err, sizeof err))) {
+    char *api_key = NULL, warning[1024];
+    if (!opts.dry_run && (!cci_keep_key_out_of_core_dumps(err, sizeof err) ||
+                          !(api_key = cci_read_api_key(opts.api_key_file, warning, sizeof warning, err, sizeof err)))) {
         fprintf(stderr, "cometchat-import: %s\n", err);
         cci_options_cleanup(&opts);
         return CCI_EXIT_USAGE;
     }
+    if (api_key && warning[0]) fprintf(stderr, "cometchat-import: %s\n", warning);
+    if (opts.insecure_http && opts.base_url && strncasecmp(opts.base_url, "http:", 5) == 0)
+        fprintf(stderr, "cometchat-import: warning: --insecure-http: the API key travels unencrypted to %s\n",
+                opts.base_url);
     signal(SIGPIPE, SIG_IGN); /* a closed connection is an error to handle, not a reason to die */
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit is a write error to report, not a reason to die */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int status = cci_tool_run(&opts, api_key, stderr);
     curl_global_cleanup();

@@ -1,5 +1,6 @@
 #include "tool_cli.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -7,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char usage_format[] =
     "Usage: cometchat-import [OPTIONS] INPUT.csv     (INPUT may be - for standard input)\n"
     "Makes a CometChat app hold exactly the users of a CSV export; reports every row.\n"
     "Target (the key: COMETCHAT_API_KEY or --api-key-file PATH, never the command line):\n"
     "  --app-id ID --region us|eu|in   or --base-url URL (env COMETCHAT_APP_ID, _REGION, _BASE_URL)\n"
+    "  --insecure-http                 allow http:// to another machine (the key travels unencrypted)\n"
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
     "  --dry-run                       check everything, send nothing, report what would be sent\n"
@@ -27,8 +30,7 @@ static const char usage_format[] =
     "Output:\n"
     "  --report PATH (INPUT.report.csv)  --rejects PATH (INPUT.rejects.csv)  --state PATH\n"
     "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never\n"
-    "  --quiet (problems only)  --verbose (every problem, not the first 10)\n"
-    "  --help  --version\n"
+    "  --quiet (problems only)  --verbose (every problem, not the first 10)  --help  --version\n"
     "Exit: 0 all rows done, 1 some invalid or failed, 2 could not start, 3 stopped early.\n"
     "More: man cometchat-import, docs/usage.md.\n";
 
@@ -74,6 +76,7 @@ enum {
     OPT_RETRIES,
     OPT_REJECTS_ENCODING,
     OPT_MAX_WAIT,
+    OPT_INSECURE_HTTP,
 };
 
 static const struct option long_options[] = {
@@ -103,6 +106,7 @@ static const struct option long_options[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
     {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
+    {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {NULL, 0, NULL, 0},
 };
 
@@ -183,6 +187,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_ENCODING: opts->encoding = arg; break;
     case OPT_DRY_RUN: opts->dry_run = true; break;
     case OPT_FORCE: opts->force = true; break;
+    case OPT_INSECURE_HTTP: opts->insecure_http = true; break;
     case OPT_QUIET: opts->quiet = true; break;
     case OPT_VERBOSE: opts->verbose = true; break;
     case OPT_HELP: opts->show_help = true; break;
@@ -240,6 +245,39 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     return CCI_CLI_RUN;
 }
 
+/* This machine: the key may travel in cleartext to a sandbox or proxy on loopback. */
+static bool is_loopback(const char *host)
+{
+    return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
+}
+
+/* https, or http to this machine, or http anywhere when --insecure-http says so; parsed by libcurl,
+ * as the requests will be. */
+static cci_cli_result check_base_url(const cci_options *opts, char *err, size_t errlen)
+{
+    CURLU *url = curl_url();
+    char *scheme = NULL, *host = NULL;
+    cci_cli_result result = CCI_CLI_RUN;
+    if (!url) {
+        result = fail(err, errlen, "out of memory");
+    } else if (curl_url_set(url, CURLUPART_URL, opts->base_url, 0) != CURLUE_OK ||
+               curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+               curl_url_get(url, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        result = fail(err, errlen, "--base-url %s is not a URL (https://HOST/v3)", opts->base_url);
+    } else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
+        result = fail(err, errlen, "--base-url must be https:// (or http:// to this machine), not %s://", scheme);
+    } else if (strcasecmp(scheme, "http") == 0 && !is_loopback(host) && !opts->insecure_http) {
+        result = fail(err, errlen,
+                      "--base-url sends to %s over plain http://: the API key would travel unencrypted (any "
+                      "proxy on the way could log it). Use https://, or --insecure-http for a test server you trust",
+                      host);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(url);
+    return result;
+}
+
 static void apply_environment(cci_options *opts)
 {
     if (!opts->app_id) opts->app_id = getenv("COMETCHAT_APP_ID");
@@ -281,6 +319,7 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (opts->region && strcmp(opts->region, "us") != 0 && strcmp(opts->region, "eu") != 0 &&
         strcmp(opts->region, "in") != 0)
         return fail(err, errlen, "--region must be us, eu or in");
+    if (opts->base_url && check_base_url(opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
     if (!opts->dry_run && !opts->base_url && !(opts->app_id && opts->region))
         return fail(err, errlen,
                     "no target: give --app-id and --region (or --base-url), or set "

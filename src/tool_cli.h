@@ -35,6 +35,7 @@ typedef struct cci_options {
     unsigned retries;         /* per row, after the first attempt */
     char delimiter;           /* 0: detect from the header line */
     bool force;
+    bool insecure_http; /* an http:// --base-url to another machine is allowed */
     bool quiet;
     bool verbose;
     cci_progress progress;

@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +17,23 @@ static void trim_end(char *text)
     while (len && strchr(" \t\r\n", text[len - 1])) text[--len] = '\0';
 }
 
-static char *read_key_file(const char *key_file, char *err, size_t errlen)
+/* Like ssh with a private key: a key others may read is worth a word. */
+static void check_permissions(FILE *file, const char *key_file, char *warning, size_t warnlen)
+{
+    struct stat st;
+    if (fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & (S_IRWXG | S_IRWXO))) return;
+    snprintf(warning, warnlen, "warning: --api-key-file %s can be read by other users (mode %04o): chmod 600 %s",
+             key_file, (unsigned)(st.st_mode & 07777), key_file);
+}
+
+static char *read_key_file(const char *key_file, char *warning, size_t warnlen, char *err, size_t errlen)
 {
     FILE *file = fopen(key_file, "r");
     if (!file) {
         snprintf(err, errlen, "cannot read --api-key-file %s: %s", key_file, strerror(errno));
         return NULL;
     }
+    check_permissions(file, key_file, warning, warnlen);
     char buffer[1024] = "";
     size_t got = fread(buffer, 1, sizeof buffer - 1, file);
     bool longer = got == sizeof buffer - 1 && fgetc(file) != EOF;
@@ -40,9 +53,20 @@ static char *read_key_file(const char *key_file, char *err, size_t errlen)
     return key;
 }
 
-char *cci_read_api_key(const char *key_file, char *err, size_t errlen)
+bool cci_keep_key_out_of_core_dumps(char *err, size_t errlen)
 {
-    if (key_file) return read_key_file(key_file, err, errlen);
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        snprintf(err, errlen, "cannot turn core dumps off: %s", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+char *cci_read_api_key(const char *key_file, char *warning, size_t warnlen, char *err, size_t errlen)
+{
+    if (warnlen) warning[0] = '\0';
+    if (key_file) return read_key_file(key_file, warning, warnlen, err, errlen);
     const char *env = getenv("COMETCHAT_API_KEY");
     if (!env || !*env) {
         snprintf(err, errlen, "no API key: set COMETCHAT_API_KEY or use --api-key-file PATH");

@@ -16,19 +16,38 @@ struct cci_signals {
     FILE *messages;  /* written by the watcher only */
 };
 
+static const char *signal_name(int received)
+{
+    switch (received) {
+    case SIGINT: return "interrupted (SIGINT)";
+    case SIGTERM: return "terminated (SIGTERM)";
+    case SIGHUP: return "hung up (SIGHUP)";
+    default: return "asked to quit (SIGQUIT)";
+    }
+}
+
 static void *watch(void *arg)
 {
     cci_signals *signals = arg;
     int received, count = 0;
     while (sigwait(&signals->watched, &received) == 0 && received != DONE_SIGNAL) {
-        if (++count > 1) _exit(3); /* the second one: at once, as the user asked */
-        fprintf(signals->messages,
-                "\ncometchat-import: %s: finishing the requests in flight and writing the report "
-                "(press Ctrl-C again to quit at once)\n",
-                received == SIGINT ? "interrupted" : "terminated");
+        const char *name = signal_name(received);
+        if (++count == 1) {
+            fprintf(signals->messages,
+                    "\ncometchat-import: %s: finishing the requests in flight and writing the report "
+                    "(interrupt again to abandon them)\n", name);
+            cci_stop_request(signals->stop, CCI_STOP_INTERRUPTED, name);
+        } else if (count == 2) {
+            fprintf(signals->messages,
+                    "\ncometchat-import: %s again: abandoning the requests in flight and writing the report "
+                    "(a third time quits at once, leaving the earlier report in place)\n", name);
+            cci_stop_hurry(signals->stop, name);
+        } else {
+            /* at once, as asked: the outputs are renamed into place only when whole, so the
+             * earlier ones stay, and this run's lines so far (each whole) are in *.partial */
+            _exit(3);
+        }
         fflush(signals->messages);
-        cci_stop_request(signals->stop, CCI_STOP_INTERRUPTED,
-                         received == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
     }
     return NULL;
 }
@@ -42,6 +61,8 @@ cci_signals *cci_signals_start(cci_stop *stop, FILE *messages)
     sigemptyset(&signals->watched);
     sigaddset(&signals->watched, SIGINT);
     sigaddset(&signals->watched, SIGTERM);
+    sigaddset(&signals->watched, SIGHUP);
+    sigaddset(&signals->watched, SIGQUIT);
     sigaddset(&signals->watched, DONE_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &signals->watched, &signals->previous_mask);
     if (pthread_create(&signals->watcher, NULL, watch, signals) != 0) {

@@ -1,5 +1,9 @@
-/* Ctrl-C and SIGTERM during a run: the first stops the run gracefully (no new rows, requests in
- * flight finish, the report is written, the rest `skipped`, exit 3); the second exits at once.
+/* SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal closed) and SIGQUIT (Ctrl-\) during a run, all
+ * alike. The first stops the run gracefully: no new requests, those in flight finish, the report
+ * is written whole, the rows not sent are `skipped`, exit 3. The second hurries: the requests in
+ * flight are abandoned (their rows say they may or may not have been applied) and the report is
+ * still written whole. The third exits at once: the earlier report stays in place, and this run's
+ * lines so far, each whole, are in the report's .partial file. Never a core dump.
  *
  * Thread-safety: start before any other thread exists (the signal mask is inherited) and finish
  * from the same thread; a watcher thread of its own receives the signals with sigwait. */

@@ -7,6 +7,7 @@
 #ifndef CCI_CLIENT_H
 #define CCI_CLIENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,6 +35,9 @@ typedef struct cci_response {
 
 /* base_url ends before "/users" (".../v3"); timeout_ms bounds each request. NULL with a reason
  * in err on failure. */
+/* Once *flag is true, a transfer in progress ends at once (a hurried stop). */
+void cci_client_abandon_when(cci_client *client, const atomic_bool *flag);
+
 cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
                            size_t errlen);
 void cci_client_free(cci_client *client);

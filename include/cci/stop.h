@@ -6,6 +6,7 @@
 #ifndef CCI_STOP_H
 #define CCI_STOP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,12 @@ void cci_stop_free(cci_stop *stop);
 
 /* The first request wins; later ones are ignored. Wakes every waiter. */
 void cci_stop_request(cci_stop *stop, cci_stop_kind kind, const char *reason);
+
+/* A stop that cannot wait for the requests in flight (a second interruption): requests a stop if
+ * none was, and raises the flag that clients abandon their transfers on. */
+void cci_stop_hurry(cci_stop *stop, const char *reason);
+/* The flag cci_stop_hurry raises; an atomic any thread may read. */
+const atomic_bool *cci_stop_hurry_flag(cci_stop *stop);
 
 cci_stop_kind cci_stop_kind_of(cci_stop *stop);
 bool cci_stop_requested(cci_stop *stop);

@@ -93,9 +93,9 @@ END_TEST
 
 START_TEST(a_command_line_value_beats_the_environment)
 {
-    setenv("COMETCHAT_BASE_URL", "http://env.example/v3", 1);
-    ck_assert_int_eq(PARSE("--base-url", "http://cli.example/v3", "users.csv"), CCI_CLI_RUN);
-    ck_assert_str_eq(opts.base_url, "http://cli.example/v3");
+    setenv("COMETCHAT_BASE_URL", "https://env.example/v3", 1);
+    ck_assert_int_eq(PARSE("--base-url", "https://cli.example/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.base_url, "https://cli.example/v3");
 }
 END_TEST
 
@@ -114,6 +114,26 @@ START_TEST(help_and_version_end_parsing)
     cci_options_cleanup(&opts);
     ck_assert_int_eq(PARSE("--version"), CCI_CLI_EXIT);
     ck_assert(opts.show_version);
+}
+END_TEST
+
+START_TEST(plain_http_is_refused_unless_to_this_machine_or_asked_for)
+{
+    ck_assert_int_eq(PARSE("--base-url", "http://api.example.com/v3", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, "api.example.com") && strstr(err, "unencrypted") && strstr(err, "--insecure-http"),
+                  "%s", err);
+    ck_assert_int_eq(PARSE("--base-url", "HTTP://10.0.0.5:8080/v3", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "ftp://127.0.0.1/v3", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "not a url", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:8080/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "http://localhost:8080/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "http://[::1]:8080/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "https://api.example.com/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--insecure-http", "--base-url", "http://api.example.com/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert(opts.insecure_http);
+    setenv("COMETCHAT_BASE_URL", "http://proxy.internal/v3", 1);
+    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR); /* from the environment too */
+    unsetenv("COMETCHAT_BASE_URL");
 }
 END_TEST
 
@@ -208,6 +228,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, unknown_options_are_named_without_their_value);
     tcase_add_test(tc, input_count_is_checked);
     tcase_add_test(tc, missing_value_is_named);
+    tcase_add_test(tc, plain_http_is_refused_unless_to_this_machine_or_asked_for);
     suite_add_tcase(suite, tc);
     return suite;
 }

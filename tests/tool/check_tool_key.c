@@ -1,5 +1,8 @@
 /* The API key: from the environment or a file, trimmed, and never echoed in a message. */
 #include <check.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +13,7 @@
 #include "tool_key.h"
 
 static test_path dir, path;
-static char err[512];
+static char err[512], warning[512];
 
 static void setup(void)
 {
@@ -32,7 +35,7 @@ static void write_key_file(const char *text)
 START_TEST(the_environment_gives_the_key_trimmed)
 {
     setenv("COMETCHAT_API_KEY", "env-key-123\r\n", 1);
-    char *key = cci_read_api_key(NULL, err, sizeof err);
+    char *key = cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err);
     ck_assert_str_eq(key, "env-key-123");
     cci_forget_api_key(key);
 }
@@ -40,7 +43,7 @@ END_TEST
 
 START_TEST(no_key_anywhere_says_where_to_put_one)
 {
-    ck_assert_ptr_null(cci_read_api_key(NULL, err, sizeof err));
+    ck_assert_ptr_null(cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "COMETCHAT_API_KEY"));
     ck_assert_ptr_nonnull(strstr(err, "--api-key-file"));
 }
@@ -50,7 +53,7 @@ START_TEST(a_key_file_gives_its_one_line_and_wins_over_the_environment)
 {
     setenv("COMETCHAT_API_KEY", "env-key-123", 1);
     write_key_file("  file-key-456 \n");
-    char *key = cci_read_api_key(path, err, sizeof err);
+    char *key = cci_read_api_key(path, warning, sizeof warning, err, sizeof err);
     ck_assert_str_eq(key, "file-key-456");
     cci_forget_api_key(key);
 }
@@ -59,7 +62,7 @@ END_TEST
 START_TEST(a_key_file_that_is_not_one_key_is_refused_without_its_text)
 {
     write_key_file("secret-first-line\nsecret-second-line\n");
-    ck_assert_ptr_null(cci_read_api_key(path, err, sizeof err));
+    ck_assert_ptr_null(cci_read_api_key(path, warning, sizeof warning, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "alone on one line"));
     ck_assert_ptr_null(strstr(err, "secret"));
 
@@ -68,18 +71,46 @@ START_TEST(a_key_file_that_is_not_one_key_is_refused_without_its_text)
     long_text[2999] = '\0';
     write_key_file(long_text);
     free(long_text);
-    ck_assert_ptr_null(cci_read_api_key(path, err, sizeof err)); /* never cut short */
+    ck_assert_ptr_null(cci_read_api_key(path, warning, sizeof warning, err, sizeof err)); /* never cut short */
     ck_assert_ptr_nonnull(strstr(err, "longer than"));
 
     write_key_file(" \n");
-    ck_assert_ptr_null(cci_read_api_key(path, err, sizeof err));
+    ck_assert_ptr_null(cci_read_api_key(path, warning, sizeof warning, err, sizeof err));
 }
 END_TEST
 
 START_TEST(a_missing_key_file_names_itself)
 {
-    ck_assert_ptr_null(cci_read_api_key("/nonexistent/key", err, sizeof err));
+    ck_assert_ptr_null(cci_read_api_key("/nonexistent/key", warning, sizeof warning, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/key"));
+}
+END_TEST
+
+START_TEST(a_key_file_others_can_read_is_used_with_a_warning)
+{
+    write_key_file("file-key-456\n");
+    ck_assert_int_eq(chmod(path, 0600), 0);
+    char *key = cci_read_api_key(path, warning, sizeof warning, err, sizeof err);
+    ck_assert_str_eq(warning, "");
+    cci_forget_api_key(key);
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    key = cci_read_api_key(path, warning, sizeof warning, err, sizeof err);
+    ck_assert_str_eq(key, "file-key-456");
+    ck_assert_msg(strstr(warning, "other users") && strstr(warning, "0640") && strstr(warning, "chmod 600"), "%s",
+                  warning);
+    ck_assert_ptr_null(strstr(warning, "file-key"));
+    cci_forget_api_key(key);
+}
+END_TEST
+
+/* Check runs each test in a child of its own: what this one turns off ends with it. */
+START_TEST(core_dumps_are_turned_off_before_the_key_is_read)
+{
+    ck_assert(cci_keep_key_out_of_core_dumps(err, sizeof err));
+    struct rlimit core;
+    ck_assert_int_eq(getrlimit(RLIMIT_CORE, &core), 0);
+    ck_assert_uint_eq(core.rlim_cur, 0);
+    ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
 }
 END_TEST
 
@@ -93,6 +124,8 @@ static Suite *key_suite(void)
     tcase_add_test(tc, a_key_file_gives_its_one_line_and_wins_over_the_environment);
     tcase_add_test(tc, a_key_file_that_is_not_one_key_is_refused_without_its_text);
     tcase_add_test(tc, a_missing_key_file_names_itself);
+    tcase_add_test(tc, a_key_file_others_can_read_is_used_with_a_warning);
+    tcase_add_test(tc, core_dumps_are_turned_off_before_the_key_is_read);
     suite_add_tcase(suite, tc);
     return suite;
 }
