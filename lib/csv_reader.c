@@ -26,6 +26,8 @@ struct cci_csv_reader {
     bool between_records; /* the parser has not begun a record */
     bool record_done;     /* the callbacks completed a record */
     bool oom;
+    size_t max_record_bytes, max_columns; /* what one record may cost */
+    bool too_wide, too_big;               /* the record being read passed them */
     unsigned long record_line;
     unsigned long blank_lines;
     unsigned long last_ended_line; /* a CRLF split across reads ends its line twice */
@@ -76,6 +78,8 @@ cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encod
     csv_set_blk_size(&reader->parser, 64 * 1024);
     reader->delimiter = delimiter;
     reader->between_records = true;
+    reader->max_record_bytes = CCI_DEFAULT_MAX_RECORD_BYTES;
+    reader->max_columns = CCI_DEFAULT_MAX_COLUMNS;
     return reader;
 }
 
@@ -102,10 +106,26 @@ static bool grow(void **ptr, size_t *cap, size_t need, size_t unit)
     return true;
 }
 
+void cci_csv_reader_limit(cci_csv_reader *reader, size_t max_record_bytes, size_t max_columns)
+{
+    if (max_record_bytes) reader->max_record_bytes = max_record_bytes;
+    if (max_columns) reader->max_columns = max_columns;
+}
+
 /* libcsv: a cell ended. Its bytes are valid only here: copy them. */
 static void on_cell(void *data, size_t len, void *ctx)
 {
     cci_csv_reader *reader = ctx;
+    /* past a bound the rest of the record is not kept: a 50 MB header costs no more than the cap */
+    if (reader->too_wide || reader->too_big) return;
+    if (reader->cell_count >= reader->max_columns) {
+        reader->too_wide = true;
+        return;
+    }
+    if (reader->text_len + len > reader->max_record_bytes) {
+        reader->too_big = true;
+        return;
+    }
     if (reader->cell_count == reader->cell_cap) {
         size_t cap = reader->cell_cap ? reader->cell_cap * 2 : 32;
         struct span *spans = realloc(reader->spans, cap * sizeof *spans);
@@ -169,6 +189,22 @@ static bool begin(cci_csv_reader *reader)
     return true;
 }
 
+/* After libcsv's callbacks: an error when the record passed a bound. */
+static bool over_bounds(cci_csv_reader *reader)
+{
+    if (reader->too_wide)
+        snprintf(reader->error, sizeof reader->error,
+                 "line %lu: more than %zu columns (--max-columns raises the limit)", reader->record_line,
+                 reader->max_columns);
+    else if (reader->too_big)
+        snprintf(reader->error, sizeof reader->error,
+                 "line %lu: the record holds more than %zu bytes (--max-record-size raises the limit)",
+                 reader->record_line, reader->max_record_bytes);
+    else return false;
+    reader->finished = true;
+    return true;
+}
+
 static void hand_out(cci_csv_reader *reader, cci_record *record)
 {
     /* text may have moved while the record grew: point the cells at it only now */
@@ -212,6 +248,7 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record)
                             "(a \" is missing)",
                             reader->record_line);
             if (reader->oom) return fail(reader, "out of memory at line %lu", reader->record_line);
+            if (over_bounds(reader)) return CCI_READ_ERROR;
             if (!reader->record_done) return CCI_READ_END;
             break;
         }
@@ -226,6 +263,7 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record)
         if (piece.ends_line) reader->last_ended_line = piece.line;
         size_t parsed = csv_parse(&reader->parser, piece.text, piece.len, on_cell, on_record, reader);
         if (reader->oom) return fail(reader, "out of memory at line %lu", piece.line);
+        if (over_bounds(reader)) return CCI_READ_ERROR;
         if (parsed != piece.len) {
             if (csv_error(&reader->parser) == CSV_EPARSE)
                 return fail(reader,

@@ -1,26 +1,76 @@
+/* O_CLOEXEC */
+#define _GNU_SOURCE
 #include "cci/input.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Starts a reader on stream, the input's for this pass. */
+static bool start_reader(cci_input *input, FILE *stream, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    cci_csv_reader_free(input->reader);
+    input->reader = NULL;
+    if (input->stream && input->stream != input->file) fclose(input->stream);
+    input->stream = stream;
+    if (!stream) {
+        snprintf(err, errlen, "cannot read %s: %s", spec->path, strerror(errno ? errno : ENOMEM));
+        return false;
+    }
+    input->reader = cci_csv_reader_new(stream, spec->delimiter, spec->encoding, err, errlen);
+    if (input->reader) cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
+    return input->reader != NULL;
+}
 
 bool cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
     *input = (cci_input){0};
-    if (strcmp(spec->path, "-") == 0) {
-        input->file = stdin;
-    } else if (!(input->file = fopen(spec->path, "rb"))) {
+    if (strcmp(spec->path, "-") == 0) return start_reader(input, input->file = stdin, spec, err, errlen);
+    int fd = open(spec->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !(input->file = fdopen(fd, "rb"))) {
         snprintf(err, errlen, "cannot open %s: %s", spec->path, strerror(errno));
+        if (fd >= 0) close(fd);
         return false;
     }
-    input->reader = cci_csv_reader_new(input->file, spec->delimiter, spec->encoding, err, errlen);
-    return input->reader != NULL;
+    /* a FIFO, a device or a process substitution can be read only once */
+    if (!S_ISREG(st.st_mode)) return start_reader(input, input->file, spec, err, errlen);
+    if (!(input->snapshot = cci_snapshot_new(fd))) {
+        snprintf(err, errlen, "cannot read %s: %s", spec->path, strerror(errno ? errno : ENOMEM));
+        return false;
+    }
+    return start_reader(input, cci_snapshot_record(input->snapshot), spec, err, errlen);
+}
+
+bool cci_input_rereadable(const cci_input *input)
+{
+    return input->snapshot != NULL;
 }
 
 void cci_input_close(cci_input *input)
 {
     cci_csv_reader_free(input->reader);
+    if (input->stream && input->stream != input->file) fclose(input->stream);
     if (input->file && input->file != stdin) fclose(input->file);
+    cci_snapshot_free(input->snapshot);
     *input = (cci_input){0};
+}
+
+bool cci_input_changed(const cci_input *input, char *why, size_t len)
+{
+    if (len) why[0] = '\0';
+    return input->snapshot && cci_snapshot_changed(input->snapshot, why, len);
+}
+
+/* The reader's error, or how the file changed when that is why it stopped. */
+static void describe_read_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    char why[256];
+    if (cci_input_changed(input, why, sizeof why))
+        snprintf(err, errlen, "%s changed while it was read: %s", spec->path, why);
+    else snprintf(err, errlen, "%s: %s", spec->path, cci_csv_reader_error(input->reader));
 }
 
 bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
@@ -28,9 +78,10 @@ bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *
 {
     cci_read_status read = cci_csv_reader_next(input->reader, header);
     if (read != CCI_READ_RECORD) {
-        snprintf(err, errlen, "%s: %s; nothing was sent", spec->path,
-                 read == CCI_READ_ERROR ? cci_csv_reader_error(input->reader)
-                                        : "empty: it needs a header line naming the columns");
+        if (read == CCI_READ_ERROR) describe_read_error(input, spec, err, errlen);
+        else snprintf(err, errlen, "%s: empty: it needs a header line naming the columns", spec->path);
+        size_t used = strlen(err);
+        snprintf(err + used, errlen - used, "; nothing was sent");
         return false;
     }
     char why[512];
@@ -41,25 +92,31 @@ bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *
     return true;
 }
 
-long cci_input_preflight(const cci_input_spec *spec, char *err, size_t errlen)
+long cci_input_preflight(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
-    cci_input input;
-    if (!cci_input_open(&input, spec, err, errlen)) return -1;
     cci_record record;
     cci_mapping mapping = {0};
     long rows = -1;
-    if (cci_input_header(&input, spec, &record, &mapping, err, errlen)) {
+    if (cci_input_header(input, spec, &record, &mapping, err, errlen)) {
         cci_read_status status;
         rows = 0;
-        while ((status = cci_csv_reader_next(input.reader, &record)) == CCI_READ_RECORD) rows++;
+        while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) rows++;
         if (status == CCI_READ_ERROR) {
-            snprintf(err, errlen, "%s: %s; nothing was sent", spec->path, cci_csv_reader_error(input.reader));
+            describe_read_error(input, spec, err, errlen);
+            size_t used = strlen(err);
+            snprintf(err + used, errlen - used, "; nothing was sent");
             rows = -1;
         }
     }
     cci_mapping_cleanup(&mapping);
-    cci_input_close(&input);
+    /* the import pass: the same open file from its start, refusing any change */
+    if (rows >= 0 && !start_reader(input, cci_snapshot_verify(input->snapshot), spec, err, errlen)) rows = -1;
     return rows;
+}
+
+void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    describe_read_error(input, spec, err, errlen);
 }
 
 bool cci_record_is_empty(const cci_record *record)

@@ -103,7 +103,9 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
 {
     cci_record record;
     cci_read_status status;
+    unsigned long last_line = 1; /* the header's */
     while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+        last_line = record.line;
         if (cci_record_is_empty(&record)) {
             result->empty_rows++;
             continue;
@@ -122,8 +124,18 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
         else if (cci_stop_requested(r->config->stop) || !r->pool || !cci_pool_submit(r->pool, item)) skip_unsent(r, item);
     }
     if (status != CCI_READ_ERROR) return true;
-    say(r, CCI_MESSAGE_PROBLEM, "%s: %s", r->spec.path, cci_csv_reader_error(input->reader));
-    return false;
+    char err[1024];
+    cci_input_describe_error(input, &r->spec, err, sizeof err);
+    if (!cci_input_changed(input, NULL, 0)) {
+        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    /* not a broken file but a moving one: stop, with every row read so far in the report */
+    size_t used = strlen(err);
+    snprintf(err + used, sizeof err - used, "; nothing after line %lu was read: run again once the file is final",
+             last_line);
+    cci_stop_request(r->config->stop, CCI_STOP_FATAL, err);
+    return true;
 }
 
 /* ---- setting up ---- */
@@ -225,9 +237,22 @@ static bool close_outputs(run *r)
     return rejects_ok && report_ok;
 }
 
+enum { UNKNOWN_COLUMNS_NAMED = 5 };
+
+/* A few unknown columns get a line each, with a suggestion; many get one line, counted. */
 static void warn_unknown_columns(const run *r)
 {
     const cci_mapping *m = &r->mapping;
+    if (m->unknown_count > UNKNOWN_COLUMNS_NAMED) {
+        char names[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < UNKNOWN_COLUMNS_NAMED && used < sizeof names; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s\"%.60s\"", i ? ", " : "", m->unknown[i].header);
+        say(r, CCI_MESSAGE_NOTE, "warning: %zu columns are not CometChat fields and are ignored: %s and %zu more "
+                                 "(--map \"COLUMN=FIELD\" to use one; --template lists the fields)",
+            m->unknown_count, names, m->unknown_count - UNKNOWN_COLUMNS_NAMED);
+        return;
+    }
     for (size_t i = 0; i < m->unknown_count; i++) {
         const char *header = m->unknown[i].header, *suggestion = m->unknown[i].suggestion;
         if (suggestion)
@@ -312,27 +337,31 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     run r = {.config = config,
              .spec = {.path = config->input, .delimiter = config->delimiter, .encoding = config->encoding,
                       .maps = config->maps, .map_count = config->map_count,
+                      .max_record_bytes = config->max_record_bytes, .max_columns = config->max_columns,
                       .name_required = config->mode != CCI_MODE_UPDATE},
              .worker_count = config->dry_run ? 0 : config->workers};
     char err[1024];
-    /* a file is read twice: nothing is sent unless the whole of it reads and decodes (a dry run
-     * sends nothing anyway: its one pass finds the same problems) */
-    bool one_pass = strcmp(config->input, "-") == 0 || config->dry_run;
-    long expected_rows = one_pass ? -1 : cci_input_preflight(&r.spec, err, sizeof err);
-    if (!one_pass && expected_rows < 0) {
-        say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
-        return;
-    }
     cci_input input = {0};
     cci_record header;
+    if (!cci_input_open(&input, &r.spec, err, sizeof err)) {
+        say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
+        goto out;
+    }
+    /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes (a
+     * dry run sends nothing anyway: its one pass finds the same problems) */
+    long expected_rows = -1;
+    if (cci_input_rereadable(&input) && !config->dry_run &&
+        (expected_rows = cci_input_preflight(&input, &r.spec, err, sizeof err)) < 0) {
+        say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
+        goto out;
+    }
     if (!open_journal(&r)) goto out;
     if (!init_shared(&r, expected_rows)) {
         out_of_memory(&r, "setting up the rate limiter");
         goto out;
     }
     if (overwrites_input(&r)) goto out;
-    if (!cci_input_open(&input, &r.spec, err, sizeof err) ||
-        !cci_input_header(&input, &r.spec, &header, &r.mapping, err, sizeof err)) {
+    if (!cci_input_header(&input, &r.spec, &header, &r.mapping, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
         goto out;
     }

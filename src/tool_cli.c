@@ -27,6 +27,7 @@ static const char usage_format[] =
     "  --map COLUMN=FIELD (repeatable), where FIELD is one of\n"
     "      %s\n"
     "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
+    "  --max-columns N (1000)  --max-record-size BYTES (4194304)   bounds on one line\n"
     "Output:\n"
     "  --report PATH (INPUT.report.csv)  --rejects PATH (INPUT.rejects.csv)  --state PATH\n"
     "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never\n"
@@ -77,6 +78,8 @@ enum {
     OPT_REJECTS_ENCODING,
     OPT_MAX_WAIT,
     OPT_INSECURE_HTTP,
+    OPT_MAX_COLUMNS,
+    OPT_MAX_RECORD_SIZE,
 };
 
 static const struct option long_options[] = {
@@ -107,6 +110,8 @@ static const struct option long_options[] = {
     {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
     {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
     {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
+    {"max-columns", required_argument, NULL, OPT_MAX_COLUMNS},
+    {"max-record-size", required_argument, NULL, OPT_MAX_RECORD_SIZE},
     {NULL, 0, NULL, 0},
 };
 
@@ -220,6 +225,14 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_RETRIES:
         if (!parse_unsigned(arg, 0, 100, &opts->retries))
             return fail(err, errlen, "--retries must be a whole number from 0 to 100");
+        break;
+    case OPT_MAX_COLUMNS:
+        if (!parse_unsigned(arg, 2, 1000000, &opts->max_columns))
+            return fail(err, errlen, "--max-columns must be a whole number from 2 to 1000000");
+        break;
+    case OPT_MAX_RECORD_SIZE:
+        if (!parse_unsigned(arg, 1024, 1024UL * 1024 * 1024, &opts->max_record_bytes))
+            return fail(err, errlen, "--max-record-size must be a number of bytes from 1024 to 1073741824");
         break;
     case OPT_DELIMITER:
         if (!parse_delimiter(arg, &opts->delimiter))

@@ -36,6 +36,8 @@ typedef struct cci_options {
     char delimiter;           /* 0: detect from the header line */
     bool force;
     bool insecure_http; /* an http:// --base-url to another machine is allowed */
+    unsigned max_columns;      /* 0: the library's default */
+    unsigned max_record_bytes; /* 0: the library's default */
     bool quiet;
     bool verbose;
     cci_progress progress;

@@ -16,6 +16,11 @@
 /* Past this a cell is refused: only an unterminated quote makes cells this large. */
 #define CCI_MAX_CELL_BYTES (1024 * 1024)
 
+/* What one record (the header too) may cost unless told otherwise: past either, reading stops
+ * with an error naming the line, before the record is kept whole. */
+#define CCI_DEFAULT_MAX_RECORD_BYTES (4 * 1024 * 1024)
+#define CCI_DEFAULT_MAX_COLUMNS 1000
+
 typedef struct cci_cell {
     const char *text; /* NUL-terminated, but may hold NUL bytes: use len */
     size_t len;
@@ -40,6 +45,9 @@ typedef struct cci_csv_reader cci_csv_reader;
 cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encoding, char *err,
                                    size_t errlen);
 void cci_csv_reader_free(cci_csv_reader *reader);
+
+/* Bounds on a record's total bytes and its cells; 0 keeps the default. Call before reading. */
+void cci_csv_reader_limit(cci_csv_reader *reader, size_t max_record_bytes, size_t max_columns);
 
 cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record);
 

@@ -50,6 +50,8 @@ typedef struct cci_import_config {
     const char *rejects_encoding; /* NULL: the input's */
     char delimiter;               /* 0: detect from the header line */
     const cci_column_map *maps;   /* --map overrides, borrowed */
+    size_t max_record_bytes;      /* what one record may cost; 0: the defaults (cci/csv_reader.h) */
+    size_t max_columns;
     size_t map_count;
     /* the target: base_url, or app_id and region */
     const char *base_url;

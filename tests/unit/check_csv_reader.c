@@ -134,6 +134,41 @@ START_TEST(ragged_rows_come_through_as_they_are)
 }
 END_TEST
 
+/* A header of 5,000 columns, a row of 20 KB: refused at their line, within the bounds given. */
+START_TEST(a_record_past_the_bounds_is_refused_with_its_line)
+{
+    size_t columns = 5000, len = 0;
+    char *text = malloc(columns * 8 + 64);
+    for (size_t i = 0; i < columns; i++) len += (size_t)sprintf(text + len, "%sc%zu", i ? "," : "", i);
+    len += (size_t)sprintf(text + len, "\n");
+    fixture f = open_text(text, len, 0);
+    cci_record record;
+    ck_assert_int_eq(cci_csv_reader_next(f.reader, &record), CCI_READ_ERROR);
+    ck_assert_str_eq(cci_csv_reader_error(f.reader), "line 1: more than 1000 columns (--max-columns raises the limit)");
+    close_fixture(&f);
+
+    f = open_text(text, len, 0);
+    cci_csv_reader_limit(f.reader, 0, 6000);
+    ck_assert_int_eq(cci_csv_reader_next(f.reader, &record), CCI_READ_RECORD);
+    ck_assert_uint_eq(record.count, columns);
+    close_fixture(&f);
+    free(text);
+
+    char row[2 * 20000 + 64];
+    len = (size_t)sprintf(row, "uid,name\nana,");
+    memset(row + len, 'x', 20000);
+    len += 20000;
+    len += (size_t)sprintf(row + len, "\n");
+    f = open_text(row, len, 0);
+    cci_csv_reader_limit(f.reader, 10000, 0);
+    expect_record(&f, 1, "uid", "name", NULL);
+    ck_assert_int_eq(cci_csv_reader_next(f.reader, &record), CCI_READ_ERROR);
+    ck_assert_msg(strstr(cci_csv_reader_error(f.reader), "line 2: the record holds more than 10000 bytes"), "%s",
+                  cci_csv_reader_error(f.reader));
+    close_fixture(&f);
+}
+END_TEST
+
 START_TEST(nul_bytes_stay_inside_their_cell)
 {
     fixture f = open_text("a,b\nx\0y,z\n", 10, 0);
@@ -317,6 +352,7 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, tab_delimited_keeps_empty_leading_cells);
     tcase_add_test(tc, ragged_rows_come_through_as_they_are);
     tcase_add_test(tc, nul_bytes_stay_inside_their_cell);
+    tcase_add_test(tc, a_record_past_the_bounds_is_refused_with_its_line);
     tcase_add_test(tc, unterminated_quote_names_its_line);
     tcase_add_test(tc, malformed_quoting_names_its_line);
     tcase_add_test(tc, an_open_quote_cannot_grow_without_bound);

@@ -1,5 +1,7 @@
 /* The input of a run: opened, its header mapped, and read through once before anything is sent. */
 #include <check.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,15 @@ static cci_input_spec spec_of(const char *input_path)
     return (cci_input_spec){.path = input_path, .name_required = true};
 }
 
+/* Opens, preflights and closes: the rows counted, or -1. */
+static long preflight(const cci_input_spec *spec)
+{
+    cci_input input;
+    long rows = cci_input_open(&input, spec, err, sizeof err) ? cci_input_preflight(&input, spec, err, sizeof err) : -1;
+    cci_input_close(&input);
+    return rows;
+}
+
 START_TEST(the_header_maps_and_the_rows_follow)
 {
     write_input("User ID;Full Name\r\nana;Ana\r\nbob;Bob\r\n");
@@ -57,7 +68,7 @@ START_TEST(the_preflight_counts_the_rows_after_the_header)
 {
     write_input("uid,name\nana,Ana\n\"bob\",\"Bob\nSecond line\"\ncy,Cy\n");
     cci_input_spec spec = spec_of(path);
-    ck_assert_int_eq(cci_input_preflight(&spec, err, sizeof err), 3);
+    ck_assert_int_eq(preflight(&spec), 3);
 }
 END_TEST
 
@@ -65,7 +76,7 @@ START_TEST(a_file_that_does_not_read_through_is_refused_before_sending)
 {
     write_input("uid,name\nana,Ana\nbob,\"Bob\n");
     cci_input_spec spec = spec_of(path);
-    ck_assert_int_eq(cci_input_preflight(&spec, err, sizeof err), -1);
+    ck_assert_int_eq(preflight(&spec), -1);
     ck_assert_ptr_nonnull(strstr(err, "line 3"));
 }
 END_TEST
@@ -74,9 +85,81 @@ START_TEST(a_header_without_a_uid_names_the_file)
 {
     write_input("name,email\nAna,a@example.com\n");
     cci_input_spec spec = spec_of(path);
-    ck_assert_int_eq(cci_input_preflight(&spec, err, sizeof err), -1);
+    ck_assert_int_eq(preflight(&spec), -1);
     ck_assert_ptr_nonnull(strstr(err, "users.csv"));
     ck_assert_ptr_nonnull(strstr(err, "uid"));
+}
+END_TEST
+
+/* After the preflight the import pass reads the same file again from its header. */
+START_TEST(the_import_pass_reads_the_same_rows_again)
+{
+    write_input("uid,name\nana,Ana\nbob,Bob\n");
+    cci_input_spec spec = spec_of(path);
+    cci_input input;
+    ck_assert(cci_input_open(&input, &spec, err, sizeof err));
+    ck_assert(cci_input_rereadable(&input));
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, err, sizeof err), 2);
+    cci_record header, row;
+    cci_mapping mapping;
+    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
+    ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
+    ck_assert_str_eq(row.cells[0].text, "ana");
+    ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
+    ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_END);
+    ck_assert(!cci_input_changed(&input, err, sizeof err));
+    cci_mapping_cleanup(&mapping);
+    cci_input_close(&input);
+}
+END_TEST
+
+/* Rewritten between the passes, same size: the import pass stops and says how it changed. */
+START_TEST(a_file_rewritten_after_the_preflight_stops_the_import_pass)
+{
+    write_input("uid,name\nana,Ana\nbob,Bob\n");
+    cci_input_spec spec = spec_of(path);
+    cci_input input;
+    ck_assert(cci_input_open(&input, &spec, err, sizeof err));
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, err, sizeof err), 2);
+    FILE *f = fopen(path, "r+");
+    ck_assert_ptr_nonnull(f);
+    fputs("uid,name\neve,Eve\n", f); /* a shorter text over the start: same size, other content */
+    fclose(f);
+    cci_record header;
+    cci_mapping mapping;
+    ck_assert(!cci_input_header(&input, &spec, &header, &mapping, err, sizeof err));
+    ck_assert_msg(strstr(err, "changed while it was read") && strstr(err, "users.csv"), "%s", err);
+    char why[256];
+    ck_assert(cci_input_changed(&input, why, sizeof why));
+    cci_input_close(&input);
+}
+END_TEST
+
+/* A FIFO (or a process substitution) is read once: no preflight that would consume it. */
+START_TEST(a_fifo_is_not_rereadable)
+{
+    test_path fifo;
+    test_dir_file(fifo, dir, "pipe.csv");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    pid_t writer = fork();
+    if (writer == 0) {
+        FILE *w = fopen(fifo, "w");
+        fputs("uid,name\nana,Ana\n", w);
+        fclose(w);
+        _exit(0);
+    }
+    cci_input_spec spec = spec_of(fifo);
+    cci_input input;
+    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err), "%s", err);
+    ck_assert(!cci_input_rereadable(&input));
+    cci_record header, row;
+    cci_mapping mapping;
+    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
+    ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
+    ck_assert_str_eq(row.cells[0].text, "ana");
+    cci_mapping_cleanup(&mapping);
+    cci_input_close(&input);
+    ck_assert_int_eq(waitpid(writer, NULL, 0), writer);
 }
 END_TEST
 
@@ -108,6 +191,9 @@ static Suite *input_suite(void)
     tcase_add_test(tc, a_file_that_does_not_read_through_is_refused_before_sending);
     tcase_add_test(tc, a_header_without_a_uid_names_the_file);
     tcase_add_test(tc, a_missing_file_names_itself);
+    tcase_add_test(tc, the_import_pass_reads_the_same_rows_again);
+    tcase_add_test(tc, a_file_rewritten_after_the_preflight_stops_the_import_pass);
+    tcase_add_test(tc, a_fifo_is_not_rereadable);
     tcase_add_test(tc, a_row_of_blanks_is_empty);
     suite_add_tcase(suite, tc);
     return suite;
