@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,7 +71,19 @@ bool cci_outfile_check(cci_outfile *out, bool ok)
 
 bool cci_outfile_flush(cci_outfile *out)
 {
-    return cci_outfile_check(out, !out->error && fflush(out->file) == 0) && !out->error;
+    if (out->error) return false;
+    if (fflush(out->file) == 0) {
+        off_t at = ftello(out->file);
+        if (at >= 0) out->whole = at;
+        return true;
+    }
+    cci_outfile_check(out, false);
+    /* a full disk takes part of a write: drop what is left of it, and cut the file back to its
+     * last whole line, so that even the partial file never holds a cut line */
+    __fpurge(out->file);
+    int cut = ftruncate(fileno(out->file), out->whole); /* best effort: the message names the first error */
+    (void)cut;
+    return false;
 }
 
 void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen)

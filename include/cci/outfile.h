@@ -18,6 +18,7 @@ typedef struct cci_outfile {
     char *path;    /* the final name */
     char *partial; /* where the rows go until commit: PATH.partial */
     int error;     /* errno of the first failed write, 0 while none failed */
+    long long whole; /* bytes flushed whole: where a failed flush cuts the file back to */
 } cci_outfile;
 
 /* If path exists (a symlink included), renames it to the first free "STEM.N.EXT"
@@ -32,7 +33,8 @@ bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errl
 /* Records the result of a write: false (with errno) keeps the first error. Returns ok. */
 bool cci_outfile_check(cci_outfile *out, bool ok);
 
-/* Flushes to the kernel now (a line a journal may rely on); false keeps the error. */
+/* Flushes to the kernel now (a line a journal may rely on); false keeps the error, and the file
+ * is cut back to what the last successful flush left, so it never ends in a cut line. */
 bool cci_outfile_flush(cci_outfile *out);
 
 /* Flushes, fsyncs, closes and renames PATH.partial to PATH. With keep_previous an earlier PATH is
