@@ -78,7 +78,10 @@ START_TEST(a_run_killed_at_any_moment_resumes_by_running_again)
         ck_assert_int_ge(e2e_count_action(rows, n, "unchanged"), (int)moments[m] - 2 * WORKERS);
         free(rows);
         e2e_expect_users_of_file(&fixture, ROWS, 0);
-        ck_assert_int_le((int)e2e_counter(&fixture, "requests", "create"), ROWS + WORKERS);
+        /* a create sent twice: one in flight at the kill, or one answered but not yet journaled
+         * because its report line waited for an earlier row (the journal never outruns the
+         * report); without faults, at most a worker's worth of each */
+        ck_assert_int_le((int)e2e_counter(&fixture, "requests", "create"), ROWS + 2 * WORKERS);
     }
 }
 END_TEST
