@@ -13,6 +13,7 @@ install_missing "${cci_packages[@]}" time
 build build
 work=$(mktemp -d)
 trap 'stop_sandbox; rm -rf "$work"' EXIT
+export XDG_STATE_HOME="$work" # the app's journal stays in the throwaway folder
 export COMETCHAT_API_KEY="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 tool=$repo_root/build/cometchat-import
 
@@ -35,5 +36,5 @@ for rows in "${sizes[@]}"; do
   start_sandbox "$work" --core-limit 4000000000 --standard-limit 4000000000 --roles moderator
   measure import --base-url "$sandbox_url/v3" --workers 8 --report "$work/import.report.csv" "$work/users.csv"
   stop_sandbox
-  rm -f "$work"/*.report*.csv "$work"/*.rejects*.csv
+  rm -rf "$work"/*.report*.csv "$work"/*.rejects*.csv "$work/cometchat-import" # a fresh app each time
 done

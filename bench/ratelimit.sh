@@ -17,6 +17,7 @@ install_missing "${cci_packages[@]}" python3
 build build
 work=$(mktemp -d)
 trap 'stop_sandbox; rm -rf "$work"' EXIT
+export XDG_STATE_HOME="$work" # the app's journal stays in the throwaway folder
 export COMETCHAT_API_KEY="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 bench/gen_users.sh "$rows" >"$work/users.csv"
 ideal=$(awk -v r="$rows" -v l="$limit" -v w="$window_ms" 'BEGIN { printf "%.1f", r / l * w / 1000 }')
@@ -36,7 +37,7 @@ for variant in ${VARIANTS:-current legacy retry-after none current+rate}; do
     --rate-headers "$headers" --roles moderator
   extra=()
   [ "$variant" = current+rate ] && extra=(--rate "$((limit * 60000 / window_ms))")
-  rm -f "$work"/*.report.csv* "$work"/*.state
+  rm -rf "$work"/*.report.csv* "$work"/*.state "$work/cometchat-import" # a fresh app each time
   start=$(date +%s.%N)
   "$repo_root/build/cometchat-import" --quiet --base-url "$sandbox_url/v3" --workers 16 "${extra[@]}" \
     --report "$work/run.report.csv" "$work/users.csv"

@@ -88,7 +88,12 @@ static bool parse_record(char *line, char **target, char **uid, char **fingerpri
            strlen(*target) == 16 && (strcmp(*fingerprint, "-") == 0 || strlen(*fingerprint) == CCI_FINGERPRINT_LEN);
 }
 
-static bool load(cci_journal *journal, FILE *file)
+static bool format_record(const char *target, const char *uid, const char *fingerprint, char line[LINE_MAX_LEN]);
+
+/* Loads this target's records from file. With only_unknown (another journal being adopted), a uid
+ * already known keeps its record, and each record taken is also appended to this journal's file
+ * when it has one (the caller holds the lock). */
+static bool load(cci_journal *journal, FILE *file, bool only_unknown)
 {
     char line[LINE_MAX_LEN];
     while (fgets(line, sizeof line, file)) {
@@ -100,7 +105,15 @@ static bool load(cci_journal *journal, FILE *file)
         }
         journal->stats.records++;
         if (strcmp(target, journal->target) != 0) continue;
-        journal->own_records++;
+        if (only_unknown) {
+            if (cci_strmap_get(journal->known, uid)) continue;
+            char record[LINE_MAX_LEN];
+            if (journal->file && (!format_record(target, uid, fingerprint, record) || fputs(record, journal->file) < 0))
+                return false;
+            journal->dirty = true;
+        } else {
+            journal->own_records++;
+        }
         char *copy = strdup(fingerprint);
         if (!copy || !cci_strmap_put(journal->known, uid, copy)) {
             free(copy);
@@ -275,7 +288,7 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
     bool existed = existing != NULL;
     bool ok = journal->known != NULL;
     if (existing) {
-        ok = ok && load(journal, existing);
+        ok = ok && load(journal, existing, false);
         fclose(existing);
     } else if (errno != ENOENT) {
         snprintf(err, errlen, "cannot read the state journal %s: %s", path, strerror(errno));
@@ -308,6 +321,25 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
         return NULL;
     }
     return journal;
+}
+
+bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err, size_t errlen)
+{
+    *adopted = 0;
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        if (errno == ENOENT) return true;
+        snprintf(err, errlen, "cannot read the earlier state journal %s: %s", path, strerror(errno));
+        return false;
+    }
+    unsigned long before = journal->stats.known;
+    pthread_mutex_lock(&journal->lock); /* the syncer flushes the file meanwhile */
+    bool ok = load(journal, file, true);
+    pthread_mutex_unlock(&journal->lock);
+    fclose(file);
+    if (!ok) snprintf(err, errlen, "cannot adopt the earlier state journal %s: %s", path, strerror(errno ? errno : ENOMEM));
+    *adopted = journal->stats.known - before;
+    return ok;
 }
 
 const char *cci_journal_lookup(const cci_journal *journal, const char *uid)

@@ -200,8 +200,19 @@ static bool open_journal(run *r)
     char target[17], err[512];
     cci_journal_target(config->base_url, config->app_id, config->region, target);
     r->journal = cci_journal_open(config->state_path, target, config->dry_run, err, sizeof err);
-    if (!r->journal) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
-    return r->journal != NULL;
+    if (!r->journal) {
+        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    unsigned long adopted = 0;
+    if (config->earlier_state_path && !cci_journal_adopt(r->journal, config->earlier_state_path, &adopted, err, sizeof err)) {
+        say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    if (adopted)
+        say(r, CCI_MESSAGE_NOTE, "read %lu users of this app from the earlier journal %s; the app's journal %s holds them now",
+            adopted, config->earlier_state_path, config->state_path);
+    return true;
 }
 
 /* The report and the rejects file, created beside their final names now, so that an output that

@@ -1,9 +1,13 @@
 #include "tool_paths.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "cci/journal.h"
 
 /* The length of path without its extension (a dot after the last slash, not leading the name). */
 static size_t stem_length(const char *path)
@@ -32,4 +36,44 @@ char *cci_path_of_state(const char *report_path)
     size_t len = strlen(report_path), suffix = strlen(".report.csv");
     bool report_named = len >= suffix && strcmp(report_path + len - suffix, ".report.csv") == 0;
     return joined(report_path, report_named ? len - suffix : stem_length(report_path), ".state");
+}
+
+/* mkdir, where it is missing; the journal says which users an app holds: for its owner only. */
+static bool make_folder(const char *path, char *err, size_t errlen)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST) return true;
+    snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    return false;
+}
+
+char *cci_path_of_app_state(const char *base_url, const char *app_id, const char *region, char *err, size_t errlen)
+{
+    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    bool from_home = !(xdg && xdg[0] == '/'); /* the spec: a relative XDG_STATE_HOME is ignored */
+    char *state_home = !from_home ? joined(xdg, strlen(xdg), "")
+                       : home && home[0] ? joined(home, strlen(home), "/.local/state")
+                                         : NULL;
+    if (!state_home) {
+        snprintf(err, errlen, "neither XDG_STATE_HOME nor HOME is set");
+        return NULL;
+    }
+    char target[17];
+    cci_journal_target(base_url, app_id, region, target);
+    char *folder = joined(state_home, strlen(state_home), "/cometchat-import");
+    char name[32];
+    snprintf(name, sizeof name, "/%s.journal", target);
+    char *path = folder ? joined(folder, strlen(folder), name) : NULL;
+    bool ok = path != NULL;
+    if (!ok) snprintf(err, errlen, "out of memory");
+    if (ok && from_home) { /* $HOME/.local and $HOME/.local/state may be missing too */
+        char *local = joined(home, strlen(home), "/.local");
+        ok = local && make_folder(local, err, errlen);
+        free(local);
+    }
+    ok = ok && make_folder(state_home, err, errlen) && make_folder(folder, err, errlen);
+    free(state_home);
+    free(folder);
+    if (ok) return path;
+    free(path);
+    return NULL;
 }

@@ -50,7 +50,7 @@ static cci_import_config config_of(const cci_options *opts, const char *api_key,
 {
     return (cci_import_config){
         .input = opts->input, .report_path = facts->report, .rejects_path = facts->rejects,
-        .state_path = facts->state, .encoding = opts->encoding, .rejects_encoding = opts->rejects_encoding,
+        .state_path = facts->state, .earlier_state_path = facts->earlier_state, .encoding = opts->encoding, .rejects_encoding = opts->rejects_encoding,
         .delimiter = opts->delimiter, .maps = opts->maps, .map_count = opts->map_count,
         .max_record_bytes = opts->max_record_bytes, .max_columns = opts->max_columns,
         .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,
@@ -100,6 +100,17 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
     return status;
 }
 
+/* The app's journal; without a home for it, the one beside the report, as before (said once). */
+static char *app_state(const cci_options *opts, const char *beside_report, FILE *messages)
+{
+    char err[512];
+    char *path = cci_path_of_app_state(opts->base_url, opts->app_id, opts->region, err, sizeof err);
+    if (path || !beside_report) return path;
+    if (!opts->quiet)
+        fprintf(messages, "cometchat-import: note: the state journal is %s: %s\n", beside_report, err);
+    return strdup(beside_report);
+}
+
 int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
 {
     cci_stop *stop = cci_stop_new();
@@ -108,9 +119,13 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     cci_signals *signals = cci_signals_start(stop, messages);
     char *report = opts->report_path ? strdup(opts->report_path) : cci_path_beside_input(opts->input, ".report.csv");
     char *rejects = opts->rejects_path ? strdup(opts->rejects_path) : cci_path_beside_input(opts->input, ".rejects.csv");
-    char *state = opts->state_path ? strdup(opts->state_path) : report ? cci_path_of_state(report) : NULL;
+    /* the journal belongs to the app: shared by every file imported into it; the one an earlier
+     * version kept beside the report is still read */
+    char *earlier = !opts->state_path && report ? cci_path_of_state(report) : NULL;
+    char *state = opts->state_path ? strdup(opts->state_path) : app_state(opts, earlier, messages);
     int status = CCI_EXIT_USAGE;
     cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
+                               .earlier_state = earlier && state && strcmp(earlier, state) != 0 ? earlier : NULL,
                                .dry_run = opts->dry_run, .force = opts->force};
     if (report && rejects && state) status = import_and_summarise(opts, api_key, &facts, stop, messages);
     else fprintf(messages, "cometchat-import: out of memory\n");
@@ -119,5 +134,6 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     free(report);
     free(rejects);
     free(state);
+    free(earlier);
     return status;
 }

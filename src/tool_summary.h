@@ -15,6 +15,7 @@ enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_S
 /* What the summary says besides the result: where things were and how long it took. */
 typedef struct cci_summary_facts {
     const char *input, *report, *rejects, *state;
+    const char *earlier_state; /* the journal beside the report, also read; NULL: none */
     double seconds;
     bool dry_run, force;
 } cci_summary_facts;

@@ -40,6 +40,13 @@ void cci_journal_target(const char *base_url, const char *app_id, const char *re
 cci_journal *cci_journal_open(const char *path, const char *target, bool read_only, char *err,
                               size_t errlen);
 
+/* Adopts the records of this target in another journal (one kept beside an input's report,
+ * before the journal belonged to the app) for the uids this one does not know: they are looked up
+ * from now on and, unless read-only, appended to this journal, so that the next run knows them
+ * whatever file it reads. The other file is never written. A missing file adopts nothing. Call
+ * right after open, before any lookup. False with a reason in err. */
+bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err, size_t errlen);
+
 /* What the journal knows of uid: NULL when nothing, "-" when it exists with unknown content, or
  * the fingerprint of what was last sent. Valid until close. */
 const char *cci_journal_lookup(const cci_journal *journal, const char *uid);

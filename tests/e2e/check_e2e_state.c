@@ -31,7 +31,9 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     ck_assert_uint_eq(n, ROWS);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS);
     free(rows);
-    ck_assert_msg(strstr(messages, "state      users.state"), "%s", messages);
+    char state_line[300];
+    snprintf(state_line, sizeof state_line, "state      %s", e2e_app_journal(&fixture));
+    ck_assert_msg(strstr(messages, state_line), "%s", messages);
 
     /* 25 rows change: names, tags and metadata */
     e2e_write_users(&fixture, "users.csv", ROWS, ROWS / 25);
@@ -148,6 +150,35 @@ START_TEST(the_journal_of_one_target_skips_nothing_on_another)
 }
 END_TEST
 
+/* The journal belongs to the app: the same spreadsheet saved under another name sends nothing,
+ * and a journal an earlier version kept beside the report is still read. */
+START_TEST(a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_count)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 500, 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--state", "users.state", "users.csv", NULL), 0);
+    e2e_reset_counters(&fixture);
+    /* an earlier version's journal, beside the report: read, and the app's journal starts */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_msg(strstr(messages, "read 500 users of this app from the earlier journal users.state"), "%s", messages);
+
+    /* rows the app's journal confirms, under another file's name */
+    e2e_write_users(&fixture, "users.csv", 500, 50); /* 10 rows change */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    e2e_reset_counters(&fixture);
+    e2e_write_users(&fixture, "Copy of users (final).csv", 500, 50);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "Copy of users (final).csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "Copy of users (final).report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 500);
+    free(rows);
+    e2e_expect_users_of_file(&fixture, 500, 50);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
     Suite *suite = suite_create("e2e_state");
@@ -156,6 +187,7 @@ static Suite *state_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes);
     tcase_add_test(tc, a_run_killed_at_any_moment_resumes_by_running_again);
+    tcase_add_test(tc, a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_count);
     tcase_add_test(tc, without_a_journal_a_populated_service_costs_about_one_request_a_row);
     tcase_add_test(tc, without_a_journal_a_half_populated_service_costs_at_most_1_25);
     tcase_add_test(tc, the_journal_of_one_target_skips_nothing_on_another);

@@ -1,6 +1,8 @@
 #define _DEFAULT_SOURCE /* syscall(), for pidfd_open */
 #include "e2e_support.h"
 
+#include "cci/journal.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +123,7 @@ static int spawn(e2e *t, const char *key, bool with_target, va_list ap)
         if (key) setenv("COMETCHAT_API_KEY", key, 1);
         else unsetenv("COMETCHAT_API_KEY");
         unsetenv("COMETCHAT_BASE_URL");
+        setenv("XDG_STATE_HOME", t->dir, 1); /* the app's journal in the test's folder, never in $HOME */
         unsetenv("COMETCHAT_APP_ID");
         unsetenv("COMETCHAT_REGION");
         execv(argv[0], (char *const *)argv);
@@ -312,6 +315,15 @@ void e2e_wait_for_creates(e2e *t, double n)
         nanosleep(&pause, NULL);
     }
     ck_abort_msg("the import never reached %.0f creates", n);
+}
+
+const char *e2e_app_journal(e2e *t)
+{
+    static char path[256];
+    char target[17];
+    cci_journal_target(t->base_url, NULL, NULL, target);
+    snprintf(path, sizeof path, "%s/cometchat-import/%s.journal", t->dir, target);
+    return path;
 }
 
 e2e fixture;

@@ -89,6 +89,10 @@ int e2e_count_action(const e2e_report_row *rows, size_t count, const char *actio
 /* Waits, bounded (30 s), until the sandbox has answered at least n creates; fails the test if not. */
 void e2e_wait_for_creates(e2e *t, double n);
 
+/* The path of the app's journal a run against the sandbox keeps (XDG_STATE_HOME is the test's
+ * folder); static. */
+const char *e2e_app_journal(e2e *t);
+
 /* The string field of a user, or "" when absent. */
 const char *e2e_field(const cJSON *user, const char *name);
 

@@ -1,5 +1,9 @@
 /* Where outputs go when the options do not say. */
 #include <check.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cci/journal.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +44,44 @@ START_TEST(the_journal_is_named_after_the_report)
 }
 END_TEST
 
+/* One journal per app, in the user's state folder, whatever file is imported into it. */
+START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
+{
+    char dir[] = "/tmp/cci-state-XXXXXX", err[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    setenv("XDG_STATE_HOME", dir, 1);
+    char *a = cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
+    char *again = cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
+    char *b = cci_path_of_app_state(NULL, "app1", "us", err, sizeof err);
+    ck_assert_msg(a != NULL, "%s", err);
+    char target[17], expected[512];
+    cci_journal_target(NULL, "app1", "eu", target);
+    snprintf(expected, sizeof expected, "%s/cometchat-import/%s.journal", dir, target);
+    ck_assert_str_eq(a, expected);
+    ck_assert_str_eq(a, again);
+    ck_assert_str_ne(a, b);
+    struct stat st;
+    snprintf(expected, sizeof expected, "%s/cometchat-import", dir);
+    ck_assert_int_eq(stat(expected, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    free(a), free(again), free(b);
+
+    /* no XDG_STATE_HOME (or a relative one): HOME/.local/state, made where missing */
+    setenv("XDG_STATE_HOME", "relative/ignored", 1);
+    setenv("HOME", dir, 1);
+    a = cci_path_of_app_state("https://example.com/v3", NULL, NULL, err, sizeof err);
+    ck_assert_msg(a && strstr(a, "/.local/state/cometchat-import/") == a + strlen(dir), "%s", a ? a : err);
+    free(a);
+    unsetenv("XDG_STATE_HOME");
+    unsetenv("HOME");
+    ck_assert_ptr_null(cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "HOME"));
+    char command[300];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(command), 0);
+}
+END_TEST
+
 START_TEST(a_path_of_any_length_is_kept_whole)
 {
     char input[5000];
@@ -58,6 +100,7 @@ static Suite *paths_suite(void)
     TCase *tc = tcase_create("paths");
     tcase_add_test(tc, outputs_are_named_after_the_input_beside_it);
     tcase_add_test(tc, the_journal_is_named_after_the_report);
+    tcase_add_test(tc, the_apps_journal_lives_in_the_state_folder_named_by_its_target);
     tcase_add_test(tc, a_path_of_any_length_is_kept_whole);
     suite_add_tcase(suite, tc);
     return suite;

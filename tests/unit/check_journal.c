@@ -165,6 +165,43 @@ START_TEST(a_read_only_journal_writes_nothing)
 }
 END_TEST
 
+/* A journal kept beside a report before the journal belonged to the app: read for the uids the
+ * app's journal does not know, never written. */
+START_TEST(an_earlier_journal_is_adopted_for_unknown_uids_only)
+{
+    test_path earlier;
+    test_dir_file(earlier, dir, "beside-the-report.state");
+    cci_journal *old = cci_journal_open(earlier, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert(cci_journal_append(old, "ana", FP_A));
+    ck_assert(cci_journal_append(old, "bob", FP_A));
+    ck_assert(cci_journal_close(old));
+    const char *before = test_file_text(earlier);
+    char *copy = strdup(before);
+
+    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert(cci_journal_append(j, "ana", FP_B)); /* the app's own record is the newer */
+    ck_assert(cci_journal_close(j));
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    unsigned long adopted;
+    ck_assert_msg(cci_journal_adopt(j, earlier, &adopted, err, sizeof err), "%s", err);
+    ck_assert_uint_eq(adopted, 1);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_B);
+    ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
+    ck_assert_uint_eq(cci_journal_stats_of(j).known, 2);
+    test_path missing;
+    test_dir_file(missing, dir, "none.state");
+    ck_assert(cci_journal_adopt(j, missing, &adopted, err, sizeof err));
+    ck_assert_uint_eq(adopted, 0);
+    ck_assert(cci_journal_close(j));
+    ck_assert_str_eq(test_file_text(earlier), copy); /* never written */
+    free(copy);
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err); /* the app's alone knows bob now */
+    ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_B);
+    ck_assert(cci_journal_close(j));
+}
+END_TEST
+
 /* One run per journal: a second writer is refused with the holder named; a reader is not. */
 START_TEST(a_second_run_on_the_same_journal_is_refused_naming_the_first)
 {
@@ -208,6 +245,7 @@ static Suite *journal_suite(void)
     tcase_add_test(tc, a_read_only_journal_writes_nothing);
     tcase_add_test(tc, superseded_records_are_compacted_at_open);
     tcase_add_test(tc, a_second_run_on_the_same_journal_is_refused_naming_the_first);
+    tcase_add_test(tc, an_earlier_journal_is_adopted_for_unknown_uids_only);
     tcase_add_test(tc, a_symlinked_journal_is_never_written_through);
     suite_add_tcase(suite, tc);
     return suite;
