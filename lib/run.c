@@ -275,15 +275,22 @@ static void warn_unknown_columns(const run *r)
     }
 }
 
-static bool overwrites_input(const run *r)
+/* No output may be the input or another output: one would overwrite the other. Compared as
+ * written (two spellings of one path are not caught). */
+static bool paths_collide(const run *r)
 {
     const cci_import_config *config = r->config;
-    if (strcmp(config->input, "-") == 0) return false;
-    if (strcmp(config->report_path, config->input) != 0 && strcmp(config->rejects_path, config->input) != 0)
-        return false;
-    say(r, CCI_MESSAGE_PROBLEM, "the report or rejects file would overwrite the input %s: choose another --report or --rejects",
-        config->input);
-    return true;
+    const char *names[] = {"the input", "--report", "--rejects", "--state"};
+    const char *paths[] = {strcmp(config->input, "-") == 0 ? NULL : config->input, config->report_path,
+                           config->rejects_path, config->state_path};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = i + 1; j < 4; j++)
+            if (paths[i] && paths[j] && strcmp(paths[i], paths[j]) == 0) {
+                say(r, CCI_MESSAGE_PROBLEM, "%s and %s are the same file %s: one would overwrite the other; "
+                                            "choose another %s", names[i], names[j], paths[i], names[j]);
+                return true;
+            }
+    return false;
 }
 
 /* ---- the run ---- */
@@ -354,6 +361,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     char err[1024];
     cci_input input = {0};
     cci_record header;
+    if (paths_collide(&r)) goto out;
     if (!cci_input_open(&input, &r.spec, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
         goto out;
@@ -371,7 +379,6 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
         out_of_memory(&r, "setting up the rate limiter");
         goto out;
     }
-    if (overwrites_input(&r)) goto out;
     if (!cci_input_header(&input, &r.spec, &header, &r.mapping, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
         goto out;

@@ -75,6 +75,13 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
     /* opened now: an unwritable --summary-json stops the run before anything is sent */
     cci_outfile summary = {0};
     char err[1024];
+    const char *taken[] = {opts->input, facts->report, facts->rejects, facts->state};
+    for (size_t i = 0; opts->summary_json && i < sizeof taken / sizeof *taken; i++)
+        if (taken[i] && strcmp(taken[i], opts->summary_json) == 0) {
+            fprintf(messages, "cometchat-import: --summary-json %s is also the input or another output: choose "
+                              "another path; nothing was sent\n", opts->summary_json);
+            return CCI_EXIT_USAGE;
+        }
     if (opts->summary_json && !cci_outfile_open(&summary, opts->summary_json, err, sizeof err)) {
         fprintf(messages, "cometchat-import: --summary-json: %s; nothing was sent\n", err);
         return CCI_EXIT_USAGE;

@@ -23,4 +23,18 @@ err=$("$tool" --api-key=sk_0123456789abcdef users.csv 2>&1); code=$?
 set -e
 [ "$code" = 2 ] || fail "--api-key exited $code"
 case "$err" in *0123456789abcdef*) fail "the key was echoed";; esac
-echo "cli: 5 passed, 0 failed"
+# an output that is another output, or the input: refused before anything is read or sent
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_STATE_HOME="$work/state" # never the real home
+printf 'uid,name\nana,Ana\n' >"$work/users.csv"
+for clash in "--summary-json $work/users.report.csv" "--rejects $work/users.report.csv" "--report $work/users.csv"; do
+  set +e
+  # shellcheck disable=SC2086 # the option and its path are two words on purpose
+  err=$(COMETCHAT_API_KEY=k "$tool" --base-url http://127.0.0.1:9/v3 $clash "$work/users.csv" 2>&1); code=$?
+  set -e
+  [ "$code" = 2 ] || fail "$clash exited $code: $err"
+  case "$err" in *"nothing was sent"* | *"one would overwrite the other"*) ;; *) fail "$clash: $err" ;; esac
+done
+[ "$(ls "$work" | grep -v "^state$")" = users.csv ] || fail "a refused run left files: $(ls "$work")"
+echo "cli: 6 passed, 0 failed"

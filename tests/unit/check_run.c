@@ -166,6 +166,26 @@ START_TEST(a_refused_key_stops_the_run_and_skips_the_rest)
 }
 END_TEST
 
+START_TEST(an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts)
+{
+    const char *const clashes[][2] = {{"report", "input"}, {"rejects", "report"}, {"state", "rejects"}};
+    for (size_t c = 0; c < 3; c++) {
+        seen s = {0};
+        cci_import_config config = config_of(&s);
+        if (c == 0) config.report_path = input;
+        if (c == 1) config.rejects_path = report;
+        if (c == 2) config.state_path = rejects;
+        cci_import_result result;
+        import(&config, &result);
+        ck_assert(!result.started);
+        ck_assert_msg(strstr(s.messages, "one would overwrite the other"), "%s: %s", clashes[c][0], s.messages);
+        cci_import_result_cleanup(&result);
+    }
+    ck_assert_str_eq(test_file_text(input), "uid,name,tags\nana,Ana,a;b\nbob,Bob,\nbad uid,Bad,\ncy,Cy,c\n");
+    ck_assert_double_eq(fixture_counter("requests", "total"), 0);
+}
+END_TEST
+
 static Suite *run_suite(void)
 {
     Suite *suite = suite_create("run");
@@ -175,6 +195,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, a_dry_run_sends_nothing_and_keeps_samples);
     tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
     tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
+    tcase_add_test(tc, an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts);
     suite_add_tcase(suite, tc);
     return suite;
 }
