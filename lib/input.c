@@ -64,6 +64,13 @@ bool cci_input_changed(const cci_input *input, char *why, size_t len)
     return input->snapshot && cci_snapshot_changed(input->snapshot, why, len);
 }
 
+/* Says, after a reason already in err, that the run stopped before sending. */
+static void nothing_sent(char *err, size_t errlen)
+{
+    size_t used = strlen(err);
+    snprintf(err + used, errlen - used, "; nothing was sent");
+}
+
 /* The reader's error, or how the file changed when that is why it stopped. */
 static void describe_read_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
@@ -80,8 +87,7 @@ bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *
     if (read != CCI_READ_RECORD) {
         if (read == CCI_READ_ERROR) describe_read_error(input, spec, err, errlen);
         else snprintf(err, errlen, "%s: empty: it needs a header line naming the columns", spec->path);
-        size_t used = strlen(err);
-        snprintf(err + used, errlen - used, "; nothing was sent");
+        nothing_sent(err, errlen);
         return false;
     }
     char why[512];
@@ -103,8 +109,7 @@ long cci_input_preflight(cci_input *input, const cci_input_spec *spec, char *err
         while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) rows++;
         if (status == CCI_READ_ERROR) {
             describe_read_error(input, spec, err, errlen);
-            size_t used = strlen(err);
-            snprintf(err + used, errlen - used, "; nothing was sent");
+            nothing_sent(err, errlen);
             rows = -1;
         }
     }

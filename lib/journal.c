@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cci/latch.h"
+#include "cci/outfile.h"
 #include "cci/strmap.h"
 
 enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 256, COMPACT_SLACK = 1000 };
@@ -131,15 +132,6 @@ static void note_failure_locked(cci_journal *journal)
     journal->failed = true;
 }
 
-/* fopen's mode, but never through a symlink at path: a link planted there is refused (ELOOP). */
-static FILE *open_for_writing(const char *path, int flags, const char *mode)
-{
-    int fd = open(path, flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
-    FILE *file = fd >= 0 ? fdopen(fd, mode) : NULL;
-    if (fd >= 0 && !file) close(fd);
-    return file;
-}
-
 /* fsyncs what was written, if anything. Caller holds the lock. */
 static void sync_locked(cci_journal *journal)
 {
@@ -192,7 +184,7 @@ static bool compact(cci_journal *journal, const char *path)
     char *temporary = malloc(temporary_len);
     if (!temporary) return false;
     snprintf(temporary, temporary_len, "%s.compacting", path);
-    FILE *in = fopen(path, "r"), *out = open_for_writing(temporary, O_TRUNC, "w");
+    FILE *in = fopen(path, "r"), *out = cci_open_for_writing(temporary, O_TRUNC, "w");
     rewrite w = {.out = out, .target = journal->target, .ok = in && out};
     if (w.ok) w.ok = fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", out) >= 0;
     char line[LINE_MAX_LEN], copy[LINE_MAX_LEN];
@@ -299,7 +291,7 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
     if (ok && !read_only && existed && journal->own_records > 2 * journal->stats.known + COMPACT_SLACK)
         journal->stats.compacted = compact(journal, path);
     if (ok && !read_only) {
-        journal->file = open_for_writing(path, O_APPEND, "a");
+        journal->file = cci_open_for_writing(path, O_APPEND, "a");
         if (!journal->file) {
             snprintf(err, errlen, "cannot write the state journal %s: %s", path,
                      errno == ELOOP ? "it is a symbolic link" : strerror(errno));

@@ -37,6 +37,14 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
     return false;
 }
 
+FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
+{
+    int fd = open(path, flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *file = fd >= 0 ? fdopen(fd, mode) : NULL;
+    if (fd >= 0 && !file) close(fd);
+    return file;
+}
+
 bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
 {
     *out = (cci_outfile){0};
@@ -50,11 +58,9 @@ bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errl
     }
     snprintf(out->partial, partial_len, "%s.partial", path);
     /* a symlink planted at the partial name is refused, never followed (ELOOP) */
-    int fd = open(out->partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 || !(out->file = fdopen(fd, "w"))) {
+    if (!(out->file = cci_open_for_writing(out->partial, O_TRUNC, "w"))) {
         snprintf(err, errlen, "cannot create %s: %s", out->partial,
                  errno == ELOOP ? "it is a symbolic link" : strerror(errno));
-        if (fd >= 0) close(fd);
         free(out->partial);
         out->partial = NULL; /* not ours: never removed */
         cci_outfile_discard(out);

@@ -26,8 +26,7 @@ typedef struct run {
     cci_reorder *reorder;            /* thread-safe inside */
     cci_sink sink;                   /* emitted into under the reorder's lock only; its report and
                                       * rejects are opened and closed by the run */
-    cci_journal *journal;   /* lookups read-only; appended to by the emitter only; NULL: none */
-    bool journal_write_failed; /* the emitter's own (under the reorder's lock) */
+    cci_journal *journal;   /* lookups read-only; appended to by the sink only; NULL: none */
     cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
     cci_worker *workers;    /* one per thread, each used by its thread only */
     size_t worker_count;
@@ -63,20 +62,11 @@ static bool out_of_memory(const run *r, const char *while_doing)
 
 /* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
 
-/* Called in input order, one row at a time (under the reorder's lock). The journal records a row
- * only after its report line is written, so it never knows a user the report does not. */
+/* Called in input order, one row at a time (under the reorder's lock). */
 static void emit_row(void *item_ptr, void *context)
 {
     row_item *item = item_ptr;
-    run *r = context;
-    bool reported = cci_sink_emit(&r->sink, &item->row.outcome, item->row.saved);
-    if (reported && item->confirmed && r->journal && !r->journal_write_failed &&
-        !cci_journal_append(r->journal, item->row.outcome.uid, item->confirmed)) {
-        char why[512];
-        cci_journal_error(r->journal, why, sizeof why);
-        r->journal_write_failed = true;
-        cci_stop_request(r->config->stop, CCI_STOP_FATAL, why);
-    }
+    cci_sink_emit(&((run *)context)->sink, &item->row.outcome, item->row.saved, item->confirmed);
     cci_planned_row_cleanup(&item->row);
     free(item);
 }
@@ -230,6 +220,7 @@ static bool open_outputs(run *r, const cci_dialect *dialect, const cci_record *h
         return false;
     }
     cci_sink_init(&r->sink, report, rejects, config->stop, config->problems_kept, config->dry_run);
+    r->sink.journal = r->journal;
     return true;
 }
 
@@ -321,7 +312,7 @@ static void conclude(run *r, cci_import_result *result)
     const cci_import_config *config = r->config;
     result->rejected = cci_rejects_count(r->sink.rejects);
     result->write_failed = !close_outputs(r) || r->sink.write_failed;
-    result->journal_failed = r->journal_write_failed;
+    result->journal_failed = r->sink.journal_failed;
     if (r->sink.rejects_lost) {
         result->write_failed = true;
         say(r, CCI_MESSAGE_PROBLEM, "%lu invalid or failed rows are in the report but not in %s: out of memory",

@@ -48,15 +48,16 @@ static void keep_sample(cci_sink *sink, const cci_outcome *outcome)
     if (line) sink->samples[sink->sample_count++] = line;
 }
 
-/* The first output that fails stops the run: sending on would make users no report accounts for. */
-static void output_failed(cci_sink *sink, const char *why)
+/* The first failure of an output stops the run: sending on would make users no report or journal
+ * accounts for. failed is that output's flag. */
+static void output_failed(cci_sink *sink, bool *failed, const char *why)
 {
-    if (sink->write_failed) return;
-    sink->write_failed = true;
+    if (*failed) return;
+    *failed = true;
     cci_stop_request(sink->stop, CCI_STOP_FATAL, why);
 }
 
-bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_row *saved)
+bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_row *saved, const char *confirmed)
 {
     atomic_fetch_add(&sink->counts[outcome->action], 1);
     bool problem = is_problem(outcome);
@@ -66,14 +67,18 @@ bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_r
     bool reported = cci_report_write(sink->report, outcome);
     if (!reported) {
         cci_report_error(sink->report, why, sizeof why);
-        output_failed(sink, why);
+        output_failed(sink, &sink->write_failed, why);
+    } else if (confirmed && sink->journal && !sink->journal_failed &&
+               !cci_journal_append(sink->journal, outcome->uid, confirmed)) {
+        cci_journal_error(sink->journal, why, sizeof why);
+        output_failed(sink, &sink->journal_failed, why);
     }
     if (!problem || !sink->rejects) return reported;
     if (!saved) {
         sink->rejects_lost++;
     } else if (!cci_rejects_write(sink->rejects, saved, cci_outcome_text(outcome))) {
         cci_rejects_error(sink->rejects, why, sizeof why);
-        output_failed(sink, why);
+        output_failed(sink, &sink->write_failed, why);
     }
     return reported;
 }

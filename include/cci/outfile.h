@@ -26,6 +26,11 @@ typedef struct cci_outfile {
  * was there. Returns false, with errno set, when the rename fails. */
 bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
 
+/* fopen(path, mode) for writing, with open's flags added (O_TRUNC, O_APPEND), but never through a
+ * symlink at path: a link planted there is refused (errno ELOOP). The file is created 0666 less
+ * the umask when missing. */
+FILE *cci_open_for_writing(const char *path, int flags, const char *mode);
+
 /* Creates PATH.partial (replacing a partial file left by a killed run). False with a reason naming
  * the path in err. */
 bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen);

@@ -48,7 +48,7 @@ typedef struct cci_send_request {
  * never sent ends `skipped`; one sent at least once ends with what the service last said.
  * Returns what the journal may record once the row's report line is written: the request's
  * fingerprint (the user holds it), "-" (the user exists, content unknown) or NULL (nothing). The
- * journal is written by the emitter, never here, so it never holds a row the report lacks. */
+ * journal is written by the sink, never here, so it never holds a row the report lacks. */
 const char *cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
                          cci_outcome *outcome);
 

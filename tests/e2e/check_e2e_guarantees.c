@@ -426,40 +426,38 @@ START_TEST(a_second_run_on_the_same_journal_is_refused_naming_the_first)
 }
 END_TEST
 
+/* A test case of the suite, on the shared fixture; every run in it is bounded. */
+static TCase *add_case(Suite *suite, const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(suite, tc);
+    return tc;
+}
+
 static Suite *guarantees_suite(void)
 {
     Suite *suite = suite_create("guarantees");
-    TCase *input = tcase_create("input");
-    tcase_add_checked_fixture(input, e2e_fixture_setup, e2e_fixture_teardown);
-    tcase_set_timeout(input, 120);
+    TCase *input = add_case(suite, "input");
     tcase_add_test(input, an_input_truncated_while_importing_stops_the_run_with_every_row_read_reported);
     tcase_add_test(input, an_input_rewritten_in_place_never_mixes_two_versions);
     tcase_add_test(input, a_fifo_is_read_once);
     tcase_add_test(input, a_huge_header_is_bounded_and_its_warnings_counted);
     tcase_add_test(input, a_huge_row_is_refused_at_its_line);
-    suite_add_tcase(suite, input);
-    TCase *output = tcase_create("output");
-    tcase_add_checked_fixture(output, e2e_fixture_setup, e2e_fixture_teardown);
-    tcase_set_timeout(output, 120);
+    TCase *output = add_case(suite, "output");
     tcase_add_test(output, a_full_disk_stops_the_sending_and_the_journal_never_outruns_the_report);
     tcase_add_test(output, an_unwritable_rejects_path_stops_the_run_before_anything_is_sent);
     tcase_add_test(output, symlinks_at_output_paths_are_never_written_through);
-    suite_add_tcase(suite, output);
-    TCase *signals = tcase_create("signals");
-    tcase_add_checked_fixture(signals, e2e_fixture_setup, e2e_fixture_teardown);
-    tcase_set_timeout(signals, 120);
+    TCase *signals = add_case(suite, "signals");
     tcase_add_test(signals, sighup_finishes_with_a_whole_report);
     tcase_add_test(signals, sigquit_finishes_with_a_whole_report_and_no_core_dump);
     tcase_add_test(signals, a_second_signal_hurries_and_still_writes_a_whole_report);
     tcase_add_test(signals, a_third_signal_quits_at_once_leaving_the_earlier_report);
-    suite_add_tcase(suite, signals);
-    TCase *secrets = tcase_create("secrets");
-    tcase_add_checked_fixture(secrets, e2e_fixture_setup, e2e_fixture_teardown);
-    tcase_set_timeout(secrets, 120);
+    TCase *secrets = add_case(suite, "secrets");
     tcase_add_test(secrets, plain_http_to_another_machine_is_refused);
     tcase_add_test(secrets, a_key_file_others_can_read_is_warned_about);
     tcase_add_test(secrets, a_second_run_on_the_same_journal_is_refused_naming_the_first);
-    suite_add_tcase(suite, secrets);
     return suite;
 }
 

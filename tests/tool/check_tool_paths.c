@@ -1,13 +1,14 @@
 /* Where outputs go when the options do not say. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cci/journal.h"
-#include <stdlib.h>
-#include <string.h>
 
 #include "check_main.h"
+#include "test_files.h"
 #include "tool_paths.h"
 
 static void expect_beside(const char *input, const char *suffix, const char *expected)
@@ -47,8 +48,9 @@ END_TEST
 /* One journal per app, in the user's state folder, whatever file is imported into it. */
 START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
 {
-    char dir[] = "/tmp/cci-state-XXXXXX", err[256];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    test_path dir;
+    char err[256];
+    test_dir_new(dir, "state");
     setenv("XDG_STATE_HOME", dir, 1);
     char *a = cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
     char *again = cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
@@ -76,9 +78,7 @@ START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
     unsetenv("HOME");
     ck_assert_ptr_null(cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "HOME"));
-    char command[300];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(command), 0);
+    test_dir_remove(dir);
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cci/journal.h"
 #include "cci/sink.h"
 #include "check_main.h"
 #include "test_files.h"
@@ -41,6 +42,8 @@ static void teardown(void)
     test_dir_remove(dir);
 }
 
+static const char FINGERPRINT[] = "0123456789abcdef0123456789abcdef";
+
 static void emit(cci_sink *sink, unsigned long line, const char *uid, cci_action action, const char *message,
                  bool with_cells)
 {
@@ -49,7 +52,7 @@ static void emit(cci_sink *sink, unsigned long line, const char *uid, cci_action
     cci_outcome_say(&outcome, message);
     test_record r;
     cci_saved_row *saved = with_cells ? cci_saved_row_new(RECORD(r, line, uid, "Some Name")) : NULL;
-    bool reported = cci_sink_emit(sink, &outcome, saved);
+    bool reported = cci_sink_emit(sink, &outcome, saved, action == CCI_ACTION_CREATED ? FINGERPRINT : NULL);
     ck_assert(reported == !sink->write_failed);
     free(saved);
     free(outcome.message);
@@ -147,6 +150,10 @@ START_TEST(the_first_write_that_fails_stops_the_run_naming_the_file_and_the_reas
 {
     cci_sink sink;
     cci_sink_init(&sink, report, rejects, stop, 10, false);
+    test_path journal_path;
+    test_dir_file(journal_path, dir, "users.state");
+    sink.journal = cci_journal_open(journal_path, "0123456789abcdef", false, err, sizeof err);
+    ck_assert_msg(sink.journal != NULL, "%s", err);
     emit(&sink, 2, "ana", CCI_ACTION_CREATED, NULL, true);
     struct rlimit before, small;
     ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
@@ -155,12 +162,25 @@ START_TEST(the_first_write_that_fails_stops_the_run_naming_the_file_and_the_reas
     signal(SIGXFSZ, SIG_IGN);
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
     char uid[64];
+    unsigned long last_emitted = 0;
     for (unsigned long line = 3; line < 200 && !sink.write_failed; line++) {
+        last_emitted = line;
         snprintf(uid, sizeof uid, "user-with-a-long-enough-uid-%05lu", line);
         emit(&sink, line, uid, CCI_ACTION_CREATED, "a message long enough to fill the file in a few dozen rows", true);
     }
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
     ck_assert(sink.write_failed);
+    /* the journal holds the rows whose report lines were written, and not the one that failed */
+    unsigned long failed_line = 0;
+    for (unsigned long line = 3; line < 200 && !failed_line; line++) {
+        snprintf(uid, sizeof uid, "user-with-a-long-enough-uid-%05lu", line);
+        char journaled[512];
+        snprintf(journaled, sizeof journaled, " %s ", uid);
+        if (!strstr(test_file_text(journal_path), journaled)) failed_line = line;
+    }
+    ck_assert_uint_gt(failed_line, 3);
+    ck_assert_uint_eq(failed_line, last_emitted); /* its report line failed: never journaled */
+    ck_assert(cci_journal_close(sink.journal));
     ck_assert(cci_stop_requested(stop));
     char reason[512];
     cci_stop_reason(stop, reason, sizeof reason);

@@ -42,6 +42,20 @@ static size_t read_all(FILE *stream)
     return total;
 }
 
+/* The file opened, and its first pass read through: what the import pass is checked against. */
+static cci_snapshot *recorded(int *fd)
+{
+    *fd = open(path, O_RDONLY);
+    ck_assert_int_ge(*fd, 0);
+    cci_snapshot *snapshot = cci_snapshot_new(*fd);
+    ck_assert_ptr_nonnull(snapshot);
+    FILE *first = cci_snapshot_record(snapshot);
+    ck_assert_uint_eq(read_all(first), FILE_SIZE);
+    ck_assert(!ferror(first));
+    fclose(first);
+    return snapshot;
+}
+
 static void overwrite_at(long offset, const char *text)
 {
     FILE *f = fopen(path, "r+");
@@ -53,12 +67,8 @@ static void overwrite_at(long offset, const char *text)
 
 START_TEST(an_unchanged_file_reads_the_same_twice)
 {
-    int fd = open(path, O_RDONLY);
-    cci_snapshot *snapshot = cci_snapshot_new(fd);
-    FILE *first = cci_snapshot_record(snapshot);
-    ck_assert_uint_eq(read_all(first), FILE_SIZE);
-    ck_assert(!ferror(first));
-    fclose(first);
+    int fd;
+    cci_snapshot *snapshot = recorded(&fd);
     FILE *second = cci_snapshot_verify(snapshot);
     ck_assert_uint_eq(read_all(second), FILE_SIZE);
     ck_assert(!ferror(second));
@@ -75,11 +85,8 @@ END_TEST
  * blocks are handed out, and nothing of the third. */
 START_TEST(a_changed_block_is_never_handed_out)
 {
-    int fd = open(path, O_RDONLY);
-    cci_snapshot *snapshot = cci_snapshot_new(fd);
-    FILE *first = cci_snapshot_record(snapshot);
-    read_all(first);
-    fclose(first);
+    int fd;
+    cci_snapshot *snapshot = recorded(&fd);
     struct stat before;
     ck_assert_int_eq(fstat(fd, &before), 0);
     overwrite_at(2 * BLOCK + 7, "Z");
@@ -99,11 +106,8 @@ END_TEST
 
 START_TEST(a_truncated_file_stops_at_once)
 {
-    int fd = open(path, O_RDONLY);
-    cci_snapshot *snapshot = cci_snapshot_new(fd);
-    FILE *first = cci_snapshot_record(snapshot);
-    read_all(first);
-    fclose(first);
+    int fd;
+    cci_snapshot *snapshot = recorded(&fd);
     ck_assert_int_eq(truncate(path, 1000), 0);
     FILE *second = cci_snapshot_verify(snapshot);
     ck_assert_uint_eq(read_all(second), 0);
