@@ -331,6 +331,63 @@ START_TEST(list_paginates)
 }
 END_TEST
 
+START_TEST(bulk_deactivate_and_reactivate_answer_the_uids_changed)
+{
+    start();
+    for (int i = 0; i < 3; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"uid\":\"b%d\",\"name\":\"B\"}", i);
+        expect("POST", "/v3/users", FULL_KEY, body, 200, "");
+    }
+    http_answer a = call("DELETE", "/v3/users", FULL_KEY, "{\"uidsToDeactivate\":[\"B0\",\"b1\",\"nobody\"]}");
+    ck_assert_int_eq(a.status, 200);
+    char *done = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(a.json, "data"), "deactivatedUids"));
+    ck_assert_str_eq(done, "[\"b0\",\"b1\"]");
+    free(done);
+    http_answer_cleanup(&a);
+    expect("PUT", "/v3/users/b0", FULL_KEY, "{\"name\":\"E\"}", 404, "ERR_UID_NOT_FOUND");
+    a = call("GET", "/v3/users?onlyDeactivated=true", FULL_KEY, NULL);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a.json, "data")), 2);
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(a.json, "data"), 0), "deactivatedAt")));
+    http_answer_cleanup(&a);
+    a = call("GET", "/v3/users?withDeactivated=true", FULL_KEY, NULL);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a.json, "data")), 3);
+    http_answer_cleanup(&a);
+    a = call("PUT", "/v3/users", FULL_KEY, "{\"uidsToActivate\":[\"b1\",\"b2\"]}");
+    ck_assert_int_eq(a.status, 200);
+    done = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(a.json, "data"), "nonDeactivatedUids"));
+    ck_assert_str_eq(done, "[\"b1\"]"); /* b2 was active */
+    free(done);
+    http_answer_cleanup(&a);
+    expect("PUT", "/v3/users/b1", FULL_KEY, "{\"name\":\"E\"}", 200, "");
+    expect("DELETE", "/v3/users", FULL_KEY, "{\"uidsToDeactivate\":[]}", 400, "ERR_BAD_REQUEST");
+    expect("PUT", "/v3/users", FULL_KEY, "{}", 400, "ERR_BAD_REQUEST");
+    expect("DELETE", "/v3/users", AUTH_KEY, "{\"uidsToDeactivate\":[\"b2\"]}", 403, "AUTH_ERR_NO_ACCESS");
+    cJSON *counts = counters();
+    ck_assert_int_eq((int)counter(counts, "requests", "deactivate_many"), 3);
+    ck_assert_int_eq((int)counter(counts, "requests", "reactivate_many"), 2);
+    cJSON_Delete(counts);
+}
+END_TEST
+
+START_TEST(admin_edits_a_user_without_a_key_or_a_count)
+{
+    start();
+    expect("POST", "/v3/users", FULL_KEY, "{\"uid\":\"e\",\"name\":\"E\",\"avatar\":\"https://a/x.png\"}", 200, "");
+    http_answer a = call("PATCH", "/admin/users/E", NULL, "{\"name\":\"Drift\",\"unset\":[\"avatar\"]}");
+    ck_assert_int_eq(a.status, 200);
+    http_answer_cleanup(&a);
+    cJSON *user = stored_user("e");
+    ck_assert_str_eq(cJSON_GetObjectItem(user, "name")->valuestring, "Drift");
+    ck_assert_ptr_null(cJSON_GetObjectItem(user, "avatar"));
+    cJSON_Delete(user);
+    expect("PATCH", "/admin/users/nobody", NULL, "{\"name\":\"x\"}", 404, "ERR_UID_NOT_FOUND");
+    cJSON *counts = counters();
+    ck_assert_int_eq((int)counter(counts, "requests", "total"), 1);
+    cJSON_Delete(counts);
+}
+END_TEST
+
 /* Whether header name is there, and its value as a number (-1 when absent). */
 static long long header_value(http_answer *a, const char *name)
 {
@@ -637,6 +694,8 @@ static Suite *http_suite(void)
     TCase *api = tcase_create("api");
     tcase_add_checked_fixture(api, setup, teardown);
     tcase_set_timeout(api, 60);
+    tcase_add_test(api, bulk_deactivate_and_reactivate_answer_the_uids_changed);
+    tcase_add_test(api, admin_edits_a_user_without_a_key_or_a_count);
     tcase_add_test(api, create_and_get_under_both_prefixes);
     tcase_add_test(api, existing_uid_answers_400_uid_already_exists_whatever_the_case);
     tcase_add_test(api, missing_uid_answers_404_uid_not_found);

@@ -68,13 +68,107 @@ START_TEST(store_deactivated_uid_stays_taken_until_permanent_delete)
     char *json = NULL;
     sbx_store_create(store, body, 1, &json);
     free(json);
-    ck_assert_int_eq(sbx_store_delete(store, "a", false), SBX_STORE_OK);
+    ck_assert_int_eq(sbx_store_delete(store, "a", false, 7), SBX_STORE_OK);
     ck_assert_int_eq(sbx_store_get(store, "a", &json), SBX_STORE_NOT_FOUND);
     ck_assert_int_eq(sbx_store_create(store, body, 1, &json), SBX_STORE_EXISTS);
-    ck_assert_int_eq(sbx_store_delete(store, "a", true), SBX_STORE_OK);
+    ck_assert_int_eq(sbx_store_delete(store, "a", true, 8), SBX_STORE_OK);
     ck_assert_int_eq(sbx_store_create(store, body, 1, &json), SBX_STORE_OK);
     free(json);
     cJSON_Delete(body);
+    sbx_store_free(store);
+}
+END_TEST
+
+/* a, b active (b with @private metadata), c deactivated at 50 */
+static sbx_store *three_users(void)
+{
+    sbx_store *store = sbx_store_new();
+    const char *bodies[] = {"{\"uid\":\"a\",\"name\":\"A\"}",
+                            "{\"uid\":\"b\",\"name\":\"B\",\"metadata\":{\"@private\":{\"email\":\"b@x\"},\"k\":1}}",
+                            "{\"uid\":\"c\",\"name\":\"C\",\"tags\":[\"t\"]}"};
+    for (int i = 0; i < 3; i++) {
+        cJSON *body = parse(bodies[i]);
+        char *json = NULL;
+        ck_assert_int_eq(sbx_store_create(store, body, 1, &json), SBX_STORE_OK);
+        free(json);
+        cJSON_Delete(body);
+    }
+    ck_assert_int_eq(sbx_store_delete(store, "c", false, 50), SBX_STORE_OK);
+    return store;
+}
+
+/* The uids of one listed page, joined by commas, into out. */
+static cJSON *listed_page(sbx_store *store, const sbx_list_options *options, char *out, size_t len)
+{
+    char *text = sbx_store_list(store, 1, 10, options);
+    cJSON *page = cJSON_Parse(text);
+    free(text);
+    out[0] = '\0';
+    const cJSON *user;
+    cJSON_ArrayForEach(user, cJSON_GetObjectItem(page, "data"))
+    {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s", used ? "," : "", cJSON_GetObjectItem(user, "uid")->valuestring);
+    }
+    return page;
+}
+
+START_TEST(store_lists_active_all_or_only_deactivated)
+{
+    sbx_store *store = three_users();
+    char uids[64];
+    cJSON_Delete(listed_page(store, &(sbx_list_options){.which = SBX_LIST_ACTIVE}, uids, sizeof uids));
+    ck_assert_str_eq(uids, "a,b");
+    cJSON_Delete(listed_page(store, &(sbx_list_options){.which = SBX_LIST_ALL}, uids, sizeof uids));
+    ck_assert_str_eq(uids, "a,b,c");
+    cJSON *page = listed_page(store, &(sbx_list_options){.which = SBX_LIST_DEACTIVATED, .with_tags = true}, uids,
+                              sizeof uids);
+    ck_assert_str_eq(uids, "c");
+    cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(page, "data"), 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(c, "deactivatedAt")->valueint, 50);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(c, "tags"));
+    cJSON_Delete(page);
+    ck_assert_int_eq(sbx_store_reactivate(store, "c"), SBX_STORE_OK);
+    ck_assert_int_eq(sbx_store_reactivate(store, "a"), SBX_STORE_NOT_FOUND); /* active already */
+    cJSON_Delete(listed_page(store, &(sbx_list_options){.which = SBX_LIST_ACTIVE}, uids, sizeof uids));
+    ck_assert_str_eq(uids, "a,b,c");
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(store_listing_may_hide_private_metadata_and_the_total)
+{
+    sbx_store *store = three_users();
+    char uids[64];
+    cJSON *page = listed_page(store, &(sbx_list_options){.hide_private = true, .total_zero = true}, uids, sizeof uids);
+    cJSON *metadata = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(page, "data"), 1), "metadata");
+    ck_assert_ptr_null(cJSON_GetObjectItem(metadata, "@private"));
+    ck_assert_int_eq(cJSON_GetObjectItem(metadata, "k")->valueint, 1);
+    cJSON *pagination = cJSON_GetObjectItem(cJSON_GetObjectItem(page, "meta"), "pagination");
+    ck_assert_int_eq(cJSON_GetObjectItem(pagination, "total")->valueint, 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(pagination, "count")->valueint, 2);
+    cJSON_Delete(page);
+    page = listed_page(store, &(sbx_list_options){0}, uids, sizeof uids);
+    metadata = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(page, "data"), 1), "metadata");
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(metadata, "@private"));
+    cJSON_Delete(page);
+    sbx_store_free(store);
+}
+END_TEST
+
+START_TEST(store_edit_changes_a_user_behind_the_importers_back)
+{
+    sbx_store *store = three_users();
+    cJSON *edit = parse("{\"name\":\"Changed\",\"unset\":[\"metadata\"]}");
+    ck_assert_int_eq(sbx_store_edit(store, "b", edit, 9), SBX_STORE_OK);
+    ck_assert_int_eq(sbx_store_edit(store, "c", edit, 9), SBX_STORE_OK); /* deactivated ones too */
+    ck_assert_int_eq(sbx_store_edit(store, "zz", edit, 9), SBX_STORE_NOT_FOUND);
+    char *json = NULL;
+    ck_assert_int_eq(sbx_store_get(store, "b", &json), SBX_STORE_OK);
+    ck_assert_ptr_nonnull(strstr(json, "\"name\":\"Changed\""));
+    ck_assert_ptr_null(strstr(json, "metadata"));
+    free(json);
+    cJSON_Delete(edit);
     sbx_store_free(store);
 }
 END_TEST
@@ -92,7 +186,7 @@ START_TEST(store_lists_in_uid_order_with_pagination)
         free(json);
         cJSON_Delete(body);
     }
-    char *text = sbx_store_list(store, 2, 2, false);
+    char *text = sbx_store_list(store, 2, 2, &(sbx_list_options){.which = SBX_LIST_ACTIVE});
     cJSON *page = cJSON_Parse(text);
     cJSON *data = cJSON_GetObjectItem(page, "data");
     ck_assert_int_eq(cJSON_GetArraySize(data), 2);
@@ -199,6 +293,9 @@ static Suite *parts_suite(void)
     tcase_add_test(store, store_update_replaces_and_unsets);
     tcase_add_test(store, store_deactivated_uid_stays_taken_until_permanent_delete);
     tcase_add_test(store, store_lists_in_uid_order_with_pagination);
+    tcase_add_test(store, store_lists_active_all_or_only_deactivated);
+    tcase_add_test(store, store_listing_may_hide_private_metadata_and_the_total);
+    tcase_add_test(store, store_edit_changes_a_user_behind_the_importers_back);
     tcase_add_test(store, store_counts_requests_per_uid_and_resets);
     suite_add_tcase(suite, store);
     TCase *limits = tcase_create("limits");

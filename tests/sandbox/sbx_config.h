@@ -69,6 +69,8 @@ typedef struct sbx_config {
     sbx_rate_headers rate_headers;
     bool html_429;              /* a 429's body is an HTML page, not the JSON error envelope */
     sbx_hostile hostile;
+    bool listing_hides_private; /* listed metadata leaves out "@private" (the docs are silent) */
+    bool listing_total_zero;    /* listed pagination says total 0 (the OpenAPI example does) */
     sbx_faults faults;
 } sbx_config;
 

@@ -36,13 +36,16 @@ static const char usage[] =
     "  --drop-after-rate P     share of connections dropped after applying\n"
     "  --slow-rate P, --slow-ms MS       share of answers held back MS after applying\n"
     "  --load FILE             users to start with, as GET /admin/users dumps them\n"
-    "Admin (no key): GET /admin/users, POST /admin/users, GET /admin/counters[?uids=false],\n"
+    "  --listing-private KIND  listed metadata shows \"@private\" (shown, default) or not (hidden)\n"
+    "  --listing-total KIND    listed pagination counts the users (counted, default) or says 0 (zero)\n"
+    "Admin (no key): GET /admin/users, POST /admin/users, PATCH /admin/users/{uid} (a dashboard\n"
+    "edit: fields replace, \"unset\" clears), GET /admin/counters[?uids=false],\n"
     "POST /admin/reset[?keep=users]. Runs until SIGINT or SIGTERM.\n";
 
 enum {
     O_PORT = 256, O_PORT_FILE, O_BIND, O_KEYS, O_ROLES, O_ROLE_ERROR, O_AUTH_STATUS, O_APP_ID,
     O_PLAN_ERROR, O_METADATA_LIMIT, O_MAX_BODY, O_CORE, O_STANDARD, O_WINDOW, O_SEED, O_LATENCY,
-    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_HELP,
+    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_HELP,
 };
 
 static const struct option options[] = {
@@ -72,6 +75,8 @@ static const struct option options[] = {
     {"slow-rate", required_argument, NULL, O_SLOW_RATE},
     {"slow-ms", required_argument, NULL, O_SLOW_MS},
     {"load", required_argument, NULL, O_LOAD},
+    {"listing-private", required_argument, NULL, O_LISTING_PRIVATE},
+    {"listing-total", required_argument, NULL, O_LISTING_TOTAL},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -161,6 +166,14 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_DROP_AFTER: if (!parse_rate(arg, &p)) return "--drop-after-rate must be 0..1"; config->faults.drop_after_rate = p; break;
     case O_SLOW_RATE: if (!parse_rate(arg, &p)) return "--slow-rate must be 0..1"; config->faults.slow_rate = p; break;
     case O_LOAD: *load_path = arg; break;
+    case O_LISTING_PRIVATE:
+        if (strcmp(arg, "shown") != 0 && strcmp(arg, "hidden") != 0) return "--listing-private must be shown or hidden";
+        config->listing_hides_private = strcmp(arg, "hidden") == 0;
+        break;
+    case O_LISTING_TOTAL:
+        if (strcmp(arg, "counted") != 0 && strcmp(arg, "zero") != 0) return "--listing-total must be counted or zero";
+        config->listing_total_zero = strcmp(arg, "zero") == 0;
+        break;
     case O_RATE_HEADERS:
         for (n = 0; n < SBX_HEADERS_COUNT && strcmp(arg, sbx_rate_headers_name((sbx_rate_headers)n)) != 0; n++) {
         }

@@ -191,6 +191,8 @@ static bool parse_route(const char *url, const char *method, route *out)
         out->known_path = true;
         if (strcmp(method, "POST") == 0) out->op = SBX_OP_CREATE;
         else if (strcmp(method, "GET") == 0) out->op = SBX_OP_LIST;
+        else if (strcmp(method, "DELETE") == 0) out->op = SBX_OP_DEACTIVATE_MANY;
+        else if (strcmp(method, "PUT") == 0) out->op = SBX_OP_REACTIVATE_MANY;
         return true;
     }
     if (*path != '/') return true;
@@ -211,7 +213,9 @@ static bool parse_route(const char *url, const char *method, route *out)
 
 static sbx_budget budget_of(sbx_op op)
 {
-    return op == SBX_OP_CREATE || op == SBX_OP_DELETE ? SBX_BUDGET_CORE : SBX_BUDGET_STANDARD;
+    /* deleting users is a core operation, one at a time or many */
+    return op == SBX_OP_CREATE || op == SBX_OP_DELETE || op == SBX_OP_DEACTIVATE_MANY ? SBX_BUDGET_CORE
+                                                                                      : SBX_BUDGET_STANDARD;
 }
 
 /* ---- the API ---- */
@@ -248,6 +252,44 @@ static void store_outcome_message(char *out, size_t len, sbx_store_result result
         snprintf(out, len, "Something went wrong. Please try again.");
 }
 
+enum { MAX_UIDS_PER_BULK = 1000 };
+
+/* DELETE /users {"uidsToDeactivate": [...]} or PUT /users {"uidsToActivate": [...]}: applies what
+ * it can and answers the uids it changed. */
+static unsigned apply_bulk(sbx_server *server, const route *r, const cJSON *body, char **answer,
+                           const char **code)
+{
+    bool deactivate = r->op == SBX_OP_DEACTIVATE_MANY;
+    const cJSON *uids = cJSON_GetObjectItemCaseSensitive(body, deactivate ? "uidsToDeactivate" : "uidsToActivate");
+    int count = cJSON_GetArraySize(uids);
+    if (!cJSON_IsArray(uids) || count == 0 || count > MAX_UIDS_PER_BULK) {
+        *code = "ERR_BAD_REQUEST";
+        cJSON *details = cJSON_CreateObject();
+        cJSON *messages = cJSON_AddArrayToObject(details, deactivate ? "uidsToDeactivate" : "uidsToActivate");
+        cJSON_AddItemToArray(messages, cJSON_CreateString("must be an array of 1 to 1000 uids"));
+        *answer = error_body(*code, "The request is not valid.", details);
+        cJSON_Delete(details);
+        return 400;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON *done = cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "data"),
+                                         deactivate ? "deactivatedUids" : "nonDeactivatedUids");
+    const cJSON *uid;
+    cJSON_ArrayForEach(uid, uids)
+    {
+        if (!cJSON_IsString(uid) || strlen(uid->valuestring) >= 128) continue;
+        char lowered[128];
+        snprintf(lowered, sizeof lowered, "%s", uid->valuestring);
+        for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+        sbx_store_result result = deactivate ? sbx_store_delete(server->store, lowered, false, (long)(now_ms() / 1000))
+                                             : sbx_store_reactivate(server->store, lowered);
+        if (result == SBX_STORE_OK) cJSON_AddItemToArray(done, cJSON_CreateString(lowered));
+    }
+    *answer = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return 200;
+}
+
 /* Applies a request that passed every gate; returns the answer to send (status, body, code). */
 static unsigned apply(sbx_server *server, struct MHD_Connection *connection, const route *r,
                       const cJSON *body, char **answer, const char **code)
@@ -273,7 +315,7 @@ static unsigned apply(sbx_server *server, struct MHD_Connection *connection, con
         break;
     case SBX_OP_DELETE: {
         const cJSON *permanent = cJSON_GetObjectItemCaseSensitive(body, "permanent");
-        result = sbx_store_delete(server->store, r->uid, cJSON_IsTrue(permanent));
+        result = sbx_store_delete(server->store, r->uid, cJSON_IsTrue(permanent), (long)(now_ms() / 1000));
         if (result == SBX_STORE_OK) {
             *answer = strdup("{\"data\":{\"success\":true,\"message\":\"The user has been deleted.\"}}");
             return 200;
@@ -283,10 +325,20 @@ static unsigned apply(sbx_server *server, struct MHD_Connection *connection, con
     case SBX_OP_LIST: {
         unsigned per_page = query_number(connection, "perPage", DEFAULT_PER_PAGE);
         if (per_page > MAX_PER_PAGE) per_page = MAX_PER_PAGE;
-        *answer = sbx_store_list(server->store, query_number(connection, "page", 1), per_page,
-                                 query_true(connection, "withTags"));
+        sbx_list_options options = {
+            .which = query_true(connection, "onlyDeactivated")   ? SBX_LIST_DEACTIVATED
+                     : query_true(connection, "withDeactivated") ? SBX_LIST_ALL
+                                                                 : SBX_LIST_ACTIVE,
+            .with_tags = query_true(connection, "withTags"),
+            .hide_private = config->listing_hides_private,
+            .total_zero = config->listing_total_zero,
+        };
+        *answer = sbx_store_list(server->store, query_number(connection, "page", 1), per_page, &options);
         return 200;
     }
+    case SBX_OP_DEACTIVATE_MANY:
+    case SBX_OP_REACTIVATE_MANY:
+        return apply_bulk(server, r, body, answer, code);
     default:
         break;
     }
@@ -440,7 +492,8 @@ static bool load_users(sbx_server *server, const cJSON *root, char *err, size_t 
             char lowered[128];
             snprintf(lowered, sizeof lowered, "%s", cJSON_GetObjectItemCaseSensitive(user, "uid")->valuestring);
             for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
-            sbx_store_delete(server->store, lowered, false);
+            const cJSON *at = cJSON_GetObjectItemCaseSensitive(user, "deactivatedAt");
+            sbx_store_delete(server->store, lowered, false, cJSON_IsNumber(at) ? (long)at->valuedouble : created);
         }
         index++;
     }
@@ -459,6 +512,25 @@ bool sbx_server_load(sbx_server *server, const char *json_text, char *err, size_
     return ok;
 }
 
+/* PATCH /admin/users/{uid}: a dashboard edit, behind the importer's back. */
+static enum MHD_Result edit_user(sbx_server *server, struct MHD_Connection *connection, const char *uid,
+                                 const request *rq)
+{
+    cJSON *body = rq->length ? cJSON_ParseWithLength(rq->body, rq->length) : NULL;
+    char lowered[128];
+    snprintf(lowered, sizeof lowered, "%s", uid);
+    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+    enum MHD_Result result;
+    if (!cJSON_IsObject(body))
+        result = send_error(server, connection, 400, "ERR_BAD_REQUEST", "expected a JSON object of fields", NULL, NULL);
+    else if (sbx_store_edit(server->store, lowered, body, (long)(now_ms() / 1000)) != SBX_STORE_OK)
+        result = send_error(server, connection, 404, "ERR_UID_NOT_FOUND", "no such user", NULL, NULL);
+    else
+        result = send_answer(server, connection, 200, strdup("{\"edited\":true}"), NULL, NULL);
+    cJSON_Delete(body);
+    return result;
+}
+
 static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *connection,
                                     const char *url, const char *method, request *rq)
 {
@@ -472,6 +544,8 @@ static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *c
         if (!ok) return send_error(server, connection, 400, "ERR_BAD_REQUEST", err, NULL, NULL);
         return send_answer(server, connection, 200, strdup("{\"loaded\":true}"), NULL, NULL);
     }
+    if (strncmp(url, "/admin/users/", 13) == 0 && strcmp(method, "PATCH") == 0)
+        return edit_user(server, connection, url + 13, rq);
     if (strcmp(url, "/admin/counters") == 0 && strcmp(method, "GET") == 0) {
         cJSON *root = cJSON_CreateObject();
         sbx_stats_to_json(&server->stats, root);

@@ -16,6 +16,8 @@ typedef enum {
     SBX_OP_GET,
     SBX_OP_LIST,
     SBX_OP_DELETE,
+    SBX_OP_DEACTIVATE_MANY, /* DELETE /users */
+    SBX_OP_REACTIVATE_MANY, /* PUT /users */
     SBX_OP_OTHER, /* unknown route or method under /v3 */
     SBX_OP_COUNT,
 } sbx_op;

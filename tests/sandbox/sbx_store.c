@@ -11,6 +11,7 @@ typedef struct uid_entry {
     char *uid;
     cJSON *user; /* NULL: no user holds this uid */
     bool deactivated;
+    long deactivated_at; /* unix seconds, when deactivated */
     unsigned long requests;
     unsigned long rolls;
 } uid_entry;
@@ -172,6 +173,18 @@ sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now,
     return result;
 }
 
+/* Fields sent replace, the names in "unset" are cleared. */
+static void apply_fields(cJSON *user, const cJSON *body, long now)
+{
+    for (size_t i = 0; i < sizeof copied_fields / sizeof *copied_fields; i++)
+        copy_field(user, body, copied_fields[i]);
+    const cJSON *unset = cJSON_GetObjectItemCaseSensitive(body, "unset");
+    const cJSON *field;
+    cJSON_ArrayForEach(field, unset)
+        if (cJSON_IsString(field)) cJSON_DeleteItemFromObjectCaseSensitive(user, field->valuestring);
+    set_number(user, "updatedAt", now);
+}
+
 sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON *body, long now,
                                   char **user_json)
 {
@@ -181,13 +194,7 @@ sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON
     if (!entry || !entry->user || entry->deactivated) {
         result = SBX_STORE_NOT_FOUND;
     } else {
-        for (size_t i = 0; i < sizeof copied_fields / sizeof *copied_fields; i++)
-            copy_field(entry->user, body, copied_fields[i]);
-        const cJSON *unset = cJSON_GetObjectItemCaseSensitive(body, "unset");
-        const cJSON *field;
-        cJSON_ArrayForEach(field, unset)
-            cJSON_DeleteItemFromObjectCaseSensitive(entry->user, field->valuestring);
-        set_number(entry->user, "updatedAt", now);
+        apply_fields(entry->user, body, now);
         *user_json = print_user(entry->user);
     }
     pthread_mutex_unlock(&store->lock);
@@ -207,7 +214,7 @@ sbx_store_result sbx_store_get(sbx_store *store, const char *uid, char **user_js
     return result;
 }
 
-sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool permanent)
+sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool permanent, long now)
 {
     sbx_store_result result = SBX_STORE_NOT_FOUND;
     pthread_mutex_lock(&store->lock);
@@ -221,7 +228,34 @@ sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool perman
             store->users--;
         } else {
             entry->deactivated = true;
+            entry->deactivated_at = now;
         }
+        result = SBX_STORE_OK;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+sbx_store_result sbx_store_reactivate(sbx_store *store, const char *uid)
+{
+    sbx_store_result result = SBX_STORE_NOT_FOUND;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = entry_of(store, uid);
+    if (entry && entry->user && entry->deactivated) {
+        entry->deactivated = false;
+        result = SBX_STORE_OK;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+sbx_store_result sbx_store_edit(sbx_store *store, const char *uid, const cJSON *body, long now)
+{
+    sbx_store_result result = SBX_STORE_NOT_FOUND;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = entry_of(store, uid);
+    if (entry && entry->user) {
+        apply_fields(entry->user, body, now);
         result = SBX_STORE_OK;
     }
     pthread_mutex_unlock(&store->lock);
@@ -231,7 +265,6 @@ sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool perman
 typedef struct collected {
     const uid_entry **items;
     size_t count;
-    bool include_deactivated;
 } collected;
 
 static int by_uid(const void *a, const void *b)
@@ -239,41 +272,58 @@ static int by_uid(const void *a, const void *b)
     return compare_uids(*(const uid_entry *const *)a, *(const uid_entry *const *)b);
 }
 
-/* Caller holds the lock. Returns the users in uid order, or NULL when out of memory. */
-static bool collect_sorted(sbx_store *store, bool include_deactivated, collected *out)
+static bool listed(const uid_entry *entry, sbx_list_which which)
 {
-    *out = (collected){.include_deactivated = include_deactivated};
+    if (!entry->user) return false;
+    if (which == SBX_LIST_ACTIVE) return !entry->deactivated;
+    if (which == SBX_LIST_DEACTIVATED) return entry->deactivated;
+    return true;
+}
+
+/* Caller holds the lock. The users which asks for, in uid order; false when out of memory. */
+static bool collect_sorted(sbx_store *store, sbx_list_which which, collected *out)
+{
+    *out = (collected){0};
     out->items = malloc((store->users + 1) * sizeof *out->items);
     if (!out->items) return false;
-    for (size_t i = 0; i < store->count; i++) {
-        const uid_entry *entry = store->entries[i];
-        if (entry->user && (include_deactivated || !entry->deactivated)) out->items[out->count++] = entry;
-    }
+    for (size_t i = 0; i < store->count; i++)
+        if (listed(store->entries[i], which)) out->items[out->count++] = store->entries[i];
     qsort(out->items, out->count, sizeof *out->items, by_uid);
     return true;
 }
 
-char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, bool with_tags)
+/* A user as the listing shows it. */
+static cJSON *listed_user(const uid_entry *entry, const sbx_list_options *options)
+{
+    cJSON *copy = cJSON_Duplicate(entry->user, true);
+    if (!options->with_tags) cJSON_DeleteItemFromObjectCaseSensitive(copy, "tags");
+    cJSON *metadata = cJSON_GetObjectItemCaseSensitive(copy, "metadata");
+    if (options->hide_private && cJSON_IsObject(metadata)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(metadata, "@private");
+        if (!metadata->child) cJSON_DeleteItemFromObjectCaseSensitive(copy, "metadata");
+    }
+    if (entry->deactivated) set_number(copy, "deactivatedAt", entry->deactivated_at);
+    return copy;
+}
+
+char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, const sbx_list_options *options)
 {
     cJSON *answer = cJSON_CreateObject();
     cJSON *data = cJSON_AddArrayToObject(answer, "data");
     collected users;
     pthread_mutex_lock(&store->lock);
-    if (collect_sorted(store, false, &users)) {
+    if (collect_sorted(store, options->which, &users)) {
         size_t first = (size_t)(page - 1) * per_page;
-        for (size_t i = first; i < users.count && i < first + per_page; i++) {
-            cJSON *copy = cJSON_Duplicate(users.items[i]->user, true);
-            if (!with_tags) cJSON_DeleteItemFromObjectCaseSensitive(copy, "tags");
-            cJSON_AddItemToArray(data, copy);
-        }
+        for (size_t i = first; i < users.count && i < first + per_page; i++)
+            cJSON_AddItemToArray(data, listed_user(users.items[i], options));
         cJSON *pagination = cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer, "meta"),
                                                     "pagination");
-        cJSON_AddNumberToObject(pagination, "total", (double)users.count);
+        size_t total = options->total_zero ? 0 : users.count;
+        cJSON_AddNumberToObject(pagination, "total", (double)total);
         cJSON_AddNumberToObject(pagination, "count", cJSON_GetArraySize(data));
         cJSON_AddNumberToObject(pagination, "per_page", per_page);
         cJSON_AddNumberToObject(pagination, "current_page", page);
-        cJSON_AddNumberToObject(pagination, "total_pages",
-                                (double)((users.count + per_page - 1) / per_page));
+        cJSON_AddNumberToObject(pagination, "total_pages", (double)((total + per_page - 1) / per_page));
         free(users.items);
     }
     pthread_mutex_unlock(&store->lock);
@@ -288,7 +338,7 @@ char *sbx_store_dump(sbx_store *store)
     cJSON *list = cJSON_AddArrayToObject(answer, "users");
     collected users;
     pthread_mutex_lock(&store->lock);
-    if (collect_sorted(store, true, &users)) {
+    if (collect_sorted(store, SBX_LIST_ALL, &users)) {
         for (size_t i = 0; i < users.count; i++) {
             cJSON *copy = cJSON_Duplicate(users.items[i]->user, true);
             if (users.items[i]->deactivated) cJSON_AddTrueToObject(copy, "deactivated");

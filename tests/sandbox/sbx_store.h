@@ -37,11 +37,32 @@ sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON
 
 sbx_store_result sbx_store_get(sbx_store *store, const char *uid, char **user_json);
 
-/* Deactivates (the uid stays taken), or with permanent frees the uid. */
-sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool permanent);
+/* Deactivates at now (the uid stays taken), or with permanent frees the uid. */
+sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool permanent, long now);
 
-/* The body of GET /users: active users in uid order, paginated (page counts from 1). */
-char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, bool with_tags);
+/* Makes a deactivated user active again; NOT_FOUND for any other uid. */
+sbx_store_result sbx_store_reactivate(sbx_store *store, const char *uid);
+
+/* What an administrator does in the dashboard, behind the importer's back: like an update, with
+ * no rules checked, and to a deactivated user too. */
+sbx_store_result sbx_store_edit(sbx_store *store, const char *uid, const cJSON *body, long now);
+
+typedef enum {
+    SBX_LIST_ACTIVE,      /* the default */
+    SBX_LIST_ALL,         /* withDeactivated=true */
+    SBX_LIST_DEACTIVATED, /* onlyDeactivated=true */
+} sbx_list_which;
+
+typedef struct sbx_list_options {
+    sbx_list_which which;
+    bool with_tags;    /* tags are listed only when asked */
+    bool hide_private; /* metadata["@private"] is left out (the docs are silent) */
+    bool total_zero;   /* pagination says total 0, as the OpenAPI example does */
+} sbx_list_options;
+
+/* The body of GET /users: the users asked for in uid order, paginated (page counts from 1);
+ * deactivated ones carry deactivatedAt. */
+char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, const sbx_list_options *options);
 
 /* {"users":[...]} with every user, deactivated ones marked "deactivated": true, in uid order.
  * The same shape is accepted by the sandbox's --load. */
