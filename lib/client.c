@@ -12,7 +12,15 @@
 #include <strings.h>
 #include <time.h>
 
-enum { MAX_ANSWER = 1024 * 1024 };
+/* A user answer is a few KB; a listed page of 1,000 users with 5 KB of metadata each, 5 MB. */
+enum { MAX_ANSWER = 1024 * 1024, MAX_LIST_ANSWER = 64 * 1024 * 1024 };
+
+/* What a 2xx must hold to be CometChat's answer. */
+typedef enum {
+    SHAPE_USER, /* {"data": {"uid": ...}} */
+    SHAPE_LIST, /* {"data": [...]} */
+    SHAPE_BULK, /* {"data": {...}} */
+} answer_shape;
 
 struct cci_client {
     CURL *curl;
@@ -22,7 +30,7 @@ struct cci_client {
     const atomic_bool *abandon; /* set by another thread: end the transfer now; may be NULL */
     /* the answer being received */
     char *body;
-    size_t body_len, body_cap;
+    size_t body_len, body_cap, body_max;
     cci_response *response;
 };
 
@@ -87,7 +95,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *ctx)
 {
     cci_client *client = ctx;
     size_t n = size * count;
-    if (client->body_len + n > MAX_ANSWER) return 0; /* an answer this big is not CometChat's */
+    if (client->body_len + n > client->body_max) return 0; /* an answer this big is not CometChat's */
     if (client->body_len + n + 1 > client->body_cap) {
         size_t cap = client->body_cap ? client->body_cap : 4096;
         while (cap < client->body_len + n + 1) cap *= 2;
@@ -197,17 +205,26 @@ static void read_error(cci_response *r, CURL *curl, const char *body)
     cJSON_Delete(root);
 }
 
-/* A success is one only when it says so: {"data": {"uid": "..."}}. */
-static void read_success(cci_response *r, CURL *curl, const char *body)
+/* A success is one only when it says so: {"data": {"uid": "..."}} for a user. A listed page is
+ * parsed by its reader, so here only its start is checked. */
+static void read_success(cci_response *r, CURL *curl, const char *body, answer_shape shape)
 {
+    if (shape == SHAPE_LIST) {
+        const char *start = body + strspn(body, " \t\r\n");
+        r->documented = *start == '{' && strstr(body, "\"data\"");
+        if (!r->documented) describe_body(r, curl, body, "but not the user list CometChat answers with");
+        return;
+    }
     cJSON *root = cJSON_Parse(body);
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(data, "uid");
-    if (cJSON_IsObject(data) && cJSON_IsString(uid)) {
+    if (shape == SHAPE_BULK && cJSON_IsObject(data)) {
+        r->documented = true;
+    } else if (shape == SHAPE_USER && cJSON_IsObject(data) && cJSON_IsString(uid)) {
         r->documented = true;
         snprintf(r->data_uid, sizeof r->data_uid, "%s", uid->valuestring);
     } else {
-        describe_body(r, curl, body, "but not the user CometChat answers with");
+        describe_body(r, curl, body, "but not the answer CometChat gives");
     }
     cJSON_Delete(root);
 }
@@ -226,17 +243,22 @@ static int check_abandon(void *context, curl_off_t dltotal, curl_off_t dlnow, cu
 }
 
 static void perform(cci_client *client, const char *method, const char *url, const char *body,
-                    cci_response *r)
+                    answer_shape shape, cci_response *r)
 {
     *r = (cci_response){.retry_after_s = -1, .rate_limit = -1, .rate_remaining = -1, .rate_reset = -1};
     client->response = r;
+    client->body_max = shape == SHAPE_LIST ? MAX_LIST_ANSWER : MAX_ANSWER;
     client->body_len = 0;
     if (client->body) client->body[0] = '\0';
     CURL *curl = client->curl;
     /* set every time: cheap, and the handle keeps its connection across requests */
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (body) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    } else {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L); /* no body: else it would be read from stdin */
+    }
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, client->headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, client);
@@ -270,7 +292,7 @@ static void perform(cci_client *client, const char *method, const char *url, con
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
     const char *answer = client->body ? client->body : "";
-    if (r->status >= 200 && r->status < 300) read_success(r, curl, answer);
+    if (r->status >= 200 && r->status < 300) read_success(r, curl, answer, shape);
     else read_error(r, curl, answer);
 }
 
@@ -284,8 +306,42 @@ void cci_client_create(cci_client *client, const char *body, cci_response *respo
         return;
     }
     snprintf(url, len, "%s/users", client->base_url);
-    perform(client, "POST", url, body, response);
+    perform(client, "POST", url, body, SHAPE_USER, response);
     free(url);
+}
+
+/* Sends method to base_url + path_and_query (which needs no escaping). */
+static void perform_on(cci_client *client, const char *method, const char *path_and_query, const char *body,
+                       answer_shape shape, cci_response *response)
+{
+    size_t len = strlen(client->base_url) + strlen(path_and_query) + 1;
+    char *url = malloc(len);
+    if (!url) {
+        *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+        snprintf(response->message, sizeof response->message, "out of memory");
+        return;
+    }
+    snprintf(url, len, "%s%s", client->base_url, path_and_query);
+    perform(client, method, url, body, shape, response);
+    free(url);
+}
+
+void cci_client_list(cci_client *client, unsigned long page, unsigned per_page, cci_response *response)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/users?perPage=%u&page=%lu&withTags=true&withDeactivated=true", per_page, page);
+    perform_on(client, "GET", path, NULL, SHAPE_LIST, response);
+}
+
+void cci_client_bulk(cci_client *client, bool deactivate, const char *body, cci_response *response)
+{
+    perform_on(client, deactivate ? "DELETE" : "PUT", "/users", body, SHAPE_BULK, response);
+}
+
+const char *cci_client_answer(const cci_client *client, size_t *len)
+{
+    *len = client->body ? client->body_len : 0;
+    return client->body ? client->body : "";
 }
 
 void cci_client_update(cci_client *client, const char *uid, const char *body,
@@ -303,7 +359,7 @@ void cci_client_update(cci_client *client, const char *uid, const char *body,
     }
     snprintf(url, len, "%s/users/%s", client->base_url, escaped);
     curl_free(escaped);
-    perform(client, "PUT", url, body, response);
+    perform(client, "PUT", url, body, SHAPE_USER, response);
     free(url);
 }
 

@@ -98,7 +98,8 @@ bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *
     return true;
 }
 
-long cci_input_preflight(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+long cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
+                         char *err, size_t errlen)
 {
     cci_record record;
     cci_mapping mapping = {0};
@@ -106,7 +107,10 @@ long cci_input_preflight(cci_input *input, const cci_input_spec *spec, char *err
     if (cci_input_header(input, spec, &record, &mapping, err, errlen)) {
         cci_read_status status;
         rows = 0;
-        while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) rows++;
+        while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+            rows++;
+            if (visit) visit(context, &mapping, &record);
+        }
         if (status == CCI_READ_ERROR) {
             describe_read_error(input, spec, err, errlen);
             nothing_sent(err, errlen);

@@ -27,6 +27,8 @@ void cci_planned_row_cleanup(cci_planned_row *row)
     free(row->saved);
     free(row->create_body);
     free(row->update_body);
+    free(row->changes);
+    row->changes = NULL;
     row->outcome.message = NULL;
     row->saved = NULL;
     row->create_body = row->update_body = NULL;
@@ -67,14 +69,108 @@ static bool plan_dry_run(const cci_planner *planner, cci_planned_row *row)
     return false;
 }
 
-/* A valid user whose uid is new to this file. */
-static bool plan_user(cci_planner *planner, const cci_user *user, unsigned long line, cci_planned_row *row)
+/* Settles a --plan row with what a run would do, and why. */
+static bool settle_plan(cci_planned_row *row, cci_action action, const char *what)
 {
-    if (!cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)line))
+    char message[700];
+    snprintf(message, sizeof message, "%s%s%s", what, row->changes ? ": " : "", row->changes ? row->changes : "");
+    return settle(row, action, message);
+}
+
+/* Names the fields of user that the app holds otherwise, into row->changes. Returns false when
+ * none is known to differ; *unknown says a field could not be compared (metadata with an
+ * "@private" object the listing does not show). */
+static bool find_changes(const cci_planner *planner, const cci_user *user, const cci_app_user *listed,
+                         cci_planned_row *row, bool *unknown)
+{
+    char names[256] = "";
+    size_t used = 0;
+    *unknown = false;
+    bool private_hidden = !cci_app_users_private_shown(planner->app);
+    for (int slot = 0; slot < CCI_SLOT_COUNT; slot++) {
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(user->fields, cci_slot_name(slot));
+        if (!value || cci_field_hash(value) == listed->field[slot]) continue;
+        const cJSON *private = slot == CCI_SLOT_METADATA ? cJSON_GetObjectItemCaseSensitive(value, "@private") : NULL;
+        if (private && private_hidden && (listed->flags & CCI_APP_USER_NO_PRIVATE)) {
+            cJSON *visible = cJSON_Duplicate(value, true);
+            cJSON_DeleteItemFromObjectCaseSensitive(visible, "@private");
+            bool same_visible = visible && cci_field_hash(visible) == listed->field[slot];
+            cJSON_Delete(visible);
+            if (same_visible) { /* the rest is equal; "@private" cannot be seen */
+                *unknown = true;
+                continue;
+            }
+        }
+        if (used < sizeof names)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", cci_slot_name(slot));
+    }
+    if (!used) return false;
+    row->changes = strdup(names);
+    return true;
+}
+
+/* The row against what the app holds (its listing was read). True when it must be sent. */
+static bool plan_against_app(cci_planner *planner, const cci_user *user, const char *journaled, cci_planned_row *row)
+{
+    cci_app_user *listed = cci_app_users_find(planner->app, user->uid);
+    if (!listed) {
+        if (planner->mode == CCI_MODE_UPDATE)
+            return settle(row, CCI_ACTION_FAILED, "not updated: the app has no user with this uid "
+                                                  "(--mode update creates none); nothing was sent");
+        if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
+        row->absent = true;
+        return planner->plan ? settle_plan(row, CCI_ACTION_PLAN_CREATE, "would create") : true;
+    }
+    row->known = true;
+    bool unknown, differs = find_changes(planner, user, listed, row, &unknown);
+    bool equal = !differs && (!unknown || (journaled && strcmp(journaled, row->fingerprint) == 0));
+    if (unknown && !differs) row->changes = strdup("metadata (\"@private\" is not listed)");
+    if (listed->flags & CCI_APP_USER_DEACTIVATED) {
+        if (planner->plan && planner->reactivate)
+            return settle_plan(row, CCI_ACTION_PLAN_REACTIVATE, equal ? "would reactivate" : "would reactivate and update");
+        if (!(listed->flags & CCI_APP_USER_REACTIVATED))
+            return settle(row, CCI_ACTION_DEACTIVATED,
+                          planner->reactivate ? "the user of this uid is deactivated and could not be reactivated; "
+                                                "nothing else was sent"
+                                              : "the user of this uid is deactivated: nothing was sent; run with "
+                                                "--reactivate to reactivate and update it");
+        row->reactivated = true;
+        if (equal && !planner->force) {
+            row->confirm = true;
+            return settle(row, CCI_ACTION_REACTIVATED, "reactivated; its fields already matched the row");
+        }
+    } else if (planner->mode == CCI_MODE_CREATE) {
+        return settle(row, CCI_ACTION_EXISTS, "the app already has this uid; --mode create leaves it as it is");
+    } else if (equal && !planner->force) {
+        row->confirm = !journaled || strcmp(journaled, row->fingerprint) != 0;
+        return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the app holds exactly this */
+    }
+    if (planner->plan) return settle_plan(row, CCI_ACTION_PLAN_UPDATE, "would update");
+    if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
+    return true;
+}
+
+/* The user's metadata.KEY cells, set over the metadata the app holds for it. */
+static bool merge_listed_metadata(const cci_planner *planner, cci_user *user)
+{
+    const char *current = planner->app_metadata ? cci_strmap_get(planner->app_metadata, user->uid) : NULL;
+    if (!current) return true;
+    cJSON *parsed = cJSON_Parse(current);
+    bool ok = cci_user_merge_metadata(user, parsed);
+    cJSON_Delete(parsed);
+    return ok;
+}
+
+/* A valid user whose uid is new to this file. */
+static bool plan_user(cci_planner *planner, cci_user *user, unsigned long line, cci_planned_row *row)
+{
+    if (!planner->file_uids && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)line))
         return out_of_memory(row, "remembering its uid (needed to find repeated uids)");
+    if (!merge_listed_metadata(planner, user)) return out_of_memory(row, "merging its metadata");
     if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
     cci_fingerprint_of_text(row->update_body, strlen(row->update_body), row->fingerprint);
     const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    if (planner->app) return plan_against_app(planner, user, journaled, row);
     row->known = journaled != NULL; /* --force still sends an update, not a create, first */
     if (journaled && !planner->force && strcmp(journaled, row->fingerprint) == 0)
         return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the target already holds exactly this */
@@ -91,7 +187,10 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
     bool valid = cci_user_build(&user, planner->mapping, record, planner->mode != CCI_MODE_UPDATE,
                                 problems, sizeof problems);
     snprintf(row->outcome.uid, sizeof row->outcome.uid, "%s", user.uid);
-    uintptr_t first_line = user.uid[0] ? (uintptr_t)cci_strmap_get(planner->uids, user.uid) : 0;
+    uintptr_t first_line = !user.uid[0]        ? 0
+                           : planner->file_uids ? cci_uid_set_first_line(planner->file_uids, cci_uid_hash(user.uid))
+                                                : (uintptr_t)cci_strmap_get(planner->uids, user.uid);
+    if (first_line == record->line) first_line = 0; /* the file's first row with this uid */
     bool may_be_rejected = !valid || first_line || !planner->dry_run;
     bool send = false;
     if (may_be_rejected && !(row->saved = cci_saved_row_new(record))) {

@@ -15,6 +15,8 @@
 #include "cci/reorder.h"
 #include "cci/send.h"
 #include "cci/sink.h"
+#include "cci/target.h"
+#include "cci/user.h"
 
 enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };
 
@@ -31,6 +33,10 @@ typedef struct run {
     cci_worker *workers;    /* one per thread, each used by its thread only */
     size_t worker_count;
     cci_pool *pool;
+    cci_census census;      /* the file's uids, from the preflight; reader thread only */
+    cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
+    bool app_read;
+    cci_worker lister;      /* the reader thread's own connection: listing and bulk changes */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -76,7 +82,10 @@ static void send_job(void *job, void *worker_state)
     row_item *item = job;
     run *r = item->run;
     cci_planned_row *row = &item->row;
-    cci_send_request request = {row->outcome.uid, row->create_body, row->update_body, row->fingerprint, row->known};
+    cci_send_request request = {.uid = row->outcome.uid, .create_body = row->create_body,
+                                .update_body = row->update_body, .fingerprint = row->fingerprint,
+                                .known = row->known, .absent = row->absent, .reactivated = row->reactivated,
+                                .changes = row->changes};
     item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
     cci_reorder_complete(r->reorder, item->seq, item);
 }
@@ -110,6 +119,7 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
         item->run = r;
         item->seq = cci_reorder_reserve(r->reorder);
         bool send = cci_plan_row(planner, &record, &item->row);
+        if (!send && item->row.confirm) item->confirmed = item->row.fingerprint; /* the app proved it */
         if (!send) cci_reorder_complete(r->reorder, item->seq, item);
         else if (cci_stop_requested(r->config->stop) || !r->pool || !cci_pool_submit(r->pool, item)) skip_unsent(r, item);
     }
@@ -284,6 +294,137 @@ static bool paths_collide(const run *r)
     return false;
 }
 
+/* ---- the target around the rows ---- */
+
+static void on_listing_progress(void *context, unsigned long pages, size_t users)
+{
+    if (pages % 50 == 0) say(context, CCI_MESSAGE_NOTE, "reading the app's users: %lu pages, %zu active users so far", pages, users);
+}
+
+/* Why the options that need the app's users cannot do without them. */
+static const char *needs_listing(const cci_import_config *config)
+{
+    return config->plan ? "--plan" : config->prune ? "--prune" : config->reactivate ? "--reactivate" : NULL;
+}
+
+/* Reads the app when that pays (more rows the journal does not know than pages to read) or when
+ * an option needs it. False when the run cannot go on; a listing that cannot be had otherwise
+ * leaves the journal to decide, said once. */
+static bool read_the_app(run *r, cci_import_result *result)
+{
+    const cci_import_config *config = r->config;
+    const char *needed_by = needs_listing(config);
+    bool merges = cci_mapping_merges_metadata(&r->mapping) && config->mode != CCI_MODE_CREATE;
+    if (config->dry_run && !config->plan) return true;
+    if (!r->census.uids.sealed) {
+        if (!needed_by) return true;
+        say(r, CCI_MESSAGE_PROBLEM, "%s needs a file it can read twice (not standard input or a pipe); nothing was sent",
+            needed_by);
+        return false;
+    }
+    unsigned long unknown = r->census.uids.count - r->census.journal_knows;
+    if (!needed_by && !merges && unknown == 0) return true;
+    char err[1024];
+    char *base = cci_client_base_url(config->base_url, config->app_id, config->region);
+    r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
+    r->lister.client = base ? cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err) : NULL;
+    free(base);
+    if (!r->lister.client) return out_of_memory(r, "starting a connection");
+    cci_client_abandon_when(r->lister.client, cci_stop_hurry_flag(config->stop));
+    say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
+    unsigned long most_pages = needed_by || merges ? 0 : unknown;
+    cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, merges,
+                                                 on_listing_progress, r, err, sizeof err);
+    if (status == CCI_LISTING_READ) {
+        cci_app_counts counts = cci_app_users_counts(r->listing.app);
+        r->app_read = result->app_read = true;
+        result->listed_pages = r->listing.pages;
+        say(r, CCI_MESSAGE_NOTE, "the app holds %zu active and %zu deactivated users (%lu pages read)", counts.active,
+            counts.deactivated, r->listing.pages);
+        return true;
+    }
+    /* a refused key or plan, or an interruption: the run goes on to mark every row skipped and
+     * say why, as when it stops while sending */
+    if (cci_stop_requested(config->stop)) return true;
+    if (status == CCI_LISTING_TOO_COSTLY) {
+        say(r, CCI_MESSAGE_NOTE, "not reading the app: %s, more than the %lu rows the journal does not know; "
+                                 "they are sent as the journal says", err, unknown);
+        return true;
+    }
+    if (needed_by) {
+        say(r, CCI_MESSAGE_PROBLEM, "%s needs the app's users and %s%s; nothing was sent", needed_by, err,
+            status == CCI_LISTING_REFUSED ? " (this API key may not list users: use a REST API key with full access)" : "");
+        return false;
+    }
+    say(r, CCI_MESSAGE_NOTE, "the app's users could not be read (%s): rows are sent as the journal says%s", err,
+        merges ? ", and metadata.KEY columns replace the users' whole metadata" : "");
+    return true;
+}
+
+/* What --plan, --prune and --reactivate do before the rows go. False when the run must not go on. */
+static bool prepare_the_target(run *r, cci_import_result *result)
+{
+    const cci_import_config *config = r->config;
+    char err[1024];
+    if (!r->app_read) return true;
+    if (config->plan) {
+        if (!cci_target_write_absent(&r->listing, &r->census, config->absent_path, &result->absent, err, sizeof err)) {
+            say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+            return false;
+        }
+        say(r, CCI_MESSAGE_NOTE, "%lu active users of the app are not in the file: %s lists them", result->absent,
+            config->absent_path);
+    }
+    if (config->prune) {
+        unsigned long absent = cci_target_count_absent(&r->listing, &r->census);
+        size_t active = cci_app_users_counts(r->listing.app).active;
+        unsigned long most = config->prune_max >= 0 ? (unsigned long)config->prune_max : active / 10;
+        if (r->census.unreadable) {
+            say(r, CCI_MESSAGE_PROBLEM, "--prune: %lu rows have no readable uid, so the file's users are not all known "
+                                        "(the report of a run without --prune names them); nothing was sent",
+                r->census.unreadable);
+            return false;
+        }
+        if (absent > most) {
+            say(r, CCI_MESSAGE_PROBLEM, "--prune would deactivate %lu of the app's %zu active users, more than "
+                                        "--prune-max %lu%s; nothing was sent: check that the file is the whole list, "
+                                        "then give --prune-max %lu", absent, active, most,
+                config->prune_max >= 0 ? "" : " (a tenth of them)", absent);
+            return false;
+        }
+        if (config->plan) say(r, CCI_MESSAGE_NOTE, "--prune would deactivate those %lu users", absent);
+    }
+    if (config->reactivate && !config->plan) {
+        bool ok = cci_target_reactivate(&r->listing, &r->census, &r->shared, &r->lister, &result->reactivated_in_bulk,
+                                        err, sizeof err);
+        if (!ok) say(r, CCI_MESSAGE_PROBLEM, "%s: their rows end `deactivated`", err);
+        else if (result->reactivated_in_bulk) say(r, CCI_MESSAGE_NOTE, "reactivated %lu users the file names", result->reactivated_in_bulk);
+    }
+    return true;
+}
+
+/* --prune, once every row went: never after an interruption, a fatal stop or a broken input. */
+static void prune(run *r, cci_import_result *result)
+{
+    const cci_import_config *config = r->config;
+    if (!config->prune || config->plan || !r->app_read) return;
+    if (result->stopped || result->input_broke || result->write_failed) {
+        say(r, CCI_MESSAGE_PROBLEM, "--prune: nobody was deactivated, since the run did not finish");
+        result->prune_failed = true;
+        return;
+    }
+    char err[1024];
+    bool ok = cci_target_prune(&r->listing, &r->census, &r->shared, &r->lister, config->pruned_path, &result->pruned,
+                               err, sizeof err);
+    if (!ok) {
+        say(r, CCI_MESSAGE_PROBLEM, "--prune: %s", err);
+        result->prune_failed = true;
+    }
+    if (result->pruned || ok)
+        say(r, CCI_MESSAGE_NOTE, "deactivated %lu users of the app that are not in the file; %s lists them (feed it "
+                                 "back with --reactivate --mode update to undo)", result->pruned, config->pruned_path);
+}
+
 /* ---- the run ---- */
 
 /* Reads, plans, sends and emits every row; the outputs are open. */
@@ -295,6 +436,13 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
         out_of_memory(r, "setting up the planner");
         return;
     }
+    if (r->census.uids.sealed) planner.file_uids = &r->census.uids;
+    if (r->app_read) {
+        planner.app = r->listing.app;
+        planner.app_metadata = r->listing.metadata;
+    }
+    planner.plan = r->config->plan;
+    planner.reactivate = r->config->reactivate;
     cci_progress_source source = {.counts = r->sink.counts, .total = expected_rows, .limiter = r->shared.limiter};
     if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
     result->started = true;
@@ -359,13 +507,20 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     }
     /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes (a
      * dry run sends nothing anyway: its one pass finds the same problems) */
-    long expected_rows = -1;
-    if (cci_input_rereadable(&input) && !config->dry_run &&
-        (expected_rows = cci_input_preflight(&input, &r.spec, err, sizeof err)) < 0) {
-        say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
-        goto out;
-    }
     if (!open_journal(&r)) goto out;
+    long expected_rows = -1;
+    r.census.journal = r.journal;
+    if (cci_input_rereadable(&input) && (!config->dry_run || config->plan)) {
+        if ((expected_rows = cci_input_preflight(&input, &r.spec, cci_census_visit, &r.census, err, sizeof err)) < 0) {
+            say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
+            goto out;
+        }
+        if (r.census.out_of_memory) {
+            out_of_memory(&r, "counting the file's uids");
+            goto out;
+        }
+        cci_uid_set_seal(&r.census.uids);
+    }
     if (!init_shared(&r, expected_rows)) {
         out_of_memory(&r, "setting up the rate limiter");
         goto out;
@@ -375,6 +530,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
         goto out;
     }
     warn_unknown_columns(&r);
+    if (!read_the_app(&r, result) || !prepare_the_target(&r, result)) goto out;
     result->dialect = cci_csv_reader_dialect(input.reader);
     if (!open_outputs(&r, &result->dialect, &header)) goto out;
     size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1);
@@ -385,6 +541,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     if (r.worker_count && !start_workers(&r)) goto out;
     drive(&r, &input, expected_rows, result);
     conclude(&r, result);
+    prune(&r, result);
 out:
     if (r.pool) cci_pool_finish(r.pool);
     for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
@@ -394,6 +551,9 @@ out:
     cci_rejects_discard(r.sink.rejects);
     cci_reorder_free(r.reorder);
     cci_mapping_cleanup(&r.mapping);
+    cci_listing_cleanup(&r.listing);
+    cci_census_cleanup(&r.census);
+    cci_client_free(r.lister.client);
     cleanup_shared(&r.shared);
     result->journal_used = r.journal && !config->dry_run;
     result->known_before = r.journal ? cci_journal_stats_of(r.journal).known : 0;

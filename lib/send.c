@@ -63,7 +63,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                      cci_outcome *outcome, const char **confirmed)
 {
     /* upsert: what the journal knows, or the current guess */
-    bool guessed = shared->mode == CCI_MODE_UPSERT && !request->known;
+    bool guessed = shared->mode == CCI_MODE_UPSERT && !request->known && !request->absent;
     bool guessed_update = guessed && cci_guess_update_first(&shared->guess);
     bool update = shared->mode == CCI_MODE_UPDATE || (shared->mode == CCI_MODE_UPSERT && request->known) || guessed_update;
     bool first_answer = true;          /* the next answer settles the guess */
@@ -111,6 +111,15 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
         case CCI_ANSWER_OK:
             cci_retry_note_answer(&shared->retries);
             *confirmed = request->fingerprint;
+            if (update && request->reactivated) {
+                snprintf(message, sizeof message, "reactivated and updated%s%s", request->changes ? "; changed: " : "",
+                         request->changes ? request->changes : "");
+                return settle(outcome, CCI_ACTION_REACTIVATED, &last, message);
+            }
+            if (update && request->changes) {
+                snprintf(message, sizeof message, "changed: %s", request->changes);
+                return settle(outcome, CCI_ACTION_UPDATED, &last, message);
+            }
             return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
         case CCI_ANSWER_EXISTS:
             cci_retry_note_answer(&shared->retries);
@@ -187,6 +196,42 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
         uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
                                         cci_random_next(&worker->random));
         if (!cci_stop_sleep(shared->stop, pause)) return settle_stopped(outcome, &last);
+    }
+}
+
+cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                               cci_request_fn request, void *context, cci_response *last)
+{
+    unsigned failures = 0, rate_limited = 0;
+    *last = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+    snprintf(last->message, sizeof last->message, "not sent: the run stopped");
+    for (;;) {
+        cci_limit_ticket ticket;
+        if (!wait_for_budget(shared, budget, &ticket)) return CCI_ANSWER_RETRYABLE;
+        request(worker->client, context, last);
+        atomic_fetch_add(&shared->requests[budget], 1);
+        cci_rate_answer answer = rate_answer(last);
+        cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
+                         cci_now_ms(), cci_wall_ms());
+        cci_answer_class answer_class = cci_classify(last);
+        if (answer_class == CCI_ANSWER_FATAL) {
+            char message[700];
+            snprintf(message, sizeof message, "CometChat refused the request: HTTP %ld %s (%s). Check the API key, "
+                                              "the app id and region, and the plan", last->status, last->code, last->message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+        }
+        if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
+        if (last->status == 429) {
+            uint64_t starved_ms;
+            if (!cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms) && ++rate_limited <= RATE_LIMITED_RETRIES)
+                continue;
+            return answer_class;
+        }
+        if (failures >= shared->max_retries || !cci_retry_budget_take(&shared->retries)) return answer_class;
+        failures++;
+        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
+                                        cci_random_next(&worker->random));
+        if (!cci_stop_sleep(shared->stop, pause)) return answer_class;
     }
 }
 

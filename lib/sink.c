@@ -14,7 +14,7 @@ void cci_sink_init(cci_sink *sink, cci_report *report, cci_rejects *rejects, cci
 
 static bool is_problem(const cci_outcome *outcome)
 {
-    return outcome->action == CCI_ACTION_INVALID || outcome->action == CCI_ACTION_FAILED;
+    return cci_action_is_problem(outcome->action);
 }
 
 /* "line N: text", malloc'd; NULL when out of memory (the report still has the row). */

@@ -239,3 +239,66 @@ void cci_user_cleanup(cci_user *user)
     cJSON_Delete(user->fields);
     user->fields = NULL;
 }
+
+bool cci_record_uid(const cci_mapping *mapping, const cci_record *record, char uid[CCI_UID_MAX + 1])
+{
+    uid[0] = '\0';
+    for (size_t i = 0; i < mapping->count && i < record->count; i++) {
+        if (mapping->columns[i].field != CCI_FIELD_UID) continue;
+        const char *text = record->cells[i].text;
+        size_t len = record->cells[i].len;
+        trim(&text, &len);
+        char why[256];
+        if (!len || !cci_validate_uid(text, len, why, sizeof why)) return false;
+        for (size_t j = 0; j < len; j++) uid[j] = (char)tolower((unsigned char)text[j]);
+        uid[len] = '\0';
+        return true;
+    }
+    return false;
+}
+
+/* Sets every key of changes into into, object into object: a metadata.a.b column changes a.b and
+ * keeps a's other keys. False when out of memory. */
+static bool merge_into(cJSON *into, const cJSON *changes)
+{
+    for (const cJSON *change = changes->child; change; change = change->next) {
+        cJSON *current = cJSON_GetObjectItemCaseSensitive(into, change->string);
+        if (cJSON_IsObject(current) && cJSON_IsObject(change)) {
+            if (!merge_into(current, change)) return false;
+            continue;
+        }
+        cJSON *copy = cJSON_Duplicate(change, true);
+        if (!copy) return false;
+        bool placed = current ? cJSON_ReplaceItemViaPointer(into, current, copy)
+                              : cJSON_AddItemToObject(into, change->string, copy);
+        if (!placed) {
+            cJSON_Delete(copy);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool cci_user_merge_metadata(cci_user *user, const cJSON *current)
+{
+    cJSON *changes = cJSON_GetObjectItemCaseSensitive(user->fields, "metadata");
+    if (!cJSON_IsObject(changes) || !cJSON_IsObject(current)) return true;
+    cJSON *merged = cJSON_Duplicate(current, true);
+    if (!merged || !merge_into(merged, changes) || !cci_json_sort_keys(merged) ||
+        !cJSON_ReplaceItemInObjectCaseSensitive(user->fields, "metadata", merged)) { /* keeps the key */
+        cJSON_Delete(merged);
+        user->out_of_memory = true;
+        return false;
+    }
+    return true;
+}
+
+bool cci_mapping_merges_metadata(const cci_mapping *mapping)
+{
+    bool keys = false;
+    for (size_t i = 0; i < mapping->count; i++) {
+        if (mapping->columns[i].field == CCI_FIELD_METADATA) return false;
+        keys = keys || mapping->columns[i].field == CCI_FIELD_METADATA_KEY;
+    }
+    return keys;
+}

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
         return parsed == CCI_CLI_ERROR ? CCI_EXIT_USAGE : CCI_EXIT_OK;
     }
     char *api_key = NULL, warning[1024];
-    if (!opts.dry_run && (!cci_keep_key_out_of_core_dumps(err, sizeof err) ||
+    if ((!opts.dry_run || opts.plan) && (!cci_keep_key_out_of_core_dumps(err, sizeof err) ||
                           !(api_key = cci_read_api_key(opts.api_key_file, warning, sizeof warning, err, sizeof err)))) {
         fprintf(stderr, "cometchat-import: %s\n", err);
         cci_options_cleanup(&opts);

@@ -20,6 +20,11 @@ static const char usage_format[] =
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
     "  --dry-run                       check everything, send nothing, report what would be sent\n"
     "  --force                         send rows the state journal says are unchanged\n"
+    "  --plan                          read the app, send nothing, report what a run would do\n"
+    "                                  and list its users the file leaves out (INPUT.absent.csv)\n"
+    "  --reactivate                    reactivate deactivated users the file names, and update them\n"
+    "  --prune [--prune-max N]         deactivate the app's users the file leaves out (at most N,\n"
+    "                                  default a tenth of them), listed in INPUT.pruned.csv\n"
     "  --workers N (8)  --rate N/min (learned)  --timeout SECONDS (30)  --retries N (5)\n"
     "  --max-wait SECONDS (300)        longest pause for a rate limit; twice that of nothing\n"
     "                                  but 429s stops the run\n"
@@ -80,6 +85,10 @@ enum {
     OPT_INSECURE_HTTP,
     OPT_MAX_COLUMNS,
     OPT_MAX_RECORD_SIZE,
+    OPT_PLAN,
+    OPT_REACTIVATE,
+    OPT_PRUNE,
+    OPT_PRUNE_MAX,
 };
 
 static const struct option long_options[] = {
@@ -112,6 +121,10 @@ static const struct option long_options[] = {
     {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {"max-columns", required_argument, NULL, OPT_MAX_COLUMNS},
     {"max-record-size", required_argument, NULL, OPT_MAX_RECORD_SIZE},
+    {"plan", no_argument, NULL, OPT_PLAN},
+    {"reactivate", no_argument, NULL, OPT_REACTIVATE},
+    {"prune", no_argument, NULL, OPT_PRUNE},
+    {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
     {NULL, 0, NULL, 0},
 };
 
@@ -192,6 +205,16 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_ENCODING: opts->encoding = arg; break;
     case OPT_DRY_RUN: opts->dry_run = true; break;
     case OPT_FORCE: opts->force = true; break;
+    case OPT_PLAN: opts->plan = true; break;
+    case OPT_REACTIVATE: opts->reactivate = true; break;
+    case OPT_PRUNE: opts->prune = true; break;
+    case OPT_PRUNE_MAX: {
+        unsigned most;
+        if (!parse_unsigned(arg, 0, 100000000, &most))
+            return fail(err, errlen, "--prune-max must be a whole number of users, 0 or more");
+        opts->prune_max = (long)most;
+        break;
+    }
     case OPT_INSECURE_HTTP: opts->insecure_http = true; break;
     case OPT_QUIET: opts->quiet = true; break;
     case OPT_VERBOSE: opts->verbose = true; break;
@@ -300,7 +323,7 @@ static void apply_environment(cci_options *opts)
 
 cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
 {
-    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS,
+    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = CCI_DEFAULT_WORKERS,
                           .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
                           .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000, .retries = CCI_DEFAULT_RETRIES};
     err[0] = '\0';
@@ -333,7 +356,11 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
         strcmp(opts->region, "in") != 0)
         return fail(err, errlen, "--region must be us, eu or in");
     if (opts->base_url && check_base_url(opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
-    if (!opts->dry_run && !opts->base_url && !(opts->app_id && opts->region))
+    if (opts->prune_max >= 0 && !opts->prune) return fail(err, errlen, "--prune-max goes with --prune");
+    if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))
+        return fail(err, errlen, "--dry-run reads nothing from the app: use --plan to see what --prune or "
+                                 "--reactivate would do");
+    if ((!opts->dry_run || opts->plan) && !opts->base_url && !(opts->app_id && opts->region))
         return fail(err, errlen,
                     "no target: give --app-id and --region (or --base-url), or set "
                     "COMETCHAT_APP_ID and COMETCHAT_REGION");

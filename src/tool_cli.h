@@ -35,6 +35,10 @@ typedef struct cci_options {
     unsigned retries;         /* per row, after the first attempt */
     char delimiter;           /* 0: detect from the header line */
     bool force;
+    bool plan;       /* read the app and say what a run would do */
+    bool reactivate;
+    bool prune;
+    long prune_max;  /* -1: a tenth of the app's active users */
     bool insecure_http; /* an http:// --base-url to another machine is allowed */
     unsigned max_columns;      /* 0: the library's default */
     unsigned max_record_bytes; /* 0: the library's default */

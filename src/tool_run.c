@@ -54,7 +54,9 @@ static cci_import_config config_of(const cci_options *opts, const char *api_key,
         .delimiter = opts->delimiter, .maps = opts->maps, .map_count = opts->map_count,
         .max_record_bytes = opts->max_record_bytes, .max_columns = opts->max_columns,
         .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,
-        .mode = opts->mode, .dry_run = opts->dry_run, .force = opts->force, .workers = opts->workers,
+        .mode = opts->mode, .dry_run = opts->dry_run || opts->plan, .force = opts->force,
+        .plan = opts->plan, .reactivate = opts->reactivate, .prune = opts->prune, .prune_max = opts->prune_max,
+        .absent_path = facts->absent, .pruned_path = facts->pruned, .workers = opts->workers,
         .rate_per_minute = opts->rate_per_minute, .timeout_ms = opts->timeout_ms,
         .max_wait_ms = opts->max_wait_ms, .retries = opts->retries,
         .problems_kept = opts->verbose ? SIZE_MAX : FIRST_PROBLEMS,
@@ -130,11 +132,14 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
      * version kept beside the report is still read */
     char *earlier = !opts->state_path && report ? cci_path_of_state(report) : NULL;
     char *state = opts->state_path ? strdup(opts->state_path) : app_state(opts, earlier, messages);
+    char *absent = cci_path_beside_input(opts->input, ".absent.csv");
+    char *pruned = cci_path_beside_input(opts->input, ".pruned.csv");
     int status = CCI_EXIT_USAGE;
     cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
                                .earlier_state = earlier && state && strcmp(earlier, state) != 0 ? earlier : NULL,
-                               .dry_run = opts->dry_run, .force = opts->force};
-    if (report && rejects && state) status = import_and_summarise(opts, api_key, &facts, stop, messages);
+                               .absent = absent, .pruned = pruned,
+                               .dry_run = opts->dry_run || opts->plan, .force = opts->force};
+    if (report && rejects && state && absent && pruned) status = import_and_summarise(opts, api_key, &facts, stop, messages);
     else fprintf(messages, "cometchat-import: out of memory\n");
     cci_signals_finish(signals);
     cci_stop_free(stop);
@@ -142,5 +147,7 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     free(rejects);
     free(state);
     free(earlier);
+    free(absent);
+    free(pruned);
     return status;
 }

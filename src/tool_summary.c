@@ -6,8 +6,9 @@
 int cci_exit_status(const cci_import_result *result)
 {
     if (!result->started || result->input_broke) return CCI_EXIT_USAGE;
-    if (result->stopped || result->write_failed) return CCI_EXIT_STOPPED;
-    if (result->counts[CCI_ACTION_INVALID] || result->counts[CCI_ACTION_FAILED]) return CCI_EXIT_ROWS_FAILED;
+    if (result->stopped || result->write_failed || result->prune_failed) return CCI_EXIT_STOPPED;
+    for (int a = 0; a < CCI_ACTION_COUNT; a++)
+        if (cci_action_is_problem(a) && result->counts[a]) return CCI_EXIT_ROWS_FAILED;
     return result->journal_failed ? CCI_EXIT_STOPPED : CCI_EXIT_OK;
 }
 
@@ -39,16 +40,23 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     fprintf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends\n", facts->input,
             d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
             d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
-    fprintf(out, "cometchat-import: %lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped\n",
+    fprintf(out, "cometchat-import: %lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
             r->rows, n[CCI_ACTION_CREATED], n[CCI_ACTION_UPDATED], n[CCI_ACTION_UNCHANGED], n[CCI_ACTION_EXISTS],
             n[CCI_ACTION_INVALID], n[CCI_ACTION_FAILED], n[CCI_ACTION_SKIPPED]);
+    for (int a = CCI_ACTION_DEACTIVATED; a < CCI_ACTION_COUNT; a++) /* said only when they happen */
+        if (n[a]) fprintf(out, ", %lu %s", n[a], cci_action_name(a));
+    fputc('\n', out);
+    if (r->app_read)
+        fprintf(out, "  %-10s the app's users were read (%lu pages) and every row compared with them\n", "app",
+                r->listed_pages);
     if (r->empty_rows) fprintf(out, "  %-10s %lu empty rows ignored\n", "empty", r->empty_rows);
     if (n[CCI_ACTION_UNCHANGED])
         fprintf(out, "  %-10s %lu rows unchanged since the last run: nothing was sent for them\n", "unchanged",
                 n[CCI_ACTION_UNCHANGED]);
     if (facts->dry_run)
-        fprintf(out, "  %-10s nothing was sent; %lu rows would be sent (the report says what)\n", "dry run",
-                n[CCI_ACTION_SKIPPED]);
+        fprintf(out, "  %-10s nothing was sent; %lu rows would be sent (the report says what)\n",
+                r->app_read ? "plan" : "dry run",
+                n[CCI_ACTION_SKIPPED] + n[CCI_ACTION_PLAN_CREATE] + n[CCI_ACTION_PLAN_UPDATE] + n[CCI_ACTION_PLAN_REACTIVATE]);
     fprintf(out, "  %-10s %lu (core: %lu create, standard: %lu update); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits\n",
             "requests", total_requests(r), r->requests[CCI_BUDGET_CORE], r->requests[CCI_BUDGET_STANDARD],
             r->retries, r->rate_limited, (double)r->paused_ms / 1000.0);

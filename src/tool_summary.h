@@ -16,6 +16,7 @@ enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_S
 typedef struct cci_summary_facts {
     const char *input, *report, *rejects, *state;
     const char *earlier_state; /* the journal beside the report, also read; NULL: none */
+    const char *absent, *pruned; /* --plan's and --prune's lists of the users the file leaves out */
     double seconds;
     bool dry_run, force;
 } cci_summary_facts;

@@ -49,6 +49,17 @@ void cci_client_create(cci_client *client, const char *body, cci_response *respo
 void cci_client_update(cci_client *client, const char *uid, const char *body,
                        cci_response *response);
 
+/* GET /users?perPage=per_page&page=page&withTags=true&withDeactivated=true. A 2xx is documented
+ * when it looks like JSON with "data"; the page itself is cci_client_answer's to read. */
+void cci_client_list(cci_client *client, unsigned long page, unsigned per_page, cci_response *response);
+
+/* DELETE /users (deactivate) or PUT /users (reactivate) with body ({"uidsToDeactivate": [...]}
+ * or {"uidsToActivate": [...]}). A 2xx is documented when its data is an object. */
+void cci_client_bulk(cci_client *client, bool deactivate, const char *body, cci_response *response);
+
+/* The body of the last answer (NUL-terminated, len bytes), valid until the next request. */
+const char *cci_client_answer(const cci_client *client, size_t *len);
+
 /* Reads one header line ("Name: value\r\n", not NUL-terminated) into r's rate-limit and
  * Retry-After fields: X-Rate-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset and the
  * X-RateLimit-* spellings, names in any case. A value must be a whole number of at most 18

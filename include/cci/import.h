@@ -62,6 +62,12 @@ typedef struct cci_import_config {
     cci_mode mode;
     bool dry_run;
     bool force;               /* send rows the journal says are unchanged */
+    bool plan;                /* read the app and say what a run would do; nothing is written */
+    bool reactivate;          /* reactivate the deactivated users the file names */
+    bool prune;               /* deactivate the app's active users the file leaves out */
+    long prune_max;           /* the most --prune may deactivate; -1: a tenth of the active users */
+    const char *absent_path;  /* --plan's list of active users the file leaves out */
+    const char *pruned_path;  /* --prune's list of the users it deactivated */
     unsigned workers;
     unsigned rate_per_minute; /* 0: learn from the service's headers */
     unsigned timeout_ms;      /* per request */
@@ -83,6 +89,9 @@ typedef struct cci_import_result {
     bool write_failed;     /* the report or the rejects could not be written whole */
     bool journal_failed;   /* the journal could not be written whole */
     bool updates_refused;  /* the key may only create users */
+    bool app_read;         /* the app's users were listed, and the rows planned against them */
+    bool prune_failed;     /* --prune was asked for and did not finish */
+    unsigned long listed_pages, absent, pruned, reactivated_in_bulk;
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;
     unsigned long requests[CCI_BUDGET_COUNT];

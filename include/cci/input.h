@@ -52,10 +52,15 @@ void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec
 bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
                       cci_mapping *mapping, char *err, size_t errlen);
 
+/* Sees each record of the preflight, with the header's mapping; both valid during the call. */
+typedef void (*cci_preflight_fn)(void *context, const cci_mapping *mapping, const cci_record *record);
+
 /* On a rereadable input just opened: reads the whole file once (the header maps, every line
- * parses and decodes), then starts the import pass from the start, checked against this one.
- * Returns the number of records after the header, or -1 with a reason in err. */
-long cci_input_preflight(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
+ * parses and decodes), showing each record to visit (may be NULL), then starts the import pass
+ * from the start, checked against this one. Returns the number of records after the header, or
+ * -1 with a reason in err. */
+long cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
+                         char *err, size_t errlen);
 
 /* True when every cell holds only spaces, tabs and line ends: such a row is no user. */
 bool cci_record_is_empty(const cci_record *record);

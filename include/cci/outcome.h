@@ -4,6 +4,8 @@
 #ifndef CCI_OUTCOME_H
 #define CCI_OUTCOME_H
 
+#include <stdbool.h>
+
 typedef enum {
     CCI_ACTION_CREATED,
     CCI_ACTION_UPDATED,
@@ -12,11 +14,21 @@ typedef enum {
     CCI_ACTION_INVALID,
     CCI_ACTION_FAILED,
     CCI_ACTION_SKIPPED,
+    CCI_ACTION_DEACTIVATED, /* the uid belongs to a deactivated user, and --reactivate was not given */
+    CCI_ACTION_REACTIVATED, /* reactivated, and updated when it differed */
+    /* what --plan says a run would do */
+    CCI_ACTION_PLAN_CREATE,
+    CCI_ACTION_PLAN_UPDATE,
+    CCI_ACTION_PLAN_REACTIVATE,
     CCI_ACTION_COUNT,
 } cci_action;
 
 /* The action as the report spells it ("created"). */
 const char *cci_action_name(cci_action action);
+
+/* True when the row did not reach the app as the file has it and needs a person: invalid, failed
+ * or deactivated. Such rows go to the rejects file and make the exit status 1. */
+bool cci_action_is_problem(cci_action action);
 
 /* message is owned (malloc'd) and may be NULL: when it could not be allocated, the report says
  * so rather than leaving the row unexplained. */

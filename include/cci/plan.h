@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "cci/app_users.h"
 #include "cci/csv_reader.h"
 #include "cci/fingerprint.h"
 #include "cci/journal.h"
@@ -22,7 +23,14 @@ typedef struct cci_planner {
     bool dry_run;
     bool force;           /* send even what the journal says is unchanged */
     cci_journal *journal; /* read here; NULL when there is none */
-    cci_strmap *uids;     /* every uid planned so far, to the line that gave it first; owned */
+    cci_strmap *uids;     /* every uid planned so far, to the line that gave it first; owned;
+                           * unused when file_uids is given */
+    /* what the app holds, when it was read (NULL: it was not, and the journal alone decides) */
+    const cci_app_users *app;
+    const cci_strmap *app_metadata; /* uid -> listed metadata, for merging; NULL: no merge */
+    const cci_uid_set *file_uids;   /* the file's uids from the preflight, sealed; NULL: none */
+    bool plan;                      /* --plan: say what a run would do, from the app */
+    bool reactivate;                /* --reactivate: deactivated users in the file are brought back */
 } cci_planner;
 
 /* A row as planned: its outcome so far, and what sending it takes. */
@@ -32,10 +40,14 @@ typedef struct cci_planned_row {
     char *create_body;    /* both bodies are set for a row to send */
     char *update_body;
     char fingerprint[CCI_FINGERPRINT_LEN + 1];
-    bool known; /* the journal says the uid exists in this target */
+    bool known;       /* the journal or the app says the uid exists in this target */
+    bool absent;      /* the app's listing proves the uid is not there: create, no guessing */
+    bool reactivated; /* the user was reactivated for this row: its success says so */
+    bool confirm;     /* settled unsent, proven equal by the app: the journal may record it */
+    char *changes;    /* the fields that differ ("name, tags"), for the report; NULL: none known */
 } cci_planned_row;
 
-/* False when out of memory. */
+/* False when out of memory. The app fields are set after init, when the app was read. */
 bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
                       bool force, cci_journal *journal);
 void cci_planner_cleanup(cci_planner *planner);

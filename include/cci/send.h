@@ -41,7 +41,10 @@ typedef struct cci_send_request {
     const char *create_body;
     const char *update_body;
     const char *fingerprint; /* what the journal records when the row succeeds */
-    bool known;              /* the journal says the uid exists in this target */
+    bool known;              /* the journal or the app says the uid exists in this target */
+    bool absent;             /* the app's listing says it does not: create first, no guessing */
+    bool reactivated;        /* reactivated for this row: success is `reactivated` */
+    const char *changes;     /* the fields that differ, said on success; may be NULL */
 } cci_send_request;
 
 /* Sends the row and fills outcome (action, http_status, error_code, message, attempts). A row
@@ -51,5 +54,15 @@ typedef struct cci_send_request {
  * journal is written by the sink, never here, so it never holds a row the report lacks. */
 const char *cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
                          cci_outcome *outcome);
+
+/* Sends one request of the client's (a listed page, a bulk change). */
+typedef void (*cci_request_fn)(cci_client *client, void *context, cci_response *response);
+
+/* One request that is no row's: sent when the budget allows, retried as a row's is (429s as
+ * often as the limiter allows, failures with backoff up to max_retries and the run's retry
+ * budget), abandoned when the run stops. A fatal answer stops the run. Returns the class of the
+ * last answer, which is in *last. */
+cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                               cci_request_fn request, void *context, cci_response *last);
 
 #endif

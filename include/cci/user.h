@@ -30,6 +30,19 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
 /* The JSON body: with_uid for a create, without for an update. malloc'd; NULL when out of memory. */
 char *cci_user_body(const cci_user *user, bool with_uid);
 
+/* The canonical (lowercased) uid of record's uid cell into uid; false when the cell is empty or
+ * not a valid uid. */
+bool cci_record_uid(const cci_mapping *mapping, const cci_record *record, char uid[CCI_UID_MAX + 1]);
+
+/* True when the mapping's metadata columns are metadata.KEY ones only: they change the keys they
+ * name and keep the user's others. */
+bool cci_mapping_merges_metadata(const cci_mapping *mapping);
+
+/* Sets the row's metadata keys over current (what the app holds), keeping current's other keys,
+ * nested objects merged the same way. Nothing changes when either is not an object. False when
+ * out of memory (then user->out_of_memory is set). */
+bool cci_user_merge_metadata(cci_user *user, const cJSON *current);
+
 void cci_user_cleanup(cci_user *user);
 
 #endif

@@ -40,7 +40,7 @@ static cci_input_spec spec_of(const char *input_path)
 static long preflight(const cci_input_spec *spec)
 {
     cci_input input;
-    long rows = cci_input_open(&input, spec, err, sizeof err) ? cci_input_preflight(&input, spec, err, sizeof err) : -1;
+    long rows = cci_input_open(&input, spec, err, sizeof err) ? cci_input_preflight(&input, spec, NULL, NULL, err, sizeof err) : -1;
     cci_input_close(&input);
     return rows;
 }
@@ -99,7 +99,7 @@ START_TEST(the_import_pass_reads_the_same_rows_again)
     cci_input input;
     ck_assert(cci_input_open(&input, &spec, err, sizeof err));
     ck_assert(cci_input_rereadable(&input));
-    ck_assert_int_eq(cci_input_preflight(&input, &spec, err, sizeof err), 2);
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, NULL, NULL, err, sizeof err), 2);
     cci_record header, row;
     cci_mapping mapping;
     ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
@@ -120,7 +120,7 @@ START_TEST(a_file_rewritten_after_the_preflight_stops_the_import_pass)
     cci_input_spec spec = spec_of(path);
     cci_input input;
     ck_assert(cci_input_open(&input, &spec, err, sizeof err));
-    ck_assert_int_eq(cci_input_preflight(&input, &spec, err, sizeof err), 2);
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, NULL, NULL, err, sizeof err), 2);
     FILE *f = fopen(path, "r+");
     ck_assert_ptr_nonnull(f);
     fputs("uid,name\neve,Eve\n", f); /* a shorter text over the start: same size, other content */

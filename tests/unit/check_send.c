@@ -35,7 +35,7 @@ static cci_outcome send_with(cci_send_shared *shared, const char *uid, const cha
 {
     cci_worker worker = {.client = fixture.client, .random = 1};
     cci_outcome outcome = {0};
-    cci_send_request request = {uid, create, update, "-", false};
+    cci_send_request request = {.uid = uid, .create_body = create, .update_body = update, .fingerprint = "-"};
     cci_send_row(shared, &worker, &request, &outcome);
     ck_assert_uint_eq(atomic_load(&shared->requests[CCI_BUDGET_CORE]) +
                           atomic_load(&shared->requests[CCI_BUDGET_STANDARD]),

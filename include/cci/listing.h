@@ -1,0 +1,53 @@
+/* Reading the app: every page of its user listing (1,000 users a page, deactivated users and tags
+ * included), into the hashes of cci/app_users.h, with each user's uid and name kept aside in a
+ * temporary file (one JSON object a line) for the lists of absent and deactivated users.
+ *
+ * A page is untrusted: its total is only a hint (the OpenAPI example says 0), the listing ends at
+ * the first short page, and a listing that repeats a page or runs past a hundred million users is
+ * refused rather than read for ever.
+ * Thread-safety: a listing is read and used by one thread (the reader, before the rows go). */
+#ifndef CCI_LISTING_H
+#define CCI_LISTING_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cci/app_users.h"
+#include "cci/send.h"
+#include "cci/strmap.h"
+
+enum { CCI_LISTING_PER_PAGE = 1000 };
+
+typedef struct cci_listing {
+    cci_app_users *app; /* owned; NULL until read */
+    FILE *active;       /* {"uid","name"} lines of the active users; owned */
+    FILE *deactivated;  /* the same, deactivated users */
+    cci_strmap *metadata; /* uid (lowercased) -> its metadata as compact JSON (malloc'd), only when
+                           * asked for: metadata.KEY columns merge into it */
+    unsigned long pages;
+} cci_listing;
+
+typedef enum {
+    CCI_LISTING_READ,      /* every user was read */
+    CCI_LISTING_TOO_COSTLY, /* more pages than most_pages: the rows are cheaper sent blind */
+    CCI_LISTING_REFUSED,   /* the key may not list users (an auth-only key) */
+    CCI_LISTING_FAILED,    /* the service failed, answered nonsense, or the run stopped */
+} cci_listing_status;
+
+/* Says how far the reading is (called after every page). */
+typedef void (*cci_listing_progress_fn)(void *context, unsigned long pages, size_t users);
+
+/* Reads every page; with keep_metadata, every user's metadata too. most_pages 0: no limit. On
+ * anything but READ, err says why and the listing holds nothing. */
+cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
+                                    unsigned long most_pages, bool keep_metadata, cci_listing_progress_fn progress,
+                                    void *context, char *err, size_t errlen);
+
+/* Visits the users of one of the listing's files; visit returns false to stop. False when the file
+ * cannot be read back. */
+typedef bool (*cci_listed_user_fn)(void *context, const char *uid, const char *name);
+bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context);
+
+void cci_listing_cleanup(cci_listing *listing);
+
+#endif

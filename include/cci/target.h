@@ -1,0 +1,53 @@
+/* Knowing the target around the rows: the census of a file's uids (taken in the preflight), the
+ * reactivation of the deactivated users the file names (--reactivate), the list of the app's
+ * active users the file leaves out (--plan) and their deactivation (--prune). Each change is sent
+ * in bulk, at most BULK_UIDS uids a request.
+ * Thread-safety: used by the reader thread only, before the rows go or after they all went. */
+#ifndef CCI_TARGET_H
+#define CCI_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cci/app_users.h"
+#include "cci/csv_reader.h"
+#include "cci/journal.h"
+#include "cci/listing.h"
+#include "cci/mapping.h"
+#include "cci/send.h"
+
+enum { CCI_BULK_UIDS = 100 };
+
+/* What the preflight learns of the file's uids. */
+typedef struct cci_census {
+    const cci_journal *journal;   /* read-only; may be NULL */
+    cci_uid_set uids;             /* every readable uid, with its line */
+    unsigned long unreadable;     /* non-empty rows whose uid cell is empty or not a uid */
+    unsigned long journal_knows;  /* rows whose uid the journal knows */
+    bool out_of_memory;
+} cci_census;
+
+/* A cci_preflight_fn: context is a cci_census. */
+void cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record);
+void cci_census_cleanup(cci_census *census);
+
+/* Reactivates the listed deactivated users that the census holds and marks them
+ * CCI_APP_USER_REACTIVATED (those the answer names, or every one sent when it names none). False
+ * with a reason in err when a request failed; the users of the batches before it stay marked. */
+bool cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_send_shared *shared,
+                           cci_worker *worker, unsigned long *reactivated, char *err, size_t errlen);
+
+/* How many listed active users the census does not hold. */
+unsigned long cci_target_count_absent(const cci_listing *listing, const cci_census *census);
+
+/* Writes the listed active users the census does not hold to path as CSV (uid,name). */
+bool cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
+                             unsigned long *written, char *err, size_t errlen);
+
+/* Deactivates the listed active users the census does not hold, and writes those deactivated to
+ * path as CSV (uid,name), a file that --reactivate --mode update takes back. False with a reason
+ * in err when a request or the file failed; what was deactivated before is in the file. */
+bool cci_target_prune(const cci_listing *listing, const cci_census *census, cci_send_shared *shared,
+                      cci_worker *worker, const char *path, unsigned long *pruned, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,265 @@
+#include "cci/target.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cci/input.h"
+#include "cci/outfile.h"
+#include "cci/report.h"
+#include "cci/user.h"
+
+void cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record)
+{
+    cci_census *census = context;
+    if (cci_record_is_empty(record)) return;
+    char uid[CCI_UID_MAX + 1];
+    if (!cci_record_uid(mapping, record, uid)) {
+        census->unreadable++;
+        return;
+    }
+    if (!cci_uid_set_add(&census->uids, uid, record->line)) census->out_of_memory = true;
+    if (census->journal && cci_journal_lookup(census->journal, uid)) census->journal_knows++;
+}
+
+void cci_census_cleanup(cci_census *census)
+{
+    cci_uid_set_cleanup(&census->uids);
+}
+
+static bool in_file(const cci_census *census, const char *uid)
+{
+    char lowered[CCI_UID_MAX + 1];
+    snprintf(lowered, sizeof lowered, "%s", uid);
+    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+    return cci_uid_set_first_line(&census->uids, cci_uid_hash(lowered)) != 0;
+}
+
+/* ---- sending uids in bulk ---- */
+
+typedef struct batch {
+    bool deactivate;
+    cJSON *uids;              /* the request's array */
+    char *names[CCI_BULK_UIDS];
+    size_t count;
+    char *body;               /* the request, while it is sent */
+} batch;
+
+static void request_bulk(cci_client *client, void *context, cci_response *response)
+{
+    const batch *b = context;
+    cci_client_bulk(client, b->deactivate, b->body, response);
+}
+
+static void batch_clear(batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) free(b->names[i]);
+    cJSON_Delete(b->uids);
+    free(b->body);
+    b->uids = NULL;
+    b->body = NULL;
+    b->count = 0;
+}
+
+/* Called with each uid the service says it changed. */
+typedef bool (*changed_fn)(void *context, const char *uid, const char *name);
+
+/* Sends the batch; calls changed for the uids the answer names (every uid sent when the answer
+ * names none: the field's meaning is not documented). */
+static bool batch_send(batch *b, cci_send_shared *shared, cci_worker *worker, changed_fn changed, void *context,
+                       char *err, size_t errlen)
+{
+    if (!b->count) return true;
+    cJSON *root = cJSON_CreateObject();
+    bool ok = root && cJSON_AddItemReferenceToObject(root, b->deactivate ? "uidsToDeactivate" : "uidsToActivate", b->uids);
+    b->body = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!b->body) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    cci_response response;
+    cci_budget budget = b->deactivate ? CCI_BUDGET_CORE : CCI_BUDGET_STANDARD;
+    if (cci_send_call(shared, worker, budget, request_bulk, b, &response) != CCI_ANSWER_OK) {
+        snprintf(err, errlen, "%s %zu users failed: %s%s%s", b->deactivate ? "deactivating" : "reactivating", b->count,
+                 response.code, response.code[0] ? ": " : "", response.message);
+        return false;
+    }
+    size_t len;
+    cJSON *answer = cJSON_ParseWithLength(cci_client_answer(worker->client, &len), len);
+    const cJSON *named = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(answer, "data"),
+                                                          b->deactivate ? "deactivatedUids" : "nonDeactivatedUids");
+    bool any = cJSON_IsArray(named) && cJSON_GetArraySize(named) > 0;
+    ok = true;
+    size_t i = 0;
+    for (const cJSON *uid = b->uids->child; ok && uid; uid = uid->next, i++) {
+        bool said = !any;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, named)
+            said = said || (cJSON_IsString(item) && strcasecmp(item->valuestring, uid->valuestring) == 0);
+        if (said) ok = changed(context, uid->valuestring, b->names[i]);
+    }
+    cJSON_Delete(answer);
+    if (!ok) snprintf(err, errlen, "cannot write the list of what was changed");
+    return ok;
+}
+
+/* Adds uid to the batch, sending it first when full. */
+static bool batch_add(batch *b, const char *uid, const char *name, cci_send_shared *shared, cci_worker *worker,
+                      changed_fn changed, void *context, char *err, size_t errlen)
+{
+    if (b->count == CCI_BULK_UIDS) {
+        bool sent = batch_send(b, shared, worker, changed, context, err, errlen);
+        batch_clear(b);
+        if (!sent) return false;
+    }
+    if (!b->uids && !(b->uids = cJSON_CreateArray())) return false;
+    char *copy = strdup(name);
+    cJSON *item = cJSON_CreateString(uid);
+    if (!copy || !item) {
+        free(copy);
+        cJSON_Delete(item);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    cJSON_AddItemToArray(b->uids, item);
+    b->names[b->count++] = copy;
+    return true;
+}
+
+/* ---- reactivating ---- */
+
+typedef struct reactivation {
+    cci_listing *listing;
+    const cci_census *census;
+    cci_send_shared *shared;
+    cci_worker *worker;
+    batch batch;
+    unsigned long done;
+    char *err;
+    size_t errlen;
+    bool failed;
+} reactivation;
+
+static bool mark_reactivated(void *context, const char *uid, const char *name)
+{
+    (void)name;
+    reactivation *r = context;
+    char lowered[CCI_UID_MAX + 1];
+    snprintf(lowered, sizeof lowered, "%s", uid);
+    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+    cci_app_user *user = cci_app_users_find(r->listing->app, lowered);
+    if (user) user->flags |= CCI_APP_USER_REACTIVATED;
+    r->done++;
+    return true;
+}
+
+static bool reactivate_one(void *context, const char *uid, const char *name)
+{
+    reactivation *r = context;
+    if (!in_file(r->census, uid)) return true;
+    if (batch_add(&r->batch, uid, name, r->shared, r->worker, mark_reactivated, r, r->err, r->errlen)) return true;
+    r->failed = true;
+    return false;
+}
+
+bool cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_send_shared *shared,
+                           cci_worker *worker, unsigned long *reactivated, char *err, size_t errlen)
+{
+    reactivation r = {.listing = listing, .census = census, .shared = shared, .worker = worker,
+                      .err = err, .errlen = errlen};
+    bool ok = cci_listing_each(listing->deactivated, reactivate_one, &r);
+    if (!ok && !r.failed) snprintf(err, errlen, "cannot read back the app's deactivated users");
+    ok = ok && !r.failed && batch_send(&r.batch, shared, worker, mark_reactivated, &r, err, errlen);
+    batch_clear(&r.batch);
+    *reactivated = r.done;
+    return ok;
+}
+
+/* ---- the absent ones ---- */
+
+typedef struct absence {
+    const cci_census *census;
+    unsigned long count;
+    cci_outfile *out;      /* the list written; NULL: count only */
+    batch *batch;          /* deactivate them; NULL: list only */
+    cci_send_shared *shared;
+    cci_worker *worker;
+    char *err;
+    size_t errlen;
+    bool failed;
+} absence;
+
+static bool write_user(void *context, const char *uid, const char *name)
+{
+    absence *a = context;
+    FILE *f = a->out->file;
+    a->count++;
+    return cci_outfile_check(a->out, cci_write_cell(f, uid, strlen(uid), ',', false) && fputc(',', f) != EOF &&
+                                         cci_write_cell(f, name, strlen(name), ',', false) && fputc('\n', f) != EOF);
+}
+
+static bool visit_absent(void *context, const char *uid, const char *name)
+{
+    absence *a = context;
+    if (in_file(a->census, uid)) return true;
+    if (a->batch) {
+        if (batch_add(a->batch, uid, name, a->shared, a->worker, write_user, a, a->err, a->errlen)) return true;
+        a->failed = true;
+        return false;
+    }
+    if (!a->out) {
+        a->count++;
+        return true;
+    }
+    return write_user(a, uid, name);
+}
+
+unsigned long cci_target_count_absent(const cci_listing *listing, const cci_census *census)
+{
+    absence a = {.census = census};
+    cci_listing_each(listing->active, visit_absent, &a);
+    return a.count;
+}
+
+/* Lists (and with a batch, deactivates) the absent users into path. */
+static bool each_absent_into(const cci_listing *listing, absence *a, const char *path, char *err, size_t errlen)
+{
+    cci_outfile out = {0};
+    if (!cci_outfile_open(&out, path, err, errlen)) return false;
+    a->out = &out;
+    cci_outfile_check(&out, fputs("uid,name\n", out.file) >= 0);
+    bool ok = cci_listing_each(listing->active, visit_absent, a);
+    if (!ok && !a->failed) snprintf(err, errlen, "cannot read back the app's active users");
+    if (ok && a->batch) ok = batch_send(a->batch, a->shared, a->worker, write_user, a, err, errlen);
+    /* what was deactivated is kept even when a later batch failed: it is the way back */
+    char why[512], kept[1024];
+    if (!cci_outfile_commit(&out, true, kept, sizeof kept, why, sizeof why) && ok) {
+        snprintf(err, errlen, "%s", why);
+        ok = false;
+    }
+    return ok;
+}
+
+bool cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
+                             unsigned long *written, char *err, size_t errlen)
+{
+    absence a = {.census = census, .err = err, .errlen = errlen};
+    bool ok = each_absent_into(listing, &a, path, err, errlen);
+    *written = a.count;
+    return ok;
+}
+
+bool cci_target_prune(const cci_listing *listing, const cci_census *census, cci_send_shared *shared,
+                      cci_worker *worker, const char *path, unsigned long *pruned, char *err, size_t errlen)
+{
+    batch b = {.deactivate = true};
+    absence a = {.census = census, .batch = &b, .shared = shared, .worker = worker, .err = err, .errlen = errlen};
+    bool ok = each_absent_into(listing, &a, path, err, errlen);
+    batch_clear(&b);
+    *pruned = a.count;
+    return ok;
+}

@@ -1,0 +1,269 @@
+/* Knowing the target (issue 13): the app's listing plans the run when the journal cannot, --plan
+ * says what a run would do, --reactivate and --prune change who is active, metadata.KEY columns
+ * merge; across the switches where the documents are silent (a listing that hides "@private", a
+ * pagination whose total says 0). */
+#include <check.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../check_main.h"
+#include "e2e_support.h"
+
+/* The acceptance scenario, in uid blocks: */
+enum {
+    EQUAL = 1200,          /* e00000..: in the file and the app, equal */
+    DIFFERENT = 300,       /* d00000..: in both, the app's name differs */
+    DEACTIVATED = 100,     /* x00000..: in the file, deactivated in the app, equal */
+    ABSENT_ACTIVE = 300,   /* a00000..: in the app only, active */
+    ABSENT_DEACTIVATED = 200, /* z00000..: in the app only, deactivated */
+    NEW = 400,             /* n00000..: in the file only */
+};
+
+/* Loads n users "P00000".. into the sandbox (name "User", or "Old" when old), 50 a request: the
+ * sandbox takes no body larger than the service does. */
+static void add_users(e2e *t, char prefix, int n, bool old, bool deactivated)
+{
+    cJSON *users = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        char uid[16];
+        snprintf(uid, sizeof uid, "%c%05d", prefix, i);
+        cJSON *user = cJSON_CreateObject();
+        cJSON_AddStringToObject(user, "uid", uid);
+        cJSON_AddStringToObject(user, "name", old ? "Old" : "User");
+        cJSON *metadata = cJSON_AddObjectToObject(user, "metadata");
+        cJSON_AddStringToObject(metadata, "team", "red");
+        cJSON_AddStringToObject(metadata, "phone", "555");
+        if (deactivated) cJSON_AddTrueToObject(user, "deactivated");
+        cJSON_AddItemToArray(users, user);
+        if (cJSON_GetArraySize(users) == 50 || i == n - 1) {
+            char *text = cJSON_PrintUnformatted(users);
+            e2e_preload(t, text);
+            free(text);
+            cJSON_Delete(users);
+            users = cJSON_CreateArray();
+        }
+    }
+    cJSON_Delete(users);
+}
+
+static void preload_scenario(e2e *t)
+{
+    add_users(t, 'e', EQUAL, false, false);
+    add_users(t, 'd', DIFFERENT, true, false);
+    add_users(t, 'x', DEACTIVATED, false, true);
+    add_users(t, 'a', ABSENT_ACTIVE, false, false);
+    add_users(t, 'z', ABSENT_DEACTIVATED, false, true);
+}
+
+static void write_rows(FILE *file, char prefix, int n)
+{
+    for (int i = 0; i < n; i++) fprintf(file, "%c%05d,User,red\n", prefix, i);
+}
+
+static void write_scenario_file(e2e *t)
+{
+    FILE *file = fopen(e2e_path(t, "users.csv"), "w");
+    ck_assert_ptr_nonnull(file);
+    fprintf(file, "uid,name,metadata.team\n");
+    write_rows(file, 'e', EQUAL);
+    write_rows(file, 'd', DIFFERENT);
+    write_rows(file, 'x', DEACTIVATED);
+    write_rows(file, 'n', NEW);
+    ck_assert_int_eq(fclose(file), 0);
+}
+
+/* Lines of a CSV file after its header. */
+static int data_lines(e2e *t, const char *name)
+{
+    FILE *file = fopen(e2e_path(t, name), "r");
+    ck_assert_msg(file != NULL, "%s is missing", name);
+    int lines = 0, c;
+    while ((c = fgetc(file)) != EOF) lines += c == '\n';
+    fclose(file);
+    return lines - 1;
+}
+
+static int active_users(const cJSON *dump, char prefix)
+{
+    int count = 0;
+    const cJSON *user;
+    cJSON_ArrayForEach(user, cJSON_GetObjectItem(dump, "users"))
+        if (e2e_field(user, "uid")[0] == prefix && !cJSON_IsTrue(cJSON_GetObjectItem(user, "deactivated"))) count++;
+    return count;
+}
+
+START_TEST(plan_then_run_then_undo_against_a_mixed_app)
+{
+    e2e_start_sandbox(&fixture);
+    preload_scenario(&fixture);
+    write_scenario_file(&fixture);
+    e2e_reset_counters(&fixture);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--plan", "--reactivate", "--prune", "--prune-max",
+                             "400", "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), (int)e2e_counter(&fixture, "requests", "list"));
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), 4);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "create"), NEW);
+    ck_assert_int_eq(e2e_count_action(rows, n, "update"), DIFFERENT);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), EQUAL);
+    ck_assert_int_eq(e2e_count_action(rows, n, "reactivate"), DEACTIVATED);
+    free(rows);
+    ck_assert_int_eq(data_lines(&fixture, "users.absent.csv"), ABSENT_ACTIVE);
+    cJSON *dump = e2e_users(&fixture);
+    ck_assert_int_eq(active_users(dump, 'n'), 0); /* nothing was written */
+    ck_assert_int_eq(active_users(dump, 'x'), 0);
+    cJSON_Delete(dump);
+
+    /* the default limit is a tenth of the 1,800 active users: refused, nothing sent or written */
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--reactivate", "--prune", "users.csv", NULL), 2);
+    ck_assert_ptr_nonnull(strstr(messages, "--prune-max 300"));
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), (int)e2e_counter(&fixture, "requests", "list"));
+
+    /* the real run, with no journal */
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--reactivate", "--prune", "--prune-max", "400",
+                             "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), NEW);
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "update"), DIFFERENT + DEACTIVATED);
+    ck_assert_int_le((int)(e2e_counter(&fixture, "requests", "list") + e2e_counter(&fixture, "requests", "deactivate_many") +
+                           e2e_counter(&fixture, "requests", "reactivate_many")), 10);
+    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), NEW);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), DIFFERENT);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), EQUAL);
+    ck_assert_int_eq(e2e_count_action(rows, n, "reactivated"), DEACTIVATED);
+    free(rows);
+    dump = e2e_users(&fixture);
+    ck_assert_int_eq(active_users(dump, 'e'), EQUAL);
+    ck_assert_int_eq(active_users(dump, 'd'), DIFFERENT);
+    ck_assert_int_eq(active_users(dump, 'x'), DEACTIVATED);
+    ck_assert_int_eq(active_users(dump, 'n'), NEW);
+    ck_assert_int_eq(active_users(dump, 'a'), 0);
+    ck_assert_int_eq(active_users(dump, 'z'), 0);
+    ck_assert_str_eq(e2e_field(e2e_find_user(dump, "d00007"), "name"), "User");
+    /* metadata.team merged: the phone the app held is kept */
+    ck_assert_str_eq(e2e_field(cJSON_GetObjectItem(e2e_find_user(dump, "d00007"), "metadata"), "phone"), "555");
+    cJSON_Delete(dump);
+    ck_assert_int_eq(data_lines(&fixture, "users.pruned.csv"), ABSENT_ACTIVE);
+
+    /* the pruned list fed back undoes the prune */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--reactivate", "--mode", "update",
+                             "users.pruned.csv", NULL), 0);
+    dump = e2e_users(&fixture);
+    ck_assert_int_eq(active_users(dump, 'a'), ABSENT_ACTIVE);
+    ck_assert_int_eq(active_users(dump, 'z'), 0);
+    cJSON_Delete(dump);
+}
+END_TEST
+
+/* The listing switches where the documents are silent: _i bit 0 hides "@private", bit 1 makes
+ * the pagination's total 0. */
+START_TEST(an_unchanged_file_with_no_journal_costs_only_the_listing)
+{
+    enum { ROWS = 2000 };
+    e2e t;
+    e2e_init(&t);
+    t.config.listing_hides_private = _i & 1;
+    t.config.listing_total_zero = _i & 2;
+    e2e_start_sandbox(&t);
+    e2e_write_users(&t, "users.csv", ROWS, 0);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--state", "elsewhere.state", "users.csv", NULL), 0);
+    e2e_reset_counters(&t);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), (int)e2e_counter(&t, "requests", "list"));
+    ck_assert_int_le((int)e2e_counter(&t, "requests", "list"), ROWS / 1000 + 1);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS);
+    free(rows);
+    /* the next rerun has the journal the last one wrote: nothing at all */
+    e2e_reset_counters(&t);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--mode", "upsert", "users.csv", NULL), 0);
+    ck_assert_int_le((int)e2e_counter(&t, "requests", "total"), ROWS / 1000 + 1);
+    e2e_cleanup(&t);
+}
+END_TEST
+
+/* "@private" metadata that the listing may hide is unknown, never equal: with it hidden and no
+ * journal, the rows carrying it are sent; with it shown, they are proven equal. */
+START_TEST(private_metadata_the_listing_hides_is_never_called_equal)
+{
+    e2e t;
+    e2e_init(&t);
+    t.config.listing_hides_private = _i;
+    e2e_start_sandbox(&t);
+    e2e_write(&t, "p.csv", "uid,name,metadata\n"
+                           "p1,P,\"{\"\"@private\"\":{\"\"email\"\":\"\"p@x.io\"\"},\"\"team\"\":\"\"red\"\"}\"\n"
+                           "p2,Q,\"{\"\"team\"\":\"\"red\"\"}\"\n");
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--state", "elsewhere.state", "p.csv", NULL), 0);
+    e2e_reset_counters(&t);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--plan", "p.csv", NULL), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&t, "p.report.csv", &n);
+    ck_assert_int_eq((int)n, 2);
+    ck_assert_str_eq(rows[0].action, _i ? "update" : "unchanged");
+    ck_assert_str_eq(rows[1].action, "unchanged");
+    free(rows);
+    e2e_cleanup(&t);
+}
+END_TEST
+
+START_TEST(a_file_of_uid_and_one_metadata_key_keeps_the_other_keys)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_preload(&fixture, "[{\"uid\":\"m1\",\"name\":\"M\",\"metadata\":{\"email\":\"old@x.io\",\"phone\":\"1\",\"dept\":\"ops\"}},"
+                          "{\"uid\":\"m2\",\"name\":\"N\",\"metadata\":{\"email\":\"m2@x.io\",\"phone\":\"2\"}}]");
+    e2e_write(&fixture, "emails.csv", "uid,metadata.email\nm1,new@x.io\nm2,m2@x.io\n");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--mode", "update", "emails.csv", NULL), 0);
+    cJSON *dump = e2e_users(&fixture);
+    const cJSON *metadata = cJSON_GetObjectItem(e2e_find_user(dump, "m1"), "metadata");
+    ck_assert_str_eq(e2e_field(metadata, "email"), "new@x.io");
+    ck_assert_str_eq(e2e_field(metadata, "phone"), "1");
+    ck_assert_str_eq(e2e_field(metadata, "dept"), "ops");
+    cJSON_Delete(dump);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "emails.report.csv", &n);
+    ck_assert_str_eq(rows[0].action, "updated");
+    ck_assert_str_eq(rows[1].action, "unchanged");
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 1);
+}
+END_TEST
+
+START_TEST(a_deactivated_uid_without_reactivate_names_the_option)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_preload(&fixture, "[{\"uid\":\"gone\",\"name\":\"G\",\"deactivated\":true}]");
+    e2e_write(&fixture, "g.csv", "uid,name\ngone,G2\n");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--state", "s.state", "g.csv", NULL), 1);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "g.report.csv", &n);
+    ck_assert_str_eq(rows[0].action, "deactivated");
+    ck_assert_ptr_nonnull(strstr(rows[0].message, "--reactivate"));
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update") + (int)e2e_counter(&fixture, "requests", "create"), 0);
+}
+END_TEST
+
+static Suite *target_suite(void)
+{
+    Suite *s = suite_create("e2e_target");
+    TCase *tc = tcase_create("target");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, e2e_fixture_setup, e2e_fixture_teardown);
+    tcase_add_test(tc, plan_then_run_then_undo_against_a_mixed_app);
+    tcase_add_loop_test(tc, an_unchanged_file_with_no_journal_costs_only_the_listing, 0, 4);
+    tcase_add_loop_test(tc, private_metadata_the_listing_hides_is_never_called_equal, 0, 2);
+    tcase_add_test(tc, a_file_of_uid_and_one_metadata_key_keeps_the_other_keys);
+    tcase_add_test(tc, a_deactivated_uid_without_reactivate_names_the_option);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(target_suite)
