@@ -115,8 +115,11 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
     cci_app_user *listed = cci_app_users_find(planner->app, user->uid);
     if (!listed) {
         if (planner->mode == CCI_MODE_UPDATE)
+        {
+            snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "ERR_UID_NOT_FOUND");
             return settle(row, CCI_ACTION_FAILED, "not updated: the app has no user with this uid "
                                                   "(--mode update creates none); nothing was sent");
+        }
         if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
         row->absent = true;
         return planner->plan ? settle_plan(row, CCI_ACTION_PLAN_CREATE, "would create") : true;
@@ -140,6 +143,7 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
             return settle(row, CCI_ACTION_REACTIVATED, "reactivated; its fields already matched the row");
         }
     } else if (planner->mode == CCI_MODE_CREATE) {
+        snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "ERR_UID_ALREADY_EXISTS");
         return settle(row, CCI_ACTION_EXISTS, "the app already has this uid; --mode create leaves it as it is");
     } else if (equal && !planner->force) {
         row->confirm = !journaled || strcmp(journaled, row->fingerprint) != 0;
@@ -166,9 +170,16 @@ static bool plan_user(cci_planner *planner, cci_user *user, unsigned long line, 
 {
     if (!planner->file_uids && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)line))
         return out_of_memory(row, "remembering its uid (needed to find repeated uids)");
-    if (!merge_listed_metadata(planner, user)) return out_of_memory(row, "merging its metadata");
+    /* the journal records the row as the file has it: merged keys the app holds besides are not
+     * the file's to track, so an unchanged row stays unchanged without reading the app */
     if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
     cci_fingerprint_of_text(row->update_body, strlen(row->update_body), row->fingerprint);
+    if (planner->app_metadata) {
+        free(row->update_body);
+        row->update_body = NULL;
+        if (!merge_listed_metadata(planner, user)) return out_of_memory(row, "merging its metadata");
+        if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
+    }
     const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
     if (planner->app) return plan_against_app(planner, user, journaled, row);
     row->known = journaled != NULL; /* --force still sends an update, not a create, first */

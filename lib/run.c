@@ -151,7 +151,10 @@ static bool start_workers(run *r)
     if (!ok) out_of_memory(r, "starting the workers");
     for (size_t i = 0; ok && i < r->worker_count; i++) {
         r->workers[i].random = config->random_seed + 0x9E3779B97F4A7C15ULL * (i + 1);
-        r->workers[i].client = cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err);
+        /* the connection that read the app goes on as the first worker's: no extra connection */
+        r->workers[i].client = i == 0 && r->lister.client ? r->lister.client
+                                                          : cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err);
+        if (i == 0) r->lister.client = NULL;
         if (!(ok = r->workers[i].client != NULL)) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         else cci_client_abandon_when(r->workers[i].client, cci_stop_hurry_flag(config->stop));
         states[i] = &r->workers[i];
@@ -322,8 +325,11 @@ static bool read_the_app(run *r, cci_import_result *result)
             needed_by);
         return false;
     }
+    /* a row whose uid the journal knows is sent as an update anyway: the app pays off for the
+     * others (a blind upsert guesses), and for metadata.KEY columns, which need it to merge */
     unsigned long unknown = r->census.uids.count - r->census.journal_knows;
-    if (!needed_by && !merges && unknown == 0) return true;
+    merges = merges && r->census.to_send > 0;
+    if (!needed_by && !merges && (unknown == 0 || r->census.to_send == 0)) return true;
     char err[1024];
     char *base = cci_client_base_url(config->base_url, config->app_id, config->region);
     r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
@@ -414,7 +420,9 @@ static void prune(run *r, cci_import_result *result)
         return;
     }
     char err[1024];
-    bool ok = cci_target_prune(&r->listing, &r->census, &r->shared, &r->lister, config->pruned_path, &result->pruned,
+    /* the workers are joined: the first one's connection is free again */
+    cci_worker *worker = r->lister.client ? &r->lister : &r->workers[0];
+    bool ok = cci_target_prune(&r->listing, &r->census, &r->shared, worker, config->pruned_path, &result->pruned,
                                err, sizeof err);
     if (!ok) {
         say(r, CCI_MESSAGE_PROBLEM, "--prune: %s", err);
@@ -510,6 +518,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     if (!open_journal(&r)) goto out;
     long expected_rows = -1;
     r.census.journal = r.journal;
+    r.census.name_required = r.spec.name_required;
     if (cci_input_rereadable(&input) && (!config->dry_run || config->plan)) {
         if ((expected_rows = cci_input_preflight(&input, &r.spec, cci_census_visit, &r.census, err, sizeof err)) < 0) {
             say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
@@ -530,9 +539,9 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
         goto out;
     }
     warn_unknown_columns(&r);
-    if (!read_the_app(&r, result) || !prepare_the_target(&r, result)) goto out;
     result->dialect = cci_csv_reader_dialect(input.reader);
     if (!open_outputs(&r, &result->dialect, &header)) goto out;
+    if (!read_the_app(&r, result) || !prepare_the_target(&r, result)) goto out;
     size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1);
     if (!(r.reorder = cci_reorder_new(in_flight, emit_row, &r))) {
         out_of_memory(&r, "setting up the report's ordering");

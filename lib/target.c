@@ -22,7 +22,19 @@ void cci_census_visit(void *context, const cci_mapping *mapping, const cci_recor
         return;
     }
     if (!cci_uid_set_add(&census->uids, uid, record->line)) census->out_of_memory = true;
-    if (census->journal && cci_journal_lookup(census->journal, uid)) census->journal_knows++;
+    const char *journaled = census->journal ? cci_journal_lookup(census->journal, uid) : NULL;
+    if (journaled) census->journal_knows++;
+    /* built as the planner will build it: only the journal's fingerprint proves a row unchanged */
+    char problems[256];
+    cci_user user;
+    if (cci_user_build(&user, mapping, record, census->name_required, problems, sizeof problems)) {
+        char *body = cci_user_body(&user, false);
+        char fingerprint[CCI_FINGERPRINT_LEN + 1] = "";
+        if (body) cci_fingerprint_of_text(body, strlen(body), fingerprint);
+        if (!journaled || strcmp(journaled, fingerprint) != 0) census->to_send++;
+        free(body);
+    }
+    cci_user_cleanup(&user);
 }
 
 void cci_census_cleanup(cci_census *census)
