@@ -1,5 +1,6 @@
 #include "cci/app_users.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,9 +48,18 @@ void cci_app_users_free(cci_app_users *app)
     free(app);
 }
 
+void cci_uid_lowercase(const char *uid, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; uid[n] && n + 1 < len; n++) out[n] = (char)tolower((unsigned char)uid[n]);
+    if (len) out[n] = '\0';
+}
+
 uint64_t cci_uid_hash(const char *uid)
 {
-    return cci_fnv1a(uid, strlen(uid), CCI_FNV_SEED);
+    char lowered[256]; /* a uid is at most 100 characters; a longer one is hashed cut */
+    cci_uid_lowercase(uid, lowered, sizeof lowered);
+    return cci_fnv1a(lowered, strlen(lowered), CCI_FNV_SEED);
 }
 
 uint32_t cci_field_hash(const cJSON *value)
@@ -82,16 +92,7 @@ bool cci_app_users_add(cci_app_users *app, const cJSON *listed)
         app->users = grown;
         app->capacity = capacity;
     }
-    cci_app_user user = {0};
-    char lowered[256];
-    size_t len = strlen(uid->valuestring);
-    if (len >= sizeof lowered) len = sizeof lowered - 1;
-    for (size_t i = 0; i < len; i++) {
-        char c = uid->valuestring[i];
-        lowered[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-    }
-    lowered[len] = '\0';
-    user.uid_hash = cci_uid_hash(lowered);
+    cci_app_user user = {.uid_hash = cci_uid_hash(uid->valuestring)};
     for (int slot = 0; slot < CCI_SLOT_COUNT; slot++) {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(listed, slot_names[slot]);
         if (value && !cJSON_IsNull(value)) user.field[slot] = cci_field_hash(value);

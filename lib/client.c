@@ -296,20 +296,6 @@ static void perform(cci_client *client, const char *method, const char *url, con
     else read_error(r, curl, answer);
 }
 
-void cci_client_create(cci_client *client, const char *body, cci_response *response)
-{
-    size_t len = strlen(client->base_url) + 8;
-    char *url = malloc(len);
-    if (!url) {
-        *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
-        snprintf(response->message, sizeof response->message, "out of memory");
-        return;
-    }
-    snprintf(url, len, "%s/users", client->base_url);
-    perform(client, "POST", url, body, SHAPE_USER, response);
-    free(url);
-}
-
 /* Sends method to base_url + path_and_query (which needs no escaping). */
 static void perform_on(cci_client *client, const char *method, const char *path_and_query, const char *body,
                        answer_shape shape, cci_response *response)
@@ -324,6 +310,11 @@ static void perform_on(cci_client *client, const char *method, const char *path_
     snprintf(url, len, "%s%s", client->base_url, path_and_query);
     perform(client, method, url, body, shape, response);
     free(url);
+}
+
+void cci_client_create(cci_client *client, const char *body, cci_response *response)
+{
+    perform_on(client, "POST", "/users", body, SHAPE_USER, response);
 }
 
 void cci_client_list(cci_client *client, unsigned long page, unsigned per_page, cci_response *response)
@@ -348,19 +339,17 @@ void cci_client_update(cci_client *client, const char *uid, const char *body,
                        cci_response *response)
 {
     char *escaped = curl_easy_escape(client->curl, uid, 0);
-    size_t len = strlen(client->base_url) + (escaped ? strlen(escaped) : 0) + 16;
-    char *url = malloc(len);
-    if (!escaped || !url) {
-        curl_free(escaped);
-        free(url);
+    size_t len = escaped ? strlen(escaped) + 8 : 0;
+    char *path = escaped ? malloc(len) : NULL;
+    if (path) {
+        snprintf(path, len, "/users/%s", escaped);
+        perform_on(client, "PUT", path, body, SHAPE_USER, response);
+    } else {
         *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
         snprintf(response->message, sizeof response->message, "out of memory");
-        return;
     }
-    snprintf(url, len, "%s/users/%s", client->base_url, escaped);
     curl_free(escaped);
-    perform(client, "PUT", url, body, SHAPE_USER, response);
-    free(url);
+    free(path);
 }
 
 /* ---- what an answer means ---- */

@@ -3,7 +3,6 @@
 #include "cci/listing.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,103 +50,131 @@ static bool keep_metadata(cci_strmap *kept, const cJSON *listed)
     const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(listed, "metadata");
     if (!cJSON_IsString(uid) || !cJSON_IsObject(metadata)) return true;
     char lowered[256];
-    snprintf(lowered, sizeof lowered, "%s", uid->valuestring);
-    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+    cci_uid_lowercase(uid->valuestring, lowered, sizeof lowered);
     char *text = cJSON_PrintUnformatted(metadata);
     if (text && cci_strmap_put(kept, lowered, text)) return true;
     free(text);
     return false;
 }
 
-/* Adds one page's users; false with err set when it is not a user list or memory ran out. */
-static bool take_page(cci_listing *listing, const cJSON *data, unsigned long page, char *err, size_t errlen)
+/* Adds one page's users; false with err set when memory or the disk ran out. */
+static bool take_users(cci_listing *listing, const cJSON *data, unsigned long page, char *err, size_t errlen)
 {
     const cJSON *listed;
     cJSON_ArrayForEach(listed, data)
     {
-        bool deactivated = cci_listed_deactivated(listed);
+        FILE *names = cci_listed_deactivated(listed) ? listing->deactivated : listing->active;
         if (!cci_app_users_add(listing->app, listed) ||
-            (listing->metadata && !keep_metadata(listing->metadata, listed)) ||
-            !keep_name(deactivated ? listing->deactivated : listing->active, listed)) {
+            (listing->metadata && !keep_metadata(listing->metadata, listed)) || (names && !keep_name(names, listed))) {
             snprintf(err, errlen, "out of memory or disk while reading page %lu of the app's users", page);
             return false;
         }
+        listing->users++;
     }
     return true;
 }
 
-static cci_listing_status fail(cci_listing *listing, cci_listing_status status)
+/* What one page says about the listing as a whole. */
+typedef struct page_facts {
+    int count;          /* users on it */
+    char first_uid[256];
+} page_facts;
+
+/* Takes one parsed page: the users, and on page 1 the table sized by the (untrusted) total. */
+static cci_listing_status take_page(cci_listing *listing, const cJSON *root, unsigned long page,
+                                    unsigned long most_pages, page_facts *facts, char *err, size_t errlen)
 {
-    cci_listing_cleanup(listing);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    if (!cJSON_IsArray(data)) {
+        snprintf(err, errlen, "page %lu of the app's users is not a user list", page);
+        return CCI_LISTING_FAILED;
+    }
+    if (page == 1) {
+        unsigned long promised = promised_pages(root);
+        if (most_pages && promised > most_pages) {
+            snprintf(err, errlen, "the app holds %lu pages of users", promised);
+            return CCI_LISTING_TOO_COSTLY;
+        }
+        if (!(listing->app = cci_app_users_new(promised * CCI_LISTING_PER_PAGE))) {
+            snprintf(err, errlen, "out of memory for the app's users");
+            return CCI_LISTING_FAILED;
+        }
+    }
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(data, 0), "uid");
+    snprintf(facts->first_uid, sizeof facts->first_uid, "%s", cJSON_IsString(uid) ? uid->valuestring : "");
+    facts->count = cJSON_GetArraySize(data);
+    return take_users(listing, data, page, err, errlen) ? CCI_LISTING_READ : CCI_LISTING_FAILED;
+}
+
+/* Asks for one page and takes it. */
+static cci_listing_status read_page(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
+                                    unsigned long page, unsigned long most_pages, page_facts *facts, char *err,
+                                    size_t errlen)
+{
+    cci_response response;
+    page_request request = {page};
+    if (cci_send_call(shared, worker, CCI_BUDGET_STANDARD, request_page, &request, &response) != CCI_ANSWER_OK) {
+        bool refused = response.status == 403 || strcmp(response.code, "AUTH_ERR_NO_ACCESS") == 0;
+        snprintf(err, errlen, "cannot read page %lu of the app's users: %s%s%s", page, response.code,
+                 response.code[0] ? ": " : "", response.message);
+        return refused ? CCI_LISTING_REFUSED : CCI_LISTING_FAILED;
+    }
+    size_t len;
+    const char *body = cci_client_answer(worker->client, &len);
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    cci_listing_status status = take_page(listing, root, page, most_pages, facts, err, errlen);
+    cJSON_Delete(root);
     return status;
 }
 
+/* Sets up what wants asks to keep besides the hashes. */
+static bool start(cci_listing *listing, cci_listing_wants wants, char *err, size_t errlen)
+{
+    *listing = (cci_listing){0};
+    if (wants.names && (!(listing->active = tmpfile()) || !(listing->deactivated = tmpfile()))) {
+        snprintf(err, errlen, "cannot make a temporary file for the app's users");
+        return false;
+    }
+    if (wants.metadata && !(listing->metadata = cci_strmap_new(free))) {
+        snprintf(err, errlen, "out of memory for the app's users");
+        return false;
+    }
+    return true;
+}
+
+/* Why the listing cannot be trusted to end after page, or NULL. */
+static const char *endless(unsigned long page, const page_facts *facts, const char *previous_first)
+{
+    if (facts->first_uid[0] && strcmp(facts->first_uid, previous_first) == 0)
+        return "gave the same page twice (it ignores the page asked for)";
+    return page >= MOST_PAGES_EVER ? "did not end after 100,000 pages" : NULL;
+}
+
 cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
-                                    unsigned long most_pages, bool keep_metadata, cci_listing_progress_fn progress,
+                                    unsigned long most_pages, cci_listing_wants wants, cci_listing_progress_fn progress,
                                     void *context, char *err, size_t errlen)
 {
-    *listing = (cci_listing){.active = tmpfile(), .deactivated = tmpfile()};
-    if (keep_metadata && !(listing->metadata = cci_strmap_new(free))) {
-        snprintf(err, errlen, "out of memory for the app's users");
-        return fail(listing, CCI_LISTING_FAILED);
-    }
-    if (!listing->active || !listing->deactivated) {
-        snprintf(err, errlen, "cannot make a temporary file for the app's users");
-        return fail(listing, CCI_LISTING_FAILED);
-    }
-    char first_uid[256] = "", previous_first[256] = "";
-    for (unsigned long page = 1;; page++) {
-        cci_response response;
-        page_request request = {page};
-        cci_answer_class answer = cci_send_call(shared, worker, CCI_BUDGET_STANDARD, request_page, &request, &response);
-        if (answer != CCI_ANSWER_OK) {
-            bool refused = response.status == 403 || strcmp(response.code, "AUTH_ERR_NO_ACCESS") == 0;
-            snprintf(err, errlen, "cannot read page %lu of the app's users: %s%s%s", page,
-                     response.code[0] ? response.code : "", response.code[0] ? ": " : "", response.message);
-            return fail(listing, refused ? CCI_LISTING_REFUSED : CCI_LISTING_FAILED);
-        }
-        size_t len;
-        const char *body = cci_client_answer(worker->client, &len);
-        cJSON *root = cJSON_ParseWithLength(body, len);
-        const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
-        if (!cJSON_IsArray(data)) {
-            cJSON_Delete(root);
-            snprintf(err, errlen, "page %lu of the app's users is not a user list", page);
-            return fail(listing, CCI_LISTING_FAILED);
-        }
-        unsigned long promised = page == 1 ? promised_pages(root) : 0;
-        if (page == 1 && !(listing->app = cci_app_users_new(promised * CCI_LISTING_PER_PAGE))) {
-            cJSON_Delete(root);
-            snprintf(err, errlen, "out of memory for the app's users");
-            return fail(listing, CCI_LISTING_FAILED);
-        }
-        if (most_pages && promised > most_pages) {
-            cJSON_Delete(root);
-            snprintf(err, errlen, "the app holds %lu pages of users", promised);
-            return fail(listing, CCI_LISTING_TOO_COSTLY);
-        }
-        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(data, 0), "uid");
-        snprintf(first_uid, sizeof first_uid, "%s", cJSON_IsString(uid) ? uid->valuestring : "");
-        int count = cJSON_GetArraySize(data);
-        bool ok = take_page(listing, data, page, err, errlen);
-        cJSON_Delete(root);
-        if (!ok) return fail(listing, CCI_LISTING_FAILED);
+    cci_listing_status status = start(listing, wants, err, errlen) ? CCI_LISTING_READ : CCI_LISTING_FAILED;
+    char previous_first[256] = "";
+    for (unsigned long page = 1; status == CCI_LISTING_READ; page++) {
+        page_facts facts;
+        if ((status = read_page(listing, shared, worker, page, most_pages, &facts, err, errlen)) != CCI_LISTING_READ) break;
         listing->pages = page;
-        if (progress) progress(context, page, cci_app_users_counts(listing->app).active);
-        if (count < CCI_LISTING_PER_PAGE) break; /* the last page */
-        if (first_uid[0] && strcmp(first_uid, previous_first) == 0) {
-            snprintf(err, errlen, "the app's user list gave page %lu twice (it ignores the page asked for)", page);
-            return fail(listing, CCI_LISTING_FAILED);
-        }
-        if (page >= MOST_PAGES_EVER) {
-            snprintf(err, errlen, "the app's user list did not end after %d pages", MOST_PAGES_EVER);
-            return fail(listing, CCI_LISTING_FAILED);
-        }
-        if (most_pages && page >= most_pages) {
+        if (progress) progress(context, page, listing->users);
+        if (facts.count < CCI_LISTING_PER_PAGE) break; /* the last page */
+        const char *why = endless(page, &facts, previous_first);
+        if (why) {
+            snprintf(err, errlen, "the app's user list %s", why);
+            status = CCI_LISTING_FAILED;
+        } else if (most_pages && page >= most_pages) {
             snprintf(err, errlen, "the app holds more than %lu pages of users", most_pages);
-            return fail(listing, CCI_LISTING_TOO_COSTLY);
+            status = CCI_LISTING_TOO_COSTLY;
         }
-        memcpy(previous_first, first_uid, sizeof first_uid);
+        memcpy(previous_first, facts.first_uid, sizeof previous_first);
+    }
+    if (status != CCI_LISTING_READ) {
+        cci_listing_cleanup(listing);
+        return status;
     }
     cci_app_users_seal(listing->app);
     return CCI_LISTING_READ;
@@ -155,7 +182,7 @@ cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *share
 
 bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context)
 {
-    if (fflush(users) != 0 || fseek(users, 0, SEEK_SET) != 0) return false;
+    if (!users || fflush(users) != 0 || fseek(users, 0, SEEK_SET) != 0) return false;
     char *line = NULL;
     size_t cap = 0;
     bool ok = true, going = true;

@@ -140,30 +140,39 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
 
 /* ---- setting up ---- */
 
-static bool start_workers(run *r)
+/* A connection to the target that an interruption's second signal abandons; NULL, said, on failure. */
+static cci_client *connect_to_target(const run *r)
 {
     const cci_import_config *config = r->config;
     char err[256];
     char *base = cci_client_base_url(config->base_url, config->app_id, config->region);
+    cci_client *client = base ? cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err) : NULL;
+    if (!base) snprintf(err, sizeof err, "out of memory while starting a connection");
+    free(base);
+    if (client) cci_client_abandon_when(client, cci_stop_hurry_flag(config->stop));
+    else say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+    return client;
+}
+
+static bool start_workers(run *r)
+{
+    const cci_import_config *config = r->config;
     void **states = calloc(r->worker_count, sizeof *states);
     r->workers = calloc(r->worker_count, sizeof *r->workers);
-    bool ok = base && states && r->workers;
+    bool ok = states && r->workers;
     if (!ok) out_of_memory(r, "starting the workers");
     for (size_t i = 0; ok && i < r->worker_count; i++) {
         r->workers[i].random = config->random_seed + 0x9E3779B97F4A7C15ULL * (i + 1);
         /* the connection that read the app goes on as the first worker's: no extra connection */
-        r->workers[i].client = i == 0 && r->lister.client ? r->lister.client
-                                                          : cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err);
+        r->workers[i].client = i == 0 && r->lister.client ? r->lister.client : connect_to_target(r);
         if (i == 0) r->lister.client = NULL;
-        if (!(ok = r->workers[i].client != NULL)) say(r, CCI_MESSAGE_PROBLEM, "%s", err);
-        else cci_client_abandon_when(r->workers[i].client, cci_stop_hurry_flag(config->stop));
+        ok = r->workers[i].client != NULL;
         states[i] = &r->workers[i];
     }
     if (ok && !(r->pool = cci_pool_start(r->worker_count, r->worker_count * 4, send_job, states))) {
         say(r, CCI_MESSAGE_PROBLEM, "cannot start %zu worker threads", r->worker_count);
         ok = false;
     }
-    free(base);
     free(states);
     return ok;
 }
@@ -301,7 +310,7 @@ static bool paths_collide(const run *r)
 
 static void on_listing_progress(void *context, unsigned long pages, size_t users)
 {
-    if (pages % 50 == 0) say(context, CCI_MESSAGE_NOTE, "reading the app's users: %lu pages, %zu active users so far", pages, users);
+    if (pages % 50 == 0) say(context, CCI_MESSAGE_NOTE, "reading the app's users: %lu pages, %zu users so far", pages, users);
 }
 
 /* Why the options that need the app's users cannot do without them. */
@@ -328,18 +337,16 @@ static bool read_the_app(run *r, cci_import_result *result)
     /* a row whose uid the journal knows is sent as an update anyway: the app pays off for the
      * others (a blind upsert guesses), and for metadata.KEY columns, which need it to merge */
     unsigned long unknown = r->census.uids.count - r->census.journal_knows;
-    merges = merges && r->census.to_send > 0;
-    if (!needed_by && !merges && (unknown == 0 || r->census.to_send == 0)) return true;
+    bool pays = unknown > 0 && r->census.to_send; /* uids an invalid row holds are never sent */
+    merges = merges && r->census.to_send;
+    if (!needed_by && !merges && !pays) return true;
     char err[1024];
-    char *base = cci_client_base_url(config->base_url, config->app_id, config->region);
     r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
-    r->lister.client = base ? cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err) : NULL;
-    free(base);
-    if (!r->lister.client) return out_of_memory(r, "starting a connection");
-    cci_client_abandon_when(r->lister.client, cci_stop_hurry_flag(config->stop));
+    if (!(r->lister.client = connect_to_target(r))) return false;
     say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
     unsigned long most_pages = needed_by || merges ? 0 : unknown;
-    cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, merges,
+    cci_listing_wants wants = {.names = needed_by != NULL, .metadata = merges};
+    cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, wants,
                                                  on_listing_progress, r, err, sizeof err);
     if (status == CCI_LISTING_READ) {
         cci_app_counts counts = cci_app_users_counts(r->listing.app);

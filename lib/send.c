@@ -49,6 +49,15 @@ static bool wait_for_budget(cci_send_shared *shared, cci_budget budget, cci_limi
     return false;
 }
 
+/* A refused key, app or plan: every request would fail the same way, so the run stops. */
+static void stop_for_refusal(cci_send_shared *shared, const cci_response *r)
+{
+    char message[700];
+    snprintf(message, sizeof message, "CometChat refused the request: HTTP %ld %s (%s). Check the API key, the app "
+                                      "id and region, and the plan", r->status, r->code, r->message);
+    cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+}
+
 /* A 2xx about another uid than the row's is no confirmation either (a cache, a proxy). */
 static void check_answer_uid(cci_response *r, const char *uid)
 {
@@ -147,11 +156,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
             cci_retry_note_answer(&shared->retries);
             return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
         case CCI_ANSWER_FATAL:
-            snprintf(message, sizeof message,
-                     "CometChat refused the request: HTTP %ld %s (%s). Check the API key, the app "
-                     "id and region, and the plan",
-                     last.status, last.code, last.message);
-            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            stop_for_refusal(shared, &last);
             return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
         case CCI_ANSWER_RETRYABLE:
             break;
@@ -214,12 +219,7 @@ cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_
         cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
                          cci_now_ms(), cci_wall_ms());
         cci_answer_class answer_class = cci_classify(last);
-        if (answer_class == CCI_ANSWER_FATAL) {
-            char message[700];
-            snprintf(message, sizeof message, "CometChat refused the request: HTTP %ld %s (%s). Check the API key, "
-                                              "the app id and region, and the plan", last->status, last->code, last->message);
-            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-        }
+        if (answer_class == CCI_ANSWER_FATAL) stop_for_refusal(shared, last);
         if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
         if (last->status == 429) {
             uint64_t starved_ms;

@@ -1,7 +1,6 @@
 #include "cci/target.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,16 @@ void cci_census_visit(void *context, const cci_mapping *mapping, const cci_recor
     if (!cci_uid_set_add(&census->uids, uid, record->line)) census->out_of_memory = true;
     const char *journaled = census->journal ? cci_journal_lookup(census->journal, uid) : NULL;
     if (journaled) census->journal_knows++;
-    /* built as the planner will build it: only the journal's fingerprint proves a row unchanged */
+    if (census->to_send) return; /* known already: no more rows need be built */
+    /* built as the planner will build it: an invalid row is never sent, and only the journal's
+     * fingerprint proves a valid one unchanged */
     char problems[256];
     cci_user user;
     if (cci_user_build(&user, mapping, record, census->name_required, problems, sizeof problems)) {
-        char *body = cci_user_body(&user, false);
+        char *body = journaled ? cci_user_body(&user, false) : NULL;
         char fingerprint[CCI_FINGERPRINT_LEN + 1] = "";
         if (body) cci_fingerprint_of_text(body, strlen(body), fingerprint);
-        if (!journaled || strcmp(journaled, fingerprint) != 0) census->to_send++;
+        census->to_send = !journaled || strcmp(journaled, fingerprint) != 0;
         free(body);
     }
     cci_user_cleanup(&user);
@@ -44,10 +45,7 @@ void cci_census_cleanup(cci_census *census)
 
 static bool in_file(const cci_census *census, const char *uid)
 {
-    char lowered[CCI_UID_MAX + 1];
-    snprintf(lowered, sizeof lowered, "%s", uid);
-    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
-    return cci_uid_set_first_line(&census->uids, cci_uid_hash(lowered)) != 0;
+    return cci_uid_set_first_line(&census->uids, cci_uid_hash(uid)) != 0;
 }
 
 /* ---- sending uids in bulk ---- */
@@ -160,10 +158,7 @@ static bool mark_reactivated(void *context, const char *uid, const char *name)
 {
     (void)name;
     reactivation *r = context;
-    char lowered[CCI_UID_MAX + 1];
-    snprintf(lowered, sizeof lowered, "%s", uid);
-    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
-    cci_app_user *user = cci_app_users_find(r->listing->app, lowered);
+    cci_app_user *user = cci_app_users_find(r->listing->app, uid);
     if (user) user->flags |= CCI_APP_USER_REACTIVATED;
     r->done++;
     return true;

@@ -79,6 +79,15 @@ static void add_cell_problem(cci_user *user, problem_list *problems, const char 
     else add_problem(problems, "%s", why);
 }
 
+/* A valid uid cell, lowercased as the service stores it, into uid; false with why. */
+static bool canonical_uid(const char *text, size_t len, char uid[CCI_UID_MAX + 1], char *why, size_t why_len)
+{
+    if (!cci_validate_uid(text, len, why, why_len)) return false;
+    for (size_t i = 0; i < len; i++) uid[i] = (char)tolower((unsigned char)text[i]);
+    uid[len] = '\0';
+    return true;
+}
+
 /* Handles one non-empty trimmed cell of a known field. */
 static void take_cell(cci_user *user, const cci_column *column, const char *text, size_t len,
                       cJSON **metadata, problem_list *problems)
@@ -87,12 +96,7 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
     const char *header = column->header;
     switch (column->field) {
     case CCI_FIELD_UID:
-        if (!cci_validate_uid(text, len, why, sizeof why)) {
-            add_problem(problems, "column \"%s\": %s", header, why);
-            return;
-        }
-        for (size_t i = 0; i < len; i++) user->uid[i] = (char)tolower((unsigned char)text[i]);
-        user->uid[len] = '\0';
+        if (!canonical_uid(text, len, user->uid, why, sizeof why)) add_problem(problems, "column \"%s\": %s", header, why);
         return;
     case CCI_FIELD_NAME:
         if (!cci_validate_name(text, len, why, sizeof why)) add_problem(problems, "column \"%s\": %s", header, why);
@@ -249,10 +253,7 @@ bool cci_record_uid(const cci_mapping *mapping, const cci_record *record, char u
         size_t len = record->cells[i].len;
         trim(&text, &len);
         char why[256];
-        if (!len || !cci_validate_uid(text, len, why, sizeof why)) return false;
-        for (size_t j = 0; j < len; j++) uid[j] = (char)tolower((unsigned char)text[j]);
-        uid[len] = '\0';
-        return true;
+        return len && canonical_uid(text, len, uid, why, sizeof why);
     }
     return false;
 }

@@ -59,7 +59,7 @@ bool cci_app_users_add(cci_app_users *app, const cJSON *listed);
  * of its listings. Call once, after the last add. */
 void cci_app_users_seal(cci_app_users *app);
 
-/* The user with that uid (lowercased), or NULL. */
+/* The user with that uid (any letter case), or NULL. */
 cci_app_user *cci_app_users_find(const cci_app_users *app, const char *uid);
 
 typedef struct cci_app_counts {
@@ -79,8 +79,11 @@ bool cci_listed_deactivated(const cJSON *listed);
 /* The hash a field value gets (its canonical JSON, 32 bits, never 0). */
 uint32_t cci_field_hash(const cJSON *value);
 
-/* 64-bit hash of a uid (lowercased). */
+/* 64-bit hash of a uid, ignoring letter case as the service does. */
 uint64_t cci_uid_hash(const char *uid);
+
+/* uid lowercased, as the service stores it, into out (cut to len - 1 bytes). */
+void cci_uid_lowercase(const char *uid, char *out, size_t len);
 
 /* ---- the uids of a file ---- */
 

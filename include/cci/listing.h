@@ -20,12 +20,19 @@ enum { CCI_LISTING_PER_PAGE = 1000 };
 
 typedef struct cci_listing {
     cci_app_users *app; /* owned; NULL until read */
-    FILE *active;       /* {"uid","name"} lines of the active users; owned */
+    FILE *active;       /* {"uid","name"} lines of the active users; owned; NULL unless wanted */
     FILE *deactivated;  /* the same, deactivated users */
     cci_strmap *metadata; /* uid (lowercased) -> its metadata as compact JSON (malloc'd), only when
                            * asked for: metadata.KEY columns merge into it */
     unsigned long pages;
+    size_t users; /* listed so far, a uid listed twice counted twice */
 } cci_listing;
+
+/* What to keep besides the hashes. */
+typedef struct cci_listing_wants {
+    bool names;    /* uid and name of every user: for --plan, --prune, --reactivate */
+    bool metadata; /* every user's metadata: for metadata.KEY columns to merge into */
+} cci_listing_wants;
 
 typedef enum {
     CCI_LISTING_READ,      /* every user was read */
@@ -34,17 +41,17 @@ typedef enum {
     CCI_LISTING_FAILED,    /* the service failed, answered nonsense, or the run stopped */
 } cci_listing_status;
 
-/* Says how far the reading is (called after every page). */
+/* Says how far the reading is (called after every page, with the users listed so far). */
 typedef void (*cci_listing_progress_fn)(void *context, unsigned long pages, size_t users);
 
-/* Reads every page; with keep_metadata, every user's metadata too. most_pages 0: no limit. On
- * anything but READ, err says why and the listing holds nothing. */
+/* Reads every page, keeping what wants asks for. most_pages 0: no limit. On anything but READ,
+ * err says why and the listing holds nothing. */
 cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
-                                    unsigned long most_pages, bool keep_metadata, cci_listing_progress_fn progress,
+                                    unsigned long most_pages, cci_listing_wants wants, cci_listing_progress_fn progress,
                                     void *context, char *err, size_t errlen);
 
 /* Visits the users of one of the listing's files; visit returns false to stop. False when the file
- * cannot be read back. */
+ * cannot be read back, or was not kept. */
 typedef bool (*cci_listed_user_fn)(void *context, const char *uid, const char *name);
 bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context);
 

@@ -24,7 +24,7 @@ typedef struct cci_census {
     cci_uid_set uids;             /* every readable uid, with its line */
     unsigned long unreadable;     /* non-empty rows whose uid cell is empty or not a uid */
     unsigned long journal_knows;  /* rows whose uid the journal knows */
-    unsigned long to_send;        /* valid rows the journal does not prove unchanged */
+    bool to_send;                 /* some valid row is new to the journal, or differs from its record */
     bool name_required;           /* as the rows are built: false for --mode update */
     bool out_of_memory;
 } cci_census;

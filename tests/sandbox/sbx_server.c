@@ -50,6 +50,13 @@ static void sleep_ms(unsigned ms)
     }
 }
 
+/* text lowercased, as the service stores uids, into out (cut to len - 1 bytes). */
+static void lowercase_uid(const char *text, char *out, size_t len)
+{
+    snprintf(out, len, "%s", text);
+    for (char *p = out; *p; p++) *p = (char)tolower((unsigned char)*p);
+}
+
 /* ---- answers ---- */
 
 static char *error_body(const char *code, const char *message, cJSON *details)
@@ -279,8 +286,7 @@ static unsigned apply_bulk(sbx_server *server, const route *r, const cJSON *body
     {
         if (!cJSON_IsString(uid) || strlen(uid->valuestring) >= 128) continue;
         char lowered[128];
-        snprintf(lowered, sizeof lowered, "%s", uid->valuestring);
-        for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+        lowercase_uid(uid->valuestring, lowered, sizeof lowered);
         sbx_store_result result = deactivate ? sbx_store_delete(server->store, lowered, false, (long)(now_ms() / 1000))
                                              : sbx_store_reactivate(server->store, lowered);
         if (result == SBX_STORE_OK) cJSON_AddItemToArray(done, cJSON_CreateString(lowered));
@@ -365,8 +371,7 @@ static void request_uid(const route *r, const cJSON *body, char *out, size_t len
 {
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(body, "uid");
     if (r->op == SBX_OP_CREATE && cJSON_IsString(uid)) {
-        snprintf(out, len, "%s", uid->valuestring);
-        for (char *p = out; *p; p++) *p = (char)tolower((unsigned char)*p);
+        lowercase_uid(uid->valuestring, out, len);
     } else {
         snprintf(out, len, "%s", r->uid);
     }
@@ -490,8 +495,7 @@ static bool load_users(sbx_server *server, const cJSON *root, char *err, size_t 
         }
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(user, "deactivated"))) {
             char lowered[128];
-            snprintf(lowered, sizeof lowered, "%s", cJSON_GetObjectItemCaseSensitive(user, "uid")->valuestring);
-            for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+            lowercase_uid(cJSON_GetObjectItemCaseSensitive(user, "uid")->valuestring, lowered, sizeof lowered);
             const cJSON *at = cJSON_GetObjectItemCaseSensitive(user, "deactivatedAt");
             sbx_store_delete(server->store, lowered, false, cJSON_IsNumber(at) ? (long)at->valuedouble : created);
         }
@@ -518,8 +522,7 @@ static enum MHD_Result edit_user(sbx_server *server, struct MHD_Connection *conn
 {
     cJSON *body = rq->length ? cJSON_ParseWithLength(rq->body, rq->length) : NULL;
     char lowered[128];
-    snprintf(lowered, sizeof lowered, "%s", uid);
-    for (char *p = lowered; *p; p++) *p = (char)tolower((unsigned char)*p);
+    lowercase_uid(uid, lowered, sizeof lowered);
     enum MHD_Result result;
     if (!cJSON_IsObject(body))
         result = send_error(server, connection, 400, "ERR_BAD_REQUEST", "expected a JSON object of fields", NULL, NULL);

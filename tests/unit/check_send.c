@@ -11,26 +11,6 @@
 #include "sandbox_fixture.h"
 
 /* The state a run's workers share, as a run sets it up: --retries 2, no journal. */
-static void shared_init(cci_send_shared *shared, cci_mode mode)
-{
-    *shared = (cci_send_shared){.mode = mode, .max_retries = 2};
-    shared->limiter = cci_limiter_new((cci_limiter_config){0});
-    shared->stop = cci_stop_new();
-    ck_assert(shared->limiter && shared->stop);
-    cci_retry_budget_init(&shared->retries, 10, 10);
-    cci_update_gate_init(&shared->gate);
-    cci_guess_init(&shared->guess);
-}
-
-static void shared_cleanup(cci_send_shared *shared)
-{
-    cci_update_gate_cleanup(&shared->gate);
-    cci_guess_cleanup(&shared->guess);
-    cci_stop_free(shared->stop);
-    cci_limiter_free(shared->limiter);
-}
-
-/* Sends one row as a worker would, and checks that every request it cost is counted. */
 static cci_outcome send_with(cci_send_shared *shared, const char *uid, const char *create, const char *update)
 {
     cci_worker worker = {.client = fixture.client, .random = 1};
@@ -47,9 +27,9 @@ static cci_outcome send_with(cci_send_shared *shared, const char *uid, const cha
 static cci_outcome send_as(cci_mode mode, const char *uid, const char *create, const char *update)
 {
     cci_send_shared shared;
-    shared_init(&shared, mode);
+    fixture_shared_init(&shared, mode);
     cci_outcome outcome = send_with(&shared, uid, create, update);
-    shared_cleanup(&shared);
+    fixture_shared_cleanup(&shared);
     return outcome;
 }
 
@@ -119,14 +99,14 @@ END_TEST
 START_TEST(a_stopped_run_sends_nothing_and_skips_the_row)
 {
     cci_send_shared shared;
-    shared_init(&shared, CCI_MODE_UPSERT);
+    fixture_shared_init(&shared, CCI_MODE_UPSERT);
     cci_stop_request(shared.stop, CCI_STOP_INTERRUPTED, "interrupted");
     cci_outcome o = send_with(&shared, "s", "{\"uid\":\"s\",\"name\":\"S\"}", "{\"name\":\"S\"}");
     ck_assert_int_eq(o.action, CCI_ACTION_SKIPPED);
     ck_assert_uint_eq(o.attempts, 0);
     free(o.message);
     ck_assert_int_eq((int)fixture_counter("requests", "create"), 0);
-    shared_cleanup(&shared);
+    fixture_shared_cleanup(&shared);
 }
 END_TEST
 
@@ -134,14 +114,14 @@ START_TEST(a_refused_key_fails_the_row_and_stops_the_run)
 {
     fixture_restart(fixture_know_another_key);
     cci_send_shared shared;
-    shared_init(&shared, CCI_MODE_UPSERT);
+    fixture_shared_init(&shared, CCI_MODE_UPSERT);
     cci_outcome o = send_with(&shared, "k", "{\"uid\":\"k\",\"name\":\"K\"}", "{\"name\":\"K\"}");
     ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
     ck_assert_uint_eq(o.attempts, 1); /* a fatal answer is not retried */
     ck_assert_int_eq(cci_stop_kind_of(shared.stop), CCI_STOP_FATAL);
     ck_assert_ptr_null(strstr(o.message, FIXTURE_KEY));
     free(o.message);
-    shared_cleanup(&shared);
+    fixture_shared_cleanup(&shared);
 }
 END_TEST
 

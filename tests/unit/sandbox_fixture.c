@@ -66,3 +66,55 @@ void fixture_know_another_key(sbx_config *config)
     config->keys[0].key = strdup("some-other-key");
     ck_assert_ptr_nonnull(config->keys[0].key);
 }
+
+void fixture_shared_init(cci_send_shared *shared, cci_mode mode)
+{
+    *shared = (cci_send_shared){.mode = mode, .max_retries = 2};
+    shared->limiter = cci_limiter_new((cci_limiter_config){0});
+    shared->stop = cci_stop_new();
+    ck_assert(shared->limiter && shared->stop);
+    cci_retry_budget_init(&shared->retries, 10, 10);
+    cci_update_gate_init(&shared->gate);
+    cci_guess_init(&shared->guess);
+}
+
+void fixture_shared_cleanup(cci_send_shared *shared)
+{
+    cci_update_gate_cleanup(&shared->gate);
+    cci_guess_cleanup(&shared->guess);
+    cci_stop_free(shared->stop);
+    cci_limiter_free(shared->limiter);
+}
+
+void fixture_load_active_and_deactivated(int n)
+{
+    for (int i = 0; i < n; i += 50) { /* 50 a request: the sandbox takes no larger body */
+        char body[8192] = "[";
+        for (int j = i; j < i + 50 && j < n; j++) {
+            size_t used = strlen(body);
+            snprintf(body + used, sizeof body - used,
+                     "%s{\"uid\":\"a%04d\",\"name\":\"A\"},{\"uid\":\"d%04d\",\"name\":\"D\",\"deactivated\":true}",
+                     j > i ? "," : "", j, j);
+        }
+        strcat(body, "]");
+        long status;
+        cJSON_Delete(http_admin(sbx_server_port(fixture.server), "POST", "/admin/users", body, &status));
+        ck_assert_int_eq(status, 200);
+    }
+}
+
+cci_send_shared fixture_shared;
+cci_worker fixture_worker;
+
+void fixture_setup_sending(void)
+{
+    fixture_setup();
+    fixture_shared_init(&fixture_shared, CCI_MODE_UPSERT);
+    fixture_worker = (cci_worker){.client = fixture.client, .random = 1};
+}
+
+void fixture_teardown_sending(void)
+{
+    fixture_shared_cleanup(&fixture_shared);
+    fixture_teardown();
+}

@@ -4,6 +4,7 @@
 #define SANDBOX_FIXTURE_H
 
 #include "cci/client.h"
+#include "cci/send.h"
 #include "sandbox.h"
 
 #define FIXTURE_KEY "client-test-key-0123456789"
@@ -32,5 +33,19 @@ void fixture_know_another_key(sbx_config *config);
 /* A counter of /admin/counters (group NULL: a top-level one). The test fails when it does not
  * exist: a renamed counter must not read as 0. */
 double fixture_counter(const char *group, const char *name);
+
+/* What a run's workers share, set up for mode with two retries a request; and its release. */
+void fixture_shared_init(cci_send_shared *shared, cci_mode mode);
+void fixture_shared_cleanup(cci_send_shared *shared);
+
+/* A checked fixture for suites that send as a run's reader does: the sandbox, the shared state
+ * (upsert) and a worker on the fixture's client. */
+extern cci_send_shared fixture_shared;
+extern cci_worker fixture_worker;
+void fixture_setup_sending(void);
+void fixture_teardown_sending(void);
+
+/* Loads n active users a0000.. (name "A") and n deactivated ones d0000.. (name "D"). */
+void fixture_load_active_and_deactivated(int n);
 
 #endif
