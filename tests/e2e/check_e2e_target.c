@@ -184,8 +184,8 @@ START_TEST(an_unchanged_file_with_no_journal_costs_only_the_listing)
     free(rows);
     /* the next rerun has the journal the last one wrote: nothing at all */
     e2e_reset_counters(&t);
-    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--mode", "upsert", "users.csv", NULL), 0);
-    ck_assert_int_le((int)e2e_counter(&t, "requests", "total"), ROWS / 1000 + 1);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), 0);
     e2e_cleanup(&t);
 }
 END_TEST
