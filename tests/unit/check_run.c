@@ -91,7 +91,11 @@ START_TEST(an_import_sends_the_valid_rows_and_accounts_for_every_row)
     ck_assert_uint_eq(result.counts[CCI_ACTION_INVALID], 1);
     ck_assert_uint_eq(result.problem_count, 1);
     ck_assert_ptr_nonnull(strstr(result.problems[0], "line 4:"));
-    ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE] + result.requests[CCI_BUDGET_STANDARD], 3);
+    /* one page of the (empty) app, read to plan the rows the journal does not know, and 3 creates */
+    ck_assert(result.app_read);
+    ck_assert_uint_eq(result.listed_pages, 1);
+    ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE], 3);
+    ck_assert_uint_eq(result.requests[CCI_BUDGET_STANDARD], 1);
     ck_assert_int_eq(s.started, 1);
     ck_assert_int_eq(s.ended, 1);
     ck_assert_int_eq(s.total, 4);
@@ -107,7 +111,7 @@ START_TEST(an_import_sends_the_valid_rows_and_accounts_for_every_row)
     ck_assert_uint_eq(result.counts[CCI_ACTION_UNCHANGED], 3);
     ck_assert_uint_eq(result.known_before, 3);
     ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE] + result.requests[CCI_BUDGET_STANDARD], 0);
-    ck_assert_int_eq((int)fixture_counter("requests", "total"), 3);
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 3 + 1); /* the first run's */
     cci_import_result_cleanup(&result);
 }
 END_TEST
@@ -158,8 +162,10 @@ START_TEST(a_refused_key_stops_the_run_and_skips_the_rest)
     ck_assert(result.started);
     ck_assert(result.stopped);
     ck_assert_uint_eq(result.rows, 4);
-    ck_assert_uint_eq(result.counts[CCI_ACTION_FAILED], 1);
-    ck_assert_uint_eq(result.counts[CCI_ACTION_SKIPPED], 2);
+    /* the first request, reading the app, is refused: the 3 valid rows are not sent */
+    ck_assert_uint_eq(result.counts[CCI_ACTION_FAILED], 0);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_SKIPPED], 3);
+    ck_assert_ptr_nonnull(strstr(result.stop_reason, "AUTH_ERR_APIKEY_NOT_FOUND"));
     ck_assert_ptr_nonnull(strstr(s.messages, "stopped early"));
     ck_assert_ptr_null(strstr(s.messages, FIXTURE_KEY));
     cci_import_result_cleanup(&result);
