@@ -172,7 +172,7 @@ static int by_hash_then_line(const void *a, const void *b)
 
 void cci_uid_set_seal(cci_uid_set *set)
 {
-    qsort(set->items, set->count, sizeof *set->items, by_hash_then_line);
+    if (set->count) qsort(set->items, set->count, sizeof *set->items, by_hash_then_line); /* items may be NULL */
     set->sealed = true;
 }
 

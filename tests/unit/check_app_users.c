@@ -75,6 +75,16 @@ START_TEST(the_uid_set_gives_the_first_line_of_each_uid)
 }
 END_TEST
 
+START_TEST(an_empty_uid_set_holds_nothing)
+{
+    cci_uid_set set = {0}; /* a file of invalid rows: no uid was read */
+    cci_uid_set_seal(&set);
+    ck_assert(set.sealed);
+    ck_assert_uint_eq(cci_uid_set_first_line(&set, cci_uid_hash("a")), 0);
+    cci_uid_set_cleanup(&set);
+}
+END_TEST
+
 static Suite *app_users_suite(void)
 {
     Suite *s = suite_create("app_users");
@@ -82,6 +92,7 @@ static Suite *app_users_suite(void)
     tcase_add_test(tc, listed_users_are_found_by_uid_with_their_field_hashes);
     tcase_add_test(tc, a_uid_listed_twice_is_kept_once_and_private_metadata_is_noticed);
     tcase_add_test(tc, the_uid_set_gives_the_first_line_of_each_uid);
+    tcase_add_test(tc, an_empty_uid_set_holds_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
