@@ -127,7 +127,8 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
     row->known = true;
     bool unknown, differs = find_changes(planner, user, listed, row, &unknown);
     bool equal = !differs && (!unknown || (journaled && strcmp(journaled, row->fingerprint) == 0));
-    if (unknown && !differs) row->changes = strdup("metadata (\"@private\" is not listed)");
+    row->unseen = unknown && !differs;
+    if (row->unseen) row->changes = strdup("metadata (\"@private\" is not listed)");
     if (listed->flags & CCI_APP_USER_DEACTIVATED) {
         if (planner->plan && planner->reactivate)
             return settle_plan(row, CCI_ACTION_PLAN_REACTIVATE, equal ? "would reactivate" : "would reactivate and update");

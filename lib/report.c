@@ -73,10 +73,15 @@ cci_report *cci_report_open(const char *path, char *err, size_t errlen)
 
 bool cci_report_write(cci_report *report, const cci_outcome *o)
 {
+    return cci_report_write_as(report, o, cci_action_name(o->action));
+}
+
+bool cci_report_write_as(cci_report *report, const cci_outcome *o, const char *action)
+{
     FILE *f = report->out.file;
     bool ok = fprintf(f, "%lu,", o->line) > 0;
     ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', true) && fputc(',', f) != EOF;
-    ok = ok && fprintf(f, "%s,", cci_action_name(o->action)) > 0;
+    ok = ok && fprintf(f, "%s,", action) > 0;
     if (o->http_status) ok = ok && fprintf(f, "%ld", o->http_status) > 0;
     ok = ok && fputc(',', f) != EOF;
     ok = ok && cci_write_cell(f, o->error_code, strlen(o->error_code), ',', true) && fputc(',', f) != EOF;

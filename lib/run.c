@@ -316,7 +316,11 @@ static void on_listing_progress(void *context, unsigned long pages, size_t users
 /* Why the options that need the app's users cannot do without them. */
 static const char *needs_listing(const cci_import_config *config)
 {
-    return config->plan ? "--plan" : config->prune ? "--prune" : config->reactivate ? "--reactivate" : NULL;
+    return config->plan         ? "--plan"
+           : config->prune      ? "--prune"
+           : config->reactivate ? "--reactivate"
+           : config->verify     ? "--verify" /* the app is the truth: drift is planned as an update */
+                                : NULL;
 }
 
 /* Reads the app when that pays (more rows the journal does not know than pages to read) or when
@@ -345,7 +349,7 @@ static bool read_the_app(run *r, cci_import_result *result)
     if (!(r->lister.client = connect_to_target(r))) return false;
     say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
     unsigned long most_pages = needed_by || merges ? 0 : unknown;
-    cci_listing_wants wants = {.names = needed_by != NULL, .metadata = merges};
+    cci_listing_wants wants = {.names = config->plan || config->prune || config->reactivate, .metadata = merges};
     cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, wants,
                                                  on_listing_progress, r, err, sizeof err);
     if (status == CCI_LISTING_READ) {
@@ -416,19 +420,30 @@ static bool prepare_the_target(run *r, cci_import_result *result)
     return true;
 }
 
-/* --prune, once every row went: never after an interruption, a fatal stop or a broken input. */
+/* What --prune and --verify, which go once every row went, may do: never after an interruption,
+ * a fatal stop or a broken input. */
+static bool run_finished(const cci_import_result *result)
+{
+    return !result->stopped && !result->input_broke && !result->write_failed;
+}
+
+/* The connection for what goes after the rows: the workers are joined, so the first one's is free. */
+static cci_worker *after_the_rows(run *r)
+{
+    return r->lister.client ? &r->lister : &r->workers[0];
+}
+
 static void prune(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
     if (!config->prune || config->plan || !r->app_read) return;
-    if (result->stopped || result->input_broke || result->write_failed) {
+    if (!run_finished(result)) {
         say(r, CCI_MESSAGE_PROBLEM, "--prune: nobody was deactivated, since the run did not finish");
         result->prune_failed = true;
         return;
     }
     char err[1024];
-    /* the workers are joined: the first one's connection is free again */
-    cci_worker *worker = r->lister.client ? &r->lister : &r->workers[0];
+    cci_worker *worker = after_the_rows(r);
     bool ok = cci_target_prune(&r->listing, &r->census, &r->shared, worker, config->pruned_path, &result->pruned,
                                err, sizeof err);
     if (!ok) {
@@ -438,6 +453,38 @@ static void prune(run *r, cci_import_result *result)
     if (result->pruned || ok)
         say(r, CCI_MESSAGE_NOTE, "deactivated %lu users of the app that are not in the file; %s lists them (feed it "
                                  "back with --reactivate --mode update to undo)", result->pruned, config->pruned_path);
+}
+
+/* --verify, once every row went: the app read back, what differs repaired once. */
+static void verify(run *r, cci_import_result *result)
+{
+    const cci_import_config *config = r->config;
+    if (!config->verify || config->plan || !r->app_read) return;
+    if (!run_finished(result)) {
+        say(r, CCI_MESSAGE_PROBLEM, "--verify: the app was not read back, since the run did not finish");
+        result->verify_failed = true;
+        return;
+    }
+    char err[1024];
+    cci_verify_setup setup = {.spec = &r->spec, .mode = config->mode, .journal = r->journal,
+                              .file_uids = &r->census.uids, .shared = &r->shared,
+                              .worker = after_the_rows(r), .path = config->verify_path,
+                              .progress = on_listing_progress, .context = r};
+    say(r, CCI_MESSAGE_NOTE, "--verify: reading the app back to compare every row with it");
+    result->verified = cci_verify(&setup, &result->verify, err, sizeof err);
+    result->verify_failed = !result->verified;
+    if (!result->verified) say(r, CCI_MESSAGE_PROBLEM, "--verify did not finish: %s", err);
+}
+
+/* What the run cost: every request, the listing, bulk changes and repairs included. */
+static void tally_requests(const run *r, cci_import_result *result)
+{
+    result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
+    result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
+    result->retries = atomic_load(&r->shared.retries.spent);
+    cci_limiter_stats limits = cci_limiter_stats_of(r->shared.limiter);
+    result->rate_limited = limits.rate_limited;
+    result->paused_ms = limits.paused_ms;
 }
 
 /* ---- the run ---- */
@@ -482,12 +529,6 @@ static void conclude(run *r, cci_import_result *result)
             r->sink.rejects_lost, config->rejects_path);
     }
     cci_sink_finish(&r->sink, result);
-    result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
-    result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
-    result->retries = atomic_load(&r->shared.retries.spent);
-    cci_limiter_stats limits = cci_limiter_stats_of(r->shared.limiter);
-    result->rate_limited = limits.rate_limited;
-    result->paused_ms = limits.paused_ms;
     result->stopped = cci_stop_requested(config->stop);
     cci_stop_reason(config->stop, result->stop_reason, sizeof result->stop_reason);
     if (result->stopped && r->sink.write_failed)
@@ -558,6 +599,8 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     drive(&r, &input, expected_rows, result);
     conclude(&r, result);
     prune(&r, result);
+    verify(&r, result);
+    tally_requests(&r, result);
 out:
     if (r.pool) cci_pool_finish(r.pool);
     for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);

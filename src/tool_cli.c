@@ -19,7 +19,7 @@ static const char usage_format[] =
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
     "  --dry-run                       check everything, send nothing, report what would be sent\n"
-    "  --force                         send rows the state journal or the app says are unchanged\n"
+    "  --force   send rows said unchanged   --verify   read the app back after, repair what differs\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
     "  --workers N (8)  --rate N/min (learned)  --timeout SECONDS (30)  --retries N (5)\n"
@@ -85,6 +85,7 @@ enum {
     OPT_REACTIVATE,
     OPT_PRUNE,
     OPT_PRUNE_MAX,
+    OPT_VERIFY,
 };
 
 static const struct option long_options[] = {
@@ -121,6 +122,7 @@ static const struct option long_options[] = {
     {"reactivate", no_argument, NULL, OPT_REACTIVATE},
     {"prune", no_argument, NULL, OPT_PRUNE},
     {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
+    {"verify", no_argument, NULL, OPT_VERIFY},
     {NULL, 0, NULL, 0},
 };
 
@@ -204,6 +206,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_PLAN: opts->plan = true; break;
     case OPT_REACTIVATE: opts->reactivate = true; break;
     case OPT_PRUNE: opts->prune = true; break;
+    case OPT_VERIFY: opts->verify = true; break;
     case OPT_PRUNE_MAX: {
         unsigned most;
         if (!parse_unsigned(arg, 0, 100000000, &most))
@@ -356,6 +359,9 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))
         return fail(err, errlen, "--dry-run reads nothing from the app: use --plan to see what --prune or "
                                  "--reactivate would do");
+    if (opts->verify && (opts->dry_run || opts->plan))
+        return fail(err, errlen, "--verify reads the app back after a run that sends: it goes with neither --dry-run "
+                                 "nor --plan");
     if ((!opts->dry_run || opts->plan) && !opts->base_url && !(opts->app_id && opts->region))
         return fail(err, errlen,
                     "no target: give --app-id and --region (or --base-url), or set "

@@ -38,6 +38,7 @@ typedef struct cci_options {
     bool plan;       /* read the app and say what a run would do */
     bool reactivate;
     bool prune;
+    bool verify;     /* read the app back after the run and repair what differs, once */
     long prune_max;  /* -1: a tenth of the app's active users */
     bool insecure_http; /* an http:// --base-url to another machine is allowed */
     unsigned max_columns;      /* 0: the library's default */

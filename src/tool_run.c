@@ -56,6 +56,7 @@ static cci_import_config config_of(const cci_options *opts, const char *api_key,
         .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,
         .mode = opts->mode, .dry_run = opts->dry_run || opts->plan, .force = opts->force,
         .plan = opts->plan, .reactivate = opts->reactivate, .prune = opts->prune, .prune_max = opts->prune_max,
+        .verify = opts->verify, .verify_path = facts->verified,
         .absent_path = facts->absent, .pruned_path = facts->pruned, .workers = opts->workers,
         .rate_per_minute = opts->rate_per_minute, .timeout_ms = opts->timeout_ms,
         .max_wait_ms = opts->max_wait_ms, .retries = opts->retries,
@@ -134,12 +135,13 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     char *state = opts->state_path ? strdup(opts->state_path) : app_state(opts, earlier, messages);
     char *absent = cci_path_beside_input(opts->input, ".absent.csv");
     char *pruned = cci_path_beside_input(opts->input, ".pruned.csv");
+    char *verified = cci_path_beside_input(opts->input, ".verify.csv");
     int status = CCI_EXIT_USAGE;
     cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
                                .earlier_state = earlier && state && strcmp(earlier, state) != 0 ? earlier : NULL,
-                               .absent = absent, .pruned = pruned,
+                               .absent = absent, .pruned = pruned, .verified = verified,
                                .dry_run = opts->dry_run || opts->plan, .force = opts->force};
-    if (report && rejects && state && absent && pruned) status = import_and_summarise(opts, api_key, &facts, stop, messages);
+    if (report && rejects && state && absent && pruned && verified) status = import_and_summarise(opts, api_key, &facts, stop, messages);
     else fprintf(messages, "cometchat-import: out of memory\n");
     cci_signals_finish(signals);
     cci_stop_free(stop);
@@ -149,5 +151,6 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     free(earlier);
     free(absent);
     free(pruned);
+    free(verified);
     return status;
 }

@@ -6,7 +6,8 @@
 int cci_exit_status(const cci_import_result *result)
 {
     if (!result->started || result->input_broke) return CCI_EXIT_USAGE;
-    if (result->stopped || result->write_failed || result->prune_failed) return CCI_EXIT_STOPPED;
+    if (result->stopped || result->write_failed || result->prune_failed || result->verify_failed) return CCI_EXIT_STOPPED;
+    if (result->verify.remain) return CCI_EXIT_ROWS_FAILED;
     for (int a = 0; a < CCI_ACTION_COUNT; a++)
         if (cci_action_is_problem(a) && result->counts[a]) return CCI_EXIT_ROWS_FAILED;
     return result->journal_failed ? CCI_EXIT_STOPPED : CCI_EXIT_OK;
@@ -49,6 +50,10 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     if (r->app_read)
         fprintf(out, "  %-10s the app's users were read (%lu pages) and every row compared with them\n", "app",
                 r->listed_pages);
+    if (r->verified)
+        fprintf(out, "  %-10s %lu rows compared with the app read back: %lu differed, %lu repaired, %lu still differ%s%s\n",
+                "verify", r->verify.compared, r->verify.differed, r->verify.repaired, r->verify.remain,
+                r->verify.differed ? "; " : "", r->verify.differed ? facts->verified : "");
     if (r->empty_rows) fprintf(out, "  %-10s %lu empty rows ignored\n", "empty", r->empty_rows);
     if (n[CCI_ACTION_UNCHANGED])
         fprintf(out, "  %-10s %lu rows unchanged since the last run: nothing was sent for them\n", "unchanged",
@@ -57,7 +62,7 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
         fprintf(out, "  %-10s nothing was sent; %lu rows would be sent (the report says what)\n",
                 r->app_read ? "plan" : "dry run",
                 n[CCI_ACTION_SKIPPED] + n[CCI_ACTION_PLAN_CREATE] + n[CCI_ACTION_PLAN_UPDATE] + n[CCI_ACTION_PLAN_REACTIVATE]);
-    fprintf(out, "  %-10s %lu (core: %lu create, standard: %lu update); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits\n",
+    fprintf(out, "  %-10s %lu (core: %lu, standard: %lu); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits\n",
             "requests", total_requests(r), r->requests[CCI_BUDGET_CORE], r->requests[CCI_BUDGET_STANDARD],
             r->retries, r->rate_limited, (double)r->paused_ms / 1000.0);
     fprintf(out, "  %-10s %.1f s (%.0f rows/s)\n", "time", facts->seconds,
@@ -106,6 +111,14 @@ static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_resu
          (!r->rejected || cJSON_AddStringToObject(root, "rejects", facts->rejects)) &&
          (!r->journal_used || cJSON_AddStringToObject(root, "state", facts->state)) &&
          cJSON_AddBoolToObject(root, "dry_run", facts->dry_run);
+    cJSON *verify = NULL;
+    if (ok && r->verified)
+        ok = (verify = cJSON_AddObjectToObject(root, "verify")) &&
+             cJSON_AddNumberToObject(verify, "compared", (double)r->verify.compared) &&
+             cJSON_AddNumberToObject(verify, "differed", (double)r->verify.differed) &&
+             cJSON_AddNumberToObject(verify, "repaired", (double)r->verify.repaired) &&
+             cJSON_AddNumberToObject(verify, "still_differ", (double)r->verify.remain) &&
+             cJSON_AddStringToObject(verify, "file", facts->verified);
     if (ok) return root;
     cJSON_Delete(root);
     return NULL;

@@ -17,6 +17,7 @@ typedef struct cci_summary_facts {
     const char *input, *report, *rejects, *state;
     const char *earlier_state; /* the journal beside the report, also read; NULL: none */
     const char *absent, *pruned; /* --plan's and --prune's lists of the users the file leaves out */
+    const char *verified;        /* --verify's rows that differed when read back */
     double seconds;
     bool dry_run, force;
 } cci_summary_facts;

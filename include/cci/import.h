@@ -19,6 +19,7 @@
 #include "cci/outcome.h"
 #include "cci/ratelimit.h"
 #include "cci/stop.h"
+#include "cci/verify.h"
 
 typedef enum {
     CCI_MESSAGE_NOTE,    /* worth saying unless asked to be quiet (a warning, a kept file) */
@@ -66,6 +67,8 @@ typedef struct cci_import_config {
     bool reactivate;          /* reactivate the deactivated users the file names */
     bool prune;               /* deactivate the app's active users the file leaves out */
     long prune_max;           /* the most --prune may deactivate; -1: a tenth of the active users */
+    bool verify;              /* read the app back after the run, repair what differs once */
+    const char *verify_path;  /* --verify's rows that differed when read back */
     const char *absent_path;  /* --plan's list of active users the file leaves out */
     const char *pruned_path;  /* --prune's list of the users it deactivated */
     unsigned workers;
@@ -91,6 +94,9 @@ typedef struct cci_import_result {
     bool updates_refused;  /* the key may only create users */
     bool app_read;         /* the app's users were listed, and the rows planned against them */
     bool prune_failed;     /* --prune was asked for and did not finish */
+    bool verified;         /* --verify read the app back and compared every row */
+    bool verify_failed;    /* --verify was asked for and did not finish */
+    cci_verify_result verify;
     unsigned long listed_pages, absent, pruned, reactivated_in_bulk;
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;

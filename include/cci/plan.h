@@ -44,6 +44,7 @@ typedef struct cci_planned_row {
     bool absent;      /* the app's listing proves the uid is not there: create, no guessing */
     bool reactivated; /* the user was reactivated for this row: its success says so */
     bool confirm;     /* settled unsent, proven equal by the app: the journal may record it */
+    bool unseen;      /* equal in every field the app shows, but one it hides ("@private") may differ */
     char *changes;    /* the fields that differ ("name, tags"), for the report; NULL: none known */
 } cci_planned_row;
 

@@ -37,6 +37,8 @@ typedef struct cci_report cci_report;
 cci_report *cci_report_open(const char *path, char *err, size_t errlen);
 /* Writes and flushes one line; false on a write error (cci_report_error says which). */
 bool cci_report_write(cci_report *report, const cci_outcome *outcome);
+/* The same line with another word in the action column (--verify's `repaired`, `differs`). */
+bool cci_report_write_as(cci_report *report, const cci_outcome *outcome, const char *action);
 /* "cannot write PATH: REASON" for the first write error. */
 void cci_report_error(const cci_report *report, char *err, size_t errlen);
 /* Keeps any earlier report aside (its name in kept) and renames this one into place; false with

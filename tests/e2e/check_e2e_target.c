@@ -251,6 +251,77 @@ START_TEST(a_deactivated_uid_without_reactivate_names_the_option)
 }
 END_TEST
 
+/* Drift on 3 users behind the tool's back, with the journal saying all is unchanged: --verify
+ * plans against the app, repairs exactly those 3, and reads back an app equal to the file. Across
+ * the listing switches (_i as above). */
+START_TEST(verify_repairs_exactly_the_drifted_users)
+{
+    enum { ROWS = 2000 };
+    e2e t;
+    e2e_init(&t);
+    t.config.listing_hides_private = _i & 1;
+    t.config.listing_total_zero = _i & 2;
+    e2e_start_sandbox(&t);
+    e2e_write_users(&t, "users.csv", ROWS, 0);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    e2e_edit_user(&t, "u00007", "{\"name\":\"Drifted\"}");
+    e2e_edit_user(&t, "u00500", "{\"tags\":[\"x\"]}");
+    e2e_edit_user(&t, "u01999", "{\"metadata\":{\"team\":\"green\"}}");
+    e2e_reset_counters(&t);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "--verify", "--summary-json", "s.json", "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&t, "requests", "update"), 3);
+    ck_assert_int_eq((int)e2e_counter(&t, "requests", "create"), 0);
+    ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), 3 + (int)e2e_counter(&t, "requests", "list"));
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "updated"), 3);
+    ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS - 3);
+    ck_assert_str_eq(rows[7].action, "updated");
+    ck_assert_ptr_nonnull(strstr(rows[7].message, "name"));
+    ck_assert_ptr_nonnull(strstr(rows[500].message, "tags"));
+    ck_assert_ptr_nonnull(strstr(rows[1999].message, "metadata"));
+    free(rows);
+    e2e_expect_users_of_file(&t, ROWS, 0);
+    ck_assert_int_eq(data_lines(&t, "users.verify.csv"), 0);
+    ck_assert_ptr_nonnull(strstr(messages, "2000 rows compared with the app read back: 0 differed"));
+    e2e_cleanup(&t);
+}
+END_TEST
+
+/* An update the service answers and loses is what the reading back is for: repaired once when
+ * the second try keeps, reported `differs` (exit 1) when it does not. */
+START_TEST(verify_repairs_once_and_reports_what_remains)
+{
+    enum { ROWS = 50 };
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    e2e_edit_user(&fixture, "u00001", "{\"name\":\"Drifted\"}");
+    e2e_edit_user(&fixture, "u00002", "{\"name\":\"Drifted\"}");
+    e2e_ignore_updates(&fixture, "u00001", 1); /* the run's update is lost, the repair keeps */
+    e2e_ignore_updates(&fixture, "u00002", 2); /* both are lost */
+    e2e_reset_counters(&fixture);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--verify", "users.csv", NULL), 1);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 4);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.verify.csv", &n);
+    ck_assert_int_eq((int)n, 2);
+    ck_assert_str_eq(rows[0].uid, "u00001");
+    ck_assert_str_eq(rows[0].action, "repaired");
+    ck_assert_str_eq(rows[1].uid, "u00002");
+    ck_assert_str_eq(rows[1].action, "differs");
+    ck_assert_ptr_nonnull(strstr(rows[1].message, "still differs after one repair: name"));
+    free(rows);
+    cJSON *dump = e2e_users(&fixture);
+    ck_assert_str_eq(e2e_field(e2e_find_user(dump, "u00001"), "name"), "User 1");
+    ck_assert_str_eq(e2e_field(e2e_find_user(dump, "u00002"), "name"), "Drifted");
+    cJSON_Delete(dump);
+    ck_assert_ptr_nonnull(strstr(messages, "2 differed, 1 repaired, 1 still differ"));
+}
+END_TEST
+
 static Suite *target_suite(void)
 {
     Suite *s = suite_create("e2e_target");
@@ -262,6 +333,8 @@ static Suite *target_suite(void)
     tcase_add_loop_test(tc, private_metadata_the_listing_hides_is_never_called_equal, 0, 2);
     tcase_add_test(tc, a_file_of_uid_and_one_metadata_key_keeps_the_other_keys);
     tcase_add_test(tc, a_deactivated_uid_without_reactivate_names_the_option);
+    tcase_add_loop_test(tc, verify_repairs_exactly_the_drifted_users, 0, 4);
+    tcase_add_test(tc, verify_repairs_once_and_reports_what_remains);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -288,6 +288,20 @@ void e2e_preload(e2e *t, const char *users_json)
     cJSON_Delete(admin(t, "POST", "/admin/users", users_json));
 }
 
+void e2e_edit_user(e2e *t, const char *uid, const char *fields_json)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/admin/users/%s", uid);
+    cJSON_Delete(admin(t, "PATCH", path, fields_json));
+}
+
+void e2e_ignore_updates(e2e *t, const char *uid, int count)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/admin/users/%s/ignore-updates?count=%d", uid, count);
+    cJSON_Delete(admin(t, "POST", path, NULL));
+}
+
 void e2e_reset_counters(e2e *t)
 {
     cJSON_Delete(admin(t, "POST", "/admin/reset?keep=users", NULL));

@@ -82,6 +82,10 @@ double e2e_counter(e2e *t, const char *group, const char *name);
 /* POST /admin/users with a JSON body of users. */
 void e2e_preload(e2e *t, const char *users_json);
 /* POST /admin/reset?keep=users: counters from zero. */
+/* Edits a user behind the importer's back, as the dashboard would (PATCH /admin/users/UID). */
+void e2e_edit_user(e2e *t, const char *uid, const char *fields_json);
+/* The user's next count updates are answered 200 and not kept. */
+void e2e_ignore_updates(e2e *t, const char *uid, int count);
 void e2e_reset_counters(e2e *t);
 
 /* Rows of a report with the given action. */

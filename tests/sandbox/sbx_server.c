@@ -534,6 +534,28 @@ static enum MHD_Result edit_user(sbx_server *server, struct MHD_Connection *conn
     return result;
 }
 
+/* POST /admin/users/{uid}/ignore-updates?count=N: the next N updates are answered and not kept. */
+static enum MHD_Result ignore_updates(sbx_server *server, struct MHD_Connection *connection, const char *uid_and_rest)
+{
+    const char *count_text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "count");
+    char *end = NULL;
+    unsigned long count = count_text ? strtoul(count_text, &end, 10) : 1;
+    if (count_text && (*end || count > 1000000))
+        return send_error(server, connection, 400, "ERR_BAD_REQUEST", "count: a number of updates", NULL, NULL);
+    char uid[128], lowered[128];
+    snprintf(uid, sizeof uid, "%.*s", (int)(strchr(uid_and_rest, '/') - uid_and_rest), uid_and_rest);
+    lowercase_uid(uid, lowered, sizeof lowered);
+    if (sbx_store_ignore_updates(server->store, lowered, (unsigned)count) != SBX_STORE_OK)
+        return send_error(server, connection, 404, "ERR_UID_NOT_FOUND", "no such user", NULL, NULL);
+    return send_answer(server, connection, 200, strdup("{\"ignoring\":true}"), NULL, NULL);
+}
+
+static bool ends_with(const char *text, const char *suffix)
+{
+    size_t len = strlen(text), suffix_len = strlen(suffix);
+    return len > suffix_len && strcmp(text + len - suffix_len, suffix) == 0;
+}
+
 static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *connection,
                                     const char *url, const char *method, request *rq)
 {
@@ -547,6 +569,8 @@ static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *c
         if (!ok) return send_error(server, connection, 400, "ERR_BAD_REQUEST", err, NULL, NULL);
         return send_answer(server, connection, 200, strdup("{\"loaded\":true}"), NULL, NULL);
     }
+    if (strncmp(url, "/admin/users/", 13) == 0 && ends_with(url, "/ignore-updates") && strcmp(method, "POST") == 0)
+        return ignore_updates(server, connection, url + 13);
     if (strncmp(url, "/admin/users/", 13) == 0 && strcmp(method, "PATCH") == 0)
         return edit_user(server, connection, url + 13, rq);
     if (strcmp(url, "/admin/counters") == 0 && strcmp(method, "GET") == 0) {

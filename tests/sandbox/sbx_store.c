@@ -14,6 +14,7 @@ typedef struct uid_entry {
     long deactivated_at; /* unix seconds, when deactivated */
     unsigned long requests;
     unsigned long rolls;
+    unsigned ignored_updates; /* updates still to answer 200 without keeping (an admin's test hook) */
 } uid_entry;
 
 /* The entries are found by uid through a search tree (libc's tsearch) and walked in the order
@@ -194,7 +195,8 @@ sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON
     if (!entry || !entry->user || entry->deactivated) {
         result = SBX_STORE_NOT_FOUND;
     } else {
-        apply_fields(entry->user, body, now);
+        if (entry->ignored_updates) entry->ignored_updates--;
+        else apply_fields(entry->user, body, now);
         *user_json = print_user(entry->user);
     }
     pthread_mutex_unlock(&store->lock);
@@ -256,6 +258,19 @@ sbx_store_result sbx_store_edit(sbx_store *store, const char *uid, const cJSON *
     uid_entry *entry = entry_of(store, uid);
     if (entry && entry->user) {
         apply_fields(entry->user, body, now);
+        result = SBX_STORE_OK;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return result;
+}
+
+sbx_store_result sbx_store_ignore_updates(sbx_store *store, const char *uid, unsigned count)
+{
+    sbx_store_result result = SBX_STORE_NOT_FOUND;
+    pthread_mutex_lock(&store->lock);
+    uid_entry *entry = entry_of(store, uid);
+    if (entry && entry->user) {
+        entry->ignored_updates = count;
         result = SBX_STORE_OK;
     }
     pthread_mutex_unlock(&store->lock);

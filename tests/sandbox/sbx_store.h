@@ -46,6 +46,9 @@ sbx_store_result sbx_store_reactivate(sbx_store *store, const char *uid);
 /* What an administrator does in the dashboard, behind the importer's back: like an update, with
  * no rules checked, and to a deactivated user too. */
 sbx_store_result sbx_store_edit(sbx_store *store, const char *uid, const cJSON *body, long now);
+/* The user's next count updates answer 200 with the user as it was: a service that accepts an
+ * update and does not keep it (a moderation rule, another writer racing), for --verify's tests. */
+sbx_store_result sbx_store_ignore_updates(sbx_store *store, const char *uid, unsigned count);
 
 typedef enum {
     SBX_LIST_ACTIVE,      /* the default */
