@@ -16,12 +16,13 @@
 #include "cci/outfile.h"
 #include "cci/strmap.h"
 
-enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 256, COMPACT_SLACK = 1000 };
+enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 1024, COMPACT_SLACK = 1000 };
 
 struct cci_journal {
     char target[17];
     unsigned long own_records; /* records of this target read at open, superseded ones included */
-    cci_strmap *known; /* uid -> fingerprint (malloc'd); built at open, read-only after */
+    cci_strmap *known; /* uid -> "FINGERPRINT\0FIELDS" (malloc'd, FIELDS maybe empty); built at open,
+                        * read-only after */
     cci_journal_stats stats;
     bool read_only;
     char *path;
@@ -68,6 +69,29 @@ static bool is_hex(const char *text, size_t len)
     return true;
 }
 
+/* "FINGERPRINT" or "FINGERPRINT/FIELDS", FIELDS being 8-hex-digit hashes separated by commas. */
+static bool valid_token(const char *token)
+{
+    size_t fingerprint_len = strcspn(token, "/");
+    bool fingerprint_ok = (fingerprint_len == 1 && token[0] == '-') ||
+                          (fingerprint_len == CCI_FINGERPRINT_LEN && is_hex(token, fingerprint_len));
+    const char *fields = token + fingerprint_len;
+    return fingerprint_ok && (!*fields || strspn(fields + 1, "0123456789abcdef,") == strlen(fields + 1));
+}
+
+/* The token as the table keeps it: "FINGERPRINT\0FIELDS\0", so that a lookup is the fingerprint. */
+static char *token_value(const char *token)
+{
+    size_t len = strlen(token);
+    char *value = malloc(len + 2);
+    if (!value) return NULL;
+    memcpy(value, token, len + 1);
+    value[len + 1] = '\0';
+    char *slash = strchr(value, '/');
+    if (slash) *slash = '\0';
+    return value;
+}
+
 /* Parses one line; true when it is a valid record (fields then point into line). */
 static bool parse_record(char *line, char **target, char **uid, char **fingerprint)
 {
@@ -85,8 +109,8 @@ static bool parse_record(char *line, char **target, char **uid, char **fingerpri
     *target = strtok_r(NULL, " ", &save);
     *uid = strtok_r(NULL, " ", &save);
     *fingerprint = strtok_r(NULL, " ", &save);
-    return kind && strcmp(kind, "U") == 0 && *target && *uid && *fingerprint &&
-           strlen(*target) == 16 && (strcmp(*fingerprint, "-") == 0 || strlen(*fingerprint) == CCI_FINGERPRINT_LEN);
+    return kind && strcmp(kind, "U") == 0 && *target && *uid && *fingerprint && strlen(*target) == 16 &&
+           valid_token(*fingerprint);
 }
 
 static bool format_record(const char *target, const char *uid, const char *fingerprint, char line[LINE_MAX_LEN]);
@@ -115,7 +139,7 @@ static bool load(cci_journal *journal, FILE *file, bool only_unknown)
         } else {
             journal->own_records++;
         }
-        char *copy = strdup(fingerprint);
+        char *copy = token_value(fingerprint);
         if (!copy || !cci_strmap_put(journal->known, uid, copy)) {
             free(copy);
             return false;
@@ -167,11 +191,13 @@ typedef struct rewrite {
     bool ok;
 } rewrite;
 
-static bool write_known(const char *uid, void *fingerprint, void *ctx)
+static bool write_known(const char *uid, void *value, void *ctx)
 {
     rewrite *w = ctx;
-    char line[LINE_MAX_LEN];
-    w->ok = w->ok && format_record(w->target, uid, fingerprint, line) && fputs(line, w->out) >= 0;
+    const char *fingerprint = value, *fields = fingerprint + strlen(fingerprint) + 1;
+    char token[LINE_MAX_LEN], line[LINE_MAX_LEN];
+    snprintf(token, sizeof token, "%s%s%s", fingerprint, *fields ? "/" : "", fields);
+    w->ok = w->ok && format_record(w->target, uid, token, line) && fputs(line, w->out) >= 0;
     return w->ok;
 }
 
@@ -186,7 +212,7 @@ static bool compact(cci_journal *journal, const char *path)
     snprintf(temporary, temporary_len, "%s.compacting", path);
     FILE *in = fopen(path, "r"), *out = cci_open_for_writing(temporary, O_TRUNC, "w");
     rewrite w = {.out = out, .target = journal->target, .ok = in && out};
-    if (w.ok) w.ok = fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", out) >= 0;
+    if (w.ok) w.ok = fputs("# cometchat-import state journal v1: U target uid fingerprint[/fields] check\n", out) >= 0;
     char line[LINE_MAX_LEN], copy[LINE_MAX_LEN];
     while (w.ok && fgets(line, sizeof line, in)) {
         char *target, *uid, *fingerprint;
@@ -300,7 +326,7 @@ cci_journal *cci_journal_open(const char *path, const char *target, bool read_on
         }
         /* a crash may have cut the last line: start on a fresh one */
         if (existed && ends_torn(path) && fputc('\n', journal->file) == EOF) ok = false;
-        if (!existed && fputs("# cometchat-import state journal v1: U target uid fingerprint check\n", journal->file) < 0)
+        if (!existed && fputs("# cometchat-import state journal v1: U target uid fingerprint[/fields] check\n", journal->file) < 0)
             ok = false;
         journal->closing = cci_latch_new();
         ok = ok && journal->closing &&
@@ -337,6 +363,12 @@ bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *ad
 const char *cci_journal_lookup(const cci_journal *journal, const char *uid)
 {
     return cci_strmap_get(journal->known, uid);
+}
+
+const char *cci_journal_fields(const cci_journal *journal, const char *uid)
+{
+    const char *fingerprint = cci_strmap_get(journal->known, uid);
+    return fingerprint ? fingerprint + strlen(fingerprint) + 1 : NULL;
 }
 
 bool cci_journal_append(cci_journal *journal, const char *uid, const char *fingerprint)

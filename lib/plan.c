@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci/clears.h"
 #include "cci/user.h"
 
 bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
@@ -28,7 +29,8 @@ void cci_planned_row_cleanup(cci_planned_row *row)
     free(row->create_body);
     free(row->update_body);
     free(row->changes);
-    row->changes = NULL;
+    free(row->journal_record);
+    row->changes = row->journal_record = NULL;
     row->outcome.message = NULL;
     row->saved = NULL;
     row->create_body = row->update_body = NULL;
@@ -77,6 +79,22 @@ static bool settle_plan(cci_planned_row *row, cci_action action, const char *wha
     return settle(row, action, message);
 }
 
+/* True when the update clears the slot's field ("unset"). */
+static bool is_unset(const cci_user *user, int slot)
+{
+    const cJSON *name;
+    cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(user->fields, "unset"))
+        if (cJSON_IsString(name) && strcmp(name->valuestring, cci_slot_name(slot)) == 0) return true;
+    return false;
+}
+
+/* [] and "": what a cleared field is sent as, which the app may keep or drop (the documents do
+ * not say): either way it is cleared. */
+static bool cleared_value(const cJSON *value)
+{
+    return (cJSON_IsArray(value) && !value->child) || (cJSON_IsString(value) && !value->valuestring[0]);
+}
+
 /* Names the fields of user that the app holds otherwise, into row->changes. Returns false when
  * none is known to differ; *unknown says a field could not be compared (metadata with an
  * "@private" object the listing does not show). */
@@ -89,7 +107,9 @@ static bool find_changes(const cci_planner *planner, const cci_user *user, const
     bool private_hidden = !cci_app_users_private_shown(planner->app);
     for (int slot = 0; slot < CCI_SLOT_COUNT; slot++) {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(user->fields, cci_slot_name(slot));
-        if (!value || cci_field_hash(value) == listed->field[slot]) continue;
+        if (!value && !(is_unset(user, slot) && listed->field[slot])) continue; /* not given, or gone already */
+        if (value && (cci_field_hash(value) == listed->field[slot] || (cleared_value(value) && !listed->field[slot])))
+            continue;
         const cJSON *private = slot == CCI_SLOT_METADATA ? cJSON_GetObjectItemCaseSensitive(value, "@private") : NULL;
         if (private && private_hidden && (listed->flags & CCI_APP_USER_NO_PRIVATE)) {
             cJSON *visible = cJSON_Duplicate(value, true);
@@ -155,33 +175,48 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
     return true;
 }
 
-/* The user's metadata.KEY cells, set over the metadata the app holds for it. */
-static bool merge_listed_metadata(const cci_planner *planner, cci_user *user)
+/* The update as it goes: the row's metadata.KEY cells set over the metadata the app holds, and
+ * the fields an earlier import set that the row empties cleared. */
+static bool shape_update(const cci_planner *planner, cci_user *user, const cci_clears *clears)
 {
-    const char *current = planner->app_metadata ? cci_strmap_get(planner->app_metadata, user->uid) : NULL;
-    if (!current) return true;
-    cJSON *parsed = cJSON_Parse(current);
-    bool ok = cci_user_merge_metadata(user, parsed);
-    cJSON_Delete(parsed);
+    const char *listed = planner->app_metadata ? cci_strmap_get(planner->app_metadata, user->uid) : NULL;
+    cJSON *current = listed ? cJSON_Parse(listed) : NULL;
+    bool ok = cci_user_merge_metadata(user, current) && cci_clears_apply(clears, user, current);
+    cJSON_Delete(current);
     return ok;
 }
 
-/* A valid user whose uid is new to this file. */
-static bool plan_user(cci_planner *planner, cci_user *user, unsigned long line, cci_planned_row *row)
+/* What the journal records once the row holds: "FINGERPRINT/FIELDS". */
+static bool compose_record(cci_planned_row *row, const cci_clears *clears)
 {
-    if (!planner->file_uids && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)line))
+    size_t len = strlen(row->fingerprint) + strlen(clears->fields) + 2;
+    if (!(row->journal_record = malloc(len))) return false;
+    snprintf(row->journal_record, len, "%s%s%s", row->fingerprint, clears->fields[0] ? "/" : "", clears->fields);
+    return true;
+}
+
+/* A valid user whose uid is new to this file. */
+static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *record, cci_planned_row *row)
+{
+    if (!planner->file_uids && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)record->line))
         return out_of_memory(row, "remembering its uid (needed to find repeated uids)");
     /* the journal records the row as the file has it: merged keys the app holds besides are not
-     * the file's to track, so an unchanged row stays unchanged without reading the app */
+     * the file's to track, so an unchanged row stays unchanged without reading the app; an emptied
+     * cell changes it once, and the clear is sent then */
     if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
     cci_fingerprint_of_text(row->update_body, strlen(row->update_body), row->fingerprint);
-    if (planner->app_metadata) {
+    const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    cci_clears clears;
+    bool ok = cci_clears_find(&clears, planner->mapping, record,
+                              planner->journal ? cci_journal_fields(planner->journal, user->uid) : NULL) &&
+              compose_record(row, &clears);
+    if (ok && (planner->app_metadata || cci_clears_any(&clears))) {
         free(row->update_body);
         row->update_body = NULL;
-        if (!merge_listed_metadata(planner, user)) return out_of_memory(row, "merging its metadata");
-        if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
+        ok = shape_update(planner, user, &clears) && (row->update_body = cci_user_body(user, false));
     }
-    const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    cci_clears_cleanup(&clears);
+    if (!ok) return out_of_memory(row, "building the request");
     if (planner->app) return plan_against_app(planner, user, journaled, row);
     row->known = journaled != NULL; /* --force still sends an update, not a create, first */
     if (journaled && !planner->force && strcmp(journaled, row->fingerprint) == 0)
@@ -219,7 +254,7 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
                  user.uid, (unsigned long)first_line);
         settle(row, CCI_ACTION_INVALID, message);
     } else {
-        send = plan_user(planner, &user, record->line, row);
+        send = plan_user(planner, &user, record, row);
     }
     cci_user_cleanup(&user);
     return send;

@@ -83,7 +83,7 @@ static void send_job(void *job, void *worker_state)
     run *r = item->run;
     cci_planned_row *row = &item->row;
     cci_send_request request = {.uid = row->outcome.uid, .create_body = row->create_body,
-                                .update_body = row->update_body, .fingerprint = row->fingerprint,
+                                .update_body = row->update_body, .fingerprint = row->journal_record,
                                 .known = row->known, .absent = row->absent, .reactivated = row->reactivated,
                                 .changes = row->changes};
     item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
@@ -119,7 +119,7 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
         item->run = r;
         item->seq = cci_reorder_reserve(r->reorder);
         bool send = cci_plan_row(planner, &record, &item->row);
-        if (!send && item->row.confirm) item->confirmed = item->row.fingerprint; /* the app proved it */
+        if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
         if (!send) cci_reorder_complete(r->reorder, item->seq, item);
         else if (cci_stop_requested(r->config->stop) || !r->pool || !cci_pool_submit(r->pool, item)) skip_unsent(r, item);
     }

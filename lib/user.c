@@ -228,7 +228,13 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
 
 char *cci_user_body(const cci_user *user, bool with_uid)
 {
-    char *fields = cJSON_PrintUnformatted(user->fields);
+    cJSON *without_unset = NULL; /* a create clears nothing: "unset" is an update's */
+    if (with_uid && cJSON_GetObjectItemCaseSensitive(user->fields, "unset")) {
+        if (!(without_unset = cJSON_Duplicate(user->fields, true))) return NULL;
+        cJSON_DeleteItemFromObjectCaseSensitive(without_unset, "unset");
+    }
+    char *fields = cJSON_PrintUnformatted(without_unset ? without_unset : user->fields);
+    cJSON_Delete(without_unset);
     if (!fields || !with_uid) return fields;
     /* {"uid":"...", + the fields' members: the uid needs no escaping (a-z 0-9 _ -) */
     size_t len = strlen(fields) + strlen(user->uid) + 16;

@@ -1,10 +1,12 @@
-/* The state journal: which users this tool has confirmed in which target, and the fingerprint of
- * what it sent them, so that a rerun sends nothing for rows that did not change.
+/* The state journal: which users this tool has confirmed in which target, the fingerprint of
+ * what it sent them, so that a rerun sends nothing for rows that did not change, and which fields
+ * the imports set, so that a cell emptied later clears what an import set and nothing else.
  *
  * One text file, append-only, one record a line:
- *     U <target> <uid> <fingerprint> <check>
+ *     U <target> <uid> <fingerprint>[/<fields>] <check>
  * target: 16 hex digits naming the base URL or app; fingerprint: 32 hex digits, or "-" for a user
- * known to exist whose content this run did not send; check: 16 hex digits of FNV-1a over the
+ * known to exist whose content this run did not send; fields: the 8-hex-digit hashes of the
+ * fields' names (cci/clears.h), comma-separated; check: 16 hex digits of FNV-1a over the
  * rest of the line. Records are appended and flushed as rows succeed, and fsync'd at least once a
  * second and at close, so a crash loses at most the rows in flight. A line that is torn (no newline,
  * bad check) is ignored: never fatal. Later records win. Records of other targets are kept but
@@ -51,7 +53,12 @@ bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *ad
  * the fingerprint of what was last sent. Valid until close. */
 const char *cci_journal_lookup(const cci_journal *journal, const char *uid);
 
-/* Records that uid now holds what fingerprint describes ("-": exists, content unknown). False
+/* The fields the imports set for uid, as recorded (cci/clears.h): "" when none or not recorded
+ * (a record of an earlier version), NULL when the uid is unknown. Valid until close. */
+const char *cci_journal_fields(const cci_journal *journal, const char *uid);
+
+/* Records that uid now holds what fingerprint describes ("-": exists, content unknown), which may
+ * end with "/FIELDS" (the fields the imports set, as cci/clears.h writes them). False
  * once a write failed (cci_journal_error says why). */
 bool cci_journal_append(cci_journal *journal, const char *uid, const char *fingerprint);
 

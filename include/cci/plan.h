@@ -40,6 +40,8 @@ typedef struct cci_planned_row {
     char *create_body;    /* both bodies are set for a row to send */
     char *update_body;
     char fingerprint[CCI_FINGERPRINT_LEN + 1];
+    char *journal_record; /* what the journal records once the app holds the row: the fingerprint
+                           * and the fields the imports set (cci/clears.h) */
     bool known;       /* the journal or the app says the uid exists in this target */
     bool absent;      /* the app's listing proves the uid is not there: create, no guessing */
     bool reactivated; /* the user was reactivated for this row: its success says so */

@@ -16,7 +16,8 @@
 
 typedef struct cci_user {
     char uid[CCI_UID_MAX + 1]; /* lowercased, as the service stores it */
-    cJSON *fields;             /* owned: name, avatar, link, role, statusMessage, metadata, tags */
+    cJSON *fields;             /* owned: name, avatar, link, role, statusMessage, metadata, tags, and
+                                * "unset" when an update clears (cci/clears.h) */
     bool out_of_memory;        /* building ran out: the fields are incomplete and must not be sent */
 } cci_user;
 
@@ -27,7 +28,8 @@ typedef struct cci_user {
 bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record *record,
                     bool name_required, char *problems, size_t problems_len);
 
-/* The JSON body: with_uid for a create, without for an update. malloc'd; NULL when out of memory. */
+/* The JSON body: with_uid for a create (without any "unset"), without for an update. malloc'd;
+ * NULL when out of memory. */
 char *cci_user_body(const cci_user *user, bool with_uid);
 
 /* The canonical (lowercased) uid of record's uid cell into uid; false when the cell is empty or

@@ -322,6 +322,49 @@ START_TEST(verify_repairs_once_and_reports_what_remains)
 }
 END_TEST
 
+/* Emptied cells clear what an import set, and nothing an import never set: e1's avatar, tags and
+ * metadata.phone were imported, then emptied; its link was set in the dashboard and its column is
+ * empty from the start; e2's avatar was set in the dashboard only. */
+START_TEST(emptied_cells_clear_what_an_import_set_and_nothing_else)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write(&fixture, "u.csv", "uid,name,avatar,link,tags,metadata.team,metadata.phone\n"
+                                 "e1,E,https://x.io/e.png,,a;b,red,555\n"
+                                 "e2,F,,,c,blue,\n");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "u.csv", NULL), 0);
+    e2e_edit_user(&fixture, "e1", "{\"link\":\"https://dash.io/e1\"}");
+    e2e_edit_user(&fixture, "e2", "{\"avatar\":\"https://dash.io/e2.png\"}");
+    e2e_write(&fixture, "u.csv", "uid,name,avatar,link,tags,metadata.team,metadata.phone\n"
+                                 "e1,E,,,,red,\n"
+                                 "e2,F,,,c,blue,\n");
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "u.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 1);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "u.report.csv", &n);
+    ck_assert_str_eq(rows[0].action, "updated");
+    ck_assert_str_eq(rows[1].action, "unchanged");
+    free(rows);
+    cJSON *dump = e2e_users(&fixture);
+    const cJSON *e1 = e2e_find_user(dump, "e1"), *e2 = e2e_find_user(dump, "e2");
+    ck_assert_ptr_null(cJSON_GetObjectItem(e1, "avatar"));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(e1, "tags")), 0);
+    ck_assert_str_eq(e2e_field(cJSON_GetObjectItem(e1, "metadata"), "team"), "red");
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetObjectItem(e1, "metadata"), "phone"));
+    ck_assert_str_eq(e2e_field(e1, "link"), "https://dash.io/e1"); /* never the imports' */
+    ck_assert_str_eq(e2e_field(e2, "avatar"), "https://dash.io/e2.png");
+    cJSON_Delete(dump);
+    /* the clears are recorded: the next rerun sends nothing, and --verify finds all equal */
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "u.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--verify", "u.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 0);
+    ck_assert_ptr_nonnull(strstr(messages, "2 rows compared with the app read back: 0 differed"));
+}
+END_TEST
+
 static Suite *target_suite(void)
 {
     Suite *s = suite_create("e2e_target");
@@ -335,6 +378,7 @@ static Suite *target_suite(void)
     tcase_add_test(tc, a_deactivated_uid_without_reactivate_names_the_option);
     tcase_add_loop_test(tc, verify_repairs_exactly_the_drifted_users, 0, 4);
     tcase_add_test(tc, verify_repairs_once_and_reports_what_remains);
+    tcase_add_test(tc, emptied_cells_clear_what_an_import_set_and_nothing_else);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -45,6 +45,27 @@ START_TEST(records_survive_a_reopen_and_later_ones_win)
 }
 END_TEST
 
+START_TEST(the_fields_an_import_set_are_recorded_beside_the_fingerprint)
+{
+    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    char record[64];
+    snprintf(record, sizeof record, "%s/0000000a,bd5e6047", FP_A);
+    ck_assert(cci_journal_append(j, "ana", record));
+    ck_assert(cci_journal_append(j, "bob", FP_B)); /* as an earlier version wrote it */
+    snprintf(record, sizeof record, "%s/0000000a,NOTHEX!", FP_A);
+    ck_assert(cci_journal_append(j, "cy", record)); /* damaged: ignored at the next open */
+    ck_assert(cci_journal_close(j));
+    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
+    ck_assert_str_eq(cci_journal_fields(j, "ana"), "0000000a,bd5e6047");
+    ck_assert_str_eq(cci_journal_fields(j, "bob"), "");
+    ck_assert_ptr_null(cci_journal_lookup(j, "cy"));
+    ck_assert_ptr_null(cci_journal_fields(j, "cy"));
+    ck_assert_uint_eq(cci_journal_stats_of(j).ignored, 1);
+    ck_assert(cci_journal_close(j));
+}
+END_TEST
+
 START_TEST(the_record_format_is_a_checked_line)
 {
     cci_journal *j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
@@ -134,9 +155,11 @@ START_TEST(superseded_records_are_compacted_at_open)
     cci_journal_append(j, "other-target-user", FP_A);
     cci_journal_close(j);
     j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    char with_fields[64];
+    snprintf(with_fields, sizeof with_fields, "%s/0000000a,bd5e6047", FP_A);
     for (int i = 0; i < 1500; i++) {
         cci_journal_append(j, "ana", i % 2 ? FP_A : FP_B);
-        cci_journal_append(j, "bob", FP_A);
+        cci_journal_append(j, "bob", with_fields);
     }
     cci_journal_close(j);
     ck_assert_uint_eq(count_lines(), 1 + 1 + 3000);
@@ -149,6 +172,8 @@ START_TEST(superseded_records_are_compacted_at_open)
     ck_assert(!cci_journal_stats_of(j).compacted);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
     ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
+    ck_assert_str_eq(cci_journal_fields(j, "bob"), "0000000a,bd5e6047"); /* compaction keeps the fields */
+    ck_assert_str_eq(cci_journal_fields(j, "ana"), "");
     cci_journal_close(j);
     j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
     ck_assert_str_eq(cci_journal_lookup(j, "other-target-user"), FP_A);
@@ -247,6 +272,7 @@ static Suite *journal_suite(void)
     tcase_add_test(tc, a_second_run_on_the_same_journal_is_refused_naming_the_first);
     tcase_add_test(tc, an_earlier_journal_is_adopted_for_unknown_uids_only);
     tcase_add_test(tc, a_symlinked_journal_is_never_written_through);
+    tcase_add_test(tc, the_fields_an_import_set_are_recorded_beside_the_fingerprint);
     suite_add_tcase(suite, tc);
     return suite;
 }
