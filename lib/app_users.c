@@ -105,6 +105,11 @@ bool cci_app_users_add(cci_app_users *app, const cJSON *listed)
     return true;
 }
 
+void cci_app_users_mark_last(cci_app_users *app, uint8_t flags)
+{
+    if (app->count) app->users[app->count - 1].flags |= flags;
+}
+
 static int by_hash(const void *a, const void *b)
 {
     uint64_t x = ((const cci_app_user *)a)->uid_hash, y = ((const cci_app_user *)b)->uid_hash;
@@ -148,6 +153,8 @@ cci_app_counts cci_app_users_counts(const cci_app_users *app)
 struct cci_uid_line {
     uint64_t hash;
     unsigned long line;
+    uint32_t keys_signature; /* the row's metadata keys (cci/key_signature.h); mask 0: none */
+    uint32_t keys_mask;
 };
 
 bool cci_uid_set_add(cci_uid_set *set, const char *uid, unsigned long line)
@@ -159,8 +166,15 @@ bool cci_uid_set_add(cci_uid_set *set, const char *uid, unsigned long line)
         set->items = grown;
         set->capacity = capacity;
     }
-    set->items[set->count++] = (struct cci_uid_line){cci_uid_hash(uid), line};
+    set->items[set->count++] = (struct cci_uid_line){.hash = cci_uid_hash(uid), .line = line};
     return true;
+}
+
+void cci_uid_set_note_keys(cci_uid_set *set, uint32_t signature, uint32_t mask)
+{
+    if (!set->count) return;
+    set->items[set->count - 1].keys_signature = signature;
+    set->items[set->count - 1].keys_mask = mask;
 }
 
 static int by_hash_then_line(const void *a, const void *b)
@@ -176,7 +190,8 @@ void cci_uid_set_seal(cci_uid_set *set)
     set->sealed = true;
 }
 
-unsigned long cci_uid_set_first_line(const cci_uid_set *set, uint64_t uid_hash)
+/* The first row with uid_hash, or NULL. */
+static const struct cci_uid_line *first_of(const cci_uid_set *set, uint64_t uid_hash)
 {
     size_t lo = 0, hi = set->count;
     while (lo < hi) { /* the first item whose hash is not below uid_hash */
@@ -184,7 +199,22 @@ unsigned long cci_uid_set_first_line(const cci_uid_set *set, uint64_t uid_hash)
         if (set->items[mid].hash < uid_hash) lo = mid + 1;
         else hi = mid;
     }
-    return lo < set->count && set->items[lo].hash == uid_hash ? set->items[lo].line : 0;
+    return lo < set->count && set->items[lo].hash == uid_hash ? &set->items[lo] : NULL;
+}
+
+unsigned long cci_uid_set_first_line(const cci_uid_set *set, uint64_t uid_hash)
+{
+    const struct cci_uid_line *first = first_of(set, uid_hash);
+    return first ? first->line : 0;
+}
+
+bool cci_uid_set_keys(const cci_uid_set *set, uint64_t uid_hash, uint32_t *signature, uint32_t *mask)
+{
+    const struct cci_uid_line *first = first_of(set, uid_hash);
+    if (!first) return false;
+    *signature = first->keys_signature;
+    *mask = first->keys_mask;
+    return true;
 }
 
 void cci_uid_set_cleanup(cci_uid_set *set)

@@ -43,12 +43,21 @@ static unsigned long promised_pages(const cJSON *page)
     return (unsigned long)((total->valuedouble + CCI_LISTING_PER_PAGE - 1) / CCI_LISTING_PER_PAGE);
 }
 
-/* Keeps listed's metadata, for metadata.KEY columns to merge into. False when out of memory. */
-static bool keep_metadata(cci_strmap *kept, const cJSON *listed)
+/* Keeps listed's metadata, for metadata.KEY columns to merge into, unless wants proves it not
+ * needed. False when out of memory. */
+static bool keep_metadata(cci_listing *listing, const cJSON *listed)
 {
+    const cci_listing_wants *wants = &listing->wants;
+    cci_strmap *kept = listing->metadata;
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(listed, "uid");
     const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(listed, "metadata");
-    if (!cJSON_IsString(uid) || !cJSON_IsObject(metadata)) return true;
+    if (!cJSON_IsString(uid)) return true;
+    bool keys_equal = false;
+    if (wants->keep_metadata && !wants->keep_metadata(wants->keep_context, listed, &keys_equal)) {
+        if (keys_equal) cci_app_users_mark_last(listing->app, CCI_APP_USER_KEYS_EQUAL);
+        return true;
+    }
+    if (!cJSON_IsObject(metadata)) return true;
     char lowered[256];
     cci_uid_lowercase(uid->valuestring, lowered, sizeof lowered);
     char *text = cJSON_PrintUnformatted(metadata);
@@ -65,7 +74,7 @@ static bool take_users(cci_listing *listing, const cJSON *data, unsigned long pa
     {
         FILE *names = cci_listed_deactivated(listed) ? listing->deactivated : listing->active;
         if (!cci_app_users_add(listing->app, listed) ||
-            (listing->metadata && !keep_metadata(listing->metadata, listed)) || (names && !keep_name(names, listed))) {
+            (listing->metadata && !keep_metadata(listing, listed)) || (names && !keep_name(names, listed))) {
             snprintf(err, errlen, "out of memory or disk while reading page %lu of the app's users", page);
             return false;
         }
@@ -130,7 +139,7 @@ static cci_listing_status read_page(cci_listing *listing, cci_send_shared *share
 /* Sets up what wants asks to keep besides the hashes. */
 static bool start(cci_listing *listing, cci_listing_wants wants, char *err, size_t errlen)
 {
-    *listing = (cci_listing){0};
+    *listing = (cci_listing){.wants = wants};
     if (wants.names && (!(listing->active = tmpfile()) || !(listing->deactivated = tmpfile()))) {
         snprintf(err, errlen, "cannot make a temporary file for the app's users");
         return false;

@@ -210,6 +210,13 @@ static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *re
     bool ok = cci_clears_find(&clears, planner->mapping, record,
                               planner->journal ? cci_journal_fields(planner->journal, user->uid) : NULL) &&
               compose_record(row, &clears);
+    const cci_app_user *listed = planner->app ? cci_app_users_find(planner->app, user->uid) : NULL;
+    if (ok && listed && (listed->flags & CCI_APP_USER_KEYS_EQUAL)) {
+        /* the listing proved the row's metadata keys held already, and kept no metadata to merge
+         * into: an update leaves the metadata alone */
+        cJSON_DeleteItemFromObjectCaseSensitive(user->fields, "metadata");
+        clears.key_count = 0;
+    }
     if (ok && (planner->app_metadata || cci_clears_any(&clears))) {
         free(row->update_body);
         row->update_body = NULL;

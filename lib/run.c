@@ -350,6 +350,10 @@ static bool read_the_app(run *r, cci_import_result *result)
     say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
     unsigned long most_pages = needed_by || merges ? 0 : unknown;
     cci_listing_wants wants = {.names = config->plan || config->prune || config->reactivate, .metadata = merges};
+    if (merges && r->census.keys.usable) { /* only the users whose keys differ need theirs kept */
+        wants.keep_metadata = cci_census_keep_metadata;
+        wants.keep_context = &r->census;
+    }
     cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, wants,
                                                  on_listing_progress, r, err, sizeof err);
     if (status == CCI_LISTING_READ) {

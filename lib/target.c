@@ -6,10 +6,31 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cci/clears.h"
 #include "cci/input.h"
 #include "cci/outfile.h"
 #include "cci/report.h"
 #include "cci/user.h"
+
+/* The signature of the row's metadata.KEY cells, for the listing to prove its user equal without
+ * keeping the user's metadata. */
+static void note_keys(cci_census *census, const cci_mapping *mapping, const cci_record *record, const char *uid)
+{
+    if (!census->keys_known) {
+        census->keys_known = true;
+        if (!cci_key_columns_of(mapping, &census->keys)) census->out_of_memory = true;
+    }
+    if (!census->keys.usable) return;
+    cci_clears clears;
+    const char *recorded = census->journal ? cci_journal_fields(census->journal, uid) : NULL;
+    if (!cci_clears_find(&clears, mapping, record, recorded)) {
+        census->out_of_memory = true;
+        return;
+    }
+    uint32_t mask, signature = cci_key_signature_of_row(&census->keys, record, &clears, &mask);
+    cci_uid_set_note_keys(&census->uids, signature, mask);
+    cci_clears_cleanup(&clears);
+}
 
 void cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record)
 {
@@ -21,6 +42,7 @@ void cci_census_visit(void *context, const cci_mapping *mapping, const cci_recor
         return;
     }
     if (!cci_uid_set_add(&census->uids, uid, record->line)) census->out_of_memory = true;
+    else note_keys(census, mapping, record, uid);
     const char *journaled = census->journal ? cci_journal_lookup(census->journal, uid) : NULL;
     if (journaled) census->journal_knows++;
     if (census->to_send) return; /* known already: no more rows need be built */
@@ -41,6 +63,20 @@ void cci_census_visit(void *context, const cci_mapping *mapping, const cci_recor
 void cci_census_cleanup(cci_census *census)
 {
     cci_uid_set_cleanup(&census->uids);
+    cci_key_columns_cleanup(&census->keys);
+}
+
+bool cci_census_keep_metadata(void *context, const cJSON *listed, bool *keys_equal)
+{
+    const cci_census *census = context;
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(listed, "uid");
+    uint32_t signature, mask;
+    *keys_equal = false;
+    if (!cJSON_IsString(uid) || !cci_uid_set_keys(&census->uids, cci_uid_hash(uid->valuestring), &signature, &mask))
+        return false; /* not in the file: no row merges into it */
+    const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(listed, "metadata");
+    *keys_equal = cci_key_signature_of_listed(&census->keys, metadata, mask) == signature;
+    return !*keys_equal;
 }
 
 static bool in_file(const cci_census *census, const char *uid)

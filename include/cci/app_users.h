@@ -4,7 +4,8 @@
  * "the same hash", wrong once in four billion fields.
  *
  * Also the set of the uids an input file holds (cci_uid_set), to tell which users of the app the
- * file leaves out, and which of its rows repeat a uid, in 16 bytes a row.
+ * file leaves out, which of its rows repeat a uid, and the signature of each row's metadata.KEY
+ * cells, in 24 bytes a row.
  *
  * Thread-safety: built by one thread; once sealed, lookups are read-only and safe from any thread.
  * The per-user flags set after sealing (cci_app_user.flags) are set by the reader thread before
@@ -36,6 +37,8 @@ enum {
     CCI_APP_USER_DEACTIVATED = 1,
     CCI_APP_USER_NO_PRIVATE = 2,   /* listed metadata had no "@private" object */
     CCI_APP_USER_REACTIVATED = 4,  /* set once a bulk reactivation named it */
+    CCI_APP_USER_KEYS_EQUAL = 8,   /* its metadata holds the file row's metadata.KEY values: nothing
+                                    * of its metadata was kept, nor need be sent */
 };
 
 typedef struct cci_app_user {
@@ -54,6 +57,9 @@ void cci_app_users_free(cci_app_users *app);
 /* Adds a user as listed. False when out of memory. A listed item without a string uid is not
  * added and counted in cci_app_users_counts' malformed. */
 bool cci_app_users_add(cci_app_users *app, const cJSON *listed);
+
+/* Sets flags on the user added last (the listing's verdict on it). */
+void cci_app_users_mark_last(cci_app_users *app, uint8_t flags);
 
 /* Sorts for lookups; a uid listed twice (a page boundary moved while the app changed) keeps one
  * of its listings. Call once, after the last add. */
@@ -85,7 +91,7 @@ uint64_t cci_uid_hash(const char *uid);
 /* uid lowercased, as the service stores it, into out (cut to len - 1 bytes). */
 void cci_uid_lowercase(const char *uid, char *out, size_t len);
 
-/* ---- the uids of a file ---- */
+/* ---- the uids of a file (24 bytes a row) ---- */
 
 typedef struct cci_uid_set {
     struct cci_uid_line *items; /* owned */
@@ -95,10 +101,14 @@ typedef struct cci_uid_set {
 
 /* Adds the uid of the record on line. False when out of memory. */
 bool cci_uid_set_add(cci_uid_set *set, const char *uid, unsigned long line);
+/* Notes the metadata keys' signature of the row added last (cci/key_signature.h). */
+void cci_uid_set_note_keys(cci_uid_set *set, uint32_t signature, uint32_t mask);
 /* Sorts; call once, after the last add. */
 void cci_uid_set_seal(cci_uid_set *set);
 /* The first line that gave uid, or 0 when the file does not hold it. */
 unsigned long cci_uid_set_first_line(const cci_uid_set *set, uint64_t uid_hash);
+/* The keys' signature noted for the first row with uid_hash; false when the file has no such uid. */
+bool cci_uid_set_keys(const cci_uid_set *set, uint64_t uid_hash, uint32_t *signature, uint32_t *mask);
 void cci_uid_set_cleanup(cci_uid_set *set);
 
 #endif

@@ -18,6 +18,19 @@
 
 enum { CCI_LISTING_PER_PAGE = 1000 };
 
+/* Whether a listed user's metadata must be kept (its row's keys differ from it); *keys_equal says
+ * its row's metadata.KEY values are what it holds already. */
+typedef bool (*cci_keep_metadata_fn)(void *context, const cJSON *listed, bool *keys_equal);
+
+/* What to keep besides the hashes. */
+typedef struct cci_listing_wants {
+    bool names;    /* uid and name of every user: for --plan, --prune, --reactivate */
+    bool metadata; /* users' metadata: for metadata.KEY columns to merge into */
+    cci_keep_metadata_fn keep_metadata; /* which users' metadata; NULL: every user's. A user it
+                                         * proves equal is flagged CCI_APP_USER_KEYS_EQUAL */
+    void *keep_context;
+} cci_listing_wants;
+
 typedef struct cci_listing {
     cci_app_users *app; /* owned; NULL until read */
     FILE *active;       /* {"uid","name"} lines of the active users; owned; NULL unless wanted */
@@ -26,13 +39,9 @@ typedef struct cci_listing {
                            * asked for: metadata.KEY columns merge into it */
     unsigned long pages;
     size_t users; /* listed so far, a uid listed twice counted twice */
+    cci_listing_wants wants; /* as asked */
 } cci_listing;
 
-/* What to keep besides the hashes. */
-typedef struct cci_listing_wants {
-    bool names;    /* uid and name of every user: for --plan, --prune, --reactivate */
-    bool metadata; /* every user's metadata: for metadata.KEY columns to merge into */
-} cci_listing_wants;
 
 typedef enum {
     CCI_LISTING_READ,      /* every user was read */

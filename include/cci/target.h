@@ -12,6 +12,7 @@
 #include "cci/app_users.h"
 #include "cci/csv_reader.h"
 #include "cci/journal.h"
+#include "cci/key_signature.h"
 #include "cci/listing.h"
 #include "cci/mapping.h"
 #include "cci/send.h"
@@ -27,10 +28,17 @@ typedef struct cci_census {
     bool to_send;                 /* some valid row is new to the journal, or differs from its record */
     bool name_required;           /* as the rows are built: false for --mode update */
     bool out_of_memory;
+    cci_key_columns keys;         /* the metadata.KEY columns, each row's signature in uids */
+    bool keys_known;
 } cci_census;
 
 /* A cci_preflight_fn: context is a cci_census. */
 void cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record);
+
+/* A cci_keep_metadata_fn (context: a sealed census whose keys are usable): a listed user's
+ * metadata is kept only when the file has its uid and the row's metadata.KEY values differ from
+ * it; equal ones are said so. */
+bool cci_census_keep_metadata(void *context, const cJSON *listed, bool *keys_equal);
 void cci_census_cleanup(cci_census *census);
 
 /* Reactivates the listed deactivated users that the census holds and marks them

@@ -236,6 +236,27 @@ START_TEST(a_file_of_uid_and_one_metadata_key_keeps_the_other_keys)
 }
 END_TEST
 
+/* The listing proves m1's metadata.team held and keeps none of its metadata: the update of its
+ * name leaves the metadata whole. */
+START_TEST(a_row_whose_keys_hold_updates_only_what_differs)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_preload(&fixture, "[{\"uid\":\"m1\",\"name\":\"Old\",\"metadata\":{\"team\":\"red\",\"phone\":\"1\"}}]");
+    e2e_write(&fixture, "t.csv", "uid,name,metadata.team\nm1,New,red\n");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "t.csv", NULL), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "t.report.csv", &n);
+    ck_assert_str_eq(rows[0].action, "updated");
+    ck_assert_str_eq(rows[0].message, "changed: name");
+    free(rows);
+    cJSON *dump = e2e_users(&fixture);
+    const cJSON *metadata = cJSON_GetObjectItem(e2e_find_user(dump, "m1"), "metadata");
+    ck_assert_str_eq(e2e_field(metadata, "team"), "red");
+    ck_assert_str_eq(e2e_field(metadata, "phone"), "1");
+    cJSON_Delete(dump);
+}
+END_TEST
+
 START_TEST(a_deactivated_uid_without_reactivate_names_the_option)
 {
     e2e_start_sandbox(&fixture);
@@ -376,6 +397,7 @@ static Suite *target_suite(void)
     tcase_add_loop_test(tc, private_metadata_the_listing_hides_is_never_called_equal, 0, 2);
     tcase_add_test(tc, a_file_of_uid_and_one_metadata_key_keeps_the_other_keys);
     tcase_add_test(tc, a_deactivated_uid_without_reactivate_names_the_option);
+    tcase_add_test(tc, a_row_whose_keys_hold_updates_only_what_differs);
     tcase_add_loop_test(tc, verify_repairs_exactly_the_drifted_users, 0, 4);
     tcase_add_test(tc, verify_repairs_once_and_reports_what_remains);
     tcase_add_test(tc, emptied_cells_clear_what_an_import_set_and_nothing_else);

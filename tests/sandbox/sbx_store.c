@@ -25,6 +25,16 @@ struct sbx_store {
     uid_entry **entries; /* every entry, in the order they came; protected by lock */
     size_t count, capacity;
     size_t users; /* entries holding a user; protected by lock */
+    /* who is listed changes with version; the last sorted listing is kept until it does, so that
+     * paging through a million users sorts them once, not once a page; protected by lock */
+    unsigned long version;
+    struct listing_cache {
+        bool valid;
+        unsigned long version;
+        int which;
+        struct uid_entry **items;
+        size_t count;
+    } cache;
 };
 
 static int compare_uids(const void *a, const void *b)
@@ -52,6 +62,7 @@ static void forget_entries(sbx_store *store)
     }
     store->count = 0;
     store->users = 0;
+    store->version++;
 }
 
 void sbx_store_free(sbx_store *store)
@@ -59,6 +70,7 @@ void sbx_store_free(sbx_store *store)
     if (!store) return;
     forget_entries(store);
     free(store->entries);
+    free(store->cache.items);
     pthread_mutex_destroy(&store->lock);
     free(store);
 }
@@ -91,6 +103,7 @@ static uid_entry *entry_for(sbx_store *store, const char *uid)
         return NULL;
     }
     store->entries[store->count++] = entry;
+    store->version++;
     return entry;
 }
 
@@ -165,6 +178,7 @@ sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now,
         entry->user = user;
         entry->deactivated = false;
         store->users++;
+        store->version++;
         *user_json = print_user(user);
         user = NULL;
     }
@@ -232,6 +246,7 @@ sbx_store_result sbx_store_delete(sbx_store *store, const char *uid, bool perman
             entry->deactivated = true;
             entry->deactivated_at = now;
         }
+        store->version++;
         result = SBX_STORE_OK;
     }
     pthread_mutex_unlock(&store->lock);
@@ -245,6 +260,7 @@ sbx_store_result sbx_store_reactivate(sbx_store *store, const char *uid)
     uid_entry *entry = entry_of(store, uid);
     if (entry && entry->user && entry->deactivated) {
         entry->deactivated = false;
+        store->version++;
         result = SBX_STORE_OK;
     }
     pthread_mutex_unlock(&store->lock);
@@ -295,15 +311,23 @@ static bool listed(const uid_entry *entry, sbx_list_which which)
     return true;
 }
 
-/* Caller holds the lock. The users which asks for, in uid order; false when out of memory. */
+/* Caller holds the lock. The users which asks for, in uid order, into the store's cache (valid
+ * until the lock is let go); false when out of memory. */
 static bool collect_sorted(sbx_store *store, sbx_list_which which, collected *out)
 {
-    *out = (collected){0};
-    out->items = malloc((store->users + 1) * sizeof *out->items);
-    if (!out->items) return false;
-    for (size_t i = 0; i < store->count; i++)
-        if (listed(store->entries[i], which)) out->items[out->count++] = store->entries[i];
-    qsort(out->items, out->count, sizeof *out->items, by_uid);
+    struct listing_cache *cache = &store->cache;
+    if (!cache->valid || cache->version != store->version || cache->which != (int)which) {
+        uid_entry **items = realloc(cache->items, (store->users + 1) * sizeof *items);
+        if (!items) return false;
+        cache->items = items;
+        cache->count = 0;
+        for (size_t i = 0; i < store->count; i++)
+            if (listed(store->entries[i], which)) cache->items[cache->count++] = store->entries[i];
+        qsort(cache->items, cache->count, sizeof *cache->items, by_uid);
+        *cache = (struct listing_cache){.valid = true, .version = store->version, .which = (int)which,
+                                        .items = cache->items, .count = cache->count};
+    }
+    *out = (collected){.items = (const uid_entry **)cache->items, .count = cache->count};
     return true;
 }
 
@@ -339,7 +363,6 @@ char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, const s
         cJSON_AddNumberToObject(pagination, "per_page", per_page);
         cJSON_AddNumberToObject(pagination, "current_page", page);
         cJSON_AddNumberToObject(pagination, "total_pages", (double)((total + per_page - 1) / per_page));
-        free(users.items);
     }
     pthread_mutex_unlock(&store->lock);
     char *text = cJSON_PrintUnformatted(answer);
@@ -359,7 +382,6 @@ char *sbx_store_dump(sbx_store *store)
             if (users.items[i]->deactivated) cJSON_AddTrueToObject(copy, "deactivated");
             cJSON_AddItemToArray(list, copy);
         }
-        free(users.items);
     }
     pthread_mutex_unlock(&store->lock);
     char *text = cJSON_PrintUnformatted(answer);

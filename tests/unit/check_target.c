@@ -10,6 +10,7 @@
 
 #include "../check_main.h"
 #include "cci/target.h"
+#include "http_client.h"
 #include "sandbox_fixture.h"
 
 static const cci_listing_wants names = {.names = true};
@@ -80,6 +81,44 @@ START_TEST(reactivation_and_prune_go_in_bulk_and_list_what_they_changed)
 }
 END_TEST
 
+/* With metadata.KEY columns, the listing keeps the metadata only of users whose row's keys
+ * differ: at a million users the run holds a flag, not a million metadata objects. */
+START_TEST(only_users_whose_keys_differ_keep_their_metadata)
+{
+    long status;
+    cJSON_Delete(http_admin(sbx_server_port(fixture.server), "POST", "/admin/users",
+                            "[{\"uid\":\"k1\",\"name\":\"K\",\"metadata\":{\"team\":\"red\",\"phone\":\"1\"}},"
+                            "{\"uid\":\"k2\",\"name\":\"K\",\"metadata\":{\"team\":\"blue\"}},"
+                            "{\"uid\":\"k3\",\"name\":\"K\",\"metadata\":{\"team\":\"red\"}}]", &status));
+    ck_assert_int_eq(status, 200);
+    cci_cell header_cells[] = {{"uid", 3}, {"metadata.team", 13}};
+    cci_record header = {.cells = header_cells, .count = 2, .line = 1};
+    cci_mapping mapping;
+    char err[512];
+    ck_assert(cci_mapping_init(&mapping, &header, NULL, 0, false, err, sizeof err));
+    cci_census census = {0};
+    cci_cell k1[] = {{"k1", 2}, {"red", 3}}, k2[] = {{"k2", 2}, {"red", 3}};
+    cci_record row = {.cells = k1, .count = 2, .line = 2};
+    cci_census_visit(&census, &mapping, &row);
+    row = (cci_record){.cells = k2, .count = 2, .line = 3};
+    cci_census_visit(&census, &mapping, &row);
+    cci_mapping_cleanup(&mapping); /* the census keeps what it needs */
+    cci_uid_set_seal(&census.uids);
+    ck_assert(census.keys.usable);
+    cci_listing listing;
+    cci_listing_wants wants = {.metadata = true, .keep_metadata = cci_census_keep_metadata, .keep_context = &census};
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, wants, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    ck_assert_uint_eq(cci_strmap_count(listing.metadata), 1);
+    ck_assert_str_eq(cci_strmap_get(listing.metadata, "k2"), "{\"team\":\"blue\"}");
+    ck_assert(cci_app_users_find(listing.app, "k1")->flags & CCI_APP_USER_KEYS_EQUAL);
+    ck_assert(!(cci_app_users_find(listing.app, "k2")->flags & CCI_APP_USER_KEYS_EQUAL));
+    ck_assert(!(cci_app_users_find(listing.app, "k3")->flags & CCI_APP_USER_KEYS_EQUAL)); /* not in the file */
+    cci_listing_cleanup(&listing);
+    cci_census_cleanup(&census);
+}
+END_TEST
+
 static Suite *target_suite(void)
 {
     Suite *s = suite_create("target");
@@ -88,6 +127,7 @@ static Suite *target_suite(void)
     tcase_add_checked_fixture(tc, fixture_setup_sending, fixture_teardown_sending);
     tcase_add_test(tc, the_census_counts_uids_the_journal_knows_and_rows_without_one);
     tcase_add_test(tc, reactivation_and_prune_go_in_bulk_and_list_what_they_changed);
+    tcase_add_test(tc, only_users_whose_keys_differ_keep_their_metadata);
     suite_add_tcase(s, tc);
     return s;
 }
