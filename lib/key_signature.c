@@ -15,7 +15,7 @@ bool cci_key_columns_of(const cci_mapping *mapping, cci_key_columns *keys)
         const cci_column *column = &mapping->columns[i];
         if (column->field == CCI_FIELD_METADATA) keys->usable = false;
         if (column->field != CCI_FIELD_METADATA_KEY) continue;
-        if (keys->count == CCI_KEY_SIGNATURE_MOST || strncmp(column->metadata_path, "@private", 8) == 0) {
+        if (keys->count == CCI_KEY_SIGNATURE_MOST) {
             keys->usable = false;
             continue;
         }
@@ -92,26 +92,34 @@ uint32_t cci_key_signature_of_row(const cci_key_columns *keys, const cci_record 
     return fold(hash);
 }
 
-/* The value at a dotted path ("team.floor"), split as a row's keys are set (cci/user.h). NULL:
- * none, or out of memory (then never equal to a row's value). */
-static const cJSON *value_at(const cJSON *metadata, const char *path)
+/* The value at a dotted path ("team.floor"), split as a row's keys are set (cci/user.h), into
+ * *value (NULL: none). False when out of memory. */
+static bool value_at(const cJSON *metadata, const char *path, const cJSON **value)
 {
     char *keys = strdup(path);
-    const cJSON *node = keys ? metadata : NULL;
+    if (!keys) return false;
+    const cJSON *node = metadata;
     char *save = NULL;
-    for (char *key = keys ? strtok_r(keys, ".", &save) : NULL; key && node; key = strtok_r(NULL, ".", &save))
+    for (char *key = strtok_r(keys, ".", &save); key && node; key = strtok_r(NULL, ".", &save))
         node = cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, key) : NULL;
     free(keys);
-    return node;
+    *value = node;
+    return true;
 }
 
-uint32_t cci_key_signature_of_listed(const cci_key_columns *keys, const cJSON *metadata, uint32_t mask)
+bool cci_key_signature_of_listed(const cci_key_columns *keys, const cJSON *metadata, uint32_t mask,
+                                 uint32_t *signature)
 {
     unsigned long long hash = CCI_FNV_SEED;
+    bool private_listed = cJSON_GetObjectItemCaseSensitive(metadata, "@private") != NULL;
     for (size_t j = 0; j < keys->count; j++) {
         if (!(mask & (1u << j))) continue;
-        const cJSON *value = cJSON_IsObject(metadata) ? value_at(metadata, keys->paths[j]) : NULL;
+        /* a listing may hide "@private": missing there is unknown, never proven */
+        if (!private_listed && strncmp(keys->paths[j], "@private", 8) == 0) return false;
+        const cJSON *value = NULL;
+        if (cJSON_IsObject(metadata) && !value_at(metadata, keys->paths[j], &value)) return false;
         hash = combine(hash, j, value ? cci_field_hash(value) : 0);
     }
-    return fold(hash);
+    *signature = fold(hash);
+    return true;
 }

@@ -474,6 +474,10 @@ static void verify(run *r, cci_import_result *result)
                               .file_uids = &r->census.uids, .shared = &r->shared,
                               .worker = after_the_rows(r), .path = config->verify_path,
                               .progress = on_listing_progress, .context = r};
+    if (r->census.keys.usable) {
+        setup.keep_metadata = cci_census_keep_metadata;
+        setup.keep_context = &r->census;
+    }
     say(r, CCI_MESSAGE_NOTE, "--verify: reading the app back to compare every row with it");
     result->verified = cci_verify(&setup, &result->verify, err, sizeof err);
     result->verify_failed = !result->verified;

@@ -75,7 +75,9 @@ bool cci_census_keep_metadata(void *context, const cJSON *listed, bool *keys_equ
     if (!cJSON_IsString(uid) || !cci_uid_set_keys(&census->uids, cci_uid_hash(uid->valuestring), &signature, &mask))
         return false; /* not in the file: no row merges into it */
     const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(listed, "metadata");
-    *keys_equal = cci_key_signature_of_listed(&census->keys, metadata, mask) == signature;
+    uint32_t listed_signature;
+    *keys_equal = cci_key_signature_of_listed(&census->keys, metadata, mask, &listed_signature) &&
+                  listed_signature == signature;
     return !*keys_equal;
 }
 

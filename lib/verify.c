@@ -39,7 +39,8 @@ static bool read_back(verification *v, bool merges, cci_listing *listing, char *
 {
     const cci_verify_setup *setup = v->setup;
     *listing = (cci_listing){0};
-    cci_listing_wants wants = {.metadata = merges};
+    cci_listing_wants wants = {.metadata = merges, .keep_metadata = merges ? setup->keep_metadata : NULL,
+                               .keep_context = setup->keep_context};
     cci_listing_status status = cci_listing_read(listing, setup->shared, setup->worker, 0, wants, setup->progress,
                                                  setup->context, err, errlen);
     v->result->pages += listing->pages;

@@ -5,8 +5,8 @@
  *
  * A row's signature covers the keys it gives (non-empty cells) and the keys it clears (emptied
  * cells an import had set: expected missing); a key it leaves alone is not covered (mask says
- * which are). Usable only with 1 to CCI_KEY_SIGNATURE_MOST key columns, no whole metadata column,
- * and no key under "@private" (which a listing may hide).
+ * which are). Usable only with 1 to CCI_KEY_SIGNATURE_MOST key columns and no whole metadata
+ * column.
  * Thread-safety: pure functions; a cci_key_columns is read-only once built. */
 #ifndef CCI_KEY_SIGNATURE_H
 #define CCI_KEY_SIGNATURE_H
@@ -36,7 +36,10 @@ void cci_key_columns_cleanup(cci_key_columns *keys);
 uint32_t cci_key_signature_of_row(const cci_key_columns *keys, const cci_record *record, const cci_clears *clears,
                                   uint32_t *mask);
 
-/* The signature of the values metadata (a listed user's, may be NULL) holds at the keys of mask. */
-uint32_t cci_key_signature_of_listed(const cci_key_columns *keys, const cJSON *metadata, uint32_t mask);
+/* The signature of the values metadata (a listed user's, may be NULL) holds at the keys of mask.
+ * False when it cannot be known: a key under "@private" and no "@private" object listed (a
+ * listing may hide it), or out of memory. */
+bool cci_key_signature_of_listed(const cci_key_columns *keys, const cJSON *metadata, uint32_t mask,
+                                 uint32_t *signature);
 
 #endif

@@ -26,6 +26,8 @@ typedef struct cci_verify_setup {
     cci_send_shared *shared;
     cci_worker *worker;
     const char *path;             /* the verify file */
+    cci_keep_metadata_fn keep_metadata; /* which users' metadata to keep (cci/listing.h); NULL: all */
+    void *keep_context;
     cci_listing_progress_fn progress; /* may be NULL */
     void *context;
 } cci_verify_setup;
