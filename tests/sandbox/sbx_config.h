@@ -71,6 +71,8 @@ typedef struct sbx_config {
     sbx_hostile hostile;
     bool listing_hides_private; /* listed metadata leaves out "@private" (the docs are silent) */
     bool listing_total_zero;    /* listed pagination says total 0 (the OpenAPI example does) */
+    bool cleared_dropped;       /* an update's "tags": [] and "statusMessage": "" remove the field
+                                 * rather than keep it empty (the docs are silent) */
     sbx_faults faults;
 } sbx_config;
 

@@ -38,6 +38,7 @@ static const char usage[] =
     "  --load FILE             users to start with, as GET /admin/users dumps them\n"
     "  --listing-private KIND  listed metadata shows \"@private\" (shown, default) or not (hidden)\n"
     "  --listing-total KIND    listed pagination counts the users (counted, default) or says 0 (zero)\n"
+    "  --cleared-fields KIND   an update's tags [] and statusMessage \"\" are kept (kept, default) or remove the field (dropped)\n"
     "Admin (no key): GET /admin/users, POST /admin/users, PATCH /admin/users/{uid} (a dashboard\n"
     "edit: fields replace, \"unset\" clears), GET /admin/counters[?uids=false],\n"
     "POST /admin/reset[?keep=users]. Runs until SIGINT or SIGTERM.\n";
@@ -45,7 +46,7 @@ static const char usage[] =
 enum {
     O_PORT = 256, O_PORT_FILE, O_BIND, O_KEYS, O_ROLES, O_ROLE_ERROR, O_AUTH_STATUS, O_APP_ID,
     O_PLAN_ERROR, O_METADATA_LIMIT, O_MAX_BODY, O_CORE, O_STANDARD, O_WINDOW, O_SEED, O_LATENCY,
-    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_HELP,
+    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_CLEARED_FIELDS, O_HELP,
 };
 
 static const struct option options[] = {
@@ -77,6 +78,7 @@ static const struct option options[] = {
     {"load", required_argument, NULL, O_LOAD},
     {"listing-private", required_argument, NULL, O_LISTING_PRIVATE},
     {"listing-total", required_argument, NULL, O_LISTING_TOTAL},
+    {"cleared-fields", required_argument, NULL, O_CLEARED_FIELDS},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -173,6 +175,10 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_LISTING_TOTAL:
         if (strcmp(arg, "counted") != 0 && strcmp(arg, "zero") != 0) return "--listing-total must be counted or zero";
         config->listing_total_zero = strcmp(arg, "zero") == 0;
+        break;
+    case O_CLEARED_FIELDS:
+        if (strcmp(arg, "kept") != 0 && strcmp(arg, "dropped") != 0) return "--cleared-fields must be kept or dropped";
+        config->cleared_dropped = strcmp(arg, "dropped") == 0;
         break;
     case O_RATE_HEADERS:
         for (n = 0; n < SBX_HEADERS_COUNT && strcmp(arg, sbx_rate_headers_name((sbx_rate_headers)n)) != 0; n++) {

@@ -297,6 +297,31 @@ static unsigned apply_bulk(sbx_server *server, const route *r, const cJSON *body
 }
 
 /* Applies a request that passed every gate; returns the answer to send (status, body, code). */
+/* --cleared-fields dropped: an update's empty tags and status message remove the field, as a
+ * service that stores no empty values would. NULL: the body as it is (or out of memory). */
+static cJSON *drop_cleared(const cJSON *body)
+{
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(body, "tags");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(body, "statusMessage");
+    bool tags_empty = cJSON_IsArray(tags) && !tags->child;
+    bool status_empty = cJSON_IsString(status) && !status->valuestring[0];
+    if (!tags_empty && !status_empty) return NULL;
+    cJSON *copy = cJSON_Duplicate(body, true);
+    cJSON *unset = cJSON_GetObjectItemCaseSensitive(copy, "unset");
+    if (copy && !unset) unset = cJSON_AddArrayToObject(copy, "unset");
+    if (!unset) {
+        cJSON_Delete(copy);
+        return NULL;
+    }
+    const char *names[] = {tags_empty ? "tags" : NULL, status_empty ? "statusMessage" : NULL};
+    for (size_t i = 0; i < 2; i++) {
+        if (!names[i]) continue;
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, names[i]);
+        cJSON_AddItemToArray(unset, cJSON_CreateString(names[i]));
+    }
+    return copy;
+}
+
 static unsigned apply(sbx_server *server, struct MHD_Connection *connection, const route *r,
                       const cJSON *body, char **answer, const char **code)
 {
@@ -314,7 +339,12 @@ static unsigned apply(sbx_server *server, struct MHD_Connection *connection, con
         break;
     case SBX_OP_UPDATE:
         verdict = sbx_rules_check_update(body, config);
-        if (verdict.ok) result = sbx_store_update(server->store, r->uid, body, (long)(now_ms() / 1000), &user_json);
+        if (verdict.ok) {
+            cJSON *as_kept = config->cleared_dropped ? drop_cleared(body) : NULL;
+            result = sbx_store_update(server->store, r->uid, as_kept ? as_kept : body, (long)(now_ms() / 1000),
+                                      &user_json);
+            cJSON_Delete(as_kept);
+        }
         break;
     case SBX_OP_GET:
         result = sbx_store_get(server->store, r->uid, &user_json);
