@@ -36,3 +36,8 @@ const char *cci_outcome_text(const cci_outcome *outcome)
     bool problem = cci_action_is_problem(outcome->action);
     return problem ? "the reason could not be kept (out of memory)" : "";
 }
+
+const char *cci_plural(unsigned long n)
+{
+    return n == 1 ? "" : "s";
+}

@@ -360,8 +360,8 @@ static bool read_the_app(run *r, cci_import_result *result)
         cci_app_counts counts = cci_app_users_counts(r->listing.app);
         r->app_read = result->app_read = true;
         result->listed_pages = r->listing.pages;
-        say(r, CCI_MESSAGE_NOTE, "the app holds %zu active and %zu deactivated users (%lu pages read)", counts.active,
-            counts.deactivated, r->listing.pages);
+        say(r, CCI_MESSAGE_NOTE, "the app holds %zu active and %zu deactivated user%s (%lu page%s read)", counts.active,
+            counts.deactivated, cci_plural(counts.deactivated), r->listing.pages, cci_plural(r->listing.pages));
         return true;
     }
     /* a refused key or plan, or an interruption: the run goes on to mark every row skipped and
@@ -419,7 +419,9 @@ static bool prepare_the_target(run *r, cci_import_result *result)
         bool ok = cci_target_reactivate(&r->listing, &r->census, &r->shared, &r->lister, &result->reactivated_in_bulk,
                                         err, sizeof err);
         if (!ok) say(r, CCI_MESSAGE_PROBLEM, "%s: their rows end `deactivated`", err);
-        else if (result->reactivated_in_bulk) say(r, CCI_MESSAGE_NOTE, "reactivated %lu users the file names", result->reactivated_in_bulk);
+        else if (result->reactivated_in_bulk)
+            say(r, CCI_MESSAGE_NOTE, "reactivated %lu user%s the file names", result->reactivated_in_bulk,
+                cci_plural(result->reactivated_in_bulk));
     }
     return true;
 }
@@ -455,8 +457,9 @@ static void prune(run *r, cci_import_result *result)
         result->prune_failed = true;
     }
     if (result->pruned || ok)
-        say(r, CCI_MESSAGE_NOTE, "deactivated %lu users of the app that are not in the file; %s lists them (feed it "
-                                 "back with --reactivate --mode update to undo)", result->pruned, config->pruned_path);
+        say(r, CCI_MESSAGE_NOTE, "deactivated %lu user%s of the app that are not in the file; %s lists them (feed it "
+                                 "back with --reactivate --mode update to undo)", result->pruned,
+            cci_plural(result->pruned), config->pruned_path);
 }
 
 /* --verify, once every row went: the app read back, what differs repaired once. */

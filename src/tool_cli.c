@@ -18,11 +18,11 @@ static const char usage_format[] =
     "  --insecure-http                 allow http:// to another machine (the key travels unencrypted)\n"
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
-    "  --dry-run                       check everything, send nothing, report what would be sent\n"
+    "  -n, --dry-run                   check everything, send nothing, report what would be sent\n"
     "  --force   send rows said unchanged   --verify   read the app back after, repair what differs\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
-    "  --workers N (8)  --rate N/min (learned)  --timeout SECONDS (30)  --retries N (5)\n"
+    "  --workers N (8)  --rate N/min|N/s (learned)  --timeout SECONDS (30)  --retries N (5)\n"
     "  --max-wait SECONDS (300)        longest pause for a rate limit (twice that of 429s stops)\n"
     "Input:\n"
     "  --map COLUMN=FIELD (repeatable), where FIELD is one of\n"
@@ -31,8 +31,8 @@ static const char usage_format[] =
     "  --max-columns N (1000)  --max-record-size BYTES (4194304)   bounds on one line\n"
     "Output:\n"
     "  --report PATH (INPUT.report.csv)  --rejects PATH (INPUT.rejects.csv)  --state PATH\n"
-    "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never  --quiet\n"
-    "  --verbose (every problem, not the first 10)  --help  --version\n"
+    "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never  -q, --quiet\n"
+    "  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
     "Exit: 0 all done, 1 rows invalid or failed, 2 could not start, 3 stopped early.\n"
     "More: man cometchat-import, docs/usage.md.\n";
 
@@ -125,6 +125,40 @@ static const struct option long_options[] = {
     {"verify", no_argument, NULL, OPT_VERIFY},
     {NULL, 0, NULL, 0},
 };
+
+/* The short options GNU tools and curl users reach for: -h -V -q -v -n. */
+static int short_option(int code)
+{
+    switch (code) {
+    case 'h': return OPT_HELP;
+    case 'V': return OPT_VERSION;
+    case 'q': return OPT_QUIET;
+    case 'v': return OPT_VERBOSE;
+    case 'n': return OPT_DRY_RUN;
+    default: return code;
+    }
+}
+
+/* "N", "N/min" or "N/s" (and "N/m", "N/sec"), as requests a minute. */
+static bool parse_rate(const char *text, unsigned *per_minute)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(text, &end, 10);
+    if (errno || end == text || text[0] == '-' || n < 1) return false;
+    unsigned long factor = 1;
+    if (*end == '/') {
+        const char *unit = end + 1;
+        if (strcmp(unit, "min") == 0 || strcmp(unit, "m") == 0) factor = 1;
+        else if (strcmp(unit, "s") == 0 || strcmp(unit, "sec") == 0) factor = 60;
+        else return false;
+    } else if (*end) {
+        return false;
+    }
+    if (n > 10000000 / factor) return false;
+    *per_minute = (unsigned)(n * factor);
+    return true;
+}
 
 static cci_cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -233,8 +267,8 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
                         CCI_MAX_WORKERS);
         break;
     case OPT_RATE:
-        if (!parse_unsigned(arg, 1, 10000000, &opts->rate_per_minute))
-            return fail(err, errlen, "--rate must be a whole number of requests per minute, at least 1");
+        if (!parse_rate(arg, &opts->rate_per_minute))
+            return fail(err, errlen, "--rate takes requests a minute or a second: 100, 100/min or 5/s (at least 1)");
         break;
     case OPT_TIMEOUT:
         if (!parse_seconds(arg, 0.05, 3600, &opts->timeout_ms))
@@ -335,7 +369,8 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     opterr = 0; /* getopt would echo "--token=SECRET"; we write our own messages */
     optind = 0; /* glibc: 0 re-initialises getopt, so parsing can run more than once */
     int code;
-    while ((code = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+    while ((code = getopt_long(argc, argv, ":hVqvn", long_options, NULL)) != -1) {
+        code = short_option(code);
         const char *spelled = argv[optind - 1];
         if (code == '?' || code == ':') {
             int len = option_name_length(spelled);

@@ -41,37 +41,41 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     fprintf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends\n", facts->input,
             d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
             d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
-    fprintf(out, "cometchat-import: %lu rows read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
-            r->rows, n[CCI_ACTION_CREATED], n[CCI_ACTION_UPDATED], n[CCI_ACTION_UNCHANGED], n[CCI_ACTION_EXISTS],
+    fprintf(out, "cometchat-import: %lu row%s read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
+            r->rows, cci_plural(r->rows), n[CCI_ACTION_CREATED], n[CCI_ACTION_UPDATED], n[CCI_ACTION_UNCHANGED], n[CCI_ACTION_EXISTS],
             n[CCI_ACTION_INVALID], n[CCI_ACTION_FAILED], n[CCI_ACTION_SKIPPED]);
     for (int a = CCI_ACTION_DEACTIVATED; a < CCI_ACTION_COUNT; a++) /* said only when they happen */
         if (n[a]) fprintf(out, ", %lu %s", n[a], cci_action_name(a));
     fputc('\n', out);
     if (r->app_read)
-        fprintf(out, "  %-10s the app's users were read (%lu pages) and every row compared with them\n", "app",
-                r->listed_pages);
+        fprintf(out, "  %-10s the app's users were read (%lu page%s) and every row compared with them\n", "app",
+                r->listed_pages, cci_plural(r->listed_pages));
     if (r->verified)
-        fprintf(out, "  %-10s %lu rows compared with the app read back: %lu differed, %lu repaired, %lu still differ%s%s\n",
-                "verify", r->verify.compared, r->verify.differed, r->verify.repaired, r->verify.remain,
+        fprintf(out, "  %-10s %lu row%s compared with the app read back: %lu differed, %lu repaired, %lu still differ%s%s\n",
+                "verify", r->verify.compared, cci_plural(r->verify.compared), r->verify.differed, r->verify.repaired, r->verify.remain,
                 r->verify.differed ? "; " : "", r->verify.differed ? facts->verified : "");
-    if (r->empty_rows) fprintf(out, "  %-10s %lu empty rows ignored\n", "empty", r->empty_rows);
+    if (r->empty_rows)
+        fprintf(out, "  %-10s %lu empty row%s ignored\n", "empty", r->empty_rows, cci_plural(r->empty_rows));
     if (n[CCI_ACTION_UNCHANGED])
-        fprintf(out, "  %-10s %lu rows unchanged since the last run: nothing was sent for them\n", "unchanged",
-                n[CCI_ACTION_UNCHANGED]);
+        fprintf(out, "  %-10s %lu row%s unchanged since the last run: nothing was sent for them\n", "unchanged",
+                n[CCI_ACTION_UNCHANGED], cci_plural(n[CCI_ACTION_UNCHANGED]));
+    unsigned long would = n[CCI_ACTION_SKIPPED] + n[CCI_ACTION_PLAN_CREATE] + n[CCI_ACTION_PLAN_UPDATE] +
+                          n[CCI_ACTION_PLAN_REACTIVATE];
     if (facts->dry_run)
-        fprintf(out, "  %-10s nothing was sent; %lu rows would be sent (the report says what)\n",
-                r->app_read ? "plan" : "dry run",
-                n[CCI_ACTION_SKIPPED] + n[CCI_ACTION_PLAN_CREATE] + n[CCI_ACTION_PLAN_UPDATE] + n[CCI_ACTION_PLAN_REACTIVATE]);
-    fprintf(out, "  %-10s %lu (core: %lu, standard: %lu); %lu retries, %lu rate-limited (429), %.1f s paused by rate limits\n",
+        fprintf(out, "  %-10s nothing was sent; %lu row%s would be sent (the report says what)\n",
+                r->app_read ? "plan" : "dry run", would, cci_plural(would));
+    fprintf(out, "  %-10s %lu (core: %lu, standard: %lu); %lu retr%s, %lu rate-limited (429), %.1f s paused by rate limits\n",
             "requests", total_requests(r), r->requests[CCI_BUDGET_CORE], r->requests[CCI_BUDGET_STANDARD],
-            r->retries, r->rate_limited, (double)r->paused_ms / 1000.0);
+            r->retries, r->retries == 1 ? "y" : "ies", r->rate_limited, (double)r->paused_ms / 1000.0);
     fprintf(out, "  %-10s %.1f s (%.0f rows/s)\n", "time", facts->seconds,
             facts->seconds > 0 ? (double)r->rows / facts->seconds : 0.0);
     fprintf(out, "  %-10s %s\n", "report", facts->report);
-    if (r->rejected) fprintf(out, "  %-10s %s (%lu rows to fix and feed back)\n", "rejects", facts->rejects, r->rejected);
+    if (r->rejected)
+        fprintf(out, "  %-10s %s (%lu row%s to fix and feed back)\n", "rejects", facts->rejects, r->rejected,
+                cci_plural(r->rejected));
     if (r->journal_used)
-        fprintf(out, "  %-10s %s (%lu users of this target known before the run)%s\n", "state", facts->state,
-                r->known_before, facts->force ? "; --force: every row was sent" : "");
+        fprintf(out, "  %-10s %s (%lu user%s of this target known before the run)%s\n", "state", facts->state,
+                r->known_before, cci_plural(r->known_before), facts->force ? "; --force: every row was sent" : "");
 }
 
 void cci_summary_print_problems(FILE *out, const cci_import_result *r)

@@ -26,6 +26,9 @@ typedef enum {
 /* The action as the report spells it ("created"). */
 const char *cci_action_name(cci_action action);
 
+/* "s" unless n is 1: "%lu row%s" says "1 row" and "2 rows". */
+const char *cci_plural(unsigned long n);
+
 /* True when the row did not reach the app as the file has it and needs a person: invalid, failed
  * or deactivated. Such rows go to the rejects file and make the exit status 1. */
 bool cci_action_is_problem(cci_action action);

@@ -210,12 +210,45 @@ START_TEST(missing_value_is_named)
 }
 END_TEST
 
+START_TEST(short_options_follow_gnu_and_curl)
+{
+    ck_assert_int_eq(PARSE("-n", "-q", "-v", "users.csv"), CCI_CLI_RUN);
+    ck_assert(opts.dry_run && opts.quiet && opts.verbose);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-h"), CCI_CLI_EXIT);
+    ck_assert(opts.show_help);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-V"), CCI_CLI_EXIT);
+    ck_assert(opts.show_version);
+}
+END_TEST
+
+START_TEST(a_rate_is_read_per_minute_or_per_second)
+{
+    const char *given[] = {"100", "100/min", "100/m", "5/s", "5/sec"};
+    const unsigned per_minute[] = {100, 100, 100, 300, 300};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(PARSE("-n", "--rate", given[i], "users.csv"), CCI_CLI_RUN);
+        ck_assert_uint_eq(opts.rate_per_minute, per_minute[i]);
+        cci_options_cleanup(&opts);
+    }
+    const char *refused[] = {"0", "5/h", "/s", "-5/s", "100/min/s", "99999999/s"};
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_int_eq(PARSE("-n", "--rate", refused[i], "users.csv"), CCI_CLI_ERROR);
+        ck_assert_ptr_nonnull(strstr(err, "100/min or 5/s"));
+        cci_options_cleanup(&opts);
+    }
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *suite = suite_create("cli");
     TCase *tc = tcase_create("parse");
     tcase_add_checked_fixture(tc, clear_environment, teardown);
     tcase_add_test(tc, defaults_follow_the_contract);
+    tcase_add_test(tc, short_options_follow_gnu_and_curl);
+    tcase_add_test(tc, a_rate_is_read_per_minute_or_per_second);
     tcase_add_test(tc, the_options_of_a_typical_run_reach_their_fields);
     tcase_add_test(tc, environment_supplies_the_target);
     tcase_add_test(tc, a_command_line_value_beats_the_environment);
