@@ -20,14 +20,16 @@ static bool settle(cci_outcome *outcome, cci_action action, const cci_response *
     return true;
 }
 
-/* The run stopped before this row could finish. */
+/* The run stopped before this row could finish (an interruption, or a refusal or failure that
+ * stops every row): `skipped`, never a failure of the row's own. The summary says once why; a rerun
+ * sends it again. */
 static bool settle_stopped(cci_outcome *outcome, const cci_response *last)
 {
     if (outcome->attempts == 0) return settle(outcome, CCI_ACTION_SKIPPED, NULL, "not sent: the run stopped early");
-    char message[700];
-    snprintf(message, sizeof message, "the run stopped after %u attempts; the last: %s",
-             outcome->attempts, last->message[0] ? last->message : "no answer");
-    return settle(outcome, CCI_ACTION_FAILED, last, message);
+    char message[200];
+    snprintf(message, sizeof message, "not done: the run stopped (the summary says why) after %u attempt%s",
+             outcome->attempts, cci_plural(outcome->attempts));
+    return settle(outcome, CCI_ACTION_SKIPPED, last, message);
 }
 
 static cci_rate_answer rate_answer(const cci_response *r)
@@ -157,7 +159,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
             return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
         case CCI_ANSWER_FATAL:
             stop_for_refusal(shared, &last);
-            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            return settle_stopped(outcome, &last);
         case CCI_ANSWER_RETRYABLE:
             break;
         }
@@ -170,7 +172,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                          "limit is exhausted: try again later (--max-wait sets how long to wait)",
                          (unsigned long long)(starved_ms / 1000));
                 cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-                return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+                return settle_stopped(outcome, &last);
             }
             if (++rate_limited <= RATE_LIMITED_RETRIES) continue;
             return settle(outcome, CCI_ACTION_FAILED, &last, "still rate limited after 100 tries");
@@ -183,7 +185,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                      "error or an answer that was not CometChat's (the last: %s)",
                      shared->retries.unreachable_after, last.message);
             cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            return settle_stopped(outcome, &last);
         }
         if (failures >= shared->max_retries) {
             snprintf(message, sizeof message, "gave up after %u attempts: %s", outcome->attempts,
@@ -195,7 +197,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                      "the run's retry budget is spent: CometChat failed too often (the last: %s)",
                      last.message);
             cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            return settle_stopped(outcome, &last);
         }
         failures++;
         uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,

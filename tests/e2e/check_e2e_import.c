@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "e2e_support.h"
@@ -279,6 +280,30 @@ START_TEST(an_unknown_key_stops_the_run_and_accounts_for_every_row)
 }
 END_TEST
 
+/* With a journal that knows every uid, the rows go at once and meet the refusal in flight: they
+ * are skipped, not failed; the rejects file gets none of them, and the reason is said once. */
+START_TEST(a_wrong_key_puts_no_row_in_the_rejects_and_says_why_once)
+{
+    enum { ROWS = 40 };
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    e2e_write_users(&fixture, "users.csv", ROWS, 1); /* every row changed: every row to send */
+    remove(e2e_path(&fixture, "users.rejects.csv"));
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, "wrong-key-0123456789abcdef", true, &messages, "--workers", "8",
+                             "users.csv", NULL), 3);
+    const char *first = strstr(messages, "AUTH_ERR_APIKEY_NOT_FOUND");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_null(strstr(first + 1, "AUTH_ERR_APIKEY_NOT_FOUND"));
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.rejects.csv"), F_OK), -1);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "skipped"), ROWS);
+    free(rows);
+}
+END_TEST
+
 START_TEST(ten_thousand_rows_with_eight_workers_keep_eight_connections)
 {
     e2e_start_sandbox(&fixture);
@@ -383,6 +408,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, empty_rows_and_trailing_empty_columns_are_ignored_and_counted);
     tcase_add_test(tc, the_first_ten_problems_are_listed_and_verbose_lists_them_all);
     tcase_add_test(tc, ten_thousand_rows_with_eight_workers_keep_eight_connections);
+    tcase_add_test(tc, a_wrong_key_puts_no_row_in_the_rejects_and_says_why_once);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -110,14 +110,17 @@ START_TEST(a_stopped_run_sends_nothing_and_skips_the_row)
 }
 END_TEST
 
-START_TEST(a_refused_key_fails_the_row_and_stops_the_run)
+/* The refusal is the run's, not the row's: the row is skipped (no rejects line to "fix"). */
+START_TEST(a_refused_key_skips_the_row_and_stops_the_run)
 {
     fixture_restart(fixture_know_another_key);
     cci_send_shared shared;
     fixture_shared_init(&shared, CCI_MODE_UPSERT);
     cci_outcome o = send_with(&shared, "k", "{\"uid\":\"k\",\"name\":\"K\"}", "{\"name\":\"K\"}");
-    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_int_eq(o.action, CCI_ACTION_SKIPPED);
     ck_assert_uint_eq(o.attempts, 1); /* a fatal answer is not retried */
+    ck_assert_int_eq(o.http_status, 401);
+    ck_assert_str_eq(o.message, "not done: the run stopped (the summary says why) after 1 attempt");
     ck_assert_int_eq(cci_stop_kind_of(shared.stop), CCI_STOP_FATAL);
     ck_assert_ptr_null(strstr(o.message, FIXTURE_KEY));
     free(o.message);
@@ -136,7 +139,7 @@ static Suite *send_suite(void)
     tcase_add_test(tc, validation_details_reach_the_message);
     tcase_add_test(tc, a_2xx_that_is_not_the_documented_json_is_retried_and_never_counted);
     tcase_add_test(tc, a_stopped_run_sends_nothing_and_skips_the_row);
-    tcase_add_test(tc, a_refused_key_fails_the_row_and_stops_the_run);
+    tcase_add_test(tc, a_refused_key_skips_the_row_and_stops_the_run);
     suite_add_tcase(suite, tc);
     return suite;
 }
