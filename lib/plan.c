@@ -233,6 +233,18 @@ static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *re
     return true;
 }
 
+/* A numeric uid shorter than the ones the file pads with zeros: its zeros were lost on export. */
+static bool lost_zeros(const cci_planner *planner, const cci_user *user, char *why, size_t why_len)
+{
+    char lost[700];
+    if (!planner->padding || !cci_padding_lost(planner->padding, user->uid, lost, sizeof lost)) return false;
+    const char *header = "uid";
+    for (size_t i = 0; i < planner->mapping->count; i++)
+        if (planner->mapping->columns[i].field == CCI_FIELD_UID) header = planner->mapping->columns[i].header;
+    snprintf(why, why_len, "column \"%s\": %s", header, lost);
+    return true;
+}
+
 bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row)
 {
     *row = (cci_planned_row){.outcome.line = record->line};
@@ -253,6 +265,8 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
     } else if (user.out_of_memory) {
         out_of_memory(row, "reading it"); /* never sent half-built, nor called invalid */
     } else if (!valid) {
+        settle(row, CCI_ACTION_INVALID, problems);
+    } else if (lost_zeros(planner, &user, problems, sizeof problems)) {
         settle(row, CCI_ACTION_INVALID, problems);
     } else if (first_line) {
         char message[256];

@@ -509,7 +509,10 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
         out_of_memory(r, "setting up the planner");
         return;
     }
-    if (r->census.uids.sealed) planner.file_uids = &r->census.uids;
+    if (r->census.uids.sealed) {
+        planner.file_uids = &r->census.uids;
+        planner.padding = &r->census.padding;
+    }
     if (r->app_read) {
         planner.app = r->listing.app;
         planner.app_metadata = r->listing.metadata;
@@ -572,13 +575,14 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
         goto out;
     }
-    /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes (a
-     * dry run sends nothing anyway: its one pass finds the same problems) */
+    /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes, and
+     * what only the whole file shows (repeated uids, ids that lost their zeros) is known before
+     * the first row; a dry run reads it twice too, to find the same problems a run would */
     if (!open_journal(&r)) goto out;
     long expected_rows = -1;
     r.census.journal = r.journal;
     r.census.name_required = r.spec.name_required;
-    if (cci_input_rereadable(&input) && (!config->dry_run || config->plan)) {
+    if (cci_input_rereadable(&input)) {
         if ((expected_rows = cci_input_preflight(&input, &r.spec, cci_census_visit, &r.census, err, sizeof err)) < 0) {
             say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
             goto out;

@@ -19,6 +19,7 @@ struct cci_source {
     size_t start, end;
     bool eof;          /* no more UTF-8 will come */
     bool started;      /* the byte order mark check has run */
+    bool unstartable;  /* and failed (error says why): nothing is ever decoded */
     bool pending_cr;   /* the last piece ended with CR at the buffer's end: an LF may follow */
     bool line_end_known;
     char decode_error[256]; /* set when conversion stopped; reported once the buffer drains */
@@ -150,14 +151,35 @@ static bool refill(cci_source *source)
     return decode_more(source);
 }
 
+/* A spreadsheet saved as a workbook instead of CSV, told by its first bytes: an OLE2 compound file
+ * (.xls), or a ZIP whose first entry names the OpenDocument type (.ods) or not (.xlsx). NULL: none. */
+static const char *workbook_kind(const unsigned char *b, size_t n)
+{
+    static const unsigned char ole2[] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    if (n >= sizeof ole2 && memcmp(b, ole2, sizeof ole2) == 0) return "an Excel 97-2003 workbook (.xls)";
+    if (n < 4 || memcmp(b, "PK\x03\x04", 4) != 0) return NULL;
+    static const char ods[] = "application/vnd.oasis.opendocument.spreadsheet";
+    if (n >= 38 + sizeof ods - 1 && memcmp(b + 30, "mimetype", 8) == 0 && memcmp(b + 38, ods, sizeof ods - 1) == 0)
+        return "an OpenDocument spreadsheet (.ods)";
+    return "an Excel workbook (.xlsx), or another ZIP archive";
+}
+
 /* Reads the first bytes, honours a byte order mark, opens the decoder. */
 static bool start(cci_source *source)
 {
-    if (source->started) return true;
+    if (source->started) return !source->unstartable;
     source->started = true;
+    source->unstartable = true; /* until the decoder is open */
     if (!read_raw(source)) return false;
     const unsigned char *b = (const unsigned char *)source->raw;
     size_t n = source->raw_end;
+    const char *workbook = workbook_kind(b, n);
+    if (workbook) {
+        snprintf(source->error, sizeof source->error,
+                 "this is %s, not a CSV file: export it as CSV (Excel: File > Save As > CSV UTF-8 (Comma "
+                 "delimited); LibreOffice: File > Save As > Text CSV, UTF-8) and import that file", workbook);
+        return false;
+    }
     const char *by_bom = NULL;
     size_t bom_len = 0;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) by_bom = "UTF-8", bom_len = 3;
@@ -175,6 +197,7 @@ static bool start(cci_source *source)
         snprintf(source->error, sizeof source->error, "cannot decode %s", source->info.name);
         return false;
     }
+    source->unstartable = false;
     return decode_more(source);
 }
 

@@ -41,6 +41,7 @@ void cci_census_visit(void *context, const cci_mapping *mapping, const cci_recor
         census->unreadable++;
         return;
     }
+    cci_padding_note(&census->padding, uid);
     if (!cci_uid_set_add(&census->uids, uid, record->line)) census->out_of_memory = true;
     else note_keys(census, mapping, record, uid);
     const char *journaled = census->journal ? cci_journal_lookup(census->journal, uid) : NULL;

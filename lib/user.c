@@ -1,5 +1,6 @@
 #include "cci/user.h"
 
+#include "cci/damage.h"
 #include "cci/fingerprint.h"
 
 #include <ctype.h>
@@ -188,8 +189,8 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         size_t len = record->cells[i].len;
         trim(&text, &len);
         if (!len) continue;
-        char why[256];
-        if (!cci_validate_text(text, len, why, sizeof why)) {
+        char why[512];
+        if (!cci_validate_text(text, len, why, sizeof why) || cci_damage_of_cell(column, text, len, why, sizeof why)) {
             add_problem(&problems, "column \"%s\": %s", column->header, why);
             continue;
         }

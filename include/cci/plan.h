@@ -9,6 +9,7 @@
 
 #include "cci/app_users.h"
 #include "cci/csv_reader.h"
+#include "cci/damage.h"
 #include "cci/fingerprint.h"
 #include "cci/journal.h"
 #include "cci/mapping.h"
@@ -31,6 +32,7 @@ typedef struct cci_planner {
     const cci_uid_set *file_uids;   /* the file's uids from the preflight, sealed; NULL: none */
     bool plan;                      /* --plan: say what a run would do, from the app */
     bool reactivate;                /* --reactivate: deactivated users in the file are brought back */
+    const cci_padding *padding;     /* how the file pads numeric uids (the preflight's); NULL: unknown */
 } cci_planner;
 
 /* A row as planned: its outcome so far, and what sending it takes. */

@@ -11,6 +11,7 @@
 
 #include "cci/app_users.h"
 #include "cci/csv_reader.h"
+#include "cci/damage.h"
 #include "cci/journal.h"
 #include "cci/key_signature.h"
 #include "cci/listing.h"
@@ -29,6 +30,7 @@ typedef struct cci_census {
     bool name_required;           /* as the rows are built: false for --mode update */
     bool out_of_memory;
     cci_key_columns keys;         /* the metadata.KEY columns, each row's signature in uids */
+    cci_padding padding;          /* how the file's numeric uids are zero-padded */
     bool keys_known;
 } cci_census;
 

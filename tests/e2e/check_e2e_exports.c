@@ -242,6 +242,61 @@ START_TEST(fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else)
 }
 END_TEST
 
+/* Workbooks made by LibreOffice from master.ods, passed instead of a CSV: named, with the way to
+ * export them, exit 2, nothing sent. */
+START_TEST(a_workbook_is_refused_with_how_to_export_it)
+{
+    e2e_start_sandbox(&fixture);
+    const char *files[] = {"master.xlsx", "master.xls", "master.ods"};
+    const char *kinds[] = {"(.xlsx)", "(.xls)", "(.ods)"};
+    for (size_t i = 0; i < 3; i++) {
+        copy_export(files[i]);
+        const char *messages;
+        ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, files[i], NULL), 2);
+        ck_assert_msg(strstr(messages, kinds[i]) && strstr(messages, "CSV UTF-8 (Comma delimited)"), "%s", messages);
+        ck_assert_ptr_null(strstr(messages, "--encoding")); /* no misleading hint */
+    }
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+}
+END_TEST
+
+/* Cells a spreadsheet damaged are invalid with what happened and what to do, and nothing is sent
+ * for them: zeros-lost.csv is LibreOffice's (000789 typed as a number beside ids typed as text);
+ * excel-damage.csv is Excel's (scientific notation, a date serial). */
+START_TEST(spreadsheet_damage_is_named_per_row)
+{
+    e2e_start_sandbox(&fixture);
+    copy_export("zeros-lost.csv");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "zeros-lost.csv", NULL), 1);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "zeros-lost.report.csv", &n);
+    ck_assert_int_eq((int)n, 3);
+    ck_assert_str_eq(rows[2].action, "invalid");
+    ck_assert_msg(strstr(rows[2].message, "column \"uid\": \"789\"") && strstr(rows[2].message, "\"000789\"?") &&
+                      strstr(rows[2].message, "leading zeros"), "%s", rows[2].message);
+    free(rows);
+    cJSON *dump = e2e_users(&fixture);
+    ck_assert_ptr_null(e2e_find_user(dump, "789"));
+    ck_assert_ptr_nonnull(e2e_find_user(dump, "000123"));
+    cJSON_Delete(dump);
+
+    copy_export("excel-damage.csv");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--map", "Phone=metadata.phone", "--map",
+                             "Join Date=metadata.joinDate", "excel-damage.csv", NULL), 1);
+    rows = e2e_read_report(&fixture, "excel-damage.report.csv", &n);
+    ck_assert_int_eq((int)n, 3);
+    ck_assert_str_eq(rows[0].action, "created");
+    ck_assert_str_eq(rows[1].action, "invalid");
+    ck_assert_msg(strstr(rows[1].message, "column \"User ID\": \"1.23457E+11\" is a number in scientific notation"),
+                  "%s", rows[1].message);
+    ck_assert_str_eq(rows[2].action, "invalid");
+    ck_assert_ptr_nonnull(strstr(rows[2].message, "column \"Phone\": \"4.47701E+11\""));
+    ck_assert_ptr_nonnull(strstr(rows[2].message, "column \"Join Date\": \"45234\" looks like a date"));
+    ck_assert_ptr_nonnull(strstr(rows[2].message, "format the column as Text"));
+    free(rows);
+}
+END_TEST
+
 static Suite *exports_suite(void)
 {
     Suite *suite = suite_create("e2e_exports");
@@ -252,6 +307,8 @@ static Suite *exports_suite(void)
     tcase_add_test(tc, windows_1252_without_encoding_is_refused_with_the_line_and_a_hint);
     tcase_add_test(tc, an_unterminated_quote_on_line_5_of_1000_is_refused_before_any_request);
     tcase_add_test(tc, fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else);
+    tcase_add_test(tc, a_workbook_is_refused_with_how_to_export_it);
+    tcase_add_test(tc, spreadsheet_damage_is_named_per_row);
     suite_add_tcase(suite, tc);
     return suite;
 }

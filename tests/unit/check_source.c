@@ -102,6 +102,34 @@ START_TEST(invalid_utf8_names_its_line_and_gives_a_hint)
 }
 END_TEST
 
+/* A workbook saved instead of a CSV is named by its first bytes, with the way out, and stays
+ * refused however often it is read (an early bug read on for ever). */
+START_TEST(a_workbook_is_named_by_its_first_bytes)
+{
+    static const char xls[] = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest";
+    static const char xlsx[] = "PK\x03\x04\x14\x00\x06\x00[Content_Types].xml";
+    /* a ZIP's first local header is 30 bytes; OpenDocument puts its "mimetype" entry first, stored */
+    static const char type[] = "mimetypeapplication/vnd.oasis.opendocument.spreadsheet";
+    char ods[30 + sizeof type - 1] = "PK\x03\x04";
+    memcpy(ods + 30, type, sizeof type - 1);
+    const char *inputs[] = {xls, xlsx, ods};
+    const size_t lens[] = {sizeof xls - 1, sizeof xlsx - 1, sizeof ods};
+    const char *kinds[] = {"(.xls)", "(.xlsx)", "(.ods)"};
+    for (int i = 0; i < 3; i++) {
+        char err[256], out[64];
+        FILE *file = memory(inputs[i], lens[i]);
+        cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+        unsigned long lines;
+        ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_ERROR);
+        ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_ERROR);
+        ck_assert_msg(strstr(cci_source_error(source), kinds[i]), "%s", cci_source_error(source));
+        ck_assert_ptr_nonnull(strstr(cci_source_error(source), "CSV UTF-8 (Comma delimited)"));
+        cci_source_free(source);
+        fclose(file);
+    }
+}
+END_TEST
+
 START_TEST(an_unknown_encoding_is_refused_at_once)
 {
     char err[256];
@@ -190,6 +218,7 @@ static Suite *source_suite(void)
     tcase_add_test(tc, windows_1252_is_transcoded_when_named);
     tcase_add_test(tc, invalid_utf8_names_its_line_and_gives_a_hint);
     tcase_add_test(tc, an_unknown_encoding_is_refused_at_once);
+    tcase_add_test(tc, a_workbook_is_named_by_its_first_bytes);
     tcase_add_test(tc, lines_are_counted_across_cr_lf_and_crlf);
     tcase_add_test(tc, a_crlf_split_by_the_buffer_counts_once);
     tcase_add_test(tc, utf16_files_read_as_tab_separated_records);

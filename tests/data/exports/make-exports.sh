@@ -5,6 +5,13 @@
 #   master.ods -> utf8-comma.csv, utf8-semicolon.csv, cp1252-semicolon.csv, utf16-tab.csv
 #   utf8-comma.csv -> excel-utf8-bom-crlf.csv: rewritten the way Excel's "CSV UTF-8" writes
 #   (byte order mark, CRLF between records, minimal quoting), which LibreOffice on Linux does not.
+#   master.ods -> master.xlsx, master.xls: the workbooks a user may pass instead of a CSV.
+#   zeros-lost.csv: ids typed as text ("000123", quoted) beside one typed as a number (000789), read
+#   with quoted fields as text and exported: the number loses its zeros (789), as in a sheet where
+#   only some cells were formatted as Text.
+#   excel-damage.csv is written by hand, not here: LibreOffice exports long numbers in full and
+#   dates as dates; Excel writes "1.23457E+11" for a 12-digit number in a narrow column and a
+#   date's serial number ("45234") for a date column formatted as a number.
 set -euo pipefail
 cd "$(dirname "$0")"
 work=$(mktemp -d)
@@ -30,3 +37,10 @@ out = io.StringIO(newline='')
 csv.writer(out, lineterminator='\r\n', quoting=csv.QUOTE_MINIMAL).writerows(rows)
 open('excel-utf8-bom-crlf.csv', 'wb').write(b'\xef\xbb\xbf' + out.getvalue().encode('utf-8'))
 PY
+soffice --headless --convert-to xlsx --outdir "$work" master.ods >/dev/null
+soffice --headless --convert-to xls --outdir "$work" master.ods >/dev/null
+cp "$work/master.xlsx" "$work/master.xls" .
+printf 'uid,name\n"000123",Ana\n"004567",Bob\n000789,Cy\n' >"$work/zeros.csv"
+(cd "$work" && soffice --headless --infilter="CSV:44,34,76,1,,0,true" --convert-to ods zeros.csv >/dev/null &&
+  soffice --headless --convert-to "csv:Text - txt - csv (StarCalc):44,34,76,1" --outdir out zeros.ods >/dev/null)
+mv "$work/out/zeros.csv" zeros-lost.csv
