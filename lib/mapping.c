@@ -203,14 +203,18 @@ static bool check_unique(const cci_mapping *m, char *err, size_t errlen)
             bool same = a->field == b->field &&
                         (a->field != CCI_FIELD_METADATA_KEY ||
                          strcmp(a->metadata_path, b->metadata_path) == 0);
-            if (same)
+            bool name_parts = a->field == CCI_FIELD_NAME && a->mapped && b->mapped;
+            if (same && !name_parts)
                 return refuse(err, errlen,
                               "columns \"%s\" and \"%s\" both feed %s: rename or --map one of them "
-                              "(--map \"%s=ignore\")",
+                              "(--map \"%s=ignore\")%s",
                               a->header, b->header,
                               a->field == CCI_FIELD_METADATA_KEY ? "one metadata key"
                                                                  : field_names[a->field],
-                              b->header);
+                              b->header,
+                              a->field == CCI_FIELD_NAME ? ", or build the name from both with --map for each "
+                                                           "(--map \"First Name=name\" --map \"Last Name=name\")"
+                                                         : "");
         }
     }
     return true;
@@ -239,6 +243,7 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
             if (map_matches(&maps[k], column->header)) override = &maps[k];
         if (override) {
             if (!assign(column, override->field)) return refuse(err, errlen, "out of memory");
+            column->mapped = true;
         } else if (strncasecmp(column->header, "metadata.", 9) == 0) {
             column->field = CCI_FIELD_METADATA_KEY;
             column->metadata_path = strdup(column->header + 9);
@@ -271,9 +276,22 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
     if (!has_uid)
         return refuse(err, errlen,
                       "the header has no uid column: name one \"uid\", or use --map COLUMN=uid");
-    if (name_required && !has_name)
+    if (name_required && !has_name) {
+        const char *first = NULL, *last = NULL; /* a name in parts, as many exports have it */
+        for (size_t i = 0; i < m->count; i++) {
+            char normalised[128];
+            normalise(m->columns[i].header, strlen(m->columns[i].header), normalised, sizeof normalised);
+            if (strcmp(normalised, "firstname") == 0 || strcmp(normalised, "givenname") == 0) first = m->columns[i].header;
+            if (strcmp(normalised, "lastname") == 0 || strcmp(normalised, "surname") == 0 ||
+                strcmp(normalised, "familyname") == 0)
+                last = m->columns[i].header;
+        }
+        if (first && last)
+            return refuse(err, errlen, "the header has no name column; to build it from \"%s\" and \"%s\", use "
+                                       "--map \"%s=name\" --map \"%s=name\"", first, last, first, last);
         return refuse(err, errlen,
                       "the header has no name column: name one \"name\", or use --map COLUMN=name");
+    }
     return true;
 }
 

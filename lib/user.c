@@ -89,6 +89,31 @@ static bool canonical_uid(const char *text, size_t len, char uid[CCI_UID_MAX + 1
     return true;
 }
 
+/* A name cell: the name, or the next part of it (several columns mapped to name join in column
+ * order with a space), validated as the whole name so far. */
+static void take_name_part(cci_user *user, const char *header, const char *text, size_t len, problem_list *problems)
+{
+    const cJSON *before = cJSON_GetObjectItemCaseSensitive(user->fields, "name");
+    size_t before_len = cJSON_IsString(before) ? strlen(before->valuestring) : 0;
+    char *name = malloc(before_len + len + 2);
+    if (!name) {
+        user->out_of_memory = true;
+        return;
+    }
+    if (before_len) memcpy(name, before->valuestring, before_len);
+    if (before_len) name[before_len++] = ' ';
+    memcpy(name + before_len, text, len);
+    name[before_len + len] = '\0';
+    char why[512];
+    if (!cci_validate_name(name, before_len + len, why, sizeof why)) {
+        add_problem(problems, "column \"%s\": %s", header, why);
+    } else {
+        cJSON_DeleteItemFromObjectCaseSensitive(user->fields, "name");
+        if (!add_string(user->fields, "name", name, before_len + len)) user->out_of_memory = true;
+    }
+    free(name);
+}
+
 /* Handles one non-empty trimmed cell of a known field. */
 static void take_cell(cci_user *user, const cci_column *column, const char *text, size_t len,
                       cJSON **metadata, problem_list *problems)
@@ -100,8 +125,7 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         if (!canonical_uid(text, len, user->uid, why, sizeof why)) add_problem(problems, "column \"%s\": %s", header, why);
         return;
     case CCI_FIELD_NAME:
-        if (!cci_validate_name(text, len, why, sizeof why)) add_problem(problems, "column \"%s\": %s", header, why);
-        else if (!add_string(user->fields, "name", text, len)) user->out_of_memory = true;
+        take_name_part(user, header, text, len, problems);
         return;
     case CCI_FIELD_AVATAR:
     case CCI_FIELD_LINK:
@@ -208,6 +232,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
      * its fingerprint's input */
     if (!user->out_of_memory && !cci_json_sort_keys(user->fields)) user->out_of_memory = true;
     /* report a missing uid or name once, naming the column */
+    bool name_problem_said = false;
     for (size_t i = 0; i < mapping->count; i++) {
         const cci_column *column = &mapping->columns[i];
         bool empty = i >= record->count;
@@ -220,8 +245,12 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         if (!empty) continue;
         if (column->field == CCI_FIELD_UID)
             add_problem(&problems, "column \"%s\": empty: every user needs a uid", column->header);
-        if (column->field == CCI_FIELD_NAME && name_required)
+        /* a name built from parts needs one of them */
+        if (column->field == CCI_FIELD_NAME && name_required && !cJSON_HasObjectItem(user->fields, "name") &&
+            !name_problem_said) {
             add_problem(&problems, "column \"%s\": empty: CometChat requires a name", column->header);
+            name_problem_said = true;
+        }
     }
     if (user->out_of_memory) add_problem(&problems, "out of memory while reading the row");
     return problems.used == 0 && !user->out_of_memory;

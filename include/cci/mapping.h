@@ -37,6 +37,7 @@ typedef struct cci_column {
     char *header; /* as written in the file, trimmed */
     cci_field field;
     char *metadata_path; /* CCI_FIELD_METADATA_KEY only: "KEY[.KEY]" */
+    bool mapped;         /* given by --map: several --map'd name columns build the name */
 } cci_column;
 
 typedef struct cci_unknown_column {

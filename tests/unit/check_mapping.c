@@ -109,6 +109,24 @@ START_TEST(two_columns_for_one_field_are_refused)
 }
 END_TEST
 
+START_TEST(a_name_in_parts_is_suggested_and_built_when_each_part_is_mapped)
+{
+    const cci_record *h = RECORD(header, 1, "uid", "First Name", "Last Name");
+    ck_assert(!cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "--map \"First Name=name\" --map \"Last Name=name\""));
+    cci_mapping_cleanup(&mapping);
+    cci_column_map maps[] = {{.column = "First Name=name", .column_len = 10, .field = "name"},
+                             {.column = "Last Name=name", .column_len = 9, .field = "name"}};
+    ck_assert_msg(cci_mapping_init(&mapping, h, maps, 2, true, err, sizeof err), "%s", err);
+    ck_assert_int_eq(mapping.columns[1].field, CCI_FIELD_NAME);
+    ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_NAME);
+    cci_mapping_cleanup(&mapping);
+    /* two columns named like a name are no parts unless both are mapped */
+    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), maps, 0, true, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "build the name from both"));
+}
+END_TEST
+
 START_TEST(template_lists_every_field)
 {
     const char *t = cci_mapping_template();
@@ -152,6 +170,7 @@ static Suite *mapping_suite(void)
     tcase_add_test(tc, a_map_naming_no_column_is_refused);
     tcase_add_test(tc, missing_uid_or_name_column_is_refused);
     tcase_add_test(tc, two_columns_for_one_field_are_refused);
+    tcase_add_test(tc, a_name_in_parts_is_suggested_and_built_when_each_part_is_mapped);
     tcase_add_test(tc, template_lists_every_field);
     tcase_add_test(tc, a_field_name_is_known_as_a_column_can_be_mapped_to_it);
     tcase_add_test(tc, the_field_list_names_every_field_it_knows);

@@ -52,6 +52,28 @@ START_TEST(a_full_row_becomes_a_payload)
 }
 END_TEST
 
+START_TEST(name_parts_join_in_column_order_and_one_is_enough)
+{
+    cci_column_map maps[] = {{.column = "Given=name", .column_len = 5, .field = "name"},
+                             {.column = "Family=name", .column_len = 6, .field = "name"}};
+    ck_assert(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "Family", "Given"), maps, 2, true, err, sizeof err));
+    ck_assert(cci_user_build(&user, &mapping, RECORD(row, 2, "a", " López ", "Ana"), true, problems, sizeof problems));
+    ck_assert_str_eq(field("name"), "López Ana"); /* the file's column order */
+    cci_user_cleanup(&user);
+    ck_assert(cci_user_build(&user, &mapping, RECORD(row, 3, "b", "", "Bola"), true, problems, sizeof problems));
+    ck_assert_str_eq(field("name"), "Bola");
+    cci_user_cleanup(&user);
+    ck_assert(!cci_user_build(&user, &mapping, RECORD(row, 4, "c", "", ""), true, problems, sizeof problems));
+    ck_assert_str_eq(problems, "column \"Family\": empty: CometChat requires a name"); /* said once */
+    cci_user_cleanup(&user);
+    char long_part[80];
+    memset(long_part, 'x', sizeof long_part - 1);
+    long_part[sizeof long_part - 1] = '\0';
+    ck_assert(!cci_user_build(&user, &mapping, RECORD(row, 5, "d", long_part, long_part), true, problems, sizeof problems));
+    ck_assert_msg(strstr(problems, "column \"Given\"") && strstr(problems, "159 characters"), "%s", problems);
+}
+END_TEST
+
 START_TEST(empty_cells_are_not_sent_and_never_null)
 {
     use_header(RECORD(header, 1, "uid", "name", "avatar", "tags", "metadata.x"));
@@ -129,6 +151,7 @@ static Suite *user_suite(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, a_full_row_becomes_a_payload);
     tcase_add_test(tc, empty_cells_are_not_sent_and_never_null);
+    tcase_add_test(tc, name_parts_join_in_column_order_and_one_is_enough);
     tcase_add_test(tc, every_problem_names_its_column);
     tcase_add_test(tc, name_is_optional_for_updates);
     tcase_add_test(tc, ragged_rows_are_invalid_but_trailing_empty_cells_are_not);
