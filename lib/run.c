@@ -72,7 +72,9 @@ static bool out_of_memory(const run *r, const char *while_doing)
 static void emit_row(void *item_ptr, void *context)
 {
     row_item *item = item_ptr;
-    cci_sink_emit(&((run *)context)->sink, &item->row.outcome, item->row.saved, item->confirmed);
+    run *r = context;
+    cci_user_explain_refusal(&item->row.outcome, &r->mapping, item->row.saved);
+    cci_sink_emit(&r->sink, &item->row.outcome, item->row.saved, item->confirmed);
     cci_planned_row_cleanup(&item->row);
     free(item);
 }

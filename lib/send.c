@@ -16,6 +16,8 @@ static bool settle(cci_outcome *outcome, cci_action action, const cci_response *
     outcome->action = action;
     outcome->http_status = r ? r->status : 0;
     snprintf(outcome->error_code, sizeof outcome->error_code, "%s", r ? r->code : "");
+    snprintf(outcome->refused_field, sizeof outcome->refused_field, "%s",
+             r && action == CCI_ACTION_FAILED ? r->refused_field : "");
     cci_outcome_say(outcome, message ? message : r && action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED ? r->message : NULL);
     return true;
 }

@@ -339,3 +339,47 @@ bool cci_mapping_merges_metadata(const cci_mapping *mapping)
     }
     return keys;
 }
+
+/* The column that fed field ("role", "tags.3", "metadata.email"), or NULL. */
+static const cci_column *column_of_field(const cci_mapping *mapping, const char *field, size_t *index)
+{
+    size_t base_len = strcspn(field, ".");
+    const cci_column *any_metadata = NULL;
+    for (size_t i = 0; i < mapping->count; i++) {
+        const cci_column *column = &mapping->columns[i];
+        const char *name = cci_field_name(column->field);
+        if (column->field == CCI_FIELD_METADATA_KEY) {
+            if (strncmp(field, "metadata", base_len) != 0 || base_len != 8) continue;
+            if (field[base_len] == '.' && strcmp(column->metadata_path, field + base_len + 1) == 0) {
+                *index = i;
+                return column;
+            }
+            if (!any_metadata) {
+                any_metadata = column;
+                *index = i;
+            }
+            continue;
+        }
+        if (column->field != CCI_FIELD_IGNORE && strlen(name) == base_len && strncmp(name, field, base_len) == 0) {
+            *index = i;
+            return column;
+        }
+    }
+    return any_metadata;
+}
+
+void cci_user_explain_refusal(cci_outcome *outcome, const cci_mapping *mapping, const cci_saved_row *saved)
+{
+    size_t index = 0;
+    const cci_column *column = outcome->refused_field[0] ? column_of_field(mapping, outcome->refused_field, &index) : NULL;
+    if (!column || !saved || index >= saved->count) return;
+    const char *text = saved->cells[index].text;
+    size_t len = saved->cells[index].len;
+    trim(&text, &len);
+    bool role = column->field == CCI_FIELD_ROLE;
+    char message[1024];
+    snprintf(message, sizeof message, "column \"%s\": \"%.*s%s\": %s%s", column->header, len > 80 ? 80 : (int)len, text,
+             len > 80 ? "..." : "", cci_outcome_text(outcome),
+             role ? " (a role this app does not have: create it in the CometChat dashboard, or fix the cell)" : "");
+    cci_outcome_say(outcome, message);
+}

@@ -42,6 +42,8 @@ typedef struct cci_outcome {
     long http_status; /* 0: no answer */
     char error_code[64];
     char *message;
+    char refused_field[64]; /* the field the service refused ("role", "tags.3"), for the message to
+                             * name the row's column and cell; "" for none */
     unsigned attempts; /* HTTP requests sent for the row */
 } cci_outcome;
 

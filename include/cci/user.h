@@ -12,6 +12,8 @@
 
 #include "cci/csv_reader.h"
 #include "cci/mapping.h"
+#include "cci/outcome.h"
+#include "cci/report.h"
 #include "cci/validate.h"
 
 typedef struct cci_user {
@@ -46,5 +48,10 @@ bool cci_mapping_merges_metadata(const cci_mapping *mapping);
 bool cci_user_merge_metadata(cci_user *user, const cJSON *current);
 
 void cci_user_cleanup(cci_user *user);
+
+/* A refusal the service explained by a field (outcome->refused_field) is said with the column and
+ * the cell that fed it: `column "Role": "superuser": The selected role is invalid...`. saved holds
+ * the row's cells; nothing changes when no column feeds that field. */
+void cci_user_explain_refusal(cci_outcome *outcome, const cci_mapping *mapping, const cci_saved_row *saved);
 
 #endif

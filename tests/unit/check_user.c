@@ -74,6 +74,30 @@ START_TEST(name_parts_join_in_column_order_and_one_is_enough)
 }
 END_TEST
 
+START_TEST(a_refusal_names_the_column_and_the_cell_that_fed_the_field)
+{
+    use_header(RECORD(header, 1, "User ID", "Name", "Role", "metadata.email"));
+    const cci_record *r = RECORD(row, 2, "ana", "Ana", " superuser ", "not-an-email");
+    cci_saved_row *saved = cci_saved_row_new(r);
+    cci_outcome o = {.action = CCI_ACTION_FAILED};
+    snprintf(o.refused_field, sizeof o.refused_field, "role");
+    cci_outcome_say(&o, "role: The selected role is invalid.");
+    cci_user_explain_refusal(&o, &mapping, saved);
+    ck_assert_str_eq(o.message, "column \"Role\": \"superuser\": role: The selected role is invalid. (a role this app "
+                                "does not have: create it in the CometChat dashboard, or fix the cell)");
+    snprintf(o.refused_field, sizeof o.refused_field, "metadata.email");
+    cci_outcome_say(&o, "bad");
+    cci_user_explain_refusal(&o, &mapping, saved);
+    ck_assert_str_eq(o.message, "column \"metadata.email\": \"not-an-email\": bad");
+    snprintf(o.refused_field, sizeof o.refused_field, "avatar"); /* no column feeds it: as it was */
+    cci_outcome_say(&o, "bad");
+    cci_user_explain_refusal(&o, &mapping, saved);
+    ck_assert_str_eq(o.message, "bad");
+    free(o.message);
+    free(saved);
+}
+END_TEST
+
 START_TEST(empty_cells_are_not_sent_and_never_null)
 {
     use_header(RECORD(header, 1, "uid", "name", "avatar", "tags", "metadata.x"));
@@ -152,6 +176,7 @@ static Suite *user_suite(void)
     tcase_add_test(tc, a_full_row_becomes_a_payload);
     tcase_add_test(tc, empty_cells_are_not_sent_and_never_null);
     tcase_add_test(tc, name_parts_join_in_column_order_and_one_is_enough);
+    tcase_add_test(tc, a_refusal_names_the_column_and_the_cell_that_fed_the_field);
     tcase_add_test(tc, every_problem_names_its_column);
     tcase_add_test(tc, name_is_optional_for_updates);
     tcase_add_test(tc, ragged_rows_are_invalid_but_trailing_empty_cells_are_not);
