@@ -9,7 +9,8 @@ static const char *const action_names[] = {
     [CCI_ACTION_UNCHANGED] = "unchanged", [CCI_ACTION_EXISTS] = "exists",
     [CCI_ACTION_INVALID] = "invalid", [CCI_ACTION_FAILED] = "failed",
     [CCI_ACTION_SKIPPED] = "skipped", [CCI_ACTION_DEACTIVATED] = "deactivated",
-    [CCI_ACTION_REACTIVATED] = "reactivated", [CCI_ACTION_PLAN_CREATE] = "create",
+    [CCI_ACTION_REACTIVATED] = "reactivated", [CCI_ACTION_SUPERSEDED] = "superseded",
+    [CCI_ACTION_PLAN_CREATE] = "create",
     [CCI_ACTION_PLAN_UPDATE] = "update", [CCI_ACTION_PLAN_REACTIVATE] = "reactivate",
 };
 

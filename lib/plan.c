@@ -233,6 +233,13 @@ static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *re
     return true;
 }
 
+/* An invalid row whose uid the app's journal has a confirmed record of. */
+static bool imported_since(const cci_planner *planner, const cci_user *user)
+{
+    const char *journaled = user->uid[0] && planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    return journaled && strcmp(journaled, "-") != 0;
+}
+
 /* A numeric uid shorter than the ones the file pads with zeros: its zeros were lost on export. */
 static bool lost_zeros(const cci_planner *planner, const cci_user *user, char *why, size_t why_len)
 {
@@ -264,6 +271,14 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
         out_of_memory(row, "keeping its cells for the rejects file");
     } else if (user.out_of_memory) {
         out_of_memory(row, "reading it"); /* never sent half-built, nor called invalid */
+    } else if (!valid && imported_since(planner, &user)) {
+        /* the loop of fixing the rejects and feeding them back: the app has this user, so this
+         * row is no longer the file's to reject (and the rejects file being edited stays) */
+        char message[2300];
+        snprintf(message, sizeof message, "invalid here (%s), but the app's journal has this uid from another "
+                                          "import (the fixed rejects file?): nothing was sent; fix this row too so "
+                                          "that the file stays the whole list", problems);
+        settle(row, CCI_ACTION_SUPERSEDED, message);
     } else if (!valid) {
         settle(row, CCI_ACTION_INVALID, problems);
     } else if (lost_zeros(planner, &user, problems, sizeof problems)) {

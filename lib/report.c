@@ -292,10 +292,10 @@ bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *
     } else if (rejects->count) {
         ok = cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
     } else {
-        /* no rows to fix: an earlier file of rows to fix is no longer this input's */
+        /* no rows to fix: an earlier file of rows to fix is left where it is, since the person may
+         * be editing it or have just fed it back (the fix-and-rerun loop renames nothing of theirs) */
         cci_outfile_discard(&rejects->out);
-        ok = cci_keep_previous(rejects->path, kept, kept_len);
-        if (!ok) snprintf(err, errlen, "cannot keep the earlier %s aside: %s", rejects->path, strerror(errno));
+        ok = true;
     }
     free_rejects(rejects);
     return ok;

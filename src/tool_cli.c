@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tool_config.h"
+
 static const char usage_format[] =
     "Usage: cometchat-import [OPTIONS] INPUT.csv     (INPUT may be - for standard input)\n"
     "Makes a CometChat app hold exactly the users of a CSV export; reports every row.\n"
@@ -86,6 +88,8 @@ enum {
     OPT_PRUNE,
     OPT_PRUNE_MAX,
     OPT_VERIFY,
+    OPT_CONFIG,
+    OPT_SAVE_CONFIG,
 };
 
 static const struct option long_options[] = {
@@ -123,6 +127,8 @@ static const struct option long_options[] = {
     {"prune", no_argument, NULL, OPT_PRUNE},
     {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
     {"verify", no_argument, NULL, OPT_VERIFY},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"save-config", no_argument, NULL, OPT_SAVE_CONFIG},
     {NULL, 0, NULL, 0},
 };
 
@@ -241,6 +247,8 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_REACTIVATE: opts->reactivate = true; break;
     case OPT_PRUNE: opts->prune = true; break;
     case OPT_VERIFY: opts->verify = true; break;
+    case OPT_CONFIG: opts->config_path = arg; break;
+    case OPT_SAVE_CONFIG: opts->save_config = true; break;
     case OPT_PRUNE_MAX: {
         unsigned most;
         if (!parse_unsigned(arg, 0, 100000000, &most))
@@ -314,6 +322,51 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     return CCI_CLI_RUN;
 }
 
+/* The options a settings file may hold: the target, how the input reads, how the rows go. */
+static const char *const remembered[] = {"app-id", "region",  "base-url", "map",     "mode",
+                                         "workers", "rate",   "delimiter", "encoding", "rejects-encoding",
+                                         "timeout", "retries", "max-wait"};
+
+/* A cci_setting_fn over cci_options: the setting as its command-line option. */
+static bool apply_setting(void *context, const char *name, const char *value, unsigned line, char *err,
+                          size_t errlen)
+{
+    (void)line;
+    bool allowed = false;
+    for (size_t i = 0; i < sizeof remembered / sizeof *remembered; i++) allowed |= strcmp(name, remembered[i]) == 0;
+    const struct option *option = NULL;
+    for (const struct option *o = long_options; allowed && o->name && !option; o++)
+        if (strcmp(o->name, name) == 0) option = o;
+    if (!option) {
+        snprintf(err, errlen, "\"%s\" is not a setting; a settings file may hold app-id, region, base-url, map, "
+                              "mode, workers, rate, delimiter, encoding, rejects-encoding, timeout, retries, max-wait",
+                 name);
+        return false;
+    }
+    return apply_option(option->val, value, context, err, errlen) == CCI_CLI_RUN;
+}
+
+/* The settings files, lowest first: --config (or ./cometchat-import.conf), then the input's
+ * companion. */
+static cci_cli_result read_settings(cci_options *opts, const char *config_path, const char *input, char *err,
+                                    size_t errlen)
+{
+    const char *paths[2] = {config_path ? config_path : CCI_CONFIG_DEFAULT_PATH, NULL};
+    char *companion = input ? cci_config_companion(input) : NULL;
+    paths[1] = companion;
+    cci_cli_result result = CCI_CLI_RUN;
+    for (size_t i = 0; i < 2 && result == CCI_CLI_RUN; i++) {
+        if (!paths[i]) continue;
+        if (!cci_config_read(paths[i], i == 0 && config_path, i == 1, &opts->settings_text[i], apply_setting, opts,
+                             err, errlen))
+            result = CCI_CLI_ERROR;
+    }
+    opts->config_read = opts->settings_text[0] != NULL;
+    opts->companion_read = opts->settings_text[1] != NULL;
+    free(companion);
+    return result;
+}
+
 /* This machine: the key may travel in cleartext to a sandbox or proxy on loopback. */
 static bool is_loopback(const char *host)
 {
@@ -354,18 +407,16 @@ static void apply_environment(cci_options *opts)
     if (!opts->base_url) opts->base_url = getenv("COMETCHAT_BASE_URL");
 }
 
-cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+static void set_defaults(cci_options *opts)
 {
     *opts = (cci_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = CCI_DEFAULT_WORKERS,
                           .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
                           .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000, .retries = CCI_DEFAULT_RETRIES};
-    err[0] = '\0';
-    /* Before getopt: it would take "--api-key=SECRET" as an abbreviation of --api-key-file. */
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--api-key") == 0 || strncmp(argv[i], "--api-key=", 10) == 0)
-            return fail(err, errlen,
-                        "the API key is not accepted on the command line (it would show in the "
-                        "process list): set COMETCHAT_API_KEY or use --api-key-file PATH");
+}
+
+/* The options of argv over what opts holds; the input is left to the caller (optind). */
+static cci_cli_result parse_argv(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+{
     opterr = 0; /* getopt would echo "--token=SECRET"; we write our own messages */
     optind = 0; /* glibc: 0 re-initialises getopt, so parsing can run more than once */
     int code;
@@ -379,6 +430,30 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
             return fail(err, errlen, "unknown option %.*s; see --help", len, spelled);
         }
         if (apply_option(code, optarg, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+    }
+    return CCI_CLI_RUN;
+}
+
+cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+{
+    set_defaults(opts);
+    err[0] = '\0';
+    /* Before getopt: it would take "--api-key=SECRET" as an abbreviation of --api-key-file. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--api-key") == 0 || strncmp(argv[i], "--api-key=", 10) == 0)
+            return fail(err, errlen,
+                        "the API key is not accepted on the command line (it would show in the "
+                        "process list): set COMETCHAT_API_KEY or use --api-key-file PATH");
+    /* once to find --config and the input, then again over the settings they bring, so that the
+     * command line wins */
+    if (parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+    if (!opts->show_help && !opts->show_version && !opts->show_template && optind == argc - 1) {
+        const char *config_path = opts->config_path, *input = argv[optind];
+        cci_options_cleanup(opts);
+        set_defaults(opts);
+        if (read_settings(opts, config_path, input, err, errlen) != CCI_CLI_RUN ||
+            parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN)
+            return CCI_CLI_ERROR;
     }
     if (opts->show_help || opts->show_version || opts->show_template) return CCI_CLI_EXIT;
     if (optind == argc) return fail(err, errlen, "no input file given; see --help");
@@ -409,4 +484,8 @@ void cci_options_cleanup(cci_options *opts)
     free(opts->maps);
     opts->maps = NULL;
     opts->map_count = 0;
+    for (size_t i = 0; i < 2; i++) {
+        free(opts->settings_text[i]);
+        opts->settings_text[i] = NULL;
+    }
 }

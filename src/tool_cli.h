@@ -1,6 +1,7 @@
 /* The command line contract of cometchat-import (see docs/usage.md).
  *
- * Strings in cci_options are borrowed from argv or the environment and live as long as they do.
+ * Strings in cci_options are borrowed from argv, the environment or the settings files read
+ * (kept in settings_text) and live as long as they do.
  * Thread-safety: cci_cli_parse uses getopt_long's global state and getenv: call it from one thread,
  * before any other thread starts. */
 #ifndef CCI_TOOL_CLI_H
@@ -51,6 +52,10 @@ typedef struct cci_options {
     bool show_help;
     bool show_version;
     bool show_template;
+    const char *config_path;  /* --config: the settings file; NULL: ./cometchat-import.conf if any */
+    bool save_config;         /* --save-config: write the settings worth remembering there */
+    char *settings_text[2];   /* owned: the settings files read (config, then the input's companion) */
+    bool config_read, companion_read; /* which were there */
 } cci_options;
 
 typedef enum {
@@ -62,7 +67,8 @@ typedef enum {
 enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5,
        CCI_DEFAULT_MAX_WAIT_S = 300 };
 
-/* Fills opts from argv and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)
+/* Fills opts from the settings files (--config or ./cometchat-import.conf, then the input's
+ * companion, tool_config.h), argv, which wins, and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)
  * holds one line that never repeats an option's value, so a secret typed by mistake stays out of
  * logs. */
 cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen);

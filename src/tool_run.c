@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cci/import.h"
+#include "tool_config.h"
 #include "tool_paths.h"
 #include "tool_progress.h"
 #include "tool_signals.h"
@@ -71,6 +72,21 @@ static double seconds_since(uint64_t started_ms)
     return (double)(cci_now_ms() - started_ms) / 1000.0;
 }
 
+/* The rejects file's companion: the settings its rows were read with, so that feeding it back
+ * (cometchat-import users.rejects.csv) reads it as the master was read. */
+static void keep_settings_beside(const cci_options *opts, const char *rejects, FILE *messages)
+{
+    char *companion = cci_config_companion(rejects), err[1024], comment[1024];
+    cci_options as_written = *opts; /* the rejects file is in --rejects-encoding when given */
+    if (opts->rejects_encoding) as_written.encoding = opts->rejects_encoding;
+    as_written.rejects_encoding = NULL;
+    snprintf(comment, sizeof comment, "the settings %s was read with, kept for %s: cometchat-import reads them when "
+                                      "that file is imported; the command line wins", opts->input, rejects);
+    if (companion && !cci_config_write(companion, &as_written, comment, err, sizeof err))
+        fprintf(messages, "cometchat-import: %s (feed %s back with the same --map options)\n", err, rejects);
+    free(companion);
+}
+
 /* Runs the import with the outputs named; the summary and the exit status. */
 static int import_and_summarise(const cci_options *opts, const char *api_key, cci_summary_facts *facts,
                                 cci_stop *stop, FILE *messages)
@@ -106,6 +122,7 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
         fprintf(messages, "cometchat-import: --summary-json: %s\n", err);
         if (status == CCI_EXIT_OK) status = CCI_EXIT_STOPPED;
     }
+    if (result.started && result.rejected && !facts->dry_run) keep_settings_beside(opts, facts->rejects, messages);
     cci_import_result_cleanup(&result);
     return status;
 }
@@ -119,6 +136,25 @@ static char *app_state(const cci_options *opts, const char *beside_report, FILE 
     if (!opts->quiet)
         fprintf(messages, "cometchat-import: note: the state journal is %s: %s\n", beside_report, err);
     return strdup(beside_report);
+}
+
+/* Which settings files were read, and --save-config. */
+static void say_settings(const cci_options *opts, FILE *messages)
+{
+    const char *config = opts->config_path ? opts->config_path : CCI_CONFIG_DEFAULT_PATH;
+    char *companion = cci_config_companion(opts->input);
+    if (!opts->quiet && opts->config_read) fprintf(messages, "cometchat-import: settings read from %s\n", config);
+    if (!opts->quiet && opts->companion_read && companion)
+        fprintf(messages, "cometchat-import: settings read from %s, kept for this file by the run that wrote it\n",
+                companion);
+    free(companion);
+    if (!opts->save_config) return;
+    char err[1024];
+    if (cci_config_write(config, opts, "settings saved by --save-config; the command line wins; never the API key",
+                         err, sizeof err))
+        fprintf(messages, "cometchat-import: settings saved to %s\n", config);
+    else
+        fprintf(messages, "cometchat-import: --save-config: %s\n", err);
 }
 
 int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
@@ -136,6 +172,7 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     char *absent = cci_path_beside_input(opts->input, ".absent.csv");
     char *pruned = cci_path_beside_input(opts->input, ".pruned.csv");
     char *verified = cci_path_beside_input(opts->input, ".verify.csv");
+    say_settings(opts, messages);
     int status = CCI_EXIT_USAGE;
     cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
                                .earlier_state = earlier && state && strcmp(earlier, state) != 0 ? earlier : NULL,

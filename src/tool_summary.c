@@ -54,6 +54,10 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
         fprintf(out, "  %-10s %lu row%s compared with the app read back: %lu differed, %lu repaired, %lu still differ%s%s\n",
                 "verify", r->verify.compared, cci_plural(r->verify.compared), r->verify.differed, r->verify.repaired, r->verify.remain,
                 r->verify.differed ? "; " : "", r->verify.differed ? facts->verified : "");
+    if (n[CCI_ACTION_SUPERSEDED])
+        fprintf(out, "  %-10s %lu invalid row%s whose uid was imported since from another file (the fixed rejects?): "
+                     "nothing was sent; fix %s here too\n", "superseded", n[CCI_ACTION_SUPERSEDED],
+                cci_plural(n[CCI_ACTION_SUPERSEDED]), n[CCI_ACTION_SUPERSEDED] == 1 ? "it" : "them");
     if (r->empty_rows)
         fprintf(out, "  %-10s %lu empty row%s ignored\n", "empty", r->empty_rows, cci_plural(r->empty_rows));
     if (n[CCI_ACTION_UNCHANGED])

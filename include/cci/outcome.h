@@ -16,6 +16,7 @@ typedef enum {
     CCI_ACTION_SKIPPED,
     CCI_ACTION_DEACTIVATED, /* the uid belongs to a deactivated user, and --reactivate was not given */
     CCI_ACTION_REACTIVATED, /* reactivated, and updated when it differed */
+    CCI_ACTION_SUPERSEDED,  /* invalid here, but its uid was imported since (the fixed rejects file) */
     /* what --plan says a run would do */
     CCI_ACTION_PLAN_CREATE,
     CCI_ACTION_PLAN_UPDATE,

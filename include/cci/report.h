@@ -60,8 +60,9 @@ bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const cha
 unsigned long cci_rejects_count(const cci_rejects *rejects);
 /* "cannot write PATH: REASON" for the first write error. */
 void cci_rejects_error(const cci_rejects *rejects, char *err, size_t errlen);
-/* Keeps any earlier rejects file aside (its name in kept); renames this one into place when it
- * holds rows, and removes it when not. False with a reason in err. */
+/* When this one holds rows: keeps any earlier rejects file aside (its name in kept) and renames
+ * this one into place. When not: removes it and leaves an earlier rejects file as it is (it may be
+ * the one being fixed, or just fed back). False with a reason in err. */
 bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen);
 /* For a run that never started: removes this run's file, leaving any earlier one. */
 void cci_rejects_discard(cci_rejects *rejects);

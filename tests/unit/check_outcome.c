@@ -10,7 +10,7 @@
 START_TEST(every_action_has_the_reports_name)
 {
     const char *const names[] = {"created", "updated",     "unchanged", "exists", "invalid",   "failed",
-                                 "skipped", "deactivated", "reactivated", "create", "update", "reactivate"};
+                                 "skipped", "deactivated", "reactivated", "superseded", "create", "update", "reactivate"};
     ck_assert_int_eq(CCI_ACTION_COUNT, sizeof names / sizeof *names);
     for (int a = 0; a < CCI_ACTION_COUNT; a++) ck_assert_str_eq(cci_action_name((cci_action)a), names[a]);
     ck_assert_str_eq(cci_action_name(CCI_ACTION_COUNT), "unknown");

@@ -1,0 +1,115 @@
+#include "tool_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cci/outfile.h"
+
+static char *trim(char *text)
+{
+    while (*text == ' ' || *text == '\t') text++;
+    char *end = text + strlen(text);
+    while (end > text && strchr(" \t\r\n", end[-1])) *--end = '\0';
+    return text;
+}
+
+bool cci_config_read(const char *path, bool must_exist, bool only_ours, char **text, cci_setting_fn apply,
+                     void *context, char *err, size_t errlen)
+{
+    *text = NULL;
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        if (errno == ENOENT && !must_exist) return true;
+        snprintf(err, errlen, "cannot read the settings file %s: %s", path, strerror(errno));
+        return false;
+    }
+    size_t len = 0, cap = 0;
+    char *buffer = NULL;
+    int c;
+    while ((c = fgetc(file)) != EOF) { /* a settings file is small; read whole, then split */
+        if (len + 2 > cap) {
+            char *grown = cap < 1 << 20 ? realloc(buffer, cap = cap ? cap * 2 : 1024) : NULL;
+            if (!grown) {
+                snprintf(err, errlen, "the settings file %s is larger than 1 MiB, or memory ran out", path);
+                free(buffer);
+                fclose(file);
+                return false;
+            }
+            buffer = grown;
+        }
+        buffer[len++] = (char)c;
+    }
+    fclose(file);
+    if (!buffer) return true; /* empty */
+    buffer[len] = '\0';
+    if (only_ours && strncmp(buffer, CCI_CONFIG_MARKER, strlen(CCI_CONFIG_MARKER)) != 0) {
+        free(buffer); /* a file of the same name that is not ours */
+        return true;
+    }
+    *text = buffer;
+    unsigned line = 0;
+    char *save = NULL;
+    for (char *raw = strtok_r(buffer, "\n", &save); raw; raw = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *setting = trim(raw);
+        if (!*setting || *setting == '#') continue;
+        char *eq = strchr(setting, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s line %u: expected NAME = VALUE", path, line);
+            return false;
+        }
+        *eq = '\0';
+        char why[400];
+        if (!apply(context, trim(setting), trim(eq + 1), line, why, sizeof why)) {
+            snprintf(err, errlen, "%s line %u: %s", path, line, why);
+            return false;
+        }
+    }
+    return true;
+}
+
+char *cci_config_companion(const char *path)
+{
+    if (strcmp(path, "-") == 0) return NULL;
+    size_t len = strlen(path);
+    bool csv = len > 4 && strcasecmp(path + len - 4, ".csv") == 0;
+    size_t stem = csv ? len - 4 : len;
+    char *companion = malloc(stem + sizeof ".conf");
+    if (companion) snprintf(companion, stem + sizeof ".conf", "%.*s.conf", (int)stem, path);
+    return companion;
+}
+
+static const char *mode_name(cci_mode mode)
+{
+    return mode == CCI_MODE_CREATE ? "create" : mode == CCI_MODE_UPDATE ? "update" : "upsert";
+}
+
+static const char *delimiter_name(char delimiter)
+{
+    return delimiter == '\t' ? "TAB" : delimiter == ';' ? ";" : delimiter == '|' ? "|" : ",";
+}
+
+bool cci_config_write(const char *path, const cci_options *opts, const char *comment, char *err, size_t errlen)
+{
+    cci_outfile out = {0};
+    if (!cci_outfile_open(&out, path, err, errlen)) return false;
+    FILE *f = out.file;
+    bool ok = fprintf(f, "%s: %s\n", CCI_CONFIG_MARKER, comment) > 0;
+    if (opts->app_id) ok = ok && fprintf(f, "app-id = %s\n", opts->app_id) > 0;
+    if (opts->region) ok = ok && fprintf(f, "region = %s\n", opts->region) > 0;
+    if (opts->base_url) ok = ok && fprintf(f, "base-url = %s\n", opts->base_url) > 0;
+    for (size_t i = 0; i < opts->map_count; i++)
+        ok = ok && fprintf(f, "map = %.*s=%s\n", (int)opts->maps[i].column_len, opts->maps[i].column,
+                           opts->maps[i].field) > 0;
+    ok = ok && fprintf(f, "mode = %s\n", mode_name(opts->mode)) > 0;
+    if (opts->workers != CCI_DEFAULT_WORKERS) ok = ok && fprintf(f, "workers = %u\n", opts->workers) > 0;
+    if (opts->rate_per_minute) ok = ok && fprintf(f, "rate = %u/min\n", opts->rate_per_minute) > 0;
+    if (opts->delimiter) ok = ok && fprintf(f, "delimiter = %s\n", delimiter_name(opts->delimiter)) > 0;
+    if (opts->encoding) ok = ok && fprintf(f, "encoding = %s\n", opts->encoding) > 0;
+    if (opts->rejects_encoding) ok = ok && fprintf(f, "rejects-encoding = %s\n", opts->rejects_encoding) > 0;
+    cci_outfile_check(&out, ok);
+    return cci_outfile_commit(&out, false, NULL, 0, err, errlen);
+}
