@@ -36,7 +36,7 @@ static const char usage_format[] =
     "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never  -q, --quiet\n"
     "  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
     "Exit: 0 all done, 1 rows invalid or failed, 2 could not start, 3 stopped early.\n"
-    "More: man cometchat-import, docs/usage.md.\n";
+    "Settings: --config PATH (./cometchat-import.conf)  --save-config.  More: man cometchat-import.\n";
 
 /* The help names the fields as the mapping lists them, so they are written in one place. */
 static char usage_text[sizeof usage_format + 200];

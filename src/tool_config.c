@@ -51,9 +51,10 @@ bool cci_config_read(const char *path, bool must_exist, bool only_ours, char **t
     }
     *text = buffer;
     unsigned line = 0;
-    char *save = NULL;
-    for (char *raw = strtok_r(buffer, "\n", &save); raw; raw = strtok_r(NULL, "\n", &save)) {
+    for (char *raw = buffer, *next; raw; raw = next) { /* every line counted, blank ones too */
         line++;
+        next = strchr(raw, '\n');
+        if (next) *next++ = '\0';
         char *setting = trim(raw);
         if (!*setting || *setting == '#') continue;
         char *eq = strchr(setting, '=');

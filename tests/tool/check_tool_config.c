@@ -1,0 +1,149 @@
+/* Remembered settings: reading NAME = VALUE lines, the companion's name, writing them back. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "tool_config.h"
+
+static char path[64], err[512];
+
+static void setup(void)
+{
+    snprintf(path, sizeof path, "/tmp/cci-config-%d.conf", (int)getpid());
+}
+
+static void teardown(void)
+{
+    remove(path);
+}
+
+static void write_file(const char *text)
+{
+    FILE *file = fopen(path, "w");
+    ck_assert_ptr_nonnull(file);
+    fputs(text, file);
+    fclose(file);
+}
+
+typedef struct seen {
+    char names[8][32], values[8][64];
+    unsigned lines[8];
+    int count;
+} seen;
+
+static bool collect(void *context, const char *name, const char *value, unsigned line, char *why, size_t why_len)
+{
+    seen *s = context;
+    if (strcmp(name, "refuse") == 0) {
+        snprintf(why, why_len, "refused");
+        return false;
+    }
+    snprintf(s->names[s->count], sizeof s->names[0], "%s", name);
+    snprintf(s->values[s->count], sizeof s->values[0], "%s", value);
+    s->lines[s->count++] = line;
+    return true;
+}
+
+START_TEST(settings_are_name_value_lines_with_comments)
+{
+    write_file("# cometchat-import: kept\n\n  map = E-mail=metadata.email  \r\nmode=update\n# the end\n");
+    seen s = {0};
+    char *text;
+    ck_assert_msg(cci_config_read(path, true, false, &text, collect, &s, err, sizeof err), "%s", err);
+    ck_assert_int_eq(s.count, 2);
+    ck_assert_str_eq(s.names[0], "map");
+    ck_assert_str_eq(s.values[0], "E-mail=metadata.email");
+    ck_assert_uint_eq(s.lines[0], 3);
+    ck_assert_str_eq(s.names[1], "mode");
+    ck_assert_str_eq(s.values[1], "update");
+    free(text);
+}
+END_TEST
+
+START_TEST(a_bad_line_is_named_and_a_missing_file_is_no_error_unless_asked_for)
+{
+    write_file("mode = upsert\nno equals sign\n");
+    seen s = {0};
+    char *text;
+    ck_assert(!cci_config_read(path, true, false, &text, collect, &s, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "line 2: expected NAME = VALUE"));
+    free(text);
+    write_file("refuse = 1\n");
+    ck_assert(!cci_config_read(path, true, false, &text, collect, &s, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "line 1: refused"));
+    free(text);
+    remove(path);
+    ck_assert(cci_config_read(path, false, false, &text, collect, &s, err, sizeof err));
+    ck_assert_ptr_null(text);
+    ck_assert(!cci_config_read(path, true, false, &text, collect, &s, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "cannot read the settings file"));
+}
+END_TEST
+
+START_TEST(a_companion_not_written_by_this_tool_is_left_unread)
+{
+    write_file("[section]\nsomething = else\n");
+    seen s = {0};
+    char *text;
+    ck_assert(cci_config_read(path, false, true, &text, collect, &s, err, sizeof err));
+    ck_assert_ptr_null(text);
+    ck_assert_int_eq(s.count, 0);
+}
+END_TEST
+
+START_TEST(the_companion_replaces_csv_with_conf)
+{
+    char *c = cci_config_companion("data/users.rejects.csv");
+    ck_assert_str_eq(c, "data/users.rejects.conf");
+    free(c);
+    c = cci_config_companion("export.CSV");
+    ck_assert_str_eq(c, "export.conf");
+    free(c);
+    c = cci_config_companion("users.txt");
+    ck_assert_str_eq(c, "users.txt.conf");
+    free(c);
+    ck_assert_ptr_null(cci_config_companion("-"));
+}
+END_TEST
+
+START_TEST(written_settings_read_back_and_hold_no_key)
+{
+    cci_column_map maps[] = {{.column = "E-mail=metadata.email", .column_len = 6, .field = "metadata.email"}};
+    cci_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
+                        .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
+                        .map_count = 1, .api_key_file = "/secret/key"};
+    ck_assert_msg(cci_config_write(path, &opts, "test", err, sizeof err), "%s", err);
+    seen s = {0};
+    char *text;
+    ck_assert(cci_config_read(path, true, true, &text, collect, &s, err, sizeof err));
+    const char *expected[][2] = {{"app-id", "app1"}, {"region", "eu"}, {"map", "E-mail=metadata.email"},
+                                 {"mode", "update"}, {"workers", "16"}, {"rate", "300/min"},
+                                 {"delimiter", ";"}, {"encoding", "windows-1252"}};
+    ck_assert_int_eq(s.count, 8);
+    for (int i = 0; i < 8; i++) {
+        ck_assert_str_eq(s.names[i], expected[i][0]);
+        ck_assert_str_eq(s.values[i], expected[i][1]);
+    }
+    ck_assert_ptr_null(strstr(text, "secret"));
+    free(text);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+    Suite *suite = suite_create("tool_config");
+    TCase *tc = tcase_create("config");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, settings_are_name_value_lines_with_comments);
+    tcase_add_test(tc, a_bad_line_is_named_and_a_missing_file_is_no_error_unless_asked_for);
+    tcase_add_test(tc, a_companion_not_written_by_this_tool_is_left_unread);
+    tcase_add_test(tc, the_companion_replaces_csv_with_conf);
+    tcase_add_test(tc, written_settings_read_back_and_hold_no_key);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(config_suite)
