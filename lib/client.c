@@ -198,19 +198,15 @@ static void read_error(cci_response *r, CURL *curl, const char *body)
         cJSON_ArrayForEach(text, field)
         {
             if (!cJSON_IsString(text)) continue;
-            if (!r->refused_field[0] && field->string) { /* the row's column is named from it */
+            if (!r->refused_field[0] && field->string) /* the row's column is named from it */
                 snprintf(r->refused_field, sizeof r->refused_field, "%s", field->string);
-                snprintf(r->refused_why, sizeof r->refused_why, "%s", text->valuestring);
-            }
             if (used >= sizeof r->message) continue;
             used += (size_t)snprintf(r->message + used, sizeof r->message - used, " %s: %s",
                                      field->string, text->valuestring);
         }
     }
-    if (!r->refused_field[0] && strcmp(r->code, "ERR_ROLE_NOT_FOUND") == 0) {
+    if (!r->refused_field[0] && strcmp(r->code, "ERR_ROLE_NOT_FOUND") == 0)
         snprintf(r->refused_field, sizeof r->refused_field, "role");
-        snprintf(r->refused_why, sizeof r->refused_why, "%s", r->message);
-    }
     cJSON_Delete(root);
 }
 

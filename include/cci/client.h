@@ -29,7 +29,6 @@ typedef struct cci_response {
     char data_uid[128]; /* data.uid of a 2xx answer; "" when it had none */
     char refused_field[64]; /* the first field an error's "details" names ("role", "tags.3"), or the
                              * field its code implies (ERR_ROLE_NOT_FOUND: "role"); "" for none */
-    char refused_why[256];  /* what the details say of it */
     bool documented;    /* a 2xx whose body is the documented {"data": {"uid": ...}}; only such
                          * an answer confirms that a user was written */
     long long retry_after_s; /* Retry-After in seconds, -1 when absent or unreadable */
