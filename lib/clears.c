@@ -10,30 +10,31 @@
 
 enum { HASH_DIGITS = 8 };
 
+/* The 32-bit hash a field's name is recorded under: prefix and name hashed as one string. */
+static uint32_t name_hash(const char *prefix, const char *name)
+{
+    unsigned long long hash = cci_fnv1a(prefix, strlen(prefix), CCI_FNV_SEED);
+    hash = cci_fnv1a(name, strlen(name), hash);
+    return (uint32_t)(hash ^ (hash >> 32));
+}
+
 /* The name a column's field is recorded under: "avatar", "metadata.team.floor". */
 static uint32_t field_hash(const cci_column *column)
 {
-    unsigned long long hash = cci_fnv1a(cci_field_name(column->field), strlen(cci_field_name(column->field)),
-                                        CCI_FNV_SEED);
-    if (column->field == CCI_FIELD_METADATA_KEY) {
-        hash = cci_fnv1a("metadata.", 9, CCI_FNV_SEED);
-        hash = cci_fnv1a(column->metadata_path, strlen(column->metadata_path), hash);
-    }
-    return (uint32_t)(hash ^ (hash >> 32));
+    if (column->field == CCI_FIELD_METADATA_KEY) return name_hash("metadata.", column->metadata_path);
+    return name_hash("", cci_field_name(column->field));
 }
 
 /* Stands for "some metadata key was set by an import": a whole metadata column emptied later
  * clears the object then. */
 static uint32_t any_key_hash(void)
 {
-    unsigned long long hash = cci_fnv1a("metadata.*", 10, CCI_FNV_SEED);
-    return (uint32_t)(hash ^ (hash >> 32));
+    return name_hash("", "metadata.*");
 }
 
 static uint32_t whole_metadata_hash(void)
 {
-    unsigned long long hash = cci_fnv1a("metadata", 8, CCI_FNV_SEED);
-    return (uint32_t)(hash ^ (hash >> 32));
+    return name_hash("", "metadata");
 }
 
 typedef struct hash_set {
@@ -66,11 +67,13 @@ static void parse(hash_set *set, const char *recorded)
     }
 }
 
+/* Empty as a row's cell is read (cci_trim): not given. */
 static bool blank(const cci_cell *cell)
 {
-    for (size_t i = 0; i < cell->len; i++)
-        if (!cell->text[i] || !strchr(" \t\r\n", cell->text[i])) return false;
-    return true;
+    const char *text = cell->text;
+    size_t len = cell->len;
+    cci_trim(&text, &len);
+    return len == 0;
 }
 
 static int slot_of(cci_field field)

@@ -7,6 +7,7 @@
 
 #include "cci/app_users.h"
 #include "cci/fingerprint.h"
+#include "cci/user.h"
 
 bool cci_key_columns_of(const cci_mapping *mapping, cci_key_columns *keys)
 {
@@ -46,25 +47,16 @@ static uint32_t fold(unsigned long long hash)
     return (uint32_t)(hash ^ (hash >> 32));
 }
 
-/* The cell trimmed as a row's cells are, as the JSON string a metadata key gets. */
+/* The cell trimmed as a row's cells are, as the JSON string a metadata key gets; 0 when empty. */
 static uint32_t cell_hash(const cci_cell *cell)
 {
     const char *text = cell->text;
     size_t len = cell->len;
-    while (len && strchr(" \t\r\n", *text) && *text) text++, len--;
-    while (len && strchr(" \t\r\n", text[len - 1]) && text[len - 1]) len--;
+    cci_trim(&text, &len);
     if (!len) return 0;
-    char small[256], *copy = len < sizeof small ? small : NULL;
-    if (copy) {
-        memcpy(copy, text, len);
-        copy[len] = '\0';
-    }
+    char *copy = strndup(text, len);
     cJSON *value = copy ? cJSON_CreateString(copy) : NULL;
-    if (!copy) { /* a long cell: hashed as JSON through cJSON like any other */
-        char *heap = strndup(text, len);
-        value = heap ? cJSON_CreateString(heap) : NULL;
-        free(heap);
-    }
+    free(copy);
     uint32_t hash = value ? cci_field_hash(value) : 1; /* out of memory: never equal to a listed value */
     cJSON_Delete(value);
     return hash;

@@ -315,6 +315,13 @@ static void on_listing_progress(void *context, unsigned long pages, size_t users
     if (pages % 50 == 0) say(context, CCI_MESSAGE_NOTE, "reading the app's users: %lu pages, %zu users so far", pages, users);
 }
 
+/* Whether the rows' metadata.KEY columns merge into the metadata the app holds (a create-only
+ * run touches no existing user). */
+static bool merges_metadata(const run *r)
+{
+    return cci_mapping_merges_metadata(&r->mapping) && r->config->mode != CCI_MODE_CREATE;
+}
+
 /* Why the options that need the app's users cannot do without them. */
 static const char *needs_listing(const cci_import_config *config)
 {
@@ -332,7 +339,7 @@ static bool read_the_app(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
     const char *needed_by = needs_listing(config);
-    bool merges = cci_mapping_merges_metadata(&r->mapping) && config->mode != CCI_MODE_CREATE;
+    bool merges = merges_metadata(r);
     if (config->dry_run && !config->plan) return true;
     if (!r->census.uids.sealed) {
         if (!needed_by) return true;
@@ -475,7 +482,9 @@ static void verify(run *r, cci_import_result *result)
         return;
     }
     char err[1024];
-    cci_verify_setup setup = {.spec = &r->spec, .mode = config->mode, .journal = r->journal,
+    cci_verify_setup setup = {.spec = &r->spec, .mode = config->mode,
+                              .merges = merges_metadata(r),
+                              .journal = r->journal,
                               .file_uids = &r->census.uids, .shared = &r->shared,
                               .worker = after_the_rows(r), .path = config->verify_path,
                               .progress = on_listing_progress, .context = r};

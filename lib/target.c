@@ -21,9 +21,10 @@ static void note_keys(cci_census *census, const cci_mapping *mapping, const cci_
         if (!cci_key_columns_of(mapping, &census->keys)) census->out_of_memory = true;
     }
     if (!census->keys.usable) return;
-    cci_clears clears;
+    /* what the row clears matters only when the journal says an import set something */
     const char *recorded = census->journal ? cci_journal_fields(census->journal, uid) : NULL;
-    if (!cci_clears_find(&clears, mapping, record, recorded)) {
+    cci_clears clears = {0};
+    if (recorded && *recorded && !cci_clears_find(&clears, mapping, record, recorded)) {
         census->out_of_memory = true;
         return;
     }

@@ -28,7 +28,7 @@ __attribute__((format(printf, 2, 3))) static void add_problem(problem_list *list
     if (list->used >= list->len) list->used = list->len - 1;
 }
 
-static void trim(const char **text, size_t *len)
+void cci_trim(const char **text, size_t *len)
 {
     while (*len && strchr(" \t\r\n", **text)) (*text)++, (*len)--;
     while (*len && strchr(" \t\r\n", (*text)[*len - 1])) (*len)--;
@@ -195,7 +195,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         for (size_t i = mapping->count; i < record->count; i++) {
             const char *text = record->cells[i].text;
             size_t len = record->cells[i].len;
-            trim(&text, &len);
+            cci_trim(&text, &len);
             if (len) { /* trailing empty cells are harmless; data past the header is not */
                 add_problem(&problems,
                             "the row has %zu cells but the header has %zu columns (an unquoted "
@@ -211,7 +211,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         if (column->field == CCI_FIELD_IGNORE) continue;
         const char *text = record->cells[i].text;
         size_t len = record->cells[i].len;
-        trim(&text, &len);
+        cci_trim(&text, &len);
         if (!len) continue;
         char why[512];
         if (!cci_validate_text(text, len, why, sizeof why) || cci_damage_of_cell(column, text, len, why, sizeof why)) {
@@ -239,7 +239,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
         if (!empty) {
             const char *text = record->cells[i].text;
             size_t len = record->cells[i].len;
-            trim(&text, &len);
+            cci_trim(&text, &len);
             empty = len == 0;
         }
         if (!empty) continue;
@@ -287,7 +287,7 @@ bool cci_record_uid(const cci_mapping *mapping, const cci_record *record, char u
         if (mapping->columns[i].field != CCI_FIELD_UID) continue;
         const char *text = record->cells[i].text;
         size_t len = record->cells[i].len;
-        trim(&text, &len);
+        cci_trim(&text, &len);
         char why[256];
         return len && canonical_uid(text, len, uid, why, sizeof why);
     }
@@ -375,7 +375,7 @@ void cci_user_explain_refusal(cci_outcome *outcome, const cci_mapping *mapping, 
     if (!column || !saved || index >= saved->count) return;
     const char *text = saved->cells[index].text;
     size_t len = saved->cells[index].len;
-    trim(&text, &len);
+    cci_trim(&text, &len);
     bool role = column->field == CCI_FIELD_ROLE;
     char message[1024];
     snprintf(message, sizeof message, "column \"%s\": \"%.*s%s\": %s%s", column->header, len > 80 ? 80 : (int)len, text,

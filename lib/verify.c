@@ -35,11 +35,12 @@ typedef struct verification {
 /* ---- reading the app and the file ---- */
 
 /* Reads the whole listing, with the metadata when metadata.KEY columns merge into it. */
-static bool read_back(verification *v, bool merges, cci_listing *listing, char *err, size_t errlen)
+static bool read_back(verification *v, cci_listing *listing, char *err, size_t errlen)
 {
     const cci_verify_setup *setup = v->setup;
     *listing = (cci_listing){0};
-    cci_listing_wants wants = {.metadata = merges, .keep_metadata = merges ? setup->keep_metadata : NULL,
+    cci_listing_wants wants = {.metadata = setup->merges,
+                               .keep_metadata = setup->merges ? setup->keep_metadata : NULL,
                                .keep_context = setup->keep_context};
     cci_listing_status status = cci_listing_read(listing, setup->shared, setup->worker, 0, wants, setup->progress,
                                                  setup->context, err, errlen);
@@ -62,18 +63,21 @@ static const differing *differing_at(const verification *v, unsigned long line)
     return NULL;
 }
 
-/* Plans every row of the file against listing, as a run would, and shows the valid ones to visit:
- * all of them, or (only_differing) those that differed before. */
-static bool compare_pass(verification *v, const cci_listing *listing, bool only_differing, row_fn visit, char *err,
-                         size_t errlen)
+/* One reading: the file opened (before anything is sent: a file gone since the run costs no
+ * request), the app read back, and every row planned against it as a run would, the valid ones
+ * shown to visit: all of them, or (only_differing) those that differed before. */
+static bool compare_with_app(verification *v, bool only_differing, row_fn visit, char *err, size_t errlen)
 {
     const cci_verify_setup *setup = v->setup;
     cci_input input = {0};
     cci_record header, record;
     cci_mapping mapping = {0};
+    cci_listing listing = {0};
     bool ok = cci_input_open(&input, setup->spec, err, errlen) &&
-              cci_input_header(&input, setup->spec, &header, &mapping, err, errlen);
+              cci_input_header(&input, setup->spec, &header, &mapping, err, errlen) &&
+              read_back(v, &listing, err, errlen);
     if (!ok) {
+        cci_mapping_cleanup(&mapping); /* safe on one never built */
         cci_input_close(&input);
         return false;
     }
@@ -85,8 +89,8 @@ static bool compare_pass(verification *v, const cci_listing *listing, bool only_
         ok = false;
     }
     planner.file_uids = setup->file_uids;
-    planner.app = listing->app;
-    planner.app_metadata = listing->metadata;
+    planner.app = listing.app;
+    planner.app_metadata = listing.metadata;
     cci_read_status status = CCI_READ_END;
     while (ok && (status = cci_csv_reader_next(input.reader, &record)) == CCI_READ_RECORD) {
         if (cci_record_is_empty(&record) || (only_differing && !differing_at(v, record.line))) continue;
@@ -102,6 +106,7 @@ static bool compare_pass(verification *v, const cci_listing *listing, bool only_
         ok = false;
     }
     cci_planner_cleanup(&planner);
+    cci_listing_cleanup(&listing);
     cci_mapping_cleanup(&mapping);
     cci_input_close(&input);
     return ok;
@@ -198,29 +203,11 @@ bool cci_verify(const cci_verify_setup *setup, cci_verify_result *result, char *
 {
     *result = (cci_verify_result){0};
     verification v = {.setup = setup, .result = result};
-    bool merges = false;
-    {
-        /* the mapping decides whether the listing must keep metadata: known from the header */
-        cci_input input = {0};
-        cci_record header;
-        cci_mapping mapping = {0};
-        bool ok = cci_input_open(&input, setup->spec, err, errlen) &&
-                  cci_input_header(&input, setup->spec, &header, &mapping, err, errlen);
-        if (ok) merges = cci_mapping_merges_metadata(&mapping) && setup->mode != CCI_MODE_CREATE;
-        if (ok) cci_mapping_cleanup(&mapping);
-        cci_input_close(&input);
-        if (!ok) return false;
-    }
-    cci_listing listing;
-    bool ok = read_back(&v, merges, &listing, err, errlen) && compare_pass(&v, &listing, false, repair, err, errlen);
-    cci_listing_cleanup(&listing);
+    bool ok = compare_with_app(&v, false, repair, err, errlen);
     bool repaired_some = false;
     for (size_t i = 0; i < v.count; i++) repaired_some |= v.rows[i].verdict == VERDICT_REPAIRED;
     /* a repair's 200 is the service's word; only a second reading shows it kept the change */
-    if (ok && repaired_some) {
-        ok = read_back(&v, merges, &listing, err, errlen) && compare_pass(&v, &listing, true, confirm, err, errlen);
-        cci_listing_cleanup(&listing);
-    }
+    if (ok && repaired_some) ok = compare_with_app(&v, true, confirm, err, errlen);
     if (v.out_of_memory) {
         snprintf(err, errlen, "out of memory while comparing the rows");
         ok = false;

@@ -23,6 +23,10 @@ typedef struct cci_user {
     bool out_of_memory;        /* building ran out: the fields are incomplete and must not be sent */
 } cci_user;
 
+/* Cuts spaces, tabs and line ends from both ends of a cell, as every cell is read: what is left
+ * empty was not given. */
+void cci_trim(const char **text, size_t *len);
+
 /* Builds user from record; name_required is false for --mode update. Returns false when the row
  * is invalid, with every problem found in problems ("column \"Name\" is empty: ...; column
  * \"tags\" ..."), or when memory ran out (user->out_of_memory); user->uid is set whenever the uid

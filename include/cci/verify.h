@@ -21,6 +21,7 @@
 typedef struct cci_verify_setup {
     const cci_input_spec *spec;   /* the input, read again from its start */
     cci_mode mode;
+    bool merges;                  /* metadata.KEY columns merge into the listed metadata */
     cci_journal *journal;         /* told of the rows repaired; may be NULL */
     const cci_uid_set *file_uids; /* the file's uids, sealed (repeated uids are not compared); NULL: found anew */
     cci_send_shared *shared;

@@ -196,9 +196,19 @@ START_TEST(an_auth_only_key_creates_and_explains_once)
     const char *explanation = strstr(messages, "may only create users (an Auth Key)");
     ck_assert_ptr_nonnull(explanation);
     ck_assert_ptr_null(strstr(explanation + 1, "may only create users (an Auth Key)"));
+    /* the key may not list users: the run falls back to the journal alone, said once */
+    const char *fallback = strstr(messages, "the app's users could not be read");
+    ck_assert_ptr_nonnull(fallback);
+    ck_assert_ptr_null(strstr(fallback + 1, "the app's users could not be read"));
     cJSON *users = e2e_users(&fixture);
     ck_assert_str_eq(e2e_field(e2e_find_user(users, "u00005"), "name"), "Old");
     cJSON_Delete(users);
+    /* what cannot go without the app's users refuses, saying why */
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, "auth-only-key-77", true, &messages, "--plan", "users.csv", NULL), 2);
+    ck_assert_msg(strstr(messages, "--plan needs the app's users") && strstr(messages, "may not list users"), "%s",
+                  messages);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), (int)e2e_counter(&fixture, "requests", "list"));
 }
 END_TEST
 
