@@ -230,15 +230,19 @@ static bool open_journal(run *r)
 }
 
 /* The report and the rejects file, created beside their final names now, so that an output that
- * cannot be written stops the run before anything is sent. */
+ * cannot be written stops the run before anything is sent. A dry run may have neither. */
 static bool open_outputs(run *r, const cci_dialect *dialect, const cci_record *header)
 {
     const cci_import_config *config = r->config;
     char err[1024];
-    cci_rejects *rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, err,
-                                           sizeof err);
-    cci_report *report = rejects ? cci_report_open(config->report_path, err, sizeof err) : NULL;
-    if (!report) {
+    bool ok = true;
+    cci_rejects *rejects = NULL;
+    cci_report *report = NULL;
+    if (config->rejects_path)
+        ok = (rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, err,
+                                        sizeof err)) != NULL;
+    if (ok && config->report_path) ok = (report = cci_report_open(config->report_path, err, sizeof err)) != NULL;
+    if (!ok) {
         say(r, CCI_MESSAGE_PROBLEM, "%s; nothing was sent", err);
         cci_rejects_discard(rejects);
         return false;
@@ -397,7 +401,12 @@ static bool prepare_the_target(run *r, cci_import_result *result)
     const cci_import_config *config = r->config;
     char err[1024];
     if (!r->app_read) return true;
-    if (config->plan) {
+    if (config->plan && !config->absent_path) {
+        result->absent = cci_target_count_absent(&r->listing, &r->census);
+        say(r, CCI_MESSAGE_NOTE, "%lu active user%s of the app %s not in the file (--report PATH keeps the per-row "
+                                 "plan, and their list beside it)", result->absent, cci_plural(result->absent),
+            result->absent == 1 ? "is" : "are");
+    } else if (config->plan) {
         if (!cci_target_write_absent(&r->listing, &r->census, config->absent_path, &result->absent, err, sizeof err)) {
             say(r, CCI_MESSAGE_PROBLEM, "%s", err);
             return false;
@@ -545,7 +554,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
 static void conclude(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
-    result->rejected = cci_rejects_count(r->sink.rejects);
+    result->rejected = r->sink.rejects ? cci_rejects_count(r->sink.rejects) : 0;
     result->write_failed = !close_outputs(r) || r->sink.write_failed;
     result->journal_failed = r->sink.journal_failed;
     if (r->sink.rejects_lost) {

@@ -64,7 +64,7 @@ bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_r
     if (problem) keep_problem(sink, outcome);
     else if (sink->keep_samples && outcome->action == CCI_ACTION_SKIPPED) keep_sample(sink, outcome);
     char why[512];
-    bool reported = cci_report_write(sink->report, outcome);
+    bool reported = !sink->report || cci_report_write(sink->report, outcome); /* a dry run may keep none */
     if (!reported) {
         cci_report_error(sink->report, why, sizeof why);
         output_failed(sink, &sink->write_failed, why);

@@ -20,7 +20,7 @@ static const char usage_format[] =
     "  --insecure-http                 allow http:// to another machine (the key travels unencrypted)\n"
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
-    "  -n, --dry-run                   check everything, send nothing, report what would be sent\n"
+    "  -n, --dry-run                   check everything, send nothing, say what would be sent\n"
     "  --force   send rows said unchanged   --verify   read the app back after, repair what differs\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
@@ -31,10 +31,10 @@ static const char usage_format[] =
     "      %s\n"
     "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
     "  --max-columns N (1000)  --max-record-size BYTES (4194304)   bounds on one line\n"
-    "Output:\n"
-    "  --report PATH (INPUT.report.csv)  --rejects PATH (INPUT.rejects.csv)  --state PATH\n"
-    "  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never  -q, --quiet\n"
-    "  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
+    "Output: each run writes report.csv, rejects.csv... into INPUT.runs/TIME/, and INPUT.runs/latest\n"
+    "  is the last (-n writes nothing)  --keep-runs N (20; 0: all)  --report PATH  --rejects PATH\n"
+    "  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never\n"
+    "  -q, --quiet  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
     "Exit: 0 all done, 1 rows invalid or failed, 2 could not start, 3 stopped early.\n"
     "Settings: --config PATH (./cometchat-import.conf)  --save-config.  More: man cometchat-import.\n";
 
@@ -90,6 +90,7 @@ enum {
     OPT_VERIFY,
     OPT_CONFIG,
     OPT_SAVE_CONFIG,
+    OPT_KEEP_RUNS,
 };
 
 static const struct option long_options[] = {
@@ -129,6 +130,7 @@ static const struct option long_options[] = {
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"save-config", no_argument, NULL, OPT_SAVE_CONFIG},
+    {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
     {NULL, 0, NULL, 0},
 };
 
@@ -286,6 +288,10 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         if (!parse_seconds(arg, 0.1, 86400, &opts->max_wait_ms))
             return fail(err, errlen, "--max-wait must be a number of seconds from 0.1 to 86400");
         break;
+    case OPT_KEEP_RUNS:
+        if (!parse_unsigned(arg, 0, 1000000, &opts->keep_runs))
+            return fail(err, errlen, "--keep-runs must be a whole number of runs, or 0 to keep them all");
+        break;
     case OPT_RETRIES:
         if (!parse_unsigned(arg, 0, 100, &opts->retries))
             return fail(err, errlen, "--retries must be a whole number from 0 to 100");
@@ -325,7 +331,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
 /* The options a settings file may hold: the target, how the input reads, how the rows go. */
 static const char *const remembered[] = {"app-id", "region",  "base-url", "map",     "mode",
                                          "workers", "rate",   "delimiter", "encoding", "rejects-encoding",
-                                         "timeout", "retries", "max-wait"};
+                                         "timeout", "retries", "max-wait", "keep-runs"};
 
 /* A cci_setting_fn over cci_options: the setting as its command-line option. */
 static bool apply_setting(void *context, const char *name, const char *value, unsigned line, char *err,
@@ -339,7 +345,8 @@ static bool apply_setting(void *context, const char *name, const char *value, un
         if (strcmp(o->name, name) == 0) option = o;
     if (!option) {
         snprintf(err, errlen, "\"%s\" is not a setting; a settings file may hold app-id, region, base-url, map, "
-                              "mode, workers, rate, delimiter, encoding, rejects-encoding, timeout, retries, max-wait",
+                              "mode, workers, rate, delimiter, encoding, rejects-encoding, timeout, retries, max-wait, "
+                              "keep-runs",
                  name);
         return false;
     }
@@ -410,6 +417,7 @@ static void apply_environment(cci_options *opts)
 static void set_defaults(cci_options *opts)
 {
     *opts = (cci_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = CCI_DEFAULT_WORKERS,
+                            .keep_runs = CCI_DEFAULT_KEEP_RUNS,
                           .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
                           .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000, .retries = CCI_DEFAULT_RETRIES};
 }

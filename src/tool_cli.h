@@ -21,8 +21,8 @@ typedef struct cci_options {
     const char *region;
     const char *base_url;
     const char *api_key_file;
-    const char *report_path;  /* NULL: derived from input */
-    const char *rejects_path; /* NULL: derived from input */
+    const char *report_path;  /* NULL: in the run's folder (tool_runs.h); none for a dry run */
+    const char *rejects_path; /* NULL: in the run's folder; none for a dry run */
     const char *state_path;   /* NULL: beside the report */
     const char *summary_json; /* NULL: no JSON summary */
     const char *encoding;     /* NULL: UTF-8, or UTF-16 by byte order mark */
@@ -34,6 +34,7 @@ typedef struct cci_options {
     unsigned timeout_ms;      /* per request */
     unsigned max_wait_ms;     /* the longest single pause for a rate limit */
     unsigned retries;         /* per row, after the first attempt */
+    unsigned keep_runs;       /* run folders kept beside the input (tool_runs.h); 0: all */
     char delimiter;           /* 0: detect from the header line */
     bool force;
     bool plan;       /* read the app and say what a run would do */
@@ -65,7 +66,7 @@ typedef enum {
 } cci_cli_result;
 
 enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5,
-       CCI_DEFAULT_MAX_WAIT_S = 300 };
+       CCI_DEFAULT_MAX_WAIT_S = 300, CCI_DEFAULT_KEEP_RUNS = 20 };
 
 /* Fills opts from the settings files (--config or ./cometchat-import.conf, then the input's
  * companion, tool_config.h), argv, which wins, and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)

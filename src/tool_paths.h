@@ -1,4 +1,5 @@
-/* Where a run's outputs go when the options do not say: beside the input, named after it.
+/* Names beside the input (its run folders, tool_runs.h; the report an earlier version wrote there)
+ * and the app's journal.
  * Thread-safety: pure functions. */
 #ifndef CCI_TOOL_PATHS_H
 #define CCI_TOOL_PATHS_H

@@ -10,6 +10,7 @@
 #include "tool_config.h"
 #include "tool_paths.h"
 #include "tool_progress.h"
+#include "tool_runs.h"
 #include "tool_signals.h"
 #include "tool_summary.h"
 
@@ -87,9 +88,38 @@ static void keep_settings_beside(const cci_options *opts, const char *rejects, F
     free(companion);
 }
 
+/* The run folder's summary.json, written last of the run's files: a rejects file changed after
+ * it was edited by someone (tool_runs.h keeps such a run). */
+static void keep_summary_in_folder(const cci_run_folder *folder, const cci_summary_facts *facts,
+                                   const cci_import_result *result, int status, FILE *messages)
+{
+    char *path = cci_run_folder_file(folder, "summary.json"), err[1024];
+    cci_outfile out = {0};
+    if (!path || !cci_outfile_open(&out, path, err, sizeof err) ||
+        !cci_summary_write_json(&out, facts, result, status, err, sizeof err))
+        fprintf(messages, "cometchat-import: %s\n", path ? err : "out of memory");
+    free(path);
+}
+
+/* A run whose report is whole becomes the latest, and the oldest beyond --keep-runs go. */
+static void conclude_folder(const cci_options *opts, const cci_run_folder *folder, bool whole, FILE *messages)
+{
+    char err[1024];
+    if (whole && !cci_run_folder_mark_latest(folder, err, sizeof err))
+        fprintf(messages, "cometchat-import: %s\n", err);
+    cci_runs_pruned pruned = cci_runs_prune(folder->runs, opts->keep_runs, folder->name, opts->input);
+    if (opts->quiet) return;
+    if (pruned.removed)
+        fprintf(messages, "cometchat-import: removed the %lu oldest run%s from %s (--keep-runs %u)\n", pruned.removed,
+                cci_plural(pruned.removed), folder->runs, opts->keep_runs);
+    if (pruned.kept)
+        fprintf(messages, "cometchat-import: note: kept %lu run%s past --keep-runs %u, such as %s\n", pruned.kept,
+                cci_plural(pruned.kept), opts->keep_runs, pruned.kept_example);
+}
+
 /* Runs the import with the outputs named; the summary and the exit status. */
 static int import_and_summarise(const cci_options *opts, const char *api_key, cci_summary_facts *facts,
-                                cci_stop *stop, FILE *messages)
+                                const cci_run_folder *folder, cci_stop *stop, FILE *messages, bool *ran)
 {
     /* opened now: an unwritable --summary-json stops the run before anything is sent */
     cci_outfile summary = {0};
@@ -122,7 +152,10 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
         fprintf(messages, "cometchat-import: --summary-json: %s\n", err);
         if (status == CCI_EXIT_OK) status = CCI_EXIT_STOPPED;
     }
-    if (result.started && result.rejected && !facts->dry_run) keep_settings_beside(opts, facts->rejects, messages);
+    if (result.started && folder) keep_summary_in_folder(folder, facts, &result, status, messages);
+    if (result.started && result.rejected && facts->rejects) keep_settings_beside(opts, facts->rejects, messages);
+    if (result.started && folder) conclude_folder(opts, folder, !result.write_failed, messages);
+    *ran = result.started;
     cci_import_result_cleanup(&result);
     return status;
 }
@@ -157,33 +190,60 @@ static void say_settings(const cci_options *opts, FILE *messages)
         fprintf(messages, "cometchat-import: --save-config: %s\n", err);
 }
 
+/* Where a run's outputs go: named by the options, else in the run's folder; a dry run writes
+ * only what the options name. NULL, for an output asked for, only when out of memory. */
+static char *output_path(const char *named, const cci_run_folder *folder, const char *name)
+{
+    return named ? strdup(named) : folder ? cci_run_folder_file(folder, name) : NULL;
+}
+
 int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
 {
+    bool dry_run = opts->dry_run || opts->plan;
+    cci_run_folder folder = {0};
+    char err[1024];
     cci_stop *stop = cci_stop_new();
     if (!stop) return CCI_EXIT_USAGE;
+    if (!dry_run && !cci_run_folder_make(&folder, opts->input, time(NULL), err, sizeof err)) {
+        fprintf(messages, "cometchat-import: %s; nothing was sent\n", err);
+        cci_stop_free(stop);
+        return CCI_EXIT_USAGE;
+    }
+    const cci_run_folder *run = dry_run ? NULL : &folder;
     /* first of all, before any thread exists: every thread inherits the blocked signals */
     cci_signals *signals = cci_signals_start(stop, messages);
-    char *report = opts->report_path ? strdup(opts->report_path) : cci_path_beside_input(opts->input, ".report.csv");
-    char *rejects = opts->rejects_path ? strdup(opts->rejects_path) : cci_path_beside_input(opts->input, ".rejects.csv");
+    char *report = output_path(opts->report_path, run, "report.csv");
+    char *rejects = output_path(opts->rejects_path, run, "rejects.csv");
     /* the journal belongs to the app: shared by every file imported into it; the one an earlier
-     * version kept beside the report is still read */
-    char *earlier = !opts->state_path && report ? cci_path_of_state(report) : NULL;
+     * version kept beside the report (INPUT.report.csv) is still read */
+    char *former_report = opts->report_path ? strdup(opts->report_path)
+                                            : cci_path_beside_input(opts->input, ".report.csv");
+    char *earlier = !opts->state_path && former_report ? cci_path_of_state(former_report) : NULL;
     char *state = opts->state_path ? strdup(opts->state_path) : app_state(opts, earlier, messages);
-    char *absent = cci_path_beside_input(opts->input, ".absent.csv");
-    char *pruned = cci_path_beside_input(opts->input, ".pruned.csv");
-    char *verified = cci_path_beside_input(opts->input, ".verify.csv");
+    /* --plan's list of the users the file leaves out: a dry run keeps it beside --report */
+    char *absent = run ? cci_run_folder_file(run, "absent.csv")
+                       : opts->report_path ? cci_path_beside_input(opts->report_path, ".absent.csv") : NULL;
+    char *pruned = output_path(NULL, run, "pruned.csv");
+    char *verified = output_path(NULL, run, "verify.csv");
     say_settings(opts, messages);
     int status = CCI_EXIT_USAGE;
     cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
                                .earlier_state = earlier && state && strcmp(earlier, state) != 0 ? earlier : NULL,
                                .absent = absent, .pruned = pruned, .verified = verified,
-                               .dry_run = opts->dry_run || opts->plan, .force = opts->force};
-    if (report && rejects && state && absent && pruned && verified) status = import_and_summarise(opts, api_key, &facts, stop, messages);
+                               .folder = run ? run->path : NULL,
+                               .dry_run = dry_run, .force = opts->force};
+    bool named = (report || (dry_run && !opts->report_path)) && (rejects || (dry_run && !opts->rejects_path)) &&
+                 state && former_report && (absent || dry_run) && (run ? pruned && verified : true);
+    bool started = false;
+    if (named) status = import_and_summarise(opts, api_key, &facts, run, stop, messages, &started);
     else fprintf(messages, "cometchat-import: out of memory\n");
+    if (run && !started) cci_run_folder_abandon(&folder); /* a run that never started leaves nothing */
     cci_signals_finish(signals);
     cci_stop_free(stop);
+    cci_run_folder_cleanup(&folder);
     free(report);
     free(rejects);
+    free(former_report);
     free(state);
     free(earlier);
     free(absent);

@@ -66,15 +66,16 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     unsigned long would = n[CCI_ACTION_SKIPPED] + n[CCI_ACTION_PLAN_CREATE] + n[CCI_ACTION_PLAN_UPDATE] +
                           n[CCI_ACTION_PLAN_REACTIVATE];
     if (facts->dry_run)
-        fprintf(out, "  %-10s nothing was sent; %lu row%s would be sent (the report says what)\n",
-                r->app_read ? "plan" : "dry run", would, cci_plural(would));
+        fprintf(out, "  %-10s nothing was sent; %lu row%s would be sent (%s)\n", r->app_read ? "plan" : "dry run",
+                would, cci_plural(would), facts->report ? "the report says what" : "--report PATH lists them");
     fprintf(out, "  %-10s %lu (core: %lu, standard: %lu); %lu retr%s, %lu rate-limited (429), %.1f s paused by rate limits\n",
             "requests", total_requests(r), r->requests[CCI_BUDGET_CORE], r->requests[CCI_BUDGET_STANDARD],
             r->retries, r->retries == 1 ? "y" : "ies", r->rate_limited, (double)r->paused_ms / 1000.0);
     fprintf(out, "  %-10s %.1f s (%.0f rows/s)\n", "time", facts->seconds,
             facts->seconds > 0 ? (double)r->rows / facts->seconds : 0.0);
-    fprintf(out, "  %-10s %s\n", "report", facts->report);
-    if (r->rejected)
+    if (facts->report) fprintf(out, "  %-10s %s\n", "report", facts->report);
+    else fprintf(out, "  %-10s none: a dry run writes no file unless asked (--report PATH, --rejects PATH)\n", "report");
+    if (r->rejected && facts->rejects)
         fprintf(out, "  %-10s %s (%lu row%s to fix and feed back)\n", "rejects", facts->rejects, r->rejected,
                 cci_plural(r->rejected));
     if (r->journal_used)
@@ -115,8 +116,9 @@ static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_resu
          cJSON_AddNumberToObject(root, "paused_seconds", (double)r->paused_ms / 1000.0) &&
          cJSON_AddNumberToObject(root, "elapsed_seconds", facts->seconds) &&
          cJSON_AddNumberToObject(root, "rows_per_second", facts->seconds > 0 ? (double)r->rows / facts->seconds : 0) &&
-         cJSON_AddStringToObject(root, "report", facts->report) &&
-         (!r->rejected || cJSON_AddStringToObject(root, "rejects", facts->rejects)) &&
+         (!facts->folder || cJSON_AddStringToObject(root, "run_folder", facts->folder)) &&
+         (!facts->report || cJSON_AddStringToObject(root, "report", facts->report)) &&
+         (!r->rejected || !facts->rejects || cJSON_AddStringToObject(root, "rejects", facts->rejects)) &&
          (!r->journal_used || cJSON_AddStringToObject(root, "state", facts->state)) &&
          cJSON_AddBoolToObject(root, "dry_run", facts->dry_run);
     cJSON *verify = NULL;

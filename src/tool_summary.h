@@ -14,10 +14,11 @@ enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_S
 
 /* What the summary says besides the result: where things were and how long it took. */
 typedef struct cci_summary_facts {
-    const char *input, *report, *rejects, *state;
+    const char *input, *report, *rejects, *state; /* a dry run may have no report or rejects: NULL */
     const char *earlier_state; /* the journal beside the report, also read; NULL: none */
     const char *absent, *pruned; /* --plan's and --prune's lists of the users the file leaves out */
     const char *verified;        /* --verify's rows that differed when read back */
+    const char *folder;          /* the run's folder (tool_runs.h); NULL: none, a dry run */
     double seconds;
     bool dry_run, force;
 } cci_summary_facts;

@@ -44,7 +44,7 @@ typedef struct cci_import_callbacks {
 
 typedef struct cci_import_config {
     const char *input;        /* a path, or "-" for standard input */
-    const char *report_path;  /* the report, the rejects and the journal: all required */
+    const char *report_path;  /* the report and the rejects: required, but for a dry run (NULL: none) */
     const char *rejects_path;
     const char *state_path;
     const char *earlier_state_path; /* also read, for uids state_path does not know; may be NULL */
@@ -69,7 +69,7 @@ typedef struct cci_import_config {
     long prune_max;           /* the most --prune may deactivate; -1: a tenth of the active users */
     bool verify;              /* read the app back after the run, repair what differs once */
     const char *verify_path;  /* --verify's rows that differed when read back */
-    const char *absent_path;  /* --plan's list of active users the file leaves out */
+    const char *absent_path;  /* --plan's list of active users the file leaves out; NULL: only counted */
     const char *pruned_path;  /* --prune's list of the users it deactivated */
     unsigned workers;
     unsigned rate_per_minute; /* 0: learn from the service's headers */

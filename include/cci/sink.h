@@ -17,8 +17,8 @@
 #include "cci/stop.h"
 
 typedef struct cci_sink {
-    cci_report *report;   /* borrowed */
-    cci_rejects *rejects; /* borrowed */
+    cci_report *report;   /* borrowed; NULL: none (a dry run asked for no files) */
+    cci_rejects *rejects; /* borrowed; NULL: none */
     cci_stop *stop;       /* thread-safe; a failed write requests a fatal stop */
     cci_journal *journal; /* borrowed; NULL: none (set after init); appended to here only */
     atomic_ulong counts[CCI_ACTION_COUNT];

@@ -45,7 +45,7 @@ static imported import_export(const char *name, const char *encoding)
     result.status = encoding ? e2e_run(&fixture, E2E_KEY, true, &messages, "--encoding", encoding, name, NULL)
                              : e2e_run(&fixture, E2E_KEY, true, &messages, name, NULL);
     char report[256];
-    snprintf(report, sizeof report, "%.*s.report.csv", (int)(strrchr(name, '.') - name), name);
+    snprintf(report, sizeof report, "%.*s.runs/latest/report.csv", (int)(strrchr(name, '.') - name), name);
     result.rows = e2e_read_report(&fixture, report, &result.count);
     result.users = e2e_users(&fixture);
     e2e_cleanup(&fixture);
@@ -178,7 +178,7 @@ START_TEST(an_unterminated_quote_on_line_5_of_1000_is_refused_before_any_request
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "broken.csv", NULL), 2);
     ck_assert_msg(strstr(messages, "line 5: a quoted cell"), "%s", messages);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
-    ck_assert_int_eq(access(e2e_path(&fixture, "broken.report.csv"), F_OK), -1); /* nothing started */
+    ck_assert_int_eq(access(e2e_path(&fixture, "broken.runs"), F_OK), -1); /* nothing started: nothing written */
 }
 END_TEST
 
@@ -200,7 +200,7 @@ START_TEST(fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else)
 
     /* the person's fixes, made the way a script (or a spreadsheet) would */
     static char text[16384];
-    FILE *file = fopen(e2e_path(&fixture, "utf8-semicolon.rejects.csv"), "rb");
+    FILE *file = fopen(e2e_path(&fixture, "utf8-semicolon.runs/latest/rejects.csv"), "rb");
     ck_assert_ptr_nonnull(file);
     text[fread(text, 1, sizeof text - 1, file)] = '\0';
     fclose(file);
@@ -216,7 +216,7 @@ START_TEST(fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else)
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "fixed.csv", NULL), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "fixed.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "fixed.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 5);
     for (size_t i = 0; i < n; i++)
         ck_assert_msg(strcmp(rows[i].action, "created") == 0, "%s: %s %s", rows[i].uid, rows[i].action, rows[i].message);
@@ -269,7 +269,7 @@ START_TEST(spreadsheet_damage_is_named_per_row)
     copy_export("zeros-lost.csv");
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "zeros-lost.csv", NULL), 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "zeros-lost.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "zeros-lost.runs/latest/report.csv", &n);
     ck_assert_int_eq((int)n, 3);
     ck_assert_str_eq(rows[2].action, "invalid");
     ck_assert_msg(strstr(rows[2].message, "column \"uid\": \"789\"") && strstr(rows[2].message, "\"000789\"?") &&
@@ -283,7 +283,7 @@ START_TEST(spreadsheet_damage_is_named_per_row)
     copy_export("excel-damage.csv");
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--map", "Phone=metadata.phone", "--map",
                              "Join Date=metadata.joinDate", "excel-damage.csv", NULL), 1);
-    rows = e2e_read_report(&fixture, "excel-damage.report.csv", &n);
+    rows = e2e_read_report(&fixture, "excel-damage.runs/latest/report.csv", &n);
     ck_assert_int_eq((int)n, 3);
     ck_assert_str_eq(rows[0].action, "created");
     ck_assert_str_eq(rows[1].action, "invalid");

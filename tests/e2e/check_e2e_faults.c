@@ -76,7 +76,7 @@ START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
     clock_gettime(CLOCK_MONOTONIC, &start);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "16", "users.csv", NULL), 0);
     double elapsed = seconds_since(&start);
-    e2e_report_row *rows = expect_complete_report("users.report.csv", rows_count);
+    e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", rows_count);
     ck_assert_int_eq(e2e_count_action(rows, (size_t)rows_count, "created"), rows_count);
     free(rows);
     expect_few_429s(elapsed, 16);
@@ -118,7 +118,7 @@ static cJSON *faulty_run(int rows)
     int status = e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", "16", "--timeout", "1",
                          "--retries", "10", "users.csv", NULL);
     ck_assert_msg(status == 0, "exit %d: %s", status, messages);
-    e2e_report_row *report = expect_complete_report("users.report.csv", rows);
+    e2e_report_row *report = expect_complete_report("users.runs/latest/report.csv", rows);
     ck_assert_int_eq(e2e_count_action(report, rows, "created") + e2e_count_action(report, rows, "updated"), rows);
     free(report);
     /* exactly the right content, whatever was retried */
@@ -163,7 +163,7 @@ START_TEST(an_unknown_key_stops_at_once)
     ck_assert_msg(elapsed < 5, "took %.1f s", elapsed);
     ck_assert_ptr_null(strstr(messages, "4c7e0d9b"));
     ck_assert_ptr_nonnull(strstr(messages, "stopped early"));
-    e2e_report_row *rows = expect_complete_report("users.report.csv", 2000);
+    e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 2000);
     ck_assert_int_eq(e2e_count_action(rows, 2000, "created"), 0);
     ck_assert_int_eq(e2e_count_action(rows, 2000, "failed") + e2e_count_action(rows, 2000, "skipped"), 2000);
     ck_assert_int_le(e2e_count_action(rows, 2000, "failed"), 16); /* at most the requests in flight */
@@ -185,7 +185,7 @@ START_TEST(an_auth_only_key_creates_and_explains_once)
     e2e_write_users(&fixture, "users.csv", 10, 0);
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, "auth-only-key-77", true, &messages, "--workers", "4", "users.csv", NULL), 1);
-    e2e_report_row *rows = expect_complete_report("users.report.csv", 10);
+    e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 10);
     for (int i = 0; i < 10; i++) {
         bool existed = i == 2 || i == 5 || i == 7;
         ck_assert_str_eq(rows[i].action, existed ? "failed" : "created");
@@ -224,7 +224,7 @@ START_TEST(a_service_that_goes_away_ends_the_run_with_every_row_accounted_for)
     const char *messages;
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
     ck_assert_msg(strstr(messages, "unreachable"), "%s", messages);
-    e2e_report_row *rows = expect_complete_report("users.report.csv", 5000);
+    e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 5000);
     int created = e2e_count_action(rows, 5000, "created"), failed = e2e_count_action(rows, 5000, "failed"),
         skipped = e2e_count_action(rows, 5000, "skipped");
     ck_assert_int_ge(created, 400); /* 500 creates were answered; a few may have been retried */
@@ -245,7 +245,7 @@ START_TEST(sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest)
     const char *messages;
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
     ck_assert_ptr_nonnull(strstr(messages, "interrupted"));
-    e2e_report_row *rows = expect_complete_report("users.report.csv", 20000);
+    e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 20000);
     cJSON *users = e2e_users(&fixture);
     int skipped = 0;
     for (int i = 0; i < 20000; i++) {
@@ -302,7 +302,7 @@ static int journaled_users(void)
  * as one of the actions given (NULL-terminated). */
 static int hostile_rows_ending(const char *action, ...)
 {
-    e2e_report_row *rows = expect_complete_report("users.report.csv", 30);
+    e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 30);
     int n = 0;
     va_list ap;
     va_start(ap, action);

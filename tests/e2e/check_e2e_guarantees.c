@@ -104,7 +104,7 @@ START_TEST(an_input_truncated_while_importing_stops_the_run_with_every_row_read_
     ck_assert_msg(strstr(messages, "users.csv changed while it was read") && strstr(messages, "size changed"), "%s",
                   messages);
     size_t count;
-    e2e_report_row *rows = expect_leading_rows("users.report.csv", &count);
+    e2e_report_row *rows = expect_leading_rows("users.runs/latest/report.csv", &count);
     ck_assert_uint_ge(count, 300);
     ck_assert_uint_lt(count, 5000); /* never "5000 created" for a file that is gone */
     expect_sandbox_matches(rows, count);
@@ -125,7 +125,7 @@ START_TEST(an_input_rewritten_in_place_never_mixes_two_versions)
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
     ck_assert_msg(strstr(messages, "changed while it was read"), "%s", messages);
     size_t count;
-    e2e_report_row *rows = expect_leading_rows("users.report.csv", &count); /* every uid the first version's */
+    e2e_report_row *rows = expect_leading_rows("users.runs/latest/report.csv", &count); /* every uid the first version's */
     ck_assert_uint_lt(count, 5000);
     expect_sandbox_matches(rows, count);
     free(rows);
@@ -149,7 +149,7 @@ START_TEST(a_fifo_is_read_once)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
     ck_assert_int_eq(waitpid(writer, NULL, 0), writer);
     size_t count;
-    e2e_report_row *rows = expect_leading_rows("users.report.csv", &count);
+    e2e_report_row *rows = expect_leading_rows("users.runs/latest/report.csv", &count);
     ck_assert_uint_eq(count, 50);
     ck_assert_int_eq(e2e_count_action(rows, count, "created"), 50);
     expect_sandbox_matches(rows, count);
@@ -233,11 +233,11 @@ START_TEST(a_full_disk_stops_the_sending_and_the_journal_never_outruns_the_repor
     ck_assert_msg(strstr(messages, strerror(EFBIG)) && strstr(messages, "stopped early"), "%s", messages);
     double creates = e2e_counter(&fixture, "requests", "create");
     ck_assert_msg(creates < 1500, "%.0f creates sent after the disk was full", creates);
-    ck_assert(!exists("users.report.csv")); /* never a report that is not whole */
+    ck_assert(!exists(e2e_run_file(&fixture, "users.runs", -1, "report.csv"))); /* never a report not whole */
 
     /* every user the journal knows is in the report so far, as created */
     size_t count;
-    e2e_report_row *rows = expect_leading_rows("users.report.csv.partial", &count);
+    e2e_report_row *rows = expect_leading_rows(e2e_run_file(&fixture, "users.runs", -1, "report.csv.partial"), &count);
     static char uids[3000][16];
     int known = journal_uids("users.journal", uids, 3000);
     ck_assert_int_gt(known, 0);
@@ -261,7 +261,7 @@ START_TEST(an_unwritable_rejects_path_stops_the_run_before_anything_is_sent)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--rejects", "no-such-dir/x.csv", "users.csv", NULL), 2);
     ck_assert_msg(strstr(messages, "no-such-dir/x.csv") && strstr(messages, "nothing was sent"), "%s", messages);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
-    ck_assert(!exists("users.report.csv") && !exists("users.report.csv.partial"));
+    ck_assert(!exists("users.runs")); /* a run that never started writes nothing */
 }
 END_TEST
 
@@ -273,7 +273,8 @@ START_TEST(symlinks_at_output_paths_are_never_written_through)
     ck_assert_int_eq(symlink("precious.txt", e2e_path(&fixture, "summary.json")), 0);
     ck_assert_int_eq(symlink("nowhere.csv", e2e_path(&fixture, "users.report.csv")), 0); /* dangling */
     const char *messages;
-    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--summary-json", "summary.json", "users.csv", NULL), 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--summary-json", "summary.json", "--report",
+                             "users.report.csv", "users.csv", NULL), 0);
     char *precious = read_text("precious.txt");
     ck_assert_str_eq(precious, "precious\n");
     free(precious);
@@ -319,7 +320,7 @@ static void interrupt_with(int sig, const char *said)
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
     ck_assert_msg(strstr(messages, said), "%s", messages);
     size_t count;
-    e2e_report_row *rows = expect_leading_rows("users.report.csv", &count);
+    e2e_report_row *rows = expect_leading_rows("users.runs/latest/report.csv", &count);
     ck_assert_uint_eq(count, 20000);
     ck_assert_int_gt(e2e_count_action(rows, count, "skipped"), 0);
     expect_sandbox_matches(rows, count);
@@ -349,17 +350,20 @@ START_TEST(a_second_signal_hurries_and_still_writes_a_whole_report)
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
     ck_assert_msg(strstr(messages, "again: abandoning"), "%s", messages);
     size_t count;
-    e2e_report_row *rows = expect_leading_rows("users.report.csv", &count);
+    e2e_report_row *rows = expect_leading_rows("users.runs/latest/report.csv", &count);
     ck_assert_uint_eq(count, 20000);
     free(rows);
 }
 END_TEST
 
-/* The third quits at once: the earlier report stays as it was, this run's lines are whole. */
-START_TEST(a_third_signal_quits_at_once_leaving_the_earlier_report)
+/* The third quits at once: the earlier run stays the latest, this run's lines are whole. */
+START_TEST(a_third_signal_quits_at_once_leaving_the_earlier_run_the_latest)
 {
     const char earlier[] = "line,uid,action,http_status,error_code,message,attempts\n2,u00000,created,200,,,1\n";
-    e2e_write(&fixture, "users.report.csv", earlier);
+    ck_assert_int_eq(mkdir(e2e_path(&fixture, "users.runs"), 0700), 0);
+    ck_assert_int_eq(mkdir(e2e_path(&fixture, "users.runs/2020-01-01T00-00-00Z"), 0700), 0);
+    e2e_write(&fixture, "users.runs/2020-01-01T00-00-00Z/report.csv", earlier);
+    ck_assert_int_eq(symlink("2020-01-01T00-00-00Z", e2e_path(&fixture, "users.runs/latest")), 0);
     int pid = start_long_import();
     kill(pid, SIGTERM);
     wait_for_message("finishing the requests in flight");
@@ -368,14 +372,16 @@ START_TEST(a_third_signal_quits_at_once_leaving_the_earlier_report)
     kill(pid, SIGTERM);
     const char *messages;
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
-    char *report = read_text("users.report.csv");
+    char *report = read_text("users.runs/latest/report.csv");
     ck_assert_str_eq(report, earlier);
     free(report);
-    char *partial = read_text("users.report.csv.partial");
+    ck_assert_int_eq(e2e_run_count(&fixture, "users.runs"), 2);
+    ck_assert(!exists(e2e_run_file(&fixture, "users.runs", -1, "report.csv")));
+    char *partial = read_text(e2e_run_file(&fixture, "users.runs", -1, "report.csv.partial"));
     ck_assert(partial[0] && partial[strlen(partial) - 1] == '\n'); /* no line cut */
     free(partial);
     size_t count;
-    free(expect_leading_rows("users.report.csv.partial", &count));
+    free(expect_leading_rows(e2e_run_file(&fixture, "users.runs", -1, "report.csv.partial"), &count));
 }
 END_TEST
 
@@ -417,11 +423,11 @@ START_TEST(a_second_run_on_the_same_journal_is_refused_naming_the_first)
     char holder[64];
     snprintf(holder, sizeof holder, "in use by another run (process %d", pid);
     ck_assert_msg(strstr(messages, holder), "%s", messages);
-    ck_assert(!exists("other.report.csv"));
+    ck_assert(!exists("other.runs"));
     kill(pid, SIGINT);
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
     size_t count;
-    free(expect_leading_rows("users.report.csv", &count)); /* not renamed by the second run */
+    free(expect_leading_rows("users.runs/latest/report.csv", &count)); /* not renamed by the second run */
     ck_assert_uint_eq(count, 20000);
 }
 END_TEST
@@ -453,7 +459,7 @@ static Suite *guarantees_suite(void)
     tcase_add_test(signals, sighup_finishes_with_a_whole_report);
     tcase_add_test(signals, sigquit_finishes_with_a_whole_report_and_no_core_dump);
     tcase_add_test(signals, a_second_signal_hurries_and_still_writes_a_whole_report);
-    tcase_add_test(signals, a_third_signal_quits_at_once_leaving_the_earlier_report);
+    tcase_add_test(signals, a_third_signal_quits_at_once_leaving_the_earlier_run_the_latest);
     TCase *secrets = add_case(suite, "secrets");
     tcase_add_test(secrets, plain_http_to_another_machine_is_refused);
     tcase_add_test(secrets, a_key_file_others_can_read_is_warned_about);

@@ -70,7 +70,7 @@ START_TEST(a_fresh_import_creates_every_valid_row)
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 6);
     expect_row(&rows[0], 2, "ana_lopez", "created");
     ck_assert_int_eq(rows[0].http_status, 200);
@@ -102,7 +102,7 @@ START_TEST(a_second_run_sends_nothing_and_changes_nothing)
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
     ck_assert_ptr_nonnull(strstr(messages, "4 rows unchanged since the last run"));
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 6);
     for (size_t i = 0; i < n; i++)
         if (strcmp(rows[i].uid, "") != 0 && strcmp(rows[i].uid, "no_name") != 0)
@@ -110,13 +110,14 @@ START_TEST(a_second_run_sends_nothing_and_changes_nothing)
     free(rows);
     /* with --force every valid row is sent again: an update each */
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--force", "users.csv", NULL), 1);
-    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     expect_row(&rows[0], 2, "ana_lopez", "updated");
     ck_assert_uint_eq(rows[0].attempts, 1); /* the journal still says it exists: no create first */
     free(rows);
     expect_users_of_users_csv();
-    /* the first run's report was kept */
-    rows = e2e_read_report(&fixture, "users.report.1.csv", &n);
+    /* every run kept its own report: the first run's is as it was */
+    ck_assert_int_eq(e2e_run_count(&fixture, "users.runs"), 3);
+    rows = e2e_read_report(&fixture, e2e_run_file(&fixture, "users.runs", 0, "report.csv"), &n);
     expect_row(&rows[0], 2, "ana_lopez", "created");
     free(rows);
 }
@@ -130,7 +131,7 @@ START_TEST(create_mode_leaves_existing_users_alone)
     e2e_write(&fixture, "users.csv", USERS_CSV);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--mode", "create", "users.csv", NULL), 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     expect_row(&rows[0], 2, "ana_lopez", "exists");
     ck_assert_str_eq(rows[0].error_code, "ERR_UID_ALREADY_EXISTS");
     expect_row(&rows[1], 3, "zoe-1", "created");
@@ -153,7 +154,7 @@ START_TEST(update_mode_never_creates)
     e2e_write(&fixture, "users.csv", USERS_CSV);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--mode", "update", "users.csv", NULL), 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     expect_row(&rows[0], 2, "ana_lopez", "updated");
     expect_row(&rows[1], 3, "zoe-1", "failed");
     ck_assert_str_eq(rows[1].error_code, "ERR_UID_NOT_FOUND");
@@ -173,16 +174,22 @@ START_TEST(update_mode_never_creates)
 }
 END_TEST
 
+/* A dry run writes nothing unless asked: no run folder, and the report only where --report says. */
 START_TEST(dry_run_sends_nothing)
 {
     e2e_start_sandbox(&fixture);
     e2e_write(&fixture, "users.csv", USERS_CSV);
-    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--dry-run", "users.csv", NULL), 1);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "-n", "users.csv", NULL), 1);
+    ck_assert_msg(strstr(messages, "--report PATH lists them") && strstr(messages, "line 5:"), "%s", messages);
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs"), F_OK), -1);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--dry-run", "--report", "plan.csv", "users.csv", NULL), 1);
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs"), F_OK), -1);
     /* asked first: the only connection so far is this question's own */
     ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "connections_opened"), 1);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "plan.csv", &n);
     ck_assert_uint_eq(n, 6);
     expect_row(&rows[0], 2, "ana_lopez", "skipped");
     ck_assert_ptr_nonnull(strstr(rows[0].message, "dry run: would create"));
@@ -200,12 +207,12 @@ START_TEST(a_file_of_invalid_rows_sends_nothing)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "bad.csv", NULL), 1);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "bad.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "bad.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 3);
     for (size_t i = 0; i < n; i++) ck_assert_str_eq(rows[i].action, "invalid");
     free(rows);
     /* every invalid row is in the rejects file, cells untouched */
-    FILE *rejects = fopen(e2e_path(&fixture, "bad.rejects.csv"), "r");
+    FILE *rejects = fopen(e2e_path(&fixture, "bad.runs/latest/rejects.csv"), "r");
     ck_assert_ptr_nonnull(rejects);
     char line[512];
     ck_assert_ptr_nonnull(fgets(line, sizeof line, rejects));
@@ -268,7 +275,7 @@ START_TEST(an_unknown_key_stops_the_run_and_accounts_for_every_row)
     ck_assert_ptr_null(strstr(messages, "0123456789abcdef"));
     ck_assert_ptr_nonnull(strstr(messages, "AUTH_ERR_APIKEY_NOT_FOUND"));
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 6);
     /* the first request (reading the app, or the first row) is refused: no row is written */
     ck_assert(strcmp(rows[0].action, "failed") == 0 || strcmp(rows[0].action, "skipped") == 0);
@@ -289,16 +296,15 @@ START_TEST(a_wrong_key_puts_no_row_in_the_rejects_and_says_why_once)
     e2e_write_users(&fixture, "users.csv", ROWS, 0);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
     e2e_write_users(&fixture, "users.csv", ROWS, 1); /* every row changed: every row to send */
-    remove(e2e_path(&fixture, "users.rejects.csv"));
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, "wrong-key-0123456789abcdef", true, &messages, "--workers", "8",
                              "users.csv", NULL), 3);
     const char *first = strstr(messages, "AUTH_ERR_APIKEY_NOT_FOUND");
     ck_assert_ptr_nonnull(first);
     ck_assert_ptr_null(strstr(first + 1, "AUTH_ERR_APIKEY_NOT_FOUND"));
-    ck_assert_int_eq(access(e2e_path(&fixture, "users.rejects.csv"), F_OK), -1);
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs/latest/rejects.csv"), F_OK), -1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "skipped"), ROWS);
     free(rows);
 }
@@ -316,7 +322,7 @@ START_TEST(ten_thousand_rows_with_eight_workers_keep_eight_connections)
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), ROWS);
     ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), ROWS);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "big.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "big.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, ROWS);
     for (size_t i = 0; i < n; i++) {
         char uid[32];
@@ -343,7 +349,7 @@ START_TEST(the_key_can_come_from_a_file_and_the_rows_from_stdin)
     ck_assert_ptr_nonnull(saved);
     ck_assert_int_eq(e2e_run(&fixture, NULL, true, NULL, "--api-key-file", "key.txt", "-", NULL), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "stdin.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "stdin.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 1);
     expect_row(&rows[0], 2, "semi", "created");
     free(rows);
@@ -381,7 +387,7 @@ START_TEST(empty_rows_and_trailing_empty_columns_are_ignored_and_counted)
     ck_assert_ptr_nonnull(strstr(messages, "2 empty rows ignored"));
     ck_assert_ptr_nonnull(strstr(messages, "semicolon-separated (by its sep= line), CRLF line ends"));
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "sheet.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "sheet.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, 2);
     expect_row(&rows[0], 3, "a", "created"); /* physical lines: sep= is line 1 */
     expect_row(&rows[1], 6, "b", "created");

@@ -1,12 +1,15 @@
 /* The fix-and-rerun loop of docs/usage.md, literally: import the master with --map, fix the
  * rejects file, feed it back as it is, rerun the master. The app ends with every user's mapped
- * fields, nothing is sent twice, the rejects file being edited is never renamed, and the last
- * rerun sends nothing. */
+ * fields, nothing is sent twice, the rejects file being edited is never renamed or removed, and the
+ * last rerun sends nothing. */
 #include <check.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -35,6 +38,18 @@ static char *read_whole(const char *path)
     return text;
 }
 
+/* A person's edit, seconds after the run: the file's time is set as such, since a test edits
+ * within the file system's clock tick of the run's last write. */
+static void edit_as_a_person(const char *name, const char *text)
+{
+    const char *path = e2e_write(&fixture, name, text);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_sec += 2;
+    struct timespec times[2] = {now, now};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
 START_TEST(the_documented_loop_converges_and_sends_nothing_twice)
 {
     e2e_start_sandbox(&fixture);
@@ -44,26 +59,27 @@ START_TEST(the_documented_loop_converges_and_sends_nothing_twice)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--map", "E-mail=metadata.email", "--map",
                              "Phone=metadata.phone", "users.csv", NULL), 1);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), 3);
-    ck_assert_msg(access(e2e_path(&fixture, "users.rejects.csv"), F_OK) == 0, "%s", messages);
-    ck_assert_ptr_nonnull(strstr(read_whole(e2e_path(&fixture, "users.rejects.csv")), "bola"));
+    ck_assert_msg(strstr(messages, "users.runs/") && strstr(messages, "/rejects.csv (2 rows to fix"), "%s", messages);
+    ck_assert_ptr_nonnull(strstr(read_whole(e2e_path(&fixture, "users.runs/latest/rejects.csv")), "bola"));
 
     /* 2. the rejects fixed in place, 3. fed back as they are: no --map on this command line */
-    e2e_write(&fixture, "users.rejects.csv", FIXED_REJECTS);
+    edit_as_a_person("users.runs/latest/rejects.csv", FIXED_REJECTS);
     e2e_reset_counters(&fixture);
-    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.rejects.csv", NULL), 0);
-    ck_assert_msg(strstr(messages, "settings read from users.rejects.conf"), "%s", messages);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.runs/latest/rejects.csv", NULL), 0);
+    ck_assert_msg(strstr(messages, "settings read from users.runs/latest/rejects.conf"), "%s", messages);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), 2);
+    ck_assert_int_eq(e2e_run_count(&fixture, "users.runs"), 2); /* the loop's runs stay together */
 
     /* 4. the master again, unchanged: the two rows fixed elsewhere are not the file's to reject,
-     * and the rejects file being edited stays as it is */
+     * and the rejects file that was edited stays as it is, where it is */
     e2e_reset_counters(&fixture);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--map", "E-mail=metadata.email", "--map",
                              "Phone=metadata.phone", "users.csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
-    ck_assert_str_eq(read_whole(e2e_path(&fixture, "users.rejects.csv")), FIXED_REJECTS);
-    ck_assert_int_eq(access(e2e_path(&fixture, "users.rejects.1.csv"), F_OK), -1);
+    ck_assert_str_eq(read_whole(e2e_path(&fixture, e2e_run_file(&fixture, "users.runs", 0, "rejects.csv"))),
+                     FIXED_REJECTS);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 3);
     ck_assert_int_eq(e2e_count_action(rows, n, "superseded"), 2);
     free(rows);
@@ -84,7 +100,8 @@ START_TEST(the_documented_loop_converges_and_sends_nothing_twice)
     ck_assert_str_eq(e2e_field(e2e_find_user(dump, "dana"), "name"), "Dana Cohen");
     cJSON_Delete(dump);
 
-    /* 5. the master once fixed as the rejects were: the same users, nothing to send */
+    /* 5. the master once fixed as the rejects were: the same users, nothing to send; keeping one
+     * run removes the others, but never the one whose rejects file was edited */
     char fixed_master[sizeof MASTER + 64];
     snprintf(fixed_master, sizeof fixed_master, "%s", MASTER);
     char *bola = strstr(fixed_master, "cdn.x.io/bola.png");
@@ -96,8 +113,28 @@ START_TEST(the_documented_loop_converges_and_sends_nothing_twice)
     e2e_write(&fixture, "users.csv", fixed_master);
     e2e_reset_counters(&fixture);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--map", "E-mail=metadata.email", "--map",
-                             "Phone=metadata.phone", "users.csv", NULL), 0);
+                             "Phone=metadata.phone", "--keep-runs", "1", "users.csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_msg(strstr(messages, "removed the 2 oldest runs") && strstr(messages, "rejects.csv was changed"), "%s",
+                  messages);
+    ck_assert_int_eq(e2e_run_count(&fixture, "users.runs"), 2);
+    ck_assert_str_eq(read_whole(e2e_path(&fixture, e2e_run_file(&fixture, "users.runs", 0, "rejects.csv"))),
+                     FIXED_REJECTS);
+}
+END_TEST
+
+/* A dry run and runs that never started (exit 2) write nothing. */
+START_TEST(runs_that_send_nothing_write_nothing)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write(&fixture, "users.csv", MASTER);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "-n", "users.csv", NULL), 1);
+    ck_assert_msg(strstr(messages, "a dry run writes no file"), "%s", messages);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--encoding", "no-such-code", "users.csv", NULL), 2);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--map", "Nope=name", "users.csv", NULL), 2);
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs"), F_OK), -1);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), 0);
 }
 END_TEST
 
@@ -133,6 +170,7 @@ static Suite *loop_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, the_documented_loop_converges_and_sends_nothing_twice);
     tcase_add_test(tc, saved_settings_are_read_by_the_next_run);
+    tcase_add_test(tc, runs_that_send_nothing_write_nothing);
     suite_add_tcase(suite, tc);
     return suite;
 }

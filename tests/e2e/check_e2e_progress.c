@@ -114,7 +114,10 @@ START_TEST(the_summary_json_adds_up)
     cJSON_ArrayForEach(count, actions) sum += count->valueint;
     ck_assert_int_eq(sum, 3);
     ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "requests"), "core")->valueint, 2);
-    ck_assert_str_eq(cJSON_GetObjectItem(json, "report")->valuestring, "users.report.csv");
+    const char *folder = cJSON_GetObjectItem(json, "run_folder")->valuestring, *report = cJSON_GetObjectItem(json, "report")->valuestring;
+    ck_assert_str_eq(report, e2e_run_file(&fixture, "users.runs", -1, "report.csv")); /* users.runs/STAMP/... */
+    ck_assert_int_eq(strncmp(report, folder, strlen(folder)), 0);
+    ck_assert_str_eq(report + strlen(folder), "/report.csv");
     cJSON_Delete(json);
 }
 END_TEST

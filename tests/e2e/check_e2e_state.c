@@ -27,7 +27,7 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, ROWS);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS);
     free(rows);
@@ -42,7 +42,7 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 25);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 25 + (int)e2e_counter(&fixture, "requests", "list"));
     ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), ROWS / 1000 + 1);
-    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "updated"), 25);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS - 25);
     free(rows);
@@ -71,7 +71,7 @@ START_TEST(a_run_killed_at_any_moment_resumes_by_running_again)
         const char *messages;
         ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--workers", workers, "users.csv", NULL), 0);
         size_t n;
-        e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+        e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
         ck_assert_uint_eq(n, ROWS);
         for (size_t i = 0; i < n; i++) {
             ck_assert_uint_eq(rows[i].line, i + 2);
@@ -102,7 +102,7 @@ START_TEST(without_a_journal_a_populated_service_costs_only_its_listing)
     ck_assert_msg(per_row <= 1.1, "%.3f requests per row", per_row);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), (int)e2e_counter(&fixture, "requests", "list"));
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS); /* the app proves them equal */
     free(rows);
 }
@@ -121,7 +121,7 @@ START_TEST(without_a_journal_a_half_populated_service_costs_at_most_1_25)
     double per_row = e2e_counter(&fixture, "requests", "total") / ROWS;
     ck_assert_msg(per_row <= 1.25, "%.3f requests per row: %s", per_row, messages);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS / 2); /* the app proves them equal */
     ck_assert_int_eq(e2e_count_action(rows, n, "created"), ROWS / 2);
     free(rows);
@@ -141,13 +141,13 @@ START_TEST(the_journal_of_one_target_skips_nothing_on_another)
     snprintf(other_url, sizeof other_url, "http://127.0.0.1:%u/v3", sbx_server_port(second));
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, false, NULL, "--base-url", other_url, "users.csv", NULL), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "created"), 300);
     free(rows);
     sbx_server_stop(second);
     /* and back on A, everything is still known */
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
-    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 300);
     free(rows);
 }
@@ -175,7 +175,7 @@ START_TEST(a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_co
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "Copy of users (final).csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "Copy of users (final).report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "Copy of users (final).runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 500);
     free(rows);
     e2e_expect_users_of_file(&fixture, 500, 50);

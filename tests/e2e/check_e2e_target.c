@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../check_main.h"
 #include "e2e_support.h"
@@ -102,17 +103,18 @@ START_TEST(plan_then_run_then_undo_against_a_mixed_app)
     e2e_reset_counters(&fixture);
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--plan", "--reactivate", "--prune", "--prune-max",
-                             "400", "users.csv", NULL), 0);
+                             "400", "--report", "plan.csv", "users.csv", NULL), 0);
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs"), F_OK), -1); /* a plan writes only what it is asked */
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), (int)e2e_counter(&fixture, "requests", "list"));
     ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), 4);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "plan.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "create"), NEW);
     ck_assert_int_eq(e2e_count_action(rows, n, "update"), DIFFERENT);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), EQUAL);
     ck_assert_int_eq(e2e_count_action(rows, n, "reactivate"), DEACTIVATED);
     free(rows);
-    ck_assert_int_eq(data_lines(&fixture, "users.absent.csv"), ABSENT_ACTIVE);
+    ck_assert_int_eq(data_lines(&fixture, "plan.absent.csv"), ABSENT_ACTIVE);
     cJSON *dump = e2e_users(&fixture);
     ck_assert_int_eq(active_users(dump, 'n'), 0); /* nothing was written */
     ck_assert_int_eq(active_users(dump, 'x'), 0);
@@ -123,6 +125,7 @@ START_TEST(plan_then_run_then_undo_against_a_mixed_app)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--reactivate", "--prune", "users.csv", NULL), 2);
     ck_assert_ptr_nonnull(strstr(messages, "--prune-max 300"));
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), (int)e2e_counter(&fixture, "requests", "list"));
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs"), F_OK), -1);
 
     /* the real run, with no journal */
     e2e_reset_counters(&fixture);
@@ -132,7 +135,7 @@ START_TEST(plan_then_run_then_undo_against_a_mixed_app)
     ck_assert_int_le((int)e2e_counter(&fixture, "requests", "update"), DIFFERENT + DEACTIVATED);
     ck_assert_int_le((int)(e2e_counter(&fixture, "requests", "list") + e2e_counter(&fixture, "requests", "deactivate_many") +
                            e2e_counter(&fixture, "requests", "reactivate_many")), 10);
-    rows = e2e_read_report(&fixture, "users.report.csv", &n);
+    rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "created"), NEW);
     ck_assert_int_eq(e2e_count_action(rows, n, "updated"), DIFFERENT);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), EQUAL);
@@ -149,11 +152,11 @@ START_TEST(plan_then_run_then_undo_against_a_mixed_app)
     /* metadata.team merged: the phone the app held is kept */
     ck_assert_str_eq(e2e_field(cJSON_GetObjectItem(e2e_find_user(dump, "d00007"), "metadata"), "phone"), "555");
     cJSON_Delete(dump);
-    ck_assert_int_eq(data_lines(&fixture, "users.pruned.csv"), ABSENT_ACTIVE);
+    ck_assert_int_eq(data_lines(&fixture, "users.runs/latest/pruned.csv"), ABSENT_ACTIVE);
 
     /* the pruned list fed back undoes the prune */
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--reactivate", "--mode", "update",
-                             "users.pruned.csv", NULL), 0);
+                             "users.runs/latest/pruned.csv", NULL), 0);
     dump = e2e_users(&fixture);
     ck_assert_int_eq(active_users(dump, 'a'), ABSENT_ACTIVE);
     ck_assert_int_eq(active_users(dump, 'z'), 0);
@@ -179,7 +182,7 @@ START_TEST(an_unchanged_file_with_no_journal_costs_only_the_listing)
     ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), (int)e2e_counter(&t, "requests", "list"));
     ck_assert_int_le((int)e2e_counter(&t, "requests", "list"), ROWS / 1000 + 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&t, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS);
     free(rows);
     /* the next rerun has the journal the last one wrote: nothing at all */
@@ -203,9 +206,9 @@ START_TEST(private_metadata_the_listing_hides_is_never_called_equal)
                            "p2,Q,\"{\"\"team\"\":\"\"red\"\"}\"\n");
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--state", "elsewhere.state", "p.csv", NULL), 0);
     e2e_reset_counters(&t);
-    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--plan", "p.csv", NULL), 0);
+    ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, NULL, "--plan", "--report", "plan.csv", "p.csv", NULL), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&t, "p.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&t, "plan.csv", &n);
     ck_assert_int_eq((int)n, 2);
     ck_assert_str_eq(rows[0].action, _i ? "update" : "unchanged");
     ck_assert_str_eq(rows[1].action, "unchanged");
@@ -228,7 +231,7 @@ START_TEST(a_file_of_uid_and_one_metadata_key_keeps_the_other_keys)
     ck_assert_str_eq(e2e_field(metadata, "dept"), "ops");
     cJSON_Delete(dump);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "emails.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "emails.runs/latest/report.csv", &n);
     ck_assert_str_eq(rows[0].action, "updated");
     ck_assert_str_eq(rows[1].action, "unchanged");
     free(rows);
@@ -245,7 +248,7 @@ START_TEST(a_row_whose_keys_hold_updates_only_what_differs)
     e2e_write(&fixture, "t.csv", "uid,name,metadata.team\nm1,New,red\n");
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "t.csv", NULL), 0);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "t.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "t.runs/latest/report.csv", &n);
     ck_assert_str_eq(rows[0].action, "updated");
     ck_assert_str_eq(rows[0].message, "changed: name");
     free(rows);
@@ -264,7 +267,7 @@ START_TEST(a_deactivated_uid_without_reactivate_names_the_option)
     e2e_write(&fixture, "g.csv", "uid,name\ngone,G2\n");
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--state", "s.state", "g.csv", NULL), 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "g.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "g.runs/latest/report.csv", &n);
     ck_assert_str_eq(rows[0].action, "deactivated");
     ck_assert_ptr_nonnull(strstr(rows[0].message, "--reactivate"));
     free(rows);
@@ -295,7 +298,7 @@ START_TEST(verify_repairs_exactly_the_drifted_users)
     ck_assert_int_eq((int)e2e_counter(&t, "requests", "create"), 0);
     ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), 3 + (int)e2e_counter(&t, "requests", "list"));
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&t, "users.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&t, "users.runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "updated"), 3);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS - 3);
     ck_assert_str_eq(rows[7].action, "updated");
@@ -304,7 +307,7 @@ START_TEST(verify_repairs_exactly_the_drifted_users)
     ck_assert_ptr_nonnull(strstr(rows[1999].message, "metadata"));
     free(rows);
     e2e_expect_users_of_file(&t, ROWS, 0);
-    ck_assert_int_eq(data_lines(&t, "users.verify.csv"), 0);
+    ck_assert_int_eq(data_lines(&t, "users.runs/latest/verify.csv"), 0);
     ck_assert_ptr_nonnull(strstr(messages, "2000 rows compared with the app read back: 0 differed"));
     e2e_cleanup(&t);
 }
@@ -327,7 +330,7 @@ START_TEST(verify_repairs_once_and_reports_what_remains)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--verify", "users.csv", NULL), 1);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 4);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "users.verify.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/verify.csv", &n);
     ck_assert_int_eq((int)n, 2);
     ck_assert_str_eq(rows[0].uid, "u00001");
     ck_assert_str_eq(rows[0].action, "repaired");
@@ -363,7 +366,7 @@ START_TEST(emptied_cells_clear_what_an_import_set_and_nothing_else)
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "u.csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 1);
     size_t n;
-    e2e_report_row *rows = e2e_read_report(&fixture, "u.report.csv", &n);
+    e2e_report_row *rows = e2e_read_report(&fixture, "u.runs/latest/report.csv", &n);
     ck_assert_str_eq(rows[0].action, "updated");
     ck_assert_str_eq(rows[1].action, "unchanged");
     free(rows);

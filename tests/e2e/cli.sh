@@ -28,7 +28,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME="$work/state" # never the real home
 printf 'uid,name\nana,Ana\n' >"$work/users.csv"
-for clash in "--summary-json $work/users.report.csv" "--rejects $work/users.report.csv" "--report $work/users.csv"; do
+for clash in "--summary-json $work/users.csv" "--rejects $work/out.csv --report $work/out.csv" "--report $work/users.csv"; do
   set +e
   # shellcheck disable=SC2086 # the option and its path are two words on purpose
   err=$(COMETCHAT_API_KEY=k "$tool" --base-url http://127.0.0.1:9/v3 $clash "$work/users.csv" 2>&1); code=$?
@@ -36,5 +36,5 @@ for clash in "--summary-json $work/users.report.csv" "--rejects $work/users.repo
   [ "$code" = 2 ] || fail "$clash exited $code: $err"
   case "$err" in *"nothing was sent"* | *"one would overwrite the other"*) ;; *) fail "$clash: $err" ;; esac
 done
-[ "$(ls "$work" | grep -v "^state$")" = users.csv ] || fail "a refused run left files: $(ls "$work")"
+[ "$(ls "$work" | grep -v "^state$")" = users.csv ] || fail "a refused run left files: $(ls "$work")" # no users.runs
 echo "cli: 6 passed, 0 failed"

@@ -4,6 +4,8 @@
 #include "cci/journal.h"
 
 #include <check.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -86,6 +88,50 @@ const char *e2e_path(e2e *t, const char *name)
     static char path[256];
     snprintf(path, sizeof path, "%s/%s", t->dir, name);
     return path;
+}
+
+/* A run folder's name (tool_runs.h): STAMP or STAMP-N, ordered by time, then N. */
+static int is_run_entry(const struct dirent *entry)
+{
+    return strlen(entry->d_name) >= 20 && entry->d_name[19] == 'Z' && isdigit((unsigned char)entry->d_name[0]);
+}
+
+static int oldest_first(const struct dirent **a, const struct dirent **b)
+{
+    int by_time = strncmp((*a)->d_name, (*b)->d_name, 20);
+    long na = (*a)->d_name[20] ? atol((*a)->d_name + 21) : 1, nb = (*b)->d_name[20] ? atol((*b)->d_name + 21) : 1;
+    return by_time ? by_time : (na > nb) - (na < nb);
+}
+
+/* The run folders' names, oldest first (free each and the list). */
+static int list_runs(e2e *t, const char *runs, struct dirent ***names)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", t->dir, runs);
+    int n = scandir(path, names, is_run_entry, oldest_first);
+    return n < 0 ? 0 : n;
+}
+
+int e2e_run_count(e2e *t, const char *runs)
+{
+    struct dirent **names = NULL;
+    int n = list_runs(t, runs, &names);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return n;
+}
+
+const char *e2e_run_file(e2e *t, const char *runs, int index, const char *file)
+{
+    static char name[256];
+    struct dirent **names = NULL;
+    int n = list_runs(t, runs, &names), at = index < 0 ? n + index : index;
+    ck_assert_msg(at >= 0 && at < n, "no run %d in %s/%s: %d runs", index, t->dir, runs, n);
+    int len = snprintf(name, sizeof name, "%s/%.64s/%s", runs, names[at]->d_name, file);
+    ck_assert_int_lt(len, (int)sizeof name);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return name;
 }
 
 const char *e2e_write(e2e *t, const char *name, const char *text)

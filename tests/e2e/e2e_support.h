@@ -70,6 +70,12 @@ typedef struct e2e_report_row {
     unsigned attempts;
 } e2e_report_row;
 
+/* The run folders in DIR/runs (users.runs), oldest first: how many, and the name, relative to DIR,
+ * of file in run `index` (0 the oldest, -1 the newest) as "users.runs/STAMP/report.csv" (static);
+ * fails the test when there is no such run. */
+int e2e_run_count(e2e *t, const char *runs);
+const char *e2e_run_file(e2e *t, const char *runs, int index, const char *file);
+
 /* Reads DIR/name into rows (malloc'd, *count set); fails the test on a malformed report. */
 e2e_report_row *e2e_read_report(e2e *t, const char *name, size_t *count);
 

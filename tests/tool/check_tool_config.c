@@ -29,14 +29,15 @@ static void write_file(const char *text)
 }
 
 typedef struct seen {
-    char names[8][32], values[8][64];
-    unsigned lines[8];
+    char names[16][32], values[16][64];
+    unsigned lines[16];
     int count;
 } seen;
 
 static bool collect(void *context, const char *name, const char *value, unsigned line, char *why, size_t why_len)
 {
     seen *s = context;
+    ck_assert_int_lt(s->count, 16);
     if (strcmp(name, "refuse") == 0) {
         snprintf(why, why_len, "refused");
         return false;
@@ -113,17 +114,17 @@ START_TEST(written_settings_read_back_and_hold_no_key)
 {
     cci_column_map maps[] = {{.column = "E-mail=metadata.email", .column_len = 6, .field = "metadata.email"}};
     cci_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
-                        .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
+                        .keep_runs = 5, .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
                         .map_count = 1, .api_key_file = "/secret/key"};
     ck_assert_msg(cci_config_write(path, &opts, "test", err, sizeof err), "%s", err);
     seen s = {0};
     char *text;
     ck_assert(cci_config_read(path, true, true, &text, collect, &s, err, sizeof err));
     const char *expected[][2] = {{"app-id", "app1"}, {"region", "eu"}, {"map", "E-mail=metadata.email"},
-                                 {"mode", "update"}, {"workers", "16"}, {"rate", "300/min"},
+                                 {"mode", "update"}, {"workers", "16"}, {"keep-runs", "5"}, {"rate", "300/min"},
                                  {"delimiter", ";"}, {"encoding", "windows-1252"}};
-    ck_assert_int_eq(s.count, 8);
-    for (int i = 0; i < 8; i++) {
+    ck_assert_int_eq(s.count, 9);
+    for (int i = 0; i < 9; i++) {
         ck_assert_str_eq(s.names[i], expected[i][0]);
         ck_assert_str_eq(s.values[i], expected[i][1]);
     }

@@ -40,6 +40,39 @@ START_TEST(the_exit_status_follows_the_contract)
 }
 END_TEST
 
+/* The table cci_summary_print writes (malloc'd). */
+static char *printed_table(const cci_summary_facts *facts, const cci_import_result *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(out);
+    cci_summary_print(out, facts, r);
+    fclose(out);
+    return text;
+}
+
+/* The JSON cci_summary_write_json writes, parsed (cJSON_Delete it). */
+static cJSON *written_json(const cci_summary_facts *facts, const cci_import_result *r)
+{
+    test_path dir, path;
+    test_dir_new(dir, "summary");
+    test_dir_file(path, dir, "summary.json");
+    char err[512];
+    cci_outfile out;
+    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_msg(cci_summary_write_json(&out, facts, r, cci_exit_status(r), err, sizeof err), "%s", err);
+    FILE *file = fopen(path, "r");
+    ck_assert_ptr_nonnull(file);
+    char text[4096];
+    text[fread(text, 1, sizeof text - 1, file)] = '\0';
+    fclose(file);
+    test_dir_remove(dir);
+    cJSON *json = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(json);
+    return json;
+}
+
 START_TEST(the_table_says_every_action_and_the_requests)
 {
     cci_import_result r = started();
@@ -52,11 +85,7 @@ START_TEST(the_table_says_every_action_and_the_requests)
     r.rejected = 1;
     cci_summary_facts facts = {.input = "users.csv", .report = "users.report.csv", .rejects = "users.rejects.csv",
                                .state = "users.state", .seconds = 2.0};
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    cci_summary_print(out, &facts, &r);
-    fclose(out);
+    char *text = printed_table(&facts, &r);
     ck_assert_ptr_nonnull(strstr(text, "read users.csv as UTF-8, comma-separated, LF line ends"));
     ck_assert_ptr_nonnull(strstr(text, "10 rows read: 6 created, 0 updated, 3 unchanged, 0 exists, 1 invalid, 0 failed, 0 skipped"));
     ck_assert_ptr_nonnull(strstr(text, "requests   8 (core: 7, standard: 1)"));
@@ -86,32 +115,41 @@ END_TEST
 
 START_TEST(the_json_holds_the_same_figures_and_the_status)
 {
-    test_path dir, path;
-    test_dir_new(dir, "summary");
-    test_dir_file(path, dir, "summary.json");
     cci_import_result r = started();
     r.rows = 3;
     r.counts[CCI_ACTION_CREATED] = 2;
     r.counts[CCI_ACTION_FAILED] = 1;
     r.requests[CCI_BUDGET_CORE] = 5;
-    cci_summary_facts facts = {.input = "users.csv", .report = "users.report.csv", .seconds = 1.0};
-    char err[512];
-    cci_outfile out;
-    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
-    ck_assert_msg(cci_summary_write_json(&out, &facts, &r, cci_exit_status(&r), err, sizeof err), "%s", err);
-    FILE *file = fopen(path, "r");
-    char text[4096];
-    text[fread(text, 1, sizeof text - 1, file)] = '\0';
-    fclose(file);
-    cJSON *json = cJSON_Parse(text);
-    ck_assert_ptr_nonnull(json);
+    cci_summary_facts facts = {.input = "users.csv", .report = "users.runs/2026-11-23T10-15-03Z/report.csv",
+                               .folder = "users.runs/2026-11-23T10-15-03Z", .seconds = 1.0};
+    cJSON *json = written_json(&facts, &r);
     ck_assert_int_eq(cJSON_GetObjectItem(json, "exit_status")->valueint, 1);
     ck_assert_int_eq(cJSON_GetObjectItem(json, "rows")->valueint, 3);
     ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "actions"), "failed")->valueint, 1);
     ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "requests"), "total")->valueint, 5);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(json, "dry_run")));
+    ck_assert_str_eq(cJSON_GetObjectItem(json, "run_folder")->valuestring, "users.runs/2026-11-23T10-15-03Z");
     cJSON_Delete(json);
-    test_dir_remove(dir);
+}
+END_TEST
+
+/* A dry run keeps no files unless asked: the table says how to keep the report, the JSON has none. */
+START_TEST(a_dry_run_without_files_says_how_to_keep_them)
+{
+    cci_import_result r = started();
+    r.rows = 2;
+    r.counts[CCI_ACTION_SKIPPED] = 1;
+    r.counts[CCI_ACTION_INVALID] = 1;
+    cci_summary_facts facts = {.input = "users.csv", .state = "app.journal", .dry_run = true};
+    char *text = printed_table(&facts, &r);
+    ck_assert_msg(strstr(text, "1 row would be sent (--report PATH lists them)") &&
+                      strstr(text, "report     none: a dry run writes no file unless asked"), "%s", text);
+    free(text);
+    cJSON *json = written_json(&facts, &r);
+    ck_assert_ptr_null(cJSON_GetObjectItem(json, "report"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(json, "run_folder"));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(json, "dry_run")));
+    cJSON_Delete(json);
 }
 END_TEST
 
@@ -123,6 +161,7 @@ static Suite *summary_suite(void)
     tcase_add_test(tc, the_table_says_every_action_and_the_requests);
     tcase_add_test(tc, the_first_problems_say_when_there_are_more);
     tcase_add_test(tc, the_json_holds_the_same_figures_and_the_status);
+    tcase_add_test(tc, a_dry_run_without_files_says_how_to_keep_them);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -1,0 +1,291 @@
+/* realpath */
+#define _XOPEN_SOURCE 700
+#include "tool_runs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool_paths.h"
+
+enum { STAMP_LEN = sizeof "2026-11-22T10-15-03Z" - 1, MOST_IN_ONE_SECOND = 1000 };
+
+/* The files a run writes into its folder: only these are ever removed. */
+static const char *const RUN_FILES[] = {"report.csv",  "rejects.csv", "rejects.conf", "summary.json",
+                                        "absent.csv",  "verify.csv"}; /* pruned.csv keeps its folder */
+
+static char *joined(const char *a, const char *b)
+{
+    size_t len = strlen(a) + 1 + strlen(b) + 1;
+    char *path = malloc(len);
+    if (path) snprintf(path, len, "%s/%s", a, b);
+    return path;
+}
+
+static bool ends_with(const char *text, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && memcmp(text + len - n, suffix, n) == 0;
+}
+
+bool cci_run_name_parse(const char *name, unsigned long *number)
+{
+    static const char pattern[] = "dddd-dd-ddTdd-dd-ddZ"; /* d: a digit; anything else: itself */
+    for (size_t i = 0; i < STAMP_LEN; i++)
+        if (pattern[i] == 'd' ? name[i] < '0' || name[i] > '9' : name[i] != pattern[i]) return false;
+    *number = 1;
+    if (name[STAMP_LEN] == '\0') return true;
+    const char *digits = name + STAMP_LEN + 1;
+    if (name[STAMP_LEN] != '-' || *digits < '1' || *digits > '9' || strlen(digits) > 9) return false;
+    char *end;
+    *number = strtoul(digits, &end, 10);
+    return *end == '\0' && *number >= 2;
+}
+
+int cci_run_name_compare(const char *a, const char *b)
+{
+    unsigned long na = 0, nb = 0;
+    int by_stamp = strncmp(a, b, STAMP_LEN);
+    if (by_stamp) return by_stamp;
+    cci_run_name_parse(a, &na);
+    cci_run_name_parse(b, &nb);
+    return (na > nb) - (na < nb);
+}
+
+/* The .runs folder a folder of the input is a run of: "users.runs/latest" -> "users.runs";
+ * NULL when it is none. */
+static char *runs_holding(const char *folder)
+{
+    const char *slash = strrchr(folder, '/');
+    if (!slash || slash == folder) return NULL;
+    unsigned long number;
+    if (strcmp(slash + 1, CCI_RUNS_LATEST) != 0 && !cci_run_name_parse(slash + 1, &number)) return NULL;
+    char *parent = strndup(folder, (size_t)(slash - folder));
+    const char *base = parent ? strrchr(parent, '/') : NULL;
+    base = base ? base + 1 : parent;
+    if (parent && strlen(base) > strlen(".runs") && ends_with(base, strlen(base), ".runs")) return parent;
+    free(parent);
+    return NULL;
+}
+
+char *cci_runs_of_input(const char *input)
+{
+    if (strcmp(input, "-") == 0) return strdup("stdin.runs");
+    const char *slash = strrchr(input, '/');
+    char *folder = slash ? strndup(input, (size_t)(slash - input)) : strdup(".");
+    char *runs = folder ? runs_holding(folder) : NULL;
+    if (folder && !runs) { /* "rejects.csv" from inside the run folder: by the folder's real path */
+        char *real = realpath(folder, NULL);
+        if (real) runs = runs_holding(real);
+        free(real);
+    }
+    free(folder);
+    return runs ? runs : cci_path_beside_input(input, ".runs");
+}
+
+void cci_run_folder_cleanup(cci_run_folder *folder)
+{
+    free(folder->runs);
+    free(folder->path);
+    free(folder->name);
+    *folder = (cci_run_folder){0};
+}
+
+bool cci_run_folder_make(cci_run_folder *folder, const char *input, time_t now, char *err, size_t errlen)
+{
+    *folder = (cci_run_folder){.runs = cci_runs_of_input(input)};
+    if (!folder->runs) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    folder->made_runs = mkdir(folder->runs, 0777) == 0;
+    struct tm utc;
+    char stamp[32], name[48];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H-%M-%SZ", gmtime_r(&now, &utc));
+    int made = -1;
+    for (unsigned long n = 1; made != 0 && n <= MOST_IN_ONE_SECOND; n++) {
+        if (n == 1) snprintf(name, sizeof name, "%s", stamp);
+        else snprintf(name, sizeof name, "%s-%lu", stamp, n);
+        free(folder->path);
+        if (!(folder->path = joined(folder->runs, name))) break;
+        made = mkdir(folder->path, 0777); /* fails when another run has it: never shared */
+        if (made != 0 && errno != EEXIST) break;
+    }
+    if (made == 0 && (folder->name = strdup(name))) return true;
+    if (!folder->path) snprintf(err, errlen, "out of memory");
+    else snprintf(err, errlen, "cannot create the run folder %s: %s", folder->path,
+                  made == 0 ? "out of memory" : strerror(errno));
+    if (made == 0) rmdir(folder->path);
+    if (folder->made_runs) rmdir(folder->runs);
+    cci_run_folder_cleanup(folder);
+    return false;
+}
+
+char *cci_run_folder_file(const cci_run_folder *folder, const char *name)
+{
+    return joined(folder->path, name);
+}
+
+void cci_run_folder_abandon(cci_run_folder *folder)
+{
+    if (folder->path) rmdir(folder->path); /* fails, and keeps it, if anything is left in it */
+    if (folder->made_runs) rmdir(folder->runs);
+}
+
+bool cci_run_folder_mark_latest(const cci_run_folder *folder, char *err, size_t errlen)
+{
+    char *latest = joined(folder->runs, CCI_RUNS_LATEST);
+    char temporary[64];
+    snprintf(temporary, sizeof temporary, ".%s-%ld", CCI_RUNS_LATEST, (long)getpid());
+    char *link = joined(folder->runs, temporary);
+    bool ok = latest && link;
+    if (link) unlink(link); /* left by a killed run of this process id */
+    /* a link made aside and renamed over the old: `latest` is never missing, never half made */
+    if (ok && (symlink(folder->name, link) != 0 || rename(link, latest) != 0)) {
+        snprintf(err, errlen, "cannot point %s at %s: %s", latest, folder->name, strerror(errno));
+        unlink(link);
+        ok = false;
+    } else if (!ok) {
+        snprintf(err, errlen, "out of memory");
+    }
+    free(latest);
+    free(link);
+    return ok;
+}
+
+/* ---- pruning ---- */
+
+static int newest_first(const void *a, const void *b)
+{
+    return cci_run_name_compare(*(char *const *)b, *(char *const *)a);
+}
+
+static bool later(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
+}
+
+static bool is_run_file(const char *name)
+{
+    size_t len = strlen(name), partial = strlen(".partial");
+    for (size_t i = 0; i < sizeof RUN_FILES / sizeof *RUN_FILES; i++) {
+        size_t n = strlen(RUN_FILES[i]);
+        if (strncmp(name, RUN_FILES[i], n) == 0 &&
+            (len == n || (len == n + partial && strcmp(name + n, ".partial") == 0)))
+            return true;
+    }
+    return false;
+}
+
+/* Whether the folder holds only what a run writes: anything else is someone's, and keeps it. */
+static bool holds_only_run_files(int run)
+{
+    int copy = dup(run);
+    DIR *dir = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!dir) {
+        if (copy >= 0) close(copy);
+        return false;
+    }
+    bool only = true;
+    for (struct dirent *entry; only && (entry = readdir(dir));)
+        only = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 || is_run_file(entry->d_name);
+    closedir(dir);
+    return only;
+}
+
+/* Why the run folder open at run must stay, or NULL. */
+static const char *reason_to_keep(int run, const struct stat *input_folder)
+{
+    struct stat folder, rejects, summary, pruned;
+    if (input_folder && fstat(run, &folder) == 0 && folder.st_dev == input_folder->st_dev &&
+        folder.st_ino == input_folder->st_ino)
+        return "it holds the file being imported";
+    if (fstatat(run, "pruned.csv", &pruned, AT_SYMLINK_NOFOLLOW) == 0)
+        return "its pruned.csv lists users --prune deactivated";
+    /* summary.json is written after rejects.csv: a rejects file newer than it was edited since */
+    if (fstatat(run, "rejects.csv", &rejects, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (fstatat(run, "summary.json", &summary, AT_SYMLINK_NOFOLLOW) != 0 || later(&rejects.st_mtim, &summary.st_mtim)))
+        return "its rejects.csv was changed after the run";
+    if (!holds_only_run_files(run)) return "it holds files cometchat-import did not write";
+    return NULL;
+}
+
+/* Removes the tool's files and the folder; false, keeping the folder, when anything else is in it. */
+static bool remove_run(int runs, const char *name, int run)
+{
+    char partial[64];
+    for (size_t i = 0; i < sizeof RUN_FILES / sizeof *RUN_FILES; i++) {
+        snprintf(partial, sizeof partial, "%s.partial", RUN_FILES[i]);
+        unlinkat(run, RUN_FILES[i], 0); /* unlinkat removes a symlink, never what it points at */
+        unlinkat(run, partial, 0);
+    }
+    return unlinkat(runs, name, AT_REMOVEDIR) == 0;
+}
+
+/* The folder input is in, for comparing with the runs; false for standard input. */
+static bool folder_of_input(const char *input, struct stat *st)
+{
+    if (!input || strcmp(input, "-") == 0) return false;
+    const char *slash = strrchr(input, '/');
+    char *folder = slash ? strndup(input, (size_t)(slash - input + 1)) : strdup(".");
+    bool ok = folder && stat(folder, st) == 0;
+    free(folder);
+    return ok;
+}
+
+/* The names of the run folders in runs (never a symlink to one), newest first; NULL when none. */
+static char **list_runs(DIR *dir, size_t *count)
+{
+    char **names = NULL;
+    size_t cap = 0;
+    *count = 0;
+    struct dirent *entry;
+    unsigned long number;
+    struct stat st;
+    while ((entry = readdir(dir))) {
+        if (!cci_run_name_parse(entry->d_name, &number) ||
+            fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (*count == cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
+            if (!grown) break;
+            names = grown;
+        }
+        if (!(names[*count] = strdup(entry->d_name))) break;
+        ++*count;
+    }
+    if (*count) qsort(names, *count, sizeof *names, newest_first);
+    return names;
+}
+
+cci_runs_pruned cci_runs_prune(const char *runs, unsigned keep, const char *current, const char *input)
+{
+    cci_runs_pruned pruned = {0};
+    DIR *dir = keep ? opendir(runs) : NULL;
+    if (!dir) return pruned;
+    struct stat input_folder;
+    bool has_input = folder_of_input(input, &input_folder);
+    size_t count;
+    char **names = list_runs(dir, &count);
+    for (size_t i = keep; i < count; i++) {
+        if (current && strcmp(names[i], current) == 0) continue;
+        int run = openat(dirfd(dir), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const char *why = run < 0 ? "it cannot be opened" : reason_to_keep(run, has_input ? &input_folder : NULL);
+        if (!why && !remove_run(dirfd(dir), names[i], run)) why = "it could not be removed";
+        if (run >= 0) close(run);
+        if (why && !pruned.kept++)
+            snprintf(pruned.kept_example, sizeof pruned.kept_example, "%s/%s: %s", runs, names[i], why);
+        else if (!why)
+            pruned.removed++;
+    }
+    for (size_t i = 0; i < count; i++) free(names[i]);
+    free(names);
+    closedir(dir);
+    return pruned;
+}

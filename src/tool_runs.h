@@ -1,0 +1,64 @@
+/* Run folders: the outputs of one run live together, in INPUT.runs/STAMP/ (report.csv,
+ * rejects.csv, summary.json, ...), so that no run renames a file of an earlier one, a file the
+ * person may be fixing. INPUT.runs/latest points at the newest whole run, and old runs are removed
+ * past a count (--keep-runs), except those that hold something a person may still need.
+ *
+ * STAMP is the UTC time the run began, 2026-11-22T10-15-03Z (no colons: the name must be valid on
+ * every file system a spreadsheet user meets), with -2, -3, ... when runs begin in one second.
+ * Thread-safety: used from the main thread only; reads the clock only through its callers. */
+#ifndef CCI_TOOL_RUNS_H
+#define CCI_TOOL_RUNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define CCI_RUNS_LATEST "latest"
+
+/* The folder holding the runs of input: "dir/users.csv" -> "dir/users.runs", "-" -> "stdin.runs".
+ * An input that lies in a run folder (users.runs/latest/rejects.csv, fed back) keeps its runs in
+ * that same users.runs, so a fix-and-rerun loop has one history. malloc'd; NULL when out of memory. */
+char *cci_runs_of_input(const char *input);
+
+/* Whether name is a run folder's name, and its order: runs compare by their stamp, then by the
+ * number after it. The order of a name that is no stamp is undefined. */
+bool cci_run_name_parse(const char *name, unsigned long *number);
+int cci_run_name_compare(const char *a, const char *b);
+
+typedef struct cci_run_folder {
+    char *runs;     /* INPUT.runs */
+    char *path;     /* INPUT.runs/STAMP */
+    char *name;     /* STAMP */
+    bool made_runs; /* this run created INPUT.runs */
+} cci_run_folder;
+
+/* Creates a fresh folder for a run of input begun at now (mkdir: a folder another run made in the
+ * same second is never shared). False with a reason naming the path in err. */
+bool cci_run_folder_make(cci_run_folder *folder, const char *input, time_t now, char *err, size_t errlen);
+
+/* folder/name, malloc'd; NULL when out of memory. */
+char *cci_run_folder_file(const cci_run_folder *folder, const char *name);
+
+/* For a run that never started: removes its folder, empty by now, and INPUT.runs when this run
+ * made it and it is empty, so that such a run leaves nothing. */
+void cci_run_folder_abandon(cci_run_folder *folder);
+
+/* Points INPUT.runs/latest at this run (a symlink, replaced atomically). False with a reason. */
+bool cci_run_folder_mark_latest(const cci_run_folder *folder, char *err, size_t errlen);
+
+typedef struct cci_runs_pruned {
+    unsigned long removed;  /* run folders removed */
+    unsigned long kept;     /* past the count, but kept: see cci_runs_prune */
+    char kept_example[256]; /* one of those, with why, for the note; "" when none */
+} cci_runs_pruned;
+
+/* Removes the oldest runs in runs past the newest keep (0: keep all). A run is kept however old
+ * when it is `current`, when it holds input (a rejects file being fed back), when its rejects.csv
+ * was changed after the run ended (someone is fixing it), when it holds pruned.csv (the list of
+ * deactivated users, the way back), or when it holds a file the tool did not write. Only the
+ * tool's own file names are removed, never through a symlink. */
+cci_runs_pruned cci_runs_prune(const char *runs, unsigned keep, const char *current, const char *input);
+
+void cci_run_folder_cleanup(cci_run_folder *folder);
+
+#endif
