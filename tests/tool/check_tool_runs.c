@@ -125,6 +125,7 @@ START_TEST(a_run_that_never_started_leaves_nothing)
     char err[256];
     ck_assert(cci_run_folder_make(&first, input, A_SECOND, err, sizeof err));
     cci_run_folder_abandon(&first);
+    cci_run_folder_cleanup(&first);
     ck_assert_int_eq(access(runs, F_OK), -1); /* made by the run: gone with it */
     ck_assert(cci_run_folder_make(&first, input, A_SECOND, err, sizeof err));
     ck_assert(cci_run_folder_make(&second, input, A_SECOND + 1, err, sizeof err));
