@@ -1,7 +1,7 @@
 /* Remembered settings: a text file of "name = value" lines ('#' starts a comment; a name is a long
  * option of the command line without its dashes, "map" may repeat), read before the command line
  * so that the command line wins. Read from --config PATH or ./cometchat-import.conf, and from the
- * input's companion (INPUT with .conf for .csv: users.rejects.conf beside users.rejects.csv), which
+ * input's companion (INPUT with .conf for .csv: rejects.conf beside a run folder's rejects.csv), which
  * a run writes beside its rejects file so that feeding that file back reads it as the master was
  * read. Never holds the API key.
  * Thread-safety: used by the main thread only, before any other starts. */

@@ -74,7 +74,7 @@ static double seconds_since(uint64_t started_ms)
 }
 
 /* The rejects file's companion: the settings its rows were read with, so that feeding it back
- * (cometchat-import users.rejects.csv) reads it as the master was read. */
+ * (cometchat-import users.runs/latest/rejects.csv) reads it as the master was read. */
 static void keep_settings_beside(const cci_options *opts, const char *rejects, FILE *messages)
 {
     char *companion = cci_config_companion(rejects), err[1024], comment[1024];
