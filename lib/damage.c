@@ -67,16 +67,21 @@ bool cci_damage_of_cell(const cci_column *column, const char *text, size_t len, 
     }
     long serial;
     if (column->field == CCI_FIELD_METADATA_KEY && named_like_a_date(column) && date_serial(text, len, &serial)) {
-        time_t at = (time_t)(serial - 25569) * 86400; /* 25569: 1970-01-01 as a serial */
-        struct tm day;
-        char date[16] = "a date";
-        if (gmtime_r(&at, &day)) strftime(date, sizeof date, "%Y-%m-%d", &day);
+        char date[16];
+        if (!cci_serial_day(serial, date)) snprintf(date, sizeof date, "a date");
         snprintf(why, why_len, "\"%.*s\" looks like a date stored as a spreadsheet's serial number (%s); %s, "
                                "or type the date as text (%s)",
                  (int)len, text, date, TEXT_FORMAT_HINT, date);
         return true;
     }
     return false;
+}
+
+bool cci_serial_day(long serial, char day[16])
+{
+    time_t at = (time_t)(serial - 25569) * 86400; /* 25569: 1970-01-01 as a serial */
+    struct tm utc;
+    return gmtime_r(&at, &utc) && strftime(day, 16, "%Y-%m-%d", &utc) > 0;
 }
 
 static bool all_digits(const char *text, size_t len)

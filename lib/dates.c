@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cci/damage.h"
+
 enum {
     LONGEST_DATE = 48,
     EXCEL_SERIAL_MAX = 2958465, /* 9999-12-31 */
-    EXCEL_SERIAL_OF_1970 = 25569,
-    DAY = 86400,
     FEWEST_SECONDS_DIGITS = 9, /* 100000000 is 1973-03-03: fewer digits are no sign-up date */
 };
 
@@ -175,10 +175,8 @@ static bool read_seconds(const char *text, size_t len, int64_t *seconds, char *w
     int64_t value = 0; /* at most 12 digits: no overflow */
     for (size_t i = 0; i < len; i++) value = value * 10 + (text[i] - '0');
     if (value <= EXCEL_SERIAL_MAX) {
-        time_t as_date = (time_t)(value - EXCEL_SERIAL_OF_1970) * DAY;
-        struct tm tm;
-        char date[16] = "";
-        if (value >= EXCEL_SERIAL_OF_1970 && gmtime_r(&as_date, &tm)) strftime(date, sizeof date, " (%Y-%m-%d)", &tm);
+        char day[16], date[24] = "";
+        if (cci_serial_day((long)value, day)) snprintf(date, sizeof date, " (%s)", day);
         snprintf(why, why_len, "\"%s\" looks like a spreadsheet's date serial%s, not Unix seconds: format the column "
                                "as Text, or as a date such as 2021-03-04, before exporting", text, date);
         return false;

@@ -232,8 +232,9 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
                                .absent = absent, .pruned = pruned, .verified = verified,
                                .folder = run ? run->path : NULL,
                                .dry_run = dry_run, .force = opts->force};
-    bool named = (report || (dry_run && !opts->report_path)) && (rejects || (dry_run && !opts->rejects_path)) &&
-                 state && former_report && (absent || dry_run) && (run ? pruned && verified : true);
+    /* each path is NULL only where no such output is asked for, or when out of memory */
+    bool named = (report || !(run || opts->report_path)) && (rejects || !(run || opts->rejects_path)) && state &&
+                 former_report && (absent || !(run || opts->report_path)) && (pruned || !run) && (verified || !run);
     bool started = false;
     if (named) status = import_and_summarise(opts, api_key, &facts, run, stop, messages, &started);
     else fprintf(messages, "cometchat-import: out of memory\n");

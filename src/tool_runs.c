@@ -74,11 +74,17 @@ static char *runs_holding(const char *folder)
     return NULL;
 }
 
+/* The folder a file is in, as written ("." for none); malloc'd. */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == path ? strdup("/") : slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+}
+
 char *cci_runs_of_input(const char *input)
 {
     if (strcmp(input, "-") == 0) return strdup("stdin.runs");
-    const char *slash = strrchr(input, '/');
-    char *folder = slash ? strndup(input, (size_t)(slash - input)) : strdup(".");
+    char *folder = folder_of(input);
     char *runs = folder ? runs_holding(folder) : NULL;
     if (folder && !runs) { /* "rejects.csv" from inside the run folder: by the folder's real path */
         char *real = realpath(folder, NULL);
@@ -232,8 +238,7 @@ static bool remove_run(int runs, const char *name, int run)
 static bool folder_of_input(const char *input, struct stat *st)
 {
     if (!input || strcmp(input, "-") == 0) return false;
-    const char *slash = strrchr(input, '/');
-    char *folder = slash ? strndup(input, (size_t)(slash - input + 1)) : strdup(".");
+    char *folder = folder_of(input);
     bool ok = folder && stat(folder, st) == 0;
     free(folder);
     return ok;

@@ -28,6 +28,10 @@ typedef struct cci_padding {
 
 void cci_padding_note(cci_padding *padding, const char *uid);
 
+/* The day a spreadsheet's date serial stands for (days since 1899-12-30: 44259 is 2021-03-04), as
+ * YYYY-MM-DD into day (16 bytes); false when it has none. */
+bool cci_serial_day(long serial, char day[16]);
+
 /* True, with why, when uid looks like a padded id that lost its zeros: all digits, shorter than
  * the width at least two other ids are padded to, and no other width seen. */
 bool cci_padding_lost(const cci_padding *padding, const char *uid, char *why, size_t why_len);

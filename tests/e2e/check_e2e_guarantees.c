@@ -234,6 +234,7 @@ START_TEST(a_full_disk_stops_the_sending_and_the_journal_never_outruns_the_repor
     double creates = e2e_counter(&fixture, "requests", "create");
     ck_assert_msg(creates < 1500, "%.0f creates sent after the disk was full", creates);
     ck_assert(!exists(e2e_run_file(&fixture, "users.runs", -1, "report.csv"))); /* never a report not whole */
+    ck_assert(!exists("users.runs/latest")); /* nor a latest run that is not whole */
 
     /* every user the journal knows is in the report so far, as created */
     size_t count;
