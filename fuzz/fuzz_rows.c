@@ -47,6 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool mapped = false;
     if (reader && cci_csv_reader_next(reader, &record) == CCI_READ_RECORD) {
         mapped = cci_mapping_init(&mapping, &record, NULL, 0, data[0] & 4, err, sizeof err);
+        /* createdAt and lastActiveAt columns: in every day and month order */
+        mapping.date_rules = (cci_date_rules){.order = (cci_date_order)((data[0] >> 3) % 3), .now = 1795000000};
         write_back(&record, cci_csv_reader_dialect(reader).delimiter);
     }
     while (mapped && cci_csv_reader_next(reader, &record) == CCI_READ_RECORD) {

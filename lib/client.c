@@ -340,21 +340,39 @@ const char *cci_client_answer(const cci_client *client, size_t *len)
     return client->body ? client->body : "";
 }
 
-void cci_client_update(cci_client *client, const char *uid, const char *body,
-                       cci_response *response)
+/* method to /users/{uid}, the uid URL-encoded. */
+static void perform_on_user(cci_client *client, const char *method, const char *uid, const char *body,
+                            cci_response *response)
 {
     char *escaped = curl_easy_escape(client->curl, uid, 0);
     size_t len = escaped ? strlen(escaped) + 8 : 0;
     char *path = escaped ? malloc(len) : NULL;
     if (path) {
         snprintf(path, len, "/users/%s", escaped);
-        perform_on(client, "PUT", path, body, SHAPE_USER, response);
+        perform_on(client, method, path, body, SHAPE_USER, response);
     } else {
         *response = (cci_response){.transport = CCI_TRANSPORT_OTHER};
         snprintf(response->message, sizeof response->message, "out of memory");
     }
     curl_free(escaped);
     free(path);
+}
+
+void cci_client_update(cci_client *client, const char *uid, const char *body,
+                       cci_response *response)
+{
+    perform_on_user(client, "PUT", uid, body, response);
+}
+
+void cci_client_get(cci_client *client, const char *uid, cci_response *response)
+{
+    perform_on_user(client, "GET", uid, NULL, response);
+}
+
+void cci_client_data_import(cci_client *client, const char *body, cci_response *response)
+{
+    /* the per-uid answers are cci_batch_read_answer's to read: only the start is checked here */
+    perform_on(client, "POST", "/data_import/users", body, SHAPE_LIST, response);
 }
 
 /* ---- what an answer means ---- */

@@ -95,6 +95,7 @@ bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *
         snprintf(err, errlen, "%s: %s", spec->path, why);
         return false;
     }
+    mapping->date_rules = spec->date_rules;
     return true;
 }
 

@@ -27,6 +27,8 @@ static const struct {
     {"statusmessage", CCI_FIELD_STATUS_MESSAGE},
     {"metadata", CCI_FIELD_METADATA},
     {"tags", CCI_FIELD_TAGS},
+    {"createdat", CCI_FIELD_CREATED_AT},
+    {"lastactiveat", CCI_FIELD_LAST_ACTIVE_AT},
     {"error", CCI_FIELD_IGNORE}, /* the column a rejects file adds */
 };
 
@@ -39,6 +41,8 @@ static const char *const field_names[] = {
     [CCI_FIELD_STATUS_MESSAGE] = "statusMessage",
     [CCI_FIELD_METADATA] = "metadata",
     [CCI_FIELD_TAGS] = "tags",
+    [CCI_FIELD_CREATED_AT] = "createdAt",
+    [CCI_FIELD_LAST_ACTIVE_AT] = "lastActiveAt",
     [CCI_FIELD_METADATA_KEY] = "metadata.KEY",
     [CCI_FIELD_IGNORE] = "ignore",
 };
@@ -52,8 +56,9 @@ const char *cci_field_name(cci_field field)
 static const cci_field listed[] = {
     CCI_FIELD_UID,  CCI_FIELD_NAME,     CCI_FIELD_AVATAR,       CCI_FIELD_LINK,   CCI_FIELD_ROLE,
     CCI_FIELD_STATUS_MESSAGE, CCI_FIELD_TAGS, CCI_FIELD_METADATA, CCI_FIELD_METADATA_KEY,
+    CCI_FIELD_CREATED_AT, CCI_FIELD_LAST_ACTIVE_AT,
 };
-enum { LISTED = sizeof listed / sizeof *listed, LIST_TEXT_MAX = 160 };
+enum { LISTED = sizeof listed / sizeof *listed, LIST_TEXT_MAX = 200 };
 
 /* Built once from the tables above, so the names are written in one place only. */
 static char template_text[LIST_TEXT_MAX], field_list_text[LIST_TEXT_MAX];

@@ -260,6 +260,8 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
     bool valid = cci_user_build(&user, planner->mapping, record, planner->mode != CCI_MODE_UPDATE,
                                 problems, sizeof problems);
     snprintf(row->outcome.uid, sizeof row->outcome.uid, "%s", user.uid);
+    row->created_at = user.created_at;
+    row->last_active_at = user.last_active_at;
     uintptr_t first_line = !user.uid[0]        ? 0
                            : planner->file_uids ? cci_uid_set_first_line(planner->file_uids, cci_uid_hash(user.uid))
                                                 : (uintptr_t)cci_strmap_get(planner->uids, user.uid);

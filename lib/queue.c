@@ -6,7 +6,8 @@
 struct cci_queue {
     pthread_mutex_t lock;
     pthread_cond_t not_full;  /* signalled when an item is taken or the queue closes */
-    pthread_cond_t not_empty; /* signalled when an item is added or the queue closes */
+    pthread_cond_t not_empty; /* broadcast when an item is added, the queue closes or a consumer's
+                               * match changes: consumers wait for different items */
     void **items;             /* ring buffer; protected by lock */
     size_t capacity, head, count; /* protected by lock */
     bool closed;                  /* protected by lock */
@@ -47,25 +48,98 @@ bool cci_queue_push(cci_queue *queue, void *item)
     if (taken) {
         queue->items[(queue->head + queue->count) % queue->capacity] = item;
         queue->count++;
-        pthread_cond_signal(&queue->not_empty);
+        pthread_cond_broadcast(&queue->not_empty);
     }
     pthread_mutex_unlock(&queue->lock);
     return taken;
 }
 
-void *cci_queue_pop(cci_queue *queue)
+/* Index (from head) of the first item match accepts, or count when none does. Under the lock. */
+static size_t first_matching(const cci_queue *queue, cci_queue_match_fn match, void *context)
+{
+    size_t i = 0;
+    while (i < queue->count && match && !match(queue->items[(queue->head + i) % queue->capacity], context)) i++;
+    return i;
+}
+
+/* Removes the item at index i (from head), keeping the others' order. Under the lock. */
+static void *remove_at(cci_queue *queue, size_t i)
+{
+    void *item = queue->items[(queue->head + i) % queue->capacity];
+    for (; i + 1 < queue->count; i++)
+        queue->items[(queue->head + i) % queue->capacity] = queue->items[(queue->head + i + 1) % queue->capacity];
+    queue->count--;
+    pthread_cond_signal(&queue->not_full);
+    return item;
+}
+
+void *cci_queue_pop_matching(cci_queue *queue, cci_queue_match_fn match, void *context)
 {
     pthread_mutex_lock(&queue->lock);
-    while (queue->count == 0 && !queue->closed) pthread_cond_wait(&queue->not_empty, &queue->lock);
-    void *item = NULL;
-    if (queue->count) {
-        item = queue->items[queue->head];
-        queue->head = (queue->head + 1) % queue->capacity;
-        queue->count--;
-        pthread_cond_signal(&queue->not_full);
-    }
+    size_t at;
+    while ((at = first_matching(queue, match, context)) == queue->count && !queue->closed)
+        pthread_cond_wait(&queue->not_empty, &queue->lock);
+    void *item = at < queue->count ? remove_at(queue, at) : NULL;
     pthread_mutex_unlock(&queue->lock);
     return item;
+}
+
+void *cci_queue_pop(cci_queue *queue)
+{
+    return cci_queue_pop_matching(queue, NULL, NULL);
+}
+
+static size_t count_matching(const cci_queue *queue, cci_queue_match_fn match, void *context)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < queue->count; i++) n += !match || match(queue->items[(queue->head + i) % queue->capacity], context);
+    return n;
+}
+
+bool cci_queue_wait_matching(cci_queue *queue, cci_queue_match_fn match, void *context, size_t enough)
+{
+    pthread_mutex_lock(&queue->lock);
+    size_t n;
+    while ((n = count_matching(queue, match, context)) < (enough ? enough : 1) && queue->count < queue->capacity &&
+           !queue->closed)
+        pthread_cond_wait(&queue->not_empty, &queue->lock);
+    /* a full queue of items this consumer does not take: others will take them */
+    while (n == 0 && !queue->closed) {
+        pthread_cond_wait(&queue->not_empty, &queue->lock);
+        n = count_matching(queue, match, context);
+    }
+    pthread_mutex_unlock(&queue->lock);
+    return n > 0;
+}
+
+size_t cci_queue_take_matching(cci_queue *queue, cci_queue_match_fn match, void *context, void **out, size_t max)
+{
+    pthread_mutex_lock(&queue->lock);
+    size_t taken = 0, i = 0;
+    while (taken < max && i < queue->count) {
+        if (!match || match(queue->items[(queue->head + i) % queue->capacity], context)) out[taken++] = remove_at(queue, i);
+        else i++;
+    }
+    pthread_mutex_unlock(&queue->lock);
+    return taken;
+}
+
+void cci_queue_return(cci_queue *queue, void *item)
+{
+    pthread_mutex_lock(&queue->lock);
+    while (queue->count == queue->capacity) pthread_cond_wait(&queue->not_full, &queue->lock);
+    queue->head = (queue->head + queue->capacity - 1) % queue->capacity;
+    queue->items[queue->head] = item;
+    queue->count++;
+    pthread_cond_broadcast(&queue->not_empty);
+    pthread_mutex_unlock(&queue->lock);
+}
+
+void cci_queue_wake(cci_queue *queue)
+{
+    pthread_mutex_lock(&queue->lock);
+    pthread_cond_broadcast(&queue->not_empty);
+    pthread_mutex_unlock(&queue->lock);
 }
 
 void cci_queue_close(cci_queue *queue)

@@ -38,6 +38,8 @@ typedef struct budget_state {
     bool counted;            /* the limit was learned from this window already */
     bool probe_refused;      /* a probe for the next window met a 429 */
     unsigned fallback_step;  /* doublings of the wait after 429s that said nothing of when */
+    uint64_t paused_until;   /* no request of this budget before it: each budget is counted apart,
+                              * so a 429 of one never holds up the others */
     unsigned in_flight;      /* requests let go and not answered, of any window */
     bool probing;            /* a probe is out: no other until its answer */
     /* --rate's token bucket */
@@ -51,7 +53,6 @@ struct cci_limiter {
     double capacity;      /* the bucket holds a second's worth. Read-only */
     uint64_t max_wait_ms; /* read-only */
     budget_state budgets[CCI_BUDGET_COUNT]; /* protected by lock */
-    uint64_t paused_until;    /* protected by lock: no budget sends before it */
     uint64_t rate_wait_until; /* protected by lock: the end of the last wait for a limit */
     uint64_t last_event;      /* protected by lock: last answer, or first send when idle */
     uint64_t last_accepted;   /* protected by lock: last answer that was not a 429 */
@@ -165,7 +166,7 @@ static unsigned total_in_flight(const cci_limiter *l)
 /* Caller holds the lock. */
 static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_ticket *ticket)
 {
-    if (l->paused_until > now) return rate_wait(l, l->paused_until, now);
+    if (b->paused_until > now) return rate_wait(l, b->paused_until, now);
     if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) open_window(b, true);
     uint64_t wait = 0;
     if (!bucket_ready(l, b, now, &wait)) return wait;
@@ -303,8 +304,8 @@ static void took_answer(cci_limiter *l, budget_state *b, const cci_limit_ticket 
 }
 
 /* Caller holds the lock. Nothing said when the window ends: until when to pause the pool after
- * this 429; 0 not at all (the limiter waits for where the next window is expected to begin). */
-static uint64_t untold_pause_until(cci_limiter *l, budget_state *b, const cci_limit_ticket *ticket, uint64_t now)
+ * this 429 (the budget's requests only); 0 not at all (the limiter waits for where the next window is expected to begin). */
+static uint64_t untold_pause_until(budget_state *b, const cci_limit_ticket *ticket, uint64_t now)
 {
     uint64_t after, by;
     bool expected = cci_window_guess_start(&b->guess, b->window + 1, &after, &by);
@@ -318,7 +319,7 @@ static uint64_t untold_pause_until(cci_limiter *l, budget_state *b, const cci_li
         return 0;
     }
     /* the other 429s of a burst that met the end of the budget say nothing new */
-    if (!ticket->probe && l->paused_until > now) return 0;
+    if (!ticket->probe && b->paused_until > now) return 0;
     /* a short wait that doubles with each 429 in a row, up to the documented window */
     uint64_t wait = (uint64_t)FIRST_PROBE_WAIT_MS << (b->fallback_step < 16 ? b->fallback_step : 16);
     if (wait > CCI_DOCUMENTED_WINDOW_MS) wait = CCI_DOCUMENTED_WINDOW_MS;
@@ -349,16 +350,16 @@ static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ti
     uint64_t retry_after = sane_retry_after(answer);
     uint64_t until = reset ? reset + RESET_MARGIN_MS : retry_after ? now + retry_after : 0;
     bool told = until != 0;
-    if (!told) until = untold_pause_until(l, b, ticket, now);
+    if (!told) until = untold_pause_until(b, ticket, now);
     if (!until) return;
     bool capped = until > now + l->max_wait_ms;
     if (capped) until = now + l->max_wait_ms;
     /* when the service said and it is within the cap, the window ends then */
     if (told && !capped && until - RESET_MARGIN_MS > b->window_end) b->window_end = until - RESET_MARGIN_MS;
-    uint64_t from = l->paused_until > now ? l->paused_until : now;
+    uint64_t from = b->paused_until > now ? b->paused_until : now;
     if (until > from) {
         l->stats.paused_ms += until - from;
-        l->paused_until = until;
+        b->paused_until = until;
     }
 }
 

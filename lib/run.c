@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cci/client.h"
+#include "cci/data_import.h"
 #include "cci/input.h"
 #include "cci/journal.h"
 #include "cci/plan.h"
@@ -37,6 +38,8 @@ typedef struct run {
     cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
     bool app_read;
     cci_worker lister;      /* the reader thread's own connection: listing and bulk changes */
+    cci_data_import channel; /* its own thread's, but for its atomics (cci/data_import.h) */
+    bool channel_on;        /* the channel was started: new users may go through Data Import */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -79,6 +82,24 @@ static void emit_row(void *item_ptr, void *context)
     free(item);
 }
 
+/* A dated row that reached the app one request at a time: its dates were not kept, and the report
+ * says so (only a Data Import create sets them). */
+static void say_dates_not_kept(cci_planned_row *row)
+{
+    cci_action action = row->outcome.action;
+    if ((!row->created_at && !row->last_active_at) ||
+        (action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED && action != CCI_ACTION_REACTIVATED))
+        return;
+    const char *said = row->outcome.message;
+    char message[900];
+    snprintf(message, sizeof message, "%s%s%s%s not set: CometChat sets %s only when Data Import creates the user%s",
+             said ? said : "", said ? "; " : "", row->created_at ? "createdAt" : "lastActiveAt",
+             row->created_at && row->last_active_at ? " and lastActiveAt" : "",
+             row->created_at && row->last_active_at ? "them" : "it",
+             action == CCI_ACTION_CREATED ? " (it was not available in this run)" : ", and this user existed");
+    cci_outcome_say(&row->outcome, message);
+}
+
 static void send_job(void *job, void *worker_state)
 {
     row_item *item = job;
@@ -89,7 +110,27 @@ static void send_job(void *job, void *worker_state)
                                 .known = row->known, .absent = row->absent, .reactivated = row->reactivated,
                                 .changes = row->changes};
     item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
+    say_dates_not_kept(row);
     cci_reorder_complete(r->reorder, item->seq, item);
+}
+
+/* ---- the Data Import channel's hooks ---- */
+
+static cci_planned_row *row_of_job(void *job)
+{
+    return &((row_item *)job)->row;
+}
+
+static void finish_job(void *job, const char *confirmed)
+{
+    row_item *item = job;
+    item->confirmed = confirmed;
+    cci_reorder_complete(item->run->reorder, item->seq, item);
+}
+
+static void channel_note(void *context, const char *text)
+{
+    say(context, CCI_MESSAGE_NOTE, "%s", text);
 }
 
 static void skip_unsent(run *r, row_item *item)
@@ -121,6 +162,7 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
         item->run = r;
         item->seq = cci_reorder_reserve(r->reorder);
         bool send = cci_plan_row(planner, &record, &item->row);
+        item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
         if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
         if (!send) cci_reorder_complete(r->reorder, item->seq, item);
         else if (cci_stop_requested(r->config->stop) || !r->pool || !cci_pool_submit(r->pool, item)) skip_unsent(r, item);
@@ -156,6 +198,17 @@ static cci_client *connect_to_target(const run *r)
     return client;
 }
 
+/* The Data Import channel's connection and state; the pool starts its thread. */
+static bool start_channel(run *r)
+{
+    cci_worker worker = {.random = r->config->random_seed ^ 0xDA7A1A9017ULL, .client = connect_to_target(r)};
+    if (!worker.client) return false;
+    cci_data_import_init(&r->channel, &r->shared, worker,
+                         (cci_data_import_hooks){.row_of = row_of_job, .send_single = send_job,
+                                                 .finish = finish_job, .note = channel_note, .context = r});
+    return true;
+}
+
 static bool start_workers(run *r)
 {
     const cci_import_config *config = r->config;
@@ -171,8 +224,16 @@ static bool start_workers(run *r)
         ok = r->workers[i].client != NULL;
         states[i] = &r->workers[i];
     }
-    if (ok && !(r->pool = cci_pool_start(r->worker_count, r->worker_count * 4, send_job, states))) {
+    if (ok && r->channel_on) ok = start_channel(r);
+    /* the queue holds two batches, so the channel can fill one while the workers wait */
+    size_t capacity = r->worker_count * 4 > 2 * CCI_BATCH_MAX || !r->channel_on ? r->worker_count * 4 : 2 * CCI_BATCH_MAX;
+    if (ok && !(r->pool = cci_pool_start_taking(r->worker_count, capacity, send_job, states,
+                                                r->channel_on ? cci_data_import_leaves : NULL, &r->channel))) {
         say(r, CCI_MESSAGE_PROBLEM, "cannot start %zu worker threads", r->worker_count);
+        ok = false;
+    }
+    if (ok && r->channel_on && !cci_pool_add_consumer(r->pool, cci_data_import_consume, &r->channel)) {
+        say(r, CCI_MESSAGE_PROBLEM, "cannot start the Data Import thread");
         ok = false;
     }
     free(states);
@@ -512,6 +573,13 @@ static void tally_requests(const run *r, cci_import_result *result)
 {
     result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
     result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
+    result->requests[CCI_BUDGET_DATA_IMPORT] = atomic_load(&r->shared.requests[CCI_BUDGET_DATA_IMPORT]);
+    if (r->channel_on) {
+        result->data_import_created = atomic_load(&r->channel.created);
+        result->data_import_batches = atomic_load(&r->channel.batches);
+        if (atomic_load(&r->channel.refused))
+            snprintf(result->data_import_refused, sizeof result->data_import_refused, "%s", r->channel.refusal);
+    }
     result->retries = atomic_load(&r->shared.retries.spent);
     cci_limiter_stats limits = cci_limiter_stats_of(r->shared.limiter);
     result->rate_limited = limits.rate_limited;
@@ -585,6 +653,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
              .spec = {.path = config->input, .delimiter = config->delimiter, .encoding = config->encoding,
                       .maps = config->maps, .map_count = config->map_count,
                       .max_record_bytes = config->max_record_bytes, .max_columns = config->max_columns,
+                      .date_rules = config->date_rules,
                       .name_required = config->mode != CCI_MODE_UPDATE},
              .worker_count = config->dry_run ? 0 : config->workers};
     char err[1024];
@@ -625,7 +694,11 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     result->dialect = cci_csv_reader_dialect(input.reader);
     if (!open_outputs(&r, &result->dialect, &header)) goto out;
     if (!read_the_app(&r, result) || !prepare_the_target(&r, result)) goto out;
-    size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1);
+    /* new users go through Data Import too when the app says which they are */
+    r.channel_on = r.worker_count && r.app_read && !config->data_import_off && !config->plan &&
+                   config->mode != CCI_MODE_UPDATE;
+    size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1) +
+                       (r.channel_on ? 4 * CCI_BATCH_MAX : 0); /* the queue's two batches, one in flight, one carried */
     if (!(r.reorder = cci_reorder_new(in_flight, emit_row, &r))) {
         out_of_memory(&r, "setting up the report's ordering");
         goto out;
@@ -639,6 +712,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
 out:
     if (r.pool) cci_pool_finish(r.pool);
     for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
+    if (r.channel_on) cci_client_free(r.channel.worker.client);
     free(r.workers);
     /* still open: the run never started, and leaves any earlier outputs as they were */
     cci_report_discard(r.sink.report);

@@ -208,8 +208,8 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
     }
 }
 
-cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
-                               cci_request_fn request, void *context, cci_response *last)
+static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                                  cci_request_fn request, void *context, cci_response *last, bool refusal_stops)
 {
     unsigned failures = 0, rate_limited = 0;
     *last = (cci_response){.transport = CCI_TRANSPORT_OTHER};
@@ -223,7 +223,7 @@ cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_
         cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
                          cci_now_ms(), cci_wall_ms());
         cci_answer_class answer_class = cci_classify(last);
-        if (answer_class == CCI_ANSWER_FATAL) stop_for_refusal(shared, last);
+        if (answer_class == CCI_ANSWER_FATAL && refusal_stops) stop_for_refusal(shared, last);
         if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
         if (last->status == 429) {
             uint64_t starved_ms;
@@ -237,6 +237,18 @@ cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_
                                         cci_random_next(&worker->random));
         if (!cci_stop_sleep(shared->stop, pause)) return answer_class;
     }
+}
+
+cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                               cci_request_fn request, void *context, cci_response *last)
+{
+    return send_call(shared, worker, budget, request, context, last, true);
+}
+
+cci_answer_class cci_send_optional_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                                        cci_request_fn request, void *context, cci_response *last)
+{
+    return send_call(shared, worker, budget, request, context, last, false);
 }
 
 const char *cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,

@@ -116,7 +116,7 @@ static void take_name_part(cci_user *user, const char *header, const char *text,
 
 /* Handles one non-empty trimmed cell of a known field. */
 static void take_cell(cci_user *user, const cci_column *column, const char *text, size_t len,
-                      cJSON **metadata, problem_list *problems)
+                      const cci_date_rules *date_rules, cJSON **metadata, problem_list *problems)
 {
     char why[512];
     const char *header = column->header;
@@ -174,6 +174,14 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         if (!*metadata) *metadata = cJSON_CreateObject();
         if (!*metadata || !set_metadata_path(*metadata, column->metadata_path, text, len)) user->out_of_memory = true;
         return;
+    case CCI_FIELD_CREATED_AT:
+    case CCI_FIELD_LAST_ACTIVE_AT: {
+        int64_t seconds;
+        if (!cci_date_parse(text, len, date_rules, &seconds, why, sizeof why)) add_cell_problem(user, problems, header, why);
+        else if (column->field == CCI_FIELD_CREATED_AT) user->created_at = seconds;
+        else user->last_active_at = seconds;
+        return;
+    }
     case CCI_FIELD_IGNORE:
         return;
     }
@@ -218,7 +226,7 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
             add_problem(&problems, "column \"%s\": %s", column->header, why);
             continue;
         }
-        take_cell(user, column, text, len, &metadata, &problems);
+        take_cell(user, column, text, len, &mapping->date_rules, &metadata, &problems);
     }
     if (metadata) {
         char why[256];

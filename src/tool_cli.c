@@ -20,16 +20,15 @@ static const char usage_format[] =
     "  --insecure-http                 allow http:// to another machine (the key travels unencrypted)\n"
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
-    "  -n, --dry-run                   check everything, send nothing, say what would be sent\n"
-    "  --force   send rows said unchanged   --verify   read the app back after, repair what differs\n"
+    "  -n, --dry-run  send nothing  --force  send rows said unchanged  --verify  read back, repair\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
     "  --workers N (8)  --rate N/min|N/s (learned)  --timeout SECONDS (30)  --retries N (5)\n"
-    "  --max-wait SECONDS (300)        longest pause for a rate limit (twice that of 429s stops)\n"
+    "  --max-wait SECONDS (300)  longest rate-limit pause  --data-import auto|off  new users in 50s too\n"
     "Input:\n"
-    "  --map COLUMN=FIELD (repeatable), where FIELD is one of\n"
-    "      %s\n"
+    "  --map COLUMN=FIELD (repeatable), FIELD one of (or ignore, to skip the column)\n    %s\n"
     "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
+    "  --date-order dmy|mdy  --timezone +HH:MM (UTC)   how date cells read\n"
     "  --max-columns N (1000)  --max-record-size BYTES (4194304)   bounds on one line\n"
     "Output: each run writes report.csv, rejects.csv... into INPUT.runs/TIME/, and INPUT.runs/latest\n"
     "  is the last (-n writes nothing)  --keep-runs N (20; 0: all)  --report PATH  --rejects PATH\n"
@@ -44,7 +43,7 @@ static pthread_once_t usage_once = PTHREAD_ONCE_INIT;
 
 static void build_usage(void)
 {
-    snprintf(usage_text, sizeof usage_text, usage_format, cci_mapping_field_list());
+    snprintf(usage_text, sizeof usage_text, usage_format, cci_mapping_template());
 }
 
 const char *cci_cli_usage(void)
@@ -91,6 +90,9 @@ enum {
     OPT_CONFIG,
     OPT_SAVE_CONFIG,
     OPT_KEEP_RUNS,
+    OPT_DATA_IMPORT,
+    OPT_DATE_ORDER,
+    OPT_TIMEZONE,
 };
 
 static const struct option long_options[] = {
@@ -131,6 +133,9 @@ static const struct option long_options[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"save-config", no_argument, NULL, OPT_SAVE_CONFIG},
     {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
+    {"data-import", required_argument, NULL, OPT_DATA_IMPORT},
+    {"date-order", required_argument, NULL, OPT_DATE_ORDER},
+    {"timezone", required_argument, NULL, OPT_TIMEZONE},
     {NULL, 0, NULL, 0},
 };
 
@@ -288,6 +293,22 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         if (!parse_seconds(arg, 0.1, 86400, &opts->max_wait_ms))
             return fail(err, errlen, "--max-wait must be a number of seconds from 0.1 to 86400");
         break;
+    case OPT_DATA_IMPORT:
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "off") != 0)
+            return fail(err, errlen, "--data-import must be auto (new users in batches of 50 as well) or off");
+        opts->data_import_off = strcmp(arg, "off") == 0;
+        break;
+    case OPT_DATE_ORDER:
+        if (strcasecmp(arg, "dmy") == 0) opts->date_order = CCI_DATE_ORDER_DMY;
+        else if (strcasecmp(arg, "mdy") == 0) opts->date_order = CCI_DATE_ORDER_MDY;
+        else return fail(err, errlen, "--date-order must be dmy (04/03/2021 is 4 March) or mdy (April 3)");
+        break;
+    case OPT_TIMEZONE:
+        if (!cci_date_offset_parse(arg, &opts->timezone_offset))
+            return fail(err, errlen, "--timezone takes an offset from UTC, such as +01:00, -0530 or UTC "
+                                     "(not a zone's name: its offset changes with the date)");
+        opts->timezone = arg;
+        break;
     case OPT_KEEP_RUNS:
         if (!parse_unsigned(arg, 0, 1000000, &opts->keep_runs))
             return fail(err, errlen, "--keep-runs must be a whole number of runs, or 0 to keep them all");
@@ -331,7 +352,8 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
 /* The options a settings file may hold: the target, how the input reads, how the rows go. */
 static const char *const remembered[] = {"app-id", "region",  "base-url", "map",     "mode",
                                          "workers", "rate",   "delimiter", "encoding", "rejects-encoding",
-                                         "timeout", "retries", "max-wait", "keep-runs"};
+                                         "timeout", "retries", "max-wait", "keep-runs", "data-import",
+                                         "date-order", "timezone"};
 
 /* A cci_setting_fn over cci_options: the setting as its command-line option. */
 static bool apply_setting(void *context, const char *name, const char *value, unsigned line, char *err,
@@ -346,7 +368,7 @@ static bool apply_setting(void *context, const char *name, const char *value, un
     if (!option) {
         snprintf(err, errlen, "\"%s\" is not a setting; a settings file may hold app-id, region, base-url, map, "
                               "mode, workers, rate, delimiter, encoding, rejects-encoding, timeout, retries, max-wait, "
-                              "keep-runs",
+                              "keep-runs, data-import, date-order, timezone",
                  name);
         return false;
     }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cci/dates.h"
 #include "cci/mapping.h"
 #include "cci/mode.h"
 
@@ -35,6 +36,10 @@ typedef struct cci_options {
     unsigned max_wait_ms;     /* the longest single pause for a rate limit */
     unsigned retries;         /* per row, after the first attempt */
     unsigned keep_runs;       /* run folders kept beside the input (tool_runs.h); 0: all */
+    bool data_import_off;     /* --data-import off */
+    cci_date_order date_order;    /* --date-order; unknown refuses ambiguous day/month dates */
+    const char *timezone;         /* --timezone as given; NULL: UTC */
+    int timezone_offset;          /* its seconds east of UTC */
     char delimiter;           /* 0: detect from the header line */
     bool force;
     bool plan;       /* read the app and say what a run would do */

@@ -108,6 +108,9 @@ bool cci_config_write(const char *path, const cci_options *opts, const char *com
     ok = ok && fprintf(f, "mode = %s\n", mode_name(opts->mode)) > 0;
     if (opts->workers != CCI_DEFAULT_WORKERS) ok = ok && fprintf(f, "workers = %u\n", opts->workers) > 0;
     if (opts->keep_runs != CCI_DEFAULT_KEEP_RUNS) ok = ok && fprintf(f, "keep-runs = %u\n", opts->keep_runs) > 0;
+    if (opts->data_import_off) ok = ok && fprintf(f, "data-import = off\n") > 0;
+    if (opts->date_order) ok = ok && fprintf(f, "date-order = %s\n", opts->date_order == CCI_DATE_ORDER_DMY ? "dmy" : "mdy") > 0;
+    if (opts->timezone) ok = ok && fprintf(f, "timezone = %s\n", opts->timezone) > 0;
     if (opts->rate_per_minute) ok = ok && fprintf(f, "rate = %u/min\n", opts->rate_per_minute) > 0;
     if (opts->delimiter) ok = ok && fprintf(f, "delimiter = %s\n", delimiter_name(opts->delimiter)) > 0;
     if (opts->encoding) ok = ok && fprintf(f, "encoding = %s\n", opts->encoding) > 0;

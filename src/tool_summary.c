@@ -31,7 +31,7 @@ static const char *line_end_name(cci_line_end line_end)
 
 static unsigned long total_requests(const cci_import_result *r)
 {
-    return r->requests[CCI_BUDGET_CORE] + r->requests[CCI_BUDGET_STANDARD];
+    return r->requests[CCI_BUDGET_CORE] + r->requests[CCI_BUDGET_STANDARD] + r->requests[CCI_BUDGET_DATA_IMPORT];
 }
 
 void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_import_result *r)
@@ -68,9 +68,15 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     if (facts->dry_run)
         fprintf(out, "  %-10s nothing was sent; %lu row%s would be sent (%s)\n", r->app_read ? "plan" : "dry run",
                 would, cci_plural(would), facts->report ? "the report says what" : "--report PATH lists them");
-    fprintf(out, "  %-10s %lu (core: %lu, standard: %lu); %lu retr%s, %lu rate-limited (429), %.1f s paused by rate limits\n",
+    if (r->data_import_created)
+        fprintf(out, "  %-10s %lu user%s created through Data Import, up to 50 a request (their message says \"via "
+                     "data import\")\n", "batches", r->data_import_created, cci_plural(r->data_import_created));
+    if (r->data_import_refused[0])
+        fprintf(out, "  %-10s Data Import was refused (%s): new users were created one at a time after it\n", "batches",
+                r->data_import_refused);
+    fprintf(out, "  %-10s %lu (core: %lu, standard: %lu, data import: %lu); %lu retr%s, %lu rate-limited (429), %.1f s paused by rate limits\n",
             "requests", total_requests(r), r->requests[CCI_BUDGET_CORE], r->requests[CCI_BUDGET_STANDARD],
-            r->retries, r->retries == 1 ? "y" : "ies", r->rate_limited, (double)r->paused_ms / 1000.0);
+            r->requests[CCI_BUDGET_DATA_IMPORT], r->retries, r->retries == 1 ? "y" : "ies", r->rate_limited, (double)r->paused_ms / 1000.0);
     fprintf(out, "  %-10s %.1f s (%.0f rows/s)\n", "time", facts->seconds,
             facts->seconds > 0 ? (double)r->rows / facts->seconds : 0.0);
     if (facts->report) fprintf(out, "  %-10s %s\n", "report", facts->report);
@@ -110,6 +116,8 @@ static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_resu
          (requests = cJSON_AddObjectToObject(root, "requests")) &&
          cJSON_AddNumberToObject(requests, "core", (double)r->requests[CCI_BUDGET_CORE]) &&
          cJSON_AddNumberToObject(requests, "standard", (double)r->requests[CCI_BUDGET_STANDARD]) &&
+         cJSON_AddNumberToObject(requests, "data_import", (double)r->requests[CCI_BUDGET_DATA_IMPORT]) &&
+         cJSON_AddNumberToObject(root, "data_import_created", (double)r->data_import_created) &&
          cJSON_AddNumberToObject(requests, "total", (double)total_requests(r)) &&
          cJSON_AddNumberToObject(root, "retries", (double)r->retries) &&
          cJSON_AddNumberToObject(root, "rate_limited", (double)r->rate_limited) &&

@@ -51,6 +51,13 @@ void cci_client_create(cci_client *client, const char *body, cci_response *respo
 void cci_client_update(cci_client *client, const char *uid, const char *body,
                        cci_response *response);
 
+/* GET /users/{uid}; uid is URL-encoded. The user is in cci_client_answer. */
+void cci_client_get(cci_client *client, const char *uid, cci_response *response);
+
+/* POST /data_import/users with body (cci/batch.h). A 2xx is documented when it looks like JSON
+ * with "data"; the per-uid answers are read from cci_client_answer. */
+void cci_client_data_import(cci_client *client, const char *body, cci_response *response);
+
 /* GET /users?perPage=per_page&page=page&withTags=true&withDeactivated=true. A 2xx is documented
  * when it looks like JSON with "data"; the page itself is cci_client_answer's to read. */
 void cci_client_list(cci_client *client, unsigned long page, unsigned per_page, cci_response *response);

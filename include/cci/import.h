@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "cci/csv_reader.h"
+#include "cci/dates.h"
 #include "cci/mapping.h"
 #include "cci/mode.h"
 #include "cci/outcome.h"
@@ -35,7 +36,9 @@ typedef struct cci_progress_source {
 
 typedef struct cci_import_callbacks {
     void *context; /* passed to every callback */
-    /* One sentence, without a trailing newline. May be NULL. */
+    /* One sentence, without a trailing newline. May be NULL. Called from the thread that called
+     * cci_import, and once from the Data Import thread while rows are sent (its refusal): it must
+     * be safe to call from another thread (stdio's FILE lock is enough). */
     void (*message)(void *context, cci_message_kind kind, const char *text);
     /* Rows are about to be read and sent: source stays valid until sending_ended. May be NULL. */
     void (*sending_started)(void *context, const cci_progress_source *source);
@@ -72,6 +75,8 @@ typedef struct cci_import_config {
     const char *absent_path;  /* --plan's list of active users the file leaves out; NULL: only counted */
     const char *pruned_path;  /* --prune's list of the users it deactivated */
     unsigned workers;
+    bool data_import_off;     /* --data-import off: new users are created one at a time */
+    cci_date_rules date_rules; /* how createdAt and lastActiveAt cells are read */
     unsigned rate_per_minute; /* 0: learn from the service's headers */
     unsigned timeout_ms;      /* per request */
     unsigned max_wait_ms;     /* the longest single pause for a rate limit */
@@ -101,6 +106,9 @@ typedef struct cci_import_result {
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;
     unsigned long requests[CCI_BUDGET_COUNT];
+    unsigned long data_import_created; /* users created through Data Import */
+    unsigned long data_import_batches; /* its requests answered per user */
+    char data_import_refused[600];     /* why the endpoint was given up, "" when it was not */
     unsigned long retries, rate_limited;
     uint64_t paused_ms;
     bool journal_used;        /* false for a dry run */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cci/csv_reader.h"
+#include "cci/dates.h"
 
 /* --map COLUMN=FIELD: the caller's text, borrowed. */
 typedef struct cci_column_map {
@@ -29,6 +30,8 @@ typedef enum {
     CCI_FIELD_STATUS_MESSAGE,
     CCI_FIELD_METADATA,     /* a cell holding a JSON object */
     CCI_FIELD_TAGS,         /* split on , or ; or a JSON array */
+    CCI_FIELD_CREATED_AT,   /* a date (cci/dates.h): kept only by a Data Import create */
+    CCI_FIELD_LAST_ACTIVE_AT,
     CCI_FIELD_METADATA_KEY, /* one key of metadata, at metadata_path */
     CCI_FIELD_IGNORE,
 } cci_field;
@@ -50,6 +53,7 @@ typedef struct cci_mapping {
     size_t count;
     cci_unknown_column *unknown;
     size_t unknown_count;
+    cci_date_rules date_rules; /* how date cells read: set by the caller after init */
 } cci_mapping;
 
 /* Builds the mapping of header. name_required is false for --mode update. Returns false, with

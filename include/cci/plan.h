@@ -50,6 +50,10 @@ typedef struct cci_planned_row {
     bool confirm;     /* settled unsent, proven equal by the app: the journal may record it */
     bool unseen;      /* equal in every field the app shows, but one it hides ("@private") may differ */
     char *changes;    /* the fields that differ ("name, tags"), for the report; NULL: none known */
+    long long created_at;     /* createdAt and lastActiveAt in Unix seconds; 0: not given. Only a */
+    long long last_active_at; /* Data Import create keeps them (cci/data_import.h) */
+    bool new_user;        /* to be created, and the Data Import channel may take it (set by the run) */
+    unsigned batches;     /* Data Import requests that carried it */
 } cci_planned_row;
 
 /* False when out of memory. The app fields are set after init, when the app was read. */

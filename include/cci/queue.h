@@ -1,7 +1,8 @@
 /* A bounded blocking queue of pointers: the hand-off from the reader to the workers.
  *
  * Thread-safety: every function but new/free may be called from any thread at once; one mutex
- * and two condition variables inside. */
+ * and two condition variables inside. Consumers may take the first item they accept rather than the
+ * oldest: the workers and the Data Import channel share one queue and take different rows. */
 #ifndef CCI_QUEUE_H
 #define CCI_QUEUE_H
 
@@ -21,5 +22,28 @@ void *cci_queue_pop(cci_queue *queue);
 
 /* No more pushes: poppers drain what is left, then get NULL. */
 void cci_queue_close(cci_queue *queue);
+
+/* Whether a consumer takes item; context is the consumer's. It is called under the queue's lock,
+ * so it must only read the item and atomics. */
+typedef bool (*cci_queue_match_fn)(const void *item, void *context);
+
+/* Like cci_queue_pop, for the first item match accepts (match NULL: any): waits while there is
+ * none and the queue is open; NULL once it is closed and holds none. */
+void *cci_queue_pop_matching(cci_queue *queue, cci_queue_match_fn match, void *context);
+
+/* Waits until at least `enough` items match, or the queue is full (its producer waits), or it is
+ * closed. Returns false only when it is closed and holds no matching item. */
+bool cci_queue_wait_matching(cci_queue *queue, cci_queue_match_fn match, void *context, size_t enough);
+
+/* Removes up to max matching items, oldest first, into out without waiting; returns how many. */
+size_t cci_queue_take_matching(cci_queue *queue, cci_queue_match_fn match, void *context, void **out,
+                               size_t max);
+
+/* Puts item back at the front for the other consumers, even once the queue is closed (a consumer
+ * handing back what it took); waits while the queue is full. */
+void cci_queue_return(cci_queue *queue, void *item);
+
+/* Wakes every waiting consumer to look again: what its match accepts has changed. */
+void cci_queue_wake(cci_queue *queue);
 
 #endif

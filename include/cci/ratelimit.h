@@ -1,5 +1,5 @@
-/* The rate limiter every worker asks before sending: one budget for creates (core) and one for
- * updates (standard), as CometChat counts them.
+/* The rate limiter every worker asks before sending: one budget for creates (core), one for
+ * updates (standard) and one for Data Import batches, as CometChat counts them.
  *
  * Each budget follows what the service says, in whichever documented variant it says it: the limit
  * (X-Rate-Limit or X-RateLimit-Limit), the requests remaining, and when the window resets (on every
@@ -19,7 +19,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { CCI_BUDGET_CORE, CCI_BUDGET_STANDARD, CCI_BUDGET_COUNT } cci_budget;
+typedef enum {
+    CCI_BUDGET_CORE,        /* creates and deletes */
+    CCI_BUDGET_STANDARD,    /* everything else: updates, listing */
+    CCI_BUDGET_DATA_IMPORT, /* POST /data_import/users, counted apart (60 a minute) */
+    CCI_BUDGET_COUNT
+} cci_budget;
 
 enum {
     CCI_DEFAULT_MAX_WAIT_MS = 300000,   /* the longest single pause, unless --max-wait says */

@@ -65,4 +65,9 @@ typedef void (*cci_request_fn)(cci_client *client, void *context, cci_response *
 cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
                                cci_request_fn request, void *context, cci_response *last);
 
+/* Like cci_send_call, for a request the run can do without (a Data Import batch): a fatal answer
+ * is returned to the caller and does not stop the run. */
+cci_answer_class cci_send_optional_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                                        cci_request_fn request, void *context, cci_response *last);
+
 #endif

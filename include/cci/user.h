@@ -21,6 +21,8 @@ typedef struct cci_user {
     cJSON *fields;             /* owned: name, avatar, link, role, statusMessage, metadata, tags, and
                                 * "unset" when an update clears (cci/clears.h) */
     bool out_of_memory;        /* building ran out: the fields are incomplete and must not be sent */
+    long long created_at;      /* createdAt and lastActiveAt in Unix seconds, 0: not given; never in */
+    long long last_active_at;  /* fields (only a Data Import create sets them) */
 } cci_user;
 
 /* Cuts spaces, tabs and line ends from both ends of a cell, as every cell is read: what is left

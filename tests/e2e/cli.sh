@@ -10,7 +10,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$("$tool" --help | awk '{ if (length > 100) n++ } END { print n + 0 }')" = 0 ] || fail "--help has lines wider than 100"
 "$tool" --version | grep -Eq '^cometchat-import [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
 
-"$tool" --template | grep -qx 'uid,name,avatar,link,role,statusMessage,tags,metadata,metadata.KEY' || fail "--template"
+"$tool" --template | grep -qx 'uid,name,avatar,link,role,statusMessage,tags,metadata,metadata.KEY,createdAt,lastActiveAt' || fail "--template"
 
 set +e
 err=$("$tool" --bogus users.csv 2>&1 >/dev/null); code=$?

@@ -366,15 +366,25 @@ int e2e_count_action(const e2e_report_row *rows, size_t count, const char *actio
     return n;
 }
 
-void e2e_wait_for_creates(e2e *t, double n)
+/* Polls a counter of the other process's progress, bounded: the only way to act "halfway". */
+static void wait_for_counter(e2e *t, const char *group, const char *name, double n, const char *what)
 {
-    /* polls the other process's progress, bounded: the only way to act "halfway" */
     for (int tries = 0; tries < 1200; tries++) {
-        if (e2e_counter(t, "requests", "create") >= n) return;
+        if (e2e_counter(t, group, name) >= n) return;
         struct timespec pause = {0, 25 * 1000000L};
         nanosleep(&pause, NULL);
     }
-    ck_abort_msg("the import never reached %.0f creates", n);
+    ck_abort_msg("the import never reached %.0f %s", n, what);
+}
+
+void e2e_wait_for_creates(e2e *t, double n)
+{
+    wait_for_counter(t, "requests", "create", n, "creates");
+}
+
+void e2e_wait_for_users(e2e *t, double n)
+{
+    wait_for_counter(t, NULL, "users", n, "users in the sandbox");
 }
 
 const char *e2e_app_journal(e2e *t)

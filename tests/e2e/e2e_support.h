@@ -98,6 +98,8 @@ void e2e_reset_counters(e2e *t);
 int e2e_count_action(const e2e_report_row *rows, size_t count, const char *action);
 /* Waits, bounded (30 s), until the sandbox has answered at least n creates; fails the test if not. */
 void e2e_wait_for_creates(e2e *t, double n);
+/* Likewise, until the sandbox holds at least n users (however they were created). */
+void e2e_wait_for_users(e2e *t, double n);
 
 /* The path of the app's journal a run against the sandbox keeps (XDG_STATE_HOME is the test's
  * folder); static. */

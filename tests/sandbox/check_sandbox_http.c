@@ -370,6 +370,93 @@ START_TEST(bulk_deactivate_and_reactivate_answer_the_uids_changed)
 }
 END_TEST
 
+/* The per-uid result of a Data Import answer (object or array "data"). */
+static const cJSON *import_result(const http_answer *a, const char *uid)
+{
+    const cJSON *data = cJSON_GetObjectItem(a->json, "data"), *entry;
+    if (cJSON_IsObject(data)) return cJSON_GetObjectItem(data, uid);
+    cJSON_ArrayForEach(entry, data)
+        if (strcmp(cJSON_GetObjectItem(entry, "uid")->valuestring, uid) == 0) return entry;
+    return NULL;
+}
+
+START_TEST(data_import_creates_each_user_and_answers_per_uid)
+{
+    config.data_import_limit = 2;
+    config.window_ms = 60000;
+    start();
+    expect("POST", "/v3/users", FULL_KEY, "{\"uid\":\"taken\",\"name\":\"T\"}", 200, "");
+    const char *body = "{\"users\":{\"a1\":{\"uid\":\"a1\",\"name\":\"A\",\"createdAt\":\"1614834367\",\"lastActiveAt\":1641092645},"
+                       "\"taken\":{\"uid\":\"taken\",\"name\":\"T\"},\"b2\":{\"uid\":\"b2\"},"
+                       "\"c3\":{\"uid\":\"c3\",\"name\":\"C\",\"createdAt\":\"4102444800\"}}}";
+    http_answer a = call("POST", "/v3/data_import/users", FULL_KEY, body);
+    ck_assert_int_eq(a.status, 200);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(import_result(&a, "a1"), "success")));
+    const cJSON *taken = cJSON_GetObjectItem(import_result(&a, "taken"), "error");
+    ck_assert_str_eq(cJSON_GetObjectItem(taken, "code")->valuestring, "ERR_UID_ALREADY_EXISTS");
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(import_result(&a, "b2"), "success"))); /* no name */
+    const cJSON *future = cJSON_GetObjectItem(import_result(&a, "c3"), "error");
+    ck_assert(cJSON_GetObjectItem(cJSON_GetObjectItem(future, "details"), "createdAt") != NULL);
+    http_answer_cleanup(&a);
+    a = call("GET", "/v3/users/a1", FULL_KEY, NULL);
+    const cJSON *user = cJSON_GetObjectItem(a.json, "data");
+    ck_assert_int_eq((long long)cJSON_GetObjectItem(user, "createdAt")->valuedouble, 1614834367);
+    ck_assert_int_eq((long long)cJSON_GetObjectItem(user, "lastActiveAt")->valuedouble, 1641092645);
+    http_answer_cleanup(&a);
+    /* an auth-only key may not import; the budget is the endpoint's own */
+    expect("POST", "/v3/data_import/users", AUTH_KEY, body, 403, "AUTH_ERR_NO_ACCESS");
+    expect("POST", "/v3/data_import/users", FULL_KEY, "{\"users\":[{\"uid\":\"d4\",\"name\":\"D\"}]}", 200, "");
+    expect("POST", "/v3/data_import/users", FULL_KEY, "{\"users\":[{\"uid\":\"e5\",\"name\":\"E\"}]}", 429,
+           "ERR_TOO_MANY_REQUESTS");
+    expect("POST", "/v3/users", FULL_KEY, "{\"uid\":\"f6\",\"name\":\"F\"}", 200, ""); /* core is untouched */
+    cJSON *c = counters();
+    ck_assert_int_eq((int)counter(c, "requests", "data_import"), 4);
+    ck_assert_int_eq((int)counter(c, NULL, "users"), 4); /* taken, a1, d4, f6 */
+    cJSON_Delete(c);
+}
+END_TEST
+
+START_TEST(data_import_shapes_follow_the_switches)
+{
+    config.import_body = SBX_IMPORT_BODY_OBJECT;
+    config.import_answer_array = true;
+    start();
+    expect("POST", "/v3/data_import/users", FULL_KEY, "{\"users\":[{\"uid\":\"a\",\"name\":\"A\"}]}", 400,
+           "ERR_IMPORT_INVALID_USER_FORMAT");
+    http_answer a = call("POST", "/v3/data_import/users", FULL_KEY, "{\"users\":{\"b\":{\"name\":\"B\"}}}");
+    ck_assert_int_eq(a.status, 200);
+    ck_assert(cJSON_IsArray(cJSON_GetObjectItem(a.json, "data")));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(import_result(&a, "b"), "success"))); /* the key names the uid */
+    http_answer_cleanup(&a);
+    char many[4096] = "{\"users\":[";
+    for (int i = 0; i < 51; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%s{\"uid\":\"m%d\",\"name\":\"M\"}", i ? "," : "", i);
+    strcat(many, "]}");
+    teardown(); /* the config is read-only while the server runs */
+    setup();
+    start();
+    expect("POST", "/v3/data_import/users", FULL_KEY, many, 400, "ERR_BAD_REQUEST");
+    teardown();
+    setup();
+    config.import_missing = true;
+    start();
+    expect("POST", "/v3/data_import/users", FULL_KEY, "{\"users\":[]}", 404, "ERR_NOT_FOUND");
+}
+END_TEST
+
+START_TEST(an_error_fault_on_a_batch_writes_half_of_it_first)
+{
+    config.faults.error_rate = 1.0;
+    start();
+    expect("POST", "/v3/data_import/users", FULL_KEY,
+           "{\"users\":[{\"uid\":\"a\",\"name\":\"A\"},{\"uid\":\"b\",\"name\":\"B\"},{\"uid\":\"c\",\"name\":\"C\"},"
+           "{\"uid\":\"d\",\"name\":\"D\"}]}", 500, "ERR_EXCEPTION");
+    cJSON *c = counters();
+    ck_assert_int_eq((int)counter(c, NULL, "users"), 2);
+    cJSON_Delete(c);
+}
+END_TEST
+
 START_TEST(admin_edits_a_user_without_a_key_or_a_count)
 {
     start();
@@ -696,6 +783,9 @@ static Suite *http_suite(void)
     tcase_set_timeout(api, 60);
     tcase_add_test(api, bulk_deactivate_and_reactivate_answer_the_uids_changed);
     tcase_add_test(api, admin_edits_a_user_without_a_key_or_a_count);
+    tcase_add_test(api, data_import_creates_each_user_and_answers_per_uid);
+    tcase_add_test(api, data_import_shapes_follow_the_switches);
+    tcase_add_test(api, an_error_fault_on_a_batch_writes_half_of_it_first);
     tcase_add_test(api, create_and_get_under_both_prefixes);
     tcase_add_test(api, existing_uid_answers_400_uid_already_exists_whatever_the_case);
     tcase_add_test(api, missing_uid_answers_404_uid_not_found);

@@ -222,7 +222,7 @@ END_TEST
 START_TEST(limits_refuse_past_the_limit_and_reopen_next_window)
 {
     sbx_limits limits;
-    sbx_limits_init(&limits, 2, 5, 1000);
+    sbx_limits_init(&limits, 2, 5, 1, 1000);
     uint64_t t = 1700000000000ULL; /* the start of a window */
     sbx_limit_state s = sbx_limits_take(&limits, SBX_BUDGET_CORE, t);
     ck_assert(s.allowed);

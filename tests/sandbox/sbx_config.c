@@ -14,6 +14,7 @@ void sbx_config_defaults(sbx_config *config)
         .max_body = 10 * 1024,
         .core_limit = 10000,
         .standard_limit = 20000,
+        .data_import_limit = 60,
         .window_ms = 60000,
     };
 }
@@ -29,6 +30,12 @@ const char *sbx_hostile_name(sbx_hostile hostile)
     static const char *const names[] = {"none", "huge-retry-after", "far-reset", "overflow-reset",
                                         "always-429", "html-200"};
     return hostile < SBX_HOSTILE_COUNT ? names[hostile] : NULL;
+}
+
+const char *sbx_import_body_name(sbx_import_body body)
+{
+    static const char *const names[] = {"either", "object", "array"};
+    return body < SBX_IMPORT_BODY_COUNT ? names[body] : NULL;
 }
 
 static bool add_key(sbx_config *config, const char *key, bool auth_only)

@@ -42,13 +42,23 @@ typedef enum {
     SBX_HOSTILE_FAR_RESET,        /* resets three years ahead, and no Retry-After */
     SBX_HOSTILE_OVERFLOW_RESET,   /* resets of 9223372036854775807, and no Retry-After */
     SBX_HOSTILE_ALWAYS_429,       /* every API request answers 429 */
-    SBX_HOSTILE_HTML_200,         /* creates and updates answer 200 with an HTML page, apply nothing */
+    SBX_HOSTILE_HTML_200,         /* creates, updates and Data Import answer 200 with an HTML page, apply nothing */
     SBX_HOSTILE_COUNT,
 } sbx_hostile;
+
+/* Which "users" shapes POST /data_import/users accepts: the docs' example keys users by uid, its
+ * error text asks for an array. */
+typedef enum {
+    SBX_IMPORT_BODY_EITHER,
+    SBX_IMPORT_BODY_OBJECT,
+    SBX_IMPORT_BODY_ARRAY,
+    SBX_IMPORT_BODY_COUNT,
+} sbx_import_body;
 
 /* Names as the command line spells them; NULL past the end. */
 const char *sbx_rate_headers_name(sbx_rate_headers headers);
 const char *sbx_hostile_name(sbx_hostile hostile);
+const char *sbx_import_body_name(sbx_import_body body);
 
 typedef struct sbx_config {
     const char *bind_address; /* dotted IPv4; default 127.0.0.1 */
@@ -71,12 +81,17 @@ typedef struct sbx_config {
     sbx_hostile hostile;
     bool listing_hides_private; /* listed metadata leaves out "@private" (the docs are silent) */
     bool listing_total_zero;    /* listed pagination says total 0 (the OpenAPI example does) */
+    unsigned data_import_limit;  /* POST /data_import/users per window (its own budget) */
+    sbx_import_body import_body; /* the Data Import body shapes accepted (the docs disagree) */
+    bool import_answer_array;    /* Data Import answers "data" as an array of per-user entries,
+                                  * not an object keyed by uid (the docs show only the object) */
+    bool import_missing;         /* no Data Import endpoint: 404, as on a service without it */
     bool cleared_dropped;       /* an update's "tags": [] and "statusMessage": "" remove the field
                                  * rather than keep it empty (the docs are silent) */
     sbx_faults faults;
 } sbx_config;
 
-/* Fills the documented defaults: 10,000 core and 20,000 standard requests a minute, 401 for key
+/* Fills the documented defaults: 10,000 core, 20,000 standard and 60 Data Import requests a minute, 401 for key
  * errors, 5 KB of metadata, 10 KB bodies, roles "default", no faults, no keys. */
 void sbx_config_defaults(sbx_config *config);
 

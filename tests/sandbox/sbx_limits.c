@@ -1,10 +1,11 @@
 #include "sbx_limits.h"
 
-void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned window_ms)
+void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned data_import, unsigned window_ms)
 {
     *limits = (sbx_limits){.window_ms = window_ms ? window_ms : 1};
     limits->limit[SBX_BUDGET_CORE] = core;
     limits->limit[SBX_BUDGET_STANDARD] = standard;
+    limits->limit[SBX_BUDGET_DATA_IMPORT] = data_import;
     pthread_mutex_init(&limits->lock, NULL);
 }
 

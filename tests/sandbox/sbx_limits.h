@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { SBX_BUDGET_CORE, SBX_BUDGET_STANDARD, SBX_BUDGET_COUNT } sbx_budget;
+typedef enum { SBX_BUDGET_CORE, SBX_BUDGET_STANDARD, SBX_BUDGET_DATA_IMPORT, SBX_BUDGET_COUNT } sbx_budget;
 
 typedef struct sbx_limit_state {
     bool allowed;       /* false: answer 429, the request is not processed */
@@ -34,7 +34,7 @@ typedef struct sbx_limits {
     unsigned most_limited_after[SBX_SKIPPED_WINDOWS + 1]; /* [n]: after the first n */
 } sbx_limits;
 
-void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned window_ms);
+void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned data_import, unsigned window_ms);
 void sbx_limits_cleanup(sbx_limits *limits);
 
 /* Takes one request from budget at now_ms when there is room. */

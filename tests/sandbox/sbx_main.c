@@ -24,6 +24,10 @@ static const char usage[] =
     "  --core-limit N          creates+deletes per window (default 10000)\n"
     "  --standard-limit N      other requests per window (default 20000)\n"
     "  --window-ms MS          rate-limit window (default 60000)\n"
+    "  --data-import-limit N   POST /data_import/users per window (default 60)\n"
+    "  --data-import KIND      the Data Import endpoint is there (present, default) or not (missing: 404)\n"
+    "  --import-body KIND      Data Import \"users\" accepted as either (default), object (keyed by uid) or array\n"
+    "  --import-answer KIND    Data Import answers per uid in an object (default) or an array\n"
     "  --rate-headers PROFILE  current (X-RateLimit-*, reset on every answer; default),\n"
     "                          legacy (X-Rate-Limit*, reset and Retry-After on 429 only),\n"
     "                          retry-after (Retry-After on 429 only) or none\n"
@@ -46,7 +50,7 @@ static const char usage[] =
 enum {
     O_PORT = 256, O_PORT_FILE, O_BIND, O_KEYS, O_ROLES, O_ROLE_ERROR, O_AUTH_STATUS, O_APP_ID,
     O_PLAN_ERROR, O_METADATA_LIMIT, O_MAX_BODY, O_CORE, O_STANDARD, O_WINDOW, O_SEED, O_LATENCY,
-    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_CLEARED_FIELDS, O_HELP,
+    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_CLEARED_FIELDS, O_IMPORT_LIMIT, O_IMPORT_BODY, O_IMPORT_ANSWER, O_DATA_IMPORT, O_HELP,
 };
 
 static const struct option options[] = {
@@ -79,6 +83,10 @@ static const struct option options[] = {
     {"listing-private", required_argument, NULL, O_LISTING_PRIVATE},
     {"listing-total", required_argument, NULL, O_LISTING_TOTAL},
     {"cleared-fields", required_argument, NULL, O_CLEARED_FIELDS},
+    {"data-import-limit", required_argument, NULL, O_IMPORT_LIMIT},
+    {"import-body", required_argument, NULL, O_IMPORT_BODY},
+    {"import-answer", required_argument, NULL, O_IMPORT_ANSWER},
+    {"data-import", required_argument, NULL, O_DATA_IMPORT},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -179,6 +187,21 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_CLEARED_FIELDS:
         if (strcmp(arg, "kept") != 0 && strcmp(arg, "dropped") != 0) return "--cleared-fields must be kept or dropped";
         config->cleared_dropped = strcmp(arg, "dropped") == 0;
+        break;
+    case O_IMPORT_LIMIT: if (!parse_count(arg, 4000000000u, &n)) return "--data-import-limit must be a count"; config->data_import_limit = (unsigned)n; break;
+    case O_DATA_IMPORT:
+        if (strcmp(arg, "present") != 0 && strcmp(arg, "missing") != 0) return "--data-import must be present or missing";
+        config->import_missing = strcmp(arg, "missing") == 0;
+        break;
+    case O_IMPORT_ANSWER:
+        if (strcmp(arg, "object") != 0 && strcmp(arg, "array") != 0) return "--import-answer must be object or array";
+        config->import_answer_array = strcmp(arg, "array") == 0;
+        break;
+    case O_IMPORT_BODY:
+        for (n = 0; n < SBX_IMPORT_BODY_COUNT && strcmp(arg, sbx_import_body_name((sbx_import_body)n)) != 0; n++) {
+        }
+        if (n == SBX_IMPORT_BODY_COUNT) return "--import-body must be either, object or array";
+        config->import_body = (sbx_import_body)n;
         break;
     case O_RATE_HEADERS:
         for (n = 0; n < SBX_HEADERS_COUNT && strcmp(arg, sbx_rate_headers_name((sbx_rate_headers)n)) != 0; n++) {

@@ -187,12 +187,18 @@ static bool strip_prefix(const char **path, const char *prefix)
     return true;
 }
 
-/* Recognises /v3/users[/{uid}] and /v3.0/users[/{uid}]; false for anything else. */
-static bool parse_route(const char *url, const char *method, route *out)
+/* Recognises /v3/users[/{uid}] and /v3/data_import/users (or /v3.0/...); false for anything
+ * else. Without the Data Import endpoint (import_missing) its path is unknown. */
+static bool parse_route(const char *url, const char *method, bool import_missing, route *out)
 {
     const char *path = url;
     *out = (route){.op = SBX_OP_OTHER};
     if (!strip_prefix(&path, "/v3.0/") && !strip_prefix(&path, "/v3/")) return false;
+    if (!import_missing && (strcmp(path, "data_import/users") == 0 || strcmp(path, "data_import/users/") == 0)) {
+        out->known_path = true;
+        if (strcmp(method, "POST") == 0) out->op = SBX_OP_DATA_IMPORT;
+        return true;
+    }
     if (!strip_prefix(&path, "users")) return true;
     if (*path == '\0' || strcmp(path, "/") == 0) {
         out->known_path = true;
@@ -220,6 +226,7 @@ static bool parse_route(const char *url, const char *method, route *out)
 
 static sbx_budget budget_of(sbx_op op)
 {
+    if (op == SBX_OP_DATA_IMPORT) return SBX_BUDGET_DATA_IMPORT;
     /* deleting users is a core operation, one at a time or many */
     return op == SBX_OP_CREATE || op == SBX_OP_DELETE || op == SBX_OP_DEACTIVATE_MANY ? SBX_BUDGET_CORE
                                                                                       : SBX_BUDGET_STANDARD;
@@ -259,7 +266,7 @@ static void store_outcome_message(char *out, size_t len, sbx_store_result result
         snprintf(out, len, "Something went wrong. Please try again.");
 }
 
-enum { MAX_UIDS_PER_BULK = 1000 };
+enum { MAX_UIDS_PER_BULK = 1000, MAX_USERS_PER_IMPORT = 50 };
 
 /* DELETE /users {"uidsToDeactivate": [...]} or PUT /users {"uidsToActivate": [...]}: applies what
  * it can and answers the uids it changed. */
@@ -293,6 +300,121 @@ static unsigned apply_bulk(sbx_server *server, const route *r, const cJSON *body
     }
     *answer = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
+    return 200;
+}
+
+/* ---- Data Import ---- */
+
+static unsigned import_refusal(const char *code, const char *message, char **answer, const char **out_code)
+{
+    *out_code = code;
+    *answer = error_body(code, message, NULL);
+    return 400;
+}
+
+/* A date of a Data Import user: absent (0), or whole seconds as a number or a string of digits,
+ * after 1970 and not in the future. False for anything else. */
+static bool import_date(const cJSON *value, long now, long *seconds)
+{
+    *seconds = 0;
+    if (!value) return true;
+    char *end = NULL;
+    double number = cJSON_IsNumber(value) ? value->valuedouble
+                    : cJSON_IsString(value) && *value->valuestring ? strtod(value->valuestring, &end) : -1;
+    if (end && *end) return false;
+    if (number < 1 || number > (double)now || number != (double)(long)number) return false;
+    *seconds = (long)number;
+    return true;
+}
+
+/* One user of a batch: what the service says about it, as {"success": ..., "data"|"error": ...}. */
+static cJSON *import_one(sbx_server *server, const cJSON *given, const char *key)
+{
+    cJSON *result = cJSON_CreateObject();
+    cJSON *user = cJSON_Duplicate(given, true);
+    if (cJSON_IsObject(user) && key && !cJSON_GetObjectItemCaseSensitive(user, "uid"))
+        cJSON_AddStringToObject(user, "uid", key); /* keyed by uid: the key names it */
+    long now = (long)(now_ms() / 1000), created = 0, last_active = 0;
+    const char *problem_field = NULL;
+    sbx_verdict verdict = cJSON_IsObject(user) ? sbx_rules_check_create(user, server->config)
+                                                : (sbx_verdict){.code = "ERR_IMPORT_INVALID_USER_FORMAT"};
+    if (verdict.ok && !import_date(cJSON_GetObjectItemCaseSensitive(user, "createdAt"), now, &created))
+        problem_field = "createdAt";
+    if (verdict.ok && !problem_field && !import_date(cJSON_GetObjectItemCaseSensitive(user, "lastActiveAt"), now, &last_active))
+        problem_field = "lastActiveAt";
+    if (problem_field) {
+        verdict = (sbx_verdict){.code = "ERR_BAD_REQUEST", .details = cJSON_CreateObject()};
+        snprintf(verdict.message, sizeof verdict.message, "The request is not valid.");
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(verdict.details, problem_field),
+                             cJSON_CreateString("must be a Unix timestamp in seconds, not in the future"));
+    }
+    char *json = NULL;
+    sbx_store_result stored = SBX_STORE_OK;
+    if (verdict.ok) stored = sbx_store_import(server->store, user, created ? created : now, last_active, &json);
+    if (verdict.ok && stored == SBX_STORE_OK) {
+        cJSON_AddTrueToObject(result, "success");
+        cJSON_AddItemToObject(result, "data", cJSON_Parse(json));
+    } else {
+        cJSON_AddFalseToObject(result, "success");
+        const char *uid = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(user, "uid"))
+                              ? cJSON_GetObjectItemCaseSensitive(user, "uid")->valuestring : "";
+        char message[256];
+        store_outcome_message(message, sizeof message, stored, uid);
+        const char *code = !verdict.ok ? verdict.code : stored == SBX_STORE_EXISTS ? "ERR_UID_ALREADY_EXISTS" : "ERR_EXCEPTION";
+        if (!verdict.ok && !verdict.message[0]) snprintf(verdict.message, sizeof verdict.message, "The user should be an object.");
+        char *error = error_body(code, !verdict.ok ? verdict.message : message, verdict.details);
+        cJSON *parsed = cJSON_Parse(error);
+        cJSON_AddItemToObject(result, "error", cJSON_DetachItemFromObjectCaseSensitive(parsed, "error"));
+        cJSON_Delete(parsed);
+        free(error);
+    }
+    free(json);
+    sbx_verdict_cleanup(&verdict);
+    cJSON_Delete(user);
+    return result;
+}
+
+/* POST /data_import/users: up to 50 users, each answered on its own. With partial, only the first
+ * half is applied and the request answers 500 (a failure after some users were written). */
+static unsigned apply_import(sbx_server *server, const cJSON *body, bool partial, char **answer, const char **code)
+{
+    const sbx_config *config = server->config;
+    const cJSON *users = cJSON_GetObjectItemCaseSensitive(body, "users");
+    bool shape_ok = (cJSON_IsObject(users) && config->import_body != SBX_IMPORT_BODY_ARRAY) ||
+                    (cJSON_IsArray(users) && config->import_body != SBX_IMPORT_BODY_OBJECT);
+    if (!shape_ok)
+        return import_refusal("ERR_IMPORT_INVALID_USER_FORMAT", config->import_body == SBX_IMPORT_BODY_OBJECT
+                                  ? "The users should be an object of user objects keyed by uid."
+                                  : "The users should be an array of user objects.", answer, code);
+    int count = cJSON_GetArraySize(users);
+    if (count < 1 || count > MAX_USERS_PER_IMPORT)
+        return import_refusal("ERR_BAD_REQUEST", "Between 1 and 50 users can be imported in one request.", answer, code);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *data = config->import_answer_array ? cJSON_AddArrayToObject(root, "data") : cJSON_AddObjectToObject(root, "data");
+    const cJSON *user;
+    int index = 0;
+    cJSON_ArrayForEach(user, users)
+    {
+        if (partial && index++ >= count / 2) break;
+        const char *key = cJSON_IsObject(users) ? user->string : NULL;
+        cJSON *result = import_one(server, user, key);
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(user, "uid");
+        const char *name = key ? key : cJSON_IsString(uid) ? uid->valuestring : "";
+        if (config->import_answer_array) {
+            cJSON_AddStringToObject(result, "uid", name);
+            cJSON_AddItemToArray(data, result);
+        } else {
+            cJSON_AddItemToObject(data, name, result);
+        }
+    }
+    *answer = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (partial) {
+        free(*answer);
+        *code = "ERR_EXCEPTION";
+        *answer = error_body(*code, "Something went wrong. Please try again.", NULL);
+        return 500;
+    }
     return 200;
 }
 
@@ -375,6 +497,8 @@ static unsigned apply(sbx_server *server, struct MHD_Connection *connection, con
     case SBX_OP_DEACTIVATE_MANY:
     case SBX_OP_REACTIVATE_MANY:
         return apply_bulk(server, r, body, answer, code);
+    case SBX_OP_DATA_IMPORT:
+        return apply_import(server, body, false, answer, code);
     default:
         break;
     }
@@ -466,12 +590,18 @@ static enum MHD_Result handle_api(sbx_server *server, struct MHD_Connection *con
         sbx_fault fault = sbx_faults_roll(&config->faults, uid, sbx_store_next_roll(server->store, uid));
         sleep_ms(fault.delay_ms);
         if (fault.kind != SBX_FAULT_NONE) sbx_stats_fault(&server->stats, fault.kind);
-        if (fault.kind == SBX_FAULT_ERROR) {
+        if (fault.kind == SBX_FAULT_ERROR && r->op == SBX_OP_DATA_IMPORT) {
+            char *answer = NULL; /* as reported of the service: some users written, then a 500 */
+            const char *code = NULL;
+            unsigned status = apply_import(server, body, true, &answer, &code);
+            result = send_answer(server, connection, status, answer, code, &limit);
+        } else if (fault.kind == SBX_FAULT_ERROR) {
             result = send_error(server, connection, 500, "ERR_EXCEPTION",
                                 "Something went wrong. Please try again.", NULL, &limit);
         } else if (fault.kind == SBX_FAULT_DROP_BEFORE) {
             result = MHD_NO; /* closes the connection without an answer */
-        } else if (config->hostile == SBX_HOSTILE_HTML_200 && (r->op == SBX_OP_CREATE || r->op == SBX_OP_UPDATE)) {
+        } else if (config->hostile == SBX_HOSTILE_HTML_200 &&
+                   (r->op == SBX_OP_CREATE || r->op == SBX_OP_UPDATE || r->op == SBX_OP_DATA_IMPORT)) {
             result = send_answer(server, connection, 200, strdup(""), "HTML_200", &limit);
         } else {
             char *answer = NULL;
@@ -639,7 +769,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     sbx_server *server = cls;
     request *rq = *req_cls;
     route r;
-    bool api = parse_route(url, method, &r);
+    bool api = parse_route(url, method, server->config->import_missing, &r);
     if (!rq) { /* first call: headers only */
         rq = calloc(1, sizeof *rq);
         if (!rq) return MHD_NO;
@@ -651,7 +781,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        size_t max = server->config->max_body;
+        /* a batch carries up to 50 users */
+        size_t max = server->config->max_body * (r.op == SBX_OP_DATA_IMPORT ? MAX_USERS_PER_IMPORT : 1);
         if (rq->too_large || rq->length + *upload_data_size > max) {
             rq->too_large = true;
         } else {
@@ -700,7 +831,8 @@ sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
     }
     server->config = config;
     server->store = sbx_store_new();
-    sbx_limits_init(&server->limits, config->core_limit, config->standard_limit, config->window_ms);
+    sbx_limits_init(&server->limits, config->core_limit, config->standard_limit, config->data_import_limit,
+                    config->window_ms);
     sbx_stats_init(&server->stats);
 
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)config->port)};

@@ -70,7 +70,7 @@ void sbx_stats_fault(sbx_stats *stats, sbx_fault_kind kind)
 const char *sbx_op_name(sbx_op op)
 {
     static const char *const names[] = {"create", "update", "get", "list", "delete", "deactivate_many",
-                                             "reactivate_many", "other"};
+                                             "reactivate_many", "data_import", "other"};
     return op < SBX_OP_COUNT ? names[op] : "unknown";
 }
 

@@ -18,6 +18,7 @@ typedef enum {
     SBX_OP_DELETE,
     SBX_OP_DEACTIVATE_MANY, /* DELETE /users */
     SBX_OP_REACTIVATE_MANY, /* PUT /users */
+    SBX_OP_DATA_IMPORT,     /* POST /data_import/users */
     SBX_OP_OTHER, /* unknown route or method under /v3 */
     SBX_OP_COUNT,
 } sbx_op;

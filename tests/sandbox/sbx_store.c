@@ -154,6 +154,12 @@ static char *print_user(const cJSON *user)
 
 sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now, char **user_json)
 {
+    return sbx_store_import(store, body, now, 0, user_json);
+}
+
+sbx_store_result sbx_store_import(sbx_store *store, const cJSON *body, long now, long last_active_at,
+                                  char **user_json)
+{
     const char *given = cJSON_GetObjectItemCaseSensitive(body, "uid")->valuestring;
     char *uid = strdup(given);
     if (!uid) return SBX_STORE_NO_MEMORY;
@@ -166,6 +172,7 @@ sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now,
     if (!cJSON_GetObjectItemCaseSensitive(user, "role")) cJSON_AddStringToObject(user, "role", "default");
     cJSON_AddStringToObject(user, "status", "offline");
     set_number(user, "createdAt", now);
+    if (last_active_at) set_number(user, "lastActiveAt", last_active_at);
 
     sbx_store_result result = SBX_STORE_OK;
     pthread_mutex_lock(&store->lock);

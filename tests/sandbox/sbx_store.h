@@ -31,6 +31,11 @@ unsigned long sbx_store_next_roll(sbx_store *store, const char *uid);
  * holds the new user as the service answers it. now is unix seconds. */
 sbx_store_result sbx_store_create(sbx_store *store, const cJSON *body, long now, char **user_json);
 
+/* A Data Import create: as sbx_store_create, created at created_at, and last active at
+ * last_active_at when it is not 0. */
+sbx_store_result sbx_store_import(sbx_store *store, const cJSON *body, long created_at, long last_active_at,
+                                  char **user_json);
+
 /* body has passed sbx_rules_check_update; fields sent replace, "unset" clears. */
 sbx_store_result sbx_store_update(sbx_store *store, const char *uid, const cJSON *body, long now,
                                   char **user_json);

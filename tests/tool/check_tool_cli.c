@@ -147,7 +147,8 @@ END_TEST
 
 START_TEST(help_lists_the_fields_the_library_knows)
 {
-    ck_assert_ptr_nonnull(strstr(cci_cli_usage(), cci_mapping_field_list()));
+    ck_assert_ptr_nonnull(strstr(cci_cli_usage(), cci_mapping_template()));
+    ck_assert_ptr_nonnull(strstr(cci_mapping_template(), "createdAt,lastActiveAt"));
 }
 END_TEST
 

@@ -88,7 +88,7 @@ START_TEST(the_table_says_every_action_and_the_requests)
     char *text = printed_table(&facts, &r);
     ck_assert_ptr_nonnull(strstr(text, "read users.csv as UTF-8, comma-separated, LF line ends"));
     ck_assert_ptr_nonnull(strstr(text, "10 rows read: 6 created, 0 updated, 3 unchanged, 0 exists, 1 invalid, 0 failed, 0 skipped"));
-    ck_assert_ptr_nonnull(strstr(text, "requests   8 (core: 7, standard: 1)"));
+    ck_assert_ptr_nonnull(strstr(text, "requests   8 (core: 7, standard: 1, data import: 0)"));
     ck_assert_ptr_nonnull(strstr(text, "users.rejects.csv (1 row to fix and feed back)"));
     ck_assert_ptr_nonnull(strstr(text, "(5 rows/s)"));
     free(text);

@@ -66,6 +66,55 @@ START_TEST(a_closed_queue_is_drained_before_it_says_empty)
 }
 END_TEST
 
+static bool is_even(const void *item, void *context)
+{
+    (void)context;
+    return (uintptr_t)item % 2 == 0;
+}
+
+START_TEST(consumers_take_the_items_they_accept_and_leave_the_others_in_order)
+{
+    cci_queue *queue = cci_queue_new(8);
+    for (uintptr_t i = 1; i <= 6; i++) ck_assert(cci_queue_push(queue, (void *)i));
+    ck_assert_uint_eq((uintptr_t)cci_queue_pop_matching(queue, is_even, NULL), 2);
+    void *taken[8];
+    ck_assert_uint_eq(cci_queue_take_matching(queue, is_even, NULL, taken, 8), 2);
+    ck_assert_uint_eq((uintptr_t)taken[0], 4);
+    ck_assert_uint_eq((uintptr_t)taken[1], 6);
+    ck_assert_uint_eq(cci_queue_take_matching(queue, is_even, NULL, taken, 8), 0); /* never waits */
+    cci_queue_close(queue);
+    ck_assert(!cci_queue_wait_matching(queue, is_even, NULL, 1)); /* closed, and none it takes */
+    ck_assert_ptr_null(cci_queue_pop_matching(queue, is_even, NULL));
+    for (uintptr_t odd = 1; odd <= 5; odd += 2) ck_assert_uint_eq((uintptr_t)cci_queue_pop(queue), odd);
+    ck_assert_ptr_null(cci_queue_pop(queue));
+    cci_queue_free(queue);
+}
+END_TEST
+
+static cci_queue *batch_queue;
+
+static void *fill_to_full(void *arg)
+{
+    (void)arg;
+    for (uintptr_t i = 1; i <= 4; i++) ck_assert(cci_queue_push(batch_queue, (void *)(i * 2)));
+    return NULL;
+}
+
+START_TEST(a_batch_waits_for_enough_items_or_a_full_queue)
+{
+    batch_queue = cci_queue_new(4);
+    pthread_t producer;
+    ck_assert_int_eq(pthread_create(&producer, NULL, fill_to_full, NULL), 0);
+    /* ten wanted, but the queue holds four: once it is full the producer waits, so that is enough */
+    ck_assert(cci_queue_wait_matching(batch_queue, is_even, NULL, 10));
+    pthread_join(producer, NULL);
+    void *taken[10];
+    ck_assert_uint_eq(cci_queue_take_matching(batch_queue, is_even, NULL, taken, 10), 4);
+    cci_queue_close(batch_queue);
+    cci_queue_free(batch_queue);
+}
+END_TEST
+
 static Suite *queue_suite(void)
 {
     Suite *suite = suite_create("queue");
@@ -73,6 +122,8 @@ static Suite *queue_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, queue_hands_every_item_to_exactly_one_consumer);
     tcase_add_test(tc, a_closed_queue_is_drained_before_it_says_empty);
+    tcase_add_test(tc, consumers_take_the_items_they_accept_and_leave_the_others_in_order);
+    tcase_add_test(tc, a_batch_waits_for_enough_items_or_a_full_queue);
     suite_add_tcase(suite, tc);
     return suite;
 }

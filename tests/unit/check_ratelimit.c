@@ -142,7 +142,9 @@ START_TEST(answers_out_of_order_let_exactly_what_remains_through)
 }
 END_TEST
 
-START_TEST(a_429_pauses_every_budget_until_the_reset)
+/* The service counts each budget apart: a 429 of creates holds up creates, never updates or Data
+ * Import batches. */
+START_TEST(a_429_pauses_its_budget_until_the_reset_and_no_other)
 {
     cci_limiter *l = limiter(0);
     ck_assert_uint_eq(try_at(l, CCI_BUDGET_CORE, 1000), 0);
@@ -150,12 +152,16 @@ START_TEST(a_429_pauses_every_budget_until_the_reset)
     a.rate_limited = true;
     a.retry_after_s = 3;
     cci_limiter_done(l, CCI_BUDGET_CORE, &last_ticket, &a, 1000, WALL0 + 1000);
-    uint64_t wait = try_at(l, CCI_BUDGET_STANDARD, 1000);
+    uint64_t wait = try_at(l, CCI_BUDGET_CORE, 1000);
     ck_assert_uint_ge(wait, 3000);
     ck_assert_uint_le(wait, 3020);
     ck_assert_uint_eq(cci_limiter_stats_of(l).rate_limited, 1);
     ck_assert_uint_ge(cci_limiter_stats_of(l).paused_ms, 3000);
-    ck_assert_uint_eq(try_at(l, CCI_BUDGET_STANDARD, 4020), 0);
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_STANDARD, 1000), 0);
+    cci_limiter_done(l, CCI_BUDGET_STANDARD, &last_ticket, NULL, 1000, WALL0 + 1000);
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_DATA_IMPORT, 1000), 0);
+    cci_limiter_done(l, CCI_BUDGET_DATA_IMPORT, &last_ticket, NULL, 1000, WALL0 + 1000);
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_CORE, 4020), 0);
     cci_limiter_free(l);
 }
 END_TEST
@@ -477,7 +483,7 @@ static Suite *ratelimit_suite(void)
     tcase_add_test(limiter, learned_limit_stops_at_zero_remaining_until_the_reset);
     tcase_add_test(limiter, requests_of_others_on_the_same_budget_are_left_to_them);
     tcase_add_test(limiter, answers_out_of_order_let_exactly_what_remains_through);
-    tcase_add_test(limiter, a_429_pauses_every_budget_until_the_reset);
+    tcase_add_test(limiter, a_429_pauses_its_budget_until_the_reset_and_no_other);
     tcase_add_test(limiter, a_429_without_a_reset_waits_retry_after);
     tcase_add_test(limiter, concurrent_workers_share_one_budget_exactly);
     tcase_add_test(limiter, a_spent_window_with_no_reset_known_sends_one_probe_not_a_wait_for_ever);

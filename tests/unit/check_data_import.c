@@ -1,0 +1,172 @@
+/* The Data Import channel against the real sandbox, in-process: what it takes from the queue, how
+ * a batch's answers settle each row, and how it falls back when the endpoint is not there. The
+ * channel runs on the test's thread; no worker takes anything, so every row it leaves is seen. */
+#include <check.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/data_import.h"
+#include "check_main.h"
+#include "http_client.h"
+#include "sandbox_fixture.h"
+
+enum { MOST_JOBS = 120 };
+
+/* One row, and what became of it. */
+typedef struct job {
+    cci_planned_row row;
+    bool finished;    /* settled by the channel */
+    bool sent_single; /* handed to the workers' path */
+    bool known_when_single;
+} job;
+
+static job jobs[MOST_JOBS];
+static int notes;
+
+static cci_planned_row *row_of(void *j)
+{
+    return &((job *)j)->row;
+}
+
+static void send_single(void *j, void *worker)
+{
+    (void)worker;
+    ((job *)j)->sent_single = true;
+    ((job *)j)->known_when_single = ((job *)j)->row.known;
+}
+
+static void finish(void *j, const char *confirmed)
+{
+    ck_assert_ptr_eq(confirmed, ((job *)j)->row.journal_record); /* a created row's record goes to the journal */
+    ((job *)j)->finished = true;
+}
+
+static void note(void *context, const char *text)
+{
+    (void)context;
+    ck_assert_ptr_nonnull(strstr(text, "Data Import is not available"));
+    notes++;
+}
+
+/* n new users n0000.. (every third dated), queued and the queue closed; the channel run over it. */
+static cci_data_import run_channel(int n)
+{
+    cci_queue *queue = cci_queue_new(MOST_JOBS);
+    memset(jobs, 0, sizeof jobs);
+    notes = 0;
+    for (int i = 0; i < n; i++) {
+        cci_planned_row *row = &jobs[i].row;
+        snprintf(row->outcome.uid, sizeof row->outcome.uid, "n%04d", i);
+        char body[128];
+        snprintf(body, sizeof body, "{\"name\":\"New %d\",\"uid\":\"n%04d\"}", i, i);
+        row->create_body = strdup(body);
+        row->journal_record = strdup("fingerprint");
+        row->new_user = row->absent = true;
+        if (i % 3 == 0) row->created_at = 1614834367;
+        ck_assert(cci_queue_push(queue, &jobs[i]));
+    }
+    cci_queue_close(queue);
+    cci_data_import channel;
+    cci_data_import_init(&channel, &fixture_shared, fixture_worker,
+                         (cci_data_import_hooks){.row_of = row_of, .send_single = send_single, .finish = finish,
+                                                 .note = note});
+    cci_data_import_consume(queue, &channel);
+    cci_queue_free(queue);
+    return channel;
+}
+
+static void free_jobs(int n)
+{
+    for (int i = 0; i < n; i++) cci_planned_row_cleanup(&jobs[i].row);
+}
+
+static void preload(const char *users)
+{
+    long status;
+    cJSON_Delete(http_admin(sbx_server_port(fixture.server), "POST", "/admin/users", users, &status));
+    ck_assert_int_eq(status, 200);
+}
+
+START_TEST(new_users_go_fifty_a_request_and_an_existing_one_is_passed_on)
+{
+    preload("[{\"uid\":\"n0007\",\"name\":\"Already\"}]");
+    cci_data_import channel = run_channel(70);
+    ck_assert_int_eq((int)fixture_counter("requests", "data_import"), 2); /* 50, then 20 */
+    for (int i = 0; i < 70; i++) {
+        if (i == 7) { /* the listing was out of date: the service said it exists, so it goes as an update */
+            ck_assert(jobs[i].sent_single && jobs[i].known_when_single && !jobs[i].finished);
+            continue;
+        }
+        ck_assert_msg(jobs[i].finished && !jobs[i].sent_single, "row %d", i);
+        ck_assert_int_eq(jobs[i].row.outcome.action, CCI_ACTION_CREATED);
+        const char *expected = i % 3 ? "via data import" : "via data import, with createdAt";
+        ck_assert_str_eq(jobs[i].row.outcome.message, expected);
+    }
+    ck_assert_uint_eq(atomic_load(&channel.created), 69);
+    ck_assert(!atomic_load(&channel.refused));
+    ck_assert_int_eq(notes, 0);
+    long status;
+    cJSON *dated = http_admin(sbx_server_port(fixture.server), "GET", "/admin/users", NULL, &status);
+    const cJSON *user;
+    cJSON_ArrayForEach(user, cJSON_GetObjectItem(dated, "users"))
+        if (strcmp(cJSON_GetObjectItem(user, "uid")->valuestring, "n0003") == 0)
+            ck_assert_int_eq((long long)cJSON_GetObjectItem(user, "createdAt")->valuedouble, 1614834367);
+    cJSON_Delete(dated);
+    free_jobs(70);
+}
+END_TEST
+
+static void without_endpoint(sbx_config *config)
+{
+    config->import_missing = true;
+}
+
+static void arrays_only(sbx_config *config)
+{
+    config->import_body = SBX_IMPORT_BODY_ARRAY;
+    config->import_answer_array = true;
+}
+
+START_TEST(a_missing_endpoint_is_said_once_and_every_row_goes_one_at_a_time)
+{
+    fixture_restart(without_endpoint);
+    fixture_worker.client = fixture.client;
+    cci_data_import channel = run_channel(60);
+    ck_assert(atomic_load(&channel.refused));
+    ck_assert_int_eq(notes, 1);
+    ck_assert_int_eq((int)fixture_counter("requests", "other"), 1); /* no such route */
+    for (int i = 0; i < 60; i++) ck_assert(jobs[i].sent_single && !jobs[i].finished && !jobs[i].known_when_single);
+    ck_assert_ptr_nonnull(strstr(channel.refusal, "HTTP 404"));
+    free_jobs(60);
+}
+END_TEST
+
+START_TEST(an_endpoint_that_takes_arrays_only_gets_arrays)
+{
+    fixture_restart(arrays_only);
+    fixture_worker.client = fixture.client;
+    cci_data_import channel = run_channel(10);
+    ck_assert(!atomic_load(&channel.refused));
+    ck_assert_int_eq((int)fixture_counter("requests", "data_import"), 2); /* the example's shape, then the array */
+    for (int i = 0; i < 10; i++) ck_assert(jobs[i].finished && jobs[i].row.outcome.action == CCI_ACTION_CREATED);
+    free_jobs(10);
+}
+END_TEST
+
+static Suite *data_import_suite(void)
+{
+    Suite *suite = suite_create("data_import");
+    TCase *tc = tcase_create("data_import");
+    tcase_add_checked_fixture(tc, fixture_setup_sending, fixture_teardown_sending);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, new_users_go_fifty_a_request_and_an_existing_one_is_passed_on);
+    tcase_add_test(tc, a_missing_endpoint_is_said_once_and_every_row_goes_one_at_a_time);
+    tcase_add_test(tc, an_endpoint_that_takes_arrays_only_gets_arrays);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN_WITH_CURL(data_import_suite)
