@@ -117,6 +117,10 @@ static void post_batch(cci_client *client, void *context, cci_response *response
     bool clean = response->transport == CCI_TRANSPORT_OK && response->status < 500 &&
                  (response->status >= 300 || response->documented);
     if (!clean) call->uncertain = true;
+    /* any 2xx ends the request: its body is the channel's to judge, and one it cannot read gives
+     * the endpoint up at once (a proxy's page would only be sent again and again) */
+    if (response->transport == CCI_TRANSPORT_OK && response->status >= 200 && response->status < 300)
+        response->documented = true;
 }
 
 /* The endpoint is not for this run: said once, and the workers take the dated rows too. */
@@ -202,7 +206,8 @@ static void send_batch(cci_data_import *channel, cci_queue *queue, void **jobs, 
             settle_answers(channel, jobs, users, answers, count, &last);
             return;
         }
-        snprintf(why, sizeof why, "HTTP %ld with an answer whose per-user results cannot be read", last.status);
+        snprintf(why, sizeof why, "HTTP %ld with an answer whose per-user results cannot be read%s%.400s", last.status,
+                 last.message[0] ? ": " : "", last.message);
         refuse(channel, queue, why);
         settle_unknown(channel, jobs, users, count, true);
         return;
@@ -211,10 +216,6 @@ static void send_batch(cci_data_import *channel, cci_queue *queue, void **jobs, 
         /* the rows end as the run's stop says */
     } else if (answer != CCI_ANSWER_RETRYABLE) {
         snprintf(why, sizeof why, "HTTP %ld %s: %.400s", last.status, last.code, last.message);
-        refuse(channel, queue, why);
-    } else if (last.transport == CCI_TRANSPORT_OK && last.status >= 200 && last.status < 300) {
-        /* every attempt answered 2xx with something that is not CometChat's JSON */
-        snprintf(why, sizeof why, "%.500s", last.message);
         refuse(channel, queue, why);
     }
     /* retries spent, the run stopping, or refused: what may have been written is read back */
