@@ -238,6 +238,13 @@ void cci_data_import_consume(cci_queue *queue, void *context)
             return;
         }
         if (count == 0 && !cci_queue_wait_matching(queue, cci_data_import_takes, channel, CCI_BATCH_MAX)) return;
+        /* rows are taken only once the budget allows a request: held while it waits, they would
+         * hold up the workers (whose report lines wait for them) for up to a window */
+        uint64_t wait;
+        bool more = true; /* the wait ends early when the workers took the last new users */
+        while (more && !cci_stop_requested(channel->shared->stop) &&
+               (wait = cci_limiter_peek(channel->shared->limiter, CCI_BUDGET_DATA_IMPORT, cci_now_ms())) > 0)
+            more = cci_queue_wait_for(queue, cci_data_import_takes, channel, (unsigned long)wait);
         count += cci_queue_take_matching(queue, cci_data_import_takes, channel, jobs + count, CCI_BATCH_MAX - count);
         if (!count) continue;
         if (cci_stop_requested(channel->shared->stop)) settle_unknown(channel, jobs, NULL, count, false);

@@ -1,7 +1,9 @@
 #include "cci/queue.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct cci_queue {
     pthread_mutex_t lock;
@@ -70,6 +72,7 @@ static void *remove_at(cci_queue *queue, size_t i)
         queue->items[(queue->head + i) % queue->capacity] = queue->items[(queue->head + i + 1) % queue->capacity];
     queue->count--;
     pthread_cond_signal(&queue->not_full);
+    pthread_cond_broadcast(&queue->not_empty); /* a consumer waiting for the last of its items */
     return item;
 }
 
@@ -110,6 +113,24 @@ bool cci_queue_wait_matching(cci_queue *queue, cci_queue_match_fn match, void *c
     }
     pthread_mutex_unlock(&queue->lock);
     return n > 0;
+}
+
+bool cci_queue_wait_for(cci_queue *queue, cci_queue_match_fn match, void *context, unsigned long ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(ms / 1000);
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&queue->lock);
+    bool waited_out = false, something = true;
+    while (!waited_out && (something = !queue->closed || count_matching(queue, match, context) > 0))
+        waited_out = pthread_cond_timedwait(&queue->not_empty, &queue->lock, &deadline) == ETIMEDOUT;
+    pthread_mutex_unlock(&queue->lock);
+    return something;
 }
 
 size_t cci_queue_take_matching(cci_queue *queue, cci_queue_match_fn match, void *context, void **out, size_t max)

@@ -363,6 +363,18 @@ static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ti
     }
 }
 
+uint64_t cci_limiter_peek(cci_limiter *limiter, cci_budget budget, uint64_t now_ms)
+{
+    pthread_mutex_lock(&limiter->lock);
+    const budget_state *b = &limiter->budgets[budget];
+    uint64_t until = b->paused_until;
+    bool new_window = b->window_end && now_ms >= b->window_end + RESET_MARGIN_MS;
+    bool spent = !new_window && (b->spent || (b->limit && b->sent + external(b) >= b->limit));
+    if (spent && b->window_end + RESET_MARGIN_MS > until) until = b->window_end + RESET_MARGIN_MS;
+    pthread_mutex_unlock(&limiter->lock);
+    return until > now_ms ? until - now_ms : 0;
+}
+
 void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_limit_ticket *ticket,
                       const cci_rate_answer *answer, uint64_t now_ms, int64_t wall_ms)
 {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cci_queue cci_queue;
 
@@ -34,6 +35,10 @@ void *cci_queue_pop_matching(cci_queue *queue, cci_queue_match_fn match, void *c
 /* Waits until at least `enough` items match, or the queue is full (its producer waits), or it is
  * closed. Returns false only when it is closed and holds no matching item. */
 bool cci_queue_wait_matching(cci_queue *queue, cci_queue_match_fn match, void *context, size_t enough);
+
+/* Waits up to ms, or until the queue is closed and holds no item match accepts: false then, when
+ * there is nothing left to wait for. */
+bool cci_queue_wait_for(cci_queue *queue, cci_queue_match_fn match, void *context, unsigned long ms);
 
 /* Removes up to max matching items, oldest first, into out without waiting; returns how many. */
 size_t cci_queue_take_matching(cci_queue *queue, cci_queue_match_fn match, void *context, void **out,

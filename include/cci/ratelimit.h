@@ -75,6 +75,11 @@ void cci_limiter_free(cci_limiter *limiter);
 uint64_t cci_limiter_try(cci_limiter *limiter, cci_budget budget, uint64_t now_ms,
                          cci_limit_ticket *ticket);
 
+/* How long before a request of budget may go, as far as is known now, taking nothing: 0 when it
+ * may go now, or when only sending can tell (cci_limiter_try then decides). For a consumer that
+ * must not hold work while it waits for its budget. */
+uint64_t cci_limiter_peek(cci_limiter *limiter, cci_budget budget, uint64_t now_ms);
+
 /* Takes in what an answer said. now_ms is monotonic, wall_ms unix milliseconds (to place the
  * reset time on the monotonic clock). */
 void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_limit_ticket *ticket,

@@ -115,6 +115,18 @@ START_TEST(a_batch_waits_for_enough_items_or_a_full_queue)
 }
 END_TEST
 
+START_TEST(a_timed_wait_ends_early_once_nothing_is_left_to_wait_for)
+{
+    cci_queue *queue = cci_queue_new(4);
+    ck_assert(cci_queue_push(queue, (void *)1));
+    ck_assert(cci_queue_wait_for(queue, is_even, NULL, 5)); /* open: the time runs out, more may come */
+    cci_queue_close(queue);
+    ck_assert(!cci_queue_wait_for(queue, is_even, NULL, 3600000)); /* closed, none it takes: at once */
+    ck_assert(cci_queue_push(queue, (void *)2) == false);
+    cci_queue_free(queue);
+}
+END_TEST
+
 static Suite *queue_suite(void)
 {
     Suite *suite = suite_create("queue");
@@ -124,6 +136,7 @@ static Suite *queue_suite(void)
     tcase_add_test(tc, a_closed_queue_is_drained_before_it_says_empty);
     tcase_add_test(tc, consumers_take_the_items_they_accept_and_leave_the_others_in_order);
     tcase_add_test(tc, a_batch_waits_for_enough_items_or_a_full_queue);
+    tcase_add_test(tc, a_timed_wait_ends_early_once_nothing_is_left_to_wait_for);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -142,6 +142,26 @@ START_TEST(answers_out_of_order_let_exactly_what_remains_through)
 }
 END_TEST
 
+/* A peek says how long a spent budget waits, and takes nothing: the Data Import channel waits so
+ * before it takes rows. */
+START_TEST(a_peek_says_the_wait_and_takes_nothing)
+{
+    cci_limiter *l = limiter(0);
+    ck_assert_uint_eq(cci_limiter_peek(l, CCI_BUDGET_DATA_IMPORT, 1000), 0);
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_DATA_IMPORT, 1000), 0);
+    cci_rate_answer a = headers(1, 0, WALL0 + 2000); /* one a window, none left, the window ends in 1 s */
+    cci_limiter_done(l, CCI_BUDGET_DATA_IMPORT, &last_ticket, &a, 1000, WALL0 + 1000);
+    uint64_t wait = cci_limiter_peek(l, CCI_BUDGET_DATA_IMPORT, 1000);
+    ck_assert_uint_ge(wait, 1000);
+    ck_assert_uint_le(wait, 1100);
+    ck_assert_uint_eq(cci_limiter_peek(l, CCI_BUDGET_DATA_IMPORT, 1000), wait); /* nothing was taken */
+    ck_assert_uint_eq(cci_limiter_peek(l, CCI_BUDGET_CORE, 1000), 0);           /* the others' budgets are not */
+    ck_assert_uint_eq(cci_limiter_peek(l, CCI_BUDGET_DATA_IMPORT, 1000 + wait), 0);
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_DATA_IMPORT, 1000 + wait), 0);
+    cci_limiter_free(l);
+}
+END_TEST
+
 /* The service counts each budget apart: a 429 of creates holds up creates, never updates or Data
  * Import batches. */
 START_TEST(a_429_pauses_its_budget_until_the_reset_and_no_other)
@@ -484,6 +504,7 @@ static Suite *ratelimit_suite(void)
     tcase_add_test(limiter, requests_of_others_on_the_same_budget_are_left_to_them);
     tcase_add_test(limiter, answers_out_of_order_let_exactly_what_remains_through);
     tcase_add_test(limiter, a_429_pauses_its_budget_until_the_reset_and_no_other);
+    tcase_add_test(limiter, a_peek_says_the_wait_and_takes_nothing);
     tcase_add_test(limiter, a_429_without_a_reset_waits_retry_after);
     tcase_add_test(limiter, concurrent_workers_share_one_budget_exactly);
     tcase_add_test(limiter, a_spent_window_with_no_reset_known_sends_one_probe_not_a_wait_for_ever);
