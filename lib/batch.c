@@ -123,10 +123,12 @@ bool cci_batch_read_answer(const char *body, size_t len, const cci_batch_user *u
     return readable;
 }
 
-/* held's value for a date sent as a string of seconds: a number or a string, equal. */
+/* held's value for a date sent as a string of seconds: a number or a string, equal. Compared as
+ * doubles: a number from the network may be anything, infinity included, and converting one out
+ * of range to an integer is undefined (fuzz_fields found 164e092645). */
 static bool same_seconds(const cJSON *held, long long sent)
 {
-    if (cJSON_IsNumber(held)) return (long long)held->valuedouble == sent;
+    if (cJSON_IsNumber(held)) return held->valuedouble == (double)sent;
     return cJSON_IsString(held) && strtoll(held->valuestring, NULL, 10) == sent;
 }
 

@@ -106,6 +106,9 @@ START_TEST(a_user_read_back_is_held_only_when_every_field_sent_is)
     const char *created_as_string = "{\"data\":{\"uid\":\"ana\",\"name\":\"Ana\",\"createdAt\":\"1614834367\"}}";
     ck_assert(cci_batch_user_held(&users[0], created_as_string, strlen(created_as_string)));
     ck_assert(!cci_batch_user_held(&users[0], "{}", 2));
+    /* a number no date is (the fuzzer's): not held, and no undefined conversion on the way */
+    const char *huge = "{\"data\":{\"uid\":\"bo\",\"name\":\"Bo\",\"tags\":[\"x\"],\"lastActiveAt\":164e092645}}";
+    ck_assert(!cci_batch_user_held(&users[1], huge, strlen(huge)));
 }
 END_TEST
 
