@@ -20,6 +20,7 @@ typedef enum {
     SHAPE_USER, /* {"data": {"uid": ...}} */
     SHAPE_LIST, /* {"data": [...]} */
     SHAPE_BULK, /* {"data": {...}} */
+    SHAPE_BATCH, /* any 2xx: the per-uid results are the caller's to read (cci/batch.h) */
 } answer_shape;
 
 struct cci_client {
@@ -214,10 +215,14 @@ static void read_error(cci_response *r, CURL *curl, const char *body)
  * parsed by its reader, so here only its start is checked. */
 static void read_success(cci_response *r, CURL *curl, const char *body, answer_shape shape)
 {
-    if (shape == SHAPE_LIST) {
+    if (shape == SHAPE_LIST || shape == SHAPE_BATCH) {
         const char *start = body + strspn(body, " \t\r\n");
         r->documented = *start == '{' && strstr(body, "\"data\"");
-        if (!r->documented) describe_body(r, curl, body, "but not the user list CometChat answers with");
+        if (!r->documented) describe_body(r, curl, body, shape == SHAPE_LIST ? "but not the user list CometChat answers with"
+                                                                            : "but not the per-user results CometChat answers with");
+        /* a batch's body is its reader's to judge: one it cannot read gives the endpoint up, where
+         * resending would only bring a proxy's page back */
+        if (shape == SHAPE_BATCH) r->documented = true;
         return;
     }
     cJSON *root = cJSON_Parse(body);
@@ -252,7 +257,7 @@ static void perform(cci_client *client, const char *method, const char *url, con
 {
     *r = (cci_response){.retry_after_s = -1, .rate_limit = -1, .rate_remaining = -1, .rate_reset = -1};
     client->response = r;
-    client->body_max = shape == SHAPE_LIST ? MAX_LIST_ANSWER : MAX_ANSWER;
+    client->body_max = shape == SHAPE_LIST || shape == SHAPE_BATCH ? MAX_LIST_ANSWER : MAX_ANSWER;
     client->body_len = 0;
     if (client->body) client->body[0] = '\0';
     CURL *curl = client->curl;
@@ -371,8 +376,7 @@ void cci_client_get(cci_client *client, const char *uid, cci_response *response)
 
 void cci_client_data_import(cci_client *client, const char *body, cci_response *response)
 {
-    /* the per-uid answers are cci_batch_read_answer's to read: only the start is checked here */
-    perform_on(client, "POST", "/data_import/users", body, SHAPE_LIST, response);
+    perform_on(client, "POST", "/data_import/users", body, SHAPE_BATCH, response);
 }
 
 /* ---- what an answer means ---- */

@@ -13,11 +13,6 @@ void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci
     atomic_init(&channel->batches, 0);
 }
 
-static bool dated(const cci_planned_row *row)
-{
-    return row->created_at || row->last_active_at;
-}
-
 bool cci_data_import_takes(const void *job, void *context)
 {
     cci_data_import *channel = context;
@@ -28,7 +23,7 @@ bool cci_data_import_leaves(const void *job, void *context)
 {
     cci_data_import *channel = context;
     const cci_planned_row *row = channel->hooks.row_of((void *)job);
-    return !(row->new_user && dated(row)) || atomic_load(&channel->refused);
+    return !(row->new_user && cci_planned_row_dates(row)) || atomic_load(&channel->refused);
 }
 
 /* ---- settling one row ---- */
@@ -48,11 +43,9 @@ static void settle(cci_data_import *channel, void *job, cci_action action, long 
 
 static void created(cci_data_import *channel, void *job, long status, const char *how)
 {
-    const cci_planned_row *row = channel->hooks.row_of(job);
+    const char *dates = cci_planned_row_dates(channel->hooks.row_of(job));
     char message[300];
-    snprintf(message, sizeof message, "via data import%s%s%s%s", dated(row) ? ", with " : "",
-             row->created_at ? "createdAt" : "", row->created_at && row->last_active_at ? " and " : "",
-             row->last_active_at ? "lastActiveAt" : "");
+    snprintf(message, sizeof message, "via data import%s%s", dates ? ", with " : "", dates ? dates : "");
     if (how) snprintf(message + strlen(message), sizeof message - strlen(message), "; %s", how);
     settle(channel, job, CCI_ACTION_CREATED, status, NULL, message, NULL);
 }
@@ -114,21 +107,15 @@ static void post_batch(cci_client *client, void *context, cci_response *response
     batch_call *call = context;
     cci_client_data_import(client, call->body, response);
     call->attempts++;
-    bool clean = response->transport == CCI_TRANSPORT_OK && response->status < 500 &&
-                 (response->status >= 300 || response->documented);
-    if (!clean) call->uncertain = true;
-    /* any 2xx ends the request: its body is the channel's to judge, and one it cannot read gives
-     * the endpoint up at once (a proxy's page would only be sent again and again) */
-    if (response->transport == CCI_TRANSPORT_OK && response->status >= 200 && response->status < 300)
-        response->documented = true;
+    if (response->transport != CCI_TRANSPORT_OK || response->status >= 500) call->uncertain = true;
 }
 
 /* The endpoint is not for this run: said once, and the workers take the dated rows too. */
-static void refuse(cci_data_import *channel, cci_queue *queue, const char *why)
+static void refuse(cci_data_import *channel, const char *why)
 {
     snprintf(channel->refusal, sizeof channel->refusal, "%s", why);
     atomic_store(&channel->refused, true);
-    cci_queue_wake(queue);
+    cci_queue_wake(channel->queue);
     char text[800];
     snprintf(text, sizeof text, "Data Import is not available (%s): new users are created one at a time for the "
                                 "rest of the run, without their createdAt and lastActiveAt", why);
@@ -169,7 +156,7 @@ static void settle_answers(cci_data_import *channel, void **jobs, const cci_batc
     }
 }
 
-static void send_batch(cci_data_import *channel, cci_queue *queue, void **jobs, size_t count)
+static void send_batch(cci_data_import *channel, void **jobs, size_t count)
 {
     cci_batch_user users[CCI_BATCH_MAX];
     for (size_t i = 0; i < count; i++) {
@@ -208,7 +195,7 @@ static void send_batch(cci_data_import *channel, cci_queue *queue, void **jobs, 
         }
         snprintf(why, sizeof why, "HTTP %ld with an answer whose per-user results cannot be read%s%.400s", last.status,
                  last.message[0] ? ": " : "", last.message);
-        refuse(channel, queue, why);
+        refuse(channel, why);
         settle_unknown(channel, jobs, users, count, true);
         return;
     }
@@ -216,7 +203,7 @@ static void send_batch(cci_data_import *channel, cci_queue *queue, void **jobs, 
         /* the rows end as the run's stop says */
     } else if (answer != CCI_ANSWER_RETRYABLE) {
         snprintf(why, sizeof why, "HTTP %ld %s: %.400s", last.status, last.code, last.message);
-        refuse(channel, queue, why);
+        refuse(channel, why);
     }
     /* retries spent, the run stopping, or refused: what may have been written is read back */
     settle_unknown(channel, jobs, users, count, call.uncertain);
@@ -248,6 +235,6 @@ void cci_data_import_consume(cci_queue *queue, void *context)
         count += cci_queue_take_matching(queue, cci_data_import_takes, channel, jobs + count, CCI_BATCH_MAX - count);
         if (!count) continue;
         if (cci_stop_requested(channel->shared->stop)) settle_unknown(channel, jobs, NULL, count, false);
-        else send_batch(channel, queue, jobs, count);
+        else send_batch(channel, jobs, count);
     }
 }

@@ -22,6 +22,12 @@ void cci_planner_cleanup(cci_planner *planner)
     planner->uids = NULL;
 }
 
+const char *cci_planned_row_dates(const cci_planned_row *row)
+{
+    if (row->created_at && row->last_active_at) return "createdAt and lastActiveAt";
+    return row->created_at ? "createdAt" : row->last_active_at ? "lastActiveAt" : NULL;
+}
+
 void cci_planned_row_cleanup(cci_planned_row *row)
 {
     free(row->outcome.message);

@@ -163,6 +163,13 @@ static unsigned total_in_flight(const cci_limiter *l)
     return n;
 }
 
+/* Caller holds the lock. Nothing is left of the current window: a 429 said so, or the requests
+ * sent and those of others reach the limit. */
+static bool window_spent(const budget_state *b)
+{
+    return b->spent || (b->limit && b->sent + external(b) >= b->limit);
+}
+
 /* Caller holds the lock. */
 static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_ticket *ticket)
 {
@@ -170,7 +177,7 @@ static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_
     if (b->window_end && now >= b->window_end + RESET_MARGIN_MS) open_window(b, true);
     uint64_t wait = 0;
     if (!bucket_ready(l, b, now, &wait)) return wait;
-    bool spent = b->spent || (b->limit && b->sent + external(b) >= b->limit);
+    bool spent = window_spent(b);
     bool probe = false;
     if (spent) {
         /* what looks like someone else's may be this run's own, still on their way back */
@@ -369,7 +376,7 @@ uint64_t cci_limiter_peek(cci_limiter *limiter, cci_budget budget, uint64_t now_
     const budget_state *b = &limiter->budgets[budget];
     uint64_t until = b->paused_until;
     bool new_window = b->window_end && now_ms >= b->window_end + RESET_MARGIN_MS;
-    bool spent = !new_window && (b->spent || (b->limit && b->sent + external(b) >= b->limit));
+    bool spent = !new_window && window_spent(b);
     if (spent && b->window_end + RESET_MARGIN_MS > until) until = b->window_end + RESET_MARGIN_MS;
     pthread_mutex_unlock(&limiter->lock);
     return until > now_ms ? until - now_ms : 0;

@@ -87,15 +87,13 @@ static void emit_row(void *item_ptr, void *context)
 static void say_dates_not_kept(cci_planned_row *row)
 {
     cci_action action = row->outcome.action;
-    if ((!row->created_at && !row->last_active_at) ||
-        (action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED && action != CCI_ACTION_REACTIVATED))
+    const char *dates = cci_planned_row_dates(row);
+    if (!dates || (action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED && action != CCI_ACTION_REACTIVATED))
         return;
     const char *said = row->outcome.message;
     char message[900];
-    snprintf(message, sizeof message, "%s%s%s%s not set: CometChat sets %s only when Data Import creates the user%s",
-             said ? said : "", said ? "; " : "", row->created_at ? "createdAt" : "lastActiveAt",
-             row->created_at && row->last_active_at ? " and lastActiveAt" : "",
-             row->created_at && row->last_active_at ? "them" : "it",
+    snprintf(message, sizeof message, "%s%s%s not set: CometChat sets %s only when Data Import creates the user%s",
+             said ? said : "", said ? "; " : "", dates, row->created_at && row->last_active_at ? "them" : "it",
              action == CCI_ACTION_CREATED ? " (it was not available in this run)" : ", and this user existed");
     cci_outcome_say(&row->outcome, message);
 }

@@ -54,8 +54,9 @@ void cci_client_update(cci_client *client, const char *uid, const char *body,
 /* GET /users/{uid}; uid is URL-encoded. The user is in cci_client_answer. */
 void cci_client_get(cci_client *client, const char *uid, cci_response *response);
 
-/* POST /data_import/users with body (cci/batch.h). A 2xx is documented when it looks like JSON
- * with "data"; the per-uid answers are read from cci_client_answer. */
+/* POST /data_import/users with body (cci/batch.h). Any 2xx counts as documented: the per-uid
+ * answers are read from cci_client_answer, and a body that cannot be read is the caller's to judge
+ * (retrying a proxy's page would only bring it back). */
 void cci_client_data_import(cci_client *client, const char *body, cci_response *response);
 
 /* GET /users?perPage=per_page&page=page&withTags=true&withDeactivated=true. A 2xx is documented

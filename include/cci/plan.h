@@ -66,6 +66,10 @@ void cci_planner_cleanup(cci_planner *planner);
  * when memory ran out (never sent half-built). */
 bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row);
 
+/* The dates the row has, as a message names them: "createdAt", "lastActiveAt" or "createdAt and
+ * lastActiveAt"; NULL when it has none. */
+const char *cci_planned_row_dates(const cci_planned_row *row);
+
 /* Frees what the row owns (message, cells, bodies); the row itself is the caller's. */
 void cci_planned_row_cleanup(cci_planned_row *row);
 

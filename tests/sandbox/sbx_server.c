@@ -59,15 +59,22 @@ static void lowercase_uid(const char *text, char *out, size_t len)
 
 /* ---- answers ---- */
 
-static char *error_body(const char *code, const char *message, cJSON *details)
+/* The service's error object: {"message", "devMessage", "source", "code"[, "details"]}. */
+static cJSON *error_object(const char *code, const char *message, const cJSON *details)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *error = cJSON_AddObjectToObject(root, "error");
+    cJSON *error = cJSON_CreateObject();
     cJSON_AddStringToObject(error, "message", message);
     cJSON_AddStringToObject(error, "devMessage", message);
     cJSON_AddStringToObject(error, "source", "chat-api");
     cJSON_AddStringToObject(error, "code", code);
     if (details) cJSON_AddItemToObject(error, "details", cJSON_Duplicate(details, true));
+    return error;
+}
+
+static char *error_body(const char *code, const char *message, cJSON *details)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddItemToObject(root, "error", error_object(code, message, details));
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;
@@ -362,11 +369,7 @@ static cJSON *import_one(sbx_server *server, const cJSON *given, const char *key
         store_outcome_message(message, sizeof message, stored, uid);
         const char *code = !verdict.ok ? verdict.code : stored == SBX_STORE_EXISTS ? "ERR_UID_ALREADY_EXISTS" : "ERR_EXCEPTION";
         if (!verdict.ok && !verdict.message[0]) snprintf(verdict.message, sizeof verdict.message, "The user should be an object.");
-        char *error = error_body(code, !verdict.ok ? verdict.message : message, verdict.details);
-        cJSON *parsed = cJSON_Parse(error);
-        cJSON_AddItemToObject(result, "error", cJSON_DetachItemFromObjectCaseSensitive(parsed, "error"));
-        cJSON_Delete(parsed);
-        free(error);
+        cJSON_AddItemToObject(result, "error", error_object(code, !verdict.ok ? verdict.message : message, verdict.details));
     }
     free(json);
     sbx_verdict_cleanup(&verdict);

@@ -92,7 +92,8 @@ static void preload(const char *users)
 
 START_TEST(new_users_go_fifty_a_request_and_an_existing_one_is_passed_on)
 {
-    preload("[{\"uid\":\"n0007\",\"name\":\"Already\"}]");
+    /* n0007 exists with another name; n0008 holds exactly what its row sends (a lost answer's work) */
+    preload("[{\"uid\":\"n0007\",\"name\":\"Already\"},{\"uid\":\"n0008\",\"name\":\"New 8\"}]");
     cci_data_import channel = run_channel(70);
     ck_assert_int_eq((int)fixture_counter("requests", "data_import"), 2); /* 50, then 20 */
     for (int i = 0; i < 70; i++) {
@@ -102,10 +103,14 @@ START_TEST(new_users_go_fifty_a_request_and_an_existing_one_is_passed_on)
         }
         ck_assert_msg(jobs[i].finished && !jobs[i].sent_single, "row %d", i);
         ck_assert_int_eq(jobs[i].row.outcome.action, CCI_ACTION_CREATED);
-        const char *expected = i % 3 ? "via data import" : "via data import, with createdAt";
+        const char *expected = i == 8  ? "via data import; it existed when the batch arrived, holding what was sent: an "
+                                         "attempt of this run whose answer was lost wrote it"
+                               : i % 3 ? "via data import"
+                                       : "via data import, with createdAt";
         ck_assert_str_eq(jobs[i].row.outcome.message, expected);
     }
     ck_assert_uint_eq(atomic_load(&channel.created), 69);
+    ck_assert_int_eq((int)fixture_counter("requests", "get"), 2); /* n0007 and n0008 read back */
     ck_assert(!atomic_load(&channel.refused));
     ck_assert_int_eq(notes, 0);
     long status;
