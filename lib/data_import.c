@@ -11,6 +11,20 @@ void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci
     atomic_init(&channel->refused, false);
     atomic_init(&channel->created, 0);
     atomic_init(&channel->batches, 0);
+    atomic_init(&channel->held, 0);
+    atomic_init(&channel->stage, CCI_CHANNEL_WAITING_FOR_ROWS);
+}
+
+const char *cci_channel_stage_name(cci_channel_stage stage)
+{
+    switch (stage) {
+    case CCI_CHANNEL_WAITING_FOR_ROWS: return "waits for new users";
+    case CCI_CHANNEL_WAITING_FOR_BUDGET: return "waits for its budget";
+    case CCI_CHANNEL_SENDING: return "sends a batch";
+    case CCI_CHANNEL_WORKER: return "works as one more worker";
+    case CCI_CHANNEL_DONE: return "has ended";
+    }
+    return "?";
 }
 
 bool cci_data_import_takes(const void *job, void *context)
@@ -221,20 +235,32 @@ void cci_data_import_consume(cci_queue *queue, void *context)
         if (atomic_load(&channel->refused)) { /* one more worker */
             for (size_t i = 0; i < count; i++) send_single(channel, jobs[i], false, true);
             void *job;
+            atomic_store(&channel->held, 0);
+            atomic_store(&channel->stage, CCI_CHANNEL_WORKER);
             while ((job = cci_queue_pop_matching(queue, NULL, NULL))) channel->hooks.send_single(job, &channel->worker);
-            return;
+            break;
         }
-        if (count == 0 && !cci_queue_wait_matching(queue, cci_data_import_takes, channel, CCI_BATCH_MAX)) return;
+        /* a full batch is waited for only while the reader can still add to it (the queue says
+         * so): never while the reader waits on rows this channel is to take */
+        atomic_store(&channel->stage, CCI_CHANNEL_WAITING_FOR_ROWS);
+        if (count == 0 && !cci_queue_wait_matching(queue, cci_data_import_takes, channel, CCI_BATCH_MAX)) break;
         /* rows are taken only once the budget allows a request: held while it waits, they would
          * hold up the workers (whose report lines wait for them) for up to a window */
+        atomic_store(&channel->stage, CCI_CHANNEL_WAITING_FOR_BUDGET);
         uint64_t wait;
-        bool more = true; /* the wait ends early when the workers took the last new users */
+        bool more = true; /* the wait ends early when the workers took the last new users, or the run stops */
+        cci_pulse_begin(&channel->shared->pulse);
         while (more && !cci_stop_requested(channel->shared->stop) &&
                (wait = cci_limiter_peek(channel->shared->limiter, CCI_BUDGET_DATA_IMPORT, cci_now_ms())) > 0)
             more = cci_queue_wait_for(queue, cci_data_import_takes, channel, (unsigned long)wait);
+        cci_pulse_end(&channel->shared->pulse);
         count += cci_queue_take_matching(queue, cci_data_import_takes, channel, jobs + count, CCI_BATCH_MAX - count);
         if (!count) continue;
+        atomic_store(&channel->held, count);
+        atomic_store(&channel->stage, CCI_CHANNEL_SENDING);
         if (cci_stop_requested(channel->shared->stop)) settle_unknown(channel, jobs, NULL, count, false);
         else send_batch(channel, jobs, count);
+        atomic_store(&channel->held, channel->carried_count);
     }
+    atomic_store(&channel->stage, CCI_CHANNEL_DONE);
 }

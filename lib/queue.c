@@ -13,6 +13,10 @@ struct cci_queue {
     void **items;             /* ring buffer; protected by lock */
     size_t capacity, head, count; /* protected by lock */
     bool closed;                  /* protected by lock */
+    bool flushed;                 /* nothing more comes for batching consumers (the run stopped);
+                                   * protected by lock */
+    bool producer_waiting;        /* the producer waits on what the consumers hold; protected by lock */
+    unsigned long wakes;          /* bumped by every wake: timed waits end to look again; protected by lock */
 };
 
 cci_queue *cci_queue_new(size_t capacity)
@@ -99,12 +103,18 @@ static size_t count_matching(const cci_queue *queue, cci_queue_match_fn match, v
     return n;
 }
 
+/* Whether the producer may still add items without a consumer finishing first: only then may a
+ * batching consumer wait for more than it can take now. Under the lock. */
+static bool more_may_come(const cci_queue *queue)
+{
+    return !queue->closed && !queue->flushed && !queue->producer_waiting && queue->count < queue->capacity;
+}
+
 bool cci_queue_wait_matching(cci_queue *queue, cci_queue_match_fn match, void *context, size_t enough)
 {
     pthread_mutex_lock(&queue->lock);
     size_t n;
-    while ((n = count_matching(queue, match, context)) < (enough ? enough : 1) && queue->count < queue->capacity &&
-           !queue->closed)
+    while ((n = count_matching(queue, match, context)) < (enough ? enough : 1) && more_may_come(queue))
         pthread_cond_wait(&queue->not_empty, &queue->lock);
     /* a full queue of items this consumer does not take: others will take them */
     while (n == 0 && !queue->closed) {
@@ -127,7 +137,8 @@ bool cci_queue_wait_for(cci_queue *queue, cci_queue_match_fn match, void *contex
     }
     pthread_mutex_lock(&queue->lock);
     bool waited_out = false, something = true;
-    while (!waited_out && (something = !queue->closed || count_matching(queue, match, context) > 0))
+    unsigned long wakes = queue->wakes;
+    while (!waited_out && wakes == queue->wakes && !queue->flushed && (something = !queue->closed || count_matching(queue, match, context) > 0))
         waited_out = pthread_cond_timedwait(&queue->not_empty, &queue->lock, &deadline) == ETIMEDOUT;
     pthread_mutex_unlock(&queue->lock);
     return something;
@@ -159,8 +170,38 @@ void cci_queue_return(cci_queue *queue, void *item)
 void cci_queue_wake(cci_queue *queue)
 {
     pthread_mutex_lock(&queue->lock);
+    queue->wakes++;
     pthread_cond_broadcast(&queue->not_empty);
     pthread_mutex_unlock(&queue->lock);
+}
+
+void cci_queue_flush(cci_queue *queue)
+{
+    pthread_mutex_lock(&queue->lock);
+    queue->flushed = true;
+    queue->wakes++;
+    pthread_cond_broadcast(&queue->not_empty);
+    pthread_mutex_unlock(&queue->lock);
+}
+
+void cci_queue_producer_waiting(cci_queue *queue, bool waiting)
+{
+    pthread_mutex_lock(&queue->lock);
+    queue->producer_waiting = waiting;
+    if (waiting) {
+        queue->wakes++;
+        pthread_cond_broadcast(&queue->not_empty);
+    }
+    pthread_mutex_unlock(&queue->lock);
+}
+
+cci_queue_census cci_queue_count(cci_queue *queue, cci_queue_match_fn match, void *context)
+{
+    pthread_mutex_lock(&queue->lock);
+    cci_queue_census census = {.items = queue->count, .matching = count_matching(queue, match, context),
+                               .capacity = queue->capacity, .closed = queue->closed};
+    pthread_mutex_unlock(&queue->lock);
+    return census;
 }
 
 void cci_queue_close(cci_queue *queue)

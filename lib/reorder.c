@@ -55,6 +55,24 @@ size_t cci_reorder_reserve(cci_reorder *r)
     return seq;
 }
 
+bool cci_reorder_try_reserve(cci_reorder *r, size_t *seq)
+{
+    pthread_mutex_lock(&r->lock);
+    bool room = r->next_seq - r->next_emit < r->window;
+    if (room) *seq = r->next_seq++;
+    pthread_mutex_unlock(&r->lock);
+    return room;
+}
+
+cci_reorder_census cci_reorder_count(cci_reorder *r)
+{
+    pthread_mutex_lock(&r->lock);
+    cci_reorder_census census = {.oldest = r->next_emit, .unemitted = r->next_seq - r->next_emit, .window = r->window};
+    for (size_t seq = r->next_emit; seq < r->next_seq; seq++) census.finished += r->done[seq % r->window];
+    pthread_mutex_unlock(&r->lock);
+    return census;
+}
+
 void cci_reorder_complete(cci_reorder *r, size_t seq, void *item)
 {
     pthread_mutex_lock(&r->lock);

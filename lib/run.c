@@ -2,7 +2,9 @@
  * order, tear down, and say what happened in the result. */
 #include "cci/import.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +20,17 @@
 #include "cci/sink.h"
 #include "cci/target.h"
 #include "cci/user.h"
+#include "cci/watchdog.h"
 
 enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };
+
+/* Where the reader is, for a watchdog's description. */
+typedef enum {
+    READER_READING,
+    READER_WAITING_FOR_ORDER, /* the report's order window is full */
+    READER_WAITING_FOR_ROOM,  /* the queue is full */
+    READER_FINISHING,         /* the file is read: the workers finish what they hold */
+} reader_stage;
 
 /* Everything the reader, the workers and the emitter share for one run. */
 typedef struct run {
@@ -40,6 +51,9 @@ typedef struct run {
     cci_worker lister;      /* the reader thread's own connection: listing and bulk changes */
     cci_data_import channel; /* its own thread's, but for its atomics (cci/data_import.h) */
     bool channel_on;        /* the channel was started: new users may go through Data Import */
+    pthread_mutex_t describing; /* held while the pool is read for a watchdog's description, and
+                                 * by the reader when it sets READER_FINISHING (the pool goes) */
+    atomic_int reader;      /* a reader_stage */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -70,6 +84,13 @@ static bool out_of_memory(const run *r, const char *while_doing)
 }
 
 /* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
+
+/* A row is finished (by whichever thread): into the report's order, and a beat of the pulse. */
+static void complete_row(run *r, row_item *item)
+{
+    cci_reorder_complete(r->reorder, item->seq, item);
+    cci_pulse_beat(&r->shared.pulse);
+}
 
 /* Called in input order, one row at a time (under the reorder's lock). */
 static void emit_row(void *item_ptr, void *context)
@@ -109,7 +130,7 @@ static void send_job(void *job, void *worker_state)
                                 .changes = row->changes};
     item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
     say_dates_not_kept(row);
-    cci_reorder_complete(r->reorder, item->seq, item);
+    complete_row(r, item);
 }
 
 /* ---- the Data Import channel's hooks ---- */
@@ -123,7 +144,7 @@ static void finish_job(void *job, const char *confirmed)
 {
     row_item *item = job;
     item->confirmed = confirmed;
-    cci_reorder_complete(item->run->reorder, item->seq, item);
+    complete_row(item->run, item);
 }
 
 static void channel_note(void *context, const char *text)
@@ -135,7 +156,36 @@ static void skip_unsent(run *r, row_item *item)
 {
     item->row.outcome.action = CCI_ACTION_SKIPPED;
     cci_outcome_say(&item->row.outcome, "not sent: the run stopped early");
-    cci_reorder_complete(r->reorder, item->seq, item);
+    complete_row(r, item);
+}
+
+/* The next row's place in the report's order. When the window is full, the reader waits for rows
+ * that the workers or the Data Import channel hold, so it says so on the queue first: a batching
+ * consumer must not wait for more rows the reader cannot give until its own are finished. */
+static size_t reserve_row(run *r)
+{
+    size_t seq;
+    if (cci_reorder_try_reserve(r->reorder, &seq)) return seq;
+    cci_queue *queue = r->pool ? cci_pool_queue(r->pool) : NULL;
+    atomic_store(&r->reader, READER_WAITING_FOR_ORDER);
+    cci_pulse_end(&r->shared.pulse);
+    if (queue) cci_queue_producer_waiting(queue, true);
+    seq = cci_reorder_reserve(r->reorder);
+    if (queue) cci_queue_producer_waiting(queue, false);
+    cci_pulse_begin(&r->shared.pulse);
+    atomic_store(&r->reader, READER_READING);
+    return seq;
+}
+
+/* Hands a row to the workers; waits while the queue is full. False when it was not taken. */
+static bool submit_row(run *r, row_item *item)
+{
+    atomic_store(&r->reader, READER_WAITING_FOR_ROOM);
+    cci_pulse_end(&r->shared.pulse);
+    bool taken = cci_pool_submit(r->pool, item);
+    cci_pulse_begin(&r->shared.pulse);
+    atomic_store(&r->reader, READER_READING);
+    return taken;
 }
 
 /* The import pass. Returns false when the input broke mid-way. */
@@ -158,12 +208,12 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
             return true;
         }
         item->run = r;
-        item->seq = cci_reorder_reserve(r->reorder);
+        item->seq = reserve_row(r);
         bool send = cci_plan_row(planner, &record, &item->row);
         item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
         if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
-        if (!send) cci_reorder_complete(r->reorder, item->seq, item);
-        else if (cci_stop_requested(r->config->stop) || !r->pool || !cci_pool_submit(r->pool, item)) skip_unsent(r, item);
+        if (!send) complete_row(r, item);
+        else if (cci_stop_requested(r->config->stop) || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
     }
     if (status != CCI_READ_ERROR) return true;
     char err[1024];
@@ -207,6 +257,23 @@ static bool start_channel(run *r)
     return true;
 }
 
+static void flush_queue(void *queue)
+{
+    cci_queue_flush(queue);
+}
+
+/* Ends the pool: no more rows, the workers and the channel finish what they hold. */
+static void finish_pool(run *r)
+{
+    if (!r->pool) return;
+    pthread_mutex_lock(&r->describing);
+    atomic_store(&r->reader, READER_FINISHING);
+    pthread_mutex_unlock(&r->describing);
+    cci_stop_unsubscribe(r->config->stop, cci_pool_queue(r->pool));
+    cci_pool_finish(r->pool);
+    r->pool = NULL;
+}
+
 static bool start_workers(run *r)
 {
     const cci_import_config *config = r->config;
@@ -234,6 +301,11 @@ static bool start_workers(run *r)
         say(r, CCI_MESSAGE_PROBLEM, "cannot start the Data Import thread");
         ok = false;
     }
+    /* a stop ends every wait on the queue: nothing more comes that a batch should wait for */
+    if (r->pool && !cci_stop_subscribe(config->stop, flush_queue, cci_pool_queue(r->pool))) {
+        say(r, CCI_MESSAGE_PROBLEM, "cannot watch for the run's stop");
+        ok = false;
+    }
     free(states);
     return ok;
 }
@@ -256,6 +328,7 @@ static bool init_shared(run *r, long expected_rows)
     cci_update_gate_init(&shared->gate);
     cci_guess_init(&shared->guess);
     for (int b = 0; b < CCI_BUDGET_COUNT; b++) atomic_init(&shared->requests[b], 0);
+    cci_pulse_init(&shared->pulse);
     return true;
 }
 
@@ -586,6 +659,53 @@ static void tally_requests(const run *r, cci_import_result *result)
 
 /* ---- the run ---- */
 
+enum { STALL_SLACK_MS = 10000 };
+
+/* How long nothing may happen before the watchdog calls it a stall: longer than any wait the run
+ * bounds (a request's timeout, a rate limit's pause, a backoff), so a healthy run never meets it. */
+static uint64_t stall_ms(const cci_import_config *config)
+{
+    uint64_t longest = CCI_BACKOFF_CAP_MS;
+    if (config->timeout_ms > longest) longest = config->timeout_ms;
+    if (config->max_wait_ms > longest) longest = config->max_wait_ms;
+    return longest + STALL_SLACK_MS;
+}
+
+static const char *reader_stage_name(reader_stage stage)
+{
+    switch (stage) {
+    case READER_READING: return "the reader is reading";
+    case READER_WAITING_FOR_ORDER: return "the reader waits for the report's order";
+    case READER_WAITING_FOR_ROOM: return "the reader waits for room in the queue";
+    case READER_FINISHING: return "the file is read and the workers finish";
+    }
+    return "?";
+}
+
+/* Which stage holds what, for the watchdog (on its thread). */
+static void describe_stall(void *context, char *out, size_t len)
+{
+    run *r = context;
+    cci_reorder_census order = cci_reorder_count(r->reorder);
+    size_t used = (size_t)snprintf(out, len, "%s; %zu rows unfinished from row %zu, %zu of them done and waiting for "
+                                             "the oldest", reader_stage_name((reader_stage)atomic_load(&r->reader)),
+                                   order.unemitted, order.oldest + 1, order.finished);
+    pthread_mutex_lock(&r->describing);
+    if (r->pool && atomic_load(&r->reader) != READER_FINISHING && used < len) {
+        cci_queue_census queue = cci_queue_count(cci_pool_queue(r->pool), r->channel_on ? cci_data_import_takes : NULL,
+                                                 &r->channel);
+        used += (size_t)snprintf(out + used, len - used, "; the queue holds %zu of %zu rows%s", queue.items,
+                                 queue.capacity, queue.closed ? " and is closed" : "");
+        if (r->channel_on && used < len)
+            used += (size_t)snprintf(out + used, len - used, ", %zu for Data Import", queue.matching);
+    }
+    pthread_mutex_unlock(&r->describing);
+    if (r->channel_on && used < len)
+        snprintf(out + used, len - used, "; Data Import %s, holding %zu rows",
+                 cci_channel_stage_name((cci_channel_stage)atomic_load(&r->channel.stage)),
+                 (size_t)atomic_load(&r->channel.held));
+}
+
 /* Reads, plans, sends and emits every row; the outputs are open. */
 static void drive(run *r, cci_input *input, long expected_rows, cci_import_result *result)
 {
@@ -608,10 +728,13 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     cci_progress_source source = {.counts = r->sink.counts, .total = expected_rows, .limiter = r->shared.limiter};
     if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
     result->started = true;
+    cci_watchdog *watchdog = cci_watchdog_start(&r->shared.pulse, stall_ms(r->config), r->config->stop, describe_stall, r);
+    cci_pulse_begin(&r->shared.pulse); /* the reader at its input */
     result->input_broke = !import_rows(r, input, &planner, result);
-    if (r->pool) cci_pool_finish(r->pool);
-    r->pool = NULL;
+    cci_pulse_end(&r->shared.pulse);
+    finish_pool(r);
     cci_reorder_wait_all(r->reorder);
+    cci_watchdog_finish(watchdog);
     if (callbacks->sending_ended) callbacks->sending_ended(callbacks->context);
     cci_planner_cleanup(&planner);
 }
@@ -657,6 +780,8 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     char err[1024];
     cci_input input = {0};
     cci_record header;
+    pthread_mutex_init(&r.describing, NULL);
+    atomic_init(&r.reader, READER_READING);
     if (paths_collide(&r)) goto out;
     if (!cci_input_open(&input, &r.spec, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
@@ -708,7 +833,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     verify(&r, result);
     tally_requests(&r, result);
 out:
-    if (r.pool) cci_pool_finish(r.pool);
+    finish_pool(&r);
     for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
     if (r.channel_on) cci_client_free(r.channel.worker.client);
     free(r.workers);
@@ -728,6 +853,7 @@ out:
         result->journal_failed = true;
     }
     cci_input_close(&input);
+    pthread_mutex_destroy(&r.describing);
 }
 
 void cci_import_result_cleanup(cci_import_result *result)

@@ -41,13 +41,23 @@ static cci_rate_answer rate_answer(const cci_response *r)
                              .rate_limited = r->status == 429};
 }
 
+/* A wait the limiter or a backoff announced: bounded, so the watchdog counts it as work. False
+ * when the run stopped meanwhile. */
+static bool announced_sleep(cci_send_shared *shared, uint64_t ms)
+{
+    cci_pulse_begin(&shared->pulse);
+    bool slept = cci_stop_sleep(shared->stop, ms);
+    cci_pulse_end(&shared->pulse);
+    return slept;
+}
+
 /* Waits for the budget; false when the run stopped meanwhile (then the ticket is handed back).
  * Every wait the limiter asks for is bounded by --max-wait or by a request's timeout. */
 static bool wait_for_budget(cci_send_shared *shared, cci_budget budget, cci_limit_ticket *ticket)
 {
     uint64_t wait;
     while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms(), ticket)) > 0)
-        if (!cci_stop_sleep(shared->stop, wait)) return false;
+        if (!announced_sleep(shared, wait)) return false;
     if (!cci_stop_requested(shared->stop)) return true;
     cci_limiter_done(shared->limiter, budget, ticket, NULL, cci_now_ms(), cci_wall_ms());
     return false;
@@ -102,8 +112,10 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
             if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, NULL);
             return settle_stopped(outcome, &last);
         }
+        cci_pulse_begin(&shared->pulse);
         if (update) cci_client_update(worker->client, request->uid, request->update_body, &last);
         else cci_client_create(worker->client, request->create_body, &last);
+        cci_pulse_end(&shared->pulse);
         check_answer_uid(&last, request->uid);
         outcome->attempts++;
         atomic_fetch_add(&shared->requests[budget], 1);
@@ -204,7 +216,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
         failures++;
         uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
                                         cci_random_next(&worker->random));
-        if (!cci_stop_sleep(shared->stop, pause)) return settle_stopped(outcome, &last);
+        if (!announced_sleep(shared, pause)) return settle_stopped(outcome, &last);
     }
 }
 
@@ -217,7 +229,9 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
     for (;;) {
         cci_limit_ticket ticket;
         if (!wait_for_budget(shared, budget, &ticket)) return CCI_ANSWER_RETRYABLE;
+        cci_pulse_begin(&shared->pulse);
         request(worker->client, context, last);
+        cci_pulse_end(&shared->pulse);
         atomic_fetch_add(&shared->requests[budget], 1);
         cci_rate_answer answer = rate_answer(last);
         cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
@@ -235,7 +249,7 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
         failures++;
         uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
                                         cci_random_next(&worker->random));
-        if (!cci_stop_sleep(shared->stop, pause)) return answer_class;
+        if (!announced_sleep(shared, pause)) return answer_class;
     }
 }
 

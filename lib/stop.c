@@ -14,6 +14,10 @@ struct cci_stop {
     char reason[1024]; /* protected by lock */
     cci_latch *stopped; /* released at the first request: ends every wait */
     atomic_bool hurried; /* requests in flight are abandoned too */
+    struct {
+        void (*wake)(void *context);
+        void *context;
+    } listeners[CCI_STOP_LISTENERS]; /* protected by lock; called under it at the first request */
 };
 
 cci_stop *cci_stop_new(void)
@@ -45,9 +49,34 @@ void cci_stop_request(cci_stop *stop, cci_stop_kind kind, const char *reason)
     if (first) {
         snprintf(stop->reason, sizeof stop->reason, "%s", reason);
         atomic_store(&stop->kind, kind);
+        for (int i = 0; i < CCI_STOP_LISTENERS; i++)
+            if (stop->listeners[i].wake) stop->listeners[i].wake(stop->listeners[i].context);
     }
     pthread_mutex_unlock(&stop->lock);
     if (first) cci_latch_release(stop->stopped);
+}
+
+bool cci_stop_subscribe(cci_stop *stop, void (*wake)(void *context), void *context)
+{
+    pthread_mutex_lock(&stop->lock);
+    int free_slot = -1;
+    for (int i = 0; i < CCI_STOP_LISTENERS && free_slot < 0; i++)
+        if (!stop->listeners[i].wake) free_slot = i;
+    if (free_slot >= 0) {
+        stop->listeners[free_slot].wake = wake;
+        stop->listeners[free_slot].context = context;
+        if (atomic_load(&stop->kind) != CCI_STOP_NONE) wake(context); /* stopped already */
+    }
+    pthread_mutex_unlock(&stop->lock);
+    return free_slot >= 0;
+}
+
+void cci_stop_unsubscribe(cci_stop *stop, void *context)
+{
+    pthread_mutex_lock(&stop->lock);
+    for (int i = 0; i < CCI_STOP_LISTENERS; i++)
+        if (stop->listeners[i].wake && stop->listeners[i].context == context) stop->listeners[i].wake = NULL;
+    pthread_mutex_unlock(&stop->lock);
 }
 
 void cci_stop_hurry(cci_stop *stop, const char *reason)

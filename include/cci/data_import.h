@@ -35,6 +35,16 @@ typedef struct cci_data_import_hooks {
     void *context;
 } cci_data_import_hooks;
 
+/* What the channel does now, for a watchdog's description. */
+typedef enum {
+    CCI_CHANNEL_WAITING_FOR_ROWS,
+    CCI_CHANNEL_WAITING_FOR_BUDGET,
+    CCI_CHANNEL_SENDING,
+    CCI_CHANNEL_WORKER,
+    CCI_CHANNEL_DONE,
+} cci_channel_stage;
+const char *cci_channel_stage_name(cci_channel_stage stage);
+
 typedef struct cci_data_import {
     cci_send_shared *shared; /* thread-safe */
     cci_worker worker;       /* the channel's own connection; its thread's alone */
@@ -46,6 +56,8 @@ typedef struct cci_data_import {
     atomic_bool refused;     /* the endpoint is not to be used again in this run */
     atomic_ulong created;    /* users created through the channel */
     atomic_ulong batches;    /* requests answered with per-uid results */
+    atomic_size_t held;      /* rows taken from the queue and not handed on yet */
+    atomic_int stage;        /* a cci_channel_stage */
     char refusal[600];       /* why it was refused; written before refused is set, read after */
 } cci_data_import;
 

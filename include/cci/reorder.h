@@ -8,6 +8,7 @@
 #ifndef CCI_REORDER_H
 #define CCI_REORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct cci_reorder cci_reorder;
@@ -20,6 +21,17 @@ void cci_reorder_free(cci_reorder *reorder);
 
 /* The next sequence number; waits while the window is full. */
 size_t cci_reorder_reserve(cci_reorder *reorder);
+
+/* The next sequence number into *seq when the window has room; false, reserving nothing, when it
+ * is full (cci_reorder_reserve would wait). */
+bool cci_reorder_try_reserve(cci_reorder *reorder, size_t *seq);
+
+/* What the window holds now, for a watchdog's description: the oldest row not emitted (its
+ * sequence number), how many are reserved and not emitted, and how many of those are finished. */
+typedef struct cci_reorder_census {
+    size_t oldest, unemitted, finished, window;
+} cci_reorder_census;
+cci_reorder_census cci_reorder_count(cci_reorder *reorder);
 
 /* Hands in the item of seq (reserved earlier, completed once). */
 void cci_reorder_complete(cci_reorder *reorder, size_t seq, void *item);

@@ -18,6 +18,7 @@
 #include "cci/ratelimit.h"
 #include "cci/retry.h"
 #include "cci/stop.h"
+#include "cci/watchdog.h"
 
 typedef struct cci_send_shared {
     cci_mode mode;            /* read-only */
@@ -28,6 +29,7 @@ typedef struct cci_send_shared {
     cci_update_gate gate;     /* own lock */
     cci_guess guess;          /* own lock */
     atomic_ulong requests[CCI_BUDGET_COUNT];
+    cci_pulse pulse; /* atomics: every request and announced wait, for the watchdog */
 } cci_send_shared;
 
 /* A worker's own: its connection and its random numbers. */

@@ -21,6 +21,15 @@ void cci_stop_free(cci_stop *stop);
 /* The first request wins; later ones are ignored. Wakes every waiter. */
 void cci_stop_request(cci_stop *stop, cci_stop_kind kind, const char *reason);
 
+/* Calls wake(context) at the first request, or at once when the run stopped already, until
+ * cci_stop_unsubscribe(context) returns: a wait that no latch ends (a condition variable of the
+ * pipeline's) is woken by it. wake runs under the stop's lock, on the requesting thread: it must
+ * only take locks that are never held while a stop is requested. False when CCI_STOP_LISTENERS
+ * are subscribed already. */
+enum { CCI_STOP_LISTENERS = 4 };
+bool cci_stop_subscribe(cci_stop *stop, void (*wake)(void *context), void *context);
+void cci_stop_unsubscribe(cci_stop *stop, void *context);
+
 /* A stop that cannot wait for the requests in flight (a second interruption): requests a stop if
  * none was, and raises the flag that clients abandon their transfers on. */
 void cci_stop_hurry(cci_stop *stop, const char *reason);

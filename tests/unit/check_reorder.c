@@ -49,12 +49,38 @@ START_TEST(a_row_finished_in_order_is_emitted_at_once)
 }
 END_TEST
 
+START_TEST(a_full_window_is_told_without_waiting)
+{
+    emitted e = {0};
+    cci_reorder *reorder = cci_reorder_new(2, record_emit, &e);
+    size_t a, b, c;
+    ck_assert(cci_reorder_try_reserve(reorder, &a));
+    ck_assert(cci_reorder_try_reserve(reorder, &b));
+    ck_assert(!cci_reorder_try_reserve(reorder, &c)); /* full: reserve would wait */
+    cci_reorder_complete(reorder, b, &b);
+    cci_reorder_census census = cci_reorder_count(reorder);
+    ck_assert_uint_eq(census.oldest, a);
+    ck_assert_uint_eq(census.unemitted, 2);
+    ck_assert_uint_eq(census.finished, 1); /* b, waiting for a */
+    ck_assert_uint_eq(census.window, 2);
+    ck_assert(!cci_reorder_try_reserve(reorder, &c));
+    cci_reorder_complete(reorder, a, &a);
+    ck_assert(cci_reorder_try_reserve(reorder, &c));
+    ck_assert_uint_eq(c, b + 1);
+    cci_reorder_complete(reorder, c, &c);
+    cci_reorder_wait_all(reorder);
+    ck_assert_uint_eq(e.count, 3);
+    cci_reorder_free(reorder);
+}
+END_TEST
+
 static Suite *reorder_suite(void)
 {
     Suite *suite = suite_create("reorder");
     TCase *tc = tcase_create("reorder");
     tcase_add_test(tc, rows_finished_backwards_come_out_in_order_once_the_first_is_in);
     tcase_add_test(tc, a_row_finished_in_order_is_emitted_at_once);
+    tcase_add_test(tc, a_full_window_is_told_without_waiting);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -78,11 +78,39 @@ START_TEST(the_wall_clock_is_unix_milliseconds)
 }
 END_TEST
 
+static void count_wake(void *context)
+{
+    atomic_fetch_add((atomic_int *)context, 1);
+}
+
+START_TEST(listeners_are_woken_once_at_the_first_request_until_they_leave)
+{
+    cci_stop *stop = cci_stop_new();
+    atomic_int woken = 0, gone = 0, late = 0;
+    ck_assert(cci_stop_subscribe(stop, count_wake, &woken));
+    ck_assert(cci_stop_subscribe(stop, count_wake, &gone));
+    cci_stop_unsubscribe(stop, &gone);
+    ck_assert_int_eq(atomic_load(&woken), 0);
+    cci_stop_request(stop, CCI_STOP_INTERRUPTED, "interrupted");
+    cci_stop_request(stop, CCI_STOP_FATAL, "later");
+    ck_assert_int_eq(atomic_load(&woken), 1);
+    ck_assert_int_eq(atomic_load(&gone), 0);
+    ck_assert(cci_stop_subscribe(stop, count_wake, &late)); /* stopped already: woken at once */
+    ck_assert_int_eq(atomic_load(&late), 1);
+    atomic_int more[CCI_STOP_LISTENERS] = {0};
+    int taken = 0;
+    for (int i = 0; i < CCI_STOP_LISTENERS; i++) taken += cci_stop_subscribe(stop, count_wake, &more[i]);
+    ck_assert_int_eq(taken, CCI_STOP_LISTENERS - 2); /* woken and late hold two places */
+    cci_stop_free(stop);
+}
+END_TEST
+
 static Suite *stop_suite(void)
 {
     Suite *suite = suite_create("stop");
     TCase *tc = tcase_create("stop");
     tcase_add_test(tc, the_first_request_wins);
+    tcase_add_test(tc, listeners_are_woken_once_at_the_first_request_until_they_leave);
     tcase_add_test(tc, a_stop_cuts_a_sleep_short);
     tcase_add_test(tc, a_sleep_nothing_stops_runs_its_course);
     tcase_add_test(tc, the_wall_clock_is_unix_milliseconds);
