@@ -691,7 +691,9 @@ static void describe_stall(void *context, char *out, size_t len)
                                              "the oldest", reader_stage_name((reader_stage)atomic_load(&r->reader)),
                                    order.unemitted, order.oldest + 1, order.finished);
     pthread_mutex_lock(&r->describing);
-    if (r->pool && atomic_load(&r->reader) != READER_FINISHING && used < len) {
+    /* the pool is read only before the reader sets READER_FINISHING, under the same lock: it
+     * goes only after that */
+    if (atomic_load(&r->reader) != READER_FINISHING && r->pool && used < len) {
         cci_queue_census queue = cci_queue_count(cci_pool_queue(r->pool), r->channel_on ? cci_data_import_takes : NULL,
                                                  &r->channel);
         used += (size_t)snprintf(out + used, len - used, "; the queue holds %zu of %zu rows%s", queue.items,
