@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A hundred million users: past that, a listing that never ends is more likely than an app. */
-enum { MOST_PAGES_EVER = 100000 };
+/* A hundred million users: an announcement past that is more likely a broken counter than an app. */
+#define MOST_USERS_BELIEVED 1e8
 
 typedef struct page_request {
     unsigned long page;
@@ -34,13 +34,14 @@ static bool keep_name(FILE *users, const cJSON *listed)
     return ok;
 }
 
-/* Pages the listing's total promises, when it gives one. */
-static unsigned long promised_pages(const cJSON *page)
+/* A count page 1 announces: a whole number from 1 to most, else 0 (0, missing, negative,
+ * fractional, not a number or past belief announce nothing). */
+static unsigned long announced(const cJSON *pagination, const char *name, double most)
 {
-    const cJSON *pagination = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(page, "meta"), "pagination");
-    const cJSON *total = cJSON_GetObjectItemCaseSensitive(pagination, "total");
-    if (!cJSON_IsNumber(total) || total->valuedouble <= 0 || total->valuedouble > 1e12) return 0;
-    return (unsigned long)((total->valuedouble + CCI_LISTING_PER_PAGE - 1) / CCI_LISTING_PER_PAGE);
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(pagination, name);
+    if (!cJSON_IsNumber(value) || !(value->valuedouble >= 1 && value->valuedouble <= most)) return 0;
+    unsigned long count = (unsigned long)value->valuedouble;
+    return (double)count == value->valuedouble ? count : 0;
 }
 
 /* Keeps listed's metadata, for metadata.KEY columns to merge into, unless wants proves it not
@@ -87,7 +88,23 @@ static bool take_users(cci_listing *listing, const cJSON *data, unsigned long pa
 typedef struct page_facts {
     int count;          /* users on it */
     char first_uid[256];
+    /* page 1's meta.pagination (0: not announced), and the pages they come to: total_pages, or
+     * total rounded up, the fewer when both are given */
+    unsigned long total_pages, total_users, pages;
 } page_facts;
+
+/* Reads what page 1 announces into facts. */
+static void take_announcement(const cJSON *root, page_facts *facts)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
+    const cJSON *pagination = cJSON_GetObjectItemCaseSensitive(meta, "pagination");
+    facts->total_pages = announced(pagination, "total_pages", MOST_USERS_BELIEVED / CCI_LISTING_PER_PAGE);
+    facts->total_users = announced(pagination, "total", MOST_USERS_BELIEVED);
+    unsigned long by_users = (facts->total_users + CCI_LISTING_PER_PAGE - 1) / CCI_LISTING_PER_PAGE;
+    facts->pages = !facts->total_pages ? by_users
+                   : !by_users || facts->total_pages < by_users ? facts->total_pages
+                                                                 : by_users;
+}
 
 /* Takes one parsed page: the users, and on page 1 the table sized by the (untrusted) total. */
 static cci_listing_status take_page(cci_listing *listing, const cJSON *root, unsigned long page,
@@ -99,12 +116,12 @@ static cci_listing_status take_page(cci_listing *listing, const cJSON *root, uns
         return CCI_LISTING_FAILED;
     }
     if (page == 1) {
-        unsigned long promised = promised_pages(root);
-        if (most_pages && promised > most_pages) {
-            snprintf(err, errlen, "the app holds %lu pages of users", promised);
+        take_announcement(root, facts);
+        if (most_pages && facts->pages > most_pages) {
+            snprintf(err, errlen, "the app holds %lu pages of users", facts->pages);
             return CCI_LISTING_TOO_COSTLY;
         }
-        if (!(listing->app = cci_app_users_new(promised * CCI_LISTING_PER_PAGE))) {
+        if (!(listing->app = cci_app_users_new(facts->pages * CCI_LISTING_PER_PAGE))) {
             snprintf(err, errlen, "out of memory for the app's users");
             return CCI_LISTING_FAILED;
         }
@@ -151,12 +168,45 @@ static bool start(cci_listing *listing, cci_listing_wants wants, char *err, size
     return true;
 }
 
-/* Why the listing cannot be trusted to end after page, or NULL. */
-static const char *endless(unsigned long page, const page_facts *facts, const char *previous_first)
+/* How far a listing is read: the page that must not come back full, and the users it may hold. */
+typedef struct listing_bound {
+    unsigned long last_page;
+    size_t most_users;
+} listing_bound;
+
+/* The bound page 1 sets: the pages it announced, or the cap when it announced none, plus one. */
+static listing_bound bound_of(const page_facts *first, size_t most_untold_users)
 {
-    if (facts->first_uid[0] && strcmp(facts->first_uid, previous_first) == 0)
-        return "gave the same page twice (it ignores the page asked for)";
-    return page >= MOST_PAGES_EVER ? "did not end after 100,000 pages" : NULL;
+    size_t untold = most_untold_users ? most_untold_users : CCI_LISTING_MOST_UNTOLD_USERS;
+    unsigned long pages = first->pages ? first->pages : untold / CCI_LISTING_PER_PAGE + (untold % CCI_LISTING_PER_PAGE != 0);
+    return (listing_bound){.last_page = pages + 1, .most_users = (size_t)(pages + 1) * CCI_LISTING_PER_PAGE};
+}
+
+/* Says that the listing ran past what page 1 announced, or past the cap when it announced nothing. */
+static void say_past_bound(const page_facts *first, size_t most_untold_users, const cci_listing *listing,
+                           char *err, size_t errlen)
+{
+    char announced_size[96] = "";
+    if (first->total_pages && first->total_users)
+        snprintf(announced_size, sizeof announced_size, "%lu pages / %lu users", first->total_pages, first->total_users);
+    else if (first->total_pages || first->total_users)
+        snprintf(announced_size, sizeof announced_size, "%lu %s", first->total_pages ? first->total_pages : first->total_users,
+                 first->total_pages ? "pages" : "users");
+    if (first->pages)
+        snprintf(err, errlen, "the service kept sending users past the %s it announced (%zu users in %lu pages "
+                              "read); a listing that does not end where it said cannot be trusted",
+                 announced_size, listing->users, listing->pages);
+    else
+        snprintf(err, errlen, "the service announced no size (meta.pagination.total) and kept sending users past "
+                              "%zu, the most read without one (%zu users in %lu pages read)",
+                 most_untold_users ? most_untold_users : (size_t)CCI_LISTING_MOST_UNTOLD_USERS, listing->users,
+                 listing->pages);
+}
+
+/* Whether a full page begins as the one before did: the service ignores the page asked for. */
+static bool repeats(const page_facts *facts, const char *previous_first)
+{
+    return facts->first_uid[0] && strcmp(facts->first_uid, previous_first) == 0;
 }
 
 cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
@@ -165,15 +215,25 @@ cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *share
 {
     cci_listing_status status = start(listing, wants, err, errlen) ? CCI_LISTING_READ : CCI_LISTING_FAILED;
     char previous_first[256] = "";
+    page_facts first = {0};
+    listing_bound bound = {0};
     for (unsigned long page = 1; status == CCI_LISTING_READ; page++) {
-        page_facts facts;
+        page_facts facts = {0};
         if ((status = read_page(listing, shared, worker, page, most_pages, &facts, err, errlen)) != CCI_LISTING_READ) break;
         listing->pages = page;
+        if (page == 1) {
+            first = facts;
+            bound = bound_of(&first, wants.most_untold_users);
+        }
         if (progress) progress(context, page, listing->users);
-        if (facts.count < CCI_LISTING_PER_PAGE) break; /* the last page */
-        const char *why = endless(page, &facts, previous_first);
-        if (why) {
-            snprintf(err, errlen, "the app's user list %s", why);
+        bool full = facts.count >= CCI_LISTING_PER_PAGE;
+        if (listing->users > bound.most_users || (full && page >= bound.last_page)) {
+            say_past_bound(&first, wants.most_untold_users, listing, err, errlen);
+            status = CCI_LISTING_FAILED;
+        } else if (!full) {
+            break; /* the last page */
+        } else if (repeats(&facts, previous_first)) {
+            snprintf(err, errlen, "the app's user list gave the same page twice (it ignores the page asked for)");
             status = CCI_LISTING_FAILED;
         } else if (most_pages && page >= most_pages) {
             snprintf(err, errlen, "the app holds more than %lu pages of users", most_pages);

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../check_main.h"
+#include "cci/listing.h"
 #include "e2e_support.h"
 
 /* The acceptance scenario, in uid blocks: */
@@ -392,6 +394,71 @@ START_TEST(emptied_cells_clear_what_an_import_set_and_nothing_else)
 }
 END_TEST
 
+/* Sanitizers keep shadow memory and a quarantine of freed blocks: a peak RSS there says nothing
+ * of the tool's own. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PEAK_RSS_MEANINGFUL false
+#else
+#define PEAK_RSS_MEANINGFUL true
+#endif
+
+/* The largest peak RSS of this test's children so far, in bytes: the tool's (the only others are
+ * the watchdog's du, a few MB). */
+static double children_peak_rss(void)
+{
+    struct rusage usage;
+    ck_assert_int_eq(getrusage(RUSAGE_CHILDREN, &usage), 0);
+    return (double)usage.ru_maxrss * 1024;
+}
+
+/* A service that answers every page of its listing full of fresh users, for ever (issue 26).
+ * _i 0: page 1 announces 3 pages / 3,000 users (and each later page two more); the tool reads one
+ * page past page 1's word. _i 1: nothing is announced; it reads to its cap, a million users and
+ * a page. Either way it ends, says why, deactivates nobody, and stays under 100 MB; a plain run
+ * then still sends and reports every row. */
+START_TEST(an_endless_listing_is_read_only_as_far_as_announced)
+{
+    enum { ROWS = 20 };
+    fixture.config.hostile = SBX_HOSTILE_ENDLESS_LISTING;
+    fixture.config.listing_total_zero = _i;
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--prune", "--prune-max", "100000000", "users.csv",
+                             NULL), 2);
+    char why[256];
+    if (_i)
+        snprintf(why, sizeof why, "the service announced no size (meta.pagination.total) and kept sending users past "
+                                  "%d, the most read without one", CCI_LISTING_MOST_UNTOLD_USERS);
+    else
+        snprintf(why, sizeof why, "the service kept sending users past the 3 pages / 3000 users it announced");
+    ck_assert_msg(strstr(messages, "--prune needs the app's users and ") && strstr(messages, why), "%s", messages);
+    ck_assert_ptr_nonnull(strstr(messages, "nothing was sent"));
+    double pages = _i ? CCI_LISTING_MOST_UNTOLD_USERS / CCI_LISTING_PER_PAGE + 1 : 4;
+    ck_assert_double_eq(e2e_counter(&fixture, "requests", "list"), pages);
+    ck_assert_double_eq(e2e_counter(&fixture, "requests", "total"), pages); /* no deactivation, no create */
+    ck_assert_int_eq(access(e2e_path(&fixture, "users.runs"), F_OK), -1); /* a run that did not start */
+    double peak = children_peak_rss();
+    fprintf(stderr, "an endless listing (%s): %.0f pages read, peak RSS %.1f MB\n",
+            _i ? "nothing announced" : "3 pages announced", pages, peak / 1e6);
+    if (PEAK_RSS_MEANINGFUL) ck_assert_msg(peak < 100e6, "peak RSS %.1f MB", peak / 1e6);
+
+    /* a plain run (its metadata.team column merges, so it reads the whole listing): given up the
+     * same way, every row sent as the journal says and reported */
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    ck_assert_msg(strstr(messages, "the app's users could not be read (") && strstr(messages, why), "%s", messages);
+    ck_assert_double_eq(e2e_counter(&fixture, "requests", "list"), pages);
+    ck_assert_double_eq(e2e_counter(&fixture, "requests", "deactivate_many"), 0);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
+    ck_assert_int_eq((int)n, ROWS);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), ROWS);
+    free(rows);
+    e2e_expect_users_of_file(&fixture, ROWS, 0);
+}
+END_TEST
+
 static Suite *target_suite(void)
 {
     Suite *s = suite_create("e2e_target");
@@ -407,6 +474,7 @@ static Suite *target_suite(void)
     tcase_add_loop_test(tc, verify_repairs_exactly_the_drifted_users, 0, 4);
     tcase_add_test(tc, verify_repairs_once_and_reports_what_remains);
     tcase_add_loop_test(tc, emptied_cells_clear_what_an_import_set_and_nothing_else, 0, 2);
+    tcase_add_loop_test(tc, an_endless_listing_is_read_only_as_far_as_announced, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

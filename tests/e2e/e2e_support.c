@@ -366,15 +366,26 @@ int e2e_count_action(const e2e_report_row *rows, size_t count, const char *actio
     return n;
 }
 
-/* Polls a counter of the other process's progress, bounded: the only way to act "halfway". */
+/* Polls a counter of the other process's progress: the only way to act "halfway". Bounded by
+ * progress, not by time, as the watchdog of e2e_wait is: a slow import (a loaded machine, the
+ * sanitizers) only takes longer to get there; one whose count stands still for E2E_STALL_S
+ * seconds hangs, or ended short of n, and fails the test. */
 static void wait_for_counter(e2e *t, const char *group, const char *name, double n, const char *what)
 {
-    for (int tries = 0; tries < 1200; tries++) {
-        if (e2e_counter(t, group, name) >= n) return;
+    double seen = -1;
+    time_t moved = time(NULL);
+    for (;;) {
+        double value = e2e_counter(t, group, name);
+        if (value >= n) return;
+        if (value != seen) {
+            seen = value;
+            moved = time(NULL);
+        } else if (time(NULL) - moved >= E2E_STALL_S) {
+            ck_abort_msg("the import never reached %.0f %s: it stood at %.0f for %d s", n, what, value, E2E_STALL_S);
+        }
         struct timespec pause = {0, 25 * 1000000L};
         nanosleep(&pause, NULL);
     }
-    ck_abort_msg("the import never reached %.0f %s", n, what);
 }
 
 void e2e_wait_for_creates(e2e *t, double n)

@@ -96,7 +96,8 @@ void e2e_reset_counters(e2e *t);
 
 /* Rows of a report with the given action. */
 int e2e_count_action(const e2e_report_row *rows, size_t count, const char *action);
-/* Waits, bounded (30 s), until the sandbox has answered at least n creates; fails the test if not. */
+/* Waits until the sandbox has answered at least n creates, however slowly they come; fails the
+ * test when their count stands still for E2E_STALL_S seconds. */
 void e2e_wait_for_creates(e2e *t, double n);
 /* Likewise, until the sandbox holds at least n users (however they were created). */
 void e2e_wait_for_users(e2e *t, double n);

@@ -14,9 +14,10 @@ printf '{"users":[{"uid":"preloaded","name":"Pre Loaded","tags":["x"]}]}' >"$wor
 "$sandbox" --port 0 --port-file "$work/port" --keys-file "$work/keys" --load "$work/users.json" \
   2>"$work/log" &
 pid=$!
-# Wait for the port file, bounded: the sandbox writes it once it listens.
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; kill -0 "$pid" || fail "sandbox died: $(cat "$work/log")"; sleep 0.05; done
-[ -s "$work/port" ] || fail "no port file"
+# Wait for the port file: the sandbox writes it once it listens. Bounded by the sandbox's life, not
+# by a count of tries: a slow start (a loaded machine, the sanitizers) only waits longer, a sandbox
+# that died says so, and one that hangs is ctest's TIMEOUT.
+until [ -s "$work/port" ]; do kill -0 "$pid" 2>/dev/null || fail "sandbox died: $(cat "$work/log")"; sleep 0.05; done
 port=$(cat "$work/port")
 base="http://127.0.0.1:$port"
 

@@ -564,6 +564,24 @@ START_TEST(hostile_modes_answer_what_no_service_should)
         ck_assert_ptr_nonnull(strstr(first.body, "<html>"));
         ck_assert_ptr_null(stored_user("h0")); /* nothing applied */
         break;
+    case SBX_HOSTILE_ENDLESS_LISTING: {
+        ck_assert_int_eq(first.status, 200); /* only the listing is hostile */
+        for (unsigned page = 1; page <= 7; page += 6) {
+            char path[64];
+            snprintf(path, sizeof path, "/v3/users?perPage=1000&page=%u", page);
+            http_answer listed = call("GET", path, FULL_KEY, NULL);
+            ck_assert_int_eq(listed.status, 200);
+            const cJSON *data = cJSON_GetObjectItem(listed.json, "data");
+            ck_assert_int_eq(cJSON_GetArraySize(data), 1000);
+            snprintf(path, sizeof path, "endless_%u_999", page); /* fresh uids, none of them stored */
+            ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(data, 999), "uid")->valuestring, path);
+            const cJSON *pagination = cJSON_GetObjectItem(cJSON_GetObjectItem(listed.json, "meta"), "pagination");
+            ck_assert_int_eq(cJSON_GetObjectItem(pagination, "total_pages")->valueint, (int)page + 2);
+            ck_assert_int_eq(cJSON_GetObjectItem(pagination, "total")->valueint, ((int)page + 2) * 1000);
+            http_answer_cleanup(&listed);
+        }
+        break;
+    }
     default:
         ck_abort_msg("no such mode");
     }

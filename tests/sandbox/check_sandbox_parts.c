@@ -247,6 +247,43 @@ START_TEST(limits_refuse_past_the_limit_and_reopen_next_window)
 }
 END_TEST
 
+START_TEST(limits_count_the_windows_that_saw_requests_and_those_between_that_did_not)
+{
+    sbx_limits limits;
+    sbx_limits_init(&limits, 2, 5, 1, 1000);
+    uint64_t t = 1700000000000ULL;
+    unsigned seen, idle;
+    sbx_limits_windows(&limits, SBX_BUDGET_CORE, &seen, &idle);
+    ck_assert_uint_eq(seen + idle, 0);
+    ck_assert(sbx_limits_take(&limits, SBX_BUDGET_CORE, t).allowed);
+    ck_assert(sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 999).allowed);
+    ck_assert(!sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 999).allowed); /* a 429 is seen too */
+    sbx_limits_peek(&limits, SBX_BUDGET_CORE, t + 1500);                    /* and a peek */
+    ck_assert(sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 4200).allowed); /* 2 and 3 saw nothing */
+    sbx_limits_windows(&limits, SBX_BUDGET_CORE, &seen, &idle);
+    ck_assert_uint_eq(seen, 3);
+    ck_assert_uint_eq(idle, 2);
+    /* a time read before the one above but counted after it opens its window again (and counts
+     * it again), but no window is counted idle twice */
+    sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 3990);
+    ck_assert(sbx_limits_take(&limits, SBX_BUDGET_CORE, t + 5100).allowed);
+    sbx_limits_windows(&limits, SBX_BUDGET_CORE, &seen, &idle);
+    ck_assert_uint_eq(idle, 2);
+    sbx_limits_windows(&limits, SBX_BUDGET_STANDARD, &seen, &idle); /* each budget apart */
+    ck_assert_uint_eq(seen + idle, 0);
+    cJSON *json = cJSON_CreateObject();
+    sbx_limits_windows_to_json(&limits, json);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "windows_with_requests"), "core")->valueint, 5);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "idle_windows"), "core")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "idle_windows"), "data_import")->valueint, 0);
+    cJSON_Delete(json);
+    sbx_limits_reset(&limits);
+    sbx_limits_windows(&limits, SBX_BUDGET_CORE, &seen, &idle);
+    ck_assert_uint_eq(seen + idle, 0);
+    sbx_limits_cleanup(&limits);
+}
+END_TEST
+
 START_TEST(faults_are_reproducible_and_follow_the_rates)
 {
     sbx_faults faults = {.seed = 42, .error_rate = 0.1, .drop_before_rate = 0.05,
@@ -300,6 +337,7 @@ static Suite *parts_suite(void)
     suite_add_tcase(suite, store);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, limits_refuse_past_the_limit_and_reopen_next_window);
+    tcase_add_test(limits, limits_count_the_windows_that_saw_requests_and_those_between_that_did_not);
     suite_add_tcase(suite, limits);
     TCase *faults = tcase_create("faults");
     tcase_add_test(faults, faults_are_reproducible_and_follow_the_rates);

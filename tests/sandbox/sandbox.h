@@ -28,6 +28,12 @@ unsigned long sbx_server_requests_total(sbx_server *server);
  * as a create would be. Returns false with the first problem in err. */
 bool sbx_server_load(sbx_server *server, const char *json_text, char *err, size_t errlen);
 
+/* What an administrator does in the dashboard behind the importer's back: deactivates the user
+ * with uid (the uid stays taken), or with permanent deletes it (the uid is free again). Not
+ * counted, no key, no budget. Returns false when there is no such user (for a deactivation: no
+ * active one). Any thread, also from config->on_api_request. */
+bool sbx_server_remove_user(sbx_server *server, const char *uid, bool permanent);
+
 /* Stops serving, waits for the connection threads, frees everything. */
 void sbx_server_stop(sbx_server *server);
 

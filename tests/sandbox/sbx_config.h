@@ -43,6 +43,10 @@ typedef enum {
     SBX_HOSTILE_OVERFLOW_RESET,   /* resets of 9223372036854775807, and no Retry-After */
     SBX_HOSTILE_ALWAYS_429,       /* every API request answers 429 */
     SBX_HOSTILE_HTML_200,         /* creates, updates and Data Import answer 200 with an HTML page, apply nothing */
+    SBX_HOSTILE_ENDLESS_LISTING,  /* every GET /users page is full of users made up for it, never
+                                   * stored; page 1 announces 3 pages (3,000 users at 1,000 a page),
+                                   * each later page 2 more pages than it has sent; with
+                                   * listing_total_zero, nothing */
     SBX_HOSTILE_COUNT,
 } sbx_hostile;
 
@@ -80,7 +84,10 @@ typedef struct sbx_config {
     bool html_429;              /* a 429's body is an HTML page, not the JSON error envelope */
     sbx_hostile hostile;
     bool listing_hides_private; /* listed metadata leaves out "@private" (the docs are silent) */
-    bool listing_total_zero;    /* listed pagination says total 0 (the OpenAPI example does) */
+    bool listing_total_zero;    /* listed pagination says total 0 (the OpenAPI example does); an
+                                 * endless listing then announces no size */
+    const char *endless_pagination; /* in-process only: an endless listing's meta.pagination, as
+                                     * this JSON text on every page (figures that are no figures) */
     unsigned data_import_limit;  /* POST /data_import/users per window (its own budget) */
     sbx_import_body import_body; /* the Data Import body shapes accepted (the docs disagree) */
     bool import_answer_array;    /* Data Import answers "data" as an array of per-user entries,
@@ -89,6 +96,12 @@ typedef struct sbx_config {
     bool cleared_dropped;       /* an update's "tags": [] and "statusMessage": "" remove the field
                                  * rather than keep it empty (the docs are silent) */
     sbx_faults faults;
+    /* In-process only: called as each API request begins (before it is checked or answered), on
+     * that request's connection thread, with how many API requests began since the server started
+     * (1, 2, ...; /admin/reset does not restart it). NULL: none. For tests that act after the Kth
+     * request (a signal at a counted moment, a user removed mid-run) rather than after a time. */
+    void (*on_api_request)(void *arg, unsigned long count);
+    void *on_api_request_arg;
 } sbx_config;
 
 /* Fills the documented defaults: 10,000 core, 20,000 standard and 60 Data Import requests a minute, 401 for key

@@ -22,6 +22,11 @@ static sbx_limit_state account(sbx_limits *limits, sbx_budget budget, uint64_t n
         for (unsigned skipped = 1; skipped <= SBX_SKIPPED_WINDOWS; skipped++)
             if (limits->windows_seen[budget] > skipped && limits->limited[budget] > limits->most_limited_after[skipped])
                 limits->most_limited_after[skipped] = limits->limited[budget];
+        /* times read before another's but counted after it can go back a window: idle windows
+         * are counted from the latest seen */
+        if (limits->windows_seen[budget] && window > limits->latest[budget] + 1)
+            limits->idle_windows[budget] += (unsigned)(window - limits->latest[budget] - 1);
+        if (!limits->windows_seen[budget] || window > limits->latest[budget]) limits->latest[budget] = window;
         limits->windows_seen[budget]++;
         limits->window[budget] = window;
         limits->used[budget] = 0;
@@ -62,10 +67,37 @@ unsigned sbx_limits_most_limited(sbx_limits *limits, unsigned skipped)
     return most;
 }
 
+void sbx_limits_windows(sbx_limits *limits, sbx_budget budget, unsigned *with_requests, unsigned *idle)
+{
+    pthread_mutex_lock(&limits->lock);
+    *with_requests = limits->windows_seen[budget];
+    *idle = limits->idle_windows[budget];
+    pthread_mutex_unlock(&limits->lock);
+}
+
+const char *sbx_budget_name(sbx_budget budget)
+{
+    static const char *const names[] = {"core", "standard", "data_import"};
+    return budget < SBX_BUDGET_COUNT ? names[budget] : "unknown";
+}
+
+void sbx_limits_windows_to_json(sbx_limits *limits, cJSON *object)
+{
+    cJSON *seen = cJSON_AddObjectToObject(object, "windows_with_requests");
+    cJSON *idle = cJSON_AddObjectToObject(object, "idle_windows");
+    for (int b = 0; b < SBX_BUDGET_COUNT; b++) {
+        unsigned with_requests, without;
+        sbx_limits_windows(limits, (sbx_budget)b, &with_requests, &without);
+        cJSON_AddNumberToObject(seen, sbx_budget_name((sbx_budget)b), with_requests);
+        cJSON_AddNumberToObject(idle, sbx_budget_name((sbx_budget)b), without);
+    }
+}
+
 void sbx_limits_reset(sbx_limits *limits)
 {
     pthread_mutex_lock(&limits->lock);
-    for (int b = 0; b < SBX_BUDGET_COUNT; b++) limits->used[b] = limits->limited[b] = limits->windows_seen[b] = 0;
+    for (int b = 0; b < SBX_BUDGET_COUNT; b++)
+        limits->used[b] = limits->limited[b] = limits->windows_seen[b] = limits->idle_windows[b] = 0;
     for (unsigned skipped = 0; skipped <= SBX_SKIPPED_WINDOWS; skipped++) limits->most_limited_after[skipped] = 0;
     pthread_mutex_unlock(&limits->lock);
 }

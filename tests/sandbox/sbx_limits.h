@@ -6,6 +6,7 @@
 #ifndef SBX_LIMITS_H
 #define SBX_LIMITS_H
 
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +33,10 @@ typedef struct sbx_limits {
     unsigned limited[SBX_BUDGET_COUNT];
     unsigned windows_seen[SBX_BUDGET_COUNT];
     unsigned most_limited_after[SBX_SKIPPED_WINDOWS + 1]; /* [n]: after the first n */
+    /* windows that saw no request between two that did: how long a client waited for nothing;
+     * protected by lock */
+    unsigned idle_windows[SBX_BUDGET_COUNT];
+    uint64_t latest[SBX_BUDGET_COUNT]; /* the latest window that saw a request; protected by lock */
 } sbx_limits;
 
 void sbx_limits_init(sbx_limits *limits, unsigned core, unsigned standard, unsigned data_import, unsigned window_ms);
@@ -46,6 +51,14 @@ sbx_limit_state sbx_limits_peek(sbx_limits *limits, sbx_budget budget, uint64_t 
 /* The most 429s any window after the first `skipped` (1..SBX_SKIPPED_WINDOWS) had, over every
  * budget. */
 unsigned sbx_limits_most_limited(sbx_limits *limits, unsigned skipped);
+
+/* Counted in windows, not in seconds, so that a test reading them holds on a loaded machine:
+ * windows of budget that saw a request (taken, refused or peeked at), and windows that saw none
+ * between the first and the last that did. */
+void sbx_limits_windows(sbx_limits *limits, sbx_budget budget, unsigned *with_requests, unsigned *idle);
+const char *sbx_budget_name(sbx_budget budget);
+/* Adds them to object as "windows_with_requests" and "idle_windows", each per budget. */
+void sbx_limits_windows_to_json(sbx_limits *limits, cJSON *object);
 
 /* Starts every budget afresh. */
 void sbx_limits_reset(sbx_limits *limits);

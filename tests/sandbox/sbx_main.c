@@ -32,7 +32,8 @@ static const char usage[] =
     "                          legacy (X-Rate-Limit*, reset and Retry-After on 429 only),\n"
     "                          retry-after (Retry-After on 429 only) or none\n"
     "  --429-body KIND         json (default) or html\n"
-    "  --hostile MODE          huge-retry-after, far-reset, overflow-reset, always-429 or html-200\n"
+    "  --hostile MODE          huge-retry-after, far-reset, overflow-reset, always-429, html-200\n"
+    "                          or endless-listing (every GET /users page full, for ever)\n"
     "  --seed N                seed of the fault rolls (default 0)\n"
     "  --latency-ms MS, --jitter-ms MS   added to every answer\n"
     "  --error-rate P          share of requests answered 500 (0..1)\n"
@@ -41,7 +42,8 @@ static const char usage[] =
     "  --slow-rate P, --slow-ms MS       share of answers held back MS after applying\n"
     "  --load FILE             users to start with, as GET /admin/users dumps them\n"
     "  --listing-private KIND  listed metadata shows \"@private\" (shown, default) or not (hidden)\n"
-    "  --listing-total KIND    listed pagination counts the users (counted, default) or says 0 (zero)\n"
+    "  --listing-total KIND    listed pagination counts the users (counted, default) or says 0 (zero;\n"
+    "                          with --hostile endless-listing: announces no size)\n"
     "  --cleared-fields KIND   an update's tags [] and statusMessage \"\" are kept (kept, default) or remove the field (dropped)\n"
     "Admin (no key): GET /admin/users, POST /admin/users, PATCH /admin/users/{uid} (a dashboard\n"
     "edit: fields replace, \"unset\" clears), GET /admin/counters[?uids=false],\n"
@@ -216,7 +218,7 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_HOSTILE:
         for (n = 1; n < SBX_HOSTILE_COUNT && strcmp(arg, sbx_hostile_name((sbx_hostile)n)) != 0; n++) {
         }
-        if (n == SBX_HOSTILE_COUNT) return "--hostile must be huge-retry-after, far-reset, overflow-reset, always-429 or html-200";
+        if (n == SBX_HOSTILE_COUNT) return "--hostile must be huge-retry-after, far-reset, overflow-reset, always-429, html-200 or endless-listing";
         config->hostile = (sbx_hostile)n;
         break;
     default: return "unknown option";

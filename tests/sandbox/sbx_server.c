@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct sbx_server {
     sbx_store *store;   /* thread-safe inside */
     sbx_limits limits;  /* thread-safe inside */
     sbx_stats stats;    /* thread-safe inside */
+    atomic_ulong api_requests; /* begun since the start, for config->on_api_request */
 };
 
 /* One request being received; owned by its connection's thread. */
@@ -447,6 +449,42 @@ static cJSON *drop_cleared(const cJSON *body)
     return copy;
 }
 
+/* --hostile endless-listing: whatever page is asked, per_page users made up from the page and
+ * their index (never stored, so memory stays flat however long it is read). Page 1 announces 3
+ * pages, each later page 2 more than it has sent: a total that moves and never comes. With
+ * listing_total_zero it announces 0; with endless_pagination, what that text says. */
+static char *endless_page(const sbx_config *config, unsigned page, unsigned per_page)
+{
+    cJSON *answer = cJSON_CreateObject();
+    cJSON *data = cJSON_AddArrayToObject(answer, "data");
+    for (unsigned i = 0; i < per_page; i++) {
+        char uid[48];
+        snprintf(uid, sizeof uid, "endless_%u_%u", page, i);
+        cJSON *user = cJSON_CreateObject();
+        cJSON_AddStringToObject(user, "uid", uid);
+        cJSON_AddStringToObject(user, "name", "Endless");
+        cJSON_AddStringToObject(user, "role", "default");
+        cJSON_AddStringToObject(user, "status", "offline");
+        cJSON_AddNumberToObject(user, "createdAt", 1638354015);
+        cJSON_AddItemToArray(data, user);
+    }
+    cJSON *meta = cJSON_AddObjectToObject(answer, "meta");
+    if (config->endless_pagination) {
+        cJSON_AddItemToObject(meta, "pagination", cJSON_Parse(config->endless_pagination));
+    } else {
+        double pages = config->listing_total_zero ? 0 : (double)page + 2;
+        cJSON *pagination = cJSON_AddObjectToObject(meta, "pagination");
+        cJSON_AddNumberToObject(pagination, "total", pages * per_page);
+        cJSON_AddNumberToObject(pagination, "count", per_page);
+        cJSON_AddNumberToObject(pagination, "per_page", per_page);
+        cJSON_AddNumberToObject(pagination, "current_page", page);
+        cJSON_AddNumberToObject(pagination, "total_pages", pages);
+    }
+    char *text = cJSON_PrintUnformatted(answer);
+    cJSON_Delete(answer);
+    return text;
+}
+
 static unsigned apply(sbx_server *server, struct MHD_Connection *connection, const route *r,
                       const cJSON *body, char **answer, const char **code)
 {
@@ -494,7 +532,10 @@ static unsigned apply(sbx_server *server, struct MHD_Connection *connection, con
             .hide_private = config->listing_hides_private,
             .total_zero = config->listing_total_zero,
         };
-        *answer = sbx_store_list(server->store, query_number(connection, "page", 1), per_page, &options);
+        unsigned page = query_number(connection, "page", 1);
+        *answer = config->hostile == SBX_HOSTILE_ENDLESS_LISTING
+                      ? endless_page(config, page, per_page)
+                      : sbx_store_list(server->store, page, per_page, &options);
         return 200;
     }
     case SBX_OP_DEACTIVATE_MANY:
@@ -744,6 +785,7 @@ static enum MHD_Result handle_admin(sbx_server *server, struct MHD_Connection *c
                                 (double)sbx_limits_most_limited(&server->limits, 1));
         cJSON_AddNumberToObject(root, "most_429_in_a_window_after_the_second",
                                 (double)sbx_limits_most_limited(&server->limits, 2));
+        sbx_limits_windows_to_json(&server->limits, root);
         const char *uids = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "uids");
         if (!uids || strcmp(uids, "false") != 0)
             cJSON_AddItemToObject(root, "uids", sbx_store_request_counts(server->store));
@@ -780,6 +822,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         if (api) {
             sbx_stats_request_begins(&server->stats, r.op);
             rq->counted_in_flight = true;
+            unsigned long count = atomic_fetch_add(&server->api_requests, 1) + 1;
+            if (server->config->on_api_request) server->config->on_api_request(server->config->on_api_request_arg, count);
         }
         return MHD_YES;
     }
@@ -860,6 +904,13 @@ sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : config->port;
     return server;
+}
+
+bool sbx_server_remove_user(sbx_server *server, const char *uid, bool permanent)
+{
+    char lowered[128];
+    lowercase_uid(uid, lowered, sizeof lowered);
+    return sbx_store_delete(server->store, lowered, permanent, (long)(now_ms() / 1000)) == SBX_STORE_OK;
 }
 
 unsigned long sbx_server_requests_total(sbx_server *server)

@@ -1,5 +1,5 @@
 /* Reading the app against the sandbox: every page, a total that says 0, deactivated users, the
- * uid and name lists, a listing dearer than the rows. */
+ * uid and name lists, a listing dearer than the rows, a listing that never ends. */
 #include <check.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -58,6 +58,117 @@ START_TEST(a_listing_dearer_than_the_rows_is_given_up)
 }
 END_TEST
 
+static void send_pages_for_ever(sbx_config *config)
+{
+    config->hostile = SBX_HOSTILE_ENDLESS_LISTING;
+}
+
+static void send_pages_for_ever_announcing_nothing(sbx_config *config)
+{
+    config->hostile = SBX_HOSTILE_ENDLESS_LISTING;
+    config->listing_total_zero = true;
+}
+
+/* Every page full of fresh users: page 1 announces 3 pages / 3,000 users, each later page two
+ * more. Page 1's word is the bound: 3 pages, and one more to see the end, then FAILED. */
+START_TEST(an_endless_listing_stops_one_page_past_what_page_1_announced)
+{
+    fixture_restart(send_pages_for_ever);
+    fixture_worker.client = fixture.client;
+    cci_listing listing;
+    char err[512];
+    cci_listing_wants wants = {.names = true, .metadata = true};
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, wants, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_FAILED);
+    ck_assert_msg(strstr(err, "the service kept sending users past the 3 pages / 3000 users it announced"), "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "4000 users in 4 pages"));
+    ck_assert_ptr_null(listing.app); /* a listing that cannot be trusted holds nothing */
+    ck_assert_ptr_null(listing.active);
+    ck_assert_ptr_null(listing.metadata);
+    ck_assert_double_eq(fixture_counter("requests", "list"), 4);
+}
+END_TEST
+
+/* With nothing announced, the cap bounds the reading: lowered to 5,000 users here (the default
+ * is a million), 5 pages and one more to see the end. */
+START_TEST(an_endless_listing_that_announces_nothing_stops_at_the_cap)
+{
+    fixture_restart(send_pages_for_ever_announcing_nothing);
+    fixture_worker.client = fixture.client;
+    cci_listing listing;
+    char err[512];
+    cci_listing_wants wants = {.names = true, .most_untold_users = 5000};
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, wants, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_FAILED);
+    ck_assert_msg(strstr(err, "the service announced no size (meta.pagination.total) and kept sending users past 5000"),
+                  "%s", err);
+    ck_assert_ptr_null(listing.app);
+    ck_assert_double_eq(fixture_counter("requests", "list"), 6);
+}
+END_TEST
+
+/* What page 1's meta.pagination says, and what the listing makes of it: a bound (and the words
+ * for it) or, for anything that is no count, nothing announced (the cap: 5,000 users, 6 pages). */
+#define NO_SIZE "the service announced no size"
+static const struct {
+    const char *pagination, *says;
+    int pages_read;
+} announcements[] = {
+    {"{\"total\":3000}", "past the 3000 users it announced", 4},
+    {"{\"total_pages\":3}", "past the 3 pages it announced", 4},
+    {"{\"total\":2500,\"total_pages\":30}", "past the 30 pages / 2500 users it announced", 4}, /* the fewer pages */
+    {"{\"total\":3000,\"total_pages\":2}", "past the 2 pages / 3000 users it announced", 3},
+    {"{\"total\":0,\"total_pages\":0}", NO_SIZE, 6}, /* the OpenAPI example */
+    {"{\"total\":-3000,\"total_pages\":-3}", NO_SIZE, 6},
+    {"{\"total\":2999.5,\"total_pages\":2.5}", NO_SIZE, 6},
+    {"{\"total\":\"3000\",\"total_pages\":\"3\"}", NO_SIZE, 6},
+    {"{\"total\":1e300,\"total_pages\":1e12}", NO_SIZE, 6}, /* past a hundred million users */
+    {"{\"total\":null,\"total_pages\":true}", NO_SIZE, 6},
+    {"[3000, 3]", NO_SIZE, 6},
+    {"{}", NO_SIZE, 6},
+    {"not JSON: no pagination at all", NO_SIZE, 6},
+};
+
+static const char *announcement;
+
+static void announce_it_for_ever(sbx_config *config)
+{
+    config->hostile = SBX_HOSTILE_ENDLESS_LISTING;
+    config->endless_pagination = announcement;
+}
+
+START_TEST(only_whole_counts_are_an_announcement)
+{
+    announcement = announcements[_i].pagination;
+    fixture_restart(announce_it_for_ever);
+    fixture_worker.client = fixture.client;
+    cci_listing listing;
+    char err[512];
+    cci_listing_wants wants = {.most_untold_users = 5000};
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, wants, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_FAILED);
+    ck_assert_msg(strstr(err, announcements[_i].says), "%s: %s", announcement, err);
+    ck_assert_double_eq(fixture_counter("requests", "list"), announcements[_i].pages_read);
+}
+END_TEST
+
+/* An honest app as large as the cap is read whole: the extra page sees its end. */
+START_TEST(an_app_as_large_as_the_cap_is_read_whole)
+{
+    fixture_restart(lie_about_the_total);
+    fixture_worker.client = fixture.client;
+    fixture_load_active_and_deactivated(1000);
+    cci_listing listing;
+    char err[512];
+    cci_listing_wants wants = {.names = true, .most_untold_users = 2000};
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, wants, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    ck_assert_uint_eq(listing.users, 2000);
+    ck_assert_uint_eq(listing.pages, 3); /* the third, empty, says it ended */
+    cci_listing_cleanup(&listing);
+}
+END_TEST
+
 static Suite *listing_suite(void)
 {
     Suite *s = suite_create("listing");
@@ -66,6 +177,10 @@ static Suite *listing_suite(void)
     tcase_add_checked_fixture(tc, fixture_setup_sending, fixture_teardown_sending);
     tcase_add_loop_test(tc, every_page_is_read_whatever_the_total_says, 0, 2);
     tcase_add_test(tc, a_listing_dearer_than_the_rows_is_given_up);
+    tcase_add_test(tc, an_endless_listing_stops_one_page_past_what_page_1_announced);
+    tcase_add_test(tc, an_endless_listing_that_announces_nothing_stops_at_the_cap);
+    tcase_add_test(tc, an_app_as_large_as_the_cap_is_read_whole);
+    tcase_add_loop_test(tc, only_whole_counts_are_an_announcement, 0, sizeof announcements / sizeof *announcements);
     suite_add_tcase(s, tc);
     return s;
 }
