@@ -63,18 +63,6 @@ static void wait_for_message(const char *text)
     ck_abort_msg("the tool never said \"%s\"", text);
 }
 
-static char *read_text(const char *name)
-{
-    FILE *file = fopen(e2e_path(&fixture, name), "rb");
-    ck_assert_msg(file != NULL, "%s: %s", name, strerror(errno));
-    fseek(file, 0, SEEK_END);
-    long len = ftell(file);
-    rewind(file);
-    char *text = malloc((size_t)len + 1);
-    text[fread(text, 1, (size_t)len, file)] = '\0';
-    fclose(file);
-    return text;
-}
 
 static bool exists(const char *name)
 {
@@ -115,7 +103,7 @@ END_TEST
 START_TEST(an_input_rewritten_in_place_never_mixes_two_versions)
 {
     int pid = start_slow_import();
-    char *text = read_text("users.csv");
+    char *text = e2e_read_text(&fixture, "users.csv");
     for (char *p = strstr(text, "\nu"); p; p = strstr(p + 1, "\nu")) p[1] = 'v'; /* same size, other uids */
     FILE *file = fopen(e2e_path(&fixture, "users.csv"), "r+");
     fputs(text, file);
@@ -208,7 +196,7 @@ END_TEST
 /* uids of the journal's records (U target uid fingerprint check). */
 static int journal_uids(const char *name, char uids[][16], int cap)
 {
-    char *text = read_text(name);
+    char *text = e2e_read_text(&fixture, name);
     int n = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         char uid[16];
@@ -278,7 +266,7 @@ START_TEST(symlinks_at_output_paths_are_never_written_through)
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--summary-json", "summary.json", "--report",
                              "users.report.csv", "users.csv", NULL), 0);
-    char *precious = read_text("precious.txt");
+    char *precious = e2e_read_text(&fixture, "precious.txt");
     ck_assert_str_eq(precious, "precious\n");
     free(precious);
     ck_assert(!exists("nowhere.csv"));
@@ -375,12 +363,12 @@ START_TEST(a_third_signal_quits_at_once_leaving_the_earlier_run_the_latest)
     kill(pid, SIGTERM);
     const char *messages;
     ck_assert_int_eq(e2e_wait(&fixture, pid, &messages), 3);
-    char *report = read_text("users.runs/latest/report.csv");
+    char *report = e2e_read_text(&fixture, "users.runs/latest/report.csv");
     ck_assert_str_eq(report, earlier);
     free(report);
     ck_assert_int_eq(e2e_run_count(&fixture, "users.runs"), 2);
     ck_assert(!exists(e2e_run_file(&fixture, "users.runs", -1, "report.csv")));
-    char *partial = read_text(e2e_run_file(&fixture, "users.runs", -1, "report.csv.partial"));
+    char *partial = e2e_read_text(&fixture, e2e_run_file(&fixture, "users.runs", -1, "report.csv.partial"));
     ck_assert(partial[0] && partial[strlen(partial) - 1] == '\n'); /* no line cut */
     free(partial);
     size_t count;

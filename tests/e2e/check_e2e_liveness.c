@@ -107,32 +107,6 @@ static unsigned long run_requests(void)
     return atomic_load(&watch.seen) - watch.base;
 }
 
-/* ---- the documented variants (tests/e2e/e2e_support.h), each point set one way ---- */
-
-static const struct {
-    const char *name;
-    sbx_rate_headers headers;
-    unsigned auth_error_status;
-    bool role_error_not_found, html_429;
-    const char *prefix;
-} profiles[] = {
-    {"current", SBX_HEADERS_CURRENT, 401, false, false, "/v3"},
-    {"legacy", SBX_HEADERS_LEGACY, 404, true, true, "/v3.0"},
-    {"retry-after", SBX_HEADERS_RETRY_AFTER, 401, true, true, "/v3"},
-    {"none", SBX_HEADERS_NONE, 404, false, false, "/v3.0"},
-};
-enum { PROFILES = sizeof profiles / sizeof *profiles };
-
-static void set_profile(e2e *t, int p)
-{
-    t->profile = profiles[p].name;
-    t->prefix = profiles[p].prefix;
-    t->config.rate_headers = profiles[p].headers;
-    t->config.auth_error_status = profiles[p].auth_error_status;
-    t->config.role_error_not_found = profiles[p].role_error_not_found;
-    t->config.html_429 = profiles[p].html_429;
-}
-
 /* ---- the scenario ---- */
 
 static uint64_t next_random(uint64_t *state) /* splitmix64 */
@@ -237,7 +211,7 @@ static void describe(scenario *s)
     SAY("; %d dated%s%s; %d deactivated before), profile %s, window %u ms, core %u, standard %u, data import %u "
         "a window, --data-import %s, --workers %d; first run%s%s",
         dated, s->created_column ? ", createdAt" : "", s->last_active_column ? ", lastActiveAt" : "", deactivated,
-        profiles[s->profile].name, s->window_ms, s->core_limit, s->standard_limit, s->import_limit,
+        e2e_profile_name(s->profile), s->window_ms, s->core_limit, s->standard_limit, s->import_limit,
         s->data_import ? "auto" : "off", s->workers, s->verify_first ? " --verify" : "",
         s->reactivate_first ? " --reactivate" : "");
     if (s->sigint_at) SAY(", SIGINT at request %lu", s->sigint_at);
@@ -286,7 +260,7 @@ static void draw_scenario(scenario *s, unsigned seed)
     unsigned dated_percent = (unsigned[]){0, 0, 10, 20, 30, 50, 50, 100}[below(&state, 8)];
     s->created_column = dated_percent > 0;
     s->last_active_column = dated_percent > 0 && chance(&state, 50);
-    s->profile = (int)below(&state, PROFILES);
+    s->profile = (int)below(&state, (unsigned)e2e_profile_count());
     s->window_ms = (unsigned[]){250, 500, 1000}[below(&state, 3)];
     s->data_import = chance(&state, 70);
     /* few workers often: the reorder window (reorder_window) is then smaller than a big file */
@@ -690,7 +664,7 @@ static void run_seed(unsigned seed)
     fprintf(stderr, "liveness %s\n", s.text);
     e2e t;
     e2e_init(&t);
-    set_profile(&t, s.profile);
+    e2e_use_profile(&t, s.profile);
     t.config.window_ms = s.window_ms;
     t.config.core_limit = s.core_limit;
     t.config.standard_limit = s.standard_limit;
@@ -792,18 +766,6 @@ static void dated_half(e2e *t, int n)
     ck_assert_int_eq(fclose(file), 0);
 }
 
-static char *read_whole(e2e *t, const char *name)
-{
-    FILE *file = fopen(e2e_path(t, name), "rb");
-    ck_assert_msg(file != NULL, "no %s", name);
-    fseek(file, 0, SEEK_END);
-    long len = ftell(file);
-    rewind(file);
-    char *text = malloc((size_t)len + 1);
-    text[fread(text, 1, (size_t)len, file)] = '\0';
-    fclose(file);
-    return text;
-}
 
 /* (a) Data Import on, dated and undated new users, small budgets (the run takes several windows),
  * a SIGINT after some requests: the run ends with exit 3, a whole report, its summary, and latest
@@ -847,7 +809,7 @@ START_TEST(a_sigint_during_a_mixed_dated_import_ends_with_a_whole_report)
     ck_assert_int_eq(e2e_count_action(rows, count, "created"), (int)e2e_counter(&fixture, NULL, "users"));
     free(rows);
     /* the summary, and latest pointing at this run */
-    char *summary_text = read_whole(&fixture, "summary.json");
+    char *summary_text = e2e_read_text(&fixture, "summary.json");
     cJSON *summary = cJSON_Parse(summary_text);
     free(summary_text);
     ck_assert_ptr_nonnull(summary);

@@ -36,20 +36,51 @@ static const struct {
     {"none", SBX_HEADERS_NONE, 404, false, false, "/v3.0"},
 };
 
+int e2e_profile_count(void)
+{
+    return (int)(sizeof profiles / sizeof *profiles);
+}
+
+const char *e2e_profile_name(int index)
+{
+    ck_assert_int_lt(index, e2e_profile_count());
+    return profiles[index].name;
+}
+
+void e2e_use_profile(e2e *t, int index)
+{
+    ck_assert_int_lt(index, e2e_profile_count());
+    t->profile = profiles[index].name;
+    t->prefix = profiles[index].prefix;
+    t->config.rate_headers = profiles[index].headers;
+    t->config.auth_error_status = profiles[index].auth_error_status;
+    t->config.role_error_not_found = profiles[index].role_error_not_found;
+    t->config.html_429 = profiles[index].html_429;
+}
+
 static void apply_profile(e2e *t)
 {
     const char *wanted = getenv("CCI_E2E_PROFILE");
-    size_t i = 0;
+    int i = 0;
     if (wanted && *wanted) {
-        while (i < sizeof profiles / sizeof *profiles && strcmp(profiles[i].name, wanted) != 0) i++;
-        ck_assert_msg(i < sizeof profiles / sizeof *profiles, "no profile %s", wanted);
+        while (i < e2e_profile_count() && strcmp(profiles[i].name, wanted) != 0) i++;
+        ck_assert_msg(i < e2e_profile_count(), "no profile %s", wanted);
     }
-    t->profile = profiles[i].name;
-    t->prefix = profiles[i].prefix;
-    t->config.rate_headers = profiles[i].headers;
-    t->config.auth_error_status = profiles[i].auth_error_status;
-    t->config.role_error_not_found = profiles[i].role_error_not_found;
-    t->config.html_429 = profiles[i].html_429;
+    e2e_use_profile(t, i);
+}
+
+char *e2e_read_text(e2e *t, const char *name)
+{
+    FILE *file = fopen(e2e_path(t, name), "rb");
+    ck_assert_msg(file != NULL, "%s: %s", name, strerror(errno));
+    fseek(file, 0, SEEK_END);
+    long len = ftell(file);
+    rewind(file);
+    char *text = malloc((size_t)len + 1);
+    ck_assert_ptr_nonnull(text);
+    text[fread(text, 1, (size_t)len, file)] = '\0';
+    fclose(file);
+    return text;
 }
 
 void e2e_init(e2e *t)

@@ -29,6 +29,10 @@ typedef struct e2e {
  *   retry-after  only Retry-After, on 429; 401; ERR_ROLE_NOT_FOUND; HTML 429; /v3
  *   none         no rate-limit header at all; 404; ERR_BAD_REQUEST; JSON 429; /v3.0 */
 void e2e_init(e2e *t);
+/* The profiles in the order above, for a test that picks one itself (before e2e_start_sandbox). */
+int e2e_profile_count(void);
+const char *e2e_profile_name(int index);
+void e2e_use_profile(e2e *t, int index);
 void e2e_start_sandbox(e2e *t);
 /* Stops the sandbox and removes the directory. */
 void e2e_cleanup(e2e *t);
@@ -47,6 +51,8 @@ void e2e_expect_users_of_file(e2e *t, int n, int changed_every);
 /* Writes text to DIR/name and returns the full path (static buffer per call site: copy it). */
 const char *e2e_write(e2e *t, const char *name, const char *text);
 const char *e2e_path(e2e *t, const char *name);
+/* DIR/name whole, NUL-terminated (malloc'd); fails the test when it cannot be read. */
+char *e2e_read_text(e2e *t, const char *name);
 
 /* Runs cometchat-import with the given NULL-terminated arguments, COMETCHAT_API_KEY=key (none
  * when key is NULL) and --base-url of the sandbox when with_target. Returns the exit status;
