@@ -106,6 +106,11 @@ static bool grow(void **ptr, size_t *cap, size_t need, size_t unit)
     return true;
 }
 
+void cci_csv_reader_stop_on(cci_csv_reader *reader, cci_stop *stop)
+{
+    cci_source_stop_on(reader->source, stop);
+}
+
 void cci_csv_reader_limit(cci_csv_reader *reader, size_t max_record_bytes, size_t max_columns)
 {
     if (max_record_bytes) reader->max_record_bytes = max_record_bytes;

@@ -21,6 +21,8 @@ static bool start_reader(cci_input *input, FILE *stream, const cci_input_spec *s
     }
     input->reader = cci_csv_reader_new(stream, spec->delimiter, spec->encoding, err, errlen);
     if (input->reader) cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
+    /* a pipe's writer may keep it open and silent: a stop must not wait for it */
+    if (input->reader && !input->snapshot && spec->stop) cci_csv_reader_stop_on(input->reader, spec->stop);
     return input->reader != NULL;
 }
 

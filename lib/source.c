@@ -2,14 +2,17 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-enum { BUFFER_SIZE = 64 * 1024, RAW_SIZE = 32 * 1024 };
+enum { BUFFER_SIZE = 64 * 1024, RAW_SIZE = 32 * 1024, STOP_CHECK_MS = 100 };
 
 struct cci_source {
     FILE *file;
+    cci_stop *stop; /* a read-once input's: read by descriptor, ended by a stop; NULL: stdio */
     iconv_t decoder;
     char raw[RAW_SIZE]; /* bytes as read, not yet converted: raw[raw_start, raw_end) */
     size_t raw_start, raw_end;
@@ -64,6 +67,49 @@ void cci_source_free(cci_source *source)
     free(source);
 }
 
+void cci_source_stop_on(cci_source *source, cci_stop *stop)
+{
+    source->stop = stop;
+}
+
+/* Waits until the input has bytes or has ended; false when it has none and the run stopped. What
+ * has come is read even after a stop; the stop is looked at every STOP_CHECK_MS while nothing
+ * comes: the writer of a pipe may send nothing for as long as it likes. */
+static bool wait_for_input(cci_source *source)
+{
+    struct pollfd input = {.fd = fileno(source->file), .events = POLLIN};
+    for (int timeout = 0;; timeout = STOP_CHECK_MS) {
+        int ready = poll(&input, 1, timeout);
+        if (ready > 0 || (ready < 0 && errno != EINTR)) return true;
+        if (cci_stop_requested(source->stop)) return false;
+    }
+}
+
+/* Reads what the descriptor has (a read-once input's), as it comes: up to room bytes. */
+static bool read_some(cci_source *source, size_t room, size_t *got)
+{
+    *got = 0;
+    for (;;) {
+        if (!wait_for_input(source)) {
+            source->raw_eof = true; /* the run stopped: what has not come is not read */
+            return true;
+        }
+        ssize_t n = read(fileno(source->file), source->raw + source->raw_end, room);
+        if (n > 0) {
+            *got = (size_t)n;
+            return true;
+        }
+        if (n == 0) {
+            source->raw_eof = true;
+            return true;
+        }
+        if (errno != EINTR && errno != EAGAIN) {
+            snprintf(source->error, sizeof source->error, "cannot read the input: %s", strerror(errno));
+            return false;
+        }
+    }
+}
+
 static bool read_raw(cci_source *source)
 {
     if (source->raw_eof) return true;
@@ -73,6 +119,12 @@ static bool read_raw(cci_source *source)
         source->raw_start = 0;
     }
     size_t room = RAW_SIZE - source->raw_end;
+    if (source->stop) {
+        size_t got;
+        if (!read_some(source, room, &got)) return false;
+        source->raw_end += got;
+        return true;
+    }
     size_t got = fread(source->raw + source->raw_end, 1, room, source->file);
     source->raw_end += got;
     if (got < room) {

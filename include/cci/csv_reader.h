@@ -49,6 +49,9 @@ void cci_csv_reader_free(cci_csv_reader *reader);
 /* Bounds on a record's total bytes and its cells; 0 keeps the default. Call before reading. */
 void cci_csv_reader_limit(cci_csv_reader *reader, size_t max_record_bytes, size_t max_columns);
 
+/* An input read once ends at the run's stop instead of waiting for more (cci_source_stop_on). */
+void cci_csv_reader_stop_on(cci_csv_reader *reader, cci_stop *stop);
+
 cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record);
 
 /* After CCI_READ_ERROR: one line naming the physical line and what is wrong. */

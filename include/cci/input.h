@@ -24,6 +24,7 @@ typedef struct cci_input_spec {
     size_t max_record_bytes;    /* 0: CCI_DEFAULT_MAX_RECORD_BYTES */
     size_t max_columns;         /* 0: CCI_DEFAULT_MAX_COLUMNS */
     cci_date_rules date_rules;  /* how date cells read (the mapping carries them) */
+    cci_stop *stop;             /* ends an input read once (a pipe) when requested; may be NULL */
 } cci_input_spec;
 
 typedef struct cci_input {

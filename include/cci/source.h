@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cci/stop.h"
+
 typedef struct cci_source cci_source;
 
 typedef struct cci_piece {
@@ -37,6 +39,12 @@ typedef struct cci_encoding_info {
  * mark says otherwise. Returns NULL with a reason in err when the encoding is unknown. */
 cci_source *cci_source_new(FILE *file, const char *encoding, char *err, size_t errlen);
 void cci_source_free(cci_source *source);
+
+/* For an input read once (standard input, a FIFO): once stop is requested, the source reads what
+ * has come and then takes the input as ended, so a stop never waits on whoever writes into the
+ * pipe. Set before the first read; the source reads the file's descriptor from then on
+ * (nothing may have read from the FILE before). */
+void cci_source_stop_on(cci_source *source, cci_stop *stop);
 
 /* The bytes of the first line as far as they are buffered (for dialect detection), without
  * consuming anything. */

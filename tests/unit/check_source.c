@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cci/csv_reader.h"
 #include "cci/source.h"
@@ -209,11 +210,40 @@ START_TEST(utf16_files_read_as_tab_separated_records)
 }
 END_TEST
 
+/* A pipe whose writer keeps it open and silent (a stalled export, a terminal left open): once the
+ * run stops, what came is read and the input ends, instead of a wait for the writer. */
+START_TEST(a_pipe_held_open_ends_at_the_runs_stop)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    const char *rows = "uid,name\nu1,One\n";
+    ck_assert_int_eq(write(fds[1], rows, strlen(rows)), (ssize_t)strlen(rows));
+    FILE *file = fdopen(fds[0], "rb");
+    char err[256];
+    cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+    ck_assert_ptr_nonnull(source);
+    cci_stop *stop = cci_stop_new();
+    cci_source_stop_on(source, stop);
+    cci_stop_request(stop, CCI_STOP_INTERRUPTED, "interrupted");
+    char text[64];
+    unsigned long lines;
+    /* stdio would wait for 32 KiB or the end, which the writer never sends: the test would hang */
+    ck_assert_int_eq(drain(source, text, sizeof text, &lines), CCI_SOURCE_END);
+    ck_assert_str_eq(text, rows);
+    ck_assert_uint_eq(lines, 2);
+    cci_source_free(source);
+    cci_stop_free(stop);
+    fclose(file);
+    close(fds[1]);
+}
+END_TEST
+
 static Suite *source_suite(void)
 {
     Suite *suite = suite_create("source");
     TCase *tc = tcase_create("decoding");
     tcase_add_test(tc, utf16_le_and_be_are_recognised_by_their_bom);
+    tcase_add_test(tc, a_pipe_held_open_ends_at_the_runs_stop);
     tcase_add_test(tc, a_bom_wins_over_a_named_encoding);
     tcase_add_test(tc, windows_1252_is_transcoded_when_named);
     tcase_add_test(tc, invalid_utf8_names_its_line_and_gives_a_hint);
