@@ -159,6 +159,19 @@ static void skip_unsent(run *r, row_item *item)
     complete_row(r, item);
 }
 
+/* The reader stops being busy to wait on the pipeline (stage says on what), and goes on. */
+static void reader_waits(run *r, reader_stage stage)
+{
+    atomic_store(&r->reader, stage);
+    cci_pulse_end(&r->shared.pulse);
+}
+
+static void reader_goes_on(run *r)
+{
+    cci_pulse_begin(&r->shared.pulse);
+    atomic_store(&r->reader, READER_READING);
+}
+
 /* The next row's place in the report's order. When the window is full, the reader waits for rows
  * that the workers or the Data Import channel hold, so it says so on the queue first: a batching
  * consumer must not wait for more rows the reader cannot give until its own are finished. */
@@ -167,24 +180,20 @@ static size_t reserve_row(run *r)
     size_t seq;
     if (cci_reorder_try_reserve(r->reorder, &seq)) return seq;
     cci_queue *queue = r->pool ? cci_pool_queue(r->pool) : NULL;
-    atomic_store(&r->reader, READER_WAITING_FOR_ORDER);
-    cci_pulse_end(&r->shared.pulse);
+    reader_waits(r, READER_WAITING_FOR_ORDER);
     if (queue) cci_queue_producer_waiting(queue, true);
     seq = cci_reorder_reserve(r->reorder);
     if (queue) cci_queue_producer_waiting(queue, false);
-    cci_pulse_begin(&r->shared.pulse);
-    atomic_store(&r->reader, READER_READING);
+    reader_goes_on(r);
     return seq;
 }
 
 /* Hands a row to the workers; waits while the queue is full. False when it was not taken. */
 static bool submit_row(run *r, row_item *item)
 {
-    atomic_store(&r->reader, READER_WAITING_FOR_ROOM);
-    cci_pulse_end(&r->shared.pulse);
+    reader_waits(r, READER_WAITING_FOR_ROOM);
     bool taken = cci_pool_submit(r->pool, item);
-    cci_pulse_begin(&r->shared.pulse);
-    atomic_store(&r->reader, READER_READING);
+    reader_goes_on(r);
     return taken;
 }
 
