@@ -29,6 +29,7 @@ struct cci_client {
     char *base_url;
     long timeout_ms;
     const atomic_bool *abandon; /* set by another thread: end the transfer now; may be NULL */
+    bool direct;                /* never through a proxy */
     /* the answer being received */
     char *body;
     size_t body_len, body_cap, body_max;
@@ -244,6 +245,11 @@ void cci_client_abandon_when(cci_client *client, const atomic_bool *flag)
     client->abandon = flag;
 }
 
+void cci_client_go_direct(cci_client *client)
+{
+    client->direct = true;
+}
+
 /* libcurl calls it often during a transfer: non-zero ends the transfer */
 static int check_abandon(void *context, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
@@ -281,6 +287,7 @@ static void perform(cci_client *client, const char *method, const char *url, con
     curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (client->direct) curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abandon);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, client);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, client->abandon ? 0L : 1L);

@@ -253,7 +253,7 @@ static bool take_lock(cci_journal *journal, char *err, size_t errlen)
     }
     snprintf(lock_path, len, "%s.lock", journal->path);
     bool ok = false;
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int fd = cci_open_private(lock_path, O_RDWR);
     if (fd < 0) {
         snprintf(err, errlen, "cannot lock the state journal: cannot open %s: %s", lock_path,
                  errno == ELOOP ? "it is a symbolic link" : strerror(errno));

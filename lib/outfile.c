@@ -37,9 +37,17 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
     return false;
 }
 
+int cci_open_private(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 077)) fchmod(fd, st.st_mode & 0700);
+    return fd;
+}
+
 FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
 {
-    int fd = open(path, flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int fd = cci_open_private(path, flags | O_WRONLY);
     FILE *file = fd >= 0 ? fdopen(fd, mode) : NULL;
     if (fd >= 0 && !file) close(fd);
     return file;

@@ -250,6 +250,7 @@ static cci_client *connect_to_target(const run *r)
     cci_client *client = base ? cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err) : NULL;
     if (!base) snprintf(err, sizeof err, "out of memory while starting a connection");
     free(base);
+    if (client && config->direct) cci_client_go_direct(client);
     if (client) cci_client_abandon_when(client, cci_stop_hurry_flag(config->stop));
     else say(r, CCI_MESSAGE_PROBLEM, "%s", err);
     return client;

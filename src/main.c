@@ -21,7 +21,7 @@ static void print_asked(const cci_options *opts)
 int main(int argc, char **argv)
 {
     cci_options opts;
-    char err[512];
+    char err[1024];
     cci_cli_result parsed = cci_cli_parse(argc, argv, &opts, err, sizeof err);
     if (parsed != CCI_CLI_RUN) {
         if (parsed == CCI_CLI_ERROR) fprintf(stderr, "cometchat-import: %s\n", err);

@@ -1,6 +1,5 @@
 #include "tool_cli.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -9,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "tool_config.h"
 
@@ -17,7 +17,7 @@ static const char usage_format[] =
     "Makes a CometChat app hold exactly the users of a CSV export; reports every row.\n"
     "Target (the key: COMETCHAT_API_KEY or --api-key-file PATH, never the command line):\n"
     "  --app-id ID --region us|eu|in   or --base-url URL (env COMETCHAT_APP_ID, _REGION, _BASE_URL)\n"
-    "  --insecure-http                 allow http:// to another machine (the key travels unencrypted)\n"
+    "  --insecure-http  allow http:// to another machine  --trust-settings  a .conf not yours may name it\n"
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
     "  -n, --dry-run  send nothing  --force  send rows said unchanged  --verify  read back, repair\n"
@@ -31,8 +31,8 @@ static const char usage_format[] =
     "  --date-order dmy|mdy  --timezone +HH:MM (UTC)   how date cells read\n"
     "  --max-columns N (1000)  --max-record-size BYTES (4194304)   bounds on one line\n"
     "Output: each run writes report.csv, rejects.csv... into INPUT.runs/TIME/, and INPUT.runs/latest\n"
-    "  is the last (-n writes nothing)  --keep-runs N (20; 0: all)  --report PATH  --rejects PATH\n"
-    "  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|always|never\n"
+    "  is the last (-n writes nothing)  --runs-dir DIR  --keep-runs N (20; 0: all)  --report PATH\n"
+    "  --rejects PATH  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|...\n"
     "  -q, --quiet  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
     "Exit: 0 all done, 1 rows invalid or failed, 2 could not start, 3 stopped early.\n"
     "Settings: --config PATH (./cometchat-import.conf)  --save-config.  More: man cometchat-import.\n";
@@ -93,6 +93,8 @@ enum {
     OPT_DATA_IMPORT,
     OPT_DATE_ORDER,
     OPT_TIMEZONE,
+    OPT_TRUST_SETTINGS,
+    OPT_RUNS_DIR,
 };
 
 static const struct option long_options[] = {
@@ -136,6 +138,8 @@ static const struct option long_options[] = {
     {"data-import", required_argument, NULL, OPT_DATA_IMPORT},
     {"date-order", required_argument, NULL, OPT_DATE_ORDER},
     {"timezone", required_argument, NULL, OPT_TIMEZONE},
+    {"trust-settings", no_argument, NULL, OPT_TRUST_SETTINGS},
+    {"runs-dir", required_argument, NULL, OPT_RUNS_DIR},
     {NULL, 0, NULL, 0},
 };
 
@@ -235,12 +239,20 @@ static int option_name_length(const char *arg)
     return eq ? (int)(eq - arg) : (int)strlen(arg);
 }
 
+static bool region_known(const char *region)
+{
+    return strcmp(region, "us") == 0 || strcmp(region, "eu") == 0 || strcmp(region, "in") == 0;
+}
+
 static cci_cli_result apply_option(int code, const char *arg, cci_options *opts, char *err,
                                    size_t errlen)
 {
     switch (code) {
     case OPT_APP_ID: opts->app_id = arg; break;
-    case OPT_REGION: opts->region = arg; break;
+    case OPT_REGION:
+        if (!region_known(arg)) return fail(err, errlen, "--region must be us, eu or in");
+        opts->region = arg;
+        break;
     case OPT_BASE_URL: opts->base_url = arg; break;
     case OPT_API_KEY_FILE: opts->api_key_file = arg; break;
     case OPT_REPORT: opts->report_path = arg; break;
@@ -264,6 +276,11 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         break;
     }
     case OPT_INSECURE_HTTP: opts->insecure_http = true; break;
+    case OPT_TRUST_SETTINGS: opts->trust_settings = true; break;
+    case OPT_RUNS_DIR:
+        if (!*arg) return fail(err, errlen, "--runs-dir needs a folder");
+        opts->runs_dir = arg;
+        break;
     case OPT_QUIET: opts->quiet = true; break;
     case OPT_VERBOSE: opts->verbose = true; break;
     case OPT_HELP: opts->show_help = true; break;
@@ -353,13 +370,44 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
 static const char *const remembered[] = {"app-id", "region",  "base-url", "map",     "mode",
                                          "workers", "rate",   "delimiter", "encoding", "rejects-encoding",
                                          "timeout", "retries", "max-wait", "keep-runs", "data-import",
-                                         "date-order", "timezone"};
+                                         "date-order", "timezone", "runs-dir"};
 
-/* A cci_setting_fn over cci_options: the setting as its command-line option. */
+/* What a settings file's lines are applied to. */
+typedef struct settings_reading {
+    cci_options *opts;
+    cci_settings_file *file;
+} settings_reading;
+
+/* The target's parts are kept aside with their lines (cci_trust_choose_target weighs them);
+ * --runs-dir, where personal data is written, is taken only from a file of the person's own. */
+static bool keep_aside(settings_reading *reading, const char *name, const char *value, unsigned line)
+{
+    cci_target_source *target = &reading->file->target;
+    if (strcmp(name, "base-url") == 0) {
+        target->base_url = value;
+        target->base_url_line = line;
+    } else if (strcmp(name, "app-id") == 0) {
+        target->app_id = value;
+        target->app_id_line = line;
+    } else if (strcmp(name, "region") == 0) {
+        target->region = value;
+        target->region_line = line;
+    } else if (strcmp(name, "runs-dir") == 0 && reading->file->untrusted[0]) {
+        snprintf(reading->opts->settings_note, sizeof reading->opts->settings_note,
+                 "runs-dir = %s (%s line %u) is ignored: %s %s, and only your own settings or the command line say "
+                 "where the runs are written",
+                 value, reading->file->path, line, reading->file->path, reading->file->untrusted);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* A cci_setting_fn over a settings_reading: the setting as its command-line option. */
 static bool apply_setting(void *context, const char *name, const char *value, unsigned line, char *err,
                           size_t errlen)
 {
-    (void)line;
+    settings_reading *reading = context;
     bool allowed = false;
     for (size_t i = 0; i < sizeof remembered / sizeof *remembered; i++) allowed |= strcmp(name, remembered[i]) == 0;
     const struct option *option = NULL;
@@ -368,72 +416,87 @@ static bool apply_setting(void *context, const char *name, const char *value, un
     if (!option) {
         snprintf(err, errlen, "\"%s\" is not a setting; a settings file may hold app-id, region, base-url, map, "
                               "mode, workers, rate, delimiter, encoding, rejects-encoding, timeout, retries, max-wait, "
-                              "keep-runs, data-import, date-order, timezone",
+                              "keep-runs, data-import, date-order, timezone, runs-dir",
                  name);
         return false;
     }
-    return apply_option(option->val, value, context, err, errlen) == CCI_CLI_RUN;
-}
-
-/* The settings files, lowest first: --config (or ./cometchat-import.conf), then the input's
- * companion. */
-static cci_cli_result read_settings(cci_options *opts, const char *config_path, const char *input, char *err,
-                                    size_t errlen)
-{
-    const char *paths[2] = {config_path ? config_path : CCI_CONFIG_DEFAULT_PATH, NULL};
-    char *companion = input ? cci_config_companion(input) : NULL;
-    paths[1] = companion;
-    cci_cli_result result = CCI_CLI_RUN;
-    for (size_t i = 0; i < 2 && result == CCI_CLI_RUN; i++) {
-        if (!paths[i]) continue;
-        if (!cci_config_read(paths[i], i == 0 && config_path, i == 1, &opts->settings_text[i], apply_setting, opts,
-                             err, errlen))
-            result = CCI_CLI_ERROR;
+    if (strcmp(name, "region") == 0 && !region_known(value)) {
+        snprintf(err, errlen, "region must be us, eu or in");
+        return false;
     }
-    opts->config_read = opts->settings_text[0] != NULL;
-    opts->companion_read = opts->settings_text[1] != NULL;
-    free(companion);
-    return result;
+    if (keep_aside(reading, name, value, line)) return true;
+    return apply_option(option->val, value, reading->opts, err, errlen) == CCI_CLI_RUN;
 }
 
-/* This machine: the key may travel in cleartext to a sandbox or proxy on loopback. */
-static bool is_loopback(const char *host)
+/* Where each settings file is looked for, and why a travelling one may not choose the target. */
+static bool locate_settings(cci_options *opts, const char *config_path, const char *input)
 {
-    return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
+    cci_settings_file *files = opts->settings;
+    files[CCI_SETTINGS_WORKING].path = config_path ? NULL : strdup(CCI_CONFIG_DEFAULT_PATH);
+    snprintf(files[CCI_SETTINGS_WORKING].untrusted, sizeof files->untrusted,
+             "is a settings file of the working folder (it may have come with the data)");
+    files[CCI_SETTINGS_COMPANION].path = cci_config_companion(input); /* NULL for standard input */
+    snprintf(files[CCI_SETTINGS_COMPANION].untrusted, sizeof files->untrusted,
+             "travels with %s (it may have come with the data)", input);
+    files[CCI_SETTINGS_OWN].path = cci_config_own_path(); /* NULL without a home */
+    files[CCI_SETTINGS_CONFIG].path = config_path ? strdup(config_path) : NULL;
+    return (config_path || files[CCI_SETTINGS_WORKING].path) && (!config_path || files[CCI_SETTINGS_CONFIG].path) &&
+           (strcmp(input, "-") == 0 || files[CCI_SETTINGS_COMPANION].path);
 }
 
-/* https, or http to this machine, or http anywhere when --insecure-http says so; parsed by libcurl,
- * as the requests will be. */
-static cci_cli_result check_base_url(const cci_options *opts, char *err, size_t errlen)
+/* The settings files, lowest first, each applied over the one before. */
+static cci_cli_result read_settings(cci_options *opts, const char *config_path, bool config_may_be_new,
+                                    const char *input, char *err, size_t errlen)
 {
-    CURLU *url = curl_url();
-    char *scheme = NULL, *host = NULL;
-    cci_cli_result result = CCI_CLI_RUN;
-    if (!url) {
-        result = fail(err, errlen, "out of memory");
-    } else if (curl_url_set(url, CURLUPART_URL, opts->base_url, 0) != CURLUE_OK ||
-               curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-               curl_url_get(url, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        result = fail(err, errlen, "--base-url %s is not a URL (https://HOST/v3)", opts->base_url);
-    } else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
-        result = fail(err, errlen, "--base-url must be https:// (or http:// to this machine), not %s://", scheme);
-    } else if (strcasecmp(scheme, "http") == 0 && !is_loopback(host) && !opts->insecure_http) {
-        result = fail(err, errlen,
-                      "--base-url sends to %s over plain http://: the API key would travel unencrypted (any "
-                      "proxy on the way could log it). Use https://, or --insecure-http for a test server you trust",
-                      host);
+    if (!locate_settings(opts, config_path, input)) return fail(err, errlen, "out of memory");
+    for (int i = 0; i < CCI_SETTINGS_FILES; i++) {
+        cci_settings_file *file = &opts->settings[i];
+        if (!file->path) continue;
+        struct stat st;
+        char why[256];
+        bool must_exist = i == CCI_SETTINGS_CONFIG && !config_may_be_new; /* --save-config makes it */
+        if (!cci_config_load(file->path, must_exist, i == CCI_SETTINGS_COMPANION, &file->text, &st, err, errlen))
+            return CCI_CLI_ERROR;
+        if (!file->text) continue;
+        bool own = i == CCI_SETTINGS_OWN || i == CCI_SETTINGS_CONFIG;
+        if (own && !cci_trust_file_is_own(&st, file->path, why, sizeof why))
+            snprintf(file->untrusted, sizeof file->untrusted, "is not only yours: %s", why);
+        file->target = (cci_target_source){.kind = CCI_SOURCE_FILE, .path = file->path,
+                                           .untrusted = file->untrusted[0] ? file->untrusted : NULL};
+        settings_reading reading = {.opts = opts, .file = file};
+        if (!cci_config_apply(file->path, file->text, apply_setting, &reading, err, errlen)) return CCI_CLI_ERROR;
     }
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(url);
-    return result;
+    return CCI_CLI_RUN;
 }
 
-static void apply_environment(cci_options *opts)
+/* A COMETCHAT_* variable; an empty one is unset. */
+static const char *environment(const char *name)
 {
-    if (!opts->app_id) opts->app_id = getenv("COMETCHAT_APP_ID");
-    if (!opts->region) opts->region = getenv("COMETCHAT_REGION");
-    if (!opts->base_url) opts->base_url = getenv("COMETCHAT_BASE_URL");
+    const char *value = getenv(name);
+    return value && *value ? value : NULL;
+}
+
+/* The target, from the command line (in opts now: the files' parts were kept aside), the
+ * environment and the settings files, by precedence; false with the refusal in err when a file
+ * that may not choose it would, and the run would send. */
+static bool choose_target(cci_options *opts, char *err, size_t errlen)
+{
+    cci_target_source sources[2 + CCI_SETTINGS_FILES] = {
+        {.kind = CCI_SOURCE_COMMAND_LINE, .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region},
+        {.kind = CCI_SOURCE_ENVIRONMENT, .base_url = environment("COMETCHAT_BASE_URL"),
+         .app_id = environment("COMETCHAT_APP_ID"), .region = environment("COMETCHAT_REGION")}};
+    size_t count = 2;
+    for (int i = CCI_SETTINGS_FILES - 1; i >= 0; i--)
+        if (opts->settings[i].text) sources[count++] = opts->settings[i].target;
+    cci_target_choice choice;
+    cci_trust_choose_target(sources, count, opts->trust_settings, &choice);
+    opts->base_url = choice.base_url;
+    opts->app_id = choice.app_id;
+    opts->region = choice.region;
+    snprintf(opts->target_conflict, sizeof opts->target_conflict, "%s", choice.conflict);
+    bool refused = choice.refusal[0] && (!opts->dry_run || opts->plan);
+    if (refused) snprintf(err, errlen, "%s", choice.refusal);
+    return !refused;
 }
 
 static void set_defaults(cci_options *opts)
@@ -479,9 +542,10 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
     if (!opts->show_help && !opts->show_version && !opts->show_template && optind == argc - 1) {
         const char *config_path = opts->config_path, *input = argv[optind];
+        bool saving = opts->save_config;
         cci_options_cleanup(opts);
         set_defaults(opts);
-        if (read_settings(opts, config_path, input, err, errlen) != CCI_CLI_RUN ||
+        if (read_settings(opts, config_path, saving, input, err, errlen) != CCI_CLI_RUN ||
             parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN)
             return CCI_CLI_ERROR;
     }
@@ -490,11 +554,11 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (argc - optind > 1)
         return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);
     opts->input = argv[optind];
-    apply_environment(opts);
-    if (opts->region && strcmp(opts->region, "us") != 0 && strcmp(opts->region, "eu") != 0 &&
-        strcmp(opts->region, "in") != 0)
-        return fail(err, errlen, "--region must be us, eu or in");
-    if (opts->base_url && check_base_url(opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+    if (!choose_target(opts, err, errlen)) return CCI_CLI_ERROR;
+    if (opts->region && !region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
+    if (opts->base_url &&
+        !cci_trust_check_base_url(opts->base_url, opts->insecure_http, &opts->loopback_http, err, errlen))
+        return CCI_CLI_ERROR;
     if (opts->prune_max >= 0 && !opts->prune) return fail(err, errlen, "--prune-max goes with --prune");
     if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))
         return fail(err, errlen, "--dry-run reads nothing from the app: use --plan to see what --prune or "
@@ -514,8 +578,9 @@ void cci_options_cleanup(cci_options *opts)
     free(opts->maps);
     opts->maps = NULL;
     opts->map_count = 0;
-    for (size_t i = 0; i < 2; i++) {
-        free(opts->settings_text[i]);
-        opts->settings_text[i] = NULL;
+    for (int i = 0; i < CCI_SETTINGS_FILES; i++) {
+        free(opts->settings[i].path);
+        free(opts->settings[i].text);
+        opts->settings[i] = (cci_settings_file){0};
     }
 }

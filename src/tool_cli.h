@@ -13,8 +13,21 @@
 #include "cci/dates.h"
 #include "cci/mapping.h"
 #include "cci/mode.h"
+#include "tool_trust.h"
 
 typedef enum { CCI_PROGRESS_AUTO, CCI_PROGRESS_ALWAYS, CCI_PROGRESS_NEVER } cci_progress;
+
+/* The settings files (tool_config.h), lowest precedence first: the working folder's (when no
+ * --config), the input's companion, the person's own, --config PATH. The first two travel with the
+ * data; the last two are the person's when only they can change them (cci_trust_file_is_own). */
+enum { CCI_SETTINGS_WORKING, CCI_SETTINGS_COMPANION, CCI_SETTINGS_OWN, CCI_SETTINGS_CONFIG, CCI_SETTINGS_FILES };
+
+typedef struct cci_settings_file {
+    char *path;              /* owned; NULL when there is no such file to look for */
+    char *text;              /* owned: the values point into it; NULL when not read */
+    char untrusted[320];     /* "": it may say where requests and outputs go; else why not, from "is ..." */
+    cci_target_source target; /* what it says of the target (borrows path, untrusted and text) */
+} cci_settings_file;
 
 typedef struct cci_options {
     const char *input; /* path, or "-" for standard input */
@@ -48,6 +61,11 @@ typedef struct cci_options {
     bool verify;     /* read the app back after the run and repair what differs, once */
     long prune_max;  /* -1: a tenth of the app's active users */
     bool insecure_http; /* an http:// --base-url to another machine is allowed */
+    bool loopback_http; /* the base URL is http:// to this machine: never through a proxy */
+    bool trust_settings; /* --trust-settings: a travelling settings file may choose the target */
+    char target_conflict[768]; /* "" or one line: the target, and what other sources said (tool_trust.h) */
+    const char *runs_dir; /* --runs-dir: where INPUT.runs is made; NULL: beside the input */
+    char settings_note[512]; /* "" or one line: a setting ignored, and why */
     unsigned max_columns;      /* 0: the library's default */
     unsigned max_record_bytes; /* 0: the library's default */
     bool quiet;
@@ -60,8 +78,7 @@ typedef struct cci_options {
     bool show_template;
     const char *config_path;  /* --config: the settings file; NULL: ./cometchat-import.conf if any */
     bool save_config;         /* --save-config: write the settings worth remembering there */
-    char *settings_text[2];   /* owned: the settings files read (config, then the input's companion) */
-    bool config_read, companion_read; /* which were there */
+    cci_settings_file settings[CCI_SETTINGS_FILES]; /* owned */
 } cci_options;
 
 typedef enum {
@@ -73,10 +90,11 @@ typedef enum {
 enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5,
        CCI_DEFAULT_MAX_WAIT_S = 300, CCI_DEFAULT_KEEP_RUNS = 20 };
 
-/* Fills opts from the settings files (--config or ./cometchat-import.conf, then the input's
- * companion, tool_config.h), argv, which wins, and the COMETCHAT_* environment. On CCI_CLI_ERROR, err (of errlen bytes)
- * holds one line that never repeats an option's value, so a secret typed by mistake stays out of
- * logs. */
+/* Fills opts from argv, which wins, the COMETCHAT_* environment, then the settings files (above).
+ * The target is chosen by cci_trust_choose_target: a travelling file that would choose it is an
+ * error unless --trust-settings, or nothing is sent (a dry run). On CCI_CLI_ERROR, err (of errlen
+ * bytes) holds one line that never repeats an option's value, so a secret typed by mistake stays
+ * out of logs. */
 cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen);
 
 void cci_options_cleanup(cci_options *opts);

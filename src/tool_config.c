@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cci/outfile.h"
 
@@ -16,14 +17,19 @@ static char *trim(char *text)
     return text;
 }
 
-bool cci_config_read(const char *path, bool must_exist, bool only_ours, char **text, cci_setting_fn apply,
-                     void *context, char *err, size_t errlen)
+bool cci_config_load(const char *path, bool must_exist, bool only_ours, char **text, struct stat *st, char *err,
+                     size_t errlen)
 {
     *text = NULL;
     FILE *file = fopen(path, "r");
     if (!file) {
         if (errno == ENOENT && !must_exist) return true;
         snprintf(err, errlen, "cannot read the settings file %s: %s", path, strerror(errno));
+        return false;
+    }
+    if (fstat(fileno(file), st) != 0) { /* the file read is the file judged, whatever the path becomes */
+        snprintf(err, errlen, "cannot read the settings file %s: %s", path, strerror(errno));
+        fclose(file);
         return false;
     }
     size_t len = 0, cap = 0;
@@ -43,15 +49,24 @@ bool cci_config_read(const char *path, bool must_exist, bool only_ours, char **t
         buffer[len++] = (char)c;
     }
     fclose(file);
-    if (!buffer) return true; /* empty */
-    buffer[len] = '\0';
-    if (only_ours && strncmp(buffer, CCI_CONFIG_MARKER, strlen(CCI_CONFIG_MARKER)) != 0) {
+    if (!buffer) buffer = calloc(1, 1); /* empty, but read */
+    else buffer[len] = '\0';
+    if (buffer && only_ours && strncmp(buffer, CCI_CONFIG_MARKER, strlen(CCI_CONFIG_MARKER)) != 0) {
         free(buffer); /* a file of the same name that is not ours */
         return true;
     }
+    if (!buffer) {
+        snprintf(err, errlen, "out of memory while reading %s", path);
+        return false;
+    }
     *text = buffer;
+    return true;
+}
+
+bool cci_config_apply(const char *path, char *text, cci_setting_fn apply, void *context, char *err, size_t errlen)
+{
     unsigned line = 0;
-    for (char *raw = buffer, *next; raw; raw = next) { /* every line counted, blank ones too */
+    for (char *raw = text, *next; raw; raw = next) { /* every line counted, blank ones too */
         line++;
         next = strchr(raw, '\n');
         if (next) *next++ = '\0';
@@ -70,6 +85,18 @@ bool cci_config_read(const char *path, bool must_exist, bool only_ours, char **t
         }
     }
     return true;
+}
+
+char *cci_config_own_path(void)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    bool from_xdg = xdg && xdg[0] == '/'; /* the spec: a relative XDG_CONFIG_HOME is ignored */
+    if (!from_xdg && !(home && home[0])) return NULL;
+    const char *base = from_xdg ? xdg : home, *below = from_xdg ? "" : "/.config";
+    size_t len = strlen(base) + strlen(below) + sizeof "/" CCI_CONFIG_OWN_NAME;
+    char *path = malloc(len);
+    if (path) snprintf(path, len, "%s%s/%s", base, below, CCI_CONFIG_OWN_NAME);
+    return path;
 }
 
 char *cci_config_companion(const char *path)
@@ -93,15 +120,17 @@ static const char *delimiter_name(char delimiter)
     return delimiter == '\t' ? "TAB" : delimiter == ';' ? ";" : delimiter == '|' ? "|" : ",";
 }
 
-bool cci_config_write(const char *path, const cci_options *opts, const char *comment, char *err, size_t errlen)
+bool cci_config_write(const char *path, const cci_options *opts, bool own_file, const char *comment, char *err,
+                      size_t errlen)
 {
     cci_outfile out = {0};
     if (!cci_outfile_open(&out, path, err, errlen)) return false;
     FILE *f = out.file;
     bool ok = fprintf(f, "%s: %s\n", CCI_CONFIG_MARKER, comment) > 0;
-    if (opts->app_id) ok = ok && fprintf(f, "app-id = %s\n", opts->app_id) > 0;
-    if (opts->region) ok = ok && fprintf(f, "region = %s\n", opts->region) > 0;
-    if (opts->base_url) ok = ok && fprintf(f, "base-url = %s\n", opts->base_url) > 0;
+    if (own_file && opts->app_id) ok = ok && fprintf(f, "app-id = %s\n", opts->app_id) > 0;
+    if (own_file && opts->region) ok = ok && fprintf(f, "region = %s\n", opts->region) > 0;
+    if (own_file && opts->base_url) ok = ok && fprintf(f, "base-url = %s\n", opts->base_url) > 0;
+    if (own_file && opts->runs_dir) ok = ok && fprintf(f, "runs-dir = %s\n", opts->runs_dir) > 0;
     for (size_t i = 0; i < opts->map_count; i++)
         ok = ok && fprintf(f, "map = %.*s=%s\n", (int)opts->maps[i].column_len, opts->maps[i].column,
                            opts->maps[i].field) > 0;

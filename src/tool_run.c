@@ -56,6 +56,7 @@ static cci_import_config config_of(const cci_options *opts, const char *api_key,
         .delimiter = opts->delimiter, .maps = opts->maps, .map_count = opts->map_count,
         .max_record_bytes = opts->max_record_bytes, .max_columns = opts->max_columns,
         .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,
+        .direct = opts->loopback_http,
         .mode = opts->mode, .dry_run = opts->dry_run || opts->plan, .force = opts->force,
         .data_import_off = opts->data_import_off,
         .date_rules = {.order = opts->date_order, .offset_seconds = opts->timezone_offset, .now = (int64_t)time(NULL)},
@@ -85,7 +86,8 @@ static void keep_settings_beside(const cci_options *opts, const char *rejects, F
     as_written.rejects_encoding = NULL;
     snprintf(comment, sizeof comment, "the settings %s was read with, kept for %s: cometchat-import reads them when "
                                       "that file is imported; the command line wins", opts->input, rejects);
-    if (companion && !cci_config_write(companion, &as_written, comment, err, sizeof err))
+    /* a companion travels with the data: it never says where requests go (tool_trust.h) */
+    if (companion && !cci_config_write(companion, &as_written, false, comment, err, sizeof err))
         fprintf(messages, "cometchat-import: %s (feed %s back with the same --map options)\n", err, rejects);
     free(companion);
 }
@@ -173,23 +175,36 @@ static char *app_state(const cci_options *opts, const char *beside_report, FILE 
     return strdup(beside_report);
 }
 
-/* Which settings files were read, and --save-config. */
+/* Which settings files were read, what they could not choose, and --save-config. */
 static void say_settings(const cci_options *opts, FILE *messages)
 {
-    const char *config = opts->config_path ? opts->config_path : CCI_CONFIG_DEFAULT_PATH;
-    char *companion = cci_config_companion(opts->input);
-    if (!opts->quiet && opts->config_read) fprintf(messages, "cometchat-import: settings read from %s\n", config);
-    if (!opts->quiet && opts->companion_read && companion)
-        fprintf(messages, "cometchat-import: settings read from %s, kept for this file by the run that wrote it\n",
-                companion);
-    free(companion);
+    static const char *const whose[CCI_SETTINGS_FILES] = {
+        [CCI_SETTINGS_WORKING] = "", [CCI_SETTINGS_COMPANION] = ", kept for this file by the run that wrote it",
+        [CCI_SETTINGS_OWN] = " (your own settings)", [CCI_SETTINGS_CONFIG] = ""};
+    for (int i = 0; i < CCI_SETTINGS_FILES && !opts->quiet; i++)
+        if (opts->settings[i].text)
+            fprintf(messages, "cometchat-import: settings read from %s%s\n", opts->settings[i].path, whose[i]);
+    /* said even with -q: where the key goes is never decided in silence */
+    if (opts->target_conflict[0]) fprintf(messages, "cometchat-import: note: %s\n", opts->target_conflict);
+    if (opts->settings_note[0]) fprintf(messages, "cometchat-import: note: %s\n", opts->settings_note);
     if (!opts->save_config) return;
+    /* a file named by --config is the person's own; the working folder's may travel with the data */
+    bool own_file = opts->config_path != NULL;
+    const char *path = own_file ? opts->config_path : CCI_CONFIG_DEFAULT_PATH;
     char err[1024];
-    if (cci_config_write(config, opts, "settings saved by --save-config; the command line wins; never the API key",
-                         err, sizeof err))
-        fprintf(messages, "cometchat-import: settings saved to %s\n", config);
-    else
+    if (!cci_config_write(path, opts, own_file, "settings saved by --save-config; the command line wins; never the API key",
+                          err, sizeof err)) {
         fprintf(messages, "cometchat-import: --save-config: %s\n", err);
+        return;
+    }
+    fprintf(messages, "cometchat-import: settings saved to %s\n", path);
+    if (own_file || !(opts->base_url || opts->app_id || opts->region || opts->runs_dir)) return;
+    char *own = cci_config_own_path();
+    fprintf(messages, "cometchat-import: note: the target and --runs-dir are not saved in %s: a file of the working "
+                      "folder cannot choose where the key or the outputs go. Keep them in your own settings (%s, or "
+                      "--config PATH with --save-config) or in COMETCHAT_APP_ID and COMETCHAT_REGION\n",
+            path, own ? own : "--config PATH");
+    free(own);
 }
 
 /* Where a run's outputs go: named by the options, else in the run's folder; a dry run writes
@@ -206,7 +221,7 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     char err[1024];
     cci_stop *stop = cci_stop_new();
     if (!stop) return CCI_EXIT_USAGE;
-    if (!dry_run && !cci_run_folder_make(&folder, opts->input, time(NULL), err, sizeof err)) {
+    if (!dry_run && !cci_run_folder_make(&folder, opts->input, opts->runs_dir, time(NULL), err, sizeof err)) {
         fprintf(messages, "cometchat-import: %s; nothing was sent\n", err);
         cci_stop_free(stop);
         return CCI_EXIT_USAGE;

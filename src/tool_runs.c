@@ -81,9 +81,9 @@ static char *folder_of(const char *path)
     return slash == path ? strdup("/") : slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 }
 
-char *cci_runs_of_input(const char *input)
+char *cci_runs_of_input(const char *input, const char *runs_dir)
 {
-    if (strcmp(input, "-") == 0) return strdup("stdin.runs");
+    if (strcmp(input, "-") == 0) return runs_dir ? joined(runs_dir, "stdin.runs") : strdup("stdin.runs");
     char *folder = folder_of(input);
     char *runs = folder ? runs_holding(folder) : NULL;
     if (folder && !runs) { /* "rejects.csv" from inside the run folder: by the folder's real path */
@@ -92,25 +92,87 @@ char *cci_runs_of_input(const char *input)
         free(real);
     }
     free(folder);
-    return runs ? runs : cci_path_beside_input(input, ".runs");
+    if (runs || !runs_dir) return runs ? runs : cci_path_beside_input(input, ".runs");
+    const char *slash = strrchr(input, '/');
+    char *name = cci_path_beside_input(slash ? slash + 1 : input, ".runs");
+    runs = name ? joined(runs_dir, name) : NULL;
+    free(name);
+    return runs;
 }
 
 void cci_run_folder_cleanup(cci_run_folder *folder)
 {
+    if (folder->runs && folder->runs_fd >= 0) close(folder->runs_fd);
     free(folder->runs);
     free(folder->path);
     free(folder->name);
     *folder = (cci_run_folder){0};
 }
 
-bool cci_run_folder_make(cci_run_folder *folder, const char *input, time_t now, char *err, size_t errlen)
+/* The way out when the runs cannot be where they are asked for. */
+#define ELSEWHERE "; choose a folder of your own with --runs-dir DIR"
+
+/* Opens INPUT.runs, made (0700) when missing, never through a link, into folder->runs_fd; a
+ * folder of the person's own, made private when an earlier version left it open. */
+static bool open_runs(cci_run_folder *folder, const char *runs_dir, char *err, size_t errlen)
 {
-    *folder = (cci_run_folder){.runs = cci_runs_of_input(input)};
+    if (runs_dir && mkdir(runs_dir, 0700) != 0 && errno != EEXIST) { /* the folder named; not its parents */
+        snprintf(err, errlen, "cannot create the --runs-dir folder %s: %s", runs_dir, strerror(errno));
+        return false;
+    }
+    char *parent = folder_of(folder->runs);
+    const char *slash = strrchr(folder->runs, '/'), *name = slash ? slash + 1 : folder->runs;
+    /* the folder the runs are in is the person's, as they named it; from there, nothing is followed */
+    int at = parent ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (at < 0) {
+        snprintf(err, errlen, "cannot open the folder %s: %s" ELSEWHERE, parent ? parent : "?",
+                 parent ? strerror(errno) : "out of memory");
+        free(parent);
+        return false;
+    }
+    free(parent);
+    folder->made_runs = mkdirat(at, name, 0700) == 0;
+    int made_errno = errno;
+    folder->runs_fd = folder->made_runs || made_errno == EEXIST
+                          ? openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int open_errno = errno;
+    struct stat seen;
+    bool is_link = folder->runs_fd < 0 && fstatat(at, name, &seen, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(seen.st_mode);
+    close(at);
+    struct stat st;
+    if (!folder->made_runs && made_errno != EEXIST)
+        snprintf(err, errlen, "cannot create %s: %s" ELSEWHERE, folder->runs, strerror(made_errno));
+    else if (folder->runs_fd < 0 && (open_errno == ELOOP || open_errno == ENOTDIR))
+        snprintf(err, errlen, "%s is %s: cometchat-import writes its runs only into a real folder of its own, so "
+                              "nothing lands where a link points: remove it, or choose another folder with --runs-dir DIR",
+                 folder->runs, is_link ? "a symbolic link" : "not a folder");
+    else if (folder->runs_fd < 0)
+        snprintf(err, errlen, "cannot open %s: %s" ELSEWHERE, folder->runs, strerror(open_errno));
+    else if (fstat(folder->runs_fd, &st) != 0)
+        snprintf(err, errlen, "cannot read %s: %s" ELSEWHERE, folder->runs, strerror(errno));
+    else if (st.st_uid != geteuid())
+        snprintf(err, errlen, "%s belongs to user %lu, not to you: someone else could change what the runs "
+                              "write" ELSEWHERE, folder->runs, (unsigned long)st.st_uid);
+    else if ((st.st_mode & 077) && fchmod(folder->runs_fd, st.st_mode & 0700) != 0)
+        snprintf(err, errlen, "cannot make %s private to you: %s" ELSEWHERE, folder->runs, strerror(errno));
+    else
+        return true;
+    return false;
+}
+
+bool cci_run_folder_make(cci_run_folder *folder, const char *input, const char *runs_dir, time_t now, char *err,
+                         size_t errlen)
+{
+    *folder = (cci_run_folder){.runs = cci_runs_of_input(input, runs_dir), .runs_fd = -1};
     if (!folder->runs) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    folder->made_runs = mkdir(folder->runs, 0777) == 0;
+    if (!open_runs(folder, runs_dir, err, errlen)) {
+        if (folder->made_runs) rmdir(folder->runs);
+        cci_run_folder_cleanup(folder);
+        return false;
+    }
     struct tm utc;
     char stamp[32], name[48];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H-%M-%SZ", gmtime_r(&now, &utc));
@@ -118,16 +180,14 @@ bool cci_run_folder_make(cci_run_folder *folder, const char *input, time_t now, 
     for (unsigned long n = 1; made != 0 && n <= MOST_IN_ONE_SECOND; n++) {
         if (n == 1) snprintf(name, sizeof name, "%s", stamp);
         else snprintf(name, sizeof name, "%s-%lu", stamp, n);
-        free(folder->path);
-        if (!(folder->path = joined(folder->runs, name))) break;
-        made = mkdir(folder->path, 0777); /* fails when another run has it: never shared */
+        made = mkdirat(folder->runs_fd, name, 0700); /* fails when another run has it: never shared */
         if (made != 0 && errno != EEXIST) break;
     }
-    if (made == 0 && (folder->name = strdup(name))) return true;
-    if (!folder->path) snprintf(err, errlen, "out of memory");
-    else snprintf(err, errlen, "cannot create the run folder %s: %s", folder->path,
-                  made == 0 ? "out of memory" : strerror(errno));
-    if (made == 0) rmdir(folder->path);
+    int made_errno = errno;
+    if (made == 0 && (folder->name = strdup(name)) && (folder->path = joined(folder->runs, name))) return true;
+    snprintf(err, errlen, "cannot create the run folder %s/%s: %s" ELSEWHERE, folder->runs, name,
+             made == 0 ? "out of memory" : strerror(made_errno));
+    if (made == 0) unlinkat(folder->runs_fd, name, AT_REMOVEDIR);
     if (folder->made_runs) rmdir(folder->runs);
     cci_run_folder_cleanup(folder);
     return false;
@@ -140,29 +200,23 @@ char *cci_run_folder_file(const cci_run_folder *folder, const char *name)
 
 void cci_run_folder_abandon(cci_run_folder *folder)
 {
-    if (folder->path) rmdir(folder->path); /* fails, and keeps it, if anything is left in it */
+    /* fails, and keeps it, if anything is left in it */
+    if (folder->name && folder->runs_fd >= 0) unlinkat(folder->runs_fd, folder->name, AT_REMOVEDIR);
     if (folder->made_runs) rmdir(folder->runs);
 }
 
 bool cci_run_folder_mark_latest(const cci_run_folder *folder, char *err, size_t errlen)
 {
-    char *latest = joined(folder->runs, CCI_RUNS_LATEST);
     char temporary[64];
     snprintf(temporary, sizeof temporary, ".%s-%ld", CCI_RUNS_LATEST, (long)getpid());
-    char *link = joined(folder->runs, temporary);
-    bool ok = latest && link;
-    if (link) unlink(link); /* left by a killed run of this process id */
+    unlinkat(folder->runs_fd, temporary, 0); /* left by a killed run of this process id */
     /* a link made aside and renamed over the old: `latest` is never missing, never half made */
-    if (ok && (symlink(folder->name, link) != 0 || rename(link, latest) != 0)) {
-        snprintf(err, errlen, "cannot point %s at %s: %s", latest, folder->name, strerror(errno));
-        unlink(link);
-        ok = false;
-    } else if (!ok) {
-        snprintf(err, errlen, "out of memory");
-    }
-    free(latest);
-    free(link);
-    return ok;
+    if (symlinkat(folder->name, folder->runs_fd, temporary) == 0 &&
+        renameat(folder->runs_fd, temporary, folder->runs_fd, CCI_RUNS_LATEST) == 0)
+        return true;
+    snprintf(err, errlen, "cannot point %s/%s at %s: %s", folder->runs, CCI_RUNS_LATEST, folder->name, strerror(errno));
+    unlinkat(folder->runs_fd, temporary, 0);
+    return false;
 }
 
 /* ---- pruning ---- */

@@ -15,10 +15,11 @@
 
 #define CCI_RUNS_LATEST "latest"
 
-/* The folder holding the runs of input: "dir/users.csv" -> "dir/users.runs", "-" -> "stdin.runs".
- * An input that lies in a run folder (users.runs/latest/rejects.csv, fed back) keeps its runs in
- * that same users.runs, so a fix-and-rerun loop has one history. malloc'd; NULL when out of memory. */
-char *cci_runs_of_input(const char *input);
+/* The folder holding the runs of input: "dir/users.csv" -> "dir/users.runs", "-" -> "stdin.runs";
+ * with runs_dir (--runs-dir), "RUNS_DIR/users.runs". An input that lies in a run folder
+ * (users.runs/latest/rejects.csv, fed back) keeps its runs in that same users.runs, so a
+ * fix-and-rerun loop has one history. malloc'd; NULL when out of memory. */
+char *cci_runs_of_input(const char *input, const char *runs_dir);
 
 /* Whether name is a run folder's name, and its order: runs compare by their stamp, then by the
  * number after it. The order of a name that is no stamp is undefined. */
@@ -27,14 +28,20 @@ int cci_run_name_compare(const char *a, const char *b);
 
 typedef struct cci_run_folder {
     char *runs;     /* INPUT.runs */
+    int runs_fd;    /* INPUT.runs, open: `latest` is made in it, whatever its path comes to name */
     char *path;     /* INPUT.runs/STAMP */
     char *name;     /* STAMP */
     bool made_runs; /* this run created INPUT.runs */
 } cci_run_folder;
 
 /* Creates a fresh folder for a run of input begun at now (mkdir: a folder another run made in the
- * same second is never shared). False with a reason naming the path in err. */
-bool cci_run_folder_make(cci_run_folder *folder, const char *input, time_t now, char *err, size_t errlen);
+ * same second is never shared), private to its owner (0700), in INPUT.runs (cci_runs_of_input),
+ * which is made 0700 too, or made private when an earlier version left it open to others. No link
+ * is followed on the way: INPUT.runs must be a real folder of the person's own, found from the
+ * folder it is in, and the run's folder is made in it (mkdirat, openat with O_NOFOLLOW). False
+ * with a reason naming the path, and a way out, in err. */
+bool cci_run_folder_make(cci_run_folder *folder, const char *input, const char *runs_dir, time_t now, char *err,
+                         size_t errlen);
 
 /* folder/name, malloc'd; NULL when out of memory. */
 char *cci_run_folder_file(const cci_run_folder *folder, const char *name);

@@ -35,11 +35,15 @@ typedef struct cci_response {
     long long rate_limit, rate_remaining, rate_reset; /* X-Rate-Limit* headers, -1 likewise */
 } cci_response;
 
-/* base_url ends before "/users" (".../v3"); timeout_ms bounds each request. NULL with a reason
- * in err on failure. */
 /* Once *flag is true, a transfer in progress ends at once (a hurried stop). */
 void cci_client_abandon_when(cci_client *client, const atomic_bool *flag);
 
+/* Requests go straight to the target, never through a proxy the environment names (http_proxy,
+ * all_proxy): for plain http:// to this machine, which a proxy would carry, key and all, elsewhere. */
+void cci_client_go_direct(cci_client *client);
+
+/* base_url ends before "/users" (".../v3"); timeout_ms bounds each request. NULL with a reason
+ * in err on failure. */
 cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
                            size_t errlen);
 void cci_client_free(cci_client *client);

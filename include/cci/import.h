@@ -63,6 +63,7 @@ typedef struct cci_import_config {
     const char *app_id;
     const char *region;
     const char *api_key; /* NULL for a dry run */
+    bool direct;         /* never through a proxy (cci_client_go_direct): plain http:// to this machine */
     cci_mode mode;
     bool dry_run;
     bool force;               /* send rows the journal says are unchanged */

@@ -26,9 +26,13 @@ typedef struct cci_outfile {
  * was there. Returns false, with errno set, when the rename fails. */
 bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
 
-/* fopen(path, mode) for writing, with open's flags added (O_TRUNC, O_APPEND), but never through a
- * symlink at path: a link planted there is refused (errno ELOOP). The file is created 0666 less
- * the umask when missing. */
+/* open(path, flags | O_CREAT) for a file of the person's own, never through a symlink at path (a
+ * link planted there is refused, errno ELOOP): created readable and writable by its owner only
+ * (0600), whatever the umask, and an existing file open to others (left by an earlier version) is
+ * made private too. What the tool writes holds personal data: e-mails, names, the app's users. */
+int cci_open_private(const char *path, int flags);
+
+/* fopen(path, mode) for writing, with open's flags added (O_TRUNC, O_APPEND), by cci_open_private. */
 FILE *cci_open_for_writing(const char *path, int flags, const char *mode);
 
 /* Creates PATH.partial (replacing a partial file left by a killed run). False with a reason naming

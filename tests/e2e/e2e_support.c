@@ -175,7 +175,7 @@ const char *e2e_write(e2e *t, const char *name, const char *text)
     return path;
 }
 
-static int spawn(e2e *t, const char *key, bool with_target, va_list ap)
+static int spawn(e2e *t, const char *const *env, const char *key, bool with_target, va_list ap)
 {
     const char *argv[64];
     int argc = 0;
@@ -201,8 +201,12 @@ static int spawn(e2e *t, const char *key, bool with_target, va_list ap)
         else unsetenv("COMETCHAT_API_KEY");
         unsetenv("COMETCHAT_BASE_URL");
         setenv("XDG_STATE_HOME", t->dir, 1); /* the app's journal in the test's folder, never in $HOME */
+        char config_home[128];
+        snprintf(config_home, sizeof config_home, "%s/config", t->dir); /* nor the person's own settings */
+        setenv("XDG_CONFIG_HOME", config_home, 1);
         unsetenv("COMETCHAT_APP_ID");
         unsetenv("COMETCHAT_REGION");
+        for (size_t i = 0; env && env[i]; i++) putenv((char *)env[i]);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -213,7 +217,7 @@ int e2e_spawn(e2e *t, const char *key, bool with_target, ...)
 {
     va_list ap;
     va_start(ap, with_target);
-    int pid = spawn(t, key, with_target, ap);
+    int pid = spawn(t, NULL, key, with_target, ap);
     va_end(ap);
     return pid;
 }
@@ -287,7 +291,16 @@ int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ..
 {
     va_list ap;
     va_start(ap, messages);
-    int pid = spawn(t, key, with_target, ap);
+    int pid = spawn(t, NULL, key, with_target, ap);
+    va_end(ap);
+    return e2e_wait(t, pid, messages);
+}
+
+int e2e_run_env(e2e *t, const char *const *env, const char *key, bool with_target, const char **messages, ...)
+{
+    va_list ap;
+    va_start(ap, messages);
+    int pid = spawn(t, env, key, with_target, ap);
     va_end(ap);
     return e2e_wait(t, pid, messages);
 }

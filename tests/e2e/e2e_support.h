@@ -59,6 +59,10 @@ char *e2e_read_text(e2e *t, const char *name);
  * stderr text goes into DIR/stderr.txt and is returned in *messages (static). */
 int e2e_run(e2e *t, const char *key, bool with_target, const char **messages, ...);
 
+/* Like e2e_run, with the variables of env ("NAME=VALUE", NULL-terminated) set for the tool over
+ * its defaults: no COMETCHAT_* target, XDG_STATE_HOME in DIR and XDG_CONFIG_HOME DIR/config. */
+int e2e_run_env(e2e *t, const char *const *env, const char *key, bool with_target, const char **messages, ...);
+
 /* Like e2e_run, without waiting: returns the child's pid. */
 int e2e_spawn(e2e *t, const char *key, bool with_target, ...);
 /* Waits for a child of e2e_spawn; returns its exit status (fails the test on a crash). A

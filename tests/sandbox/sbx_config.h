@@ -65,7 +65,7 @@ const char *sbx_hostile_name(sbx_hostile hostile);
 const char *sbx_import_body_name(sbx_import_body body);
 
 typedef struct sbx_config {
-    const char *bind_address; /* dotted IPv4; default 127.0.0.1 */
+    const char *bind_address; /* dotted IPv4, or IPv6 (::1); default 127.0.0.1 */
     unsigned port;            /* 0: any free port */
     sbx_key *keys;
     size_t key_count;

@@ -2,6 +2,7 @@
  * The rules, the store, the limits, the faults and the counts live in their own modules. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -882,8 +883,12 @@ sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
                     config->window_ms);
     sbx_stats_init(&server->stats);
 
+    /* IPv4, or IPv6 for an address with a colon (::1: the importer's loopback check is tested on both) */
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)config->port)};
-    if (inet_pton(AF_INET, config->bind_address, &address.sin_addr) != 1) {
+    struct sockaddr_in6 address6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)config->port)};
+    bool v6 = strchr(config->bind_address, ':') != NULL;
+    if (v6 ? inet_pton(AF_INET6, config->bind_address, &address6.sin6_addr) != 1
+           : inet_pton(AF_INET, config->bind_address, &address.sin_addr) != 1) {
         snprintf(err, errlen, "bad bind address %s", config->bind_address);
         sbx_server_stop(server);
         return NULL;
@@ -891,8 +896,9 @@ sbx_server *sbx_server_start(const sbx_config *config, char *err, size_t errlen)
     /* A thread per connection: injected latency sleeps in that thread without holding up others,
      * and keep-alive connections (the importer's) keep their thread. */
     server->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
-        NULL, on_request, server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | (v6 ? MHD_USE_IPv6 : 0), 0,
+        NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
+        v6 ? (struct sockaddr *)&address6 : (struct sockaddr *)&address,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, server, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
         120u, MHD_OPTION_END);

@@ -1,19 +1,24 @@
 #include <check.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tool_cli.h"
 #include "check_main.h"
+#include "test_files.h"
 
 static cci_options opts;
-static char err[512];
+static char err[1024];
 
 static void clear_environment(void)
 {
     unsetenv("COMETCHAT_APP_ID");
     unsetenv("COMETCHAT_REGION");
     unsetenv("COMETCHAT_BASE_URL");
+    setenv("XDG_CONFIG_HOME", "/nonexistent/cci-config", 1); /* never the person's own settings */
 }
 
 static void teardown(void)
@@ -128,6 +133,15 @@ START_TEST(plain_http_is_refused_unless_to_this_machine_or_asked_for)
     ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:8080/v3", "users.csv"), CCI_CLI_RUN);
     ck_assert_int_eq(PARSE("--base-url", "http://localhost:8080/v3", "users.csv"), CCI_CLI_RUN);
     ck_assert_int_eq(PARSE("--base-url", "http://[::1]:8080/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert(opts.loopback_http); /* and never through a proxy */
+    ck_assert_int_eq(PARSE("--base-url", "http://127.1:8080/v3", "users.csv"), CCI_CLI_RUN);
+    /* loopback is an address, not a name that starts like one */
+    const char *not_here[] = {"http://127.evil.example/v3", "http://127.0.0.1.evil.example/v3",
+                              "http://localhost.evil.example/v3", "http://[::2]/v3"};
+    for (size_t i = 0; i < sizeof not_here / sizeof *not_here; i++) {
+        ck_assert_int_eq(PARSE("--base-url", not_here[i], "users.csv"), CCI_CLI_ERROR);
+        ck_assert_msg(strstr(err, "not this machine"), "%s: %s", not_here[i], err);
+    }
     ck_assert_int_eq(PARSE("--base-url", "https://api.example.com/v3", "users.csv"), CCI_CLI_RUN);
     ck_assert_int_eq(PARSE("--insecure-http", "--base-url", "http://api.example.com/v3", "users.csv"), CCI_CLI_RUN);
     ck_assert(opts.insecure_http);
@@ -242,6 +256,165 @@ START_TEST(a_rate_is_read_per_minute_or_per_second)
 }
 END_TEST
 
+/* ---- the settings files: which may say what (tool_trust.h) ---- */
+
+static test_path settings_dir, config_home;
+static char here[PATH_MAX];
+
+/* A fresh working folder with no settings file, the own settings in it, out of the real home. */
+static void settings_setup(void)
+{
+    clear_environment();
+    test_dir_new(settings_dir, "cli-settings");
+    ck_assert_ptr_nonnull(getcwd(here, sizeof here));
+    ck_assert_int_eq(chdir(settings_dir), 0);
+    test_dir_file(config_home, settings_dir, "config");
+    setenv("XDG_CONFIG_HOME", config_home, 1);
+    ck_assert_int_eq(mkdir(config_home, 0700), 0);
+    ck_assert_int_eq(mkdir("config/cometchat-import", 0700), 0);
+}
+
+static void settings_teardown(void)
+{
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(chdir(here), 0);
+    test_dir_remove(settings_dir);
+}
+
+/* Writes a settings file with mode (the marker first: a companion needs it). */
+static void write_settings(const char *path, mode_t mode, const char *lines)
+{
+    char text[512];
+    snprintf(text, sizeof text, "# cometchat-import: test\n%s", lines);
+    test_file_write(path, text);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+#define WORKING "cometchat-import.conf"
+#define COMPANION "users.conf"
+#define OWN "config/cometchat-import/config"
+#define NAMED "mine.conf"
+
+/* A setting in every file, and on the command line: each wins over those below it, one by one,
+ * the command line over all; the working folder's file is the lowest. */
+START_TEST(each_setting_follows_the_precedence_of_its_files)
+{
+    write_settings(WORKING, 0644, "workers = 3\n");
+    write_settings(COMPANION, 0644, "workers = 4\n");
+    write_settings(OWN, 0600, "workers = 5\n");
+    write_settings(NAMED, 0600, "workers = 6\n");
+    ck_assert_int_eq(PARSE("-n", "--config", NAMED, "--workers", "7", "users.csv"), CCI_CLI_RUN);
+    ck_assert_uint_eq(opts.workers, 7);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "--config", NAMED, "users.csv"), CCI_CLI_RUN);
+    ck_assert_uint_eq(opts.workers, 6);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN); /* no --config: the working folder's is read */
+    ck_assert_uint_eq(opts.workers, 5);
+    ck_assert(opts.settings[CCI_SETTINGS_WORKING].text && opts.settings[CCI_SETTINGS_OWN].text);
+    cci_options_cleanup(&opts);
+    remove(OWN);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_uint_eq(opts.workers, 4);
+    cci_options_cleanup(&opts);
+    remove(COMPANION);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_uint_eq(opts.workers, 3);
+}
+END_TEST
+
+/* The target, part by part, from each kind of source against a file that travels with the data. */
+START_TEST(a_travelling_file_never_chooses_the_target)
+{
+    write_settings(WORKING, 0644, "base-url = https://evil.example/v3\napp-id = EVIL\nregion = in\n");
+    /* the command line: its kind of target, whole; the file's parts said and ignored */
+    ck_assert_int_eq(PARSE("--app-id", "PROD", "--region", "eu", "users.csv"), CCI_CLI_RUN);
+    ck_assert_ptr_null(opts.base_url);
+    ck_assert_str_eq(opts.app_id, "PROD");
+    ck_assert_str_eq(opts.region, "eu");
+    ck_assert_msg(strstr(opts.target_conflict, "--app-id PROD") && strstr(opts.target_conflict, "evil.example") &&
+                      strstr(opts.target_conflict, WORKING " line 2"), "%s", opts.target_conflict);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--base-url", "https://api.example/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.base_url, "https://api.example/v3");
+    ck_assert_ptr_null(opts.app_id);
+    cci_options_cleanup(&opts);
+    /* the environment, likewise */
+    setenv("COMETCHAT_BASE_URL", "https://env.example/v3", 1);
+    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.base_url, "https://env.example/v3");
+    ck_assert_ptr_nonnull(strstr(opts.target_conflict, "COMETCHAT_BASE_URL=https://env.example/v3"));
+    cci_options_cleanup(&opts);
+    unsetenv("COMETCHAT_BASE_URL");
+    /* an app ID typed, its region only in the file: the file would choose a part, and is refused */
+    ck_assert_int_eq(PARSE("--app-id", "PROD", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, "region = in (" WORKING " line 4)") && strstr(err, "--trust-settings") &&
+                      strstr(err, "nothing was sent"), "%s", err);
+    cci_options_cleanup(&opts);
+    /* the file alone: refused, named, unless confirmed; a dry run sends nothing, so it may go on */
+    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, "base-url = https://evil.example/v3 (" WORKING " line 2)") &&
+                      strstr(err, "working folder"), "%s", err);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--plan", "users.csv"), CCI_CLI_ERROR); /* --plan reads the app: it sends the key */
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--trust-settings", "users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.base_url, "https://evil.example/v3");
+    cci_options_cleanup(&opts);
+    /* a companion is refused the same way */
+    remove(WORKING);
+    write_settings(COMPANION, 0600, "base-url = https://evil.example/v3\n");
+    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, COMPANION " line 2") && strstr(err, "travels with users.csv"), "%s", err);
+}
+END_TEST
+
+/* The person's own settings may choose the target, over the travelling files; not when others
+ * may change them. */
+START_TEST(own_settings_choose_the_target_when_only_yours)
+{
+    write_settings(WORKING, 0644, "base-url = https://evil.example/v3\n");
+    write_settings(OWN, 0600, "app-id = MINE\nregion = us\n");
+    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.app_id, "MINE");
+    ck_assert_ptr_null(opts.base_url);
+    ck_assert_ptr_nonnull(strstr(opts.target_conflict, "evil.example"));
+    cci_options_cleanup(&opts);
+    write_settings(NAMED, 0600, "base-url = https://named.example/v3\n");
+    ck_assert_int_eq(PARSE("--config", NAMED, "users.csv"), CCI_CLI_RUN); /* --config: over the own file */
+    ck_assert_str_eq(opts.base_url, "https://named.example/v3");
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(chmod(OWN, 0620), 0);
+    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, "is not only yours: its group may change it"), "%s", err);
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(chmod(NAMED, 0606), 0);
+    ck_assert_int_eq(PARSE("--config", NAMED, "users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, "anyone may change it"), "%s", err);
+}
+END_TEST
+
+/* Where the runs are written is the person's to say: a travelling file's runs-dir is ignored,
+ * said. */
+START_TEST(runs_dir_comes_only_from_the_person)
+{
+    write_settings(WORKING, 0644, "runs-dir = /tmp/elsewhere\n");
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_ptr_null(opts.runs_dir);
+    ck_assert_msg(strstr(opts.settings_note, "runs-dir = /tmp/elsewhere (" WORKING " line 2) is ignored"), "%s",
+                  opts.settings_note);
+    cci_options_cleanup(&opts);
+    write_settings(OWN, 0600, "runs-dir = /tmp/mine\n");
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.runs_dir, "/tmp/mine");
+    cci_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "--runs-dir", "out", "users.csv"), CCI_CLI_RUN);
+    ck_assert_str_eq(opts.runs_dir, "out");
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *suite = suite_create("cli");
@@ -264,6 +437,13 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, missing_value_is_named);
     tcase_add_test(tc, plain_http_is_refused_unless_to_this_machine_or_asked_for);
     suite_add_tcase(suite, tc);
+    TCase *settings = tcase_create("settings");
+    tcase_add_checked_fixture(settings, settings_setup, settings_teardown);
+    tcase_add_test(settings, each_setting_follows_the_precedence_of_its_files);
+    tcase_add_test(settings, a_travelling_file_never_chooses_the_target);
+    tcase_add_test(settings, own_settings_choose_the_target_when_only_yours);
+    tcase_add_test(settings, runs_dir_comes_only_from_the_person);
+    suite_add_tcase(suite, settings);
     return suite;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -48,12 +49,20 @@ static bool collect(void *context, const char *name, const char *value, unsigned
     return true;
 }
 
+/* What the tool does with a settings file: loaded whole, then applied line by line. */
+static bool read_settings(const char *file, bool must_exist, bool only_ours, char **text, seen *s)
+{
+    struct stat st;
+    return cci_config_load(file, must_exist, only_ours, text, &st, err, sizeof err) &&
+           (!*text || cci_config_apply(file, *text, collect, s, err, sizeof err));
+}
+
 START_TEST(settings_are_name_value_lines_with_comments)
 {
     write_file("# cometchat-import: kept\n\n  map = E-mail=metadata.email  \r\nmode=update\n# the end\n");
     seen s = {0};
     char *text;
-    ck_assert_msg(cci_config_read(path, true, false, &text, collect, &s, err, sizeof err), "%s", err);
+    ck_assert_msg(read_settings(path, true, false, &text, &s), "%s", err);
     ck_assert_int_eq(s.count, 2);
     ck_assert_str_eq(s.names[0], "map");
     ck_assert_str_eq(s.values[0], "E-mail=metadata.email");
@@ -69,17 +78,17 @@ START_TEST(a_bad_line_is_named_and_a_missing_file_is_no_error_unless_asked_for)
     write_file("mode = upsert\nno equals sign\n");
     seen s = {0};
     char *text;
-    ck_assert(!cci_config_read(path, true, false, &text, collect, &s, err, sizeof err));
+    ck_assert(!read_settings(path, true, false, &text, &s));
     ck_assert_ptr_nonnull(strstr(err, "line 2: expected NAME = VALUE"));
     free(text);
     write_file("refuse = 1\n");
-    ck_assert(!cci_config_read(path, true, false, &text, collect, &s, err, sizeof err));
+    ck_assert(!read_settings(path, true, false, &text, &s));
     ck_assert_ptr_nonnull(strstr(err, "line 1: refused"));
     free(text);
     remove(path);
-    ck_assert(cci_config_read(path, false, false, &text, collect, &s, err, sizeof err));
+    ck_assert(read_settings(path, false, false, &text, &s));
     ck_assert_ptr_null(text);
-    ck_assert(!cci_config_read(path, true, false, &text, collect, &s, err, sizeof err));
+    ck_assert(!read_settings(path, true, false, &text, &s));
     ck_assert_ptr_nonnull(strstr(err, "cannot read the settings file"));
 }
 END_TEST
@@ -89,7 +98,7 @@ START_TEST(a_companion_not_written_by_this_tool_is_left_unread)
     write_file("[section]\nsomething = else\n");
     seen s = {0};
     char *text;
-    ck_assert(cci_config_read(path, false, true, &text, collect, &s, err, sizeof err));
+    ck_assert(read_settings(path, false, true, &text, &s));
     ck_assert_ptr_null(text);
     ck_assert_int_eq(s.count, 0);
 }
@@ -116,10 +125,10 @@ START_TEST(written_settings_read_back_and_hold_no_key)
     cci_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
                         .keep_runs = 5, .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
                         .map_count = 1, .api_key_file = "/secret/key"};
-    ck_assert_msg(cci_config_write(path, &opts, "test", err, sizeof err), "%s", err);
+    ck_assert_msg(cci_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
     seen s = {0};
     char *text;
-    ck_assert(cci_config_read(path, true, true, &text, collect, &s, err, sizeof err));
+    ck_assert(read_settings(path, true, true, &text, &s));
     const char *expected[][2] = {{"app-id", "app1"}, {"region", "eu"}, {"map", "E-mail=metadata.email"},
                                  {"mode", "update"}, {"workers", "16"}, {"keep-runs", "5"}, {"rate", "300/min"},
                                  {"delimiter", ";"}, {"encoding", "windows-1252"}};
@@ -133,6 +142,51 @@ START_TEST(written_settings_read_back_and_hold_no_key)
 }
 END_TEST
 
+/* A file others may read (the working folder's, a companion) never names where requests go, and
+ * every file written is its owner's alone, whatever the umask. */
+START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
+{
+    cci_options opts = {.app_id = "app1", .region = "eu", .base_url = "https://x.example/v3", .runs_dir = "/srv/runs",
+                        .mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS, .keep_runs = CCI_DEFAULT_KEEP_RUNS};
+    mode_t before = umask(022);
+    ck_assert_msg(cci_config_write(path, &opts, false, "test", err, sizeof err), "%s", err);
+    umask(before);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    seen s = {0};
+    char *text;
+    ck_assert(read_settings(path, true, true, &text, &s));
+    ck_assert_int_eq(s.count, 1); /* mode = upsert only */
+    ck_assert_str_eq(s.names[0], "mode");
+    free(text);
+    ck_assert_msg(cci_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
+    s.count = 0;
+    ck_assert(read_settings(path, true, true, &text, &s));
+    ck_assert_int_eq(s.count, 5);
+    ck_assert_str_eq(s.names[2], "base-url");
+    ck_assert_str_eq(s.names[3], "runs-dir");
+    free(text);
+}
+END_TEST
+
+START_TEST(the_own_settings_are_in_the_config_folder)
+{
+    setenv("XDG_CONFIG_HOME", "/home/ana/.cfg", 1);
+    char *own = cci_config_own_path();
+    ck_assert_str_eq(own, "/home/ana/.cfg/cometchat-import/config");
+    free(own);
+    setenv("XDG_CONFIG_HOME", "relative/ignored", 1);
+    setenv("HOME", "/home/ana", 1);
+    own = cci_config_own_path();
+    ck_assert_str_eq(own, "/home/ana/.config/cometchat-import/config");
+    free(own);
+    unsetenv("XDG_CONFIG_HOME");
+    unsetenv("HOME");
+    ck_assert_ptr_null(cci_config_own_path());
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *suite = suite_create("tool_config");
@@ -143,6 +197,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, a_companion_not_written_by_this_tool_is_left_unread);
     tcase_add_test(tc, the_companion_replaces_csv_with_conf);
     tcase_add_test(tc, written_settings_read_back_and_hold_no_key);
+    tcase_add_test(tc, a_file_for_others_holds_no_target_and_every_file_is_private);
+    tcase_add_test(tc, the_own_settings_are_in_the_config_folder);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -17,12 +18,17 @@
 /* 2026-11-22T10:15:03Z */
 static const time_t A_SECOND = 1795342503;
 
-static void expect_runs_of(const char *input, const char *expected)
+static void expect_runs_in(const char *input, const char *runs_dir, const char *expected)
 {
-    char *runs = cci_runs_of_input(input);
+    char *runs = cci_runs_of_input(input, runs_dir);
     ck_assert_ptr_nonnull(runs);
     ck_assert_str_eq(runs, expected);
     free(runs);
+}
+
+static void expect_runs_of(const char *input, const char *expected)
+{
+    expect_runs_in(input, NULL, expected);
 }
 
 START_TEST(the_runs_of_a_file_are_beside_it)
@@ -32,6 +38,15 @@ START_TEST(the_runs_of_a_file_are_beside_it)
     expect_runs_of("-", "stdin.runs");
     expect_runs_of("x.runs/other/rejects.csv", "x.runs/other/rejects.runs"); /* "other" is no run */
     expect_runs_of("d/.runs/latest/rejects.csv", "d/.runs/latest/rejects.runs"); /* ".runs" names no input */
+}
+END_TEST
+
+START_TEST(runs_dir_holds_the_runs_of_each_input_by_its_name)
+{
+    expect_runs_in("dir/users.csv", "/srv/runs", "/srv/runs/users.runs");
+    expect_runs_in("users.csv", "out", "out/users.runs");
+    expect_runs_in("-", "/srv/runs", "/srv/runs/stdin.runs");
+    expect_runs_in("a/users.runs/latest/rejects.csv", "/srv/runs", "a/users.runs"); /* one history */
 }
 END_TEST
 
@@ -84,8 +99,8 @@ START_TEST(runs_begun_in_one_second_get_folders_of_their_own)
     test_dir_file(input, dir, "users.csv");
     cci_run_folder first, second;
     char err[256];
-    ck_assert(cci_run_folder_make(&first, input, A_SECOND, err, sizeof err));
-    ck_assert(cci_run_folder_make(&second, input, A_SECOND, err, sizeof err));
+    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert(cci_run_folder_make(&second, input, NULL, A_SECOND, err, sizeof err));
     ck_assert(first.made_runs && !second.made_runs);
     ck_assert_str_eq(first.name, "2026-11-22T10-15-03Z");
     ck_assert_str_eq(second.name, "2026-11-22T10-15-03Z-2");
@@ -109,8 +124,88 @@ START_TEST(a_folder_that_cannot_be_made_is_named)
     test_file_write(test_dir_file(blocker, dir, "users.runs"), "a file where the folder would be\n");
     cci_run_folder folder;
     char err[512];
-    ck_assert(!cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), A_SECOND, err, sizeof err));
-    ck_assert_msg(strstr(err, "users.runs/2026-11-22T10-15-03Z") && strstr(err, "Not a directory"), "%s", err);
+    ck_assert(!cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err));
+    ck_assert_msg(strstr(err, "users.runs is not a folder") && strstr(err, "--runs-dir"), "%s", err);
+    test_dir_remove(dir);
+}
+END_TEST
+
+/* No link is followed on the way out: the link is refused, its target left as it was. */
+START_TEST(a_link_where_the_runs_would_be_is_refused)
+{
+    test_path dir, input, elsewhere, link;
+    test_dir_new(dir, "runs-link");
+    test_dir_new(elsewhere, "runs-link-target");
+    ck_assert_int_eq(symlink(elsewhere, test_dir_file(link, dir, "users.runs")), 0);
+    cci_run_folder folder;
+    char err[512];
+    ck_assert(!cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err));
+    ck_assert_msg(strstr(err, "users.runs is a symbolic link") && strstr(err, "--runs-dir"), "%s", err);
+    char command[600];
+    snprintf(command, sizeof command, "test -z \"$(ls -A '%s')\"", elsewhere);
+    ck_assert_msg(system(command) == 0, "something was written in the link's target %s", elsewhere);
+    test_dir_remove(dir);
+    test_dir_remove(elsewhere);
+}
+END_TEST
+
+/* Whatever the umask, the runs are their owner's alone; a folder an earlier version left open is
+ * closed. */
+START_TEST(run_folders_are_private)
+{
+    test_path dir, input, runs;
+    test_dir_new(dir, "runs-private");
+    test_dir_file(input, dir, "users.csv");
+    mode_t before = umask(022);
+    cci_run_folder first, second;
+    char err[512];
+    ck_assert_msg(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err), "%s", err);
+    struct stat st;
+    ck_assert_int_eq(stat(test_dir_file(runs, dir, "users.runs"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    ck_assert_int_eq(stat(first.path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    ck_assert_int_eq(chmod(runs, 0755), 0);
+    ck_assert_msg(cci_run_folder_make(&second, input, NULL, A_SECOND + 1, err, sizeof err), "%s", err);
+    ck_assert_int_eq(stat(runs, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    umask(before);
+    cci_run_folder_cleanup(&first);
+    cci_run_folder_cleanup(&second);
+    test_dir_remove(dir);
+}
+END_TEST
+
+/* A folder the person cannot write is named with the system's reason and the way out; as root, a
+ * child that is nobody tries it (root may write anywhere). */
+START_TEST(a_folder_that_cannot_be_written_says_so_and_offers_runs_dir)
+{
+    test_path dir, input;
+    test_dir_new(dir, "runs-denied");
+    ck_assert_int_eq(chmod(dir, 0555), 0);
+    int answer[2];
+    ck_assert_int_eq(pipe(answer), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        if (geteuid() == 0 && setuid(65534) != 0) _exit(2);
+        cci_run_folder folder;
+        char err[512] = "";
+        bool made = cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err);
+        if (write(answer[1], err, strlen(err)) < 0) _exit(3);
+        _exit(made ? 1 : 0);
+    }
+    close(answer[1]);
+    char err[512] = "";
+    ssize_t got = read(answer[0], err, sizeof err - 1);
+    err[got > 0 ? got : 0] = '\0';
+    close(answer[0]);
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the folder was made, or the child failed: %s", err);
+    ck_assert_msg(strstr(err, "cannot create") && strstr(err, "users.runs: Permission denied") &&
+                      strstr(err, "--runs-dir DIR"), "%s", err);
+    ck_assert_int_eq(chmod(dir, 0700), 0);
     test_dir_remove(dir);
 }
 END_TEST
@@ -123,12 +218,12 @@ START_TEST(a_run_that_never_started_leaves_nothing)
     test_dir_file(runs, dir, "users.runs");
     cci_run_folder first, second;
     char err[256];
-    ck_assert(cci_run_folder_make(&first, input, A_SECOND, err, sizeof err));
+    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
     cci_run_folder_abandon(&first);
     cci_run_folder_cleanup(&first);
     ck_assert_int_eq(access(runs, F_OK), -1); /* made by the run: gone with it */
-    ck_assert(cci_run_folder_make(&first, input, A_SECOND, err, sizeof err));
-    ck_assert(cci_run_folder_make(&second, input, A_SECOND + 1, err, sizeof err));
+    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert(cci_run_folder_make(&second, input, NULL, A_SECOND + 1, err, sizeof err));
     cci_run_folder_abandon(&second);
     ck_assert_int_eq(access(second.path, F_OK), -1);
     ck_assert_int_eq(access(first.path, F_OK), 0); /* an earlier run's stays */
@@ -146,9 +241,9 @@ START_TEST(latest_points_at_the_last_run_marked)
     test_dir_file(latest, dir, "users.runs/latest");
     cci_run_folder first, second;
     char err[256], target[64];
-    ck_assert(cci_run_folder_make(&first, input, A_SECOND, err, sizeof err));
+    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
     ck_assert(cci_run_folder_mark_latest(&first, err, sizeof err));
-    ck_assert(cci_run_folder_make(&second, input, A_SECOND + 60, err, sizeof err));
+    ck_assert(cci_run_folder_make(&second, input, NULL, A_SECOND + 60, err, sizeof err));
     ck_assert(cci_run_folder_mark_latest(&second, err, sizeof err));
     ssize_t len = readlink(latest, target, sizeof target - 1);
     ck_assert_int_gt(len, 0);
@@ -254,12 +349,16 @@ static Suite *runs_suite(void)
     Suite *suite = suite_create("tool_runs");
     TCase *tc = tcase_create("runs");
     tcase_add_test(tc, the_runs_of_a_file_are_beside_it);
+    tcase_add_test(tc, runs_dir_holds_the_runs_of_each_input_by_its_name);
     tcase_add_test(tc, a_file_fed_back_from_a_run_keeps_the_runs_of_its_master);
     tcase_add_test(tc, a_file_fed_back_from_inside_its_run_folder_is_known_by_the_real_path);
     tcase_add_test(tc, run_names_are_stamps_ordered_by_time_then_number);
     tcase_add_test(tc, runs_begun_in_one_second_get_folders_of_their_own);
     tcase_add_test(tc, a_folder_that_cannot_be_made_is_named);
     tcase_add_test(tc, a_run_that_never_started_leaves_nothing);
+    tcase_add_test(tc, a_link_where_the_runs_would_be_is_refused);
+    tcase_add_test(tc, run_folders_are_private);
+    tcase_add_test(tc, a_folder_that_cannot_be_written_says_so_and_offers_runs_dir);
     tcase_add_test(tc, latest_points_at_the_last_run_marked);
     tcase_add_test(tc, the_oldest_runs_past_the_count_are_removed);
     tcase_add_test(tc, runs_a_person_may_need_are_kept_and_one_is_named);

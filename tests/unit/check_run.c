@@ -100,7 +100,7 @@ START_TEST(an_import_sends_the_valid_rows_and_accounts_for_every_row)
     ck_assert_int_eq(s.started, 1);
     ck_assert_int_eq(s.ended, 1);
     ck_assert_int_eq(s.total, 4);
-    ck_assert_int_eq(s.problems, 0);
+    ck_assert_msg(s.problems == 0, "%s", s.messages);
     ck_assert_int_eq((int)fixture_counter(NULL, "users"), 3);
     ck_assert_int_eq(access(report, R_OK), 0);
     ck_assert_int_eq(access(rejects, R_OK), 0);
