@@ -1,5 +1,5 @@
-/* explicit_bzero: a wipe the compiler may not drop */
-#define _DEFAULT_SOURCE
+/* explicit_bzero: a wipe the compiler may not drop; memmem */
+#define _GNU_SOURCE
 #include "cci/client.h"
 
 #include <cjson/cJSON.h>
@@ -30,6 +30,7 @@ struct cci_client {
     long timeout_ms;
     const atomic_bool *abandon; /* set by another thread: end the transfer now; may be NULL */
     bool direct;                /* never through a proxy */
+    char *key;                  /* blanked out of every answer (blank_key); wiped when freed */
     /* the answer being received */
     char *body;
     size_t body_len, body_cap, body_max;
@@ -75,7 +76,8 @@ cci_client *cci_client_new(const char *base_url, const char *api_key, long timeo
         free(key_header);
     }
     client->timeout_ms = timeout_ms;
-    if (!client->curl || !client->base_url || !headers) {
+    client->key = strdup(api_key);
+    if (!client->curl || !client->base_url || !headers || !client->key) {
         snprintf(err, errlen, "cannot set up an HTTP client (out of memory)");
         cci_client_free(client);
         return NULL;
@@ -88,6 +90,8 @@ void cci_client_free(cci_client *client)
     if (!client) return;
     curl_easy_cleanup(client->curl);
     curl_slist_free_all(client->headers);
+    if (client->key) explicit_bzero(client->key, strlen(client->key));
+    free(client->key);
     free(client->base_url);
     free(client->body);
     free(client);
@@ -258,6 +262,22 @@ static int check_abandon(void *context, curl_off_t dltotal, curl_off_t dlnow, cu
     return client->abandon && atomic_load(client->abandon);
 }
 
+/* Overwrites every copy of the key in text[0..len) with '*': a service or a proxy that echoes the
+ * key must not put it into a message, a report or a rejects file. A key of a few characters is no
+ * real key (and would blank half of every answer). */
+static void blank_key(const cci_client *client, char *text, size_t len)
+{
+    size_t key_len = strlen(client->key);
+    if (key_len < 4) return;
+    for (char *at = text; (at = memmem(at, len - (size_t)(at - text), client->key, key_len));)
+        memset(at, '*', key_len);
+}
+
+static void blank_key_in(const cci_client *client, char *text)
+{
+    blank_key(client, text, strlen(text));
+}
+
 static void perform(cci_client *client, const char *method, const char *url, const char *body,
                     answer_shape shape, cci_response *r)
 {
@@ -308,9 +328,15 @@ static void perform(cci_client *client, const char *method, const char *url, con
         return;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
+    if (client->body) blank_key(client, client->body, client->body_len);
     const char *answer = client->body ? client->body : "";
     if (r->status >= 200 && r->status < 300) read_success(r, curl, answer, shape);
     else read_error(r, curl, answer);
+    /* JSON may spell the key with escapes the blanking above could not see */
+    blank_key_in(client, r->code);
+    blank_key_in(client, r->message);
+    blank_key_in(client, r->refused_field);
+    blank_key_in(client, r->data_uid);
 }
 
 /* Sends method to base_url + path_and_query (which needs no escaping). */

@@ -39,10 +39,22 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
 
 int cci_open_private(const char *path, int flags)
 {
-    int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 077)) fchmod(fd, st.st_mode & 0700);
-    return fd;
+    if ((flags & O_TRUNC) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) { /* planted: refused, left */
+        errno = ELOOP;
+        return -1;
+    }
+    if ((flags & O_TRUNC) && unlink(path) != 0 && errno != ENOENT) return -1;
+    int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC | ((flags & O_TRUNC) ? O_EXCL : 0), 0600);
+    if (fd < 0) return -1;
+    int error = fstat(fd, &st) != 0 ? errno
+                : st.st_uid != geteuid() ? EPERM
+                : (st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) != 0 ? errno
+                                                                           : 0;
+    if (!error) return fd;
+    close(fd);
+    errno = error;
+    return -1;
 }
 
 FILE *cci_open_for_writing(const char *path, int flags, const char *mode)

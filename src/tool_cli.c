@@ -248,7 +248,11 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
                                    size_t errlen)
 {
     switch (code) {
-    case OPT_APP_ID: opts->app_id = arg; break;
+    case OPT_APP_ID:
+        if (!cci_trust_app_id_is_plain(arg))
+            return fail(err, errlen, "--app-id takes the app's ID as the dashboard shows it: letters, digits, - and _");
+        opts->app_id = arg;
+        break;
     case OPT_REGION:
         if (!region_known(arg)) return fail(err, errlen, "--region must be us, eu or in");
         opts->region = arg;
@@ -379,7 +383,8 @@ typedef struct settings_reading {
 } settings_reading;
 
 /* The target's parts are kept aside with their lines (cci_trust_choose_target weighs them);
- * --runs-dir, where personal data is written, is taken only from a file of the person's own. */
+ * runs-dir and keep-runs, where personal data is written and which runs are removed, are taken
+ * only from a file of the person's own. */
 static bool keep_aside(settings_reading *reading, const char *name, const char *value, unsigned line)
 {
     cci_target_source *target = &reading->file->target;
@@ -392,11 +397,12 @@ static bool keep_aside(settings_reading *reading, const char *name, const char *
     } else if (strcmp(name, "region") == 0) {
         target->region = value;
         target->region_line = line;
-    } else if (strcmp(name, "runs-dir") == 0 && reading->file->untrusted[0]) {
-        snprintf(reading->opts->settings_note, sizeof reading->opts->settings_note,
-                 "runs-dir = %s (%s line %u) is ignored: %s %s, and only your own settings or the command line say "
-                 "where the runs are written",
-                 value, reading->file->path, line, reading->file->path, reading->file->untrusted);
+    } else if ((strcmp(name, "runs-dir") == 0 || strcmp(name, "keep-runs") == 0) && reading->file->untrusted[0]) {
+        char *note = reading->opts->settings_note;
+        size_t used = strlen(note), len = sizeof reading->opts->settings_note;
+        snprintf(note + used, len - used, "%s%s = %.100s (%s line %u) is ignored: %s %s, and only your own settings or "
+                                          "the command line say where the runs are written and which are removed",
+                 used ? "; " : "", name, value, reading->file->path, line, reading->file->path, reading->file->untrusted);
     } else {
         return false;
     }
@@ -422,6 +428,10 @@ static bool apply_setting(void *context, const char *name, const char *value, un
     }
     if (strcmp(name, "region") == 0 && !region_known(value)) {
         snprintf(err, errlen, "region must be us, eu or in");
+        return false;
+    }
+    if (strcmp(name, "app-id") == 0 && !cci_trust_app_id_is_plain(value)) {
+        snprintf(err, errlen, "app-id takes the app's ID as the dashboard shows it: letters, digits, - and _");
         return false;
     }
     if (keep_aside(reading, name, value, line)) return true;
@@ -493,10 +503,14 @@ static bool choose_target(cci_options *opts, char *err, size_t errlen)
     opts->base_url = choice.base_url;
     opts->app_id = choice.app_id;
     opts->region = choice.region;
-    snprintf(opts->target_conflict, sizeof opts->target_conflict, "%s", choice.conflict);
-    bool refused = choice.refusal[0] && (!opts->dry_run || opts->plan);
-    if (refused) snprintf(err, errlen, "%s", choice.refusal);
-    return !refused;
+    bool sends = !opts->dry_run || opts->plan;
+    if (choice.refusal[0] && sends) snprintf(err, errlen, "%s", choice.refusal);
+    else if (choice.refusal[0]) /* a dry run sends nothing: it goes on, and says what a real run would do */
+        snprintf(opts->target_conflict, sizeof opts->target_conflict, "a run that sends would stop here: %.700s",
+                 choice.refusal);
+    else
+        snprintf(opts->target_conflict, sizeof opts->target_conflict, "%s", choice.conflict);
+    return !(choice.refusal[0] && sends);
 }
 
 static void set_defaults(cci_options *opts)
@@ -556,8 +570,10 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     opts->input = argv[optind];
     if (!choose_target(opts, err, errlen)) return CCI_CLI_ERROR;
     if (opts->region && !region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
+    if (opts->app_id && !cci_trust_app_id_is_plain(opts->app_id))
+        return fail(err, errlen, "COMETCHAT_APP_ID takes the app's ID as the dashboard shows it: letters, digits, - and _");
     if (opts->base_url &&
-        !cci_trust_check_base_url(opts->base_url, opts->insecure_http, &opts->loopback_http, err, errlen))
+        !cci_trust_check_base_url(opts->base_url, opts->insecure_http, &opts->loopback, err, errlen))
         return CCI_CLI_ERROR;
     if (opts->prune_max >= 0 && !opts->prune) return fail(err, errlen, "--prune-max goes with --prune");
     if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))

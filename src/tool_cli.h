@@ -61,11 +61,11 @@ typedef struct cci_options {
     bool verify;     /* read the app back after the run and repair what differs, once */
     long prune_max;  /* -1: a tenth of the app's active users */
     bool insecure_http; /* an http:// --base-url to another machine is allowed */
-    bool loopback_http; /* the base URL is http:// to this machine: never through a proxy */
+    bool loopback;      /* the base URL is this machine: never through a proxy */
     bool trust_settings; /* --trust-settings: a travelling settings file may choose the target */
     char target_conflict[768]; /* "" or one line: the target, and what other sources said (tool_trust.h) */
     const char *runs_dir; /* --runs-dir: where INPUT.runs is made; NULL: beside the input */
-    char settings_note[512]; /* "" or one line: a setting ignored, and why */
+    char settings_note[1024]; /* "" or one line: settings ignored, and why */
     unsigned max_columns;      /* 0: the library's default */
     unsigned max_record_bytes; /* 0: the library's default */
     bool quiet;

@@ -1,11 +1,13 @@
 #include "tool_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cci/outfile.h"
 
@@ -21,15 +23,15 @@ bool cci_config_load(const char *path, bool must_exist, bool only_ours, char **t
                      size_t errlen)
 {
     *text = NULL;
-    FILE *file = fopen(path, "r");
+    /* O_NONBLOCK: a FIFO planted under the name must not hold the run; only a regular file is read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && !must_exist) return true;
+    bool regular = fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode);
+    FILE *file = regular ? fdopen(fd, "r") : NULL;
     if (!file) {
-        if (errno == ENOENT && !must_exist) return true;
-        snprintf(err, errlen, "cannot read the settings file %s: %s", path, strerror(errno));
-        return false;
-    }
-    if (fstat(fileno(file), st) != 0) { /* the file read is the file judged, whatever the path becomes */
-        snprintf(err, errlen, "cannot read the settings file %s: %s", path, strerror(errno));
-        fclose(file);
+        snprintf(err, errlen, "cannot read the settings file %s: %s", path,
+                 fd >= 0 && !regular ? "it is not a regular file" : strerror(errno));
+        if (fd >= 0) close(fd);
         return false;
     }
     size_t len = 0, cap = 0;

@@ -63,10 +63,24 @@ bool cci_keep_key_out_of_core_dumps(char *err, size_t errlen)
     return true;
 }
 
+/* A key goes into a header: a control character in it (a line break pasted along) would end the
+ * header and start another. */
+static char *printable_only(char *key, char *err, size_t errlen)
+{
+    for (const char *c = key; key && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            snprintf(err, errlen, "the API key holds a control character (a line break or tab pasted along?): "
+                                  "give it alone, on one line");
+            cci_forget_api_key(key);
+            return NULL;
+        }
+    return key;
+}
+
 char *cci_read_api_key(const char *key_file, char *warning, size_t warnlen, char *err, size_t errlen)
 {
     if (warnlen) warning[0] = '\0';
-    if (key_file) return read_key_file(key_file, warning, warnlen, err, errlen);
+    if (key_file) return printable_only(read_key_file(key_file, warning, warnlen, err, errlen), err, errlen);
     const char *env = getenv("COMETCHAT_API_KEY");
     if (!env || !*env) {
         snprintf(err, errlen, "no API key: set COMETCHAT_API_KEY or use --api-key-file PATH");
@@ -75,7 +89,7 @@ char *cci_read_api_key(const char *key_file, char *warning, size_t warnlen, char
     char *key = strdup(env);
     if (key) trim_end(key);
     else snprintf(err, errlen, "out of memory");
-    return key;
+    return printable_only(key, err, errlen);
 }
 
 void cci_forget_api_key(char *key)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cci/journal.h"
 
@@ -38,10 +39,17 @@ char *cci_path_of_state(const char *report_path)
     return joined(report_path, report_named ? len - suffix : stem_length(report_path), ".state");
 }
 
-/* mkdir, where it is missing; the journal says which users an app holds: for its owner only. */
-static bool make_folder(const char *path, char *err, size_t errlen)
+/* mkdir, where it is missing; the journal says which users an app holds: for its owner only. The
+ * tool's own folder (ours) is made private when an earlier version left it open to others. */
+static bool make_folder(const char *path, bool ours, char *err, size_t errlen)
 {
-    if (mkdir(path, 0700) == 0 || errno == EEXIST) return true;
+    if (mkdir(path, 0700) == 0) return true;
+    struct stat st;
+    if (errno == EEXIST) {
+        if (ours && stat(path, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 077))
+            chmod(path, st.st_mode & 0700);
+        return true;
+    }
     snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
     return false;
 }
@@ -67,10 +75,10 @@ char *cci_path_of_app_state(const char *base_url, const char *app_id, const char
     if (!ok) snprintf(err, errlen, "out of memory");
     if (ok && from_home) { /* $HOME/.local and $HOME/.local/state may be missing too */
         char *local = joined(home, strlen(home), "/.local");
-        ok = local && make_folder(local, err, errlen);
+        ok = local && make_folder(local, false, err, errlen);
         free(local);
     }
-    ok = ok && make_folder(state_home, err, errlen) && make_folder(folder, err, errlen);
+    ok = ok && make_folder(state_home, false, err, errlen) && make_folder(folder, true, err, errlen);
     free(state_home);
     free(folder);
     if (ok) return path;

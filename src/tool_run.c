@@ -56,7 +56,7 @@ static cci_import_config config_of(const cci_options *opts, const char *api_key,
         .delimiter = opts->delimiter, .maps = opts->maps, .map_count = opts->map_count,
         .max_record_bytes = opts->max_record_bytes, .max_columns = opts->max_columns,
         .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,
-        .direct = opts->loopback_http,
+        .direct = opts->loopback,
         .mode = opts->mode, .dry_run = opts->dry_run || opts->plan, .force = opts->force,
         .data_import_off = opts->data_import_off,
         .date_rules = {.order = opts->date_order, .offset_seconds = opts->timezone_offset, .now = (int64_t)time(NULL)},
@@ -175,11 +175,11 @@ static char *app_state(const cci_options *opts, const char *beside_report, FILE 
     return strdup(beside_report);
 }
 
-/* Which settings files were read, what they could not choose, and --save-config. */
+/* Which settings files were read, and what they could not choose. */
 static void say_settings(const cci_options *opts, FILE *messages)
 {
     static const char *const whose[CCI_SETTINGS_FILES] = {
-        [CCI_SETTINGS_WORKING] = "", [CCI_SETTINGS_COMPANION] = ", kept for this file by the run that wrote it",
+        [CCI_SETTINGS_WORKING] = "", [CCI_SETTINGS_COMPANION] = " (the companion of the file read)",
         [CCI_SETTINGS_OWN] = " (your own settings)", [CCI_SETTINGS_CONFIG] = ""};
     for (int i = 0; i < CCI_SETTINGS_FILES && !opts->quiet; i++)
         if (opts->settings[i].text)
@@ -187,6 +187,11 @@ static void say_settings(const cci_options *opts, FILE *messages)
     /* said even with -q: where the key goes is never decided in silence */
     if (opts->target_conflict[0]) fprintf(messages, "cometchat-import: note: %s\n", opts->target_conflict);
     if (opts->settings_note[0]) fprintf(messages, "cometchat-import: note: %s\n", opts->settings_note);
+}
+
+/* --save-config, once the run has started (a run that never started writes nothing). */
+static void save_settings(const cci_options *opts, FILE *messages)
+{
     if (!opts->save_config) return;
     /* a file named by --config is the person's own; the working folder's may travel with the data */
     bool own_file = opts->config_path != NULL;
@@ -255,6 +260,7 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     bool started = false;
     if (named) status = import_and_summarise(opts, api_key, &facts, run, stop, messages, &started);
     else fprintf(messages, "cometchat-import: out of memory\n");
+    if (started) save_settings(opts, messages);
     if (run && !started) cci_run_folder_abandon(&folder); /* a run that never started leaves nothing */
     cci_signals_finish(signals);
     cci_stop_free(stop);

@@ -92,9 +92,11 @@ char *cci_runs_of_input(const char *input, const char *runs_dir)
         free(real);
     }
     free(folder);
-    if (runs || !runs_dir) return runs ? runs : cci_path_beside_input(input, ".runs");
-    const char *slash = strrchr(input, '/');
-    char *name = cci_path_beside_input(slash ? slash + 1 : input, ".runs");
+    if (!runs_dir) return runs ? runs : cci_path_beside_input(input, ".runs");
+    /* in DIR, by the name of the runs it would have joined, or of the input */
+    const char *slash = strrchr(runs ? runs : input, '/');
+    char *name = runs ? strdup(slash ? slash + 1 : runs) : cci_path_beside_input(slash ? slash + 1 : input, ".runs");
+    free(runs);
     runs = name ? joined(runs_dir, name) : NULL;
     free(name);
     return runs;
@@ -116,7 +118,7 @@ void cci_run_folder_cleanup(cci_run_folder *folder)
  * folder of the person's own, made private when an earlier version left it open. */
 static bool open_runs(cci_run_folder *folder, const char *runs_dir, char *err, size_t errlen)
 {
-    if (runs_dir && mkdir(runs_dir, 0700) != 0 && errno != EEXIST) { /* the folder named; not its parents */
+    if (runs_dir && mkdir(runs_dir, 0700) != 0 && errno != EEXIST) { /* the folder named, not its parents */
         snprintf(err, errlen, "cannot create the --runs-dir folder %s: %s", runs_dir, strerror(errno));
         return false;
     }

@@ -15,10 +15,10 @@
 
 #define CCI_RUNS_LATEST "latest"
 
-/* The folder holding the runs of input: "dir/users.csv" -> "dir/users.runs", "-" -> "stdin.runs";
- * with runs_dir (--runs-dir), "RUNS_DIR/users.runs". An input that lies in a run folder
- * (users.runs/latest/rejects.csv, fed back) keeps its runs in that same users.runs, so a
- * fix-and-rerun loop has one history. malloc'd; NULL when out of memory. */
+/* The folder holding the runs of input: "dir/users.csv" -> "dir/users.runs", "-" -> "stdin.runs".
+ * An input that lies in a run folder (users.runs/latest/rejects.csv, fed back) keeps its runs in
+ * that same users.runs, so a fix-and-rerun loop has one history. With runs_dir (--runs-dir), that
+ * name in it: "RUNS_DIR/users.runs". malloc'd; NULL when out of memory. */
 char *cci_runs_of_input(const char *input, const char *runs_dir);
 
 /* Whether name is a run folder's name, and its order: runs compare by their stamp, then by the

@@ -19,12 +19,23 @@ static const char *value_of(const cci_target_source *source, enum field field)
     return field == BASE_URL ? source->base_url : field == APP_ID ? source->app_id : source->region;
 }
 
+/* A value as a message may show it: control characters (a carriage return could draw over the
+ * line) as '?', and at most 200 bytes, so the file and line after it are always said. */
+static void shown(const char *value, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; value[n] && n < 200 && n + 4 < len; n++)
+        out[n] = (unsigned char)value[n] < 0x20 || value[n] == 0x7f ? '?' : value[n];
+    snprintf(out + n, len - n, "%s", value[n] ? "..." : "");
+}
+
 /* How the source spelled the part: "--region eu", "COMETCHAT_REGION=eu", "region = eu (PATH line 3)". */
 static void describe(const cci_target_source *source, enum field field, char *out, size_t len)
 {
     static const char *const option[] = {"--base-url", "--app-id", "--region"};
     static const char *const variable[] = {"COMETCHAT_BASE_URL", "COMETCHAT_APP_ID", "COMETCHAT_REGION"};
-    const char *value = value_of(source, field);
+    char value[208];
+    shown(value_of(source, field), value, sizeof value);
     unsigned line = field == BASE_URL ? source->base_url_line
                     : field == APP_ID ? source->app_id_line
                                       : source->region_line;
@@ -114,9 +125,14 @@ bool cci_trust_is_loopback_host(const char *host)
     return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
-bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopback_http, char *err, size_t errlen)
+bool cci_trust_app_id_is_plain(const char *app_id)
 {
-    *loopback_http = false;
+    return app_id[0] && strspn(app_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(app_id);
+}
+
+bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopback, char *err, size_t errlen)
+{
+    *loopback = false;
     CURLU *parsed = curl_url();
     char *scheme = NULL, *host = NULL;
     bool ok = false;
@@ -128,11 +144,9 @@ bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopbac
         snprintf(err, errlen, "--base-url %s is not a URL (https://HOST/v3)", url);
     } else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
         snprintf(err, errlen, "--base-url must be https:// (or http:// to this machine), not %s://", scheme);
-    } else if (strcasecmp(scheme, "https") == 0) {
-        ok = true;
     } else if (cci_trust_is_loopback_host(host)) {
-        ok = *loopback_http = true;
-    } else if (insecure_http) {
+        ok = *loopback = true;
+    } else if (strcasecmp(scheme, "https") == 0 || insecure_http) {
         ok = true;
     } else {
         snprintf(err, errlen,
@@ -147,30 +161,46 @@ bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopbac
     return ok;
 }
 
-/* The folder path is in, as written ("." for none). */
-static void folder_of(const char *path, char *folder, size_t len)
+/* Why folder (a real path) lets someone else replace what is in it, or NULL: it must belong to
+ * the person or root, and be writable by no one else unless sticky (as /tmp). */
+static const char *folder_lets_others_replace(const char *folder, char *why, size_t whylen)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash) snprintf(folder, len, ".");
-    else if (slash == path) snprintf(folder, len, "/");
-    else snprintf(folder, len, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    if (stat(folder, &st) != 0) snprintf(why, whylen, "its folder %s cannot be read", folder);
+    else if (st.st_uid != geteuid() && st.st_uid != 0)
+        snprintf(why, whylen, "the folder %s belongs to user %lu, who may replace it", folder, (unsigned long)st.st_uid);
+    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+        snprintf(why, whylen, "others may replace it in the folder %s (chmod go-w %s)", folder, folder);
+    else return NULL;
+    return why;
 }
 
 bool cci_trust_file_is_own(const struct stat *st, const char *path, char *why, size_t whylen)
 {
-    uid_t me = geteuid();
-    char folder[4096];
-    struct stat parent;
-    folder_of(path, folder, sizeof folder);
     if (!S_ISREG(st->st_mode)) snprintf(why, whylen, "it is not a regular file");
-    else if (st->st_uid != me && st->st_uid != 0) snprintf(why, whylen, "it belongs to user %lu, not to you", (unsigned long)st->st_uid);
+    else if (st->st_uid != geteuid() && st->st_uid != 0)
+        snprintf(why, whylen, "it belongs to user %lu, not to you", (unsigned long)st->st_uid);
     else if (st->st_mode & S_IWGRP) snprintf(why, whylen, "its group may change it (chmod g-w %s)", path);
     else if (st->st_mode & S_IWOTH) snprintf(why, whylen, "anyone may change it (chmod o-w %s)", path);
-    else if (stat(folder, &parent) != 0) snprintf(why, whylen, "its folder %s cannot be read", folder);
-    else if (parent.st_uid != me && parent.st_uid != 0)
-        snprintf(why, whylen, "its folder %s belongs to user %lu, who may replace it", folder, (unsigned long)parent.st_uid);
-    else if ((parent.st_mode & (S_IWGRP | S_IWOTH)) && !(parent.st_mode & S_ISVTX))
-        snprintf(why, whylen, "others may replace it in its folder %s (chmod go-w %s)", folder, folder);
-    else return true;
-    return false;
+    else why[0] = '\0';
+    if (why[0]) return false;
+    /* by its real path, every folder from the root down: a link or a folder on the way that
+     * someone else controls could put another file there (ssh's secure_filename) */
+    char *real = realpath(path, NULL);
+    struct stat resolved;
+    bool own = false;
+    if (!real || stat(real, &resolved) != 0) {
+        snprintf(why, whylen, "its real path cannot be found");
+    } else if (resolved.st_dev != st->st_dev || resolved.st_ino != st->st_ino) {
+        snprintf(why, whylen, "it was replaced while it was read");
+    } else {
+        own = true;
+        for (char *slash = strrchr(real, '/'); own && slash; slash = strrchr(real, '/')) {
+            *slash = '\0'; /* real becomes its folder, then that folder's, up to the root */
+            own = !folder_lets_others_replace(slash == real ? "/" : real, why, whylen);
+            if (slash == real) break;
+        }
+    }
+    free(real);
+    return own;
 }

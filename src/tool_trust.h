@@ -43,15 +43,20 @@ void cci_trust_choose_target(const cci_target_source *sources, size_t count, boo
  * machine: "localhost" exactly, or an address in 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
 bool cci_trust_is_loopback_host(const char *host);
 
-/* An https:// URL, or http:// to this machine, or http:// anywhere when insecure_http. *loopback_http
- * is set for http:// to this machine: requests to it must not go through a proxy, which could be
+/* An https:// URL, or http:// to this machine, or http:// anywhere when insecure_http. *loopback
+ * is set for a URL to this machine: requests to it must not go through a proxy, which could be
  * another machine. False with a one-line reason in err. */
-bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopback_http, char *err, size_t errlen);
+bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopback, char *err, size_t errlen);
+
+/* Whether an app ID can only name an app: letters, digits, '-' and '_' (it becomes part of a host
+ * name, https://APP_ID.api-REGION.cometchat.io, where '@', '/', ':' or '#' would move the host). */
+bool cci_trust_app_id_is_plain(const char *app_id);
 
 /* Whether the settings file open as st (at path) is the person's own: a regular file owned by them
- * (or root), that neither group nor others may write, in a folder others cannot change it in (owned
- * by them or root, writable by no one else unless sticky), as ssh checks its config. Else false, with
- * why ("it is writable by its group") in why. */
+ * (or root), that neither group nor others may write, whose real path (links resolved) is the file
+ * read, under folders none of which lets anyone else replace it (each owned by them or root,
+ * writable by no one else unless sticky), as ssh checks its config. Else false, with why ("its
+ * group may change it") in why. */
 bool cci_trust_file_is_own(const struct stat *st, const char *path, char *why, size_t whylen);
 
 #endif

@@ -28,8 +28,11 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
 
 /* open(path, flags | O_CREAT) for a file of the person's own, never through a symlink at path (a
  * link planted there is refused, errno ELOOP): created readable and writable by its owner only
- * (0600), whatever the umask, and an existing file open to others (left by an earlier version) is
- * made private too. What the tool writes holds personal data: e-mails, names, the app's users. */
+ * (0600), whatever the umask. With O_TRUNC the file is always new: whatever is at path (but a
+ * link, refused) is removed first and the file created with O_EXCL, so no one else's file (a .partial planted open to all)
+ * is ever written into. Without, an existing file must be the person's own (else EPERM), and one
+ * open to others (left by an earlier version) is made private. What the tool writes holds
+ * personal data: e-mails, names, the app's users. */
 int cci_open_private(const char *path, int flags);
 
 /* fopen(path, mode) for writing, with open's flags added (O_TRUNC, O_APPEND), by cci_open_private. */

@@ -582,6 +582,15 @@ START_TEST(hostile_modes_answer_what_no_service_should)
         }
         break;
     }
+    case SBX_HOSTILE_ECHO_KEY:
+        ck_assert_int_eq(first.status, 400);
+        snprintf(value, sizeof value, "The key %s may not", FULL_KEY);
+        ck_assert_ptr_nonnull(strstr(first.body, value));
+        snprintf(value, sizeof value, "\"code\":\"\\u%04x%s\"", FULL_KEY[0], FULL_KEY + 1);
+        ck_assert_msg(strstr(first.body, value), "%s", first.body);
+        ck_assert_str_eq(http_error_code(&first), FULL_KEY); /* escaped in the body, the key once read */
+        ck_assert_ptr_null(stored_user("h0"));
+        break;
     default:
         ck_abort_msg("no such mode");
     }

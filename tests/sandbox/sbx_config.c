@@ -28,7 +28,7 @@ const char *sbx_rate_headers_name(sbx_rate_headers headers)
 const char *sbx_hostile_name(sbx_hostile hostile)
 {
     static const char *const names[] = {"none", "huge-retry-after", "far-reset", "overflow-reset",
-                                        "always-429", "html-200", "endless-listing"};
+                                        "always-429", "html-200", "endless-listing", "echo-key"};
     return hostile < SBX_HOSTILE_COUNT ? names[hostile] : NULL;
 }
 

@@ -47,6 +47,9 @@ typedef enum {
                                    * stored; page 1 announces 3 pages (3,000 users at 1,000 a page),
                                    * each later page 2 more pages than it has sent; with
                                    * listing_total_zero, nothing */
+    SBX_HOSTILE_ECHO_KEY,         /* every API request with a known key answers 400 echoing the key:
+                                   * in error.code (its first character JSON-escaped), the message
+                                   * and the details, as a careless service or proxy might */
     SBX_HOSTILE_COUNT,
 } sbx_hostile;
 

@@ -33,7 +33,7 @@ static const char usage[] =
     "                          retry-after (Retry-After on 429 only) or none\n"
     "  --429-body KIND         json (default) or html\n"
     "  --hostile MODE          huge-retry-after, far-reset, overflow-reset, always-429, html-200\n"
-    "                          or endless-listing (every GET /users page full, for ever)\n"
+    "                          endless-listing (every GET /users page full, for ever) or echo-key\n"
     "  --seed N                seed of the fault rolls (default 0)\n"
     "  --latency-ms MS, --jitter-ms MS   added to every answer\n"
     "  --error-rate P          share of requests answered 500 (0..1)\n"
@@ -218,7 +218,7 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_HOSTILE:
         for (n = 1; n < SBX_HOSTILE_COUNT && strcmp(arg, sbx_hostile_name((sbx_hostile)n)) != 0; n++) {
         }
-        if (n == SBX_HOSTILE_COUNT) return "--hostile must be huge-retry-after, far-reset, overflow-reset, always-429, html-200 or endless-listing";
+        if (n == SBX_HOSTILE_COUNT) return "--hostile must be huge-retry-after, far-reset, overflow-reset, always-429, html-200, endless-listing or echo-key";
         config->hostile = (sbx_hostile)n;
         break;
     default: return "unknown option";

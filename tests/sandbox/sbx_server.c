@@ -180,6 +180,28 @@ static enum MHD_Result send_error(sbx_server *server, struct MHD_Connection *con
     return send_answer(server, connection, status, error_body(code, message, details), code, limit);
 }
 
+/* The error a careless service gives that echoes the key: raw in the message and the details, and
+ * in error.code with its first character as a JSON escape (\u00XX), which only a JSON reader
+ * turns back into the key. */
+static char *echo_key_body(const char *key)
+{
+    char message[512];
+    snprintf(message, sizeof message, "The key %s may not do this.", key);
+    cJSON *details = cJSON_CreateObject();
+    cJSON *names = cJSON_AddArrayToObject(details, "name");
+    if (names) cJSON_AddItemToArray(names, cJSON_CreateString(key));
+    char *body = error_body(key, message, details);
+    char quoted[300];
+    snprintf(quoted, sizeof quoted, "\"code\":\"%s\"", key);
+    char *at = body ? strstr(body, quoted) : NULL;
+    char *escaped = at ? malloc(strlen(body) + 6) : NULL;
+    if (!escaped) return body;
+    size_t head = (size_t)(at - body) + strlen("\"code\":\"");
+    snprintf(escaped, strlen(body) + 6, "%.*s\\u%04x%s", (int)head, body, (unsigned char)key[0], body + head + 1);
+    free(body);
+    return escaped;
+}
+
 /* ---- routing ---- */
 
 typedef struct route {
@@ -609,6 +631,8 @@ static enum MHD_Result handle_api(sbx_server *server, struct MHD_Connection *con
         result = send_error(server, connection, config->auth_error_status,
                             "AUTH_ERR_APIKEY_NOT_FOUND", "The API key provided does not exist.", NULL,
                             &limit);
+    } else if (config->hostile == SBX_HOSTILE_ECHO_KEY) {
+        result = send_answer(server, connection, 400, echo_key_body(given_key), "ERR_ECHO", &limit);
     } else if (config->app_id && app_id && strcmp(app_id, config->app_id) != 0) {
         result = send_error(server, connection, 401, "AUTH_ERR_INVALID_APPID",
                             "The appId provided does not exist.", NULL, &limit);

@@ -133,7 +133,7 @@ START_TEST(plain_http_is_refused_unless_to_this_machine_or_asked_for)
     ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:8080/v3", "users.csv"), CCI_CLI_RUN);
     ck_assert_int_eq(PARSE("--base-url", "http://localhost:8080/v3", "users.csv"), CCI_CLI_RUN);
     ck_assert_int_eq(PARSE("--base-url", "http://[::1]:8080/v3", "users.csv"), CCI_CLI_RUN);
-    ck_assert(opts.loopback_http); /* and never through a proxy */
+    ck_assert(opts.loopback); /* and never through a proxy */
     ck_assert_int_eq(PARSE("--base-url", "http://127.1:8080/v3", "users.csv"), CCI_CLI_RUN);
     /* loopback is an address, not a name that starts like one */
     const char *not_here[] = {"http://127.evil.example/v3", "http://127.0.0.1.evil.example/v3",
@@ -400,10 +400,12 @@ END_TEST
  * said. */
 START_TEST(runs_dir_comes_only_from_the_person)
 {
-    write_settings(WORKING, 0644, "runs-dir = /tmp/elsewhere\n");
+    write_settings(WORKING, 0644, "runs-dir = /tmp/elsewhere\nkeep-runs = 1\n");
     ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
     ck_assert_ptr_null(opts.runs_dir);
-    ck_assert_msg(strstr(opts.settings_note, "runs-dir = /tmp/elsewhere (" WORKING " line 2) is ignored"), "%s",
+    ck_assert_uint_eq(opts.keep_runs, CCI_DEFAULT_KEEP_RUNS); /* nor which runs are removed */
+    ck_assert_msg(strstr(opts.settings_note, "runs-dir = /tmp/elsewhere (" WORKING " line 2) is ignored") &&
+                      strstr(opts.settings_note, "keep-runs = 1 (" WORKING " line 3) is ignored"), "%s",
                   opts.settings_note);
     cci_options_cleanup(&opts);
     write_settings(OWN, 0600, "runs-dir = /tmp/mine\n");
@@ -412,6 +414,32 @@ START_TEST(runs_dir_comes_only_from_the_person)
     cci_options_cleanup(&opts);
     ck_assert_int_eq(PARSE("-n", "--runs-dir", "out", "users.csv"), CCI_CLI_RUN);
     ck_assert_str_eq(opts.runs_dir, "out");
+}
+END_TEST
+
+/* An app ID becomes part of a host name: one that could move the host is refused, wherever from. */
+START_TEST(an_app_id_that_could_move_the_host_is_refused)
+{
+    ck_assert_int_eq(PARSE("--app-id", "127.0.0.1:8080/x#", "--region", "eu", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, "--app-id") && strstr(err, "letters, digits"), "%s", err);
+    cci_options_cleanup(&opts);
+    setenv("COMETCHAT_APP_ID", "abc@evil.example#", 1);
+    ck_assert_int_eq(PARSE("--region", "eu", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_ptr_nonnull(strstr(err, "COMETCHAT_APP_ID"));
+    cci_options_cleanup(&opts);
+    unsetenv("COMETCHAT_APP_ID");
+    write_settings(WORKING, 0644, "app-id = a/b\n");
+    ck_assert_int_eq(PARSE("--trust-settings", "--region", "eu", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, WORKING " line 2: app-id"), "%s", err);
+}
+END_TEST
+
+/* Only a regular file is read: a FIFO planted under a settings file's name cannot hold the run. */
+START_TEST(a_settings_name_that_is_no_regular_file_is_refused_at_once)
+{
+    ck_assert_int_eq(mkfifo(WORKING, 0600), 0);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_msg(strstr(err, WORKING) && strstr(err, "not a regular file"), "%s", err);
 }
 END_TEST
 
@@ -443,6 +471,8 @@ static Suite *cli_suite(void)
     tcase_add_test(settings, a_travelling_file_never_chooses_the_target);
     tcase_add_test(settings, own_settings_choose_the_target_when_only_yours);
     tcase_add_test(settings, runs_dir_comes_only_from_the_person);
+    tcase_add_test(settings, an_app_id_that_could_move_the_host_is_refused);
+    tcase_add_test(settings, a_settings_name_that_is_no_regular_file_is_refused_at_once);
     suite_add_tcase(suite, settings);
     return suite;
 }

@@ -41,6 +41,18 @@ START_TEST(the_environment_gives_the_key_trimmed)
 }
 END_TEST
 
+/* A key goes into a header: a line break inside it would start another header. */
+START_TEST(a_key_with_a_control_character_is_refused_without_its_text)
+{
+    const char *keys[] = {"key-one\r\nX-Injected: yes", "key\ttwo", "key\x1b[2Kthree"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        setenv("COMETCHAT_API_KEY", keys[i], 1);
+        ck_assert_ptr_null(cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
+        ck_assert_msg(strstr(err, "control character") && !strstr(err, "key-one") && !strstr(err, "two"), "%s", err);
+    }
+}
+END_TEST
+
 START_TEST(no_key_anywhere_says_where_to_put_one)
 {
     ck_assert_ptr_null(cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
@@ -121,6 +133,7 @@ static Suite *key_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, the_environment_gives_the_key_trimmed);
     tcase_add_test(tc, no_key_anywhere_says_where_to_put_one);
+    tcase_add_test(tc, a_key_with_a_control_character_is_refused_without_its_text);
     tcase_add_test(tc, a_key_file_gives_its_one_line_and_wins_over_the_environment);
     tcase_add_test(tc, a_key_file_that_is_not_one_key_is_refused_without_its_text);
     tcase_add_test(tc, a_missing_key_file_names_itself);

@@ -67,6 +67,11 @@ START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
     ck_assert_int_eq(stat(expected, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     free(a), free(again), free(b);
+    /* left open by an earlier version: made private */
+    ck_assert_int_eq(chmod(expected, 0755), 0);
+    free(cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
+    ck_assert_int_eq(stat(expected, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
 
     /* no XDG_STATE_HOME (or a relative one): HOME/.local/state, made where missing */
     setenv("XDG_STATE_HOME", "relative/ignored", 1);

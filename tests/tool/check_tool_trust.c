@@ -121,6 +121,8 @@ START_TEST(a_base_url_is_judged_by_the_host_libcurl_sees)
     }
     ck_assert(cci_trust_check_base_url("https://api-eu.cometchat.io/v3", false, &loopback, err, sizeof err));
     ck_assert(!loopback);
+    ck_assert(cci_trust_check_base_url("https://127.0.0.1:8443/v3", false, &loopback, err, sizeof err));
+    ck_assert(loopback); /* https to this machine bypasses a proxy too */
     ck_assert(!cci_trust_check_base_url("http://127.evil.example/v3", false, &loopback, err, sizeof err));
     ck_assert_msg(strstr(err, "127.evil.example") && strstr(err, "--insecure-http"), "%s", err);
     ck_assert(cci_trust_check_base_url("http://127.evil.example/v3", true, &loopback, err, sizeof err));
@@ -158,6 +160,19 @@ START_TEST(a_file_is_own_only_when_no_one_else_can_change_it)
     ck_assert_msg(strstr(why, "others may replace it"), "%s", why);
     ck_assert_int_eq(chmod(open_dir, 01777), 0); /* sticky, as /tmp: only the owner may replace it */
     ck_assert(cci_trust_file_is_own(&st, inner, why, sizeof why));
+    /* by its real path: a link into a folder others may change, or such a folder on the way */
+    test_path link, deeper, deep_file;
+    ck_assert_int_eq(chmod(open_dir, 0777), 0);
+    ck_assert_int_eq(symlink(inner, test_dir_file(link, dir, "link")), 0);
+    ck_assert_int_eq(stat(link, &st), 0);
+    ck_assert(!cci_trust_file_is_own(&st, link, why, sizeof why));
+    ck_assert_msg(strstr(why, "others may replace it"), "%s", why);
+    ck_assert_int_eq(mkdir(test_dir_file(deeper, open_dir, "deeper"), 0700), 0);
+    test_file_write(test_dir_file(deep_file, deeper, "config"), "mode = upsert\n");
+    ck_assert_int_eq(chmod(deep_file, 0600), 0);
+    ck_assert_int_eq(stat(deep_file, &st), 0);
+    ck_assert(!cci_trust_file_is_own(&st, deep_file, why, sizeof why)); /* its folder is fine, the one above not */
+    ck_assert_msg(strstr(why, open_dir), "%s", why);
     if (geteuid() == 0) { /* only root can give a file away */
         ck_assert_int_eq(chown(file, 65534, 65534), 0);
         ck_assert_int_eq(stat(file, &st), 0);
@@ -165,6 +180,17 @@ START_TEST(a_file_is_own_only_when_no_one_else_can_change_it)
         ck_assert_msg(strstr(why, "belongs to user 65534"), "%s", why);
     }
     test_dir_remove(dir);
+}
+END_TEST
+
+/* An app ID becomes part of a host name: only what names an app. */
+START_TEST(an_app_id_cannot_move_the_host)
+{
+    ck_assert(cci_trust_app_id_is_plain("12345abcde"));
+    ck_assert(cci_trust_app_id_is_plain("my-app_2"));
+    const char *moving[] = {"", "127.0.0.1:8080/x#", "abc@evil.example#", "a.b", "a/b", "a b", "a%40b", "a\nb"};
+    for (size_t i = 0; i < sizeof moving / sizeof *moving; i++)
+        ck_assert_msg(!cci_trust_app_id_is_plain(moving[i]), "%s", moving[i]);
 }
 END_TEST
 
@@ -179,6 +205,7 @@ static Suite *trust_suite(void)
     tcase_add_test(tc, loopback_is_an_address_not_a_name);
     tcase_add_test(tc, a_base_url_is_judged_by_the_host_libcurl_sees);
     tcase_add_test(tc, a_file_is_own_only_when_no_one_else_can_change_it);
+    tcase_add_test(tc, an_app_id_cannot_move_the_host);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -134,6 +134,28 @@ START_TEST(a_wrong_key_is_fatal_and_never_echoed)
 }
 END_TEST
 
+static void echo_the_key(sbx_config *config)
+{
+    config->hostile = SBX_HOSTILE_ECHO_KEY;
+}
+
+/* A service or proxy that echoes the key, raw or JSON-escaped, never gets it into what the tool reads. */
+START_TEST(a_key_echoed_in_an_answer_is_blanked)
+{
+    fixture_restart(echo_the_key);
+    cci_response r;
+    cci_client_create(fixture.client, "{\"uid\":\"x\",\"name\":\"X\"}", &r);
+    ck_assert_int_eq(r.status, 400);
+    size_t len;
+    const char *body = cci_client_answer(fixture.client, &len);
+    ck_assert_msg(strstr(body, "The key ****"), "%s", body); /* the sandbox did echo it */
+    const char *seen[] = {body, r.code, r.message, r.refused_field};
+    for (size_t i = 0; i < sizeof seen / sizeof *seen; i++)
+        ck_assert_msg(!strstr(seen[i], FIXTURE_KEY), "the key in %zu: %s", i, seen[i]);
+    ck_assert_msg(strstr(r.message, "The key ***") && strchr(r.code, '*'), "%s / %s", r.code, r.message);
+}
+END_TEST
+
 START_TEST(a_closed_port_is_a_dropped_connection)
 {
     char err[256];
@@ -224,6 +246,7 @@ static Suite *client_suite(void)
     tcase_add_test(tc, header_values_that_are_not_whole_numbers_are_absent);
     tcase_add_test(tc, answers_are_classified_by_code_before_status);
     tcase_add_test(tc, a_wrong_key_is_fatal_and_never_echoed);
+    tcase_add_test(tc, a_key_echoed_in_an_answer_is_blanked);
     tcase_add_test(tc, a_closed_port_is_a_dropped_connection);
     tcase_add_test(tc, one_client_keeps_one_connection);
     tcase_add_test(tc, the_app_url_follows_the_documented_shape);

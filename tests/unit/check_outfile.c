@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cci/outfile.h"
@@ -93,6 +95,57 @@ START_TEST(a_symlink_at_the_partial_name_is_refused)
 }
 END_TEST
 
+/* A partial file someone planted, open to all (and theirs, when the test may give it away), is never
+ * written into: the rows go into a new file of the person's own, 0600 whatever the umask. */
+START_TEST(a_planted_partial_file_is_replaced_by_a_private_one)
+{
+    char err[256];
+    test_file_write(partial, "planted\n");
+    ck_assert_int_eq(chmod(partial, 0666), 0);
+    if (geteuid() == 0) ck_assert_int_eq(chown(partial, 65534, 65534), 0);
+    struct stat written;
+    FILE *planted = fopen(partial, "r"); /* held open: its inode cannot be taken by the new file */
+    ck_assert_ptr_nonnull(planted);
+    mode_t before = umask(0);
+    cci_outfile out;
+    ck_assert_msg(cci_outfile_open(&out, path, err, sizeof err), "%s", err);
+    umask(before);
+    ck_assert_int_eq(fstat(fileno(out.file), &written), 0);
+    struct stat old;
+    ck_assert_int_eq(fstat(fileno(planted), &old), 0);
+    ck_assert(written.st_ino != old.st_ino);
+    char text[16] = "";
+    ck_assert_ptr_nonnull(fgets(text, sizeof text, planted));
+    ck_assert_str_eq(text, "planted\n"); /* never written into */
+    fclose(planted);
+    ck_assert_int_eq(written.st_uid, geteuid());
+    ck_assert_int_eq(written.st_mode & 0777, 0600);
+    fputs("rows\n", out.file);
+    ck_assert_msg(cci_outfile_commit(&out, false, NULL, 0, err, sizeof err), "%s", err);
+    ck_assert_str_eq(test_file_text(path), "rows\n");
+}
+END_TEST
+
+/* A file appended to (the journal) must be the person's own; one open to others is made private. */
+START_TEST(a_file_appended_to_must_be_ones_own)
+{
+    test_file_write(path, "kept\n");
+    ck_assert_int_eq(chmod(path, 0644), 0);
+    FILE *file = cci_open_for_writing(path, O_APPEND, "a");
+    ck_assert_ptr_nonnull(file);
+    struct stat st;
+    ck_assert_int_eq(fstat(fileno(file), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    fclose(file);
+    if (geteuid() != 0) return; /* only root can give a file away */
+    ck_assert_int_eq(chown(path, 65534, 65534), 0);
+    errno = 0;
+    ck_assert_ptr_null(cci_open_for_writing(path, O_APPEND, "a"));
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_str_eq(test_file_text(path), "kept\n");
+}
+END_TEST
+
 START_TEST(a_discarded_file_leaves_nothing)
 {
     char err[256];
@@ -114,6 +167,8 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, a_committed_file_replaces_the_earlier_one_or_keeps_it_aside);
     tcase_add_test(tc, a_failed_write_leaves_the_earlier_file_and_names_the_reason);
     tcase_add_test(tc, a_symlink_at_the_partial_name_is_refused);
+    tcase_add_test(tc, a_planted_partial_file_is_replaced_by_a_private_one);
+    tcase_add_test(tc, a_file_appended_to_must_be_ones_own);
     tcase_add_test(tc, a_discarded_file_leaves_nothing);
     suite_add_tcase(suite, tc);
     return suite;
