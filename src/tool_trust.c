@@ -60,7 +60,7 @@ static void refuse(cci_target_choice *choice, const cci_target_source *source, e
     char said[320];
     describe(source, field, said, sizeof said);
     snprintf(choice->refusal, sizeof choice->refusal,
-             "the target would come from %s, and %s %s, so it cannot choose where the API key goes: nothing was "
+             "the target would come from %.260s, and %.200s %.200s, so it cannot choose where the API key goes: nothing was "
              "sent. Name the target yourself (--base-url, or --app-id and --region, or COMETCHAT_BASE_URL, "
              "COMETCHAT_APP_ID and COMETCHAT_REGION), or add --trust-settings if that file is yours",
              said, source->path, source->untrusted);
@@ -106,7 +106,7 @@ void cci_trust_choose_target(const cci_target_source *sources, size_t count, boo
         describe(used[field], field, said, sizeof said);
         append(target, sizeof target, "%s%s", target[0] ? " and " : "", said);
     }
-    snprintf(choice->conflict, sizeof choice->conflict, "the target is %s; ignored: %s", target, ignored);
+    snprintf(choice->conflict, sizeof choice->conflict, "the target is %.300s; ignored: %.400s", target, ignored);
 }
 
 bool cci_trust_is_loopback_host(const char *host)

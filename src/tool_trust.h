@@ -27,7 +27,7 @@ typedef struct cci_target_source {
 
 typedef struct cci_target_choice {
     const char *base_url, *app_id, *region; /* the target; all NULL when no source names one */
-    char refusal[768]; /* "": the target may be used; else one line: why nothing may be sent */
+    char refusal[1024]; /* "": the target may be used; else one line: why nothing may be sent */
     char conflict[768]; /* "": no source was overruled; else one line: the target, and what was ignored */
 } cci_target_choice;
 

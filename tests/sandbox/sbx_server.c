@@ -191,6 +191,7 @@ static char *echo_key_body(const char *key)
     cJSON *names = cJSON_AddArrayToObject(details, "name");
     if (names) cJSON_AddItemToArray(names, cJSON_CreateString(key));
     char *body = error_body(key, message, details);
+    cJSON_Delete(details); /* error_body copies it */
     char quoted[300];
     snprintf(quoted, sizeof quoted, "\"code\":\"%s\"", key);
     char *at = body ? strstr(body, quoted) : NULL;

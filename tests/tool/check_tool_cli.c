@@ -38,6 +38,7 @@ static cci_cli_result parse_args(const char *first, ...)
         argv[argc++] = (char *)arg;
     va_end(ap);
     argv[argc] = NULL;
+    cci_options_cleanup(&opts); /* what an earlier parse of the test holds */
     return cci_cli_parse(argc, argv, &opts, err, sizeof err);
 }
 #define PARSE(...) parse_args(__VA_ARGS__, (const char *)NULL)
