@@ -18,15 +18,17 @@ static void request_page(cci_client *client, void *context, cci_response *respon
     cci_client_list(client, ((page_request *)context)->page, CCI_LISTING_PER_PAGE, response);
 }
 
-/* Writes {"uid","name"} of listed as one line of users. */
+/* Writes {"uid","name","createdAt"} of listed as one line of users. */
 static bool keep_name(FILE *users, const cJSON *listed)
 {
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(listed, "uid");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(listed, "name");
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(listed, "createdAt");
     if (!cJSON_IsString(uid)) return true;
     cJSON *line = cJSON_CreateObject();
     bool ok = line && cJSON_AddStringToObject(line, "uid", uid->valuestring) &&
-              cJSON_AddStringToObject(line, "name", cJSON_IsString(name) ? name->valuestring : "");
+              cJSON_AddStringToObject(line, "name", cJSON_IsString(name) ? name->valuestring : "") &&
+              cJSON_AddNumberToObject(line, "createdAt", cJSON_IsNumber(created) ? created->valuedouble : 0);
     char *text = ok ? cJSON_PrintUnformatted(line) : NULL;
     ok = text && fputs(text, users) >= 0 && fputc('\n', users) != EOF;
     free(text);
@@ -88,12 +90,20 @@ static bool take_users(cci_listing *listing, const cJSON *data, unsigned long pa
 typedef struct page_facts {
     int count;          /* users on it */
     char first_uid[256];
-    /* page 1's meta.pagination (0: not announced), and the pages they come to: total_pages, or
-     * total rounded up, the fewer when both are given */
+    /* its meta.pagination (0: not announced), and the pages they come to: total_pages, or total
+     * rounded up, the fewer when both are given; page 1's bound the reading */
     unsigned long total_pages, total_users, pages;
 } page_facts;
 
-/* Reads what page 1 announces into facts. */
+/* What a reading saw that a complete one would not (cci_listing.proven). */
+typedef struct proof {
+    page_facts first;                 /* page 1's */
+    unsigned long short_page;         /* the first page before the announced last that was not full */
+    int short_count;
+    unsigned long moved_page, moved_total; /* the first page announcing another total than page 1 */
+} proof;
+
+/* Reads what a page announces into facts. */
 static void take_announcement(const cJSON *root, page_facts *facts)
 {
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
@@ -115,8 +125,8 @@ static cci_listing_status take_page(cci_listing *listing, const cJSON *root, uns
         snprintf(err, errlen, "page %lu of the app's users is not a user list", page);
         return CCI_LISTING_FAILED;
     }
+    take_announcement(root, facts);
     if (page == 1) {
-        take_announcement(root, facts);
         if (most_pages && facts->pages > most_pages) {
             snprintf(err, errlen, "the app holds %lu pages of users", facts->pages);
             return CCI_LISTING_TOO_COSTLY;
@@ -209,30 +219,47 @@ static bool repeats(const page_facts *facts, const char *previous_first)
     return facts->first_uid[0] && strcmp(facts->first_uid, previous_first) == 0;
 }
 
-cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
+/* Notes what a page shows against page 1: a short page before the announced last, a total moved. */
+static void witness(proof *p, const page_facts *facts, unsigned long page)
+{
+    bool before_last = p->first.pages && page < p->first.pages;
+    if (facts->count < CCI_LISTING_PER_PAGE && before_last && !p->short_page) {
+        p->short_page = page;
+        p->short_count = facts->count;
+    }
+    if (page > 1 && facts->total_users != p->first.total_users && !p->moved_page) {
+        p->moved_page = page;
+        p->moved_total = facts->total_users;
+    }
+}
+
+/* One reading from page 1: every page up to what page 1 announced (a short page before it is
+ * noted, not taken for the end), or to the first short page when it announced nothing. */
+static cci_listing_status read_once(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
                                     unsigned long most_pages, cci_listing_wants wants, cci_listing_progress_fn progress,
-                                    void *context, char *err, size_t errlen)
+                                    void *context, proof *p, char *err, size_t errlen)
 {
     cci_listing_status status = start(listing, wants, err, errlen) ? CCI_LISTING_READ : CCI_LISTING_FAILED;
     char previous_first[256] = "";
-    page_facts first = {0};
     listing_bound bound = {0};
+    *p = (proof){0};
     for (unsigned long page = 1; status == CCI_LISTING_READ; page++) {
         page_facts facts = {0};
         if ((status = read_page(listing, shared, worker, page, most_pages, &facts, err, errlen)) != CCI_LISTING_READ) break;
         listing->pages = page;
         if (page == 1) {
-            first = facts;
-            bound = bound_of(&first, wants.most_untold_users);
+            p->first = facts;
+            bound = bound_of(&p->first, wants.most_untold_users);
         }
+        witness(p, &facts, page);
         if (progress) progress(context, page, listing->users);
-        bool full = facts.count >= CCI_LISTING_PER_PAGE;
+        bool full = facts.count >= CCI_LISTING_PER_PAGE, before_last = p->first.pages && page < p->first.pages;
         if (listing->users > bound.most_users || (full && page >= bound.last_page)) {
-            say_past_bound(&first, wants.most_untold_users, listing, err, errlen);
+            say_past_bound(&p->first, wants.most_untold_users, listing, err, errlen);
             status = CCI_LISTING_FAILED;
-        } else if (!full) {
+        } else if (!full && !before_last) {
             break; /* the last page */
-        } else if (repeats(&facts, previous_first)) {
+        } else if (full && repeats(&facts, previous_first)) {
             snprintf(err, errlen, "the app's user list gave the same page twice (it ignores the page asked for)");
             status = CCI_LISTING_FAILED;
         } else if (most_pages && page >= most_pages) {
@@ -249,6 +276,58 @@ cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *share
     return CCI_LISTING_READ;
 }
 
+/* Whether a sealed reading proves who the app holds: page 1 announced its size, every page before
+ * the last was full, the total no page moved, and the distinct users read are that total. Else
+ * why not, naming the page and the numbers, in why. */
+static bool judge(const cci_listing *listing, const proof *p, char *why, size_t whylen)
+{
+    cci_app_counts counts = cci_app_users_counts(listing->app);
+    size_t distinct = counts.active + counts.deactivated;
+    if (!p->first.total_users)
+        snprintf(why, whylen, "page 1 announced no total (meta.pagination.total), so nothing says all were read");
+    else if (p->short_page)
+        snprintf(why, whylen, "page %lu of the %lu announced held %d users, not %d", p->short_page, p->first.pages,
+                 p->short_count, CCI_LISTING_PER_PAGE);
+    else if (p->moved_page)
+        snprintf(why, whylen, "the total moved while the pages were read: %lu users on page 1, %lu on page %lu",
+                 p->first.total_users, p->moved_total, p->moved_page);
+    else if (counts.malformed)
+        snprintf(why, whylen, "%zu listed users had no uid", counts.malformed);
+    else if (distinct != p->first.total_users)
+        snprintf(why, whylen, "%zu distinct users were read in %lu pages, and page 1 announced %lu%s", distinct,
+                 listing->pages, p->first.total_users,
+                 listing->users > distinct ? " (some listed twice: the pages shifted)" : "");
+    else
+        return true;
+    return false;
+}
+
+cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *shared, cci_worker *worker,
+                                    unsigned long most_pages, cci_listing_wants wants, cci_listing_progress_fn progress,
+                                    void *context, char *err, size_t errlen)
+{
+    proof p;
+    char why[sizeof listing->unproven - 16]; /* room for " (read twice)" */
+    cci_listing_status status = read_once(listing, shared, worker, most_pages, wants, progress, context, &p, err, errlen);
+    if (status != CCI_LISTING_READ || judge(listing, &p, why, sizeof why)) {
+        if (status == CCI_LISTING_READ) listing->proven = true, listing->readings = 1;
+        return status;
+    }
+    if (!p.first.total_users) { /* nothing announced: a second reading could prove no more */
+        snprintf(listing->unproven, sizeof listing->unproven, "%s", why);
+        listing->readings = 1;
+        return status;
+    }
+    /* pages that moved under the reader: read once more from page 1 */
+    cci_listing_cleanup(listing);
+    status = read_once(listing, shared, worker, most_pages, wants, progress, context, &p, err, errlen);
+    if (status != CCI_LISTING_READ) return status;
+    listing->readings = 2;
+    listing->proven = judge(listing, &p, why, sizeof why);
+    if (!listing->proven) snprintf(listing->unproven, sizeof listing->unproven, "%s (read twice)", why);
+    return status;
+}
+
 bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context)
 {
     if (!users || fflush(users) != 0 || fseek(users, 0, SEEK_SET) != 0) return false;
@@ -259,7 +338,11 @@ bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context)
         cJSON *user = cJSON_Parse(line);
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(user, "uid");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(user, "name");
-        if (cJSON_IsString(uid) && cJSON_IsString(name)) going = visit(context, uid->valuestring, name->valuestring);
+        const cJSON *created = cJSON_GetObjectItemCaseSensitive(user, "createdAt");
+        cci_listed_user listed = {.uid = cJSON_IsString(uid) ? uid->valuestring : NULL,
+                                  .name = cJSON_IsString(name) ? name->valuestring : NULL,
+                                  .created_at = cJSON_IsNumber(created) ? (long long)created->valuedouble : 0};
+        if (listed.uid && listed.name) going = visit(context, &listed);
         else ok = going = false;
         cJSON_Delete(user);
     }

@@ -135,10 +135,23 @@ static bool find_changes(const cci_planner *planner, const cci_user *user, const
     return true;
 }
 
+/* The row as the journal says, the app unread or silent on it. True when it must be sent. */
+static bool plan_by_journal(cci_planner *planner, const cci_user *user, const char *journaled, cci_planned_row *row)
+{
+    row->known = journaled != NULL; /* --force still sends an update, not a create, first */
+    if (journaled && !planner->force && strcmp(journaled, row->fingerprint) == 0)
+        return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the target already holds exactly this */
+    if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
+    if (planner->dry_run) return plan_dry_run(planner, row);
+    return true;
+}
+
 /* The row against what the app holds (its listing was read). True when it must be sent. */
 static bool plan_against_app(cci_planner *planner, const cci_user *user, const char *journaled, cci_planned_row *row)
 {
     cci_app_user *listed = cci_app_users_find(planner->app, user->uid);
+    /* an unproven listing that did not show the uid proves nothing of it: neither new nor gone */
+    if (!listed && !planner->app_proven) return plan_by_journal(planner, user, journaled, row);
     if (!listed) {
         if (planner->mode == CCI_MODE_UPDATE)
         {
@@ -231,12 +244,7 @@ static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *re
     cci_clears_cleanup(&clears);
     if (!ok) return out_of_memory(row, "building the request");
     if (planner->app) return plan_against_app(planner, user, journaled, row);
-    row->known = journaled != NULL; /* --force still sends an update, not a create, first */
-    if (journaled && !planner->force && strcmp(journaled, row->fingerprint) == 0)
-        return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the target already holds exactly this */
-    if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
-    if (planner->dry_run) return plan_dry_run(planner, row);
-    return true;
+    return plan_by_journal(planner, user, journaled, row);
 }
 
 /* An invalid row whose uid the app's journal has a confirmed record of. */

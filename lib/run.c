@@ -515,8 +515,16 @@ static bool read_the_app(run *r, cci_import_result *result)
         cci_app_counts counts = cci_app_users_counts(r->listing.app);
         r->app_read = result->app_read = true;
         result->listed_pages = r->listing.pages;
-        say(r, CCI_MESSAGE_NOTE, "the app holds %zu active and %zu deactivated user%s (%lu page%s read)", counts.active,
-            counts.deactivated, cci_plural(counts.deactivated), r->listing.pages, cci_plural(r->listing.pages));
+        snprintf(result->app_unproven, sizeof result->app_unproven, "%s", r->listing.unproven);
+        if (r->listing.proven)
+            say(r, CCI_MESSAGE_NOTE, "the app holds %zu active and %zu deactivated user%s (%lu page%s read)",
+                counts.active, counts.deactivated, cci_plural(counts.deactivated), r->listing.pages,
+                cci_plural(r->listing.pages));
+        else
+            say(r, CCI_MESSAGE_NOTE, "the app showed %zu active and %zu deactivated user%s in %lu page%s, but the "
+                                     "reading is unproven: %s; a user it did not show is unknown, not absent: its row "
+                                     "is sent as the journal says", counts.active, counts.deactivated,
+                cci_plural(counts.deactivated), r->listing.pages, cci_plural(r->listing.pages), r->listing.unproven);
         return true;
     }
     /* a refused key or plan, or an interruption: the run goes on to mark every row skipped and
@@ -537,6 +545,9 @@ static bool read_the_app(run *r, cci_import_result *result)
     return true;
 }
 
+/* Said of the absent users an unproven listing found: there may be more, which it did not show. */
+#define UNPROVEN_ABSENT "; unproven: the reading of the app is incomplete, so more may be absent"
+
 /* What --plan, --prune and --reactivate do before the rows go. False when the run must not go on. */
 static bool prepare_the_target(run *r, cci_import_result *result)
 {
@@ -546,15 +557,21 @@ static bool prepare_the_target(run *r, cci_import_result *result)
     if (config->plan && !config->absent_path) {
         result->absent = cci_target_count_absent(&r->listing, &r->census);
         say(r, CCI_MESSAGE_NOTE, "%lu active user%s of the app %s not in the file (--report PATH keeps the per-row "
-                                 "plan, and their list beside it)", result->absent, cci_plural(result->absent),
-            result->absent == 1 ? "is" : "are");
+                                 "plan, and their list beside it)%s", result->absent, cci_plural(result->absent),
+            result->absent == 1 ? "is" : "are", r->listing.proven ? "" : UNPROVEN_ABSENT);
     } else if (config->plan) {
         if (!cci_target_write_absent(&r->listing, &r->census, config->absent_path, &result->absent, err, sizeof err)) {
             say(r, CCI_MESSAGE_PROBLEM, "%s", err);
             return false;
         }
-        say(r, CCI_MESSAGE_NOTE, "%lu active users of the app are not in the file: %s lists them", result->absent,
-            config->absent_path);
+        say(r, CCI_MESSAGE_NOTE, "%lu active users of the app are not in the file: %s lists them%s", result->absent,
+            config->absent_path, r->listing.proven ? "" : UNPROVEN_ABSENT);
+    }
+    if (config->prune && !r->listing.proven) {
+        say(r, CCI_MESSAGE_PROBLEM, "--prune %s: it deactivates only on a complete reading of the app, and this one "
+                                    "is unproven: %s; nobody was deactivated, nothing was sent",
+            config->plan ? "would refuse" : "refused", r->listing.unproven);
+        return config->plan; /* --plan says what a run would do, and goes on */
     }
     if (config->prune) {
         unsigned long absent = cci_target_count_absent(&r->listing, &r->census);
@@ -610,8 +627,25 @@ static void prune(run *r, cci_import_result *result)
     }
     char err[1024];
     cci_worker *worker = after_the_rows(r);
-    bool ok = cci_target_prune(&r->listing, &r->census, &r->shared, worker, config->pruned_path, &result->pruned,
-                               err, sizeof err);
+    /* the second look: the app read again just before, proven, so that a user changed, created or
+     * gone since the first reading is left alone */
+    cci_listing again;
+    cci_listing_wants wants = {.names = true};
+    cci_listing_status status = cci_listing_read(&again, &r->shared, worker, 0, wants, NULL, NULL, err, sizeof err);
+    if (status != CCI_LISTING_READ || !again.proven) {
+        say(r, CCI_MESSAGE_PROBLEM, "--prune: nobody was deactivated: the app was read again just before, and %s",
+            status != CCI_LISTING_READ ? err : again.unproven);
+        result->prune_failed = true;
+        cci_listing_cleanup(&again);
+        return;
+    }
+    cci_second_look look = {.listing = &again, .run_began = config->date_rules.now};
+    cci_pruning pruning;
+    bool ok = cci_target_prune(&r->listing, &r->census, &look, &r->shared, worker, config->pruned_path, &pruning, err,
+                               sizeof err);
+    cci_listing_cleanup(&again);
+    result->pruned = pruning.deactivated;
+    result->prune_left_alone = pruning.left_alone;
     if (!ok) {
         say(r, CCI_MESSAGE_PROBLEM, "--prune: %s", err);
         result->prune_failed = true;
@@ -620,6 +654,10 @@ static void prune(run *r, cci_import_result *result)
         say(r, CCI_MESSAGE_NOTE, "deactivated %lu user%s of the app that are not in the file; %s lists them (feed it "
                                  "back with --reactivate --mode update to undo)", result->pruned,
             cci_plural(result->pruned), config->pruned_path);
+    if (pruning.left_alone)
+        say(r, CCI_MESSAGE_NOTE, "--prune left %lu user%s alone that the file leaves out: changed, deactivated, gone "
+                                 "or created since the app was first read", pruning.left_alone,
+            cci_plural(pruning.left_alone));
 }
 
 /* --verify, once every row went: the app read back, what differs repaired once. */
@@ -733,6 +771,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     }
     if (r->app_read) {
         planner.app = r->listing.app;
+        planner.app_proven = r->listing.proven;
         planner.app_metadata = r->listing.metadata;
     }
     planner.plan = r->config->plan;

@@ -204,11 +204,12 @@ static bool mark_reactivated(void *context, const char *uid, const char *name)
     return true;
 }
 
-static bool reactivate_one(void *context, const char *uid, const char *name)
+static bool reactivate_one(void *context, const cci_listed_user *user)
 {
     reactivation *r = context;
-    if (!in_file(r->census, uid)) return true;
-    if (batch_add(&r->batch, uid, name, r->shared, r->worker, mark_reactivated, r, r->err, r->errlen)) return true;
+    if (!in_file(r->census, user->uid)) return true;
+    if (batch_add(&r->batch, user->uid, user->name, r->shared, r->worker, mark_reactivated, r, r->err, r->errlen))
+        return true;
     r->failed = true;
     return false;
 }
@@ -230,7 +231,10 @@ bool cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_s
 
 typedef struct absence {
     const cci_census *census;
+    const cci_listing *listing; /* the reading the users come from */
+    const cci_second_look *again; /* before deactivating: NULL for a list only */
     unsigned long count;
+    unsigned long left_alone;   /* absent from the file, but changed or new since the reading */
     cci_outfile *out;      /* the list written; NULL: count only */
     batch *batch;          /* deactivate them; NULL: list only */
     cci_send_shared *shared;
@@ -249,12 +253,28 @@ static bool write_user(void *context, const char *uid, const char *name)
                                          cci_write_cell(f, name, strlen(name), ',', false) && fputc('\n', f) != EOF);
 }
 
-static bool visit_absent(void *context, const char *uid, const char *name)
+/* The second look: the user is still listed, active, as it was, and was not created since the
+ * run began (createdAt has whole seconds: the second the run began counts as before it, as the
+ * first reading, later, listed the user). */
+static bool still_absent(const absence *a, const cci_listed_user *user)
+{
+    const cci_app_user *then = cci_app_users_find(a->listing->app, user->uid);
+    const cci_app_user *now = cci_app_users_find(a->again->listing->app, user->uid);
+    return then && now && !(now->flags & CCI_APP_USER_DEACTIVATED) &&
+           memcmp(then->field, now->field, sizeof then->field) == 0 && user->created_at <= a->again->run_began;
+}
+
+static bool visit_absent(void *context, const cci_listed_user *user)
 {
     absence *a = context;
-    if (in_file(a->census, uid)) return true;
+    if (in_file(a->census, user->uid)) return true;
+    if (a->again && !still_absent(a, user)) {
+        a->left_alone++;
+        return true;
+    }
     if (a->batch) {
-        if (batch_add(a->batch, uid, name, a->shared, a->worker, write_user, a, a->err, a->errlen)) return true;
+        if (batch_add(a->batch, user->uid, user->name, a->shared, a->worker, write_user, a, a->err, a->errlen))
+            return true;
         a->failed = true;
         return false;
     }
@@ -262,12 +282,12 @@ static bool visit_absent(void *context, const char *uid, const char *name)
         a->count++;
         return true;
     }
-    return write_user(a, uid, name);
+    return write_user(a, user->uid, user->name);
 }
 
 unsigned long cci_target_count_absent(const cci_listing *listing, const cci_census *census)
 {
-    absence a = {.census = census};
+    absence a = {.census = census, .listing = listing};
     cci_listing_each(listing->active, visit_absent, &a);
     return a.count;
 }
@@ -294,19 +314,21 @@ static bool each_absent_into(const cci_listing *listing, absence *a, const char 
 bool cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
                              unsigned long *written, char *err, size_t errlen)
 {
-    absence a = {.census = census, .err = err, .errlen = errlen};
+    absence a = {.census = census, .listing = listing, .err = err, .errlen = errlen};
     bool ok = each_absent_into(listing, &a, path, err, errlen);
     *written = a.count;
     return ok;
 }
 
-bool cci_target_prune(const cci_listing *listing, const cci_census *census, cci_send_shared *shared,
-                      cci_worker *worker, const char *path, unsigned long *pruned, char *err, size_t errlen)
+bool cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
+                      cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning, char *err,
+                      size_t errlen)
 {
     batch b = {.deactivate = true};
-    absence a = {.census = census, .batch = &b, .shared = shared, .worker = worker, .err = err, .errlen = errlen};
+    absence a = {.census = census, .listing = listing, .again = again, .batch = &b, .shared = shared,
+                 .worker = worker, .err = err, .errlen = errlen};
     bool ok = each_absent_into(listing, &a, path, err, errlen);
     batch_clear(&b);
-    *pruned = a.count;
+    *pruning = (cci_pruning){.deactivated = a.count, .left_alone = a.left_alone};
     return ok;
 }

@@ -90,6 +90,7 @@ static bool compare_with_app(verification *v, bool only_differing, row_fn visit,
     }
     planner.file_uids = setup->file_uids;
     planner.app = listing.app;
+    planner.app_proven = listing.proven; /* unproven: a row it did not show is taken as the journal says */
     planner.app_metadata = listing.metadata;
     cci_read_status status = CCI_READ_END;
     while (ok && (status = cci_csv_reader_next(input.reader, &record)) == CCI_READ_RECORD) {

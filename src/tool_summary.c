@@ -47,9 +47,13 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     for (int a = CCI_ACTION_DEACTIVATED; a < CCI_ACTION_COUNT; a++) /* said only when they happen */
         if (n[a]) fprintf(out, ", %lu %s", n[a], cci_action_name(a));
     fputc('\n', out);
-    if (r->app_read)
+    if (r->app_read && !r->app_unproven[0])
         fprintf(out, "  %-10s the app's users were read (%lu page%s) and every row compared with them\n", "app",
                 r->listed_pages, cci_plural(r->listed_pages));
+    else if (r->app_read)
+        fprintf(out, "  %-10s the app's users were read (%lu page%s), but the reading is unproven: %s; rows it did "
+                     "not show were sent as the journal says\n", "app", r->listed_pages, cci_plural(r->listed_pages),
+                r->app_unproven);
     if (r->verified)
         fprintf(out, "  %-10s %lu row%s compared with the app read back: %lu differed, %lu repaired, %lu still differ%s%s\n",
                 "verify", r->verify.compared, cci_plural(r->verify.compared), r->verify.differed, r->verify.repaired, r->verify.remain,

@@ -99,11 +99,13 @@ typedef struct cci_import_result {
     bool journal_failed;   /* the journal could not be written whole */
     bool updates_refused;  /* the key may only create users */
     bool app_read;         /* the app's users were listed, and the rows planned against them */
+    char app_unproven[320]; /* "" when the listing proved who the app holds; else why not (cci/listing.h) */
     bool prune_failed;     /* --prune was asked for and did not finish */
     bool verified;         /* --verify read the app back and compared every row */
     bool verify_failed;    /* --verify was asked for and did not finish */
     cci_verify_result verify;
     unsigned long listed_pages, absent, pruned, reactivated_in_bulk;
+    unsigned long prune_left_alone; /* absent from the file, but changed or new at --prune's second look */
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;
     unsigned long requests[CCI_BUDGET_COUNT];

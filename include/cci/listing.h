@@ -1,9 +1,19 @@
 /* Reading the app: every page of its user listing (1,000 users a page, deactivated users and tags
- * included), into the hashes of cci/app_users.h, with each user's uid and name kept aside in a
- * temporary file (one JSON object a line) for the lists of absent and deactivated users.
+ * included), into the hashes of cci/app_users.h, with each user's uid, name and createdAt kept
+ * aside in a temporary file (one JSON object a line) for the lists of absent and deactivated users.
  *
- * A page is untrusted, and so is what it announces. The listing ends at the first short page, and
- * a listing that repeats a page is refused. It is bounded by what page 1 announces in
+ * A listing is proof or nothing (issue 28). Offset pages move when users come and go while they are
+ * read: a user can be seen twice or not at all. A reading is proven complete only when page 1
+ * announced the total, every page up to the announced last was read and came back full (but the
+ * last), no page announced another total, and the distinct users read are that total. A short or
+ * empty page before the announced last is noted and the reading goes on to the last. A reading
+ * that proves nothing though page 1 announced its size is done once more from page 1 (the pages
+ * may have moved); the second stands, proven or not. An unproven listing still says who it saw
+ * (cci_listing.unproven says why it proves no more): what it shows is there, what it does not
+ * show is unknown, never absent. A listing that announces no size is read to its first short page
+ * and is unproven.
+ *
+ * A page is untrusted, and so is what it announces. A listing that repeats a page is refused. It is bounded by what page 1 announces in
  * meta.pagination: total_pages, or total users rounded up to pages (the fewer pages when it gives
  * both: going past either contradicts it). At most those pages plus one are read (the one more
  * sees the end, and a page's worth of users added while the listing is read); a listing still
@@ -61,6 +71,9 @@ typedef struct cci_listing {
     unsigned long pages;
     size_t users; /* listed so far, a uid listed twice counted twice */
     cci_listing_wants wants; /* as asked */
+    bool proven;        /* READ, and the reading proves who the app holds (above) */
+    char unproven[320]; /* when READ but not proven: why, naming the page and the numbers */
+    unsigned readings;  /* 1, or 2 when the first proved nothing */
 } cci_listing;
 
 
@@ -81,9 +94,15 @@ cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *share
                                     unsigned long most_pages, cci_listing_wants wants, cci_listing_progress_fn progress,
                                     void *context, char *err, size_t errlen);
 
+/* One user of a listing's files: createdAt is 0 when the listing did not say. */
+typedef struct cci_listed_user {
+    const char *uid, *name;
+    long long created_at;
+} cci_listed_user;
+
 /* Visits the users of one of the listing's files; visit returns false to stop. False when the file
  * cannot be read back, or was not kept. */
-typedef bool (*cci_listed_user_fn)(void *context, const char *uid, const char *name);
+typedef bool (*cci_listed_user_fn)(void *context, const cci_listed_user *user);
 bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context);
 
 void cci_listing_cleanup(cci_listing *listing);

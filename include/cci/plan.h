@@ -28,6 +28,8 @@ typedef struct cci_planner {
                            * unused when file_uids is given */
     /* what the app holds, when it was read (NULL: it was not, and the journal alone decides) */
     const cci_app_users *app;
+    bool app_proven; /* the listing proved who the app holds: a uid it did not show is absent; else
+                      * unknown, and its row is planned as the journal says (cci/listing.h) */
     const cci_strmap *app_metadata; /* uid -> listed metadata, for merging; NULL: no merge */
     const cci_uid_set *file_uids;   /* the file's uids from the preflight, sealed; NULL: none */
     bool plan;                      /* --plan: say what a run would do, from the app */

@@ -56,10 +56,25 @@ unsigned long cci_target_count_absent(const cci_listing *listing, const cci_cens
 bool cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
                              unsigned long *written, char *err, size_t errlen);
 
-/* Deactivates the listed active users the census does not hold, and writes those deactivated to
- * path as CSV (uid,name), a file that --reactivate --mode update takes back. False with a reason
- * in err when a request or the file failed; what was deactivated before is in the file. */
-bool cci_target_prune(const cci_listing *listing, const cci_census *census, cci_send_shared *shared,
-                      cci_worker *worker, const char *path, unsigned long *pruned, char *err, size_t errlen);
+/* The second look before deactivating: a fresh, proven listing taken just before, and when the run
+ * began (Unix seconds). */
+typedef struct cci_second_look {
+    const cci_listing *listing;
+    long long run_began;
+} cci_second_look;
+
+typedef struct cci_pruning {
+    unsigned long deactivated;
+    unsigned long left_alone; /* absent from the file, but changed, deactivated, gone or created since */
+} cci_pruning;
+
+/* Deactivates the active users of listing (proven) that the census does not hold and that the
+ * second look still shows active and unchanged, created before the run began; writes those
+ * deactivated to path as CSV (uid,name), a file that --reactivate --mode update takes back. False
+ * with a reason in err when a request or the file failed; what was deactivated before is in the
+ * file. */
+bool cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
+                      cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning, char *err,
+                      size_t errlen);
 
 #endif

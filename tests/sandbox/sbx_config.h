@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sbx_listing.h"
+
 typedef struct sbx_key {
     char *key;
     bool auth_only; /* an "Auth Key": may create users and nothing else */
@@ -91,6 +93,8 @@ typedef struct sbx_config {
                                  * endless listing then announces no size */
     const char *endless_pagination; /* in-process only: an endless listing's meta.pagination, as
                                      * this JSON text on every page (figures that are no figures) */
+    sbx_listing_fault listing_fault; /* how listings misbehave (sbx_listing.h) */
+    unsigned listing_fault_readings; /* in how many readings, the first ones; 0: all */
     unsigned data_import_limit;  /* POST /data_import/users per window (its own budget) */
     sbx_import_body import_body; /* the Data Import body shapes accepted (the docs disagree) */
     bool import_answer_array;    /* Data Import answers "data" as an array of per-user entries,

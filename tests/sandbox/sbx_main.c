@@ -42,6 +42,8 @@ static const char usage[] =
     "  --slow-rate P, --slow-ms MS       share of answers held back MS after applying\n"
     "  --load FILE             users to start with, as GET /admin/users dumps them\n"
     "  --listing-private KIND  listed metadata shows \"@private\" (shown, default) or not (hidden)\n"
+    "  --listing-fault KIND    listings misbehave from page 2: short-page, empty-page, shift,\n"
+    "                          growing-total or no-pagination  --listing-fault-readings N (0: all)\n"
     "  --listing-total KIND    listed pagination counts the users (counted, default) or says 0 (zero;\n"
     "                          with --hostile endless-listing: announces no size)\n"
     "  --cleared-fields KIND   an update's tags [] and statusMessage \"\" are kept (kept, default) or remove the field (dropped)\n"
@@ -52,7 +54,7 @@ static const char usage[] =
 enum {
     O_PORT = 256, O_PORT_FILE, O_BIND, O_KEYS, O_ROLES, O_ROLE_ERROR, O_AUTH_STATUS, O_APP_ID,
     O_PLAN_ERROR, O_METADATA_LIMIT, O_MAX_BODY, O_CORE, O_STANDARD, O_WINDOW, O_SEED, O_LATENCY,
-    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_CLEARED_FIELDS, O_IMPORT_LIMIT, O_IMPORT_BODY, O_IMPORT_ANSWER, O_DATA_IMPORT, O_HELP,
+    O_JITTER, O_ERROR_RATE, O_RATE_HEADERS, O_429_BODY, O_HOSTILE, O_DROP_BEFORE, O_DROP_AFTER, O_SLOW_RATE, O_SLOW_MS, O_LOAD, O_LISTING_PRIVATE, O_LISTING_TOTAL, O_LISTING_FAULT, O_LISTING_FAULT_READINGS, O_CLEARED_FIELDS, O_IMPORT_LIMIT, O_IMPORT_BODY, O_IMPORT_ANSWER, O_DATA_IMPORT, O_HELP,
 };
 
 static const struct option options[] = {
@@ -84,6 +86,8 @@ static const struct option options[] = {
     {"load", required_argument, NULL, O_LOAD},
     {"listing-private", required_argument, NULL, O_LISTING_PRIVATE},
     {"listing-total", required_argument, NULL, O_LISTING_TOTAL},
+    {"listing-fault", required_argument, NULL, O_LISTING_FAULT},
+    {"listing-fault-readings", required_argument, NULL, O_LISTING_FAULT_READINGS},
     {"cleared-fields", required_argument, NULL, O_CLEARED_FIELDS},
     {"data-import-limit", required_argument, NULL, O_IMPORT_LIMIT},
     {"import-body", required_argument, NULL, O_IMPORT_BODY},
@@ -181,6 +185,17 @@ static const char *apply(sbx_config *config, int code, const char *arg, const ch
     case O_LISTING_PRIVATE:
         if (strcmp(arg, "shown") != 0 && strcmp(arg, "hidden") != 0) return "--listing-private must be shown or hidden";
         config->listing_hides_private = strcmp(arg, "hidden") == 0;
+        break;
+    case O_LISTING_FAULT:
+        for (n = 1; n < SBX_LISTING_FAULT_COUNT && strcmp(arg, sbx_listing_fault_name((sbx_listing_fault)n)) != 0; n++) {
+        }
+        if (n == SBX_LISTING_FAULT_COUNT)
+            return "--listing-fault must be short-page, empty-page, shift, growing-total or no-pagination";
+        config->listing_fault = (sbx_listing_fault)n;
+        break;
+    case O_LISTING_FAULT_READINGS:
+        if (!parse_count(arg, 1000000, &n)) return "--listing-fault-readings must be a whole number";
+        config->listing_fault_readings = (unsigned)n;
         break;
     case O_LISTING_TOTAL:
         if (strcmp(arg, "counted") != 0 && strcmp(arg, "zero") != 0) return "--listing-total must be counted or zero";

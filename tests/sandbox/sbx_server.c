@@ -26,6 +26,7 @@ struct sbx_server {
     sbx_limits limits;  /* thread-safe inside */
     sbx_stats stats;    /* thread-safe inside */
     atomic_ulong api_requests; /* begun since the start, for config->on_api_request */
+    atomic_ulong listings;     /* readings of the user listing begun (requests of page 1) */
 };
 
 /* One request being received; owned by its connection's thread. */
@@ -557,9 +558,14 @@ static unsigned apply(sbx_server *server, struct MHD_Connection *connection, con
             .total_zero = config->listing_total_zero,
         };
         unsigned page = query_number(connection, "page", 1);
+        unsigned long reading = page == 1 ? atomic_fetch_add(&server->listings, 1) + 1 : atomic_load(&server->listings);
+        sbx_listing_fault fault = !config->listing_fault_readings || reading <= config->listing_fault_readings
+                                      ? config->listing_fault : SBX_LISTING_FAULT_NONE;
+        options.skip = sbx_listing_skip(fault, page);
         *answer = config->hostile == SBX_HOSTILE_ENDLESS_LISTING
                       ? endless_page(config, page, per_page)
                       : sbx_store_list(server->store, page, per_page, &options);
+        if (fault && *answer) *answer = sbx_listing_misbehave(fault, page, *answer);
         return 200;
     }
     case SBX_OP_DEACTIVATE_MANY:

@@ -359,7 +359,7 @@ char *sbx_store_list(sbx_store *store, unsigned page, unsigned per_page, const s
     collected users;
     pthread_mutex_lock(&store->lock);
     if (collect_sorted(store, options->which, &users)) {
-        size_t first = (size_t)(page - 1) * per_page;
+        size_t first = (size_t)(page - 1) * per_page + options->skip;
         for (size_t i = first; i < users.count && i < first + per_page; i++)
             cJSON_AddItemToArray(data, listed_user(users.items[i], options));
         cJSON *pagination = cJSON_AddObjectToObject(cJSON_AddObjectToObject(answer, "meta"),

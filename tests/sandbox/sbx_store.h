@@ -66,6 +66,7 @@ typedef struct sbx_list_options {
     bool with_tags;    /* tags are listed only when asked */
     bool hide_private; /* metadata["@private"] is left out (the docs are silent) */
     bool total_zero;   /* pagination says total 0, as the OpenAPI example does */
+    unsigned skip;     /* users passed over before the page's offset (a listing that shifts) */
 } sbx_list_options;
 
 /* The body of GET /users: the users asked for in uid order, paginated (page counts from 1);

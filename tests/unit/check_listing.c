@@ -12,10 +12,10 @@
 
 static const cci_listing_wants names = {.names = true};
 
-static bool count_line(void *context, const char *uid, const char *name)
+static bool count_line(void *context, const cci_listed_user *user)
 {
-    (void)uid;
-    ck_assert(name[0] == 'A' || name[0] == 'D');
+    ck_assert(user->name[0] == 'A' || user->name[0] == 'D');
+    ck_assert(user->created_at > 1600000000); /* kept for --prune's second look */
     ++*(int *)context;
     return true;
 }
@@ -42,8 +42,57 @@ START_TEST(every_page_is_read_whatever_the_total_says)
     ck_assert(cci_listing_each(listing.deactivated, count_line, &deactivated));
     ck_assert_int_eq(active, 1100);
     ck_assert_int_eq(deactivated, 1100);
+    /* a total of 0 announces nothing: the reading shows who is there, and proves no more */
+    ck_assert(_i ? !listing.proven : listing.proven);
+    if (_i) ck_assert_msg(strstr(listing.unproven, "page 1 announced no total"), "%s", listing.unproven);
     cci_listing_cleanup(&listing);
     ck_assert_double_eq(fixture_counter("requests", "list"), 3);
+}
+END_TEST
+
+/* Listings that misbehave (the sandbox's --listing-fault) on every reading: each is read twice
+ * (but one that announces nothing), shows who it saw, and proves nothing, saying why; when only the
+ * first reading misbehaves, the second proves it. 2,200 users: 3 pages. */
+static const struct {
+    sbx_listing_fault fault;
+    const char *why;
+    unsigned readings;
+} misbehaving[] = {
+    {SBX_LISTING_FAULT_SHORT_PAGE, "page 2 of the 3 announced held 500 users, not 1000 (read twice)", 2},
+    {SBX_LISTING_FAULT_EMPTY_PAGE, "page 2 of the 3 announced held 0 users, not 1000 (read twice)", 2},
+    {SBX_LISTING_FAULT_SHIFT, "2100 distinct users were read in 3 pages, and page 1 announced 2200 (read twice)", 2},
+    {SBX_LISTING_FAULT_GROWING_TOTAL, "the total moved while the pages were read: 2200 users on page 1, 2210 on page 2", 2},
+    {SBX_LISTING_FAULT_NO_PAGINATION, "page 1 announced no total", 1},
+};
+static unsigned fault_readings;
+static int fault_case;
+
+static void misbehave(sbx_config *config)
+{
+    config->listing_fault = misbehaving[fault_case].fault;
+    config->listing_fault_readings = fault_readings;
+}
+
+START_TEST(a_misbehaving_listing_proves_nothing_and_says_why)
+{
+    fault_case = _i / 2;
+    fault_readings = _i % 2; /* 0: every reading, 1: the first only */
+    fixture_restart(misbehave);
+    fixture_worker.client = fixture.client;
+    fixture_load_active_and_deactivated(1100);
+    cci_listing listing;
+    char err[512];
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, names, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    bool recovers = fault_readings == 1 && misbehaving[fault_case].readings == 2;
+    ck_assert_uint_eq(listing.readings, misbehaving[fault_case].readings);
+    ck_assert_msg(listing.proven == recovers, "%s", listing.unproven);
+    if (!recovers)
+        ck_assert_msg(strstr(listing.unproven, misbehaving[fault_case].why), "%s: %s",
+                      sbx_listing_fault_name(misbehaving[fault_case].fault), listing.unproven);
+    else
+        ck_assert_uint_eq(cci_app_users_counts(listing.app).active, 1100);
+    cci_listing_cleanup(&listing);
 }
 END_TEST
 
@@ -175,6 +224,8 @@ static Suite *listing_suite(void)
     TCase *tc = tcase_create("listing");
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, fixture_setup_sending, fixture_teardown_sending);
+    tcase_add_loop_test(tc, a_misbehaving_listing_proves_nothing_and_says_why, 0,
+                        2 * (int)(sizeof misbehaving / sizeof *misbehaving));
     tcase_add_loop_test(tc, every_page_is_read_whatever_the_total_says, 0, 2);
     tcase_add_test(tc, a_listing_dearer_than_the_rows_is_given_up);
     tcase_add_test(tc, an_endless_listing_stops_one_page_past_what_page_1_announced);

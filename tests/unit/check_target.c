@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../check_main.h"
@@ -66,14 +67,35 @@ START_TEST(reactivation_and_prune_go_in_bulk_and_list_what_they_changed)
     ck_assert_uint_eq(cci_target_count_absent(&listing, &census), 140);
     char path[64];
     snprintf(path, sizeof path, "/tmp/cci-pruned-%d.csv", (int)getpid());
-    ck_assert_msg(cci_target_prune(&listing, &census, &fixture_shared, &fixture_worker, path, &done, err, sizeof err), "%s", err);
-    ck_assert_uint_eq(done, 140);
+    /* a second look that finds every one created since the run began leaves them all alone */
+    cci_second_look look = {.listing = &listing, .run_began = 1};
+    cci_pruning pruning;
+    ck_assert_msg(cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
+                                   sizeof err), "%s", err);
+    ck_assert_uint_eq(pruning.deactivated, 0);
+    ck_assert_uint_eq(pruning.left_alone, 140);
+    ck_assert_double_eq(fixture_counter("requests", "deactivate_many"), 0);
+    /* one changed since the first reading, one gone: left alone; the others go */
+    cci_response response;
+    cci_client_update(fixture.client, "a0010", "{\"name\":\"Changed\"}", &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(sbx_server_remove_user(fixture.server, "a0011", true));
+    cci_listing again;
+    ck_assert_int_eq(cci_listing_read(&again, &fixture_shared, &fixture_worker, 0, names, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    ck_assert(again.proven);
+    look = (cci_second_look){.listing = &again, .run_began = (long long)time(NULL) + 1};
+    ck_assert_msg(cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
+                                   sizeof err), "%s", err);
+    cci_listing_cleanup(&again);
+    ck_assert_uint_eq(pruning.deactivated, 138);
+    ck_assert_uint_eq(pruning.left_alone, 2);
     ck_assert_double_eq(fixture_counter("requests", "reactivate_many"), 2);
     ck_assert_double_eq(fixture_counter("requests", "deactivate_many"), 2);
     FILE *file = fopen(path, "r");
     char line[128];
     ck_assert_str_eq(fgets(line, sizeof line, file), "uid,name\n");
-    ck_assert_str_eq(fgets(line, sizeof line, file), "a0010,A\n");
+    ck_assert_str_eq(fgets(line, sizeof line, file), "a0012,A\n"); /* a0010 changed, a0011 gone */
     fclose(file);
     remove(path);
     cci_census_cleanup(&census);
