@@ -93,6 +93,7 @@ typedef struct page_facts {
     /* its meta.pagination (0: not announced), and the pages they come to: total_pages, or total
      * rounded up, the fewer when both are given; page 1's bound the reading */
     unsigned long total_pages, total_users, pages;
+    bool says_empty; /* total is 0: no size announced, unless the page is empty too (an empty app) */
 } page_facts;
 
 /* What a reading saw that a complete one would not (cci_listing.proven). */
@@ -110,6 +111,8 @@ static void take_announcement(const cJSON *root, page_facts *facts)
     const cJSON *pagination = cJSON_GetObjectItemCaseSensitive(meta, "pagination");
     facts->total_pages = announced(pagination, "total_pages", MOST_USERS_BELIEVED / CCI_LISTING_PER_PAGE);
     facts->total_users = announced(pagination, "total", MOST_USERS_BELIEVED);
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(pagination, "total");
+    facts->says_empty = cJSON_IsNumber(total) && total->valuedouble == 0;
     unsigned long by_users = (facts->total_users + CCI_LISTING_PER_PAGE - 1) / CCI_LISTING_PER_PAGE;
     facts->pages = !facts->total_pages ? by_users
                    : !by_users || facts->total_pages < by_users ? facts->total_pages
@@ -283,6 +286,7 @@ static bool judge(const cci_listing *listing, const proof *p, char *why, size_t 
 {
     cci_app_counts counts = cci_app_users_counts(listing->app);
     size_t distinct = counts.active + counts.deactivated;
+    if (p->first.says_empty && listing->users == 0 && listing->pages == 1) return true; /* an empty app */
     if (!p->first.total_users)
         snprintf(why, whylen, "page 1 announced no total (meta.pagination.total), so nothing says all were read");
     else if (p->short_page)

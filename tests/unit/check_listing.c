@@ -50,6 +50,20 @@ START_TEST(every_page_is_read_whatever_the_total_says)
 }
 END_TEST
 
+/* An empty app says total 0 on an empty page 1: proven empty, so every row is proven new. */
+START_TEST(an_empty_app_is_proven_empty)
+{
+    fixture_worker.client = fixture.client;
+    cci_listing listing;
+    char err[512];
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, names, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    ck_assert_msg(listing.proven, "%s", listing.unproven);
+    ck_assert_uint_eq(listing.pages, 1);
+    cci_listing_cleanup(&listing);
+}
+END_TEST
+
 /* Listings that misbehave (the sandbox's --listing-fault) on every reading: each is read twice
  * (but one that announces nothing), shows who it saw, and proves nothing, saying why; when only the
  * first reading misbehaves, the second proves it. 2,200 users: 3 pages. */
@@ -224,6 +238,7 @@ static Suite *listing_suite(void)
     TCase *tc = tcase_create("listing");
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, fixture_setup_sending, fixture_teardown_sending);
+    tcase_add_test(tc, an_empty_app_is_proven_empty);
     tcase_add_loop_test(tc, a_misbehaving_listing_proves_nothing_and_says_why, 0,
                         2 * (int)(sizeof misbehaving / sizeof *misbehaving));
     tcase_add_loop_test(tc, every_page_is_read_whatever_the_total_says, 0, 2);
