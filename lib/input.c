@@ -92,7 +92,7 @@ bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *
         nothing_sent(err, errlen);
         return false;
     }
-    char why[512];
+    char why[1024];
     if (!cci_mapping_init(mapping, header, spec->maps, spec->map_count, spec->name_required, why, sizeof why)) {
         snprintf(err, errlen, "%s: %s", spec->path, why);
         return false;

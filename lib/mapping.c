@@ -144,6 +144,62 @@ static const char *suggest(const char *normalised)
     return best;
 }
 
+/* Headers an export gives a field under another name (normalised): what --map is suggested for
+ * when a required column is missing. Not read as the field unasked: "id" or "email" could mean
+ * something else in another export. */
+static const struct {
+    const char *spelling;
+    const char *field;
+} likely[] = {
+    {"id", "uid"},           {"employeeid", "uid"},       {"employeeno", "uid"},    {"employeenumber", "uid"},
+    {"staffid", "uid"},      {"memberid", "uid"},         {"accountid", "uid"},     {"username", "uid"},
+    {"login", "uid"},        {"personid", "uid"},         {"signedup", "createdAt"}, {"signupdate", "createdAt"},
+    {"joined", "createdAt"}, {"joinedon", "createdAt"},   {"joindate", "createdAt"}, {"datejoined", "createdAt"},
+    {"created", "createdAt"}, {"createdon", "createdAt"}, {"registered", "createdAt"},
+    {"registrationdate", "createdAt"}, {"lastlogin", "lastActiveAt"}, {"lastseen", "lastActiveAt"},
+    {"lastactive", "lastActiveAt"},   {"email", "metadata.@private.email"},
+    {"emailaddress", "metadata.@private.email"}, {"mail", "metadata.@private.email"},
+    {"phone", "metadata.@private.contactNumber"}, {"phonenumber", "metadata.@private.contactNumber"},
+    {"mobile", "metadata.@private.contactNumber"}, {"telephone", "metadata.@private.contactNumber"},
+    {"contactnumber", "metadata.@private.contactNumber"}, {"photo", "avatar"}, {"picture", "avatar"},
+    {"photourl", "avatar"},
+};
+
+/* The field a header likely means, by the table above, or a name in parts; NULL when none. */
+static const char *likely_field(const char *header)
+{
+    char normalised[128];
+    normalise(header, strlen(header), normalised, sizeof normalised);
+    for (size_t i = 0; i < sizeof likely / sizeof *likely; i++)
+        if (strcmp(normalised, likely[i].spelling) == 0) return likely[i].field;
+    const char *const name_parts[] = {"firstname", "givenname", "lastname", "surname", "familyname"};
+    for (size_t i = 0; i < sizeof name_parts / sizeof *name_parts; i++)
+        if (strcmp(normalised, name_parts[i]) == 0) return "name";
+    return NULL;
+}
+
+/* Refuses a header without a required field, listing its columns and the --map options that
+ * likely make it whole. */
+static bool refuse_missing(const cci_mapping *m, const char *missing, char *err, size_t errlen)
+{
+    int used = snprintf(err, errlen, "the header has no %s column. Its columns:", missing);
+    for (size_t i = 0; i < m->count && used > 0 && (size_t)used < errlen; i++)
+        used += snprintf(err + used, errlen - (size_t)used, "%s \"%s\"", i ? "," : "", m->columns[i].header);
+    bool any = false;
+    for (size_t i = 0; i < m->count && used > 0 && (size_t)used < errlen; i++) {
+        const char *field = m->columns[i].field == CCI_FIELD_IGNORE && !m->columns[i].mapped
+                                ? likely_field(m->columns[i].header) : NULL;
+        if (!field) continue;
+        used += snprintf(err + used, errlen - (size_t)used, "%s --map \"%s=%s\"", any ? "" : ". Likely:",
+                         m->columns[i].header, field);
+        any = true;
+    }
+    if (used > 0 && (size_t)used < errlen)
+        snprintf(err + used, errlen - (size_t)used, "%s",
+                 any ? " (--save-config keeps them)" : ". Name one, or use --map COLUMN=FIELD");
+    return false;
+}
+
 static char *trimmed_copy(const char *text, size_t len)
 {
     while (len && (*text == ' ' || *text == '\t')) text++, len--;
@@ -278,25 +334,8 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
         has_uid |= m->columns[i].field == CCI_FIELD_UID;
         has_name |= m->columns[i].field == CCI_FIELD_NAME;
     }
-    if (!has_uid)
-        return refuse(err, errlen,
-                      "the header has no uid column: name one \"uid\", or use --map COLUMN=uid");
-    if (name_required && !has_name) {
-        const char *first = NULL, *last = NULL; /* a name in parts, as many exports have it */
-        for (size_t i = 0; i < m->count; i++) {
-            char normalised[128];
-            normalise(m->columns[i].header, strlen(m->columns[i].header), normalised, sizeof normalised);
-            if (strcmp(normalised, "firstname") == 0 || strcmp(normalised, "givenname") == 0) first = m->columns[i].header;
-            if (strcmp(normalised, "lastname") == 0 || strcmp(normalised, "surname") == 0 ||
-                strcmp(normalised, "familyname") == 0)
-                last = m->columns[i].header;
-        }
-        if (first && last)
-            return refuse(err, errlen, "the header has no name column; to build it from \"%s\" and \"%s\", use "
-                                       "--map \"%s=name\" --map \"%s=name\"", first, last, first, last);
-        return refuse(err, errlen,
-                      "the header has no name column: name one \"name\", or use --map COLUMN=name");
-    }
+    if (!has_uid) return refuse_missing(m, "uid", err, errlen);
+    if (name_required && !has_name) return refuse_missing(m, "name", err, errlen);
     return true;
 }
 

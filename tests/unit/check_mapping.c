@@ -6,7 +6,7 @@
 #include "test_records.h"
 
 static cci_mapping mapping;
-static char err[512];
+static char err[1024];
 static test_record header;
 
 static void teardown(void)
@@ -97,6 +97,28 @@ START_TEST(missing_uid_or_name_column_is_refused)
 }
 END_TEST
 
+/* An export that names its columns its own way: the refusal lists them and the likely --map options. */
+START_TEST(a_missing_column_lists_the_header_and_the_likely_maps)
+{
+    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "Employee ID", "First Name", "Last Name", "Signed up",
+                                                 "E-mail", "Department"),
+                                NULL, 0, true, err, sizeof err));
+    const char *expected[] = {"no uid column", "\"Department\"", "--map \"Employee ID=uid\"",
+                              "--map \"First Name=name\"", "--map \"Last Name=name\"", "--map \"Signed up=createdAt\"",
+                              "--map \"E-mail=metadata.@private.email\"", "--save-config keeps them"};
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        ck_assert_msg(strstr(err, expected[i]), "%s not in: %s", expected[i], err);
+    ck_assert_ptr_null(strstr(err, "Department="));
+    cci_mapping_cleanup(&mapping);
+    /* the suggested maps make the header whole */
+    cci_column_map maps[] = {{.column = "Employee ID", .column_len = 11, .field = "uid"},
+                             {.column = "First Name", .column_len = 10, .field = "name"},
+                             {.column = "Last Name", .column_len = 9, .field = "name"}};
+    ck_assert_msg(cci_mapping_init(&mapping, RECORD(header, 1, "Employee ID", "First Name", "Last Name", "Signed up"),
+                                   maps, 3, true, err, sizeof err), "%s", err);
+}
+END_TEST
+
 START_TEST(two_columns_for_one_field_are_refused)
 {
     ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), NULL, 0, true,
@@ -169,6 +191,7 @@ static Suite *mapping_suite(void)
     tcase_add_test(tc, map_overrides_the_header);
     tcase_add_test(tc, a_map_naming_no_column_is_refused);
     tcase_add_test(tc, missing_uid_or_name_column_is_refused);
+    tcase_add_test(tc, a_missing_column_lists_the_header_and_the_likely_maps);
     tcase_add_test(tc, two_columns_for_one_field_are_refused);
     tcase_add_test(tc, a_name_in_parts_is_suggested_and_built_when_each_part_is_mapped);
     tcase_add_test(tc, template_lists_every_field);
