@@ -323,7 +323,8 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
     for (size_t k = 0; k < map_count; k++) {
         bool found = false;
         for (size_t i = 0; i < m->count && !found; i++) found = map_matches(&maps[k], m->columns[i].header);
-        if (!found)
+        if (!found && maps[k].optional && !m->skipped++) m->first_skipped = &maps[k];
+        if (!found && !maps[k].optional)
             return refuse(err, errlen, "--map %.*s=%s: the header has no column \"%.*s\"",
                           (int)maps[k].column_len, maps[k].column, maps[k].field,
                           (int)maps[k].column_len, maps[k].column);

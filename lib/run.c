@@ -415,6 +415,11 @@ enum { UNKNOWN_COLUMNS_NAMED = 5 };
 static void warn_unknown_columns(const run *r)
 {
     const cci_mapping *m = &r->mapping;
+    if (m->skipped)
+        say(r, CCI_MESSAGE_NOTE, "note: %zu --map option%s of the settings name%s no column of this file, so %s skipped "
+                                 "(such as \"%.*s=%s\"): the file is read by its own header",
+            m->skipped, m->skipped == 1 ? "" : "s", m->skipped == 1 ? "s" : "", m->skipped == 1 ? "it is" : "they are",
+            (int)m->first_skipped->column_len, m->first_skipped->column, m->first_skipped->field);
     if (m->unknown_count > UNKNOWN_COLUMNS_NAMED) {
         char names[512] = "";
         size_t used = 0;

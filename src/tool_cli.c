@@ -221,14 +221,14 @@ static bool parse_delimiter(const char *text, char *out)
     return false;
 }
 
-static bool add_map(cci_options *opts, const char *arg)
+static bool add_map(cci_options *opts, const char *arg, bool optional)
 {
     cci_column_map *grown = realloc(opts->maps, (opts->map_count + 1) * sizeof *grown);
     if (!grown) return false;
     opts->maps = grown;
     const char *eq = strchr(arg, '=');
     opts->maps[opts->map_count++] = (cci_column_map){
-        .column = arg, .column_len = (size_t)(eq - arg), .field = eq + 1};
+        .column = arg, .column_len = (size_t)(eq - arg), .field = eq + 1, .optional = optional};
     return true;
 }
 
@@ -244,7 +244,8 @@ static bool region_known(const char *region)
     return strcmp(region, "us") == 0 || strcmp(region, "eu") == 0 || strcmp(region, "in") == 0;
 }
 
-static cci_cli_result apply_option(int code, const char *arg, cci_options *opts, char *err,
+/* from_settings: the option comes from a settings file, not the command line */
+static cci_cli_result apply_option(int code, const char *arg, cci_options *opts, bool from_settings, char *err,
                                    size_t errlen)
 {
     switch (code) {
@@ -363,7 +364,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         if (!cci_mapping_field_known(eq + 1))
             return fail(err, errlen, "--map %.*s=%s: unknown field; use %s", (int)(eq - arg), arg, eq + 1,
                         cci_mapping_field_list());
-        if (!add_map(opts, arg)) return fail(err, errlen, "out of memory");
+        if (!add_map(opts, arg, from_settings)) return fail(err, errlen, "out of memory");
         break;
     }
     }
@@ -435,7 +436,7 @@ static bool apply_setting(void *context, const char *name, const char *value, un
         return false;
     }
     if (keep_aside(reading, name, value, line)) return true;
-    return apply_option(option->val, value, reading->opts, err, errlen) == CCI_CLI_RUN;
+    return apply_option(option->val, value, reading->opts, true, err, errlen) == CCI_CLI_RUN;
 }
 
 /* Where each settings file is looked for, and why a travelling one may not choose the target. */
@@ -536,7 +537,7 @@ static cci_cli_result parse_argv(int argc, char **argv, cci_options *opts, char 
                 return fail(err, errlen, "%.*s needs a value; see --help", len, spelled);
             return fail(err, errlen, "unknown option %.*s; see --help", len, spelled);
         }
-        if (apply_option(code, optarg, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+        if (apply_option(code, optarg, opts, false, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
     }
     return CCI_CLI_RUN;
 }

@@ -19,6 +19,9 @@ typedef struct cci_column_map {
     const char *column; /* header name as written in the file */
     const char *field;  /* uid, name, ..., metadata.KEY[.KEY], or ignore */
     size_t column_len;  /* the column name is the text up to '=' */
+    bool optional;      /* from a settings file: a header without the column skips it (said in
+                         * cci_mapping.skipped) rather than refusing, so a file the tool wrote
+                         * (pruned.csv, uid,name) is read as it is */
 } cci_column_map;
 
 typedef enum {
@@ -53,6 +56,8 @@ typedef struct cci_mapping {
     size_t count;
     cci_unknown_column *unknown;
     size_t unknown_count;
+    size_t skipped; /* optional maps whose column the header does not have */
+    const cci_column_map *first_skipped; /* the first of them (borrowed from the caller's maps) */
     cci_date_rules date_rules; /* how date cells read: set by the caller after init */
 } cci_mapping;
 

@@ -135,6 +135,29 @@ START_TEST(pages_that_moved_once_are_read_again_and_proven)
 }
 END_TEST
 
+/* Issue 29: the undo docs/usage.md gives, with a settings file mapping the export's own columns:
+ * pruned.csv (uid,name) is read by its own header, the settings' --map skipped and said. */
+START_TEST(the_documented_undo_works_with_a_settings_file_that_maps_columns)
+{
+    start(SBX_LISTING_FAULT_NONE, 0);
+    FILE *file = fopen(e2e_path(&fixture, "users.csv"), "w");
+    ck_assert_ptr_nonnull(file);
+    fprintf(file, "Employee ID,Full Name\n");
+    for (int i = 0; i < KEPT; i++) fprintf(file, "u%05d,User\n", i);
+    ck_assert_int_eq(fclose(file), 0);
+    e2e_write(&fixture, "cometchat-import.conf", "map = Employee ID=uid\nmap = Full Name=name\n");
+    const char *messages;
+    ck_assert_msg(e2e_run(&fixture, E2E_KEY, true, &messages, "--prune", "--prune-max", "200", "users.csv", NULL) == 0,
+                  "%s", messages);
+    ck_assert_int_eq(active_users('a'), 0);
+    ck_assert_msg(e2e_run(&fixture, E2E_KEY, true, &messages, "--reactivate", "--mode", "update",
+                          "users.runs/latest/pruned.csv", NULL) == 0, "%s", messages);
+    ck_assert_msg(strstr(messages, "--map options of the settings name no column of this file"), "%s", messages);
+    ck_assert_int_eq(active_users('a'), ABSENT);
+    ck_assert_int_eq(active_users('u'), KEPT);
+}
+END_TEST
+
 static Suite *proof_suite(void)
 {
     Suite *suite = suite_create("e2e_proof");
@@ -144,6 +167,7 @@ static Suite *proof_suite(void)
     tcase_add_loop_test(tc, a_listing_that_misbehaves_lets_prune_deactivate_nobody, 0, sizeof faults / sizeof *faults);
     tcase_add_test(tc, a_proven_listing_prunes_exactly_the_absent_users);
     tcase_add_test(tc, pages_that_moved_once_are_read_again_and_proven);
+    tcase_add_test(tc, the_documented_undo_works_with_a_settings_file_that_maps_columns);
     suite_add_tcase(suite, tc);
     return suite;
 }
