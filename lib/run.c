@@ -498,17 +498,21 @@ static bool read_the_app(run *r, cci_import_result *result)
             needed_by);
         return false;
     }
-    /* a row whose uid the journal knows is sent as an update anyway: the app pays off for the
-     * others (a blind upsert guesses), and for metadata.KEY columns, which need it to merge */
+    /* by default the app is read whenever it costs fewer pages than the file has rows: a rerun
+     * then sees users deleted or deactivated behind its back, and the key proves itself even when
+     * nothing needs sending. --trust-journal reads it only when it pays: a row whose uid the
+     * journal knows is sent as an update anyway, so for the others (a blind upsert guesses), and
+     * for metadata.KEY columns, which need it to merge */
     unsigned long unknown = r->census.uids.count - r->census.journal_knows;
-    bool pays = unknown > 0 && r->census.to_send; /* uids an invalid row holds are never sent */
+    bool pays = config->trust_journal ? unknown > 0 && r->census.to_send /* uids an invalid row holds are never sent */
+                                      : r->census.uids.count > 0;
     merges = merges && r->census.to_send;
     if (!needed_by && !merges && !pays) return true;
     char err[1024];
     r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
     if (!(r->lister.client = connect_to_target(r))) return false;
     say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
-    unsigned long most_pages = needed_by || merges ? 0 : unknown;
+    unsigned long most_pages = needed_by || merges ? 0 : config->trust_journal ? unknown : r->census.uids.count;
     cci_listing_wants wants = {.names = config->plan || config->prune || config->reactivate, .metadata = merges};
     if (merges && r->census.keys.usable) { /* only the users whose keys differ need theirs kept */
         wants.keep_metadata = cci_census_keep_metadata;
@@ -536,8 +540,9 @@ static bool read_the_app(run *r, cci_import_result *result)
      * say why, as when it stops while sending */
     if (cci_stop_requested(config->stop)) return true;
     if (status == CCI_LISTING_TOO_COSTLY) {
-        say(r, CCI_MESSAGE_NOTE, "not reading the app: %s, more than the %lu rows the journal does not know; "
-                                 "they are sent as the journal says", err, unknown);
+        say(r, CCI_MESSAGE_NOTE, "not reading the app: %s, more than the %lu rows %s; they are sent as the "
+                                 "journal says", err, most_pages,
+            config->trust_journal ? "the journal does not know" : "of the file");
         return true;
     }
     if (needed_by) {
@@ -548,6 +553,32 @@ static bool read_the_app(run *r, cci_import_result *result)
     say(r, CCI_MESSAGE_NOTE, "the app's users could not be read (%s): rows are sent as the journal says%s", err,
         merges ? ", and metadata.KEY columns replace the users' whole metadata" : "");
     return true;
+}
+
+static void request_one_user(cci_client *client, void *context, cci_response *response)
+{
+    (void)context;
+    cci_client_list(client, 1, 1, response);
+}
+
+/* A run that sends proves its target with its first request: when no listing was tried (the input
+ * is read once, or --trust-journal), one user is asked for, so that a wrong key, app or region
+ * stops the run before any row, even one whose rows all need nothing (send.c stops on the
+ * refusal). --trust-journal is for those who want no request at all: it is not asked. */
+static void prove_the_target(run *r, cci_import_result *result)
+{
+    const cci_import_config *config = r->config;
+    if (r->lister.client) { /* a listing was tried: its first page answered, or said why not */
+        result->target_proven = !cci_stop_requested(config->stop);
+        return;
+    }
+    if (config->dry_run || config->trust_journal || cci_stop_requested(config->stop)) return;
+    r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
+    if (!(r->lister.client = connect_to_target(r))) return;
+    cci_response response;
+    cci_answer_class answer = cci_send_call(&r->shared, &r->lister, CCI_BUDGET_STANDARD, request_one_user, NULL, &response);
+    /* an auth-only key may not list, and says so: it is a key of this app all the same */
+    result->target_proven = answer == CCI_ANSWER_OK || strcmp(response.code, "AUTH_ERR_NO_ACCESS") == 0;
 }
 
 /* Said of the absent users an unproven listing found: there may be more, which it did not show. */
@@ -872,7 +903,9 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     warn_unknown_columns(&r);
     result->dialect = cci_csv_reader_dialect(input.reader);
     if (!open_outputs(&r, &result->dialect, &header)) goto out;
-    if (!read_the_app(&r, result) || !prepare_the_target(&r, result)) goto out;
+    if (!read_the_app(&r, result)) goto out;
+    prove_the_target(&r, result);
+    if (!prepare_the_target(&r, result)) goto out;
     /* new users go through Data Import too when the app says which they are */
     r.channel_on = r.worker_count && r.app_read && !config->data_import_off && !config->plan &&
                    config->mode != CCI_MODE_UPDATE;

@@ -21,6 +21,7 @@ static const char usage_format[] =
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
     "  -n, --dry-run  send nothing  --force  send rows said unchanged  --verify  read back, repair\n"
+    "  --trust-journal  no reading of the app when the journal says nothing changed (0 requests)\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
     "  --workers N (8)  --rate N/min|N/s (learned)  --timeout SECONDS (30)  --retries N (5)\n"
@@ -34,8 +35,7 @@ static const char usage_format[] =
     "  is the last (-n writes nothing)  --runs-dir DIR  --keep-runs N (20; 0: all)  --report PATH\n"
     "  --rejects PATH  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|...\n"
     "  -q, --quiet  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
-    "Exit: 0 all done, 1 rows invalid or failed, 2 could not start, 3 stopped early.\n"
-    "Settings: --config PATH (./cometchat-import.conf)  --save-config.  More: man cometchat-import.\n";
+    "Exit: 0 done, 1 rows invalid or failed, 2 not started, 3 stopped.  --config PATH  --save-config\n";
 
 /* The help names the fields as the mapping lists them, so they are written in one place. */
 static char usage_text[sizeof usage_format + 200];
@@ -94,6 +94,7 @@ enum {
     OPT_DATE_ORDER,
     OPT_TIMEZONE,
     OPT_TRUST_SETTINGS,
+    OPT_TRUST_JOURNAL,
     OPT_RUNS_DIR,
 };
 
@@ -139,6 +140,7 @@ static const struct option long_options[] = {
     {"date-order", required_argument, NULL, OPT_DATE_ORDER},
     {"timezone", required_argument, NULL, OPT_TIMEZONE},
     {"trust-settings", no_argument, NULL, OPT_TRUST_SETTINGS},
+    {"trust-journal", no_argument, NULL, OPT_TRUST_JOURNAL},
     {"runs-dir", required_argument, NULL, OPT_RUNS_DIR},
     {NULL, 0, NULL, 0},
 };
@@ -282,6 +284,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     }
     case OPT_INSECURE_HTTP: opts->insecure_http = true; break;
     case OPT_TRUST_SETTINGS: opts->trust_settings = true; break;
+    case OPT_TRUST_JOURNAL: opts->trust_journal = true; break;
     case OPT_RUNS_DIR:
         if (!*arg) return fail(err, errlen, "--runs-dir needs a folder");
         opts->runs_dir = arg;

@@ -54,6 +54,9 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
         fprintf(out, "  %-10s the app's users were read (%lu page%s), but the reading is unproven: %s; rows it did "
                      "not show were sent as the journal says\n", "app", r->listed_pages, cci_plural(r->listed_pages),
                 r->app_unproven);
+    else if (!facts->dry_run)
+        fprintf(out, "  %-10s not read: the journal alone decided which rows to send%s\n", "app",
+                r->target_proven ? "; one request proved the key and the app" : "");
     if (r->verified)
         fprintf(out, "  %-10s %lu row%s compared with the app read back: %lu differed, %lu repaired, %lu still differ%s%s\n",
                 "verify", r->verify.compared, cci_plural(r->verify.compared), r->verify.differed, r->verify.repaired, r->verify.remain,

@@ -72,6 +72,9 @@ typedef struct cci_import_config {
     bool prune;               /* deactivate the app's active users the file leaves out */
     long prune_max;           /* the most --prune may deactivate; -1: a tenth of the active users */
     bool verify;              /* read the app back after the run, repair what differs once */
+    bool trust_journal;       /* read the app only when the rows the journal does not know pay for it;
+                               * else it is read whenever it costs fewer pages than the file has rows,
+                               * so a rerun repairs users deleted or deactivated behind its back */
     const char *verify_path;  /* --verify's rows that differed when read back */
     const char *absent_path;  /* --plan's list of active users the file leaves out; NULL: only counted */
     const char *pruned_path;  /* --prune's list of the users it deactivated */
@@ -99,6 +102,7 @@ typedef struct cci_import_result {
     bool journal_failed;   /* the journal could not be written whole */
     bool updates_refused;  /* the key may only create users */
     bool app_read;         /* the app's users were listed, and the rows planned against them */
+    bool target_proven;    /* a request answered with the key: the key, app and region are right */
     char app_unproven[320]; /* "" when the listing proved who the app holds; else why not (cci/listing.h) */
     bool prune_failed;     /* --prune was asked for and did not finish */
     bool verified;         /* --verify read the app back and compared every row */
