@@ -39,6 +39,8 @@ static void add_users(e2e *t, char prefix, int n, bool old, bool deactivated)
         cJSON_AddStringToObject(metadata, "team", "red");
         cJSON_AddStringToObject(metadata, "phone", "555");
         if (deactivated) cJSON_AddTrueToObject(user, "deactivated");
+        /* made well before the run: --prune leaves alone a user made in the second the run began */
+        cJSON_AddNumberToObject(user, "createdAt", 1700000000);
         cJSON_AddItemToArray(users, user);
         if (cJSON_GetArraySize(users) == 50 || i == n - 1) {
             char *text = cJSON_PrintUnformatted(users);
