@@ -101,6 +101,9 @@ bool cci_app_users_add(cci_app_users *app, const cJSON *listed)
     if (cJSON_GetObjectItemCaseSensitive(metadata, "@private")) app->private_shown = true;
     else user.flags |= CCI_APP_USER_NO_PRIVATE;
     if (cci_listed_deactivated(listed)) user.flags |= CCI_APP_USER_DEACTIVATED;
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(listed, "createdAt");
+    if (cJSON_IsNumber(created) && created->valuedouble > 0 && created->valuedouble < 4294967296.0)
+        user.created = (uint32_t)created->valuedouble;
     app->users[app->count++] = user;
     return true;
 }

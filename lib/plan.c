@@ -151,7 +151,16 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
 {
     cci_app_user *listed = cci_app_users_find(planner->app, user->uid);
     /* an unproven listing that did not show the uid proves nothing of it: neither new nor gone */
-    if (!listed && !planner->app_proven) return plan_by_journal(planner, user, journaled, row);
+    if (!listed && !planner->app_proven) {
+        row->unlisted = true;
+        if (planner->app_metadata) { /* its metadata.KEY cells would replace a metadata nobody read */
+            snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "ERR_LISTING_UNPROVEN");
+            return settle(row, CCI_ACTION_FAILED, "not sent: the app's reading is unproven and did not show this uid, "
+                                                  "so the metadata its metadata.KEY cells merge into is unknown (an "
+                                                  "update would replace it whole); rerun when the app lists completely");
+        }
+        return plan_by_journal(planner, user, journaled, row);
+    }
     if (!listed) {
         if (planner->mode == CCI_MODE_UPDATE)
         {

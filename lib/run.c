@@ -614,9 +614,9 @@ static bool prepare_the_target(run *r, cci_import_result *result)
         size_t active = cci_app_users_counts(r->listing.app).active;
         unsigned long most = config->prune_max >= 0 ? (unsigned long)config->prune_max : active / 10;
         if (r->census.unreadable) {
-            say(r, CCI_MESSAGE_PROBLEM, "--prune: %lu rows have no readable uid, so the file's users are not all known "
+            say(r, CCI_MESSAGE_PROBLEM, "--prune: %lu row%s no readable uid, so the file's users are not all known "
                                         "(the report of a run without --prune names them); nothing was sent",
-                r->census.unreadable);
+                r->census.unreadable, r->census.unreadable == 1 ? " has" : "s have");
             return false;
         }
         if (absent > most) {
@@ -686,10 +686,12 @@ static void prune(run *r, cci_import_result *result)
         say(r, CCI_MESSAGE_PROBLEM, "--prune: %s", err);
         result->prune_failed = true;
     }
-    if (result->pruned || ok)
-        say(r, CCI_MESSAGE_NOTE, "deactivated %lu user%s of the app that are not in the file; %s lists them (feed it "
-                                 "back with --reactivate --mode update to undo)", result->pruned,
-            cci_plural(result->pruned), config->pruned_path);
+    if (result->pruned || !ok)
+        say(r, CCI_MESSAGE_NOTE, "deactivated %lu user%s of the app that %s not in the file; %s lists every user whose "
+                                 "deactivation was sent (feed it back with --reactivate --mode update to undo)",
+            result->pruned, cci_plural(result->pruned), result->pruned == 1 ? "is" : "are", config->pruned_path);
+    else if (!pruning.left_alone)
+        say(r, CCI_MESSAGE_NOTE, "--prune: the file names every active user of the app: nobody was deactivated");
     if (pruning.left_alone)
         say(r, CCI_MESSAGE_NOTE, "--prune left %lu user%s alone that the file leaves out: changed, deactivated, gone "
                                  "or created since the app was first read", pruning.left_alone,

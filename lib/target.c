@@ -1,10 +1,13 @@
 #include "cci/target.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cci/clears.h"
 #include "cci/input.h"
@@ -95,7 +98,11 @@ typedef struct batch {
     cJSON *uids;              /* the request's array */
     char *names[CCI_BULK_UIDS];
     size_t count;
+    size_t bytes;             /* of the uids, quoted: a request stays under CCI_BULK_BYTES */
     char *body;               /* the request, while it is sent */
+    /* called before the request goes (NULL: none); false sends nothing */
+    bool (*before_send)(void *context, const struct batch *b);
+    void *before_context;
 } batch;
 
 static void request_bulk(cci_client *client, void *context, cci_response *response)
@@ -112,6 +119,7 @@ static void batch_clear(batch *b)
     b->uids = NULL;
     b->body = NULL;
     b->count = 0;
+    b->bytes = 0;
 }
 
 /* Called with each uid the service says it changed. */
@@ -129,6 +137,11 @@ static bool batch_send(batch *b, cci_send_shared *shared, cci_worker *worker, ch
     cJSON_Delete(root);
     if (!b->body) {
         snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    if (b->before_send && !b->before_send(b->before_context, b)) {
+        snprintf(err, errlen, "cannot write the list of the users about to be %s: %s; nothing more was sent",
+                 b->deactivate ? "deactivated" : "reactivated", strerror(errno));
         return false;
     }
     cci_response response;
@@ -161,7 +174,8 @@ static bool batch_send(batch *b, cci_send_shared *shared, cci_worker *worker, ch
 static bool batch_add(batch *b, const char *uid, const char *name, cci_send_shared *shared, cci_worker *worker,
                       changed_fn changed, void *context, char *err, size_t errlen)
 {
-    if (b->count == CCI_BULK_UIDS) {
+    size_t bytes = strlen(uid) + 3; /* quoted, and a comma */
+    if (b->count == CCI_BULK_UIDS || (b->count && b->bytes + bytes > CCI_BULK_BYTES)) {
         bool sent = batch_send(b, shared, worker, changed, context, err, errlen);
         batch_clear(b);
         if (!sent) return false;
@@ -177,6 +191,7 @@ static bool batch_add(batch *b, const char *uid, const char *name, cci_send_shar
     }
     cJSON_AddItemToArray(b->uids, item);
     b->names[b->count++] = copy;
+    b->bytes += bytes;
     return true;
 }
 
@@ -233,6 +248,7 @@ typedef struct absence {
     const cci_census *census;
     const cci_listing *listing; /* the reading the users come from */
     const cci_second_look *again; /* before deactivating: NULL for a list only */
+    FILE *way_back;             /* pruned.csv, while deactivating */
     unsigned long count;
     unsigned long left_alone;   /* absent from the file, but changed or new since the reading */
     cci_outfile *out;      /* the list written; NULL: count only */
@@ -253,15 +269,38 @@ static bool write_user(void *context, const char *uid, const char *name)
                                          cci_write_cell(f, name, strlen(name), ',', false) && fputc('\n', f) != EOF);
 }
 
-/* The second look: the user is still listed, active, as it was, and was not created since the
- * run began (createdAt has whole seconds: the second the run began counts as before it, as the
- * first reading, later, listed the user). */
+/* The second look: the user is still listed, active, as it was (the same fields, and the same
+ * createdAt: not deleted and made again under its uid), and was created before the second the run
+ * began (the service's clock: a clock between them that disagrees is not seen). */
 static bool still_absent(const absence *a, const cci_listed_user *user)
 {
     const cci_app_user *then = cci_app_users_find(a->listing->app, user->uid);
     const cci_app_user *now = cci_app_users_find(a->again->listing->app, user->uid);
     return then && now && !(now->flags & CCI_APP_USER_DEACTIVATED) &&
-           memcmp(then->field, now->field, sizeof then->field) == 0 && user->created_at <= a->again->run_began;
+           memcmp(then->field, now->field, sizeof then->field) == 0 && then->created == now->created &&
+           (long long)now->created < a->again->run_began;
+}
+
+/* What the answer to a deactivation says it changed: counted (the way back listed them before). */
+static bool count_changed(void *context, const char *uid, const char *name)
+{
+    (void)uid, (void)name;
+    ((absence *)context)->count++;
+    return true;
+}
+
+/* Before a deactivation goes: its users into the way back, on the disk, so that every user whose
+ * deactivation was sent is in pruned.csv whatever happens next (a timeout, a kill). */
+static bool list_before_sending(void *context, const batch *b)
+{
+    absence *a = context;
+    FILE *f = a->way_back;
+    bool ok = true;
+    size_t i = 0;
+    for (const cJSON *uid = b->uids->child; ok && uid; uid = uid->next, i++)
+        ok = cci_write_cell(f, uid->valuestring, strlen(uid->valuestring), ',', false) && fputc(',', f) != EOF &&
+             cci_write_cell(f, b->names[i], strlen(b->names[i]), ',', false) && fputc('\n', f) != EOF;
+    return ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
 }
 
 static bool visit_absent(void *context, const cci_listed_user *user)
@@ -273,7 +312,7 @@ static bool visit_absent(void *context, const cci_listed_user *user)
         return true;
     }
     if (a->batch) {
-        if (batch_add(a->batch, user->uid, user->name, a->shared, a->worker, write_user, a, a->err, a->errlen))
+        if (batch_add(a->batch, user->uid, user->name, a->shared, a->worker, count_changed, a, a->err, a->errlen))
             return true;
         a->failed = true;
         return false;
@@ -301,8 +340,6 @@ static bool each_absent_into(const cci_listing *listing, absence *a, const char 
     cci_outfile_check(&out, fputs("uid,name\n", out.file) >= 0);
     bool ok = cci_listing_each(listing->active, visit_absent, a);
     if (!ok && !a->failed) snprintf(err, errlen, "cannot read back the app's active users");
-    if (ok && a->batch) ok = batch_send(a->batch, a->shared, a->worker, write_user, a, err, errlen);
-    /* what was deactivated is kept even when a later batch failed: it is the way back */
     char why[512], kept[1024];
     if (!cci_outfile_commit(&out, true, kept, sizeof kept, why, sizeof why) && ok) {
         snprintf(err, errlen, "%s", why);
@@ -324,10 +361,23 @@ bool cci_target_prune(const cci_listing *listing, const cci_census *census, cons
                       cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning, char *err,
                       size_t errlen)
 {
-    batch b = {.deactivate = true};
+    batch b = {.deactivate = true, .before_send = list_before_sending};
     absence a = {.census = census, .listing = listing, .again = again, .batch = &b, .shared = shared,
                  .worker = worker, .err = err, .errlen = errlen};
-    bool ok = each_absent_into(listing, &a, path, err, errlen);
+    b.before_context = &a;
+    /* the way back is written straight under its name, never renamed into place: a run killed
+     * mid-way leaves it, listing every user whose deactivation was sent */
+    if (!(a.way_back = cci_open_for_writing(path, O_TRUNC, "w"))) {
+        snprintf(err, errlen, "cannot create %s: %s; nobody was deactivated", path, strerror(errno));
+        return false;
+    }
+    bool listed = fputs("uid,name\n", a.way_back) >= 0 && cci_listing_each(listing->active, visit_absent, &a);
+    bool ok = listed && !a.failed && batch_send(&b, shared, worker, count_changed, &a, err, errlen);
+    if (!listed && !a.failed) snprintf(err, errlen, "cannot read back the app's active users");
+    if (fclose(a.way_back) != 0 && ok) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        ok = false;
+    }
     batch_clear(&b);
     *pruning = (cci_pruning){.deactivated = a.count, .left_alone = a.left_alone};
     return ok;

@@ -97,8 +97,9 @@ static bool compare_with_app(verification *v, bool only_differing, row_fn visit,
         if (cci_record_is_empty(&record) || (only_differing && !differing_at(v, record.line))) continue;
         cci_planned_row row;
         bool differs = cci_plan_row(&planner, &record, &row);
-        /* invalid, repeated, deactivated, left alone by --mode: the run's report said so already */
-        bool compared = differs || row.outcome.action == CCI_ACTION_UNCHANGED;
+        /* invalid, repeated, deactivated, left alone by --mode: the run's report said so already;
+         * a user an unproven read-back did not show is not compared: nothing is known of it */
+        bool compared = !row.unlisted && (differs || row.outcome.action == CCI_ACTION_UNCHANGED);
         if (compared) ok = visit(v, &row, differs && !row.unseen);
         cci_planned_row_cleanup(&row);
     }

@@ -1,6 +1,6 @@
 /* What the app holds, as its user listing showed it: for each uid, a 32-bit hash of every field
- * the importer sends, and whether the user is deactivated. At a million users it costs about 44
- * bytes each: no uid, name or value is kept, only hashes (the uid's is 64 bits), so "equal" means
+ * the importer sends, when it was created, and whether it is deactivated. At a million users it
+ * costs about 48 bytes each: no uid, name or value is kept, only hashes (the uid's is 64 bits), so "equal" means
  * "the same hash", wrong once in four billion fields.
  *
  * Also the set of the uids an input file holds (cci_uid_set), to tell which users of the app the
@@ -44,6 +44,8 @@ enum {
 typedef struct cci_app_user {
     uint64_t uid_hash;
     uint32_t field[CCI_SLOT_COUNT]; /* hash of the field's canonical JSON; 0: the user has none */
+    uint32_t created;               /* createdAt, Unix seconds; 0: not listed (a user deleted and made
+                                     * again under its uid has another: --prune's second look) */
     uint8_t flags;
 } __attribute__((packed)) cci_app_user;
 

@@ -48,6 +48,7 @@ typedef struct cci_planned_row {
                            * and the fields the imports set (cci/clears.h) */
     bool known;       /* the journal or the app says the uid exists in this target */
     bool absent;      /* the app's listing proves the uid is not there: create, no guessing */
+    bool unlisted;    /* an unproven listing did not show the uid: nothing is known of it */
     bool reactivated; /* the user was reactivated for this row: its success says so */
     bool confirm;     /* settled unsent, proven equal by the app: the journal may record it */
     bool unseen;      /* equal in every field the app shows, but one it hides ("@private") may differ */

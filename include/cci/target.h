@@ -18,7 +18,9 @@
 #include "cci/mapping.h"
 #include "cci/send.h"
 
-enum { CCI_BULK_UIDS = 100 };
+/* A bulk change names at most 100 uids, and its body stays under 8,000 bytes (long uids: the
+ * service's body limit is not documented). */
+enum { CCI_BULK_UIDS = 100, CCI_BULK_BYTES = 8000 };
 
 /* What the preflight learns of the file's uids. */
 typedef struct cci_census {
@@ -69,10 +71,11 @@ typedef struct cci_pruning {
 } cci_pruning;
 
 /* Deactivates the active users of listing (proven) that the census does not hold and that the
- * second look still shows active and unchanged, created before the run began; writes those
- * deactivated to path as CSV (uid,name), a file that --reactivate --mode update takes back. False
- * with a reason in err when a request or the file failed; what was deactivated before is in the
- * file. */
+ * second look still shows active and unchanged, created before the run began. path (CSV uid,name,
+ * a file that --reactivate --mode update takes back) lists every user whose deactivation was sent,
+ * written to the disk before each batch goes: a batch whose answer was lost is in it, and a run
+ * killed mid-way leaves it whole to that batch. False with a reason in err when a request or the
+ * file failed (an interruption included); pruning->deactivated counts what the answers confirmed. */
 bool cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
                       cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning, char *err,
                       size_t errlen);

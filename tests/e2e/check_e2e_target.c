@@ -24,31 +24,28 @@ enum {
     NEW = 400,             /* n00000..: in the file only */
 };
 
-/* Loads n users "P00000".. into the sandbox (name "User", or "Old" when old), 50 a request: the
- * sandbox takes no body larger than the service does. */
+typedef struct kind {
+    bool old, deactivated;
+} kind;
+
+/* Name "User", or "Old" when old; metadata team and phone; made well before the run (--prune
+ * leaves alone a user made in the second the run began). */
+static void fill_user(cJSON *user, void *context)
+{
+    const kind *k = context;
+    cJSON_AddStringToObject(user, "name", k->old ? "Old" : "User");
+    cJSON *metadata = cJSON_AddObjectToObject(user, "metadata");
+    cJSON_AddStringToObject(metadata, "team", "red");
+    cJSON_AddStringToObject(metadata, "phone", "555");
+    if (k->deactivated) cJSON_AddTrueToObject(user, "deactivated");
+    cJSON_AddNumberToObject(user, "createdAt", 1700000000);
+}
+
+/* Loads n users "P00000".. into the sandbox. */
 static void add_users(e2e *t, char prefix, int n, bool old, bool deactivated)
 {
-    cJSON *users = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) {
-        char uid[16];
-        snprintf(uid, sizeof uid, "%c%05d", prefix, i);
-        cJSON *user = cJSON_CreateObject();
-        cJSON_AddStringToObject(user, "uid", uid);
-        cJSON_AddStringToObject(user, "name", old ? "Old" : "User");
-        cJSON *metadata = cJSON_AddObjectToObject(user, "metadata");
-        cJSON_AddStringToObject(metadata, "team", "red");
-        cJSON_AddStringToObject(metadata, "phone", "555");
-        if (deactivated) cJSON_AddTrueToObject(user, "deactivated");
-        cJSON_AddItemToArray(users, user);
-        if (cJSON_GetArraySize(users) == 50 || i == n - 1) {
-            char *text = cJSON_PrintUnformatted(users);
-            e2e_preload(t, text);
-            free(text);
-            cJSON_Delete(users);
-            users = cJSON_CreateArray();
-        }
-    }
-    cJSON_Delete(users);
+    kind k = {.old = old, .deactivated = deactivated};
+    e2e_preload_users(t, prefix, n, fill_user, &k);
 }
 
 static void preload_scenario(e2e *t)

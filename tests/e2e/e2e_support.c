@@ -378,6 +378,27 @@ void e2e_preload(e2e *t, const char *users_json)
     cJSON_Delete(admin(t, "POST", "/admin/users", users_json));
 }
 
+void e2e_preload_users(e2e *t, char prefix, int n, void (*fill)(cJSON *user, void *context), void *context)
+{
+    cJSON *users = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        char uid[16];
+        snprintf(uid, sizeof uid, "%c%05d", prefix, i);
+        cJSON *user = cJSON_CreateObject();
+        cJSON_AddStringToObject(user, "uid", uid);
+        fill(user, context);
+        cJSON_AddItemToArray(users, user);
+        if (cJSON_GetArraySize(users) == 50 || i == n - 1) { /* the sandbox takes no larger body than the service */
+            char *text = cJSON_PrintUnformatted(users);
+            e2e_preload(t, text);
+            free(text);
+            cJSON_Delete(users);
+            users = cJSON_CreateArray();
+        }
+    }
+    cJSON_Delete(users);
+}
+
 void e2e_edit_user(e2e *t, const char *uid, const char *fields_json)
 {
     char path[160];

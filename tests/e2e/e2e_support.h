@@ -97,6 +97,8 @@ const cJSON *e2e_find_user(const cJSON *dump, const char *uid);
 double e2e_counter(e2e *t, const char *group, const char *name);
 /* POST /admin/users with a JSON body of users. */
 void e2e_preload(e2e *t, const char *users_json);
+/* Loads n users "P00000".., 50 a request, each filled in by fill (uid set). */
+void e2e_preload_users(e2e *t, char prefix, int n, void (*fill)(cJSON *user, void *context), void *context);
 /* POST /admin/reset?keep=users: counters from zero. */
 /* Edits a user behind the importer's back, as the dashboard would (PATCH /admin/users/UID). */
 void e2e_edit_user(e2e *t, const char *uid, const char *fields_json);

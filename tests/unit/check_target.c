@@ -105,6 +105,44 @@ END_TEST
 
 /* With metadata.KEY columns, the listing keeps the metadata only of users whose row's keys
  * differ: at a million users the run holds a flag, not a million metadata objects. */
+static void refuse_every_request(sbx_config *config)
+{
+    config->plan_error = "ERR_PLAN_RESTRICTION";
+}
+
+/* A deactivation that fails ends the prune as failed, and pruned.csv, the way back, already names
+ * every user whose deactivation was sent, written before the batch went. */
+START_TEST(a_failed_deactivation_fails_the_prune_and_the_way_back_names_its_users)
+{
+    fixture_load_active_and_deactivated(150);
+    cci_listing listing;
+    char err[512];
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, names, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    cci_census census = {0};
+    cci_uid_set_seal(&census.uids); /* the file names nobody: all 150 active users are absent */
+    fixture_restart(refuse_every_request);
+    fixture_worker.client = fixture.client;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/cci-way-back-%d.csv", (int)getpid());
+    cci_second_look look = {.listing = &listing, .run_began = (long long)time(NULL) + 1};
+    cci_pruning pruning;
+    ck_assert(!cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
+                                sizeof err));
+    ck_assert_msg(strstr(err, "deactivating 100 users failed"), "%s", err);
+    ck_assert_uint_eq(pruning.deactivated, 0);
+    FILE *file = fopen(path, "r");
+    ck_assert_ptr_nonnull(file);
+    int lines = 0;
+    for (int c; (c = fgetc(file)) != EOF;) lines += c == '\n';
+    fclose(file);
+    remove(path);
+    ck_assert_int_eq(lines, 1 + 100); /* the header and the batch sent; the next was never sent */
+    cci_census_cleanup(&census);
+    cci_listing_cleanup(&listing);
+}
+END_TEST
+
 START_TEST(only_users_whose_keys_differ_keep_their_metadata)
 {
     long status;
@@ -150,6 +188,7 @@ static Suite *target_suite(void)
     tcase_add_test(tc, the_census_counts_uids_the_journal_knows_and_rows_without_one);
     tcase_add_test(tc, reactivation_and_prune_go_in_bulk_and_list_what_they_changed);
     tcase_add_test(tc, only_users_whose_keys_differ_keep_their_metadata);
+    tcase_add_test(tc, a_failed_deactivation_fails_the_prune_and_the_way_back_names_its_users);
     suite_add_tcase(s, tc);
     return s;
 }
