@@ -25,7 +25,8 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
 
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
-    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq((int)e2e_writes(&fixture), 0);
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), e2e_listing_pages(&fixture)); /* the app read */
     size_t n;
     e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
     ck_assert_uint_eq(n, ROWS);
@@ -38,6 +39,7 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     /* 25 rows change: names, tags and metadata; the metadata.KEY column merges into what the app
      * holds, so the app's pages are read too (one request for 1,000 users) */
     e2e_write_users(&fixture, "users.csv", ROWS, ROWS / 25);
+    e2e_reset_counters(&fixture);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 25);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 25 + (int)e2e_counter(&fixture, "requests", "list"));
@@ -47,6 +49,33 @@ START_TEST(an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes)
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), ROWS - 25);
     free(rows);
     e2e_expect_users_of_file(&fixture, ROWS, ROWS / 25);
+}
+END_TEST
+
+/* Issue 29: every sending run proves its target, and a plain rerun sees the app as it is. */
+START_TEST(a_rerun_proves_the_key_and_repairs_a_user_deleted_behind_its_back)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 30, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "users.csv", NULL), 0);
+    /* a wrong key on a rerun with nothing to send: one request, refused, exit 3 */
+    e2e_reset_counters(&fixture);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, "wrong-key-0123456789", true, &messages, "users.csv", NULL), 3);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 1);
+    ck_assert_ptr_nonnull(strstr(messages, "AUTH_ERR_APIKEY_NOT_FOUND"));
+    /* a user deleted in the dashboard: --trust-journal does not see it, a plain rerun recreates it */
+    ck_assert(sbx_server_remove_user(fixture.server, "u00007", true));
+    e2e_reset_counters(&fixture);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--trust-journal", "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_msg(strstr(messages, "not read: the journal alone decided"), "%s", messages);
+    cJSON *dump = e2e_users(&fixture);
+    ck_assert_ptr_null(e2e_find_user(dump, "u00007"));
+    cJSON_Delete(dump);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), 1);
+    e2e_expect_users_of_file(&fixture, 30, 0);
 }
 END_TEST
 
@@ -165,7 +194,8 @@ START_TEST(a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_co
     e2e_reset_counters(&fixture);
     /* an earlier version's journal, beside the report: read, and the app's journal starts */
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
-    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq((int)e2e_writes(&fixture), 0);
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), e2e_listing_pages(&fixture)); /* the app read */
     ck_assert_msg(strstr(messages, "read 500 users of this app from the earlier journal users.state"), "%s", messages);
 
     /* rows the app's journal confirms, under another file's name */
@@ -174,7 +204,8 @@ START_TEST(a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_co
     e2e_reset_counters(&fixture);
     e2e_write_users(&fixture, "Copy of users (final).csv", 500, 50);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "Copy of users (final).csv", NULL), 0);
-    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq((int)e2e_writes(&fixture), 0);
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), e2e_listing_pages(&fixture)); /* the app read */
     size_t n;
     e2e_report_row *rows = e2e_read_report(&fixture, "Copy of users (final).runs/latest/report.csv", &n);
     ck_assert_int_eq(e2e_count_action(rows, n, "unchanged"), 500);
@@ -192,6 +223,7 @@ static Suite *state_suite(void)
      * killed and resumed took 235 s under AddressSanitizer beside two CPU hogs */
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes);
+    tcase_add_test(tc, a_rerun_proves_the_key_and_repairs_a_user_deleted_behind_its_back);
     tcase_add_test(tc, a_run_killed_at_any_moment_resumes_by_running_again);
     tcase_add_test(tc, a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_count);
     tcase_add_test(tc, without_a_journal_a_populated_service_costs_only_its_listing);

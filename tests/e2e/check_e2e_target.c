@@ -188,7 +188,8 @@ START_TEST(an_unchanged_file_with_no_journal_costs_only_the_listing)
     /* the next rerun has the journal the last one wrote: nothing at all */
     e2e_reset_counters(&t);
     ck_assert_int_eq(e2e_run(&t, E2E_KEY, true, &messages, "users.csv", NULL), 0);
-    ck_assert_int_eq((int)e2e_counter(&t, "requests", "total"), 0);
+    ck_assert_int_eq((int)e2e_writes(&t), 0);
+    ck_assert_int_le((int)e2e_counter(&t, "requests", "list"), e2e_listing_pages(&t)); /* the app read */
     e2e_cleanup(&t);
 }
 END_TEST
@@ -383,7 +384,8 @@ START_TEST(emptied_cells_clear_what_an_import_set_and_nothing_else)
     /* the clears are recorded: the next rerun sends nothing, and --verify finds all equal */
     e2e_reset_counters(&fixture);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "u.csv", NULL), 0);
-    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq((int)e2e_writes(&fixture), 0);
+    ck_assert_int_le((int)e2e_counter(&fixture, "requests", "list"), e2e_listing_pages(&fixture)); /* the app read */
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--verify", "u.csv", NULL), 0);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "update"), 0);

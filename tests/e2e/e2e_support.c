@@ -373,6 +373,16 @@ double e2e_counter(e2e *t, const char *group, const char *name)
     return value;
 }
 
+double e2e_writes(e2e *t)
+{
+    return e2e_counter(t, "requests", "total") - e2e_counter(t, "requests", "list");
+}
+
+int e2e_listing_pages(e2e *t)
+{
+    return (int)e2e_counter(t, NULL, "users") / 1000 + 1;
+}
+
 void e2e_preload(e2e *t, const char *users_json)
 {
     cJSON_Delete(admin(t, "POST", "/admin/users", users_json));

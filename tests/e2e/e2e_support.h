@@ -99,6 +99,11 @@ double e2e_counter(e2e *t, const char *group, const char *name);
 void e2e_preload(e2e *t, const char *users_json);
 /* Loads n users "P00000".., 50 a request, each filled in by fill (uid set). */
 void e2e_preload_users(e2e *t, char prefix, int n, void (*fill)(cJSON *user, void *context), void *context);
+/* The requests that could change the app: every one but the listing's pages. A rerun of an
+ * unchanged file sends none (it reads the app, one request a page, unless --trust-journal). */
+double e2e_writes(e2e *t);
+/* The pages a reading of the app the sandbox holds takes: 1,000 users a page. */
+int e2e_listing_pages(e2e *t);
 /* POST /admin/reset?keep=users: counters from zero. */
 /* Edits a user behind the importer's back, as the dashboard would (PATCH /admin/users/UID). */
 void e2e_edit_user(e2e *t, const char *uid, const char *fields_json);

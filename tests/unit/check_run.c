@@ -106,13 +106,24 @@ START_TEST(an_import_sends_the_valid_rows_and_accounts_for_every_row)
     ck_assert_int_eq(access(rejects, R_OK), 0);
     cci_import_result_cleanup(&result);
 
-    /* the rerun of an unchanged file sends nothing */
+    /* the rerun of an unchanged file writes nothing: it reads the app (one page), which proves the
+     * key and would see a user deleted behind its back; with --trust-journal it sends nothing */
     memset(&s, 0, sizeof s);
     import(&config, &result);
     ck_assert_uint_eq(result.counts[CCI_ACTION_UNCHANGED], 3);
     ck_assert_uint_eq(result.known_before, 3);
+    ck_assert(result.app_read && result.target_proven);
+    ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE], 0);
+    ck_assert_uint_eq(result.requests[CCI_BUDGET_STANDARD], 1);
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 3 + 1 + 1); /* the first run's, and one page */
+    cci_import_result_cleanup(&result);
+    memset(&s, 0, sizeof s);
+    config.trust_journal = true;
+    import(&config, &result);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_UNCHANGED], 3);
+    ck_assert(!result.app_read);
     ck_assert_uint_eq(result.requests[CCI_BUDGET_CORE] + result.requests[CCI_BUDGET_STANDARD], 0);
-    ck_assert_int_eq((int)fixture_counter("requests", "total"), 3 + 1); /* the first run's */
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 3 + 1 + 1);
     cci_import_result_cleanup(&result);
 }
 END_TEST
