@@ -249,6 +249,11 @@ void cci_client_abandon_when(cci_client *client, const atomic_bool *flag)
     client->abandon = flag;
 }
 
+const char *cci_client_base(const cci_client *client)
+{
+    return client->base_url;
+}
+
 void cci_client_go_direct(cci_client *client)
 {
     client->direct = true;

@@ -27,6 +27,26 @@ void cci_retry_budget_init(cci_retry_budget *budget, unsigned long total,
     budget->unreachable_after = unreachable_after;
 }
 
+void cci_retry_expect_answers(cci_retry_budget *budget, uint64_t silence_ms, uint64_t now_ms)
+{
+    atomic_init(&budget->unanswered, 0);
+    atomic_init(&budget->heard_ms, now_ms);
+    budget->silence_ms = silence_ms;
+}
+
+void cci_retry_note_heard(cci_retry_budget *budget, uint64_t now_ms)
+{
+    atomic_store(&budget->unanswered, 0);
+    atomic_store(&budget->heard_ms, now_ms);
+}
+
+bool cci_retry_note_unanswered(cci_retry_budget *budget, uint64_t now_ms)
+{
+    unsigned long in_a_row = atomic_fetch_add(&budget->unanswered, 1) + 1;
+    uint64_t heard = atomic_load(&budget->heard_ms);
+    return in_a_row >= CCI_UNANSWERED_IN_A_ROW || (budget->silence_ms && now_ms >= heard + budget->silence_ms);
+}
+
 bool cci_retry_budget_take(cci_retry_budget *budget)
 {
     unsigned long left = atomic_load(&budget->left);

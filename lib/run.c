@@ -335,6 +335,7 @@ static bool init_shared(run *r, long expected_rows)
     unsigned long budget = expected_rows >= 0 ? (unsigned long)expected_rows + 1000 : 1000000;
     unsigned long in_a_row = (unsigned long)config->workers * (config->retries + 1) * 2;
     cci_retry_budget_init(&shared->retries, budget, in_a_row < 20 ? 20 : in_a_row);
+    cci_retry_expect_answers(&shared->retries, 3 * (uint64_t)config->timeout_ms, cci_now_ms());
     cci_update_gate_init(&shared->gate);
     cci_guess_init(&shared->guess);
     for (int b = 0; b < CCI_BUDGET_COUNT; b++) atomic_init(&shared->requests[b], 0);

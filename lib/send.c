@@ -80,6 +80,26 @@ static void check_answer_uid(cci_response *r, const char *uid)
     snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, r->data_uid);
 }
 
+/* Whether an attempt was heard; when it was not, whether the service now counts as unreachable:
+ * then the run stops, once, naming the host and the last error. True: go on. */
+static bool still_reachable(cci_send_shared *shared, const cci_worker *worker, const cci_response *last)
+{
+    uint64_t now = cci_now_ms();
+    if (last->transport == CCI_TRANSPORT_OK) {
+        cci_retry_note_heard(&shared->retries, now);
+        return true;
+    }
+    if (!cci_retry_note_unanswered(&shared->retries, now)) return true;
+    char message[768];
+    snprintf(message, sizeof message,
+             "CometChat is unreachable at %s: %lu requests in a row got no answer, or nothing answered for "
+             "%llu s (3 x --timeout); the last: %s. Check the host, the network and any proxy",
+             cci_client_base(worker->client), atomic_load(&shared->retries.unanswered),
+             (unsigned long long)(shared->retries.silence_ms / 1000), last->message);
+    cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+    return false;
+}
+
 /* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
  * reads as "end with"). */
 static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
@@ -124,6 +144,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                          cci_now_ms(), cci_wall_ms());
         if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, &last);
 
+        if (!still_reachable(shared, worker, &last)) return settle_stopped(outcome, &last);
         cci_answer_class answer_class = cci_classify(&last);
         /* only a clean first answer says whether the guess was right: after a lost create, the
          * uid may well exist because of it */
@@ -236,6 +257,7 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
         cci_rate_answer answer = rate_answer(last);
         cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
                          cci_now_ms(), cci_wall_ms());
+        if (!still_reachable(shared, worker, last)) return CCI_ANSWER_RETRYABLE;
         cci_answer_class answer_class = cci_classify(last);
         if (answer_class == CCI_ANSWER_FATAL && refusal_stops) stop_for_refusal(shared, last);
         if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;

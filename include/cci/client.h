@@ -38,6 +38,9 @@ typedef struct cci_response {
 /* Once *flag is true, a transfer in progress ends at once (a hurried stop). */
 void cci_client_abandon_when(cci_client *client, const atomic_bool *flag);
 
+/* The base URL the client sends to, for messages. */
+const char *cci_client_base(const cci_client *client);
+
 /* Requests go straight to the target, never through a proxy the environment names (http_proxy,
  * all_proxy): for plain http:// to this machine, which a proxy would carry, key and all, elsewhere. */
 void cci_client_go_direct(cci_client *client);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { CCI_BACKOFF_BASE_MS = 250, CCI_BACKOFF_CAP_MS = 15000 };
+enum { CCI_BACKOFF_BASE_MS = 250, CCI_BACKOFF_CAP_MS = 15000, CCI_UNANSWERED_IN_A_ROW = 10 };
 
 /* The wait before retry number attempt (1 for the first retry): uniform in
  * [0, min(cap, base * 2^(attempt-1))], drawn from random_bits. */
@@ -22,6 +22,11 @@ typedef struct cci_retry_budget {
     atomic_ulong consecutive_failures; /* attempts in a row, pool-wide, with no answer */
     unsigned long unreachable_after;   /* that many in a row: the service is unreachable */
     atomic_ulong spent;
+    /* Giving up early and once: attempts in a row, of any kind (the listing's too), that got no
+     * answer at all (no host, no connection, a timeout), and when anything last answered */
+    atomic_ulong unanswered;
+    atomic_uint_least64_t heard_ms;
+    uint64_t silence_ms;               /* nothing heard that long (a failure seen): unreachable */
 } cci_retry_budget;
 
 /* total: retries for the whole run; unreachable_after: consecutive failed attempts (no answer, or
@@ -31,6 +36,16 @@ void cci_retry_budget_init(cci_retry_budget *budget, unsigned long total,
 
 /* Takes one retry; false when the budget is spent. */
 bool cci_retry_budget_take(cci_retry_budget *budget);
+
+/* Unanswered attempts make the service unreachable after CCI_UNANSWERED_IN_A_ROW in a row, or once
+ * nothing answered for silence_ms since now_ms (the run's start) or the last answer. */
+void cci_retry_expect_answers(cci_retry_budget *budget, uint64_t silence_ms, uint64_t now_ms);
+
+/* An attempt got an HTTP answer, whatever its status. */
+void cci_retry_note_heard(cci_retry_budget *budget, uint64_t now_ms);
+
+/* An attempt got no answer at all; true once the service counts as unreachable (above). */
+bool cci_retry_note_unanswered(cci_retry_budget *budget, uint64_t now_ms);
 
 /* An attempt got an answer (any that is not a 5xx): the service is there. */
 void cci_retry_note_answer(cci_retry_budget *budget);

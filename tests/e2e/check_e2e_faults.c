@@ -1,12 +1,16 @@
 /* End to end: rate limits, faults, refusals and interruptions. The real binary against the
  * sandbox; every row must be accounted for, whatever happens. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "e2e_support.h"
@@ -235,6 +239,52 @@ START_TEST(an_auth_only_key_creates_and_explains_once)
 }
 END_TEST
 
+/* A loopback port nothing listens on (bound, then closed), or one that takes connections and never
+ * answers (listening, never accepting); its number. */
+static int loopback_port(bool silent, int *fd)
+{
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof address;
+    ck_assert_int_eq(bind(*fd, (struct sockaddr *)&address, sizeof address), 0);
+    ck_assert_int_eq(getsockname(*fd, (struct sockaddr *)&address, &len), 0);
+    if (silent) ck_assert_int_eq(listen(*fd, 64), 0);
+    else close(*fd);
+    return ntohs(address.sin_port);
+}
+
+/* The total requests of a run's --summary-json. */
+static int requests_sent(const char *summary)
+{
+    char *text = e2e_read_text(&fixture, summary);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    int total = (int)cJSON_GetObjectItem(cJSON_GetObjectItem(root, "requests"), "total")->valuedouble;
+    cJSON_Delete(root);
+    return total;
+}
+
+/* Issue 29: a service that never answers is given up early and once, naming the host: a closed port
+ * after about ten attempts, a silent one after three --timeout of silence (counted in attempts). */
+START_TEST(a_service_that_never_answers_is_given_up_early)
+{
+    e2e_write_users(&fixture, "users.csv", 200, 0);
+    for (int silent = 0; silent < 2; silent++) {
+        int fd;
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/v3", loopback_port(silent, &fd));
+        const char *messages;
+        ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, false, &messages, "--base-url", url, "--timeout", "0.5",
+                                 "--summary-json", "summary.json", "users.csv", NULL), 3);
+        ck_assert_msg(strstr(messages, "unreachable at") && strstr(messages, url), "%s", messages);
+        ck_assert_int_le(requests_sent("summary.json"), silent ? 8 : 15);
+        e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 200);
+        free(rows);
+        if (silent) close(fd);
+    }
+}
+END_TEST
+
 START_TEST(a_service_that_goes_away_ends_the_run_with_every_row_accounted_for)
 {
     fixture.config.faults.latency_ms = 2;
@@ -414,6 +464,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, an_unknown_key_stops_at_once);
     tcase_add_test(tc, an_auth_only_key_creates_and_explains_once);
     tcase_add_test(tc, a_service_that_goes_away_ends_the_run_with_every_row_accounted_for);
+    tcase_add_test(tc, a_service_that_never_answers_is_given_up_early);
     tcase_add_test(tc, sigint_halfway_finishes_what_is_in_flight_and_skips_the_rest);
     suite_add_tcase(suite, tc);
     TCase *hostile = tcase_create("hostile");
