@@ -264,7 +264,7 @@ static bool take_lock(cci_journal *journal, char *err, size_t errlen)
         holder[strspn(holder, "0123456789")] = '\0';
         if (errno == EWOULDBLOCK || errno == EAGAIN)
             snprintf(err, errlen, "the state journal %s is in use by another run (process %s, named in %s): wait "
-                                  "for it to end, or give this run its own --state", journal->path,
+                                  "for it to end and run again (one app has one journal: a second --state would split it)", journal->path,
                      holder[0] ? holder : "unknown", lock_path);
         else snprintf(err, errlen, "cannot lock %s: %s", lock_path, strerror(errno));
     } else {

@@ -68,8 +68,9 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
     if (r->empty_rows)
         fprintf(out, "  %-10s %lu empty row%s ignored\n", "empty", r->empty_rows, cci_plural(r->empty_rows));
     if (n[CCI_ACTION_UNCHANGED])
-        fprintf(out, "  %-10s %lu row%s unchanged since the last run: nothing was sent for them\n", "unchanged",
-                n[CCI_ACTION_UNCHANGED], cci_plural(n[CCI_ACTION_UNCHANGED]));
+        fprintf(out, "  %-10s %lu row%s the app already holds as they are (%s): nothing was sent for them\n",
+                "unchanged", n[CCI_ACTION_UNCHANGED], cci_plural(n[CCI_ACTION_UNCHANGED]),
+                r->app_read ? "its listing shows it" : "the journal says so");
     unsigned long would = n[CCI_ACTION_SKIPPED] + n[CCI_ACTION_PLAN_CREATE] + n[CCI_ACTION_PLAN_UPDATE] +
                           n[CCI_ACTION_PLAN_REACTIVATE];
     if (facts->dry_run)
