@@ -54,6 +54,7 @@ typedef struct run {
     pthread_mutex_t describing; /* held while the pool is read for a watchdog's description, and
                                  * by the reader when it sets READER_FINISHING (the pool goes) */
     atomic_int reader;      /* a reader_stage */
+    atomic_ulong dates_not_set; /* dated rows that updated an existing user: said once, in the summary */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -103,14 +104,20 @@ static void emit_row(void *item_ptr, void *context)
     free(item);
 }
 
-/* A dated row that reached the app one request at a time: its dates were not kept, and the report
- * says so (only a Data Import create sets them). */
-static void say_dates_not_kept(cci_planned_row *row)
+/* A dated row that reached the app one request at a time: its dates were not kept (only a Data
+ * Import create sets them). A created user's row says so; an existing user's only when its
+ * createdAt is not the one the app holds, and the summary counts them all once. */
+static void say_dates_not_kept(run *r, cci_planned_row *row)
 {
     cci_action action = row->outcome.action;
     const char *dates = cci_planned_row_dates(row);
     if (!dates || (action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED && action != CCI_ACTION_REACTIVATED))
         return;
+    if (action != CCI_ACTION_CREATED) {
+        atomic_fetch_add(&r->dates_not_set, 1);
+        const cci_app_user *listed = r->app_read ? cci_app_users_find(r->listing.app, row->outcome.uid) : NULL;
+        if (listed && !row->last_active_at && listed->created == row->created_at) return; /* the app has it */
+    }
     const char *said = row->outcome.message;
     char message[900];
     snprintf(message, sizeof message, "%s%s%s not set: CometChat sets %s only when Data Import creates the user%s",
@@ -129,7 +136,7 @@ static void send_job(void *job, void *worker_state)
                                 .known = row->known, .absent = row->absent, .reactivated = row->reactivated,
                                 .changes = row->changes};
     item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
-    say_dates_not_kept(row);
+    say_dates_not_kept(r, row);
     complete_row(r, item);
 }
 
@@ -729,6 +736,7 @@ static void verify(run *r, cci_import_result *result)
 /* What the run cost: every request, the listing, bulk changes and repairs included. */
 static void tally_requests(const run *r, cci_import_result *result)
 {
+    result->dates_not_set = atomic_load(&r->dates_not_set);
     result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
     result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
     result->requests[CCI_BUDGET_DATA_IMPORT] = atomic_load(&r->shared.requests[CCI_BUDGET_DATA_IMPORT]);
@@ -872,6 +880,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     cci_record header;
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
+    atomic_init(&r.dates_not_set, 0);
     if (paths_collide(&r)) goto out;
     if (!cci_input_open(&input, &r.spec, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);

@@ -65,6 +65,10 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
         fprintf(out, "  %-10s %lu invalid row%s whose uid was imported since from another file (the fixed rejects?): "
                      "nothing was sent; fix %s here too\n", "superseded", n[CCI_ACTION_SUPERSEDED],
                 cci_plural(n[CCI_ACTION_SUPERSEDED]), n[CCI_ACTION_SUPERSEDED] == 1 ? "it" : "them");
+    if (r->dates_not_set)
+        fprintf(out, "  %-10s %lu row%s with createdAt or lastActiveAt updated %s: CometChat keeps the dates it has "
+                     "(only Data Import sets them, when it creates a user)\n", "dates", r->dates_not_set,
+                cci_plural(r->dates_not_set), r->dates_not_set == 1 ? "an existing user" : "existing users");
     if (r->empty_rows)
         fprintf(out, "  %-10s %lu empty row%s ignored\n", "empty", r->empty_rows, cci_plural(r->empty_rows));
     if (n[CCI_ACTION_UNCHANGED])

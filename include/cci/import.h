@@ -110,6 +110,7 @@ typedef struct cci_import_result {
     cci_verify_result verify;
     unsigned long listed_pages, absent, pruned, reactivated_in_bulk;
     unsigned long prune_left_alone; /* absent from the file, but changed or new at --prune's second look */
+    unsigned long dates_not_set;    /* dated rows that updated an existing user: its dates stay the app's */
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;
     unsigned long requests[CCI_BUDGET_COUNT];

@@ -169,8 +169,9 @@ END_TEST
 START_TEST(an_existing_user_is_updated_without_its_date_and_the_report_says_so)
 {
     e2e_start_sandbox(&fixture);
-    e2e_preload(&fixture, "[{\"uid\":\"old\",\"name\":\"Before\",\"createdAt\":1500000000}]");
-    e2e_write(&fixture, "users.csv", "uid,name,createdAt\nold,After,2021-03-04\nnew,New,2021-03-04\n");
+    e2e_preload(&fixture, "[{\"uid\":\"old\",\"name\":\"Before\",\"createdAt\":1500000000},"
+                          "{\"uid\":\"same\",\"name\":\"Before\",\"createdAt\":1614816000}]");
+    e2e_write(&fixture, "users.csv", "uid,name,createdAt\nold,After,2021-03-04\nnew,New,2021-03-04\nsame,After,2021-03-04\n");
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
     size_t count;
@@ -178,7 +179,11 @@ START_TEST(an_existing_user_is_updated_without_its_date_and_the_report_says_so)
     ck_assert_str_eq(rows[0].action, "updated");
     ck_assert_msg(strstr(rows[0].message, "createdAt not set") && strstr(rows[0].message, "this user existed"), "%s",
                   rows[0].message);
+    ck_assert_msg(strstr(messages, "dates      2 rows with createdAt or lastActiveAt updated existing users"), "%s",
+                  messages);
     ck_assert_str_eq(rows[1].action, "created");
+    ck_assert_str_eq(rows[2].action, "updated");
+    ck_assert_msg(!strstr(rows[2].message, "createdAt"), "%s", rows[2].message); /* the app has that date */
     free(rows);
     cJSON *users = e2e_users(&fixture);
     ck_assert_str_eq(e2e_field(e2e_find_user(users, "old"), "name"), "After");
