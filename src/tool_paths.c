@@ -68,8 +68,11 @@ char *cci_path_of_app_state(const char *base_url, const char *app_id, const char
     char target[17];
     cci_journal_target(base_url, app_id, region, target);
     char *folder = joined(state_home, strlen(state_home), "/cometchat-import");
-    char name[32];
-    snprintf(name, sizeof name, "/%s.journal", target);
+    /* named by the app where there is one (its ID is letters, digits, - and _); a hash for a base URL */
+    char name[300], hashed[32];
+    snprintf(hashed, sizeof hashed, "/%s.journal", target);
+    if (base_url || !app_id || !region) snprintf(name, sizeof name, "%s", hashed);
+    else snprintf(name, sizeof name, "/%.200s.%.8s.journal", app_id, region);
     char *path = folder ? joined(folder, strlen(folder), name) : NULL;
     bool ok = path != NULL;
     if (!ok) snprintf(err, errlen, "out of memory");
@@ -79,6 +82,10 @@ char *cci_path_of_app_state(const char *base_url, const char *app_id, const char
         free(local);
     }
     ok = ok && make_folder(state_home, false, err, errlen) && make_folder(folder, true, err, errlen);
+    char *earlier = ok && strcmp(name, hashed) != 0 ? joined(folder, strlen(folder), hashed) : NULL;
+    struct stat st;
+    if (earlier && stat(path, &st) != 0 && stat(earlier, &st) == 0) rename(earlier, path); /* an earlier version's name */
+    free(earlier);
     free(state_home);
     free(folder);
     if (ok) return path;

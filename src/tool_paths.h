@@ -15,9 +15,9 @@ char *cci_path_beside_input(const char *input, const char *suffix);
  * malloc'd; NULL when out of memory. */
 char *cci_path_of_state(const char *report_path);
 
-/* The app's journal, shared by every file imported into it: STATE_HOME/cometchat-import/TARGET.journal,
- * where STATE_HOME is $XDG_STATE_HOME, or $HOME/.local/state, and TARGET names the base URL or the
- * app and region (cci_journal_target). The folders are created (0700). malloc'd; NULL when there is
+/* The app's journal, shared by every file imported into it: STATE_HOME/cometchat-import/APP.REGION.journal
+ * (or HASH.journal for a base URL, cci_journal_target), where STATE_HOME is $XDG_STATE_HOME, or
+ * $HOME/.local/state. A journal an earlier version named by the hash is renamed. The folders are created (0700). malloc'd; NULL when there is
  * no home or a folder cannot be made (err then says why). Reads the environment. */
 char *cci_path_of_app_state(const char *base_url, const char *app_id, const char *region, char *err, size_t errlen);
 

@@ -57,8 +57,7 @@ START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
     char *b = cci_path_of_app_state(NULL, "app1", "us", err, sizeof err);
     ck_assert_msg(a != NULL, "%s", err);
     char target[17], expected[512];
-    cci_journal_target(NULL, "app1", "eu", target);
-    snprintf(expected, sizeof expected, "%s/cometchat-import/%s.journal", dir, target);
+    snprintf(expected, sizeof expected, "%s/cometchat-import/app1.eu.journal", dir);
     ck_assert_str_eq(a, expected);
     ck_assert_str_eq(a, again);
     ck_assert_str_ne(a, b);
@@ -67,6 +66,16 @@ START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
     ck_assert_int_eq(stat(expected, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     free(a), free(again), free(b);
+    /* a journal an earlier version named by the hash is taken over */
+    cci_journal_target(NULL, "app2", "us", target);
+    char hashed[512];
+    snprintf(hashed, sizeof hashed, "%s/cometchat-import/%s.journal", dir, target);
+    test_file_write(hashed, "kept\n");
+    char *taken = cci_path_of_app_state(NULL, "app2", "us", err, sizeof err);
+    ck_assert_ptr_nonnull(strstr(taken, "/app2.us.journal"));
+    ck_assert_str_eq(test_file_text(taken), "kept\n");
+    ck_assert_int_eq(access(hashed, F_OK), -1);
+    free(taken);
     /* left open by an earlier version: made private */
     ck_assert_int_eq(chmod(expected, 0755), 0);
     free(cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
