@@ -55,6 +55,8 @@ typedef struct run {
                                  * by the reader when it sets READER_FINISHING (the pool goes) */
     atomic_int reader;      /* a reader_stage */
     atomic_ulong dates_not_set; /* dated rows that updated an existing user: said once, in the summary */
+    unsigned long submitted;    /* rows handed to be sent: --limit counts them (reader thread only) */
+    unsigned long held_back;    /* rows past --limit, not attempted (reader thread only) */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -166,6 +168,18 @@ static void skip_unsent(run *r, row_item *item)
     complete_row(r, item);
 }
 
+/* A row past --limit: not attempted, and the next run carries on with it. */
+static void hold_back(run *r, row_item *item)
+{
+    char message[160];
+    snprintf(message, sizeof message, "not sent: --limit %lu (a canary run sends the first rows that need it); "
+                                      "the next run carries on", r->config->limit);
+    item->row.outcome.action = CCI_ACTION_SKIPPED;
+    cci_outcome_say(&item->row.outcome, message);
+    r->held_back++;
+    complete_row(r, item);
+}
+
 /* The reader stops being busy to wait on the pipeline (stage says on what), and goes on. */
 static void reader_waits(run *r, reader_stage stage)
 {
@@ -228,8 +242,14 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
         bool send = cci_plan_row(planner, &record, &item->row);
         item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
         if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
-        if (!send) complete_row(r, item);
-        else if (cci_stop_requested(r->config->stop) || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
+        if (!send) {
+            complete_row(r, item);
+        } else if (r->config->limit && r->submitted >= r->config->limit) {
+            hold_back(r, item);
+        } else {
+            r->submitted++;
+            if (cci_stop_requested(r->config->stop) || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
+        }
     }
     if (status != CCI_READ_ERROR) return true;
     char err[1024];
@@ -737,6 +757,7 @@ static void verify(run *r, cci_import_result *result)
 static void tally_requests(const run *r, cci_import_result *result)
 {
     result->dates_not_set = atomic_load(&r->dates_not_set);
+    result->held_back = r->held_back;
     result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
     result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
     result->requests[CCI_BUDGET_DATA_IMPORT] = atomic_load(&r->shared.requests[CCI_BUDGET_DATA_IMPORT]);

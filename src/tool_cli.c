@@ -21,7 +21,7 @@ static const char usage_format[] =
     "What to do:\n"
     "  --mode upsert|create|update     create or update (default), create only, update only\n"
     "  -n, --dry-run  send nothing  --force  send rows said unchanged  --verify  read back, repair\n"
-    "  --trust-journal  no reading of the app when the journal says nothing changed (0 requests)\n"
+    "  --trust-journal  no reading of the app when the journal knows every row  --limit N  canary run\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
     "  --workers N (8)  --rate N/min|N/s (learned)  --timeout SECONDS (30)  --retries N (5)\n"
@@ -95,6 +95,7 @@ enum {
     OPT_TIMEZONE,
     OPT_TRUST_SETTINGS,
     OPT_TRUST_JOURNAL,
+    OPT_LIMIT,
     OPT_RUNS_DIR,
 };
 
@@ -141,6 +142,7 @@ static const struct option long_options[] = {
     {"timezone", required_argument, NULL, OPT_TIMEZONE},
     {"trust-settings", no_argument, NULL, OPT_TRUST_SETTINGS},
     {"trust-journal", no_argument, NULL, OPT_TRUST_JOURNAL},
+    {"limit", required_argument, NULL, OPT_LIMIT},
     {"runs-dir", required_argument, NULL, OPT_RUNS_DIR},
     {NULL, 0, NULL, 0},
 };
@@ -285,6 +287,10 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     case OPT_INSECURE_HTTP: opts->insecure_http = true; break;
     case OPT_TRUST_SETTINGS: opts->trust_settings = true; break;
     case OPT_TRUST_JOURNAL: opts->trust_journal = true; break;
+    case OPT_LIMIT:
+        if (!parse_unsigned(arg, 1, 100000000, &opts->limit))
+            return fail(err, errlen, "--limit must be a whole number of rows, 1 or more");
+        break;
     case OPT_RUNS_DIR:
         if (!*arg) return fail(err, errlen, "--runs-dir needs a folder");
         opts->runs_dir = arg;
@@ -583,6 +589,9 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))
         return fail(err, errlen, "--dry-run reads nothing from the app: use --plan to see what --prune or "
                                  "--reactivate would do");
+    if (opts->limit && (opts->prune || opts->verify))
+        return fail(err, errlen, "--limit sends only the first rows: it goes with neither --prune nor --verify, which "
+                                 "need every row sent");
     if (opts->verify && (opts->dry_run || opts->plan))
         return fail(err, errlen, "--verify reads the app back after a run that sends: it goes with neither --dry-run "
                                  "nor --plan");

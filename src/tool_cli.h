@@ -60,6 +60,7 @@ typedef struct cci_options {
     bool prune;
     bool verify;     /* read the app back after the run and repair what differs, once */
     bool trust_journal; /* --trust-journal: read the app only when the journal's unknown rows pay for it */
+    unsigned limit;     /* --limit N: send at most N rows (a canary run); 0: all */
     long prune_max;  /* -1: a tenth of the app's active users */
     bool insecure_http; /* an http:// --base-url to another machine is allowed */
     bool loopback;      /* the base URL is this machine: never through a proxy */

@@ -65,6 +65,9 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
         fprintf(out, "  %-10s %lu invalid row%s whose uid was imported since from another file (the fixed rejects?): "
                      "nothing was sent; fix %s here too\n", "superseded", n[CCI_ACTION_SUPERSEDED],
                 cci_plural(n[CCI_ACTION_SUPERSEDED]), n[CCI_ACTION_SUPERSEDED] == 1 ? "it" : "them");
+    if (r->held_back)
+        fprintf(out, "  %-10s %lu row%s that needed sending %s held back (--limit): run again to carry on\n", "limit",
+                r->held_back, cci_plural(r->held_back), r->held_back == 1 ? "was" : "were");
     if (r->dates_not_set)
         fprintf(out, "  %-10s %lu row%s with createdAt or lastActiveAt updated %s: CometChat keeps the dates it has "
                      "(only Data Import sets them, when it creates a user)\n", "dates", r->dates_not_set,

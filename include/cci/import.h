@@ -72,6 +72,7 @@ typedef struct cci_import_config {
     bool prune;               /* deactivate the app's active users the file leaves out */
     long prune_max;           /* the most --prune may deactivate; -1: a tenth of the active users */
     bool verify;              /* read the app back after the run, repair what differs once */
+    unsigned long limit;      /* --limit: send at most this many rows (a canary run); 0: all */
     bool trust_journal;       /* read the app only when the rows the journal does not know pay for it;
                                * else it is read whenever it costs fewer pages than the file has rows,
                                * so a rerun repairs users deleted or deactivated behind its back */
@@ -111,6 +112,7 @@ typedef struct cci_import_result {
     unsigned long listed_pages, absent, pruned, reactivated_in_bulk;
     unsigned long prune_left_alone; /* absent from the file, but changed or new at --prune's second look */
     unsigned long dates_not_set;    /* dated rows that updated an existing user: its dates stay the app's */
+    unsigned long held_back;        /* rows that needed sending, past --limit: not attempted */
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;
     unsigned long requests[CCI_BUDGET_COUNT];

@@ -79,6 +79,28 @@ START_TEST(a_rerun_proves_the_key_and_repairs_a_user_deleted_behind_its_back)
 }
 END_TEST
 
+/* Issue 29: --limit N sends the first N rows that need it; the next run carries on. */
+START_TEST(a_canary_run_sends_the_first_rows_and_the_next_run_carries_on)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write_users(&fixture, "users.csv", 10, 0);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--limit", "3", "--data-import", "off", "users.csv",
+                             NULL), 0);
+    ck_assert_msg(strstr(messages, "7 rows that needed sending were held back (--limit)"), "%s", messages);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &n);
+    ck_assert_int_eq(e2e_count_action(rows, n, "created"), 3);
+    ck_assert_int_eq(e2e_count_action(rows, n, "skipped"), 7);
+    ck_assert_ptr_nonnull(strstr(rows[9].message, "--limit 3"));
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "create"), 3);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    e2e_expect_users_of_file(&fixture, 10, 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--limit", "3", "--prune", "users.csv", NULL), 2);
+}
+END_TEST
+
 START_TEST(a_run_killed_at_any_moment_resumes_by_running_again)
 {
     const double moments[] = {2000, 9000, 16000};
@@ -224,6 +246,7 @@ static Suite *state_suite(void)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, an_unchanged_rerun_sends_nothing_and_a_changed_one_only_the_changes);
     tcase_add_test(tc, a_rerun_proves_the_key_and_repairs_a_user_deleted_behind_its_back);
+    tcase_add_test(tc, a_canary_run_sends_the_first_rows_and_the_next_run_carries_on);
     tcase_add_test(tc, a_run_killed_at_any_moment_resumes_by_running_again);
     tcase_add_test(tc, a_file_saved_under_a_new_name_sends_nothing_and_old_journals_still_count);
     tcase_add_test(tc, without_a_journal_a_populated_service_costs_only_its_listing);
