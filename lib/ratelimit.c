@@ -415,8 +415,7 @@ cci_limiter_status cci_limiter_status_of(cci_limiter *l, uint64_t now_ms)
         const budget_state *b = &l->budgets[i];
         status.in_flight += b->in_flight;
         uint64_t window = b->window_ms ? b->window_ms : CCI_DOCUMENTED_WINDOW_MS;
-        double pace = b->limit ? (double)b->limit * 1000.0 / (double)window : 0;
-        if (pace > status.pace_per_s) status.pace_per_s = pace;
+        status.pace_per_s[i] = b->limit ? (double)b->limit * 1000.0 / (double)window : 0;
     }
     if (status.in_flight && now_ms > l->last_event) status.quiet_ms = now_ms - l->last_event;
     pthread_mutex_unlock(&l->lock);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci/batch.h"
 #include "cci/latch.h"
 #include "cci/stop.h"
 
@@ -48,8 +49,13 @@ void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_A
     double wait_s = limits ? (double)limits->rate_wait_ms / 1000.0 : 0;
     if (total > 0 && rate > 0 && (unsigned long)total > done) {
         /* the rows still to go at the rate so far, or at the pace the limits allow if slower,
-         * after the wait under way */
-        double pace = limits && limits->pace_per_s > 0 && limits->pace_per_s < rate ? limits->pace_per_s : rate;
+         * after the wait under way: a row a create or an update, fifty a Data Import batch, every
+         * channel at once (the core budget's pace known, else the limits say nothing) */
+        double allowed = limits && limits->pace_per_s[CCI_BUDGET_CORE] > 0
+                             ? limits->pace_per_s[CCI_BUDGET_CORE] + limits->pace_per_s[CCI_BUDGET_STANDARD] +
+                                   CCI_BATCH_MAX * limits->pace_per_s[CCI_BUDGET_DATA_IMPORT]
+                             : 0;
+        double pace = allowed > 0 && allowed < rate ? allowed : rate;
         long eta = (long)((double)((unsigned long)total - done) / pace + wait_s + 0.5);
         append(out, len, &used, ", ETA %ld:%02ld", eta / 60, eta % 60);
     }

@@ -61,7 +61,7 @@ typedef struct cci_limiter_status {
     uint64_t rate_wait_ms;   /* until the next request may go for a rate limit; 0: none */
     unsigned in_flight;      /* requests sent and not answered */
     uint64_t quiet_ms;       /* with requests in flight: since the last answer (or send) */
-    double pace_per_s;       /* requests a second the limits allow, when known; 0 unknown */
+    double pace_per_s[CCI_BUDGET_COUNT]; /* requests a second each budget allows, when known; 0 unknown */
 } cci_limiter_status;
 
 typedef struct cci_limiter cci_limiter;
