@@ -59,6 +59,7 @@ struct cci_limiter {
     unsigned long consecutive_429; /* protected by lock */
     bool started;             /* protected by lock: the first request went */
     cci_limiter_stats stats;  /* protected by lock */
+    uint64_t paused_through;  /* protected by lock: the end of the last pause counted in paused_ms */
 };
 
 cci_limiter *cci_limiter_new(cci_limiter_config config)
@@ -365,7 +366,10 @@ static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ti
     if (told && !capped && until - RESET_MARGIN_MS > b->window_end) b->window_end = until - RESET_MARGIN_MS;
     uint64_t from = b->paused_until > now ? b->paused_until : now;
     if (until > from) {
-        l->stats.paused_ms += until - from;
+        /* wall-clock time: budgets paused at once count once */
+        uint64_t counted_from = from > l->paused_through ? from : l->paused_through;
+        if (until > counted_from) l->stats.paused_ms += until - counted_from;
+        if (until > l->paused_through) l->paused_through = until;
         b->paused_until = until;
     }
 }

@@ -57,6 +57,7 @@ typedef struct run {
     atomic_ulong dates_not_set; /* dated rows that updated an existing user: said once, in the summary */
     unsigned long submitted;    /* rows handed to be sent: --limit counts them (reader thread only) */
     unsigned long held_back;    /* rows past --limit, not attempted (reader thread only) */
+    uint64_t began_ms;          /* cci_now_ms() when the run began: no pause is longer than the run */
 } run;
 
 /* One row on its way from the reader to the report. */
@@ -771,6 +772,8 @@ static void tally_requests(const run *r, cci_import_result *result)
     cci_limiter_stats limits = cci_limiter_stats_of(r->shared.limiter);
     result->rate_limited = limits.rate_limited;
     result->paused_ms = limits.paused_ms;
+    uint64_t elapsed = cci_now_ms() - r->began_ms; /* a pause cut short by the run's end counts to it */
+    if (result->paused_ms > elapsed) result->paused_ms = elapsed;
 }
 
 /* ---- the run ---- */
@@ -902,6 +905,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
     atomic_init(&r.dates_not_set, 0);
+    r.began_ms = cci_now_ms();
     if (paths_collide(&r)) goto out;
     if (!cci_input_open(&input, &r.spec, err, sizeof err)) {
         say(&r, CCI_MESSAGE_PROBLEM, "%s", err);

@@ -53,7 +53,8 @@ typedef struct cci_limit_ticket {
 typedef struct cci_limiter_stats {
     unsigned long rate_limited; /* 429s received */
     unsigned long probes;       /* requests sent to find out when a window ends */
-    uint64_t paused_ms;         /* time the pool was paused by 429s */
+    uint64_t paused_ms;         /* wall-clock time some budget was paused by 429s (overlaps once);
+                                 * a pause the run did not live to see the end of counts whole */
 } cci_limiter_stats;
 
 /* What the limiter is doing now, for the progress line. */

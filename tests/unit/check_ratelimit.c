@@ -186,6 +186,23 @@ START_TEST(a_429_pauses_its_budget_until_the_reset_and_no_other)
 }
 END_TEST
 
+/* Issue 29: the pause the summary says is wall-clock time: two budgets paused at once count once. */
+START_TEST(pauses_of_two_budgets_at_once_count_once)
+{
+    cci_limiter *l = limiter(0);
+    cci_rate_answer a = nothing_said;
+    a.rate_limited = true;
+    a.retry_after_s = 3;
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_CORE, 1000), 0);
+    cci_limiter_done(l, CCI_BUDGET_CORE, &last_ticket, &a, 1000, WALL0 + 1000); /* paused 1 s .. 4 s */
+    ck_assert_uint_eq(try_at(l, CCI_BUDGET_STANDARD, 2000), 0);
+    cci_limiter_done(l, CCI_BUDGET_STANDARD, &last_ticket, &a, 2000, WALL0 + 2000); /* 2 s .. 5 s */
+    uint64_t paused = cci_limiter_stats_of(l).paused_ms;
+    ck_assert_msg(paused >= 4000 && paused <= 4100, "%llu ms for 1 s .. 5 s", (unsigned long long)paused);
+    cci_limiter_free(l);
+}
+END_TEST
+
 START_TEST(a_429_without_a_reset_waits_retry_after)
 {
     cci_limiter *l = limiter(0);
@@ -504,6 +521,7 @@ static Suite *ratelimit_suite(void)
     tcase_add_test(limiter, requests_of_others_on_the_same_budget_are_left_to_them);
     tcase_add_test(limiter, answers_out_of_order_let_exactly_what_remains_through);
     tcase_add_test(limiter, a_429_pauses_its_budget_until_the_reset_and_no_other);
+    tcase_add_test(limiter, pauses_of_two_budgets_at_once_count_once);
     tcase_add_test(limiter, a_peek_says_the_wait_and_takes_nothing);
     tcase_add_test(limiter, a_429_without_a_reset_waits_retry_after);
     tcase_add_test(limiter, concurrent_workers_share_one_budget_exactly);
