@@ -35,7 +35,7 @@ static const char usage_format[] =
     "  is the last (-n writes nothing)  --runs-dir DIR  --keep-runs N (20; 0: all)  --report PATH\n"
     "  --rejects PATH  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|...\n"
     "  -q, --quiet  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
-    "Exit: 0 done, 1 rows invalid or failed, 2 not started, 3 stopped.  --config PATH  --save-config\n";
+    "Exit 0 ok, 1 rows failed, 2 no start, 3 stopped. --config PATH --save-config. man cometchat-import\n";
 
 /* The help names the fields as the mapping lists them, so they are written in one place. */
 static char usage_text[sizeof usage_format + 200];
