@@ -41,6 +41,7 @@ typedef struct budget_state {
     uint64_t paused_until;   /* no request of this budget before it: each budget is counted apart,
                               * so a 429 of one never holds up the others */
     unsigned in_flight;      /* requests let go and not answered, of any window */
+    unsigned long let_go;    /* requests let go in the whole run (the ETA's cost of a row) */
     bool probing;            /* a probe is out: no other until its answer */
     /* --rate's token bucket */
     double bucket;
@@ -201,6 +202,7 @@ static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_
     l->started = true;
     b->sent++;
     b->in_flight++;
+    b->let_go++;
     b->in_flight_here++;
     *ticket = (cci_limit_ticket){.window = b->window, .sent_at = now, .probe = probe};
     return 0;
@@ -420,6 +422,7 @@ cci_limiter_status cci_limiter_status_of(cci_limiter *l, uint64_t now_ms)
         status.in_flight += b->in_flight;
         uint64_t window = b->window_ms ? b->window_ms : CCI_DOCUMENTED_WINDOW_MS;
         status.pace_per_s[i] = b->limit ? (double)b->limit * 1000.0 / (double)window : 0;
+        status.let_go[i] = b->let_go;
     }
     if (status.in_flight && now_ms > l->last_event) status.quiet_ms = now_ms - l->last_event;
     pthread_mutex_unlock(&l->lock);

@@ -55,6 +55,7 @@ typedef struct run {
                                  * by the reader when it sets READER_FINISHING (the pool goes) */
     atomic_int reader;      /* a reader_stage */
     atomic_ulong dates_not_set; /* dated rows that updated an existing user: said once, in the summary */
+    atomic_ulong finished;      /* rows finished in any order (the report takes them in order) */
     unsigned long submitted;    /* rows handed to be sent: --limit counts them (reader thread only) */
     unsigned long held_back;    /* rows past --limit, not attempted (reader thread only) */
     uint64_t began_ms;          /* cci_now_ms() when the run began: no pause is longer than the run */
@@ -92,6 +93,7 @@ static bool out_of_memory(const run *r, const char *while_doing)
 /* A row is finished (by whichever thread): into the report's order, and a beat of the pulse. */
 static void complete_row(run *r, row_item *item)
 {
+    atomic_fetch_add(&r->finished, 1);
     cci_reorder_complete(r->reorder, item->seq, item);
     cci_pulse_beat(&r->shared.pulse);
 }
@@ -847,7 +849,8 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     }
     planner.plan = r->config->plan;
     planner.reactivate = r->config->reactivate;
-    cci_progress_source source = {.counts = r->sink.counts, .total = expected_rows, .limiter = r->shared.limiter};
+    cci_progress_source source = {.counts = r->sink.counts, .finished = &r->finished, .total = expected_rows,
+                                  .limiter = r->shared.limiter};
     if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
     result->started = true;
     cci_watchdog *watchdog = cci_watchdog_start(&r->shared.pulse, stall_ms(r->config), r->config->stop, describe_stall, r);
@@ -905,6 +908,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
     atomic_init(&r.dates_not_set, 0);
+    atomic_init(&r.finished, 0);
     r.began_ms = cci_now_ms();
     if (paths_collide(&r)) goto out;
     if (!cci_input_open(&input, &r.spec, err, sizeof err)) {

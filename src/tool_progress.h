@@ -13,6 +13,7 @@
 #include "cci/import.h"
 #include "cci/outcome.h"
 #include "cci/ratelimit.h"
+#include "tool_eta.h"
 
 typedef struct cci_progress_display cci_progress_display;
 
@@ -24,11 +25,11 @@ void cci_progress_finish(cci_progress_display *progress);
 
 enum { CCI_QUIET_ANSWER_MS = 10000 }; /* no answer for this long is said on the progress line */
 
-/* One status text, as the display writes it (for tests): rows done, of total, rate, ETA, counts,
- * and what the run is waiting for: "rate limited: next window in 41 s" while a limit holds it,
- * "waiting for an answer from CometChat for 30 s" when nothing came back for a while. The ETA
- * is never shorter than the pace the limits allow, nor than the wait under way. */
+/* One status text, as the display writes it (for tests): rows done, of total, the recent pace
+ * and the time left (tool_eta.h), counts, and what the run is waiting for: "rate limited: next
+ * window in 41 s" while a limit holds it, "waiting for an answer from CometChat for 30 s" when
+ * nothing came back for a while. limits may be NULL. */
 void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
-                         long total, double seconds, const cci_limiter_status *limits);
+                         long total, const tool_eta_estimate *estimate, const cci_limiter_status *limits);
 
 #endif

@@ -29,7 +29,9 @@ typedef enum {
 
 /* What a progress display may read while rows are sent. */
 typedef struct cci_progress_source {
-    const atomic_ulong *counts; /* CCI_ACTION_COUNT counters of rows finished; atomics */
+    const atomic_ulong *counts; /* CCI_ACTION_COUNT counters of rows reported; atomics */
+    const atomic_ulong *finished; /* rows finished in any order, ahead of the report's order: the
+                                   * pace of the work; atomic; NULL: the counts' sum */
     long total;                 /* rows expected, or -1 when unknown (standard input) */
     cci_limiter *limiter;       /* thread-safe; says what the run waits for; may be NULL */
 } cci_progress_source;

@@ -2,18 +2,34 @@
  * no control characters without one. */
 #include <check.h>
 #include <curl/curl.h>
+#include <math.h>
 #include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_main.h"
 #include "e2e_support.h"
 
-/* Runs the tool with its standard error on a pseudo-terminal; returns all it wrote there. */
-static char *run_on_a_terminal(const char *progress_option, int *status)
+/* When each part of a terminal's text arrived: the first byte at `at` came at `ms`. */
+typedef struct arrival {
+    size_t at;
+    double ms;
+} arrival;
+
+static double monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6;
+}
+
+/* Runs the tool with its standard error on a pseudo-terminal; returns all it wrote there, and,
+ * when arrivals is set, when each read's text came (at most *count of them; *count set). */
+static char *run_on_a_terminal_timed(const char *progress_option, int *status, arrival *arrivals, size_t *count)
 {
     int master;
     struct winsize size = {.ws_row = 24, .ws_col = 200};
@@ -29,12 +45,22 @@ static char *run_on_a_terminal(const char *progress_option, int *status)
     size_t cap = 1 << 20, used = 0;
     char *text = malloc(cap);
     ssize_t n;
+    size_t reads = 0;
     /* read until the child closes the terminal (EIO on Linux) */
-    while (used < cap - 1 && (n = read(master, text + used, cap - 1 - used)) > 0) used += (size_t)n;
+    while (used < cap - 1 && (n = read(master, text + used, cap - 1 - used)) > 0) {
+        if (arrivals && reads < *count) arrivals[reads++] = (arrival){.at = used, .ms = monotonic_ms()};
+        used += (size_t)n;
+    }
+    if (arrivals) *count = reads;
     text[used] = '\0';
     ck_assert_int_eq(waitpid(pid, status, 0), pid);
     close(master);
     return text;
+}
+
+static char *run_on_a_terminal(const char *progress_option, int *status)
+{
+    return run_on_a_terminal_timed(progress_option, status, NULL, NULL);
 }
 
 START_TEST(a_terminal_gets_one_live_line_that_ends_cleanly)
@@ -94,6 +120,58 @@ START_TEST(without_a_terminal_plain_lines_and_no_control_characters)
 }
 END_TEST
 
+/* Issue 29: the ETA of a Data Import run (the free plan's budgets in one-second windows: 10
+ * creates and one batch of 50 a window) against the time the run then took, once a quarter and
+ * once half the rows are reported. The times are the ones the test saw the lines and the end at;
+ * the run's pace is the sandbox's windows, not the machine's. */
+START_TEST(the_eta_of_a_data_import_run_is_within_30_percent_of_the_time_it_took)
+{
+    fixture.config.core_limit = 10;
+    fixture.config.data_import_limit = 1;
+    fixture.config.window_ms = 1000;
+    e2e_start_sandbox(&fixture);
+    enum { ROWS = 1000, READS = 1 << 14 };
+    e2e_write_users(&fixture, "users.csv", ROWS, 0);
+    static arrival arrivals[READS];
+    size_t reads = READS;
+    int status;
+    double started = monotonic_ms();
+    char *text = run_on_a_terminal_timed("--progress=always", &status, arrivals, &reads);
+    double ended = monotonic_ms();
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_msg(e2e_counter(&fixture, "requests", "data_import") >= 5, "not a Data Import run");
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), ROWS);
+    int checked = 0;
+    size_t next_read = 0;
+    for (int quarter = 1; quarter <= 2; quarter++) {
+        /* the first line that reports a quarter (half) of the rows, and when it came */
+        const char *line = text;
+        long rows = 0, eta = -1;
+        while ((line = strstr(line, "\r\033[K"))) {
+            line += 4;
+            long minutes, seconds;
+            const char *at_eta = strstr(line, "ETA ");
+            const char *end = strchr(line, '\r');
+            if (sscanf(line, "%ld/", &rows) == 1 && rows >= ROWS * quarter / 4 && at_eta && (!end || at_eta < end) &&
+                sscanf(at_eta, "ETA %ld:%ld", &minutes, &seconds) == 2) {
+                eta = minutes * 60 + seconds;
+                break;
+            }
+        }
+        ck_assert_msg(line, "no line with an ETA at %d/4 of the rows in: %.300s", quarter, text);
+        size_t offset = (size_t)(line - text);
+        while (next_read + 1 < reads && arrivals[next_read + 1].at <= offset) next_read++;
+        double left_s = (ended - arrivals[next_read].ms) / 1000.0;
+        ck_assert_msg(fabs((double)eta - left_s) <= 0.3 * left_s + 1.0,
+                      "at %ld of %d rows the ETA said %ld s; the run took %.1f s more (%.1f s in all)", rows, ROWS,
+                      eta, left_s, (ended - started) / 1000.0);
+        checked++;
+    }
+    ck_assert_int_eq(checked, 2);
+    free(text);
+}
+END_TEST
+
 START_TEST(the_summary_json_adds_up)
 {
     e2e_start_sandbox(&fixture);
@@ -144,6 +222,7 @@ static Suite *progress_suite(void)
     tcase_add_test(tc, progress_never_keeps_the_terminal_quiet);
     tcase_add_test(tc, without_a_terminal_plain_lines_and_no_control_characters);
     tcase_add_test(tc, the_summary_json_adds_up);
+    tcase_add_test(tc, the_eta_of_a_data_import_run_is_within_30_percent_of_the_time_it_took);
     suite_add_tcase(suite, tc);
     return suite;
 }
