@@ -31,6 +31,7 @@ void cci_retry_expect_answers(cci_retry_budget *budget, uint64_t silence_ms, uin
 {
     atomic_init(&budget->unanswered, 0);
     atomic_init(&budget->heard_ms, now_ms);
+    atomic_init(&budget->heard_any, false);
     budget->silence_ms = silence_ms;
 }
 
@@ -38,6 +39,7 @@ void cci_retry_note_heard(cci_retry_budget *budget, uint64_t now_ms)
 {
     atomic_store(&budget->unanswered, 0);
     atomic_store(&budget->heard_ms, now_ms);
+    atomic_store(&budget->heard_any, true);
 }
 
 bool cci_retry_note_unanswered(cci_retry_budget *budget, uint64_t now_ms)

@@ -517,6 +517,19 @@ static const char *needs_listing(const cci_import_config *config)
 /* Reads the app when that pays (more rows the journal does not know than pages to read) or when
  * an option needs it. False when the run cannot go on; a listing that cannot be had otherwise
  * leaves the journal to decide, said once. */
+/* The first request of a run that sends, and its retries, got no answer at all: the target is
+ * not proven and every row would meet the same silence, so the run stops, once, naming the host
+ * (exit 3). last: the last error. */
+static void give_up_unheard(run *r, cci_import_result *result, const char *last)
+{
+    result->target_unanswered = true;
+    char message[1536];
+    snprintf(message, sizeof message, "CometChat is unreachable at %s: the first request and its retries got no "
+                                      "answer; the last: %s. Check the host, the network and any proxy",
+             cci_client_base(r->lister.client), last);
+    cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
+}
+
 static bool read_the_app(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
@@ -581,6 +594,10 @@ static bool read_the_app(run *r, cci_import_result *result)
             status == CCI_LISTING_REFUSED ? " (this API key may not list users: use a REST API key with full access)" : "");
         return false;
     }
+    if (!atomic_load(&r->shared.retries.heard_any)) {
+        give_up_unheard(r, result, err);
+        return true; /* the rows are marked skipped, as when a run stops while sending */
+    }
     say(r, CCI_MESSAGE_NOTE, "the app's users could not be read (%s): rows are sent as the journal says%s", err,
         merges ? ", and metadata.KEY columns replace the users' whole metadata" : "");
     return true;
@@ -600,7 +617,7 @@ static void prove_the_target(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
     if (r->lister.client) { /* a listing was tried: its first page answered, or said why not */
-        result->target_proven = !cci_stop_requested(config->stop);
+        result->target_proven = atomic_load(&r->shared.retries.heard_any) && !cci_stop_requested(config->stop);
         return;
     }
     if (config->dry_run || config->trust_journal || cci_stop_requested(config->stop)) return;
@@ -608,6 +625,10 @@ static void prove_the_target(run *r, cci_import_result *result)
     if (!(r->lister.client = connect_to_target(r))) return;
     cci_response response;
     cci_answer_class answer = cci_send_call(&r->shared, &r->lister, CCI_BUDGET_STANDARD, request_one_user, NULL, &response);
+    if (!atomic_load(&r->shared.retries.heard_any) && !cci_stop_requested(config->stop)) {
+        give_up_unheard(r, result, response.message);
+        return;
+    }
     /* an auth-only key may not list, and says so: it is a key of this app all the same */
     result->target_proven = answer == CCI_ANSWER_OK || strcmp(response.code, "AUTH_ERR_NO_ACCESS") == 0;
 }

@@ -26,6 +26,7 @@ typedef struct cci_retry_budget {
      * answer at all (no host, no connection, a timeout), and when anything last answered */
     atomic_ulong unanswered;
     atomic_uint_least64_t heard_ms;
+    atomic_bool heard_any;             /* some attempt of this run got an HTTP answer */
     uint64_t silence_ms;               /* nothing heard that long (a failure seen): unreachable */
 } cci_retry_budget;
 
@@ -41,7 +42,7 @@ bool cci_retry_budget_take(cci_retry_budget *budget);
  * nothing answered for silence_ms since now_ms (the run's start) or the last answer. */
 void cci_retry_expect_answers(cci_retry_budget *budget, uint64_t silence_ms, uint64_t now_ms);
 
-/* An attempt got an HTTP answer, whatever its status. */
+/* An attempt got an HTTP answer, whatever its status (heard_any is then set for good). */
 void cci_retry_note_heard(cci_retry_budget *budget, uint64_t now_ms);
 
 /* An attempt got no answer at all; true once the service counts as unreachable (above). */

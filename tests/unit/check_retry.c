@@ -48,12 +48,38 @@ START_TEST(retry_budget_runs_out_and_notices_an_unreachable_service)
 }
 END_TEST
 
+/* Issue 29: giving up early, on a simulated clock: ten unanswered attempts in a row, or nothing
+ * heard for the silence allowed; any answer starts both counts again. */
+START_TEST(unanswered_attempts_and_silence_make_the_service_unreachable)
+{
+    cci_retry_budget b;
+    cci_retry_budget_init(&b, 100, 1000);
+    cci_retry_expect_answers(&b, 1500, 10000);
+    ck_assert(!atomic_load(&b.heard_any));
+    for (int i = 1; i < CCI_UNANSWERED_IN_A_ROW; i++) ck_assert(!cci_retry_note_unanswered(&b, 10000 + (uint64_t)i));
+    cci_retry_note_heard(&b, 10100); /* an answer, even a refusal: the count starts again */
+    ck_assert(atomic_load(&b.heard_any));
+    for (int i = 1; i < CCI_UNANSWERED_IN_A_ROW; i++) ck_assert(!cci_retry_note_unanswered(&b, 10200));
+    ck_assert(cci_retry_note_unanswered(&b, 10200)); /* the tenth in a row */
+    /* silence: two attempts, but the last answer was 1.5 s before the second */
+    cci_retry_note_heard(&b, 20000);
+    ck_assert(!cci_retry_note_unanswered(&b, 21499));
+    ck_assert(cci_retry_note_unanswered(&b, 21500));
+    /* from the run's start when nothing ever answered */
+    cci_retry_expect_answers(&b, 1500, 30000);
+    ck_assert(!atomic_load(&b.heard_any));
+    ck_assert(!cci_retry_note_unanswered(&b, 31000));
+    ck_assert(cci_retry_note_unanswered(&b, 31500));
+}
+END_TEST
+
 static Suite *retry_suite(void)
 {
     Suite *suite = suite_create("retry");
     TCase *tc = tcase_create("retry");
     tcase_add_test(tc, backoff_doubles_with_full_jitter_up_to_the_cap);
     tcase_add_test(tc, retry_budget_runs_out_and_notices_an_unreachable_service);
+    tcase_add_test(tc, unanswered_attempts_and_silence_make_the_service_unreachable);
     suite_add_tcase(suite, tc);
     return suite;
 }
