@@ -67,8 +67,16 @@ cci_report *cci_report_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     cci_outfile_check(&report->out,
-                      fputs("line,uid,action,http_status,error_code,message,attempts\n", report->out.file) >= 0);
+                      fputs(CCI_REPORT_HEADER "\n", report->out.file) >= 0);
     return report;
+}
+
+bool cci_report_own_column(const char *name)
+{
+    static const char *const own[] = {"line", "action", "http_status", "error_code", "message", "attempts"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (strcmp(name, own[i]) == 0) return true;
+    return false;
 }
 
 bool cci_report_write(cci_report *report, const cci_outcome *o)

@@ -35,6 +35,13 @@ typedef struct cci_report cci_report;
 
 /* Creates PATH.partial and writes the header. NULL with a reason in err. */
 cci_report *cci_report_open(const char *path, char *err, size_t errlen);
+
+/* The report's header (verify.csv and --plan's report share it), without its line end. */
+#define CCI_REPORT_HEADER "line,uid,action,http_status,error_code,message,attempts"
+
+/* Whether name is one of the report's own columns but uid: a report fed back as input is read by
+ * its uid alone, and the rest is not a mistake to warn about. */
+bool cci_report_own_column(const char *name);
 /* Writes and flushes one line; false on a write error (cci_report_error says which). */
 bool cci_report_write(cci_report *report, const cci_outcome *outcome);
 /* The same line with another word in the action column (--verify's `repaired`, `differs`). */

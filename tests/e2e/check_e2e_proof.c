@@ -146,6 +146,18 @@ START_TEST(the_documented_undo_works_with_a_settings_file_that_maps_columns)
     ck_assert_msg(strstr(messages, "--map options of the settings name no column of this file"), "%s", messages);
     ck_assert_int_eq(active_users('a'), ABSENT);
     ck_assert_int_eq(active_users('u'), KEPT);
+    /* the other files the tool writes read back as they are too: the report, and --plan's two */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--plan", "--report", "plan.csv", "users.csv", NULL), 0);
+    const char *written[] = {"plan.csv", "plan.absent.csv", "users.runs/latest/report.csv"};
+    for (size_t i = 0; i < sizeof written / sizeof *written; i++) {
+        double writes = e2e_writes(&fixture);
+        ck_assert_msg(e2e_run(&fixture, E2E_KEY, true, &messages, "--mode", "update", written[i], NULL) == 0, "%s: %s",
+                      written[i], messages);
+        ck_assert_msg(strstr(messages, "--map options of the settings name no column of this file"), "%s", messages);
+        ck_assert_msg(!strstr(messages, "warning"), "%s: %s", written[i], messages);
+        ck_assert_msg(i == 1 || strstr(messages, "has a report's columns"), "%s: %s", written[i], messages);
+        ck_assert_msg(e2e_writes(&fixture) == writes, "%s changed the app", written[i]);
+    }
 }
 END_TEST
 

@@ -225,6 +225,18 @@ START_TEST(utf16_rejects_start_with_a_byte_order_mark)
 }
 END_TEST
 
+START_TEST(a_reports_own_columns_are_known_but_uid)
+{
+    char header[] = CCI_REPORT_HEADER;
+    int own = 0;
+    for (char *name = strtok(header, ","); name; name = strtok(NULL, ",")) own += cci_report_own_column(name);
+    ck_assert_int_eq(own, 6); /* every column of the header but uid */
+    ck_assert(!cci_report_own_column("uid"));
+    ck_assert(!cci_report_own_column("Line"));
+    ck_assert(!cci_report_own_column("name"));
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *suite = suite_create("report");
@@ -240,6 +252,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, a_fed_back_rejects_file_reuses_its_error_column);
     tcase_add_test(tc, rejects_are_written_in_the_inputs_encoding_and_line_ends);
     tcase_add_test(tc, utf16_rejects_start_with_a_byte_order_mark);
+    tcase_add_test(tc, a_reports_own_columns_are_known_but_uid);
     suite_add_tcase(suite, tc);
     return suite;
 }
