@@ -18,17 +18,15 @@ static void request_page(cci_client *client, void *context, cci_response *respon
     cci_client_list(client, ((page_request *)context)->page, CCI_LISTING_PER_PAGE, response);
 }
 
-/* Writes {"uid","name","createdAt"} of listed as one line of users. */
+/* Writes {"uid","name"} of listed as one line of users. */
 static bool keep_name(FILE *users, const cJSON *listed)
 {
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(listed, "uid");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(listed, "name");
-    const cJSON *created = cJSON_GetObjectItemCaseSensitive(listed, "createdAt");
     if (!cJSON_IsString(uid)) return true;
     cJSON *line = cJSON_CreateObject();
     bool ok = line && cJSON_AddStringToObject(line, "uid", uid->valuestring) &&
-              cJSON_AddStringToObject(line, "name", cJSON_IsString(name) ? name->valuestring : "") &&
-              cJSON_AddNumberToObject(line, "createdAt", cJSON_IsNumber(created) ? created->valuedouble : 0);
+              cJSON_AddStringToObject(line, "name", cJSON_IsString(name) ? name->valuestring : "");
     char *text = ok ? cJSON_PrintUnformatted(line) : NULL;
     ok = text && fputs(text, users) >= 0 && fputc('\n', users) != EOF;
     free(text);
@@ -342,10 +340,8 @@ bool cci_listing_each(FILE *users, cci_listed_user_fn visit, void *context)
         cJSON *user = cJSON_Parse(line);
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(user, "uid");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(user, "name");
-        const cJSON *created = cJSON_GetObjectItemCaseSensitive(user, "createdAt");
         cci_listed_user listed = {.uid = cJSON_IsString(uid) ? uid->valuestring : NULL,
-                                  .name = cJSON_IsString(name) ? name->valuestring : NULL,
-                                  .created_at = cJSON_IsNumber(created) ? (long long)created->valuedouble : 0};
+                                  .name = cJSON_IsString(name) ? name->valuestring : NULL};
         if (listed.uid && listed.name) going = visit(context, &listed);
         else ok = going = false;
         cJSON_Delete(user);

@@ -94,10 +94,9 @@ cci_listing_status cci_listing_read(cci_listing *listing, cci_send_shared *share
                                     unsigned long most_pages, cci_listing_wants wants, cci_listing_progress_fn progress,
                                     void *context, char *err, size_t errlen);
 
-/* One user of a listing's files: createdAt is 0 when the listing did not say. */
+/* One user of a listing's files (--prune's second look takes createdAt from the app's users). */
 typedef struct cci_listed_user {
     const char *uid, *name;
-    long long created_at;
 } cci_listed_user;
 
 /* Visits the users of one of the listing's files; visit returns false to stop. False when the file
