@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/batch.h"
-#include "cci/dates.h"
+#include "cci/send/batch.h"
+#include "cci/rules/dates.h"
 
 static const cci_batch_user users[] = {
     {.uid = "ana", .create_body = "{\"name\":\"Ana\",\"uid\":\"ana\"}", .created_at = 1614834367},

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cci/journal.h"
+#include "cci/state/journal.h"
 
 static const char target[] = "0123456789abcdef";
 

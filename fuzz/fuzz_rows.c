@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/csv_reader.h"
-#include "cci/fingerprint.h"
-#include "cci/mapping.h"
-#include "cci/report.h"
-#include "cci/user.h"
+#include "cci/read/csv_reader.h"
+#include "cci/util/fingerprint.h"
+#include "cci/rules/mapping.h"
+#include "cci/output/report.h"
+#include "cci/rules/user.h"
 
 static const char *const encodings[] = {NULL, "windows-1252", "UTF-16LE", "ISO-8859-15"};
 

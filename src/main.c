@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "cci/mapping.h"
+#include "cci/rules/mapping.h"
 #include "tool_cli.h"
 #include "tool_key.h"
 #include "tool_run.h"

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/dates.h"
-#include "cci/mapping.h"
-#include "cci/mode.h"
+#include "cci/rules/dates.h"
+#include "cci/rules/mapping.h"
+#include "cci/util/mode.h"
 #include "tool_trust.h"
 
 typedef enum { CCI_PROGRESS_AUTO, CCI_PROGRESS_ALWAYS, CCI_PROGRESS_NEVER } cci_progress;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cci/outfile.h"
+#include "cci/util/outfile.h"
 
 static char *trim(char *text)
 {

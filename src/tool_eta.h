@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "cci/ratelimit.h"
+#include "cci/send/ratelimit.h"
 
 enum {
     TOOL_ETA_SPACING_MS = 500,  /* samples kept at least this far apart */

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cci/journal.h"
+#include "cci/state/journal.h"
 
 /* The length of path without its extension (a dot after the last slash, not leading the name). */
 static size_t stem_length(const char *path)

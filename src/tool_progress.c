@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/latch.h"
-#include "cci/stop.h"
+#include "cci/util/latch.h"
+#include "cci/util/stop.h"
 
 /* the pace is sampled every LIVE_INTERVAL_MS whether or not a line is drawn */
 enum { LIVE_INTERVAL_MS = 200, PLAIN_INTERVAL_MS = 5000 };

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cci/import.h"
-#include "cci/outcome.h"
-#include "cci/ratelimit.h"
+#include "cci/run/import.h"
+#include "cci/util/outcome.h"
+#include "cci/send/ratelimit.h"
 #include "tool_eta.h"
 
 typedef struct cci_progress_display cci_progress_display;

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cci/import.h"
+#include "cci/run/import.h"
 #include "tool_config.h"
 #include "tool_paths.h"
 #include "tool_progress.h"

@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "cci/stop.h"
+#include "cci/util/stop.h"
 
 typedef struct cci_signals cci_signals;
 

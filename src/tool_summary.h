@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cci/import.h"
-#include "cci/outfile.h"
+#include "cci/run/import.h"
+#include "cci/util/outfile.h"
 
 enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_STOPPED = 3 };
 

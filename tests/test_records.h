@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cci/csv_reader.h"
+#include "cci/read/csv_reader.h"
 
 typedef struct test_record {
     cci_record record;

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cci/import.h"
+#include "cci/run/import.h"
 #include "failing_alloc.h"
 #include "http_client.h"
 #include "test_files.h"

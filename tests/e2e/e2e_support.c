@@ -1,7 +1,7 @@
 #define _DEFAULT_SOURCE /* syscall(), for pidfd_open */
 #include "e2e_support.h"
 
-#include "cci/journal.h"
+#include "cci/state/journal.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cci/csv_reader.h"
+#include "cci/read/csv_reader.h"
 #include "http_client.h"
 
 /* The documented variants, each point where the docs disagree set one way or the other. */

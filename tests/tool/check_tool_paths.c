@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cci/journal.h"
+#include "cci/state/journal.h"
 
 #include "check_main.h"
 #include "test_files.h"

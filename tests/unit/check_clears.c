@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/app_users.h"
-#include "cci/clears.h"
+#include "cci/state/app_users.h"
+#include "cci/rules/clears.h"
 #include "check_main.h"
 #include "test_records.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/client.h"
+#include "cci/send/client.h"
 #include "sandbox_fixture.h"
 #include "check_main.h"
 #include "http_client.h"

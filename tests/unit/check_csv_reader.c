@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/csv_reader.h"
+#include "cci/read/csv_reader.h"
 #include "check_main.h"
 
 /* A reader over text held in memory. */

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cci/dates.h"
+#include "cci/rules/dates.h"
 
 #include "check_main.h"
 

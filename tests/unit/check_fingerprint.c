@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/fingerprint.h"
-#include "cci/mapping.h"
-#include "cci/user.h"
+#include "cci/util/fingerprint.h"
+#include "cci/rules/mapping.h"
+#include "cci/rules/user.h"
 #include "check_main.h"
 #include "test_records.h"
 

@@ -4,8 +4,8 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "cci/latch.h"
-#include "cci/stop.h"
+#include "cci/util/latch.h"
+#include "cci/util/stop.h"
 #include "check_main.h"
 
 typedef struct waiter {

@@ -1,7 +1,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "cci/mapping.h"
+#include "cci/rules/mapping.h"
 #include "check_main.h"
 #include "test_records.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/outcome.h"
+#include "cci/util/outcome.h"
 #include "check_main.h"
 
 START_TEST(every_action_has_the_reports_name)

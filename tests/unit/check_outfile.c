@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cci/outfile.h"
+#include "cci/util/outfile.h"
 #include "check_main.h"
 #include "test_files.h"
 

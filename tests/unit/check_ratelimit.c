@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/ratelimit.h"
+#include "cci/send/ratelimit.h"
 #include "check_main.h"
 
 /* Monotonic and wall clocks of the tests: wall = WALL0 + monotonic. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cci/import.h"
+#include "cci/run/import.h"
 #include "check_main.h"
 #include "sandbox_fixture.h"
 #include "test_files.h"

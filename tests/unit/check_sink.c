@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cci/journal.h"
-#include "cci/sink.h"
+#include "cci/state/journal.h"
+#include "cci/run/sink.h"
 #include "check_main.h"
 #include "test_files.h"
 #include "test_records.h"

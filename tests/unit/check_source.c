@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cci/csv_reader.h"
-#include "cci/source.h"
+#include "cci/read/csv_reader.h"
+#include "cci/read/source.h"
 #include "check_main.h"
 
 static FILE *memory(const char *bytes, size_t len)

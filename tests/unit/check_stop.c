@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "cci/stop.h"
+#include "cci/util/stop.h"
 #include "check_main.h"
 
 START_TEST(the_first_request_wins)

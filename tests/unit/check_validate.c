@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cci/validate.h"
+#include "cci/rules/validate.h"
 #include "check_main.h"
 
 static char why[512];

@@ -1,0 +1,77 @@
+/* The per-row report and the rejects file.
+ *
+ * The report has one line per input record, in input order: line, uid, action, http_status,
+ * error_code, message, attempts. Cells starting with = + - @ are neutralised with a leading '
+ * so a spreadsheet never runs them as formulas. The rejects file holds the original cells of every
+ * row that ended invalid or failed, plus an "error" column, in the input's dialect, ready to fix
+ * and feed back. Both are written beside their final names and renamed into place when the run
+ * ends (cci/outfile.h): a killed run leaves the earlier files as they were. Neither silently
+ * replaces an earlier one: the earlier is kept, numbered.
+ * Thread-safety: a writer is used by one thread at a time. */
+#ifndef CCI_REPORT_H
+#define CCI_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cci/read/csv_reader.h"
+#include "cci/util/outcome.h"
+#include "cci/util/outfile.h"
+
+/* A record's cells, copied so they outlive the reader. One allocation; free() releases it. */
+typedef struct cci_saved_row {
+    size_t count;
+    cci_cell cells[]; /* texts follow the array */
+} cci_saved_row;
+
+cci_saved_row *cci_saved_row_new(const cci_record *record);
+
+/* Writes one CSV cell: quoted (by libcsv) when it holds the delimiter, a quote, a line break or
+ * edge spaces; neutralised when asked and it starts like a formula. */
+bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise);
+
+typedef struct cci_report cci_report;
+
+/* Creates PATH.partial and writes the header. NULL with a reason in err. */
+cci_report *cci_report_open(const char *path, char *err, size_t errlen);
+
+/* The report's header (verify.csv and --plan's report share it), without its line end. */
+#define CCI_REPORT_HEADER "line,uid,action,http_status,error_code,message,attempts"
+
+/* Whether name is one of the report's own columns but uid: a report fed back as input is read by
+ * its uid alone, and the rest is not a mistake to warn about. */
+bool cci_report_own_column(const char *name);
+/* Writes and flushes one line; false on a write error (cci_report_error says which). */
+bool cci_report_write(cci_report *report, const cci_outcome *outcome);
+/* The same line with another word in the action column (--verify's `repaired`, `differs`). */
+bool cci_report_write_as(cci_report *report, const cci_outcome *outcome, const char *action);
+/* "cannot write PATH: REASON" for the first write error. */
+void cci_report_error(const cci_report *report, char *err, size_t errlen);
+/* Keeps any earlier report aside (its name in kept) and renames this one into place; false with
+ * a reason in err when anything could not be written (the earlier report then stays). */
+bool cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen);
+/* For a run that never started: removes this run's file, leaving any earlier report. */
+void cci_report_discard(cci_report *report);
+
+typedef struct cci_rejects cci_rejects;
+
+/* Creates PATH.partial now (so an unwritable path is found before anything is sent); the header
+ * is written with the first row: header's cells plus "error", in the input's dialect: its
+ * delimiter, "sep=" line, line ends, byte order mark and encoding (or `encoding` when not NULL).
+ * NULL with a reason in err. */
+cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
+                             const cci_record *header, char *err, size_t errlen);
+bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error);
+/* Rows written so far. */
+unsigned long cci_rejects_count(const cci_rejects *rejects);
+/* "cannot write PATH: REASON" for the first write error. */
+void cci_rejects_error(const cci_rejects *rejects, char *err, size_t errlen);
+/* When this one holds rows: keeps any earlier rejects file aside (its name in kept) and renames
+ * this one into place. When not: removes it and leaves an earlier rejects file as it is (it may be
+ * the one being fixed, or just fed back). False with a reason in err. */
+bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen);
+/* For a run that never started: removes this run's file, leaving any earlier one. */
+void cci_rejects_discard(cci_rejects *rejects);
+
+#endif

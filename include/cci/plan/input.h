@@ -1,0 +1,70 @@
+/* The input file of a run: opened once, its header read into a mapping, and, when it is a regular
+ * file, read through once (the preflight) before anything is sent, so that nothing is sent unless
+ * the whole of it reads and decodes; the import pass then reads the same open file again as one
+ * snapshot (cci/snapshot.h): any change stops it. Standard input, FIFOs, devices and process
+ * substitutions are read once, with no preflight.
+ * Thread-safety: an input is used by one thread at a time. */
+#ifndef CCI_INPUT_H
+#define CCI_INPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cci/read/csv_reader.h"
+#include "cci/rules/mapping.h"
+#include "cci/read/snapshot.h"
+
+typedef struct cci_input_spec {
+    const char *path;           /* "-" for standard input */
+    char delimiter;             /* 0: detect */
+    const char *encoding;       /* NULL: UTF-8, or UTF-16 by byte order mark */
+    const cci_column_map *maps; /* --map overrides */
+    size_t map_count;
+    bool name_required;         /* false for --mode update */
+    size_t max_record_bytes;    /* 0: CCI_DEFAULT_MAX_RECORD_BYTES */
+    size_t max_columns;         /* 0: CCI_DEFAULT_MAX_COLUMNS */
+    cci_date_rules date_rules;  /* how date cells read (the mapping carries them) */
+    cci_stop *stop;             /* ends an input read once (a pipe) when requested; may be NULL */
+} cci_input_spec;
+
+typedef struct cci_input {
+    FILE *file;             /* the open file, or stdin */
+    cci_snapshot *snapshot; /* a regular file's; NULL for one read once */
+    FILE *stream;           /* what this pass reads: file, or a snapshot's stream */
+    cci_csv_reader *reader;
+} cci_input;
+
+/* Opens the file (or takes standard input) and starts the reader of its first pass. False with a
+ * reason in err. */
+bool cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
+/* Safe on an input that never opened. */
+void cci_input_close(cci_input *input);
+
+/* True for a regular file: it can be preflighted and read again. */
+bool cci_input_rereadable(const cci_input *input);
+
+/* True, with a sentence in why, when the reader stopped because the file changed. */
+bool cci_input_changed(const cci_input *input, char *why, size_t len);
+
+/* After CCI_READ_ERROR: "PATH: what" (the reader's error, or how the file changed). */
+void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
+
+/* Reads the header line into header (valid until the next read) and builds mapping from it.
+ * False with a reason naming the file in err; mapping then needs no cleanup. */
+bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
+                      cci_mapping *mapping, char *err, size_t errlen);
+
+/* Sees each record of the preflight, with the header's mapping; both valid during the call. */
+typedef void (*cci_preflight_fn)(void *context, const cci_mapping *mapping, const cci_record *record);
+
+/* On a rereadable input just opened: reads the whole file once (the header maps, every line
+ * parses and decodes), showing each record to visit (may be NULL), then starts the import pass
+ * from the start, checked against this one. Returns the number of records after the header, or
+ * -1 with a reason in err. */
+long cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
+                         char *err, size_t errlen);
+
+/* True when every cell holds only spaces, tabs and line ends: such a row is no user. */
+bool cci_record_is_empty(const cci_record *record);
+
+#endif

@@ -1,0 +1,79 @@
+/* Deciding a row before anything is sent: invalid, a repeated uid, unchanged since the journal's
+ * last word on it, what a dry run would send, or to be sent (with its bodies and fingerprint).
+ * Thread-safety: a planner is used by one thread (the reader); it reads the journal, whose
+ * lookups are safe while workers append. */
+#ifndef CCI_PLAN_H
+#define CCI_PLAN_H
+
+#include <stdbool.h>
+
+#include "cci/state/app_users.h"
+#include "cci/read/csv_reader.h"
+#include "cci/rules/damage.h"
+#include "cci/util/fingerprint.h"
+#include "cci/state/journal.h"
+#include "cci/rules/mapping.h"
+#include "cci/util/mode.h"
+#include "cci/util/outcome.h"
+#include "cci/output/report.h"
+#include "cci/util/strmap.h"
+
+typedef struct cci_planner {
+    const cci_mapping *mapping; /* read-only */
+    cci_mode mode;
+    bool dry_run;
+    bool force;           /* send even what the journal says is unchanged */
+    cci_journal *journal; /* read here; NULL when there is none */
+    cci_strmap *uids;     /* every uid planned so far, to the line that gave it first; owned;
+                           * unused when file_uids is given */
+    /* what the app holds, when it was read (NULL: it was not, and the journal alone decides) */
+    const cci_app_users *app;
+    bool app_proven; /* the listing proved who the app holds: a uid it did not show is absent; else
+                      * unknown, and its row is planned as the journal says (cci/listing.h) */
+    const cci_strmap *app_metadata; /* uid -> listed metadata, for merging; NULL: no merge */
+    const cci_uid_set *file_uids;   /* the file's uids from the preflight, sealed; NULL: none */
+    bool plan;                      /* --plan: say what a run would do, from the app */
+    bool reactivate;                /* --reactivate: deactivated users in the file are brought back */
+    const cci_padding *padding;     /* how the file pads numeric uids (the preflight's); NULL: unknown */
+} cci_planner;
+
+/* A row as planned: its outcome so far, and what sending it takes. */
+typedef struct cci_planned_row {
+    cci_outcome outcome;
+    cci_saved_row *saved; /* the original cells, for the rejects file; NULL for a dry run's good rows */
+    char *create_body;    /* both bodies are set for a row to send */
+    char *update_body;
+    char fingerprint[CCI_FINGERPRINT_LEN + 1];
+    char *journal_record; /* what the journal records once the app holds the row: the fingerprint
+                           * and the fields the imports set (cci/clears.h) */
+    bool known;       /* the journal or the app says the uid exists in this target */
+    bool absent;      /* the app's listing proves the uid is not there: create, no guessing */
+    bool unlisted;    /* an unproven listing did not show the uid: nothing is known of it */
+    bool reactivated; /* the user was reactivated for this row: its success says so */
+    bool confirm;     /* settled unsent, proven equal by the app: the journal may record it */
+    bool unseen;      /* equal in every field the app shows, but one it hides ("@private") may differ */
+    char *changes;    /* the fields that differ ("name, tags"), for the report; NULL: none known */
+    long long created_at;     /* createdAt and lastActiveAt in Unix seconds; 0: not given. Only a */
+    long long last_active_at; /* Data Import create keeps them (cci/data_import.h) */
+    bool new_user;        /* to be created, and the Data Import channel may take it (set by the run) */
+    unsigned batches;     /* Data Import requests that carried it */
+} cci_planned_row;
+
+/* False when out of memory. The app fields are set after init, when the app was read. */
+bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
+                      bool force, cci_journal *journal);
+void cci_planner_cleanup(cci_planner *planner);
+
+/* Plans record into row (zeroed first). True when the row must be sent; false when its outcome
+ * is settled here: invalid, unchanged, a dry run's `skipped` with what it would send, or `failed`
+ * when memory ran out (never sent half-built). */
+bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row);
+
+/* The dates the row has, as a message names them: "createdAt", "lastActiveAt" or "createdAt and
+ * lastActiveAt"; NULL when it has none. */
+const char *cci_planned_row_dates(const cci_planned_row *row);
+
+/* Frees what the row owns (message, cells, bodies); the row itself is the caller's. */
+void cci_planned_row_cleanup(cci_planned_row *row);
+
+#endif

@@ -1,0 +1,48 @@
+/* --verify: once the rows went, the app is read back and every valid row of the file compared with
+ * it. A row the app holds otherwise (an update it lost, a user edited while the run went) is
+ * repaired once, one request at a time; the app is read again and what still differs is what the
+ * run could not make true. Each row that differed gets a line in the verify file (CSV: line, uid,
+ * verify, message), verify one of `repaired`, `differs`, `failed`.
+ * Thread-safety: runs on the reader thread once the workers are joined; it uses the run's shared
+ * sending state and one worker's connection, and appends to the journal. */
+#ifndef CCI_VERIFY_H
+#define CCI_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cci/state/app_users.h"
+#include "cci/plan/input.h"
+#include "cci/state/journal.h"
+#include "cci/target/listing.h"
+#include "cci/util/mode.h"
+#include "cci/send/send.h"
+
+typedef struct cci_verify_setup {
+    const cci_input_spec *spec;   /* the input, read again from its start */
+    cci_mode mode;
+    bool merges;                  /* metadata.KEY columns merge into the listed metadata */
+    cci_journal *journal;         /* told of the rows repaired; may be NULL */
+    const cci_uid_set *file_uids; /* the file's uids, sealed (repeated uids are not compared); NULL: found anew */
+    cci_send_shared *shared;
+    cci_worker *worker;
+    const char *path;             /* the verify file */
+    cci_keep_metadata_fn keep_metadata; /* which users' metadata to keep (cci/listing.h); NULL: all */
+    void *keep_context;
+    cci_listing_progress_fn progress; /* may be NULL */
+    void *context;
+} cci_verify_setup;
+
+typedef struct cci_verify_result {
+    unsigned long compared; /* valid rows compared with the app read back */
+    unsigned long differed; /* of which the app held otherwise */
+    unsigned long repaired; /* of those, equal after one repair */
+    unsigned long remain;   /* still differing, or whose repair failed */
+    unsigned long pages;    /* listing pages read, every reading counted */
+} cci_verify_result;
+
+/* Reads back, repairs and writes the verify file. False with a reason in err when the app or the
+ * input could not be read, or the file written: the result then says how far it went. */
+bool cci_verify(const cci_verify_setup *setup, cci_verify_result *result, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,100 @@
+#include "cci/exec/reorder.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct cci_reorder {
+    pthread_mutex_t lock;
+    pthread_cond_t advanced; /* signalled when rows are emitted */
+    void **slots;            /* slot seq % window; protected by lock */
+    bool *done;              /* protected by lock */
+    size_t window;
+    size_t next_seq;  /* the next to reserve; protected by lock */
+    size_t next_emit; /* the oldest not yet emitted; protected by lock */
+    cci_emit_fn emit;
+    void *ctx;
+};
+
+cci_reorder *cci_reorder_new(size_t window, cci_emit_fn emit, void *ctx)
+{
+    cci_reorder *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->window = window ? window : 1;
+    r->slots = calloc(r->window, sizeof *r->slots);
+    r->done = calloc(r->window, sizeof *r->done);
+    if (!r->slots || !r->done) {
+        free(r->slots);
+        free(r->done);
+        free(r);
+        return NULL;
+    }
+    r->emit = emit;
+    r->ctx = ctx;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->advanced, NULL);
+    return r;
+}
+
+void cci_reorder_free(cci_reorder *r)
+{
+    if (!r) return;
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->advanced);
+    free(r->slots);
+    free(r->done);
+    free(r);
+}
+
+size_t cci_reorder_reserve(cci_reorder *r)
+{
+    pthread_mutex_lock(&r->lock);
+    while (r->next_seq - r->next_emit >= r->window) pthread_cond_wait(&r->advanced, &r->lock);
+    size_t seq = r->next_seq++;
+    pthread_mutex_unlock(&r->lock);
+    return seq;
+}
+
+bool cci_reorder_try_reserve(cci_reorder *r, size_t *seq)
+{
+    pthread_mutex_lock(&r->lock);
+    bool room = r->next_seq - r->next_emit < r->window;
+    if (room) *seq = r->next_seq++;
+    pthread_mutex_unlock(&r->lock);
+    return room;
+}
+
+cci_reorder_census cci_reorder_count(cci_reorder *r)
+{
+    pthread_mutex_lock(&r->lock);
+    cci_reorder_census census = {.oldest = r->next_emit, .unemitted = r->next_seq - r->next_emit, .window = r->window};
+    for (size_t seq = r->next_emit; seq < r->next_seq; seq++) census.finished += r->done[seq % r->window];
+    pthread_mutex_unlock(&r->lock);
+    return census;
+}
+
+void cci_reorder_complete(cci_reorder *r, size_t seq, void *item)
+{
+    pthread_mutex_lock(&r->lock);
+    size_t slot = seq % r->window;
+    r->slots[slot] = item;
+    r->done[slot] = true;
+    bool advanced = false;
+    while (r->next_emit < r->next_seq && r->done[r->next_emit % r->window]) {
+        size_t head = r->next_emit % r->window;
+        r->done[head] = false;
+        r->emit(r->slots[head], r->ctx);
+        r->slots[head] = NULL;
+        r->next_emit++;
+        advanced = true;
+    }
+    if (advanced) pthread_cond_broadcast(&r->advanced);
+    pthread_mutex_unlock(&r->lock);
+}
+
+void cci_reorder_wait_all(cci_reorder *r)
+{
+    pthread_mutex_lock(&r->lock);
+    while (r->next_emit < r->next_seq) pthread_cond_wait(&r->advanced, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+}

@@ -1,0 +1,317 @@
+#include "cci/output/report.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+cci_saved_row *cci_saved_row_new(const cci_record *record)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < record->count; i++) bytes += record->cells[i].len + 1;
+    cci_saved_row *row = malloc(sizeof *row + record->count * sizeof(cci_cell) + bytes);
+    if (!row) return NULL;
+    row->count = record->count;
+    char *text = (char *)(row->cells + record->count);
+    for (size_t i = 0; i < record->count; i++) {
+        memcpy(text, record->cells[i].text, record->cells[i].len);
+        text[record->cells[i].len] = '\0';
+        row->cells[i] = (cci_cell){text, record->cells[i].len};
+        text += record->cells[i].len + 1;
+    }
+    return row;
+}
+
+bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise)
+{
+    bool formula = neutralise && len && strchr("=+-@\t\r", text[0]);
+    bool quote = formula || (len && (text[0] == ' ' || text[len - 1] == ' '));
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = text[i] == delimiter || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
+    if (!quote) return fwrite(text, 1, len, file) == len;
+    /* libcsv quotes into a buffer (its csv_fwrite goes a character at a time); a leading '
+     * makes a spreadsheet show a formula-like text instead of evaluating it */
+    char small[512];
+    size_t need = 2 * (len + 1) + 2;
+    char *quoted = need <= sizeof small ? small : malloc(need);
+    char *source = formula ? malloc(len + 1) : (char *)text;
+    bool ok = quoted && source;
+    if (ok) {
+        if (formula) {
+            source[0] = '\'';
+            memcpy(source + 1, text, len);
+        }
+        size_t written = csv_write(quoted, need, source, formula ? len + 1 : len);
+        ok = written <= need && fwrite(quoted, 1, written, file) == written;
+    }
+    if (formula) free(source);
+    if (quoted != small) free(quoted);
+    return ok;
+}
+
+struct cci_report {
+    cci_outfile out;
+};
+
+cci_report *cci_report_open(const char *path, char *err, size_t errlen)
+{
+    cci_report *report = calloc(1, sizeof *report);
+    if (!report) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!cci_outfile_open(&report->out, path, err, errlen)) {
+        free(report);
+        return NULL;
+    }
+    cci_outfile_check(&report->out,
+                      fputs(CCI_REPORT_HEADER "\n", report->out.file) >= 0);
+    return report;
+}
+
+bool cci_report_own_column(const char *name)
+{
+    static const char *const own[] = {"line", "action", "http_status", "error_code", "message", "attempts"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (strcmp(name, own[i]) == 0) return true;
+    return false;
+}
+
+bool cci_report_write(cci_report *report, const cci_outcome *o)
+{
+    return cci_report_write_as(report, o, cci_action_name(o->action));
+}
+
+bool cci_report_write_as(cci_report *report, const cci_outcome *o, const char *action)
+{
+    FILE *f = report->out.file;
+    bool ok = fprintf(f, "%lu,", o->line) > 0;
+    ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', true) && fputc(',', f) != EOF;
+    ok = ok && fprintf(f, "%s,", action) > 0;
+    if (o->http_status) ok = ok && fprintf(f, "%ld", o->http_status) > 0;
+    ok = ok && fputc(',', f) != EOF;
+    ok = ok && cci_write_cell(f, o->error_code, strlen(o->error_code), ',', true) && fputc(',', f) != EOF;
+    const char *message = o->message || o->error_code[0] ? (o->message ? o->message : "") : cci_outcome_text(o);
+    ok = ok && cci_write_cell(f, message, strlen(message), ',', true);
+    ok = ok && fprintf(f, ",%u\n", o->attempts) > 0;
+    /* flushed at once: the journal records a row only once the kernel has its report line */
+    return cci_outfile_check(&report->out, ok) && cci_outfile_flush(&report->out);
+}
+
+void cci_report_error(const cci_report *report, char *err, size_t errlen)
+{
+    cci_outfile_describe_error(&report->out, err, errlen);
+}
+
+bool cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen)
+{
+    if (kept_len) kept[0] = '\0';
+    if (!report) return true;
+    bool ok = cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
+    free(report);
+    return ok;
+}
+
+void cci_report_discard(cci_report *report)
+{
+    if (!report) return;
+    cci_outfile_discard(&report->out);
+    free(report);
+}
+
+struct cci_rejects {
+    char *path;
+    cci_dialect dialect;
+    iconv_t encoder; /* UTF-8 to the file's encoding; (iconv_t)-1 when that is UTF-8 */
+    bool utf16;      /* a byte order mark is written first */
+    cci_saved_row *header;
+    size_t error_column; /* where the error goes: an existing "error" column, or a new last one */
+    cci_outfile out;     /* created up front, so an unwritable path is found before sending */
+    FILE *file;          /* out.file once the header is written */
+    unsigned long count;
+    bool ok;
+};
+
+/* A rejects file fed back already has an "error" column: reuse it rather than add another. */
+static size_t find_error_column(const cci_saved_row *header)
+{
+    for (size_t i = 0; i < header->count; i++) {
+        const char *text = header->cells[i].text;
+        size_t len = header->cells[i].len;
+        while (len && *text == ' ') text++, len--;
+        while (len && text[len - 1] == ' ') len--;
+        if (len == 5 && strncasecmp(text, "error", 5) == 0) return i;
+    }
+    return header->count;
+}
+
+cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
+                             const cci_record *header, char *err, size_t errlen)
+{
+    const char *target = encoding ? encoding : dialect->encoding.name;
+    /* plain "UTF-16" would make iconv write a byte order mark of its own on top of ours */
+    if (strcasecmp(target, "UTF-16") == 0 || strcasecmp(target, "UTF16") == 0) target = "UTF-16LE";
+    bool utf8 = strcasecmp(target, "UTF-8") == 0 || strcasecmp(target, "UTF8") == 0;
+    iconv_t encoder = (iconv_t)-1;
+    if (!utf8) {
+        char name[96];
+        /* //TRANSLIT: an error message may hold a character the encoding lacks */
+        int len = snprintf(name, sizeof name, "%s//TRANSLIT", target);
+        if ((size_t)len >= sizeof name || (encoder = iconv_open(name, "UTF-8")) == (iconv_t)-1) {
+            snprintf(err, errlen, "cannot write the rejects file in %s", target);
+            return NULL;
+        }
+    }
+    cci_rejects *rejects = calloc(1, sizeof *rejects);
+    if (!rejects) {
+        if (encoder != (iconv_t)-1) iconv_close(encoder);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rejects->encoder = encoder;
+    rejects->utf16 = strncasecmp(target, "UTF-16", 6) == 0 || strncasecmp(target, "UTF16", 5) == 0;
+    rejects->path = strdup(path);
+    rejects->header = cci_saved_row_new(header);
+    rejects->dialect = *dialect;
+    /* an explicit encoding keeps a byte order mark only where one is the norm */
+    if (encoding) rejects->dialect.encoding.bom = rejects->utf16;
+    rejects->ok = rejects->path && rejects->header;
+    if (rejects->header) rejects->error_column = find_error_column(rejects->header);
+    if (!rejects->ok) snprintf(err, errlen, "out of memory");
+    if (!rejects->ok || !cci_outfile_open(&rejects->out, path, err, errlen)) {
+        cci_rejects_discard(rejects);
+        return NULL;
+    }
+    return rejects;
+}
+
+/* Writes UTF-8 text to the file in its encoding. */
+static bool put_text(cci_rejects *rejects, const char *text, size_t len)
+{
+    if (rejects->encoder == (iconv_t)-1) return fwrite(text, 1, len, rejects->file) == len;
+    char *in = (char *)text, out[4096];
+    size_t in_left = len;
+    bool ok = true;
+    while (ok && in_left) {
+        char *o = out;
+        size_t out_left = sizeof out;
+        size_t result = iconv(rejects->encoder, &in, &in_left, &o, &out_left);
+        if (result == (size_t)-1 && errno != E2BIG) {
+            /* cannot be written in this encoding even by transliteration: a '?' stands in */
+            in++, in_left--;
+            *o++ = '?', out_left--;
+        }
+        ok = fwrite(out, 1, sizeof out - out_left, rejects->file) == sizeof out - out_left;
+    }
+    return ok;
+}
+
+static const char *line_end(const cci_rejects *rejects)
+{
+    switch (rejects->dialect.encoding.line_end) {
+    case CCI_LINE_END_CRLF: return "\r\n";
+    case CCI_LINE_END_CR: return "\r";
+    default: return "\n";
+    }
+}
+
+/* Writes cells with error in the error column, padding short rows to the header's width. */
+static bool write_row(cci_rejects *rejects, const cci_saved_row *row, const char *error)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return false;
+    char delimiter = rejects->dialect.delimiter;
+    size_t width = rejects->header->count;
+    size_t count = row->count > width ? row->count : width;
+    if (rejects->error_column == width && count == width) count++; /* the added error column */
+    bool ok = true;
+    for (size_t i = 0; i < count && ok; i++) {
+        if (i) ok = fputc(delimiter, f) != EOF;
+        if (i == rejects->error_column) ok = ok && cci_write_cell(f, error, strlen(error), delimiter, false);
+        else if (i < row->count)
+            ok = ok && cci_write_cell(f, row->cells[i].text, row->cells[i].len, delimiter, false);
+    }
+    ok = ok && fputs(line_end(rejects), f) >= 0;
+    ok = (fclose(f) == 0) && ok;
+    ok = ok && put_text(rejects, text, len);
+    free(text);
+    return ok;
+}
+
+/* Creates the file: byte order mark, "sep=" line, header. */
+static bool begin_file(cci_rejects *rejects)
+{
+    rejects->file = rejects->out.file;
+    bool ok = true;
+    if (rejects->dialect.encoding.bom) {
+        if (rejects->encoder == (iconv_t)-1) ok = fwrite("\xEF\xBB\xBF", 1, 3, rejects->file) == 3;
+        else ok = put_text(rejects, "\xEF\xBB\xBF", 3); /* U+FEFF in the file's own byte order */
+    }
+    if (rejects->dialect.sep_line) {
+        char sep[16];
+        snprintf(sep, sizeof sep, "sep=%c%s", rejects->dialect.delimiter, line_end(rejects));
+        ok = ok && put_text(rejects, sep, strlen(sep));
+    }
+    return ok && write_row(rejects, rejects->header, "error");
+}
+
+bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error)
+{
+    if (!rejects->ok) return false;
+    if (!rejects->file && !(rejects->ok = cci_outfile_check(&rejects->out, begin_file(rejects)))) return false;
+    bool ok = cci_outfile_check(&rejects->out, write_row(rejects, row, error ? error : ""));
+    rejects->count++;
+    rejects->ok = rejects->ok && ok;
+    return ok;
+}
+
+unsigned long cci_rejects_count(const cci_rejects *rejects)
+{
+    return rejects->count;
+}
+
+void cci_rejects_error(const cci_rejects *rejects, char *err, size_t errlen)
+{
+    if (rejects->out.error) cci_outfile_describe_error(&rejects->out, err, errlen);
+    else snprintf(err, errlen, "cannot write %s: out of memory", rejects->path);
+}
+
+static void free_rejects(cci_rejects *rejects)
+{
+    if (rejects->encoder != (iconv_t)-1) iconv_close(rejects->encoder);
+    free(rejects->path);
+    free(rejects->header);
+    free(rejects);
+}
+
+bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen)
+{
+    if (kept_len) kept[0] = '\0';
+    if (!rejects) return true;
+    bool ok;
+    if (!rejects->ok) {
+        cci_rejects_error(rejects, err, errlen);
+        cci_outfile_discard(&rejects->out);
+        ok = false;
+    } else if (rejects->count) {
+        ok = cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
+    } else {
+        /* no rows to fix: an earlier file of rows to fix is left where it is, since the person may
+         * be editing it or have just fed it back (the fix-and-rerun loop renames nothing of theirs) */
+        cci_outfile_discard(&rejects->out);
+        ok = true;
+    }
+    free_rejects(rejects);
+    return ok;
+}
+
+void cci_rejects_discard(cci_rejects *rejects)
+{
+    if (!rejects) return;
+    cci_outfile_discard(&rejects->out);
+    free_rejects(rejects);
+}

@@ -1,0 +1,140 @@
+/* O_CLOEXEC */
+#define _GNU_SOURCE
+#include "cci/plan/input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Starts a reader on stream, the input's for this pass. */
+static bool start_reader(cci_input *input, FILE *stream, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    cci_csv_reader_free(input->reader);
+    input->reader = NULL;
+    if (input->stream && input->stream != input->file) fclose(input->stream);
+    input->stream = stream;
+    if (!stream) {
+        snprintf(err, errlen, "cannot read %s: %s", spec->path, strerror(errno ? errno : ENOMEM));
+        return false;
+    }
+    input->reader = cci_csv_reader_new(stream, spec->delimiter, spec->encoding, err, errlen);
+    if (input->reader) cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
+    /* a pipe's writer may keep it open and silent: a stop must not wait for it */
+    if (input->reader && !input->snapshot && spec->stop) cci_csv_reader_stop_on(input->reader, spec->stop);
+    return input->reader != NULL;
+}
+
+bool cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    *input = (cci_input){0};
+    if (strcmp(spec->path, "-") == 0) return start_reader(input, input->file = stdin, spec, err, errlen);
+    int fd = open(spec->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !(input->file = fdopen(fd, "rb"))) {
+        snprintf(err, errlen, "cannot open %s: %s", spec->path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return false;
+    }
+    /* a FIFO, a device or a process substitution can be read only once */
+    if (!S_ISREG(st.st_mode)) return start_reader(input, input->file, spec, err, errlen);
+    if (!(input->snapshot = cci_snapshot_new(fd))) {
+        snprintf(err, errlen, "cannot read %s: %s", spec->path, strerror(errno ? errno : ENOMEM));
+        return false;
+    }
+    return start_reader(input, cci_snapshot_record(input->snapshot), spec, err, errlen);
+}
+
+bool cci_input_rereadable(const cci_input *input)
+{
+    return input->snapshot != NULL;
+}
+
+void cci_input_close(cci_input *input)
+{
+    cci_csv_reader_free(input->reader);
+    if (input->stream && input->stream != input->file) fclose(input->stream);
+    if (input->file && input->file != stdin) fclose(input->file);
+    cci_snapshot_free(input->snapshot);
+    *input = (cci_input){0};
+}
+
+bool cci_input_changed(const cci_input *input, char *why, size_t len)
+{
+    if (len) why[0] = '\0';
+    return input->snapshot && cci_snapshot_changed(input->snapshot, why, len);
+}
+
+/* Says, after a reason already in err, that the run stopped before sending. */
+static void nothing_sent(char *err, size_t errlen)
+{
+    size_t used = strlen(err);
+    snprintf(err + used, errlen - used, "; nothing was sent");
+}
+
+/* The reader's error, or how the file changed when that is why it stopped. */
+static void describe_read_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    char why[256];
+    if (cci_input_changed(input, why, sizeof why))
+        snprintf(err, errlen, "%s changed while it was read: %s", spec->path, why);
+    else snprintf(err, errlen, "%s: %s", spec->path, cci_csv_reader_error(input->reader));
+}
+
+bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
+                      cci_mapping *mapping, char *err, size_t errlen)
+{
+    cci_read_status read = cci_csv_reader_next(input->reader, header);
+    if (read != CCI_READ_RECORD) {
+        if (read == CCI_READ_ERROR) describe_read_error(input, spec, err, errlen);
+        else snprintf(err, errlen, "%s: empty: it needs a header line naming the columns", spec->path);
+        nothing_sent(err, errlen);
+        return false;
+    }
+    char why[1024];
+    if (!cci_mapping_init(mapping, header, spec->maps, spec->map_count, spec->name_required, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", spec->path, why);
+        return false;
+    }
+    mapping->date_rules = spec->date_rules;
+    return true;
+}
+
+long cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
+                         char *err, size_t errlen)
+{
+    cci_record record;
+    cci_mapping mapping = {0};
+    long rows = -1;
+    if (cci_input_header(input, spec, &record, &mapping, err, errlen)) {
+        cci_read_status status;
+        rows = 0;
+        while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+            rows++;
+            if (visit) visit(context, &mapping, &record);
+        }
+        if (status == CCI_READ_ERROR) {
+            describe_read_error(input, spec, err, errlen);
+            nothing_sent(err, errlen);
+            rows = -1;
+        }
+    }
+    cci_mapping_cleanup(&mapping);
+    /* the import pass: the same open file from its start, refusing any change */
+    if (rows >= 0 && !start_reader(input, cci_snapshot_verify(input->snapshot), spec, err, errlen)) rows = -1;
+    return rows;
+}
+
+void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    describe_read_error(input, spec, err, errlen);
+}
+
+bool cci_record_is_empty(const cci_record *record)
+{
+    for (size_t i = 0; i < record->count; i++)
+        for (size_t j = 0; j < record->cells[i].len; j++)
+            if (!strchr(" \t\r\n", record->cells[i].text[j])) return false;
+    return true;
+}

@@ -1,0 +1,322 @@
+#include "cci/plan/plan.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/rules/clears.h"
+#include "cci/rules/user.h"
+
+bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
+                      bool force, cci_journal *journal)
+{
+    *planner = (cci_planner){.mapping = mapping, .mode = mode, .dry_run = dry_run, .force = force,
+                             .journal = journal, .uids = cci_strmap_new(NULL)};
+    return planner->uids != NULL;
+}
+
+void cci_planner_cleanup(cci_planner *planner)
+{
+    cci_strmap_free(planner->uids);
+    planner->uids = NULL;
+}
+
+const char *cci_planned_row_dates(const cci_planned_row *row)
+{
+    if (row->created_at && row->last_active_at) return "createdAt and lastActiveAt";
+    return row->created_at ? "createdAt" : row->last_active_at ? "lastActiveAt" : NULL;
+}
+
+void cci_planned_row_cleanup(cci_planned_row *row)
+{
+    free(row->outcome.message);
+    free(row->saved);
+    free(row->create_body);
+    free(row->update_body);
+    free(row->changes);
+    free(row->journal_record);
+    row->changes = row->journal_record = NULL;
+    row->outcome.message = NULL;
+    row->saved = NULL;
+    row->create_body = row->update_body = NULL;
+}
+
+static bool settle(cci_planned_row *row, cci_action action, const char *message)
+{
+    row->outcome.action = action;
+    cci_outcome_say(&row->outcome, message);
+    return false;
+}
+
+static bool out_of_memory(cci_planned_row *row, const char *while_doing)
+{
+    char message[200];
+    snprintf(message, sizeof message, "not sent: out of memory while %s", while_doing);
+    return settle(row, CCI_ACTION_FAILED, message);
+}
+
+static const char *dry_run_verb(cci_mode mode)
+{
+    return mode == CCI_MODE_CREATE ? "would create" : mode == CCI_MODE_UPDATE ? "would update"
+                                                                               : "would create (or update if the uid exists)";
+}
+
+/* A dry run's row: `skipped`, saying what a run would send. */
+static bool plan_dry_run(const cci_planner *planner, cci_planned_row *row)
+{
+    bool as_update = planner->mode == CCI_MODE_UPDATE || (row->known && planner->mode == CCI_MODE_UPSERT);
+    const char *body = as_update ? row->update_body : row->create_body;
+    size_t len = strlen(body) + 128;
+    char *message = malloc(len);
+    if (!message) return out_of_memory(row, "describing it");
+    snprintf(message, len, "dry run: %s %s", as_update ? "would update" : dry_run_verb(planner->mode), body);
+    row->outcome.action = CCI_ACTION_SKIPPED;
+    free(row->outcome.message);
+    row->outcome.message = message;
+    return false;
+}
+
+/* Settles a --plan row with what a run would do, and why. */
+static bool settle_plan(cci_planned_row *row, cci_action action, const char *what)
+{
+    char message[700];
+    snprintf(message, sizeof message, "%s%s%s", what, row->changes ? ": " : "", row->changes ? row->changes : "");
+    return settle(row, action, message);
+}
+
+/* True when the update clears the slot's field ("unset"). */
+static bool is_unset(const cci_user *user, int slot)
+{
+    const cJSON *name;
+    cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(user->fields, "unset"))
+        if (cJSON_IsString(name) && strcmp(name->valuestring, cci_slot_name(slot)) == 0) return true;
+    return false;
+}
+
+/* [] and "": what a cleared field is sent as, which the app may keep or drop (the documents do
+ * not say): either way it is cleared. */
+static bool cleared_value(const cJSON *value)
+{
+    return (cJSON_IsArray(value) && !value->child) || (cJSON_IsString(value) && !value->valuestring[0]);
+}
+
+/* Names the fields of user that the app holds otherwise, into row->changes. Returns false when
+ * none is known to differ; *unknown says a field could not be compared (metadata with an
+ * "@private" object the listing does not show). */
+static bool find_changes(const cci_planner *planner, const cci_user *user, const cci_app_user *listed,
+                         cci_planned_row *row, bool *unknown)
+{
+    char names[256] = "";
+    size_t used = 0;
+    *unknown = false;
+    bool private_hidden = !cci_app_users_private_shown(planner->app);
+    for (int slot = 0; slot < CCI_SLOT_COUNT; slot++) {
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(user->fields, cci_slot_name(slot));
+        if (!value && !(is_unset(user, slot) && listed->field[slot])) continue; /* not given, or gone already */
+        if (value && (cci_field_hash(value) == listed->field[slot] || (cleared_value(value) && !listed->field[slot])))
+            continue;
+        const cJSON *private = slot == CCI_SLOT_METADATA ? cJSON_GetObjectItemCaseSensitive(value, "@private") : NULL;
+        if (private && private_hidden && (listed->flags & CCI_APP_USER_NO_PRIVATE)) {
+            cJSON *visible = cJSON_Duplicate(value, true);
+            cJSON_DeleteItemFromObjectCaseSensitive(visible, "@private");
+            bool same_visible = visible && cci_field_hash(visible) == listed->field[slot];
+            cJSON_Delete(visible);
+            if (same_visible) { /* the rest is equal; "@private" cannot be seen */
+                *unknown = true;
+                continue;
+            }
+        }
+        if (used < sizeof names)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", cci_slot_name(slot));
+    }
+    if (!used) return false;
+    row->changes = strdup(names);
+    return true;
+}
+
+/* The row as the journal says, the app unread or silent on it. True when it must be sent. */
+static bool plan_by_journal(cci_planner *planner, const cci_user *user, const char *journaled, cci_planned_row *row)
+{
+    row->known = journaled != NULL; /* --force still sends an update, not a create, first */
+    if (journaled && !planner->force && strcmp(journaled, row->fingerprint) == 0)
+        return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the target already holds exactly this */
+    if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
+    if (planner->dry_run) return plan_dry_run(planner, row);
+    return true;
+}
+
+/* The row against what the app holds (its listing was read). True when it must be sent. */
+static bool plan_against_app(cci_planner *planner, const cci_user *user, const char *journaled, cci_planned_row *row)
+{
+    cci_app_user *listed = cci_app_users_find(planner->app, user->uid);
+    /* an unproven listing that did not show the uid proves nothing of it: neither new nor gone */
+    if (!listed && !planner->app_proven) {
+        row->unlisted = true;
+        if (planner->app_metadata) { /* its metadata.KEY cells would replace a metadata nobody read */
+            snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "ERR_LISTING_UNPROVEN");
+            return settle(row, CCI_ACTION_FAILED, "not sent: the app's reading is unproven and did not show this uid, "
+                                                  "so the metadata its metadata.KEY cells merge into is unknown (an "
+                                                  "update would replace it whole); rerun when the app lists completely");
+        }
+        return plan_by_journal(planner, user, journaled, row);
+    }
+    if (!listed) {
+        if (planner->mode == CCI_MODE_UPDATE)
+        {
+            snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "ERR_UID_NOT_FOUND");
+            return settle(row, CCI_ACTION_FAILED, "not updated: the app has no user with this uid "
+                                                  "(--mode update creates none); nothing was sent");
+        }
+        if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
+        row->absent = true;
+        return planner->plan ? settle_plan(row, CCI_ACTION_PLAN_CREATE, "would create") : true;
+    }
+    row->known = true;
+    bool unknown, differs = find_changes(planner, user, listed, row, &unknown);
+    bool equal = !differs && (!unknown || (journaled && strcmp(journaled, row->fingerprint) == 0));
+    row->unseen = unknown && !differs;
+    if (row->unseen) row->changes = strdup("metadata (\"@private\" is not listed)");
+    if (listed->flags & CCI_APP_USER_DEACTIVATED) {
+        if (planner->plan && planner->reactivate)
+            return settle_plan(row, CCI_ACTION_PLAN_REACTIVATE, equal ? "would reactivate" : "would reactivate and update");
+        if (!(listed->flags & CCI_APP_USER_REACTIVATED))
+            return settle(row, CCI_ACTION_DEACTIVATED,
+                          planner->reactivate ? "the user of this uid is deactivated and could not be reactivated; "
+                                                "nothing else was sent"
+                                              : "the user of this uid is deactivated: nothing was sent; run with "
+                                                "--reactivate to reactivate and update it");
+        row->reactivated = true;
+        if (equal && !planner->force) {
+            row->confirm = true;
+            return settle(row, CCI_ACTION_REACTIVATED, "reactivated; its fields already matched the row");
+        }
+    } else if (planner->mode == CCI_MODE_CREATE) {
+        snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "ERR_UID_ALREADY_EXISTS");
+        return settle(row, CCI_ACTION_EXISTS, "the app already has this uid; --mode create leaves it as it is");
+    } else if (equal && !planner->force) {
+        row->confirm = !journaled || strcmp(journaled, row->fingerprint) != 0;
+        return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the app holds exactly this */
+    }
+    if (planner->plan) return settle_plan(row, CCI_ACTION_PLAN_UPDATE, "would update");
+    if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");
+    return true;
+}
+
+/* The update as it goes: the row's metadata.KEY cells set over the metadata the app holds, and
+ * the fields an earlier import set that the row empties cleared. */
+static bool shape_update(const cci_planner *planner, cci_user *user, const cci_clears *clears)
+{
+    const char *listed = planner->app_metadata ? cci_strmap_get(planner->app_metadata, user->uid) : NULL;
+    cJSON *current = listed ? cJSON_Parse(listed) : NULL;
+    bool ok = cci_user_merge_metadata(user, current) && cci_clears_apply(clears, user, current);
+    cJSON_Delete(current);
+    return ok;
+}
+
+/* What the journal records once the row holds: "FINGERPRINT/FIELDS". */
+static bool compose_record(cci_planned_row *row, const cci_clears *clears)
+{
+    size_t len = strlen(row->fingerprint) + strlen(clears->fields) + 2;
+    if (!(row->journal_record = malloc(len))) return false;
+    snprintf(row->journal_record, len, "%s%s%s", row->fingerprint, clears->fields[0] ? "/" : "", clears->fields);
+    return true;
+}
+
+/* A valid user whose uid is new to this file. */
+static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *record, cci_planned_row *row)
+{
+    if (!planner->file_uids && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)record->line))
+        return out_of_memory(row, "remembering its uid (needed to find repeated uids)");
+    /* the journal records the row as the file has it: merged keys the app holds besides are not
+     * the file's to track, so an unchanged row stays unchanged without reading the app; an emptied
+     * cell changes it once, and the clear is sent then */
+    if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
+    cci_fingerprint_of_text(row->update_body, strlen(row->update_body), row->fingerprint);
+    const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    cci_clears clears;
+    bool ok = cci_clears_find(&clears, planner->mapping, record,
+                              planner->journal ? cci_journal_fields(planner->journal, user->uid) : NULL) &&
+              compose_record(row, &clears);
+    const cci_app_user *listed = planner->app ? cci_app_users_find(planner->app, user->uid) : NULL;
+    if (ok && listed && (listed->flags & CCI_APP_USER_KEYS_EQUAL)) {
+        /* the listing proved the row's metadata keys held already, and kept no metadata to merge
+         * into: an update leaves the metadata alone */
+        cJSON_DeleteItemFromObjectCaseSensitive(user->fields, "metadata");
+        clears.key_count = 0;
+    }
+    if (ok && (planner->app_metadata || cci_clears_any(&clears))) {
+        free(row->update_body);
+        row->update_body = NULL;
+        ok = shape_update(planner, user, &clears) && (row->update_body = cci_user_body(user, false));
+    }
+    cci_clears_cleanup(&clears);
+    if (!ok) return out_of_memory(row, "building the request");
+    if (planner->app) return plan_against_app(planner, user, journaled, row);
+    return plan_by_journal(planner, user, journaled, row);
+}
+
+/* An invalid row whose uid the app's journal has a confirmed record of. */
+static bool imported_since(const cci_planner *planner, const cci_user *user)
+{
+    const char *journaled = user->uid[0] && planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    return journaled && strcmp(journaled, "-") != 0;
+}
+
+/* A numeric uid shorter than the ones the file pads with zeros: its zeros were lost on export. */
+static bool lost_zeros(const cci_planner *planner, const cci_user *user, char *why, size_t why_len)
+{
+    char lost[700];
+    if (!planner->padding || !cci_padding_lost(planner->padding, user->uid, lost, sizeof lost)) return false;
+    const char *header = "uid";
+    for (size_t i = 0; i < planner->mapping->count; i++)
+        if (planner->mapping->columns[i].field == CCI_FIELD_UID) header = planner->mapping->columns[i].header;
+    snprintf(why, why_len, "column \"%s\": %s", header, lost);
+    return true;
+}
+
+bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row)
+{
+    *row = (cci_planned_row){.outcome.line = record->line};
+    char problems[2048];
+    cci_user user;
+    bool valid = cci_user_build(&user, planner->mapping, record, planner->mode != CCI_MODE_UPDATE,
+                                problems, sizeof problems);
+    snprintf(row->outcome.uid, sizeof row->outcome.uid, "%s", user.uid);
+    row->created_at = user.created_at;
+    row->last_active_at = user.last_active_at;
+    uintptr_t first_line = !user.uid[0]        ? 0
+                           : planner->file_uids ? cci_uid_set_first_line(planner->file_uids, cci_uid_hash(user.uid))
+                                                : (uintptr_t)cci_strmap_get(planner->uids, user.uid);
+    if (first_line == record->line) first_line = 0; /* the file's first row with this uid */
+    bool may_be_rejected = !valid || first_line || !planner->dry_run;
+    bool send = false;
+    if (may_be_rejected && !(row->saved = cci_saved_row_new(record))) {
+        /* without its cells the row could not reach the rejects file: it is not sent either */
+        out_of_memory(row, "keeping its cells for the rejects file");
+    } else if (user.out_of_memory) {
+        out_of_memory(row, "reading it"); /* never sent half-built, nor called invalid */
+    } else if (!valid && imported_since(planner, &user)) {
+        /* the loop of fixing the rejects and feeding them back: the app has this user, so this
+         * row is no longer the file's to reject (and the rejects file being edited stays) */
+        char message[2300];
+        snprintf(message, sizeof message, "invalid here (%s), but the app's journal has this uid from another "
+                                          "import (the fixed rejects file?): nothing was sent; fix this row too so "
+                                          "that the file stays the whole list", problems);
+        settle(row, CCI_ACTION_SUPERSEDED, message);
+    } else if (!valid) {
+        settle(row, CCI_ACTION_INVALID, problems);
+    } else if (lost_zeros(planner, &user, problems, sizeof problems)) {
+        settle(row, CCI_ACTION_INVALID, problems);
+    } else if (first_line) {
+        char message[256];
+        snprintf(message, sizeof message,
+                 "uid \"%s\" was already given on line %lu (uids ignore letter case); this row is not sent",
+                 user.uid, (unsigned long)first_line);
+        settle(row, CCI_ACTION_INVALID, message);
+    } else {
+        send = plan_user(planner, &user, record, row);
+    }
+    cci_user_cleanup(&user);
+    return send;
+}

@@ -1,0 +1,296 @@
+#include "cci/send/send.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+
+enum { RATE_LIMITED_RETRIES = 100 };
+
+/* ---- settling the outcome ---- */
+
+static bool settle(cci_outcome *outcome, cci_action action, const cci_response *r, const char *message)
+{
+    outcome->action = action;
+    outcome->http_status = r ? r->status : 0;
+    snprintf(outcome->error_code, sizeof outcome->error_code, "%s", r ? r->code : "");
+    snprintf(outcome->refused_field, sizeof outcome->refused_field, "%s",
+             r && action == CCI_ACTION_FAILED ? r->refused_field : "");
+    cci_outcome_say(outcome, message ? message : r && action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED ? r->message : NULL);
+    return true;
+}
+
+/* The run stopped before this row could finish (an interruption, or a refusal or failure that
+ * stops every row): `skipped`, never a failure of the row's own. The summary says once why; a rerun
+ * sends it again. */
+static bool settle_stopped(cci_outcome *outcome, const cci_response *last)
+{
+    if (outcome->attempts == 0) return settle(outcome, CCI_ACTION_SKIPPED, NULL, "not sent: the run stopped early");
+    char message[200];
+    snprintf(message, sizeof message, "not done: the run stopped (the summary says why) after %u attempt%s",
+             outcome->attempts, cci_plural(outcome->attempts));
+    return settle(outcome, CCI_ACTION_SKIPPED, last, message);
+}
+
+static cci_rate_answer rate_answer(const cci_response *r)
+{
+    return (cci_rate_answer){.limit = r->rate_limit, .remaining = r->rate_remaining,
+                             .reset_s = r->rate_reset, .retry_after_s = r->retry_after_s,
+                             .rate_limited = r->status == 429};
+}
+
+/* A wait the limiter or a backoff announced: bounded, so the watchdog counts it as work. False
+ * when the run stopped meanwhile. */
+static bool announced_sleep(cci_send_shared *shared, uint64_t ms)
+{
+    cci_pulse_begin(&shared->pulse);
+    bool slept = cci_stop_sleep(shared->stop, ms);
+    cci_pulse_end(&shared->pulse);
+    return slept;
+}
+
+/* Waits for the budget; false when the run stopped meanwhile (then the ticket is handed back).
+ * Every wait the limiter asks for is bounded by --max-wait or by a request's timeout. */
+static bool wait_for_budget(cci_send_shared *shared, cci_budget budget, cci_limit_ticket *ticket)
+{
+    uint64_t wait;
+    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms(), ticket)) > 0)
+        if (!announced_sleep(shared, wait)) return false;
+    if (!cci_stop_requested(shared->stop)) return true;
+    cci_limiter_done(shared->limiter, budget, ticket, NULL, cci_now_ms(), cci_wall_ms());
+    return false;
+}
+
+/* A refused key, app or plan: every request would fail the same way, so the run stops. */
+static void stop_for_refusal(cci_send_shared *shared, const cci_response *r)
+{
+    char message[700];
+    snprintf(message, sizeof message, "CometChat refused the request: HTTP %ld %s (%s). Check the API key, the app "
+                                      "id and region, and the plan", r->status, r->code, r->message);
+    cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+}
+
+/* A 2xx about another uid than the row's is no confirmation either (a cache, a proxy). */
+static void check_answer_uid(cci_response *r, const char *uid)
+{
+    if (!r->documented || strcasecmp(r->data_uid, uid) == 0) return;
+    r->documented = false;
+    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, r->data_uid);
+}
+
+/* Whether an attempt was heard; when it was not, whether the service now counts as unreachable:
+ * then the run stops, once, naming the host and the last error. True: go on. */
+static bool still_reachable(cci_send_shared *shared, const cci_worker *worker, const cci_response *last)
+{
+    uint64_t now = cci_now_ms();
+    if (last->transport == CCI_TRANSPORT_OK) {
+        cci_retry_note_heard(&shared->retries, now);
+        return true;
+    }
+    if (!cci_retry_note_unanswered(&shared->retries, now)) return true;
+    char message[768];
+    snprintf(message, sizeof message,
+             "CometChat is unreachable at %s: %lu requests in a row got no answer, or nothing answered for "
+             "%llu s (3 x --timeout); the last: %s. Check the host, the network and any proxy",
+             cci_client_base(worker->client), atomic_load(&shared->retries.unanswered),
+             (unsigned long long)(shared->retries.silence_ms / 1000), last->message);
+    cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+    return false;
+}
+
+/* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
+ * reads as "end with"). */
+static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                     cci_outcome *outcome, const char **confirmed)
+{
+    /* upsert: what the journal knows, or the current guess */
+    bool guessed = shared->mode == CCI_MODE_UPSERT && !request->known && !request->absent;
+    bool guessed_update = guessed && cci_guess_update_first(&shared->guess);
+    bool update = shared->mode == CCI_MODE_UPDATE || (shared->mode == CCI_MODE_UPSERT && request->known) || guessed_update;
+    bool first_answer = true;          /* the next answer settles the guess */
+    bool create_maybe_applied = false; /* a create went out and its answer was lost */
+    unsigned failures = 0, rate_limited = 0, turns = 0;
+    cci_response last = {.status = 0};
+    char message[700];
+
+    for (;;) {
+        if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
+        cci_budget budget = update ? CCI_BUDGET_STANDARD : CCI_BUDGET_CORE;
+        cci_update_state gate = update ? cci_update_gate_enter(&shared->gate, shared->stop) : CCI_UPDATES_ALLOWED;
+        if (gate == CCI_UPDATES_REFUSED) {
+            if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
+            last = (cci_response){.status = 403};
+            snprintf(last.code, sizeof last.code, "AUTH_ERR_NO_ACCESS");
+            return settle(outcome, CCI_ACTION_FAILED, &last,
+                          "not updated: this API key may not update users (AUTH_ERR_NO_ACCESS); "
+                          "no request was sent");
+        }
+        cci_limit_ticket ticket;
+        if (!wait_for_budget(shared, budget, &ticket)) {
+            if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, NULL);
+            return settle_stopped(outcome, &last);
+        }
+        cci_pulse_begin(&shared->pulse);
+        if (update) cci_client_update(worker->client, request->uid, request->update_body, &last);
+        else cci_client_create(worker->client, request->create_body, &last);
+        cci_pulse_end(&shared->pulse);
+        check_answer_uid(&last, request->uid);
+        outcome->attempts++;
+        atomic_fetch_add(&shared->requests[budget], 1);
+        cci_rate_answer answer = rate_answer(&last);
+        cci_limiter_done(shared->limiter, budget, &ticket, last.transport == CCI_TRANSPORT_OK ? &answer : NULL,
+                         cci_now_ms(), cci_wall_ms());
+        if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, &last);
+
+        if (!still_reachable(shared, worker, &last)) return settle_stopped(outcome, &last);
+        cci_answer_class answer_class = cci_classify(&last);
+        /* only a clean first answer says whether the guess was right: after a lost create, the
+         * uid may well exist because of it */
+        if (guessed && first_answer && answer_class != CCI_ANSWER_RETRYABLE) {
+            bool miss = answer_class == (update ? CCI_ANSWER_NOT_FOUND : CCI_ANSWER_EXISTS);
+            cci_guess_note(&shared->guess, guessed_update, miss);
+        }
+        first_answer = false;
+        switch (answer_class) {
+        case CCI_ANSWER_OK:
+            cci_retry_note_answer(&shared->retries);
+            *confirmed = request->fingerprint;
+            if (update && request->reactivated) {
+                snprintf(message, sizeof message, "reactivated and updated%s%s", request->changes ? "; changed: " : "",
+                         request->changes ? request->changes : "");
+                return settle(outcome, CCI_ACTION_REACTIVATED, &last, message);
+            }
+            if (update && request->changes) {
+                snprintf(message, sizeof message, "changed: %s", request->changes);
+                return settle(outcome, CCI_ACTION_UPDATED, &last, message);
+            }
+            return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
+        case CCI_ANSWER_EXISTS:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->mode == CCI_MODE_CREATE) {
+                if (create_maybe_applied) {
+                    *confirmed = request->fingerprint;
+                    return settle(outcome, CCI_ACTION_CREATED, &last,
+                                  "the answer to the create was lost and the uid exists now: "
+                                  "created by this run");
+                }
+                *confirmed = "-";
+                return settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
+            }
+            if (++turns > 2) return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            update = true; /* upsert: the same row as an update */
+            continue;
+        case CCI_ANSWER_NOT_FOUND:
+            cci_retry_note_answer(&shared->retries);
+            if (shared->mode == CCI_MODE_UPSERT && ++turns <= 2) {
+                update = false; /* the guess, or the journal, was wrong: create it */
+                continue;
+            }
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_FINAL:
+            cci_retry_note_answer(&shared->retries);
+            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+        case CCI_ANSWER_FATAL:
+            stop_for_refusal(shared, &last);
+            return settle_stopped(outcome, &last);
+        case CCI_ANSWER_RETRYABLE:
+            break;
+        }
+        if (last.status == 429) { /* the limiter paused the pool; this is no failure of the row */
+            uint64_t starved_ms;
+            if (cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms)) {
+                snprintf(message, sizeof message,
+                         "CometChat has answered every request with 429 (rate limited) for %llu s; "
+                         "another client may be spending the app's whole budget, or the plan's "
+                         "limit is exhausted: try again later (--max-wait sets how long to wait)",
+                         (unsigned long long)(starved_ms / 1000));
+                cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+                return settle_stopped(outcome, &last);
+            }
+            if (++rate_limited <= RATE_LIMITED_RETRIES) continue;
+            return settle(outcome, CCI_ACTION_FAILED, &last, "still rate limited after 100 tries");
+        }
+        /* a create whose answer was lost or unreadable may well have happened */
+        if (!update && (last.transport != CCI_TRANSPORT_OK || last.status < 300)) create_maybe_applied = true;
+        if (cci_retry_note_failure(&shared->retries)) {
+            snprintf(message, sizeof message,
+                     "CometChat is unreachable: %lu requests in a row got no answer, a server "
+                     "error or an answer that was not CometChat's (the last: %s)",
+                     shared->retries.unreachable_after, last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle_stopped(outcome, &last);
+        }
+        if (failures >= shared->max_retries) {
+            snprintf(message, sizeof message, "gave up after %u attempts: %s", outcome->attempts,
+                     last.message);
+            return settle(outcome, CCI_ACTION_FAILED, &last, message);
+        }
+        if (!cci_retry_budget_take(&shared->retries)) {
+            snprintf(message, sizeof message,
+                     "the run's retry budget is spent: CometChat failed too often (the last: %s)",
+                     last.message);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return settle_stopped(outcome, &last);
+        }
+        failures++;
+        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
+                                        cci_random_next(&worker->random));
+        if (!announced_sleep(shared, pause)) return settle_stopped(outcome, &last);
+    }
+}
+
+static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                                  cci_request_fn request, void *context, cci_response *last, bool refusal_stops)
+{
+    unsigned failures = 0, rate_limited = 0;
+    *last = (cci_response){.transport = CCI_TRANSPORT_OTHER};
+    snprintf(last->message, sizeof last->message, "not sent: the run stopped");
+    for (;;) {
+        cci_limit_ticket ticket;
+        if (!wait_for_budget(shared, budget, &ticket)) return CCI_ANSWER_RETRYABLE;
+        cci_pulse_begin(&shared->pulse);
+        request(worker->client, context, last);
+        cci_pulse_end(&shared->pulse);
+        atomic_fetch_add(&shared->requests[budget], 1);
+        cci_rate_answer answer = rate_answer(last);
+        cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
+                         cci_now_ms(), cci_wall_ms());
+        if (!still_reachable(shared, worker, last)) return CCI_ANSWER_RETRYABLE;
+        cci_answer_class answer_class = cci_classify(last);
+        if (answer_class == CCI_ANSWER_FATAL && refusal_stops) stop_for_refusal(shared, last);
+        if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
+        if (last->status == 429) {
+            uint64_t starved_ms;
+            if (!cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms) && ++rate_limited <= RATE_LIMITED_RETRIES)
+                continue;
+            return answer_class;
+        }
+        if (failures >= shared->max_retries || !cci_retry_budget_take(&shared->retries)) return answer_class;
+        failures++;
+        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
+                                        cci_random_next(&worker->random));
+        if (!announced_sleep(shared, pause)) return answer_class;
+    }
+}
+
+cci_answer_class cci_send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                               cci_request_fn request, void *context, cci_response *last)
+{
+    return send_call(shared, worker, budget, request, context, last, true);
+}
+
+cci_answer_class cci_send_optional_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                                        cci_request_fn request, void *context, cci_response *last)
+{
+    return send_call(shared, worker, budget, request, context, last, false);
+}
+
+const char *cci_send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
+                         cci_outcome *outcome)
+{
+    const char *confirmed = NULL;
+    send_row(shared, worker, request, outcome, &confirmed);
+    return confirmed;
+}

@@ -1,0 +1,152 @@
+/* fsync, O_NOFOLLOW, O_CLOEXEC */
+#define _GNU_SOURCE
+#include "cci/util/outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
+{
+    kept[0] = '\0';
+    if (!exists(path)) return true;
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+    for (unsigned n = 1; n < 100000; n++) {
+        int len = snprintf(kept, kept_len, "%.*s.%u%s", (int)(dot - path), path, n, dot);
+        if (len < 0 || (size_t)len >= kept_len) {
+            /* a cut name would be some other file's: keep nothing rather than the wrong name */
+            kept[0] = '\0';
+            errno = ENAMETOOLONG;
+            return false;
+        }
+        if (!exists(kept)) return rename(path, kept) == 0;
+    }
+    errno = EEXIST;
+    return false;
+}
+
+int cci_open_private(const char *path, int flags)
+{
+    struct stat st;
+    if ((flags & O_TRUNC) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) { /* planted: refused, left */
+        errno = ELOOP;
+        return -1;
+    }
+    if ((flags & O_TRUNC) && unlink(path) != 0 && errno != ENOENT) return -1;
+    int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC | ((flags & O_TRUNC) ? O_EXCL : 0), 0600);
+    if (fd < 0) return -1;
+    int error = fstat(fd, &st) != 0 ? errno
+                : st.st_uid != geteuid() ? EPERM
+                : (st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) != 0 ? errno
+                                                                           : 0;
+    if (!error) return fd;
+    close(fd);
+    errno = error;
+    return -1;
+}
+
+FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
+{
+    int fd = cci_open_private(path, flags | O_WRONLY);
+    FILE *file = fd >= 0 ? fdopen(fd, mode) : NULL;
+    if (fd >= 0 && !file) close(fd);
+    return file;
+}
+
+bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
+{
+    *out = (cci_outfile){0};
+    size_t partial_len = strlen(path) + sizeof ".partial";
+    out->path = strdup(path);
+    out->partial = malloc(partial_len);
+    if (!out->path || !out->partial) {
+        snprintf(err, errlen, "out of memory while opening %s", path);
+        cci_outfile_discard(out);
+        return false;
+    }
+    snprintf(out->partial, partial_len, "%s.partial", path);
+    /* a symlink planted at the partial name is refused, never followed (ELOOP) */
+    if (!(out->file = cci_open_for_writing(out->partial, O_TRUNC, "w"))) {
+        snprintf(err, errlen, "cannot create %s: %s", out->partial,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        free(out->partial);
+        out->partial = NULL; /* not ours: never removed */
+        cci_outfile_discard(out);
+        return false;
+    }
+    return true;
+}
+
+bool cci_outfile_check(cci_outfile *out, bool ok)
+{
+    if (!ok && !out->error) out->error = errno ? errno : EIO;
+    return ok;
+}
+
+bool cci_outfile_flush(cci_outfile *out)
+{
+    if (out->error) return false;
+    if (fflush(out->file) == 0) {
+        off_t at = ftello(out->file);
+        if (at >= 0) out->whole = at;
+        return true;
+    }
+    cci_outfile_check(out, false);
+    /* a full disk takes part of a write: drop what is left of it, and cut the file back to its
+     * last whole line, so that even the partial file never holds a cut line */
+    __fpurge(out->file);
+    int cut = ftruncate(fileno(out->file), out->whole); /* best effort: the message names the first error */
+    (void)cut;
+    return false;
+}
+
+void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "cannot write %s: %s", out->path, strerror(out->error ? out->error : EIO));
+}
+
+bool cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,
+                        size_t errlen)
+{
+    if (kept_len) kept[0] = '\0';
+    bool ok = cci_outfile_flush(out);
+    ok = cci_outfile_check(out, ok && fsync(fileno(out->file)) == 0) && ok;
+    ok = cci_outfile_check(out, fclose(out->file) == 0) && ok;
+    out->file = NULL;
+    if (!ok) {
+        snprintf(err, errlen, "cannot write %s: %s; %s was left as it was, and what could be written is in %s",
+                 out->partial, strerror(out->error), out->path, out->partial);
+    } else if (keep_previous && !cci_keep_previous(out->path, kept, kept_len)) {
+        snprintf(err, errlen, "cannot keep the earlier %s aside: %s; this run's is in %s", out->path,
+                 strerror(errno), out->partial);
+        ok = false;
+    } else if (rename(out->partial, out->path) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", out->partial, out->path, strerror(errno));
+        ok = false;
+    }
+    free(out->path);
+    free(out->partial);
+    *out = (cci_outfile){0};
+    return ok;
+}
+
+void cci_outfile_discard(cci_outfile *out)
+{
+    if (out->file) fclose(out->file);
+    if (out->partial) unlink(out->partial);
+    free(out->path);
+    free(out->partial);
+    *out = (cci_outfile){0};
+}
