@@ -1,85 +1,93 @@
 #!/bin/sh
 # The library's shape, checked:
-# - its folders are layers, lowest first (docs/design.md draws them): a file of lib/F/ or
-#   include/cci/F/ includes only headers of F or of a folder below it, so the folders form a chain
-#   and the flow reads bottom to top; no module's includes go round in a circle either (tsort);
+# - its folders are layers, lowest first (docs/design.md draws them): a file of lib/LAYER/ or
+#   include/cci/LAYER/ includes only headers of its layer or of one below it, so the flow reads
+#   bottom to top; no module's includes go round in a circle either (tsort); a private header
+#   lives beside its module in lib/LAYER/ and only lib/ includes it;
+# - docs/design.md names each module under its layer's heading;
 # - the library knows nothing of the tool: no command line, terminal, standard streams,
 #   environment or process exit, and no header of src/;
-# - every library module has its own Check suite, tests/unit/check_MODULE.c.
+# - every library module has its own Check suite, tests/unit/check_MODULE.c (a module in parts,
+#   MODULE.c with MODULE_PART.c beside it, has the module's).
 # Usage: lib_boundary.sh SOURCE_DIR
 set -u
 root=${1:?usage: lib_boundary.sh SOURCE_DIR}
 layers="util exec read state output rules plan send target run"
 status=0
 fail() { echo "lib_boundary: $*" >&2; status=1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-rank() { # the layer's place, lowest 1; 0 for a folder that is not a layer
-  n=0
-  for layer in $layers; do
-    n=$((n + 1))
-    [ "$layer" = "$1" ] && { echo $n; return; }
-  done
-  echo 0
-}
+cd "$root" || exit 1
+ls lib/*/*.c lib/*/*.h include/cci/*/*.h 2>/dev/null >"$work/files"
+checked=$(wc -l <"$work/files")
 
-edges=$(mktemp)
-trap 'rm -f "$edges"' EXIT
-checked=0
-for file in "$root"/lib/*/*.c "$root"/include/cci/*/*.h; do
-  [ -f "$file" ] || continue
-  checked=$((checked + 1))
-  folder=$(basename "$(dirname "$file")")
-  module=$(basename "$file" | sed 's/\.[ch]$//')
-  own=$(rank "$folder")
-  [ "$own" -gt 0 ] || fail "$file is in folder $folder, which is not a layer ($layers)"
-  for header in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file"); do
-    case $header in
-      cci/*/*.h)
-        [ -f "$root/include/$header" ] || fail "$file includes $header, which include/ does not have"
-        to=$(echo "$header" | cut -d/ -f2)
-        [ "$(rank "$to")" -le "$own" ] || fail "$file ($folder) includes $header: $to is above $folder"
-        included=$(basename "$header" .h)
-        [ "$included" = "$module" ] || echo "$module $included" >>"$edges" ;;
-      *) fail "$file includes \"$header\": the library includes only include/cci/LAYER/ headers" ;;
-    esac
-  done
-  # what belongs to the tool
-  if grep -nE '\b(stderr|stdout|isatty|getenv|getopt(_long)?|argv)\b|\b_?exit[[:space:]]*\(' "$file"; then
-    fail "$file uses what belongs to the tool (above)"
-  fi
+# every quoted include, judged in one pass: FILE:LINE:#include "HEADER"
+xargs grep -Hn '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' <"$work/files" >"$work/includes" || true
+awk -v layers="$layers" -v edges="$work/edges" '
+  BEGIN { n = split(layers, order, " "); for (i = 1; i <= n; i++) rank[order[i]] = i }
+  function folder_of(path,   parts, k) { k = split(path, parts, "/"); return parts[k - 1] }
+  function module_of(path,   parts, k) { k = split(path, parts, "/"); sub(/\.[ch]$/, "", parts[k]); return parts[k] }
+  {
+    split($0, at, ":"); file = at[1]
+    header = $0; sub(/^[^"]*"/, "", header); sub(/".*$/, "", header)
+    layer = folder_of(file)
+    if (!(layer in rank)) { print file " is in " layer ", which is not a layer (" layers ")"; next }
+    k = split(header, parts, "/")
+    if (k == 3 && parts[1] == "cci") {
+      if (!(parts[2] in rank) || rank[parts[2]] > rank[layer])
+        print file " (" layer ") includes " header ": " parts[2] " is above " layer
+      if (system("test -f include/" header) != 0) print file " includes " header ", which include/ does not have"
+      to = parts[3]; sub(/\.h$/, "", to)
+      if (to != module_of(file)) print module_of(file) " " to >edges
+    } else if (k == 1) {
+      if (file !~ /^lib\//) print file " includes \"" header "\": a public header includes only public ones"
+      else { dir = file; sub(/\/[^\/]*$/, "", dir); if (system("test -f " dir "/" header) != 0) print file " includes \"" header "\", which is not beside it" }
+    } else print file " includes \"" header "\": the library includes only include/cci/LAYER/ headers, or a private one beside it"
+  }' "$work/includes" >"$work/wrong"
+while IFS= read -r line; do fail "$line"; done <"$work/wrong"
+for file in $(cat "$work/files"); do
+  layer=${file%/*}; layer=${layer##*/}
+  case " $layers " in *" $layer "*) ;; *) fail "$file is in $layer, which is not a layer ($layers)" ;; esac
 done
-# a circle of modules (A includes B includes ... A), within a layer
-if ! tsort "$edges" >/dev/null 2>"$edges.loop"; then
-  fail "the modules' includes go round in a circle: $(grep -v 'input contains a loop' "$edges.loop" | sed 's/^tsort: //' | tr '\n' ' ')"
+# a circle of modules (A includes B includes ... A)
+touch "$work/edges"
+if ! tsort "$work/edges" >/dev/null 2>"$work/loop"; then
+  fail "the modules' includes go round in a circle: $(grep -v 'input contains a loop' "$work/loop" | sed 's/^tsort: //' | tr '\n' ' ')"
 fi
-rm -f "$edges.loop"
-# one suite per module, named after it
-for source in "$root"/lib/*/*.c; do
+# what belongs to the tool
+if xargs grep -nE '\b(stderr|stdout|isatty|getenv|getopt(_long)?|argv)\b|\b_?exit[[:space:]]*\(' <"$work/files"; then
+  fail "the library uses what belongs to the tool (above)"
+fi
+# one suite per module
+for source in lib/*/*.c; do
   module=$(basename "$source" .c)
-  [ -f "$root/tests/unit/check_$module.c" ] || fail "lib/$module.c has no suite tests/unit/check_$module.c"
+  whole=${module%%_*}
+  [ "$whole" != "$module" ] && [ -f "${source%/*}/$whole.c" ] && module=$whole
+  [ -f "tests/unit/check_$module.c" ] || fail "$source has no suite tests/unit/check_$module.c"
 done
-# docs/design.md's map names each module under its layer's heading (`lib/LAYER/` (...):)
-design="$root/docs/design.md"
-if [ -f "$design" ]; then
-  for source in "$root"/lib/*/*.c; do
-    layer=$(basename "$(dirname "$source")") module=$(basename "$source")
-    awk -v head="\`lib/$layer/\` (" -v name="\`$module\`" '
-      index($0, head) == 1 { inside = 1; next }
-      /^`lib\// || /^\*\*/ { inside = 0 }
-      inside && index($0, name) { found = 1 }
-      END { exit !found }' "$design" || fail "docs/design.md does not name $module under lib/$layer/"
+# docs/design.md names each module under its layer's heading (`lib/LAYER/` (...):)
+if [ -f docs/design.md ]; then
+  awk '/^`lib\/[a-z_]*\/` \(/ { layer = $0; sub(/^`lib\//, "", layer); sub(/\/.*/, "", layer); next }
+       /^`lib\// || /^\*\*/ { layer = "" }
+       layer != "" { line = $0; while (match(line, /`[a-z0-9_]+\.c`/)) {
+                       print layer "/" substr(line, RSTART + 1, RLENGTH - 2); line = substr(line, RSTART + RLENGTH) } }' \
+    docs/design.md | sort -u >"$work/mapped"
+  ls lib/*/*.c | sed 's|^lib/||' | sort >"$work/tree"
+  for missing in $(comm -23 "$work/tree" "$work/mapped"); do
+    fail "docs/design.md does not name ${missing#*/} under lib/${missing%/*}/"
   done
 else
   fail "no docs/design.md to check the map against"
 fi
-# nothing of the library left outside its layers
-for stray in "$root"/lib/*.c "$root"/include/cci/*.h; do
+# nothing of the library outside its layers
+for stray in lib/*.c include/cci/*.h; do
   [ -e "$stray" ] && fail "$stray is outside the layers: move it into lib/LAYER/ (include/cci/LAYER/)"
 done
 # a tool header in include/ would let the library reach it
-for header in "$root"/src/*.h; do
+for header in src/*.h; do
   name=$(basename "$header")
-  ls "$root"/include/cci/*/"$name" >/dev/null 2>&1 && fail "include/cci/*/$name shadows the tool's src/$name"
+  ls include/cci/*/"$name" >/dev/null 2>&1 && fail "include/cci/*/$name shadows the tool's src/$name"
 done
 [ "$checked" -gt 20 ] || fail "found only $checked library files under $root: wrong directory?"
 [ $status -eq 0 ] && echo "lib_boundary: $checked library files, in layers $layers, include nothing above them or of the tool"

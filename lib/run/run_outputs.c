@@ -1,0 +1,130 @@
+/* The run's files: the journal, the report and the rejects, and what the header says of them. */
+#include "run_parts.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool run_open_journal(run *r)
+{
+    const cci_import_config *config = r->config;
+    char target[17], err[512];
+    cci_journal_target(config->base_url, config->app_id, config->region, target);
+    r->journal = cci_journal_open(config->state_path, target, config->dry_run, err, sizeof err);
+    if (!r->journal) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    unsigned long adopted = 0;
+    if (config->earlier_state_path && !cci_journal_adopt(r->journal, config->earlier_state_path, &adopted, err, sizeof err)) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    if (adopted)
+        run_say(r, CCI_MESSAGE_NOTE, "read %lu users of this app from the earlier journal %s; the app's journal %s holds them now",
+            adopted, config->earlier_state_path, config->state_path);
+    return true;
+}
+
+/* The report and the rejects file, created beside their final names now, so that an output that
+ * cannot be written stops the run before anything is sent. A dry run may have neither. */
+bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *header)
+{
+    const cci_import_config *config = r->config;
+    char err[1024];
+    bool ok = true;
+    cci_rejects *rejects = NULL;
+    cci_report *report = NULL;
+    if (config->rejects_path)
+        ok = (rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, err,
+                                        sizeof err)) != NULL;
+    if (ok && config->report_path) ok = (report = cci_report_open(config->report_path, err, sizeof err)) != NULL;
+    if (!ok) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s; nothing was sent", err);
+        cci_rejects_discard(rejects);
+        return false;
+    }
+    cci_sink_init(&r->sink, report, rejects, config->stop, config->problems_kept, config->dry_run);
+    r->sink.journal = r->journal;
+    return true;
+}
+
+/* Renames the outputs into place, any earlier ones kept aside. False when one is not whole. */
+bool run_close_outputs(run *r)
+{
+    char kept[1024], err[1024];
+    bool rejects_ok = cci_rejects_close(r->sink.rejects, kept, sizeof kept, err, sizeof err);
+    if (!rejects_ok) run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+    else if (kept[0]) run_say(r, CCI_MESSAGE_NOTE, "the earlier rejects file was kept as %s", kept);
+    bool report_ok = cci_report_close(r->sink.report, kept, sizeof kept, err, sizeof err);
+    if (!report_ok) run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+    else if (kept[0]) run_say(r, CCI_MESSAGE_NOTE, "the earlier report was kept as %s", kept);
+    r->sink.report = NULL;
+    r->sink.rejects = NULL;
+    return rejects_ok && report_ok;
+}
+
+enum { UNKNOWN_COLUMNS_NAMED = 5 };
+
+/* Whether every column the mapping does not know is one of a report's (report.csv, verify.csv,
+ * --plan's): the file is a report this tool wrote, fed back. */
+static bool a_report_of_ours(const cci_mapping *m)
+{
+    if (!m->unknown_count) return false;
+    for (size_t i = 0; i < m->unknown_count; i++)
+        if (!cci_report_own_column(m->unknown[i].header)) return false;
+    return true;
+}
+
+/* A few unknown columns get a line each, with a suggestion; many get one line, counted. */
+void run_warn_unknown_columns(const run *r)
+{
+    const cci_mapping *m = &r->mapping;
+    if (m->skipped)
+        run_say(r, CCI_MESSAGE_NOTE, "note: %zu --map option%s of the settings name%s no column of this file, so %s skipped "
+                                 "(such as \"%.*s=%s\"): the file is read by its own header",
+            m->skipped, m->skipped == 1 ? "" : "s", m->skipped == 1 ? "s" : "", m->skipped == 1 ? "it is" : "they are",
+            (int)m->first_skipped->column_len, m->first_skipped->column, m->first_skipped->field);
+    if (a_report_of_ours(m)) {
+        run_say(r, CCI_MESSAGE_NOTE, "note: this file has a report's columns (%s): only its uid column is read", CCI_REPORT_HEADER);
+        return;
+    }
+    if (m->unknown_count > UNKNOWN_COLUMNS_NAMED) {
+        char names[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < UNKNOWN_COLUMNS_NAMED && used < sizeof names; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s\"%.60s\"", i ? ", " : "", m->unknown[i].header);
+        run_say(r, CCI_MESSAGE_NOTE, "warning: %zu columns are not CometChat fields and are ignored: %s and %zu more "
+                                 "(--map \"COLUMN=FIELD\" to use one; --template lists the fields)",
+            m->unknown_count, names, m->unknown_count - UNKNOWN_COLUMNS_NAMED);
+        return;
+    }
+    for (size_t i = 0; i < m->unknown_count; i++) {
+        const char *header = m->unknown[i].header, *suggestion = m->unknown[i].suggestion;
+        if (suggestion)
+            run_say(r, CCI_MESSAGE_NOTE, "warning: column \"%s\" is not a CometChat field and is ignored; did you mean \"%s\"? (--map \"%s=%s\")",
+                header, suggestion, header, suggestion);
+        else
+            run_say(r, CCI_MESSAGE_NOTE, "warning: column \"%s\" is not a CometChat field and is ignored (--map \"%s=FIELD\" to use it)",
+                header, header);
+    }
+}
+
+/* No output may be the input or another output: one would overwrite the other. Compared as
+ * written (two spellings of one path are not caught). */
+bool run_paths_collide(const run *r)
+{
+    const cci_import_config *config = r->config;
+    const char *names[] = {"the input", "--report", "--rejects", "--state"};
+    const char *paths[] = {strcmp(config->input, "-") == 0 ? NULL : config->input, config->report_path,
+                           config->rejects_path, config->state_path};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = i + 1; j < 4; j++)
+            if (paths[i] && paths[j] && strcmp(paths[i], paths[j]) == 0) {
+                run_say(r, CCI_MESSAGE_PROBLEM, "%s and %s are the same file %s: one would overwrite the other; "
+                                            "choose another %s", names[i], names[j], paths[i], names[j]);
+                return true;
+            }
+    return false;
+}

@@ -1,0 +1,100 @@
+/* The parts of one import, private to lib/run/: what the reader, the workers and the emitter
+ * share (`run`, its fields' thread-safety beside them), and what each part offers the others:
+ * run.c the lifecycle, run_rows.c the rows' way, run_target.c the app around the rows,
+ * run_outputs.c the journal, the report and the rejects. */
+#ifndef CCI_RUN_PARTS_H
+#define CCI_RUN_PARTS_H
+
+#include "cci/run/import.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cci/send/client.h"
+#include "cci/send/data_import.h"
+#include "cci/plan/input.h"
+#include "cci/state/journal.h"
+#include "cci/plan/plan.h"
+#include "cci/exec/pool.h"
+#include "cci/exec/reorder.h"
+#include "cci/send/send.h"
+#include "cci/run/sink.h"
+#include "cci/target/target.h"
+#include "cci/rules/user.h"
+#include "cci/util/watchdog.h"
+
+enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };
+
+/* Where the reader is, for a watchdog's description. */
+typedef enum {
+    READER_READING,
+    READER_WAITING_FOR_ORDER, /* the report's order window is full */
+    READER_WAITING_FOR_ROOM,  /* the queue is full */
+    READER_FINISHING,         /* the file is read: the workers finish what they hold */
+} reader_stage;
+
+/* Everything the reader, the workers and the emitter share for one run. */
+typedef struct run {
+    const cci_import_config *config; /* read-only */
+    cci_input_spec spec;             /* read-only */
+    cci_mapping mapping;             /* read-only once built */
+    cci_reorder *reorder;            /* thread-safe inside */
+    cci_sink sink;                   /* emitted into under the reorder's lock only; its report and
+                                      * rejects are opened and closed by the run */
+    cci_journal *journal;   /* lookups read-only; appended to by the sink only; NULL: none */
+    cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
+    cci_worker *workers;    /* one per thread, each used by its thread only */
+    size_t worker_count;
+    cci_pool *pool;
+    cci_census census;      /* the file's uids, from the preflight; reader thread only */
+    cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
+    bool app_read;
+    cci_worker lister;      /* the reader thread's own connection: listing and bulk changes */
+    cci_data_import channel; /* its own thread's, but for its atomics (cci/data_import.h) */
+    bool channel_on;        /* the channel was started: new users may go through Data Import */
+    pthread_mutex_t describing; /* held while the pool is read for a watchdog's description, and
+                                 * by the reader when it sets READER_FINISHING (the pool goes) */
+    atomic_int reader;      /* a reader_stage */
+    atomic_ulong dates_not_set; /* dated rows that updated an existing user: said once, in the summary */
+    atomic_ulong finished;      /* rows finished in any order (the report takes them in order) */
+    unsigned long submitted;    /* rows handed to be sent: --limit counts them (reader thread only) */
+    unsigned long held_back;    /* rows past --limit, not attempted (reader thread only) */
+    uint64_t began_ms;          /* cci_now_ms() when the run began: no pause is longer than the run */
+} run;
+
+/* One row on its way from the reader to the report. */
+typedef struct row_item {
+    run *run;
+    size_t seq;
+    cci_planned_row row;
+    const char *confirmed; /* what the journal may record for it (cci_send_row); NULL: nothing */
+} row_item;
+
+/* run.c */
+cci_client *run_connect_to_target(const run *r);
+__attribute__((format(printf, 3, 4))) void run_say(const run *r, cci_message_kind kind, const char *fmt, ...);
+bool run_out_of_memory(const run *r, const char *while_doing);
+
+/* run_rows.c */
+void run_emit_row(void *item_ptr, void *context);
+bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result);
+void run_send_job(void *job, void *worker_state);
+bool run_start_channel(run *r);
+
+/* run_target.c */
+bool run_prepare_the_target(run *r, cci_import_result *result);
+void run_prove_the_target(run *r, cci_import_result *result);
+void run_prune(run *r, cci_import_result *result);
+bool run_read_the_app(run *r, cci_import_result *result);
+void run_verify(run *r, cci_import_result *result);
+
+/* run_outputs.c */
+bool run_close_outputs(run *r);
+bool run_open_journal(run *r);
+bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *header);
+bool run_paths_collide(const run *r);
+void run_warn_unknown_columns(const run *r);
+
+#endif

@@ -1,0 +1,199 @@
+/* The rows' way: read and planned by the reader, sent by a worker or the Data Import channel,
+ * emitted in input order by whichever thread finishes the row that unblocks them. */
+#include "run_parts.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
+
+/* A row is finished (by whichever thread): into the report's order, and a beat of the pulse. */
+static void complete_row(run *r, row_item *item)
+{
+    atomic_fetch_add(&r->finished, 1);
+    cci_reorder_complete(r->reorder, item->seq, item);
+    cci_pulse_beat(&r->shared.pulse);
+}
+
+/* Called in input order, one row at a time (under the reorder's lock). */
+void run_emit_row(void *item_ptr, void *context)
+{
+    row_item *item = item_ptr;
+    run *r = context;
+    cci_user_explain_refusal(&item->row.outcome, &r->mapping, item->row.saved);
+    cci_sink_emit(&r->sink, &item->row.outcome, item->row.saved, item->confirmed);
+    cci_planned_row_cleanup(&item->row);
+    free(item);
+}
+
+/* A dated row that reached the app one request at a time: its dates were not kept (only a Data
+ * Import create sets them). A created user's row says so; an existing user's only when its
+ * createdAt is not the one the app holds, and the summary counts them all once. */
+static void say_dates_not_kept(run *r, cci_planned_row *row)
+{
+    cci_action action = row->outcome.action;
+    const char *dates = cci_planned_row_dates(row);
+    if (!dates || (action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED && action != CCI_ACTION_REACTIVATED))
+        return;
+    if (action != CCI_ACTION_CREATED) {
+        atomic_fetch_add(&r->dates_not_set, 1);
+        const cci_app_user *listed = r->app_read ? cci_app_users_find(r->listing.app, row->outcome.uid) : NULL;
+        if (listed && !row->last_active_at && listed->created == row->created_at) return; /* the app has it */
+    }
+    const char *said = row->outcome.message;
+    char message[900];
+    snprintf(message, sizeof message, "%s%s%s not set: CometChat sets %s only when Data Import creates the user%s",
+             said ? said : "", said ? "; " : "", dates, row->created_at && row->last_active_at ? "them" : "it",
+             action == CCI_ACTION_CREATED ? " (it was not available in this run)" : ", and this user existed");
+    cci_outcome_say(&row->outcome, message);
+}
+
+void run_send_job(void *job, void *worker_state)
+{
+    row_item *item = job;
+    run *r = item->run;
+    cci_planned_row *row = &item->row;
+    cci_send_request request = {.uid = row->outcome.uid, .create_body = row->create_body,
+                                .update_body = row->update_body, .fingerprint = row->journal_record,
+                                .known = row->known, .absent = row->absent, .reactivated = row->reactivated,
+                                .changes = row->changes};
+    item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
+    say_dates_not_kept(r, row);
+    complete_row(r, item);
+}
+
+/* ---- the Data Import channel's hooks ---- */
+
+static cci_planned_row *row_of_job(void *job)
+{
+    return &((row_item *)job)->row;
+}
+
+static void finish_job(void *job, const char *confirmed)
+{
+    row_item *item = job;
+    item->confirmed = confirmed;
+    complete_row(item->run, item);
+}
+
+static void channel_note(void *context, const char *text)
+{
+    run_say(context, CCI_MESSAGE_NOTE, "%s", text);
+}
+
+static void skip_unsent(run *r, row_item *item)
+{
+    item->row.outcome.action = CCI_ACTION_SKIPPED;
+    cci_outcome_say(&item->row.outcome, "not sent: the run stopped early");
+    complete_row(r, item);
+}
+
+/* A row past --limit: not attempted, and the next run carries on with it. */
+static void hold_back(run *r, row_item *item)
+{
+    char message[160];
+    snprintf(message, sizeof message, "not sent: --limit %lu (a canary run sends the first rows that need it); "
+                                      "the next run carries on", r->config->limit);
+    item->row.outcome.action = CCI_ACTION_SKIPPED;
+    cci_outcome_say(&item->row.outcome, message);
+    r->held_back++;
+    complete_row(r, item);
+}
+
+/* The reader stops being busy to wait on the pipeline (stage says on what), and goes on. */
+static void reader_waits(run *r, reader_stage stage)
+{
+    atomic_store(&r->reader, stage);
+    cci_pulse_end(&r->shared.pulse);
+}
+
+static void reader_goes_on(run *r)
+{
+    cci_pulse_begin(&r->shared.pulse);
+    atomic_store(&r->reader, READER_READING);
+}
+
+/* The next row's place in the report's order. When the window is full, the reader waits for rows
+ * that the workers or the Data Import channel hold, so it says so on the queue first: a batching
+ * consumer must not wait for more rows the reader cannot give until its own are finished. */
+static size_t reserve_row(run *r)
+{
+    size_t seq;
+    if (cci_reorder_try_reserve(r->reorder, &seq)) return seq;
+    cci_queue *queue = r->pool ? cci_pool_queue(r->pool) : NULL;
+    reader_waits(r, READER_WAITING_FOR_ORDER);
+    if (queue) cci_queue_producer_waiting(queue, true);
+    seq = cci_reorder_reserve(r->reorder);
+    if (queue) cci_queue_producer_waiting(queue, false);
+    reader_goes_on(r);
+    return seq;
+}
+
+/* Hands a row to the workers; waits while the queue is full. False when it was not taken. */
+static bool submit_row(run *r, row_item *item)
+{
+    reader_waits(r, READER_WAITING_FOR_ROOM);
+    bool taken = cci_pool_submit(r->pool, item);
+    reader_goes_on(r);
+    return taken;
+}
+
+/* The import pass. Returns false when the input broke mid-way. */
+bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result)
+{
+    cci_record record;
+    cci_read_status status;
+    unsigned long last_line = 1; /* the header's */
+    while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+        last_line = record.line;
+        if (cci_record_is_empty(&record)) {
+            result->empty_rows++;
+            continue;
+        }
+        row_item *item = calloc(1, sizeof *item);
+        if (!item) {
+            cci_stop_request(r->config->stop, CCI_STOP_FATAL, "out of memory");
+            run_say(r, CCI_MESSAGE_PROBLEM, "%s: line %lu and after were not read: out of memory", r->spec.path,
+                record.line);
+            return true;
+        }
+        item->run = r;
+        item->seq = reserve_row(r);
+        bool send = cci_plan_row(planner, &record, &item->row);
+        item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
+        if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
+        if (!send) {
+            complete_row(r, item);
+        } else if (r->config->limit && r->submitted >= r->config->limit) {
+            hold_back(r, item);
+        } else {
+            r->submitted++;
+            if (cci_stop_requested(r->config->stop) || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
+        }
+    }
+    if (status != CCI_READ_ERROR) return true;
+    char err[1024];
+    cci_input_describe_error(input, &r->spec, err, sizeof err);
+    if (!cci_input_changed(input, NULL, 0)) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    /* not a broken file but a moving one: stop, with every row read so far in the report */
+    size_t used = strlen(err);
+    snprintf(err + used, sizeof err - used, "; nothing after line %lu was read: run again once the file is final",
+             last_line);
+    cci_stop_request(r->config->stop, CCI_STOP_FATAL, err);
+    return true;
+}
+
+bool run_start_channel(run *r)
+{
+    cci_worker worker = {.random = r->config->random_seed ^ 0xDA7A1A9017ULL, .client = run_connect_to_target(r)};
+    if (!worker.client) return false;
+    cci_data_import_init(&r->channel, &r->shared, worker,
+                         (cci_data_import_hooks){.row_of = row_of_job, .send_single = run_send_job,
+                                                 .finish = finish_job, .note = channel_note, .context = r});
+    return true;
+}
