@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "tool_config.h"
+#include "tool_options.h"
+#include "tool_settings.h"
 
 static const char usage_format[] =
     "Usage: cometchat-import [OPTIONS] INPUT.csv     (INPUT may be - for standard input)\n"
@@ -50,114 +52,6 @@ const char *cci_cli_usage(void)
 {
     pthread_once(&usage_once, build_usage);
     return usage_text;
-}
-
-enum {
-    OPT_APP_ID = 256,
-    OPT_REGION,
-    OPT_BASE_URL,
-    OPT_API_KEY_FILE,
-    OPT_REPORT,
-    OPT_REJECTS,
-    OPT_MODE,
-    OPT_DRY_RUN,
-    OPT_WORKERS,
-    OPT_RATE,
-    OPT_MAP,
-    OPT_DELIMITER,
-    OPT_ENCODING,
-    OPT_FORCE,
-    OPT_QUIET,
-    OPT_VERBOSE,
-    OPT_PROGRESS,
-    OPT_HELP,
-    OPT_VERSION,
-    OPT_TEMPLATE,
-    OPT_TIMEOUT,
-    OPT_STATE,
-    OPT_SUMMARY_JSON,
-    OPT_RETRIES,
-    OPT_REJECTS_ENCODING,
-    OPT_MAX_WAIT,
-    OPT_INSECURE_HTTP,
-    OPT_MAX_COLUMNS,
-    OPT_MAX_RECORD_SIZE,
-    OPT_PLAN,
-    OPT_REACTIVATE,
-    OPT_PRUNE,
-    OPT_PRUNE_MAX,
-    OPT_VERIFY,
-    OPT_CONFIG,
-    OPT_SAVE_CONFIG,
-    OPT_KEEP_RUNS,
-    OPT_DATA_IMPORT,
-    OPT_DATE_ORDER,
-    OPT_TIMEZONE,
-    OPT_TRUST_SETTINGS,
-    OPT_TRUST_JOURNAL,
-    OPT_LIMIT,
-    OPT_RUNS_DIR,
-};
-
-static const struct option long_options[] = {
-    {"app-id", required_argument, NULL, OPT_APP_ID},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"base-url", required_argument, NULL, OPT_BASE_URL},
-    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"rejects", required_argument, NULL, OPT_REJECTS},
-    {"mode", required_argument, NULL, OPT_MODE},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"workers", required_argument, NULL, OPT_WORKERS},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"map", required_argument, NULL, OPT_MAP},
-    {"delimiter", required_argument, NULL, OPT_DELIMITER},
-    {"encoding", required_argument, NULL, OPT_ENCODING},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"verbose", no_argument, NULL, OPT_VERBOSE},
-    {"progress", required_argument, NULL, OPT_PROGRESS},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {"template", no_argument, NULL, OPT_TEMPLATE},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"state", required_argument, NULL, OPT_STATE},
-    {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
-    {"retries", required_argument, NULL, OPT_RETRIES},
-    {"rejects-encoding", required_argument, NULL, OPT_REJECTS_ENCODING},
-    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-    {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
-    {"max-columns", required_argument, NULL, OPT_MAX_COLUMNS},
-    {"max-record-size", required_argument, NULL, OPT_MAX_RECORD_SIZE},
-    {"plan", no_argument, NULL, OPT_PLAN},
-    {"reactivate", no_argument, NULL, OPT_REACTIVATE},
-    {"prune", no_argument, NULL, OPT_PRUNE},
-    {"prune-max", required_argument, NULL, OPT_PRUNE_MAX},
-    {"verify", no_argument, NULL, OPT_VERIFY},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"save-config", no_argument, NULL, OPT_SAVE_CONFIG},
-    {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
-    {"data-import", required_argument, NULL, OPT_DATA_IMPORT},
-    {"date-order", required_argument, NULL, OPT_DATE_ORDER},
-    {"timezone", required_argument, NULL, OPT_TIMEZONE},
-    {"trust-settings", no_argument, NULL, OPT_TRUST_SETTINGS},
-    {"trust-journal", no_argument, NULL, OPT_TRUST_JOURNAL},
-    {"limit", required_argument, NULL, OPT_LIMIT},
-    {"runs-dir", required_argument, NULL, OPT_RUNS_DIR},
-    {NULL, 0, NULL, 0},
-};
-
-/* The short options GNU tools and curl users reach for: -h -V -q -v -n. */
-static int short_option(int code)
-{
-    switch (code) {
-    case 'h': return OPT_HELP;
-    case 'V': return OPT_VERSION;
-    case 'q': return OPT_QUIET;
-    case 'v': return OPT_VERBOSE;
-    case 'n': return OPT_DRY_RUN;
-    default: return code;
-    }
 }
 
 /* "N", "N/min" or "N/s" (and "N/m", "N/sec"), as requests a minute. */
@@ -243,13 +137,12 @@ static int option_name_length(const char *arg)
     return eq ? (int)(eq - arg) : (int)strlen(arg);
 }
 
-static bool region_known(const char *region)
+bool cci_cli_region_known(const char *region)
 {
     return strcmp(region, "us") == 0 || strcmp(region, "eu") == 0 || strcmp(region, "in") == 0;
 }
 
-/* from_settings: the option comes from a settings file, not the command line */
-static cci_cli_result apply_option(int code, const char *arg, cci_options *opts, bool from_settings, char *err,
+cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool from_settings, char *err,
                                    size_t errlen)
 {
     switch (code) {
@@ -259,7 +152,7 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
         opts->app_id = arg;
         break;
     case OPT_REGION:
-        if (!region_known(arg)) return fail(err, errlen, "--region must be us, eu or in");
+        if (!cci_cli_region_known(arg)) return fail(err, errlen, "--region must be us, eu or in");
         opts->region = arg;
         break;
     case OPT_BASE_URL: opts->base_url = arg; break;
@@ -380,149 +273,6 @@ static cci_cli_result apply_option(int code, const char *arg, cci_options *opts,
     return CCI_CLI_RUN;
 }
 
-/* The options a settings file may hold: the target, how the input reads, how the rows go. */
-static const char *const remembered[] = {"app-id", "region",  "base-url", "map",     "mode",
-                                         "workers", "rate",   "delimiter", "encoding", "rejects-encoding",
-                                         "timeout", "retries", "max-wait", "keep-runs", "data-import",
-                                         "date-order", "timezone", "runs-dir"};
-
-/* What a settings file's lines are applied to. */
-typedef struct settings_reading {
-    cci_options *opts;
-    cci_settings_file *file;
-} settings_reading;
-
-/* The target's parts are kept aside with their lines (cci_trust_choose_target weighs them);
- * runs-dir and keep-runs, where personal data is written and which runs are removed, are taken
- * only from a file of the person's own. */
-static bool keep_aside(settings_reading *reading, const char *name, const char *value, unsigned line)
-{
-    cci_target_source *target = &reading->file->target;
-    if (strcmp(name, "base-url") == 0) {
-        target->base_url = value;
-        target->base_url_line = line;
-    } else if (strcmp(name, "app-id") == 0) {
-        target->app_id = value;
-        target->app_id_line = line;
-    } else if (strcmp(name, "region") == 0) {
-        target->region = value;
-        target->region_line = line;
-    } else if ((strcmp(name, "runs-dir") == 0 || strcmp(name, "keep-runs") == 0) && reading->file->untrusted[0]) {
-        char *note = reading->opts->settings_note;
-        size_t used = strlen(note), len = sizeof reading->opts->settings_note;
-        snprintf(note + used, len - used, "%s%s = %.100s (%s line %u) is ignored: %s %s, and only your own settings or "
-                                          "the command line say where the runs are written and which are removed",
-                 used ? "; " : "", name, value, reading->file->path, line, reading->file->path, reading->file->untrusted);
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/* A cci_setting_fn over a settings_reading: the setting as its command-line option. */
-static bool apply_setting(void *context, const char *name, const char *value, unsigned line, char *err,
-                          size_t errlen)
-{
-    settings_reading *reading = context;
-    bool allowed = false;
-    for (size_t i = 0; i < sizeof remembered / sizeof *remembered; i++) allowed |= strcmp(name, remembered[i]) == 0;
-    const struct option *option = NULL;
-    for (const struct option *o = long_options; allowed && o->name && !option; o++)
-        if (strcmp(o->name, name) == 0) option = o;
-    if (!option) {
-        snprintf(err, errlen, "\"%s\" is not a setting; a settings file may hold app-id, region, base-url, map, "
-                              "mode, workers, rate, delimiter, encoding, rejects-encoding, timeout, retries, max-wait, "
-                              "keep-runs, data-import, date-order, timezone, runs-dir",
-                 name);
-        return false;
-    }
-    if (strcmp(name, "region") == 0 && !region_known(value)) {
-        snprintf(err, errlen, "region must be us, eu or in");
-        return false;
-    }
-    if (strcmp(name, "app-id") == 0 && !cci_trust_app_id_is_plain(value)) {
-        snprintf(err, errlen, "app-id takes the app's ID as the dashboard shows it: letters, digits, - and _");
-        return false;
-    }
-    if (keep_aside(reading, name, value, line)) return true;
-    return apply_option(option->val, value, reading->opts, true, err, errlen) == CCI_CLI_RUN;
-}
-
-/* Where each settings file is looked for, and why a travelling one may not choose the target. */
-static bool locate_settings(cci_options *opts, const char *config_path, const char *input)
-{
-    cci_settings_file *files = opts->settings;
-    files[CCI_SETTINGS_WORKING].path = config_path ? NULL : strdup(CCI_CONFIG_DEFAULT_PATH);
-    snprintf(files[CCI_SETTINGS_WORKING].untrusted, sizeof files->untrusted,
-             "is a settings file of the working folder (it may have come with the data)");
-    files[CCI_SETTINGS_COMPANION].path = cci_config_companion(input); /* NULL for standard input */
-    snprintf(files[CCI_SETTINGS_COMPANION].untrusted, sizeof files->untrusted,
-             "travels with %s (it may have come with the data)", input);
-    files[CCI_SETTINGS_OWN].path = cci_config_own_path(); /* NULL without a home */
-    files[CCI_SETTINGS_CONFIG].path = config_path ? strdup(config_path) : NULL;
-    return (config_path || files[CCI_SETTINGS_WORKING].path) && (!config_path || files[CCI_SETTINGS_CONFIG].path) &&
-           (strcmp(input, "-") == 0 || files[CCI_SETTINGS_COMPANION].path);
-}
-
-/* The settings files, lowest first, each applied over the one before. */
-static cci_cli_result read_settings(cci_options *opts, const char *config_path, bool config_may_be_new,
-                                    const char *input, char *err, size_t errlen)
-{
-    if (!locate_settings(opts, config_path, input)) return fail(err, errlen, "out of memory");
-    for (int i = 0; i < CCI_SETTINGS_FILES; i++) {
-        cci_settings_file *file = &opts->settings[i];
-        if (!file->path) continue;
-        struct stat st;
-        char why[256];
-        bool must_exist = i == CCI_SETTINGS_CONFIG && !config_may_be_new; /* --save-config makes it */
-        if (!cci_config_load(file->path, must_exist, i == CCI_SETTINGS_COMPANION, &file->text, &st, err, errlen))
-            return CCI_CLI_ERROR;
-        if (!file->text) continue;
-        bool own = i == CCI_SETTINGS_OWN || i == CCI_SETTINGS_CONFIG;
-        if (own && !cci_trust_file_is_own(&st, file->path, why, sizeof why))
-            snprintf(file->untrusted, sizeof file->untrusted, "is not only yours: %s", why);
-        file->target = (cci_target_source){.kind = CCI_SOURCE_FILE, .path = file->path,
-                                           .untrusted = file->untrusted[0] ? file->untrusted : NULL};
-        settings_reading reading = {.opts = opts, .file = file};
-        if (!cci_config_apply(file->path, file->text, apply_setting, &reading, err, errlen)) return CCI_CLI_ERROR;
-    }
-    return CCI_CLI_RUN;
-}
-
-/* A COMETCHAT_* variable; an empty one is unset. */
-static const char *environment(const char *name)
-{
-    const char *value = getenv(name);
-    return value && *value ? value : NULL;
-}
-
-/* The target, from the command line (in opts now: the files' parts were kept aside), the
- * environment and the settings files, by precedence; false with the refusal in err when a file
- * that may not choose it would, and the run would send. */
-static bool choose_target(cci_options *opts, char *err, size_t errlen)
-{
-    cci_target_source sources[2 + CCI_SETTINGS_FILES] = {
-        {.kind = CCI_SOURCE_COMMAND_LINE, .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region},
-        {.kind = CCI_SOURCE_ENVIRONMENT, .base_url = environment("COMETCHAT_BASE_URL"),
-         .app_id = environment("COMETCHAT_APP_ID"), .region = environment("COMETCHAT_REGION")}};
-    size_t count = 2;
-    for (int i = CCI_SETTINGS_FILES - 1; i >= 0; i--)
-        if (opts->settings[i].text) sources[count++] = opts->settings[i].target;
-    cci_target_choice choice;
-    cci_trust_choose_target(sources, count, opts->trust_settings, &choice);
-    opts->base_url = choice.base_url;
-    opts->app_id = choice.app_id;
-    opts->region = choice.region;
-    bool sends = !opts->dry_run || opts->plan;
-    if (choice.refusal[0] && sends) snprintf(err, errlen, "%s", choice.refusal);
-    else if (choice.refusal[0]) /* a dry run sends nothing: it goes on, and says what a real run would do */
-        snprintf(opts->target_conflict, sizeof opts->target_conflict, "a run that sends would stop here: %.700s",
-                 choice.refusal);
-    else
-        snprintf(opts->target_conflict, sizeof opts->target_conflict, "%s", choice.conflict);
-    return !(choice.refusal[0] && sends);
-}
-
 static void set_defaults(cci_options *opts)
 {
     *opts = (cci_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = CCI_DEFAULT_WORKERS,
@@ -536,9 +286,11 @@ static cci_cli_result parse_argv(int argc, char **argv, cci_options *opts, char 
 {
     opterr = 0; /* getopt would echo "--token=SECRET"; we write our own messages */
     optind = 0; /* glibc: 0 re-initialises getopt, so parsing can run more than once */
+    struct option long_options[TOOL_OPTION_COUNT + 1];
+    tool_option_getopt(long_options);
     int code;
-    while ((code = getopt_long(argc, argv, ":hVqvn", long_options, NULL)) != -1) {
-        code = short_option(code);
+    while ((code = getopt_long(argc, argv, TOOL_SHORT_OPTIONS, long_options, NULL)) != -1) {
+        code = tool_option_short(code);
         const char *spelled = argv[optind - 1];
         if (code == '?' || code == ':') {
             int len = option_name_length(spelled);
@@ -546,7 +298,7 @@ static cci_cli_result parse_argv(int argc, char **argv, cci_options *opts, char 
                 return fail(err, errlen, "%.*s needs a value; see --help", len, spelled);
             return fail(err, errlen, "unknown option %.*s; see --help", len, spelled);
         }
-        if (apply_option(code, optarg, opts, false, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+        if (cci_cli_apply(code, optarg, opts, false, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
     }
     return CCI_CLI_RUN;
 }
@@ -569,7 +321,7 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
         bool saving = opts->save_config;
         cci_options_cleanup(opts);
         set_defaults(opts);
-        if (read_settings(opts, config_path, saving, input, err, errlen) != CCI_CLI_RUN ||
+        if (tool_settings_read(opts, config_path, saving, input, err, errlen) != CCI_CLI_RUN ||
             parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN)
             return CCI_CLI_ERROR;
     }
@@ -578,8 +330,8 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (argc - optind > 1)
         return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);
     opts->input = argv[optind];
-    if (!choose_target(opts, err, errlen)) return CCI_CLI_ERROR;
-    if (opts->region && !region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
+    if (!tool_settings_choose_target(opts, err, errlen)) return CCI_CLI_ERROR;
+    if (opts->region && !cci_cli_region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
     if (opts->app_id && !cci_trust_app_id_is_plain(opts->app_id))
         return fail(err, errlen, "COMETCHAT_APP_ID takes the app's ID as the dashboard shows it: letters, digits, - and _");
     if (opts->base_url &&

@@ -99,6 +99,14 @@ enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 
  * out of logs. */
 cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen);
 
+/* One option (an OPT_* code of tool_options.h) and its value over opts; from_settings: it comes
+ * from a settings file, not the command line. */
+cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool from_settings, char *err,
+                             size_t errlen);
+
+/* us, eu or in. */
+bool cci_cli_region_known(const char *region);
+
 void cci_options_cleanup(cci_options *opts);
 
 /* The --help text: one screen. */

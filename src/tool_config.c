@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cci/util/outfile.h"
+#include "tool_options.h"
 
 static char *trim(char *text)
 {
@@ -112,40 +113,22 @@ char *cci_config_companion(const char *path)
     return companion;
 }
 
-static const char *mode_name(cci_mode mode)
-{
-    return mode == CCI_MODE_CREATE ? "create" : mode == CCI_MODE_UPDATE ? "update" : "upsert";
-}
-
-static const char *delimiter_name(char delimiter)
-{
-    return delimiter == '\t' ? "TAB" : delimiter == ';' ? ";" : delimiter == '|' ? "|" : ",";
-}
-
 bool cci_config_write(const char *path, const cci_options *opts, bool own_file, const char *comment, char *err,
                       size_t errlen)
 {
     cci_outfile out = {0};
     if (!cci_outfile_open(&out, path, err, errlen)) return false;
-    FILE *f = out.file;
-    bool ok = fprintf(f, "%s: %s\n", CCI_CONFIG_MARKER, comment) > 0;
-    if (own_file && opts->app_id) ok = ok && fprintf(f, "app-id = %s\n", opts->app_id) > 0;
-    if (own_file && opts->region) ok = ok && fprintf(f, "region = %s\n", opts->region) > 0;
-    if (own_file && opts->base_url) ok = ok && fprintf(f, "base-url = %s\n", opts->base_url) > 0;
-    if (own_file && opts->runs_dir) ok = ok && fprintf(f, "runs-dir = %s\n", opts->runs_dir) > 0;
-    for (size_t i = 0; i < opts->map_count; i++)
-        ok = ok && fprintf(f, "map = %.*s=%s\n", (int)opts->maps[i].column_len, opts->maps[i].column,
-                           opts->maps[i].field) > 0;
-    ok = ok && fprintf(f, "mode = %s\n", mode_name(opts->mode)) > 0;
-    if (opts->workers != CCI_DEFAULT_WORKERS) ok = ok && fprintf(f, "workers = %u\n", opts->workers) > 0;
-    if (opts->keep_runs != CCI_DEFAULT_KEEP_RUNS) ok = ok && fprintf(f, "keep-runs = %u\n", opts->keep_runs) > 0;
-    if (opts->data_import_off) ok = ok && fprintf(f, "data-import = off\n") > 0;
-    if (opts->date_order) ok = ok && fprintf(f, "date-order = %s\n", opts->date_order == CCI_DATE_ORDER_DMY ? "dmy" : "mdy") > 0;
-    if (opts->timezone) ok = ok && fprintf(f, "timezone = %s\n", opts->timezone) > 0;
-    if (opts->rate_per_minute) ok = ok && fprintf(f, "rate = %u/min\n", opts->rate_per_minute) > 0;
-    if (opts->delimiter) ok = ok && fprintf(f, "delimiter = %s\n", delimiter_name(opts->delimiter)) > 0;
-    if (opts->encoding) ok = ok && fprintf(f, "encoding = %s\n", opts->encoding) > 0;
-    if (opts->rejects_encoding) ok = ok && fprintf(f, "rejects-encoding = %s\n", opts->rejects_encoding) > 0;
+    bool ok = fprintf(out.file, "%s: %s\n", CCI_CONFIG_MARKER, comment) > 0;
+    /* every setting the reader takes, in the table's order; where the key goes only into a file
+     * of the person's own */
+    for (const tool_option *o = tool_option_table; ok && o->name; o++) {
+        if (o->setting == TOOL_SETTING_NO || (o->setting == TOOL_SETTING_TARGET && !own_file)) continue;
+        char value[1024];
+        for (size_t i = 0; ok && tool_option_value(o, opts, i, value, sizeof value); i++) {
+            ok = fprintf(out.file, "%s = %s\n", o->name, value) > 0;
+            if (o->code != OPT_MAP) break; /* one value, but a map a line */
+        }
+    }
     cci_outfile_check(&out, ok);
     return cci_outfile_commit(&out, false, NULL, 0, err, errlen);
 }

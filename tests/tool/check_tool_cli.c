@@ -1,4 +1,6 @@
 #include <check.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 
 #include "tool_cli.h"
+#include "tool_options.h"
 #include "check_main.h"
 #include "test_files.h"
 
@@ -444,6 +447,43 @@ START_TEST(a_settings_name_that_is_no_regular_file_is_refused_at_once)
 }
 END_TEST
 
+/* Issue 30: the man page's option list (the lines after each .TP) names every option of the
+ * table, and no option the table does not have. */
+START_TEST(the_man_page_lists_every_option_and_no_other)
+{
+    FILE *page = fopen(CCI_MAN_PAGE, "r");
+    ck_assert_ptr_nonnull(page);
+    char line[1024], listed[128][32];
+    size_t count = 0;
+    bool after_tp = false;
+    while (fgets(line, sizeof line, page)) {
+        if (after_tp)
+            for (const char *at = strstr(line, "\\-\\-"); at; at = strstr(at, "\\-\\-")) {
+                at += 4;
+                char name[32];
+                size_t n = 0;
+                /* the name, its hyphens written \- */
+                while (n + 1 < sizeof name && (islower((unsigned char)*at) || *at == '\\')) {
+                    if (*at == '\\' && at[1] == '-') at++;
+                    else if (*at == '\\') break;
+                    name[n++] = *at++;
+                }
+                name[n] = '\0';
+                if (n && count < 128) snprintf(listed[count++], sizeof listed[0], "%s", name);
+            }
+        after_tp = strncmp(line, ".TP", 3) == 0;
+    }
+    fclose(page);
+    for (const tool_option *o = tool_option_table; o->name; o++) {
+        bool found = false;
+        for (size_t i = 0; i < count && !found; i++) found = strcmp(listed[i], o->name) == 0;
+        ck_assert_msg(found, "the man page does not list --%s", o->name);
+    }
+    for (size_t i = 0; i < count; i++)
+        ck_assert_msg(tool_option_named(listed[i]), "the man page lists --%s, which the tool does not have", listed[i]);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *suite = suite_create("cli");
@@ -465,6 +505,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, input_count_is_checked);
     tcase_add_test(tc, missing_value_is_named);
     tcase_add_test(tc, plain_http_is_refused_unless_to_this_machine_or_asked_for);
+    tcase_add_test(tc, the_man_page_lists_every_option_and_no_other);
     suite_add_tcase(suite, tc);
     TCase *settings = tcase_create("settings");
     tcase_add_checked_fixture(settings, settings_setup, settings_teardown);

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "tool_cli.h"
 #include "tool_config.h"
+#include "tool_options.h"
 
 static char path[64], err[512];
 
@@ -124,14 +126,16 @@ START_TEST(written_settings_read_back_and_hold_no_key)
     cci_column_map maps[] = {{.column = "E-mail=metadata.email", .column_len = 6, .field = "metadata.email"}};
     cci_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
                         .keep_runs = 5, .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
-                        .map_count = 1, .api_key_file = "/secret/key"};
+                        .map_count = 1, .api_key_file = "/secret/key", .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
+                        .retries = CCI_DEFAULT_RETRIES, .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000};
     ck_assert_msg(cci_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
     seen s = {0};
     char *text;
     ck_assert(read_settings(path, true, true, &text, &s));
-    const char *expected[][2] = {{"app-id", "app1"}, {"region", "eu"}, {"map", "E-mail=metadata.email"},
-                                 {"mode", "update"}, {"workers", "16"}, {"keep-runs", "5"}, {"rate", "300/min"},
-                                 {"delimiter", ";"}, {"encoding", "windows-1252"}};
+    /* in the option table's order, defaults left out */
+    const char *expected[][2] = {{"app-id", "app1"}, {"region", "eu"}, {"mode", "update"}, {"workers", "16"},
+                                 {"rate", "300/min"}, {"map", "E-mail=metadata.email"}, {"delimiter", ";"},
+                                 {"encoding", "windows-1252"}, {"keep-runs", "5"}};
     ck_assert_int_eq(s.count, 9);
     for (int i = 0; i < 9; i++) {
         ck_assert_str_eq(s.names[i], expected[i][0]);
@@ -147,7 +151,9 @@ END_TEST
 START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
 {
     cci_options opts = {.app_id = "app1", .region = "eu", .base_url = "https://x.example/v3", .runs_dir = "/srv/runs",
-                        .mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS, .keep_runs = CCI_DEFAULT_KEEP_RUNS};
+                        .mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS, .keep_runs = CCI_DEFAULT_KEEP_RUNS,
+                        .timeout_ms = CCI_DEFAULT_TIMEOUT_MS, .retries = CCI_DEFAULT_RETRIES,
+                        .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000};
     mode_t before = umask(022);
     ck_assert_msg(cci_config_write(path, &opts, false, "test", err, sizeof err), "%s", err);
     umask(before);
@@ -165,8 +171,75 @@ START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
     ck_assert(read_settings(path, true, true, &text, &s));
     ck_assert_int_eq(s.count, 5);
     ck_assert_str_eq(s.names[2], "base-url");
-    ck_assert_str_eq(s.names[3], "runs-dir");
+    ck_assert_str_eq(s.names[4], "runs-dir");
     free(text);
+}
+END_TEST
+
+/* Issue 30: --save-config writes every setting the reader takes, and reading what it wrote gives
+ * the same options. Every setting of the option table is given a value other than its default
+ * here: a setting added to the table without one fails this test. */
+static const char *const every_setting[][2] = {
+    {"app-id", "app-1"},      {"region", "in"},           {"mode", "update"},      {"workers", "3"},
+    {"rate", "120/min"},      {"timeout", "2.5"},         {"retries", "7"},        {"max-wait", "45"},
+    {"data-import", "off"},   {"map", "Employee ID=uid"}, {"map", "E-mail=metadata.email"},
+    {"delimiter", ";"},       {"encoding", "windows-1252"}, {"date-order", "dmy"}, {"timezone", "+05:30"},
+    {"runs-dir", "/tmp/runs"}, {"keep-runs", "3"},        {"rejects-encoding", "UTF-8"},
+};
+
+static void parse_with_settings(const char *file, cci_options *opts)
+{
+    char *argv[] = {"cometchat-import", "--config", (char *)file, "--dry-run", "users.csv", NULL};
+    ck_assert_msg(cci_cli_parse(5, argv, opts, err, sizeof err) == CCI_CLI_RUN, "%s", err);
+}
+
+/* Writes the settings (with target in place of the app ID and region), reads them, saves them and
+ * reads the saved file: the same value for every setting. Marks the settings that had one. */
+static void round_trip(const char *target, bool had_value[])
+{
+    char text[2048] = "";
+    size_t used = 0;
+    if (target) used += (size_t)snprintf(text, sizeof text, "%s\n", target);
+    for (size_t i = target ? 2 : 0; i < sizeof every_setting / sizeof *every_setting; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s = %s\n", every_setting[i][0], every_setting[i][1]);
+    write_file(text);
+    chmod(path, 0600);
+    cci_options first, second;
+    parse_with_settings(path, &first);
+    char saved[80];
+    snprintf(saved, sizeof saved, "%s.saved", path);
+    ck_assert_msg(cci_config_write(saved, &first, true, "test", err, sizeof err), "%s", err);
+    parse_with_settings(saved, &second);
+    size_t n = 0;
+    for (const tool_option *o = tool_option_table; o->name; o++, n++) {
+        if (o->setting == TOOL_SETTING_NO) continue;
+        for (size_t i = 0;; i++) {
+            char a[256], b[256];
+            bool in_first = tool_option_value(o, &first, i, a, sizeof a);
+            bool in_second = tool_option_value(o, &second, i, b, sizeof b);
+            ck_assert_msg(in_first == in_second, "%s: written %d, read back %d", o->name, in_first, in_second);
+            if (!in_first) break;
+            ck_assert_msg(strcmp(a, b) == 0, "%s: %s became %s", o->name, a, b);
+            had_value[n] = true;
+            if (o->code != OPT_MAP) break; /* one value; a map has one a line */
+        }
+    }
+    ck_assert_uint_eq(second.map_count, 2);
+    ck_assert_uint_eq(second.timeout_ms, 2500);
+    cci_options_cleanup(&first);
+    cci_options_cleanup(&second);
+    remove(saved);
+}
+
+START_TEST(save_config_round_trips_every_setting)
+{
+    setenv("XDG_CONFIG_HOME", "/nonexistent-cci-config", 1); /* no own file in the way */
+    bool had_value[64] = {false};
+    round_trip(NULL, had_value);
+    round_trip("base-url = https://cometchat.example/v3", had_value); /* the target's other kind */
+    size_t n = 0;
+    for (const tool_option *o = tool_option_table; o->name; o++, n++)
+        ck_assert_msg(o->setting == TOOL_SETTING_NO || had_value[n], "the test gives %s no value", o->name);
 }
 END_TEST
 
@@ -199,6 +272,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, written_settings_read_back_and_hold_no_key);
     tcase_add_test(tc, a_file_for_others_holds_no_target_and_every_file_is_private);
     tcase_add_test(tc, the_own_settings_are_in_the_config_folder);
+    tcase_add_test(tc, save_config_round_trips_every_setting);
     suite_add_tcase(suite, tc);
     return suite;
 }
