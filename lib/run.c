@@ -48,6 +48,7 @@ typedef struct run {
     cci_census census;      /* the file's uids, from the preflight; reader thread only */
     cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
     bool app_read;
+    bool target_answered;   /* a page of the app's users came back as CometChat sends one (reader thread) */
     cci_worker lister;      /* the reader thread's own connection: listing and bulk changes */
     cci_data_import channel; /* its own thread's, but for its atomics (cci/data_import.h) */
     bool channel_on;        /* the channel was started: new users may go through Data Import */
@@ -244,6 +245,14 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
         item->seq = reserve_row(r);
         bool send = cci_plan_row(planner, &record, &item->row);
         item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
+        bool stopped = cci_stop_requested(r->config->stop);
+        if (!send && stopped && item->row.outcome.action == CCI_ACTION_UNCHANGED) {
+            /* after a stop nothing is compared with the app any more: the rest are skipped */
+            item->row.outcome.action = CCI_ACTION_SKIPPED;
+            cci_outcome_say(&item->row.outcome, "not compared: the run stopped early");
+            complete_row(r, item);
+            continue;
+        }
         if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
         if (!send) {
             complete_row(r, item);
@@ -251,7 +260,7 @@ static bool import_rows(run *r, cci_input *input, cci_planner *planner, cci_impo
             hold_back(r, item);
         } else {
             r->submitted++;
-            if (cci_stop_requested(r->config->stop) || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
+            if (stopped || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
         }
     }
     if (status != CCI_READ_ERROR) return true;
@@ -513,6 +522,7 @@ static bool paths_collide(const run *r)
 
 static void on_listing_progress(void *context, unsigned long pages, size_t users)
 {
+    ((run *)context)->target_answered = true; /* a page was taken: the key, app and region answered */
     if (pages % 50 == 0) say(context, CCI_MESSAGE_NOTE, "reading the app's users: %lu pages, %zu users so far", pages, users);
 }
 
@@ -546,6 +556,19 @@ static void give_up_unheard(run *r, cci_import_result *result, const char *last)
     snprintf(message, sizeof message, "CometChat is unreachable at %s: the first request and its retries got no "
                                       "answer; the last: %s. Check the host, the network and any proxy",
              cci_client_base(r->lister.client), last);
+    cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
+}
+
+/* The first request and its retries were answered, but never as CometChat answers (5xx, a proxy's
+ * or a captive portal's page, a path that is not CometChat's API): the target is not proven, and
+ * the run stops before any row, once (exit 3). last: the last answer. */
+static void give_up_unproven(run *r, cci_import_result *result, const char *last)
+{
+    result->target_unanswered = true;
+    char message[1536];
+    snprintf(message, sizeof message, "CometChat did not answer the first request as CometChat does: %s; nothing was "
+                                      "sent. Is %s the app's API, with no proxy or captive portal in the way? Run "
+                                      "again when it answers", last, cci_client_base(r->lister.client));
     cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
 }
 
@@ -602,6 +625,8 @@ static bool read_the_app(run *r, cci_import_result *result)
     /* a refused key or plan, or an interruption: the run goes on to mark every row skipped and
      * say why, as when it stops while sending */
     if (cci_stop_requested(config->stop)) return true;
+    /* page 1 said how many pages there are, or the key said it may not list: an answer of the app's */
+    if (status == CCI_LISTING_TOO_COSTLY || status == CCI_LISTING_REFUSED) r->target_answered = true;
     if (status == CCI_LISTING_TOO_COSTLY) {
         say(r, CCI_MESSAGE_NOTE, "not reading the app: %s, more than the %lu rows %s; they are sent as the "
                                  "journal says", err, most_pages,
@@ -616,6 +641,10 @@ static bool read_the_app(run *r, cci_import_result *result)
     if (!atomic_load(&r->shared.retries.heard_any)) {
         give_up_unheard(r, result, err);
         return true; /* the rows are marked skipped, as when a run stops while sending */
+    }
+    if (!r->target_answered && status == CCI_LISTING_FAILED) {
+        give_up_unproven(r, result, err);
+        return true;
     }
     say(r, CCI_MESSAGE_NOTE, "the app's users could not be read (%s): rows are sent as the journal says%s", err,
         merges ? ", and metadata.KEY columns replace the users' whole metadata" : "");
@@ -636,7 +665,8 @@ static void prove_the_target(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
     if (r->lister.client) { /* a listing was tried: its first page answered, or said why not */
-        result->target_proven = atomic_load(&r->shared.retries.heard_any) && !cci_stop_requested(config->stop);
+        result->target_proven = r->target_answered && !cci_stop_requested(config->stop);
+        if (!r->target_answered && cci_stop_requested(config->stop)) result->target_unanswered = true;
         return;
     }
     if (config->dry_run || config->trust_journal || cci_stop_requested(config->stop)) return;
@@ -644,12 +674,15 @@ static void prove_the_target(run *r, cci_import_result *result)
     if (!(r->lister.client = connect_to_target(r))) return;
     cci_response response;
     cci_answer_class answer = cci_send_call(&r->shared, &r->lister, CCI_BUDGET_STANDARD, request_one_user, NULL, &response);
-    if (!atomic_load(&r->shared.retries.heard_any) && !cci_stop_requested(config->stop)) {
-        give_up_unheard(r, result, response.message);
+    if (cci_stop_requested(config->stop)) {
+        result->target_unanswered = answer != CCI_ANSWER_OK;
         return;
     }
     /* an auth-only key may not list, and says so: it is a key of this app all the same */
     result->target_proven = answer == CCI_ANSWER_OK || strcmp(response.code, "AUTH_ERR_NO_ACCESS") == 0;
+    if (result->target_proven) return;
+    if (!atomic_load(&r->shared.retries.heard_any)) give_up_unheard(r, result, response.message);
+    else give_up_unproven(r, result, response.message);
 }
 
 /* Said of the absent users an unproven listing found: there may be more, which it did not show. */
