@@ -420,8 +420,10 @@ cci_limiter_status cci_limiter_status_of(cci_limiter *l, uint64_t now_ms)
     for (int i = 0; i < CCI_BUDGET_COUNT; i++) {
         const budget_state *b = &l->budgets[i];
         status.in_flight += b->in_flight;
-        uint64_t window = b->window_ms ? b->window_ms : CCI_DOCUMENTED_WINDOW_MS;
-        status.pace_per_s[i] = b->limit ? (double)b->limit * 1000.0 / (double)window : 0;
+        /* a limit guessed from a window partly seen, or a window of unknown length, says nothing of
+         * the pace */
+        bool known = b->limit && (b->limit_told || b->limit_trusted) && b->window_ms;
+        status.pace_per_s[i] = known ? (double)b->limit * 1000.0 / (double)b->window_ms : 0;
         status.let_go[i] = b->let_go;
     }
     if (status.in_flight && now_ms > l->last_event) status.quiet_ms = now_ms - l->last_event;
