@@ -184,7 +184,13 @@ static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_
     if (spent) {
         /* what looks like someone else's may be this run's own, still on their way back */
         if (!b->spent && external(b) && b->in_flight_here) return POLL_MS;
-        if (b->window_end > now) return rate_wait(l, b->window_end + RESET_MARGIN_MS, now);
+        if (b->window_end > now) {
+            /* the window's end the service told, but no pause longer than --max-wait: then one
+             * request finds out (a reset far ahead may be a lie, or a clock apart) */
+            uint64_t until = b->window_end + RESET_MARGIN_MS;
+            uint64_t most = b->last_answered_sent ? b->last_answered_sent + l->max_wait_ms : until;
+            if (until <= most || most > now) return rate_wait(l, until <= most ? until : most, now);
+        }
         /* answers on their way will tell: the count, or the reset (each is bounded by the
          * request timeout). A probe sent now could take a place one of them was counted for */
         if (b->probing || b->in_flight_here || (b->in_flight && b->resets_on_success)) return POLL_MS;
