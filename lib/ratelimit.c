@@ -138,10 +138,21 @@ static uint64_t next_probe_at(const budget_state *b, uint64_t max_wait_ms)
     return at < b->last_answered_sent + max_wait_ms ? at : b->last_answered_sent + max_wait_ms;
 }
 
-/* Caller holds the lock. Remembers until when the pool waits for a limit, and returns the wait. */
+/* Caller holds the lock. Counts [from, until) into the time paused, wall-clock: what overlaps a
+ * pause already counted counts once. */
+static void count_pause(cci_limiter *l, uint64_t from, uint64_t until)
+{
+    uint64_t counted_from = from > l->paused_through ? from : l->paused_through;
+    if (until > counted_from) l->stats.paused_ms += until - counted_from;
+    if (until > l->paused_through) l->paused_through = until;
+}
+
+/* Caller holds the lock. Remembers until when the pool waits for a limit (a 429's pause, or a
+ * window spent before its end), counts it as paused, and returns the wait. */
 static uint64_t rate_wait(cci_limiter *l, uint64_t until, uint64_t now)
 {
     l->rate_wait_until = until;
+    count_pause(l, now, until);
     return until - now;
 }
 
@@ -374,10 +385,7 @@ static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ti
     if (told && !capped && until - RESET_MARGIN_MS > b->window_end) b->window_end = until - RESET_MARGIN_MS;
     uint64_t from = b->paused_until > now ? b->paused_until : now;
     if (until > from) {
-        /* wall-clock time: budgets paused at once count once */
-        uint64_t counted_from = from > l->paused_through ? from : l->paused_through;
-        if (until > counted_from) l->stats.paused_ms += until - counted_from;
-        if (until > l->paused_through) l->paused_through = until;
+        count_pause(l, from, until); /* wall-clock time: budgets paused at once count once */
         b->paused_until = until;
     }
 }

@@ -53,7 +53,8 @@ typedef struct cci_limit_ticket {
 typedef struct cci_limiter_stats {
     unsigned long rate_limited; /* 429s received */
     unsigned long probes;       /* requests sent to find out when a window ends */
-    uint64_t paused_ms;         /* wall-clock time some budget was paused by 429s (overlaps once);
+    uint64_t paused_ms;         /* wall-clock time some budget waited for a rate limit, a 429's pause or a
+                                 * window spent before its end (overlaps once);
                                  * a pause the run did not live to see the end of counts whole */
 } cci_limiter_stats;
 

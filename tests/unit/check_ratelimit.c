@@ -360,6 +360,8 @@ START_TEST(a_told_reset_further_than_max_wait_is_waited_only_max_wait)
         ck_assert_uint_le(waited, 2000);
     }
     ck_assert_uint_ge(waited, 1000); /* it did wait, and went once --max-wait had passed */
+    /* the wait counts as time paused by rate limits, once however often it was told */
+    ck_assert_uint_eq(cci_limiter_stats_of(l).paused_ms, waited);
     cci_limiter_free(l);
 }
 END_TEST
