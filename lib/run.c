@@ -520,6 +520,13 @@ static bool paths_collide(const run *r)
 
 /* ---- the target around the rows ---- */
 
+/* The reader's waits while it reads the app: the progress line is not up yet, so they are said. */
+static void on_listing_wait(void *context, uint64_t wait_ms, const char *why)
+{
+    say(context, CCI_MESSAGE_NOTE, "reading the app's users: %s; the next request in %.0f s", why,
+        (double)wait_ms / 1000.0 + 0.5);
+}
+
 static void on_listing_progress(void *context, unsigned long pages, size_t users)
 {
     ((run *)context)->target_answered = true; /* a page was taken: the key, app and region answered */
@@ -605,6 +612,8 @@ static bool read_the_app(run *r, cci_import_result *result)
     if (!needed_by && !merges && !pays) return true;
     char err[1024];
     r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
+    r->lister.waiting = on_listing_wait;
+    r->lister.waiting_context = r;
     if (!(r->lister.client = connect_to_target(r))) return false;
     say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
     unsigned long most_pages = needed_by || merges ? 0 : config->trust_journal ? unknown : r->census.uids.count;
@@ -615,6 +624,7 @@ static bool read_the_app(run *r, cci_import_result *result)
     }
     cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, wants,
                                                  on_listing_progress, r, err, sizeof err);
+    r->lister.waiting = NULL; /* later waits happen under the progress line, which says them */
     if (status == CCI_LISTING_READ) {
         cci_app_counts counts = cci_app_users_counts(r->listing.app);
         r->app_read = result->app_read = true;
