@@ -182,7 +182,7 @@ cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool 
     case OPT_TRUST_JOURNAL: opts->trust_journal = true; break;
     case OPT_LIMIT:
         if (!parse_unsigned(arg, 1, 100000000, &opts->limit))
-            return fail(err, errlen, "--limit must be a whole number of rows, 1 or more");
+            return fail(err, errlen, "--limit must be a whole number of rows from 1 to 100000000");
         break;
     case OPT_RUNS_DIR:
         if (!*arg) return fail(err, errlen, "--runs-dir needs a folder");
@@ -341,6 +341,9 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
     if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))
         return fail(err, errlen, "--dry-run reads nothing from the app: use --plan to see what --prune or "
                                  "--reactivate would do");
+    if (opts->limit && (opts->dry_run || opts->plan))
+        return fail(err, errlen, "--limit sends only the first rows, and a dry run or --plan sends none: they show "
+                                 "every row; drop --limit to see them all");
     if (opts->limit && (opts->prune || opts->verify))
         return fail(err, errlen, "--limit sends only the first rows: it goes with neither --prune nor --verify, which "
                                  "need every row sent");

@@ -50,6 +50,8 @@ tool_eta_estimate tool_eta_estimate_of(const tool_eta *eta, long total, const cc
     double seconds = (double)(latest->at_ms - base->at_ms) / 1000.0;
     double rows = (double)(latest->rows - base->rows);
     if (seconds < 1.0 || rows <= 0) return estimate;
+    /* a few rows in a second or two are not a pace yet */
+    if (rows < TOOL_ETA_FEWEST_ROWS && seconds < TOOL_ETA_FEWEST_SECONDS) return estimate;
     estimate.rows_per_s = rows / seconds;
     if (total < 0) return estimate;
     double left = total > (long)latest->rows ? (double)((unsigned long)total - latest->rows) : 0;
@@ -62,7 +64,10 @@ tool_eta_estimate tool_eta_estimate_of(const tool_eta *eta, long total, const cc
             if (at_the_limit > needed) needed = at_the_limit;
         }
     }
+    /* the paces already count the waits between windows: the wait under way only bounds the ETA
+     * from below (adding it counted a window twice) */
     double wait = limits ? (double)limits->rate_wait_ms / 1000.0 : 0;
-    estimate.seconds_left = left > 0 ? (long)(needed + wait + 0.5) : 0;
+    if (wait > needed) needed = wait;
+    estimate.seconds_left = left > 0 ? (long)(needed + 0.5) : 0;
     return estimate;
 }

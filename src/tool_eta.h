@@ -1,7 +1,7 @@
 /* The progress line's estimate of the time left, from the pace the run really has: the rows
  * finished over the last while, and what a row costs each budget in requests (a create or an
  * update one, a Data Import batch a fiftieth, a retry more) against the pace that budget's limits
- * allow, plus the wait under way. Budgets are spent at once, so the slowest decides.
+ * allow; never less than the wait under way. Budgets are spent at once, so the slowest decides.
  * Pure arithmetic on the times it is given: a test drives it with a simulated clock.
  * Thread-safety: none; one owner (the progress display's thread). */
 #ifndef CCI_TOOL_ETA_H
@@ -15,6 +15,8 @@ enum {
     TOOL_ETA_SPACING_MS = 500,  /* samples kept at least this far apart */
     TOOL_ETA_SAMPLES = 128,     /* so the last minute or so is kept: one CometChat window */
     TOOL_ETA_RECENT_MS = 15000, /* the pace is that of the last this long, when rows finished in it */
+    TOOL_ETA_FEWEST_ROWS = 20,   /* no estimate from fewer rows than this ... */
+    TOOL_ETA_FEWEST_SECONDS = 5, /* ... unless they took this long */
 };
 
 typedef struct tool_eta_sample {

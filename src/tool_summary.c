@@ -55,7 +55,8 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
                      "not show were sent as the journal says\n", "app", r->listed_pages, cci_plural(r->listed_pages),
                 r->app_unproven);
     else if (r->target_unanswered)
-        fprintf(out, "  %-10s not read: nothing answered the first request, so no row was sent\n", "app");
+        fprintf(out, "  %-10s not read: the run stopped at its first request (the reason is above), so no row was "
+                     "sent\n", "app");
     else if (!facts->dry_run)
         fprintf(out, "  %-10s not read: the journal alone decided which rows to send%s\n", "app",
                 r->target_proven ? "; one request proved the key and the app" : "");

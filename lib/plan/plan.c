@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cci/rules/clears.h"
 #include "cci/rules/user.h"
@@ -147,6 +148,20 @@ static bool plan_by_journal(cci_planner *planner, const cci_user *user, const ch
 }
 
 /* The row against what the app holds (its listing was read). True when it must be sent. */
+/* An unchanged row whose createdAt is not the app's: what a person expects to see changed and
+ * cannot (NULL when the dates agree, or the row or the listing has none). */
+static const char *dates_differ(const cci_planned_row *row, const cci_app_user *listed, char *note, size_t len)
+{
+    if (!row->created_at || !listed->created || (long long)listed->created == row->created_at) return NULL;
+    time_t created = (time_t)listed->created;
+    struct tm utc;
+    char day[32] = "another day";
+    if (gmtime_r(&created, &utc)) strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S UTC", &utc);
+    snprintf(note, len, "createdAt not set: the app's user was created %s, and CometChat sets createdAt only "
+                        "when Data Import creates the user", day);
+    return note;
+}
+
 static bool plan_against_app(cci_planner *planner, const cci_user *user, const char *journaled, cci_planned_row *row)
 {
     cci_app_user *listed = cci_app_users_find(planner->app, user->uid);
@@ -196,7 +211,8 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
         return settle(row, CCI_ACTION_EXISTS, "the app already has this uid; --mode create leaves it as it is");
     } else if (equal && !planner->force) {
         row->confirm = !journaled || strcmp(journaled, row->fingerprint) != 0;
-        return settle(row, CCI_ACTION_UNCHANGED, NULL); /* the app holds exactly this */
+        char note[200];
+        return settle(row, CCI_ACTION_UNCHANGED, dates_differ(row, listed, note, sizeof note)); /* the app holds this */
     }
     if (planner->plan) return settle_plan(row, CCI_ACTION_PLAN_UPDATE, "would update");
     if (!(row->create_body = cci_user_body(user, true))) return out_of_memory(row, "building the request");

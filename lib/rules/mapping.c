@@ -1,4 +1,5 @@
 #include "cci/rules/mapping.h"
+#include "cci/output/report.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -281,10 +282,29 @@ static bool check_unique(const cci_mapping *m, char *err, size_t errlen)
     return true;
 }
 
+/* Whether the header is exactly one the tool writes: pruned.csv and plan.absent.csv (uid,name),
+ * or a report (report.csv, verify.csv, --plan's). Such a file is read by its own header. */
+static bool in_the_tools_shape(const cci_record *header)
+{
+    static const char *const shapes[] = {"uid,name", CCI_REPORT_HEADER};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        const char *at = shapes[s];
+        size_t i = 0;
+        for (; i < header->count && *at; i++) {
+            size_t len = strcspn(at, ",");
+            if (header->cells[i].len != len || memcmp(header->cells[i].text, at, len) != 0) break;
+            at += len + (at[len] == ',');
+        }
+        if (i == header->count && !*at) return true;
+    }
+    return false;
+}
+
 static bool build(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
                   size_t map_count, bool name_required, char *err, size_t errlen)
 {
     *m = (cci_mapping){0};
+    m->tools_shape = in_the_tools_shape(header);
     m->columns = calloc(header->count ? header->count : 1, sizeof *m->columns);
     m->unknown = calloc(header->count ? header->count : 1, sizeof *m->unknown);
     if (!m->columns || !m->unknown) return refuse(err, errlen, "out of memory");
@@ -300,8 +320,8 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
         char normalised[128];
         normalise(column->header, strlen(column->header), normalised, sizeof normalised);
         const cci_column_map *override = NULL;
-        for (size_t k = 0; k < map_count; k++)
-            if (map_matches(&maps[k], column->header)) override = &maps[k];
+        for (size_t k = 0; k < map_count; k++) /* the settings' maps are not for the tool's own files */
+            if (map_matches(&maps[k], column->header) && !(maps[k].optional && m->tools_shape)) override = &maps[k];
         if (override) {
             if (!assign(column, override->field)) return refuse(err, errlen, "out of memory");
             column->mapped = true;
@@ -323,6 +343,7 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
     for (size_t k = 0; k < map_count; k++) {
         bool found = false;
         for (size_t i = 0; i < m->count && !found; i++) found = map_matches(&maps[k], m->columns[i].header);
+        found = found && !(maps[k].optional && m->tools_shape);
         if (!found && maps[k].optional && !m->skipped++) m->first_skipped = &maps[k];
         if (!found && !maps[k].optional)
             return refuse(err, errlen, "--map %.*s=%s: the header has no column \"%.*s\"",

@@ -43,7 +43,6 @@ cci_client *run_connect_to_target(const run *r)
     return client;
 }
 
-/* The Data Import channel's connection and state; the pool starts its thread. */
 static void flush_queue(void *queue)
 {
     cci_queue_flush(queue);

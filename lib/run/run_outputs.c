@@ -81,7 +81,12 @@ static bool a_report_of_ours(const cci_mapping *m)
 void run_warn_unknown_columns(const run *r)
 {
     const cci_mapping *m = &r->mapping;
-    if (m->skipped)
+    if (m->skipped && m->tools_shape)
+        run_say(r, CCI_MESSAGE_NOTE, "note: this file has the columns the tool writes, so the settings' --map option%s "
+                                 "%s skipped (such as \"%.*s=%s\"): it is read by its own header",
+            m->skipped == 1 ? "" : "s", m->skipped == 1 ? "is" : "are", (int)m->first_skipped->column_len,
+            m->first_skipped->column, m->first_skipped->field);
+    else if (m->skipped)
         run_say(r, CCI_MESSAGE_NOTE, "note: %zu --map option%s of the settings name%s no column of this file, so %s skipped "
                                  "(such as \"%.*s=%s\"): the file is read by its own header",
             m->skipped, m->skipped == 1 ? "" : "s", m->skipped == 1 ? "s" : "", m->skipped == 1 ? "it is" : "they are",

@@ -51,6 +51,7 @@ typedef struct run {
     cci_census census;      /* the file's uids, from the preflight; reader thread only */
     cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
     bool app_read;
+    bool target_answered;   /* a page of the app's users came back as CometChat sends one (reader thread) */
     cci_worker lister;      /* the reader thread's own connection: listing and bulk changes */
     cci_data_import channel; /* its own thread's, but for its atomics (cci/data_import.h) */
     bool channel_on;        /* the channel was started: new users may go through Data Import */

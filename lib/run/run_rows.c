@@ -163,6 +163,14 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
         item->seq = reserve_row(r);
         bool send = cci_plan_row(planner, &record, &item->row);
         item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
+        bool stopped = cci_stop_requested(r->config->stop);
+        if (!send && stopped && item->row.outcome.action == CCI_ACTION_UNCHANGED) {
+            /* after a stop nothing is compared with the app any more: the rest are skipped */
+            item->row.outcome.action = CCI_ACTION_SKIPPED;
+            cci_outcome_say(&item->row.outcome, "not compared: the run stopped early");
+            complete_row(r, item);
+            continue;
+        }
         if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
         if (!send) {
             complete_row(r, item);
@@ -170,7 +178,7 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
             hold_back(r, item);
         } else {
             r->submitted++;
-            if (cci_stop_requested(r->config->stop) || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
+            if (stopped || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
         }
     }
     if (status != CCI_READ_ERROR) return true;
@@ -188,6 +196,8 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
     return true;
 }
 
+
+/* The Data Import channel's connection and state; the pool starts its thread. */
 bool run_start_channel(run *r)
 {
     cci_worker worker = {.random = r->config->random_seed ^ 0xDA7A1A9017ULL, .client = run_connect_to_target(r)};

@@ -9,8 +9,16 @@
 
 /* ---- the target around the rows ---- */
 
+/* The reader's waits while it reads the app: the progress line is not up yet, so they are said. */
+static void on_listing_wait(void *context, uint64_t wait_ms, const char *why)
+{
+    run_say(context, CCI_MESSAGE_NOTE, "reading the app's users: %s; the next request in %.0f s", why,
+        (double)wait_ms / 1000.0 + 0.5);
+}
+
 static void on_listing_progress(void *context, unsigned long pages, size_t users)
 {
+    ((run *)context)->target_answered = true; /* a page was taken: the key, app and region answered */
     if (pages % 50 == 0) run_say(context, CCI_MESSAGE_NOTE, "reading the app's users: %lu pages, %zu users so far", pages, users);
 }
 
@@ -47,6 +55,28 @@ static void give_up_unheard(run *r, cci_import_result *result, const char *last)
     cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
 }
 
+/* The first request and its retries were answered, but never as CometChat answers (5xx, a proxy's
+ * or a captive portal's page, a path that is not CometChat's API): the target is not proven, and
+ * the run stops before any row, once (exit 3). last: the last answer. */
+static void give_up_unproven(run *r, cci_import_result *result, const char *last)
+{
+    result->target_unanswered = true;
+    char message[1536];
+    unsigned long sent = 0;
+    for (int b = 0; b < CCI_BUDGET_COUNT; b++) sent += atomic_load(&r->shared.requests[b]);
+    if (cci_limiter_stats_of(r->shared.limiter).rate_limited >= sent && sent) {
+        snprintf(message, sizeof message, "CometChat has answered every request with 429 (rate limited) since the run "
+                                          "began, %lu of them: another client may be spending the app's whole budget; "
+                                          "nothing was sent. Run again later", sent);
+        cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
+        return;
+    }
+    snprintf(message, sizeof message, "CometChat did not answer the first request as CometChat does: %s; nothing was "
+                                      "sent. Is %s the app's API, with no proxy or captive portal in the way? Run "
+                                      "again when it answers", last, cci_client_base(r->lister.client));
+    cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
+}
+
 bool run_read_the_app(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
@@ -71,6 +101,8 @@ bool run_read_the_app(run *r, cci_import_result *result)
     if (!needed_by && !merges && !pays) return true;
     char err[1024];
     r->lister.random = config->random_seed ^ 0x5DEECE66DULL;
+    r->lister.waiting = on_listing_wait;
+    r->lister.waiting_context = r;
     if (!(r->lister.client = run_connect_to_target(r))) return false;
     run_say(r, CCI_MESSAGE_NOTE, "reading the app's users to plan the run (one request for every 1,000 users)");
     unsigned long most_pages = needed_by || merges ? 0 : config->trust_journal ? unknown : r->census.uids.count;
@@ -81,6 +113,7 @@ bool run_read_the_app(run *r, cci_import_result *result)
     }
     cci_listing_status status = cci_listing_read(&r->listing, &r->shared, &r->lister, most_pages, wants,
                                                  on_listing_progress, r, err, sizeof err);
+    r->lister.waiting = NULL; /* later waits happen under the progress line, which says them */
     if (status == CCI_LISTING_READ) {
         cci_app_counts counts = cci_app_users_counts(r->listing.app);
         r->app_read = result->app_read = true;
@@ -100,6 +133,8 @@ bool run_read_the_app(run *r, cci_import_result *result)
     /* a refused key or plan, or an interruption: the run goes on to mark every row skipped and
      * say why, as when it stops while sending */
     if (cci_stop_requested(config->stop)) return true;
+    /* page 1 said how many pages there are, or the key said it may not list: an answer of the app's */
+    if (status == CCI_LISTING_TOO_COSTLY || status == CCI_LISTING_REFUSED) r->target_answered = true;
     if (status == CCI_LISTING_TOO_COSTLY) {
         run_say(r, CCI_MESSAGE_NOTE, "not reading the app: %s, more than the %lu rows %s; they are sent as the "
                                  "journal says", err, most_pages,
@@ -114,6 +149,10 @@ bool run_read_the_app(run *r, cci_import_result *result)
     if (!atomic_load(&r->shared.retries.heard_any)) {
         give_up_unheard(r, result, err);
         return true; /* the rows are marked skipped, as when a run stops while sending */
+    }
+    if (!r->target_answered && status == CCI_LISTING_FAILED) {
+        give_up_unproven(r, result, err);
+        return true;
     }
     run_say(r, CCI_MESSAGE_NOTE, "the app's users could not be read (%s): rows are sent as the journal says%s", err,
         merges ? ", and metadata.KEY columns replace the users' whole metadata" : "");
@@ -134,7 +173,8 @@ void run_prove_the_target(run *r, cci_import_result *result)
 {
     const cci_import_config *config = r->config;
     if (r->lister.client) { /* a listing was tried: its first page answered, or said why not */
-        result->target_proven = atomic_load(&r->shared.retries.heard_any) && !cci_stop_requested(config->stop);
+        result->target_proven = r->target_answered && !cci_stop_requested(config->stop);
+        if (!r->target_answered && cci_stop_requested(config->stop)) result->target_unanswered = true;
         return;
     }
     if (config->dry_run || config->trust_journal || cci_stop_requested(config->stop)) return;
@@ -142,12 +182,15 @@ void run_prove_the_target(run *r, cci_import_result *result)
     if (!(r->lister.client = run_connect_to_target(r))) return;
     cci_response response;
     cci_answer_class answer = cci_send_call(&r->shared, &r->lister, CCI_BUDGET_STANDARD, request_one_user, NULL, &response);
-    if (!atomic_load(&r->shared.retries.heard_any) && !cci_stop_requested(config->stop)) {
-        give_up_unheard(r, result, response.message);
+    if (cci_stop_requested(config->stop)) {
+        result->target_unanswered = answer != CCI_ANSWER_OK;
         return;
     }
     /* an auth-only key may not list, and says so: it is a key of this app all the same */
     result->target_proven = answer == CCI_ANSWER_OK || strcmp(response.code, "AUTH_ERR_NO_ACCESS") == 0;
+    if (result->target_proven) return;
+    if (!atomic_load(&r->shared.retries.heard_any)) give_up_unheard(r, result, response.message);
+    else give_up_unproven(r, result, response.message);
 }
 
 /* Said of the absent users an unproven listing found: there may be more, which it did not show. */

@@ -267,15 +267,19 @@ static int check_abandon(void *context, curl_off_t dltotal, curl_off_t dlnow, cu
     return client->abandon && atomic_load(client->abandon);
 }
 
-/* Overwrites every copy of the key in text[0..len) with '*': a service or a proxy that echoes the
+/* Overwrites every copy of the key in text[0..len), in any letter case, with '*': a service or a proxy that echoes the
  * key must not put it into a message, a report or a rejects file. A key of a few characters is no
  * real key (and would blank half of every answer). */
 static void blank_key(const cci_client *client, char *text, size_t len)
 {
     size_t key_len = strlen(client->key);
-    if (key_len < 4) return;
-    for (char *at = text; (at = memmem(at, len - (size_t)(at - text), client->key, key_len));)
-        memset(at, '*', key_len);
+    if (key_len < 4 || len < key_len) return;
+    /* in any letter case: a service may echo it upper- or lower-cased */
+    for (size_t at = 0; at + key_len <= len; at++)
+        if (strncasecmp(text + at, client->key, key_len) == 0) {
+            memset(text + at, '*', key_len);
+            at += key_len - 1;
+        }
 }
 
 static void blank_key_in(const cci_client *client, char *text)

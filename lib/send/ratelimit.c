@@ -138,10 +138,21 @@ static uint64_t next_probe_at(const budget_state *b, uint64_t max_wait_ms)
     return at < b->last_answered_sent + max_wait_ms ? at : b->last_answered_sent + max_wait_ms;
 }
 
-/* Caller holds the lock. Remembers until when the pool waits for a limit, and returns the wait. */
+/* Caller holds the lock. Counts [from, until) into the time paused, wall-clock: what overlaps a
+ * pause already counted counts once. */
+static void count_pause(cci_limiter *l, uint64_t from, uint64_t until)
+{
+    uint64_t counted_from = from > l->paused_through ? from : l->paused_through;
+    if (until > counted_from) l->stats.paused_ms += until - counted_from;
+    if (until > l->paused_through) l->paused_through = until;
+}
+
+/* Caller holds the lock. Remembers until when the pool waits for a limit (a 429's pause, or a
+ * window spent before its end), counts it as paused, and returns the wait. */
 static uint64_t rate_wait(cci_limiter *l, uint64_t until, uint64_t now)
 {
     l->rate_wait_until = until;
+    count_pause(l, now, until);
     return until - now;
 }
 
@@ -184,7 +195,13 @@ static uint64_t decide(cci_limiter *l, budget_state *b, uint64_t now, cci_limit_
     if (spent) {
         /* what looks like someone else's may be this run's own, still on their way back */
         if (!b->spent && external(b) && b->in_flight_here) return POLL_MS;
-        if (b->window_end > now) return rate_wait(l, b->window_end + RESET_MARGIN_MS, now);
+        if (b->window_end > now) {
+            /* the window's end the service told, but no pause longer than --max-wait: then one
+             * request finds out (a reset far ahead may be a lie, or a clock apart) */
+            uint64_t until = b->window_end + RESET_MARGIN_MS;
+            uint64_t most = b->last_answered_sent ? b->last_answered_sent + l->max_wait_ms : until;
+            if (until <= most || most > now) return rate_wait(l, until <= most ? until : most, now);
+        }
         /* answers on their way will tell: the count, or the reset (each is bounded by the
          * request timeout). A probe sent now could take a place one of them was counted for */
         if (b->probing || b->in_flight_here || (b->in_flight && b->resets_on_success)) return POLL_MS;
@@ -368,10 +385,7 @@ static void took_429(cci_limiter *l, budget_state *b, const cci_limit_ticket *ti
     if (told && !capped && until - RESET_MARGIN_MS > b->window_end) b->window_end = until - RESET_MARGIN_MS;
     uint64_t from = b->paused_until > now ? b->paused_until : now;
     if (until > from) {
-        /* wall-clock time: budgets paused at once count once */
-        uint64_t counted_from = from > l->paused_through ? from : l->paused_through;
-        if (until > counted_from) l->stats.paused_ms += until - counted_from;
-        if (until > l->paused_through) l->paused_through = until;
+        count_pause(l, from, until); /* wall-clock time: budgets paused at once count once */
         b->paused_until = until;
     }
 }
@@ -420,8 +434,10 @@ cci_limiter_status cci_limiter_status_of(cci_limiter *l, uint64_t now_ms)
     for (int i = 0; i < CCI_BUDGET_COUNT; i++) {
         const budget_state *b = &l->budgets[i];
         status.in_flight += b->in_flight;
-        uint64_t window = b->window_ms ? b->window_ms : CCI_DOCUMENTED_WINDOW_MS;
-        status.pace_per_s[i] = b->limit ? (double)b->limit * 1000.0 / (double)window : 0;
+        /* a limit guessed from a window partly seen, or a window of unknown length, says nothing of
+         * the pace */
+        bool known = b->limit && (b->limit_told || b->limit_trusted) && b->window_ms;
+        status.pace_per_s[i] = known ? (double)b->limit * 1000.0 / (double)b->window_ms : 0;
         status.let_go[i] = b->let_go;
     }
     if (status.in_flight && now_ms > l->last_event) status.quiet_ms = now_ms - l->last_event;

@@ -43,6 +43,8 @@ static cci_rate_answer rate_answer(const cci_response *r)
 
 /* A wait the limiter or a backoff announced: bounded, so the watchdog counts it as work. False
  * when the run stopped meanwhile. */
+enum { WAIT_SAID_MS = 1000 }; /* a wait this long is said to a worker that asks (cci_worker.waiting) */
+
 static bool announced_sleep(cci_send_shared *shared, uint64_t ms)
 {
     cci_pulse_begin(&shared->pulse);
@@ -53,11 +55,18 @@ static bool announced_sleep(cci_send_shared *shared, uint64_t ms)
 
 /* Waits for the budget; false when the run stopped meanwhile (then the ticket is handed back).
  * Every wait the limiter asks for is bounded by --max-wait or by a request's timeout. */
-static bool wait_for_budget(cci_send_shared *shared, cci_budget budget, cci_limit_ticket *ticket)
+static bool wait_for_budget(cci_send_shared *shared, const cci_worker *worker, cci_budget budget,
+                            cci_limit_ticket *ticket)
 {
     uint64_t wait;
-    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms(), ticket)) > 0)
+    bool told = false; /* one wait said once, however many polls it takes */
+    while ((wait = cci_limiter_try(shared->limiter, budget, cci_now_ms(), ticket)) > 0) {
+        if (!told && wait >= WAIT_SAID_MS && worker->waiting) {
+            worker->waiting(worker->waiting_context, wait, "rate limited");
+            told = true;
+        }
         if (!announced_sleep(shared, wait)) return false;
+    }
     if (!cci_stop_requested(shared->stop)) return true;
     cci_limiter_done(shared->limiter, budget, ticket, NULL, cci_now_ms(), cci_wall_ms());
     return false;
@@ -128,7 +137,7 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
                           "no request was sent");
         }
         cci_limit_ticket ticket;
-        if (!wait_for_budget(shared, budget, &ticket)) {
+        if (!wait_for_budget(shared, worker, budget, &ticket)) {
             if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, NULL);
             return settle_stopped(outcome, &last);
         }
@@ -249,7 +258,7 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
     snprintf(last->message, sizeof last->message, "not sent: the run stopped");
     for (;;) {
         cci_limit_ticket ticket;
-        if (!wait_for_budget(shared, budget, &ticket)) return CCI_ANSWER_RETRYABLE;
+        if (!wait_for_budget(shared, worker, budget, &ticket)) return CCI_ANSWER_RETRYABLE;
         cci_pulse_begin(&shared->pulse);
         request(worker->client, context, last);
         cci_pulse_end(&shared->pulse);
@@ -271,6 +280,12 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
         failures++;
         uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
                                         cci_random_next(&worker->random));
+        if (pause >= WAIT_SAID_MS && worker->waiting) {
+            char why[640];
+            if (last->status) snprintf(why, sizeof why, "HTTP %ld %s", last->status, last->code[0] ? last->code : last->message);
+            else snprintf(why, sizeof why, "%s", last->message);
+            worker->waiting(worker->waiting_context, pause, why);
+        }
         if (!announced_sleep(shared, pause)) return answer_class;
     }
 }

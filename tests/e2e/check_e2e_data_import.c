@@ -190,6 +190,17 @@ START_TEST(an_existing_user_is_updated_without_its_date_and_the_report_says_so)
     ck_assert_int_eq((long long)cJSON_GetObjectItem(e2e_find_user(users, "old"), "createdAt")->valuedouble, 1500000000);
     ck_assert_int_eq((long long)cJSON_GetObjectItem(e2e_find_user(users, "new"), "createdAt")->valuedouble, 1614816000);
     cJSON_Delete(users);
+    /* a rerun: every row unchanged, and the one whose date the app cannot take still says so */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
+    rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &count);
+    ck_assert_str_eq(rows[0].action, "unchanged");
+    ck_assert_msg(strstr(rows[0].message, "createdAt not set: the app's user was created 2017-07-14"), "%s",
+                  rows[0].message);
+    for (int i = 1; i < 3; i++) {
+        ck_assert_str_eq(rows[i].action, "unchanged");
+        ck_assert_msg(!strstr(rows[i].message, "createdAt"), "%s", rows[i].message); /* the app has that date */
+    }
+    free(rows);
 }
 END_TEST
 

@@ -186,8 +186,12 @@ static enum MHD_Result send_error(sbx_server *server, struct MHD_Connection *con
  * turns back into the key. */
 static char *echo_key_body(const char *key)
 {
-    char message[512];
-    snprintf(message, sizeof message, "The key %s may not do this.", key);
+    char message[512], lower[160], upper[160];
+    size_t n = 0;
+    for (; key[n] && n + 1 < sizeof lower; n++) lower[n] = (char)tolower((unsigned char)key[n]), upper[n] = (char)toupper((unsigned char)key[n]);
+    lower[n] = upper[n] = '\0';
+    /* as given, and in other letter cases: a blanking that matches bytes only would miss these */
+    snprintf(message, sizeof message, "The key %s may not do this (%s, %s).", key, lower, upper);
     cJSON *details = cJSON_CreateObject();
     cJSON *names = cJSON_AddArrayToObject(details, "name");
     if (names) cJSON_AddItemToArray(names, cJSON_CreateString(key));

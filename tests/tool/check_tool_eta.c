@@ -23,12 +23,19 @@ START_TEST(nothing_is_guessed_before_a_row_and_a_second)
     sample(&eta, 1000, 0, 0, 0, 0);
     sample(&eta, 5000, 0, 3, 0, 0); /* requests out, no row back yet */
     ck_assert_int_eq(tool_eta_estimate_of(&eta, 100, NULL).seconds_left, -1);
-    sample(&eta, 5500, 10, 10, 0, 0); /* rows, but half a second of them */
+    sample(&eta, 5500, 5, 5, 0, 0); /* rows, but half a second of them */
     ck_assert_int_eq(tool_eta_estimate_of(&eta, 100, NULL).seconds_left, -1);
-    sample(&eta, 6000, 10, 10, 0, 0);
+    sample(&eta, 6000, 10, 10, 0, 0); /* ten rows in a second: not a pace yet */
+    ck_assert_int_eq(tool_eta_estimate_of(&eta, 100, NULL).seconds_left, -1);
+    sample(&eta, 7000, 20, 20, 0, 0);
     tool_eta_estimate e = tool_eta_estimate_of(&eta, 100, NULL);
     ck_assert_double_eq_tol(e.rows_per_s, 10.0, 1e-9);
-    ck_assert_int_eq(e.seconds_left, 9);
+    ck_assert_int_eq(e.seconds_left, 8);
+    /* a slow run: three rows, but in six seconds */
+    tool_eta_init(&eta);
+    sample(&eta, 0, 0, 0, 0, 0);
+    sample(&eta, 6000, 3, 3, 0, 0);
+    ck_assert_int_eq(tool_eta_estimate_of(&eta, 100, NULL).seconds_left, 194);
 }
 END_TEST
 
@@ -38,9 +45,11 @@ START_TEST(a_steady_pace_gives_the_rows_left_at_that_pace)
     tool_eta_init(&eta);
     for (uint64_t t = 0; t <= 10000; t += 200) sample(&eta, t, t / 100, t / 100, 0, 0); /* 10 rows/s */
     ck_assert_int_eq(tool_eta_estimate_of(&eta, 1000, NULL).seconds_left, 90);
-    /* the wait under way comes on top */
+    /* the pace already counts the waits between windows: a wait under way only bounds it below */
     cci_limiter_status waiting = {.rate_wait_ms = 41000, .let_go = {[CCI_BUDGET_CORE] = 100}};
-    ck_assert_int_eq(tool_eta_estimate_of(&eta, 1000, &waiting).seconds_left, 131);
+    ck_assert_int_eq(tool_eta_estimate_of(&eta, 1000, &waiting).seconds_left, 90);
+    waiting.rate_wait_ms = 120000;
+    ck_assert_int_eq(tool_eta_estimate_of(&eta, 1000, &waiting).seconds_left, 120);
     /* every row done: nothing left, whatever the wait */
     ck_assert_int_eq(tool_eta_estimate_of(&eta, 100, &waiting).seconds_left, 0);
 }

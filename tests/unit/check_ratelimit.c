@@ -340,6 +340,32 @@ START_TEST(without_any_header_the_limit_is_learned_from_what_got_through)
 }
 END_TEST
 
+/* Issue 29 (outsider): a reset the service tells, sane but further ahead than --max-wait, holds the
+ * budget no longer than --max-wait: then one request finds out (it held a 2 s --max-wait run for
+ * the whole window, 110 s of nothing but 429s). */
+START_TEST(a_told_reset_further_than_max_wait_is_waited_only_max_wait)
+{
+    cci_limiter *l = cci_limiter_new((cci_limiter_config){.max_wait_ms = 2000});
+    uint64_t now = 1000;
+    cci_limit_ticket t;
+    ck_assert_uint_eq(cci_limiter_try(l, CCI_BUDGET_STANDARD, now, &t), 0);
+    cci_rate_answer spent = {.limit = 10, .remaining = 0, .reset_s = (WALL0 + 45000) / 1000, .retry_after_s = -1,
+                             .rate_limited = true};
+    answer(l, CCI_BUDGET_STANDARD, &t, &spent, now);
+    uint64_t waited = 0, wait;
+    while ((wait = cci_limiter_try(l, CCI_BUDGET_STANDARD, now, &t)) > 0) {
+        ck_assert_uint_le(wait, 2000);
+        now += wait;
+        waited += wait;
+        ck_assert_uint_le(waited, 2000);
+    }
+    ck_assert_uint_ge(waited, 1000); /* it did wait, and went once --max-wait had passed */
+    /* the wait counts as time paused by rate limits, once however often it was told */
+    ck_assert_uint_eq(cci_limiter_stats_of(l).paused_ms, waited);
+    cci_limiter_free(l);
+}
+END_TEST
+
 START_TEST(absurd_waits_are_ignored_and_long_ones_capped)
 {
     cci_limiter *l = cci_limiter_new((cci_limiter_config){.max_wait_ms = 30000});
@@ -531,6 +557,7 @@ static Suite *ratelimit_suite(void)
     tcase_add_test(limiter, absurd_waits_are_ignored_and_long_ones_capped);
     tcase_add_test(limiter, nothing_but_429s_for_twice_the_longest_wait_is_starvation);
     tcase_add_test(limiter, status_says_how_long_no_answer_came);
+    tcase_add_test(limiter, a_told_reset_further_than_max_wait_is_waited_only_max_wait);
     suite_add_tcase(suite, limiter);
     TCase *variants = tcase_create("variants");
     tcase_set_timeout(variants, 120);

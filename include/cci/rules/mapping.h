@@ -58,6 +58,7 @@ typedef struct cci_mapping {
     size_t unknown_count;
     size_t skipped; /* optional maps whose column the header does not have */
     const cci_column_map *first_skipped; /* the first of them (borrowed from the caller's maps) */
+    bool tools_shape; /* the header is one the tool writes (uid,name; a report's): settings' maps not applied */
     cci_date_rules date_rules; /* how date cells read: set by the caller after init */
 } cci_mapping;
 

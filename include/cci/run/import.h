@@ -106,7 +106,7 @@ typedef struct cci_import_result {
     bool updates_refused;  /* the key may only create users */
     bool app_read;         /* the app's users were listed, and the rows planned against them */
     bool target_proven;    /* a request answered with the key: the key, app and region are right */
-    bool target_unanswered; /* the first request and its retries got no answer: the run stopped */
+    bool target_unanswered; /* the run stopped before the target answered its first request */
     char app_unproven[320]; /* "" when the listing proved who the app holds; else why not (cci/listing.h) */
     bool prune_failed;     /* --prune was asked for and did not finish */
     bool verified;         /* --verify read the app back and compared every row */

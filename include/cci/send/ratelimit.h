@@ -53,7 +53,8 @@ typedef struct cci_limit_ticket {
 typedef struct cci_limiter_stats {
     unsigned long rate_limited; /* 429s received */
     unsigned long probes;       /* requests sent to find out when a window ends */
-    uint64_t paused_ms;         /* wall-clock time some budget was paused by 429s (overlaps once);
+    uint64_t paused_ms;         /* wall-clock time some budget waited for a rate limit, a 429's pause or a
+                                 * window spent before its end (overlaps once);
                                  * a pause the run did not live to see the end of counts whole */
 } cci_limiter_stats;
 
@@ -62,7 +63,8 @@ typedef struct cci_limiter_status {
     uint64_t rate_wait_ms;   /* until the next request may go for a rate limit; 0: none */
     unsigned in_flight;      /* requests sent and not answered */
     uint64_t quiet_ms;       /* with requests in flight: since the last answer (or send) */
-    double pace_per_s[CCI_BUDGET_COUNT]; /* requests a second each budget allows, when known; 0 unknown */
+    double pace_per_s[CCI_BUDGET_COUNT]; /* requests a second each budget allows, when told or counted in a
+                                          * whole window; 0 unknown */
     unsigned long let_go[CCI_BUDGET_COUNT]; /* requests each budget let go since the run began */
 } cci_limiter_status;
 

@@ -36,6 +36,11 @@ typedef struct cci_send_shared {
 typedef struct cci_worker {
     cci_client *client;
     uint64_t random;
+    /* Told before a wait of a second or more, with why ("rate limited", "a failure: trying again");
+     * NULL: said nowhere. The reader's own connection sets it while it reads the app, before the
+     * progress line is up; called on the worker's own thread. */
+    void (*waiting)(void *context, uint64_t wait_ms, const char *why);
+    void *waiting_context;
 } cci_worker;
 
 typedef struct cci_send_request {
