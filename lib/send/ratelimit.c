@@ -1,67 +1,8 @@
-#include "cci/send/ratelimit.h"
+/* The limiter's decisions: when a request of each budget may go, and what each answer teaches
+ * (windows, limits, pauses); its state is ratelimit_state.h, what it says ratelimit_status.c. */
+#include "ratelimit_state.h"
 
-#include "cci/send/window_guess.h"
-
-#include <pthread.h>
 #include <stdlib.h>
-
-enum {
-    POLL_MS = 5,              /* asking again while an answer that will tell is on its way */
-    RESET_MARGIN_MS = 10,     /* after a reset time, before sending into the new window */
-    FIRST_PROBE_WAIT_MS = 250, /* after a 429 that said nothing of when: then doubling */
-    STARVED_AFTER_429S = 3,
-    CLOSE_ENOUGH = 32,        /* a window's start known to 1/32 of its length is not bisected */
-};
-/* A header further ahead than this is not an instruction anyone means. */
-#define ABSURD_AHEAD_MS (24LL * 3600 * 1000)
-#define MAX_SANE_LIMIT 100000000LL
-
-typedef struct budget_state {
-    /* what the service said, or this run learned */
-    long long limit;         /* requests a window; 0 until known */
-    bool limit_told;         /* the limit came from a header, not from counting */
-    bool limit_trusted;      /* counted in a whole window of this run's: reaching it fills one */
-    bool resets_on_success;  /* ordinary answers carry the reset time */
-    uint64_t window_end;     /* monotonic ms when the current window ends; 0: not known */
-    uint64_t window_ms;      /* the window's length, once seen; 0: not known */
-    uint64_t last_window_end; /* the end of the window before, to measure the length */
-    cci_window_guess guess;  /* where windows begin, when nothing says */
-    /* this window */
-    unsigned long window;    /* counts windows */
-    bool start_seen;         /* it began at an end the service told, or a probe found */
-    long long sent;          /* requests let go in it */
-    long long accepted;      /* answers that were not 429 */
-    long long used_seen;     /* the most the service said it counted in it; -1 not told */
-    unsigned in_flight_here; /* requests let go in it and not answered yet */
-    uint64_t last_answered_sent; /* when the latest request the service answered in it went */
-    bool spent;              /* a 429 said nothing is left */
-    bool counted;            /* the limit was learned from this window already */
-    bool probe_refused;      /* a probe for the next window met a 429 */
-    unsigned fallback_step;  /* doublings of the wait after 429s that said nothing of when */
-    uint64_t paused_until;   /* no request of this budget before it: each budget is counted apart,
-                              * so a 429 of one never holds up the others */
-    unsigned in_flight;      /* requests let go and not answered, of any window */
-    unsigned long let_go;    /* requests let go in the whole run (the ETA's cost of a row) */
-    bool probing;            /* a probe is out: no other until its answer */
-    /* --rate's token bucket */
-    double bucket;
-    uint64_t bucket_time;
-} budget_state;
-
-struct cci_limiter {
-    pthread_mutex_t lock;
-    double per_ms;        /* --rate in requests per millisecond; 0 without --rate. Read-only */
-    double capacity;      /* the bucket holds a second's worth. Read-only */
-    uint64_t max_wait_ms; /* read-only */
-    budget_state budgets[CCI_BUDGET_COUNT]; /* protected by lock */
-    uint64_t rate_wait_until; /* protected by lock: the end of the last wait for a limit */
-    uint64_t last_event;      /* protected by lock: last answer, or first send when idle */
-    uint64_t last_accepted;   /* protected by lock: last answer that was not a 429 */
-    unsigned long consecutive_429; /* protected by lock */
-    bool started;             /* protected by lock: the first request went */
-    cci_limiter_stats stats;  /* protected by lock */
-    uint64_t paused_through;  /* protected by lock: the end of the last pause counted in paused_ms */
-};
 
 cci_limiter *cci_limiter_new(cci_limiter_config config)
 {
@@ -414,43 +355,4 @@ void cci_limiter_done(cci_limiter *limiter, cci_budget budget, const cci_limit_t
     if (answer && answer->rate_limited) took_429(limiter, b, ticket, answer, now_ms, wall_ms);
     else if (answer) took_answer(limiter, b, ticket, answer, now_ms, wall_ms);
     pthread_mutex_unlock(&limiter->lock);
-}
-
-/* ---- what it says ---- */
-
-cci_limiter_stats cci_limiter_stats_of(cci_limiter *limiter)
-{
-    pthread_mutex_lock(&limiter->lock);
-    cci_limiter_stats stats = limiter->stats;
-    pthread_mutex_unlock(&limiter->lock);
-    return stats;
-}
-
-cci_limiter_status cci_limiter_status_of(cci_limiter *l, uint64_t now_ms)
-{
-    cci_limiter_status status = {0};
-    pthread_mutex_lock(&l->lock);
-    if (l->rate_wait_until > now_ms) status.rate_wait_ms = l->rate_wait_until - now_ms;
-    for (int i = 0; i < CCI_BUDGET_COUNT; i++) {
-        const budget_state *b = &l->budgets[i];
-        status.in_flight += b->in_flight;
-        /* a limit guessed from a window partly seen, or a window of unknown length, says nothing of
-         * the pace */
-        bool known = b->limit && (b->limit_told || b->limit_trusted) && b->window_ms;
-        status.pace_per_s[i] = known ? (double)b->limit * 1000.0 / (double)b->window_ms : 0;
-        status.let_go[i] = b->let_go;
-    }
-    if (status.in_flight && now_ms > l->last_event) status.quiet_ms = now_ms - l->last_event;
-    pthread_mutex_unlock(&l->lock);
-    return status;
-}
-
-bool cci_limiter_starved(cci_limiter *l, uint64_t now_ms, uint64_t *for_ms)
-{
-    pthread_mutex_lock(&l->lock);
-    uint64_t since = now_ms > l->last_accepted ? now_ms - l->last_accepted : 0;
-    bool starved = l->started && l->consecutive_429 >= STARVED_AFTER_429S && since >= 2 * l->max_wait_ms;
-    pthread_mutex_unlock(&l->lock);
-    if (for_ms) *for_ms = since;
-    return starved;
 }
