@@ -109,6 +109,134 @@ static bool still_reachable(cci_send_shared *shared, const cci_worker *worker, c
     return false;
 }
 
+/* ---- one request, and what follows a retryable answer: the same for every kind of request ---- */
+
+/* One request of budget once the limiter lets it go, counted and its answer taught to the
+ * limiter; false when the run stopped while it waited (nothing was sent). */
+static bool attempt(cci_send_shared *shared, cci_worker *worker, cci_budget budget, cci_request_fn request,
+                    void *context, cci_response *last)
+{
+    cci_limit_ticket ticket;
+    if (!wait_for_budget(shared, worker, budget, &ticket)) return false;
+    cci_pulse_begin(&shared->pulse);
+    request(worker->client, context, last);
+    cci_pulse_end(&shared->pulse);
+    atomic_fetch_add(&shared->requests[budget], 1);
+    cci_rate_answer answer = rate_answer(last);
+    cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
+                     cci_now_ms(), cci_wall_ms());
+    return true;
+}
+
+typedef enum {
+    RETRY_AGAIN,   /* after the wait this took */
+    RETRY_GIVE_UP, /* this request failed for good: why says so */
+    RETRY_STOPPED, /* the run stops (said once, for every worker) */
+} retry_step;
+
+/* After a retryable answer (a 429, a 5xx, no answer): a 429 is no failure of the request, the
+ * limiter paused the pool, unless nothing but 429s came for too long; a failure counts towards
+ * "unreachable", spends the request's retries and the run's, and waits its backoff. */
+static retry_step after_retryable(cci_send_shared *shared, cci_worker *worker, const cci_response *last,
+                                  unsigned attempts, unsigned *failures, unsigned *rate_limited, char *why,
+                                  size_t why_len)
+{
+    char message[700];
+    if (last->status == 429) {
+        uint64_t starved_ms;
+        if (cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms)) {
+            snprintf(message, sizeof message,
+                     "CometChat has answered every request with 429 (rate limited) for %llu s; another client may "
+                     "be spending the app's whole budget, or the plan's limit is exhausted: try again later "
+                     "(--max-wait sets how long to wait)", (unsigned long long)(starved_ms / 1000));
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return RETRY_STOPPED;
+        }
+        if (++*rate_limited <= RATE_LIMITED_RETRIES) return RETRY_AGAIN;
+        snprintf(why, why_len, "still rate limited after %d tries", RATE_LIMITED_RETRIES);
+        return RETRY_GIVE_UP;
+    }
+    if (cci_retry_note_failure(&shared->retries)) {
+        snprintf(message, sizeof message, "CometChat is unreachable: %lu requests in a row got no answer, a server "
+                                          "error or an answer that was not CometChat's (the last: %s)",
+                 shared->retries.unreachable_after, last->message);
+        cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+        return RETRY_STOPPED;
+    }
+    if (*failures >= shared->max_retries) {
+        snprintf(why, why_len, "gave up after %u attempts: %s", attempts, last->message);
+        return RETRY_GIVE_UP;
+    }
+    if (!cci_retry_budget_take(&shared->retries)) {
+        snprintf(message, sizeof message, "the run's retry budget is spent: CometChat failed too often (the last: %s)",
+                 last->message);
+        cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+        return RETRY_STOPPED;
+    }
+    ++*failures;
+    uint64_t pause = cci_backoff_ms(*failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS, cci_random_next(&worker->random));
+    if (pause >= WAIT_SAID_MS && worker->waiting) {
+        if (last->status) snprintf(message, sizeof message, "HTTP %ld %s", last->status, last->code[0] ? last->code : last->message);
+        else snprintf(message, sizeof message, "%s", last->message);
+        worker->waiting(worker->waiting_context, pause, message);
+    }
+    return announced_sleep(shared, pause) ? RETRY_AGAIN : RETRY_STOPPED;
+}
+
+/* ---- a row ---- */
+
+static void create_user(cci_client *client, void *request, cci_response *response)
+{
+    cci_client_create(client, ((const cci_send_request *)request)->create_body, response);
+}
+
+static void update_user(cci_client *client, void *request, cci_response *response)
+{
+    const cci_send_request *r = request;
+    cci_client_update(client, r->uid, r->update_body, response);
+}
+
+/* The row's request went well: created, updated (naming the changes) or reactivated. */
+static bool settle_written(const cci_send_request *request, bool update, cci_outcome *outcome, const cci_response *last)
+{
+    char message[700];
+    if (update && request->reactivated) {
+        snprintf(message, sizeof message, "reactivated and updated%s%s", request->changes ? "; changed: " : "",
+                 request->changes ? request->changes : "");
+        return settle(outcome, CCI_ACTION_REACTIVATED, last, message);
+    }
+    if (update && request->changes) {
+        snprintf(message, sizeof message, "changed: %s", request->changes);
+        return settle(outcome, CCI_ACTION_UPDATED, last, message);
+    }
+    return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, last, NULL);
+}
+
+/* The uid exists: --mode create leaves it (or counts it created, when its own create's answer was
+ * lost); upsert goes on as an update (false: not settled). */
+static bool settled_as_existing(cci_send_shared *shared, const cci_send_request *request, bool create_maybe_applied,
+                                cci_outcome *outcome, const cci_response *last, const char **confirmed)
+{
+    if (shared->mode != CCI_MODE_CREATE) return false;
+    if (create_maybe_applied) {
+        *confirmed = request->fingerprint;
+        return settle(outcome, CCI_ACTION_CREATED, last, "the answer to the create was lost and the uid exists now: "
+                                                         "created by this run");
+    }
+    *confirmed = "-";
+    return settle(outcome, CCI_ACTION_EXISTS, last, NULL);
+}
+
+/* An update this key may not send: the gate found out (AUTH_ERR_NO_ACCESS), nothing is sent. */
+static bool settle_updates_refused(cci_send_shared *shared, cci_outcome *outcome, cci_response *last)
+{
+    if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, last);
+    *last = (cci_response){.status = 403};
+    snprintf(last->code, sizeof last->code, "AUTH_ERR_NO_ACCESS");
+    return settle(outcome, CCI_ACTION_FAILED, last, "not updated: this API key may not update users "
+                                                    "(AUTH_ERR_NO_ACCESS); no request was sent");
+}
+
 /* The row's requests; returns once the outcome is settled (always true: `return settle(...)`
  * reads as "end with"). */
 static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send_request *request,
@@ -122,171 +250,72 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
     bool create_maybe_applied = false; /* a create went out and its answer was lost */
     unsigned failures = 0, rate_limited = 0, turns = 0;
     cci_response last = {.status = 0};
-    char message[700];
-
+    char why[700];
     for (;;) {
         if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
-        cci_budget budget = update ? CCI_BUDGET_STANDARD : CCI_BUDGET_CORE;
         cci_update_state gate = update ? cci_update_gate_enter(&shared->gate, shared->stop) : CCI_UPDATES_ALLOWED;
-        if (gate == CCI_UPDATES_REFUSED) {
-            if (cci_stop_requested(shared->stop)) return settle_stopped(outcome, &last);
-            last = (cci_response){.status = 403};
-            snprintf(last.code, sizeof last.code, "AUTH_ERR_NO_ACCESS");
-            return settle(outcome, CCI_ACTION_FAILED, &last,
-                          "not updated: this API key may not update users (AUTH_ERR_NO_ACCESS); "
-                          "no request was sent");
-        }
-        cci_limit_ticket ticket;
-        if (!wait_for_budget(shared, worker, budget, &ticket)) {
-            if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, NULL);
-            return settle_stopped(outcome, &last);
-        }
-        cci_pulse_begin(&shared->pulse);
-        if (update) cci_client_update(worker->client, request->uid, request->update_body, &last);
-        else cci_client_create(worker->client, request->create_body, &last);
-        cci_pulse_end(&shared->pulse);
+        if (gate == CCI_UPDATES_REFUSED) return settle_updates_refused(shared, outcome, &last);
+        bool sent = attempt(shared, worker, update ? CCI_BUDGET_STANDARD : CCI_BUDGET_CORE,
+                            update ? update_user : create_user, (void *)request, &last);
+        if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, sent ? &last : NULL);
+        if (!sent) return settle_stopped(outcome, &last);
         check_answer_uid(&last, request->uid);
         outcome->attempts++;
-        atomic_fetch_add(&shared->requests[budget], 1);
-        cci_rate_answer answer = rate_answer(&last);
-        cci_limiter_done(shared->limiter, budget, &ticket, last.transport == CCI_TRANSPORT_OK ? &answer : NULL,
-                         cci_now_ms(), cci_wall_ms());
-        if (gate == CCI_UPDATES_PROBING) cci_update_gate_settle(&shared->gate, &last);
-
         if (!still_reachable(shared, worker, &last)) return settle_stopped(outcome, &last);
         cci_answer_class answer_class = cci_classify(&last);
         /* only a clean first answer says whether the guess was right: after a lost create, the
          * uid may well exist because of it */
-        if (guessed && first_answer && answer_class != CCI_ANSWER_RETRYABLE) {
-            bool miss = answer_class == (update ? CCI_ANSWER_NOT_FOUND : CCI_ANSWER_EXISTS);
-            cci_guess_note(&shared->guess, guessed_update, miss);
-        }
+        if (guessed && first_answer && answer_class != CCI_ANSWER_RETRYABLE)
+            cci_guess_note(&shared->guess, guessed_update, answer_class == (update ? CCI_ANSWER_NOT_FOUND : CCI_ANSWER_EXISTS));
         first_answer = false;
+        if (answer_class != CCI_ANSWER_RETRYABLE && answer_class != CCI_ANSWER_FATAL) cci_retry_note_answer(&shared->retries);
         switch (answer_class) {
         case CCI_ANSWER_OK:
-            cci_retry_note_answer(&shared->retries);
             *confirmed = request->fingerprint;
-            if (update && request->reactivated) {
-                snprintf(message, sizeof message, "reactivated and updated%s%s", request->changes ? "; changed: " : "",
-                         request->changes ? request->changes : "");
-                return settle(outcome, CCI_ACTION_REACTIVATED, &last, message);
-            }
-            if (update && request->changes) {
-                snprintf(message, sizeof message, "changed: %s", request->changes);
-                return settle(outcome, CCI_ACTION_UPDATED, &last, message);
-            }
-            return settle(outcome, update ? CCI_ACTION_UPDATED : CCI_ACTION_CREATED, &last, NULL);
+            return settle_written(request, update, outcome, &last);
         case CCI_ANSWER_EXISTS:
-            cci_retry_note_answer(&shared->retries);
-            if (shared->mode == CCI_MODE_CREATE) {
-                if (create_maybe_applied) {
-                    *confirmed = request->fingerprint;
-                    return settle(outcome, CCI_ACTION_CREATED, &last,
-                                  "the answer to the create was lost and the uid exists now: "
-                                  "created by this run");
-                }
-                *confirmed = "-";
-                return settle(outcome, CCI_ACTION_EXISTS, &last, NULL);
-            }
+            if (settled_as_existing(shared, request, create_maybe_applied, outcome, &last, confirmed)) return true;
             if (++turns > 2) return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
             update = true; /* upsert: the same row as an update */
             continue;
         case CCI_ANSWER_NOT_FOUND:
-            cci_retry_note_answer(&shared->retries);
-            if (shared->mode == CCI_MODE_UPSERT && ++turns <= 2) {
-                update = false; /* the guess, or the journal, was wrong: create it */
-                continue;
-            }
-            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
-        case CCI_ANSWER_FINAL:
-            cci_retry_note_answer(&shared->retries);
-            return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            if (shared->mode != CCI_MODE_UPSERT || ++turns > 2) return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
+            update = false; /* the guess, or the journal, was wrong: create it */
+            continue;
+        case CCI_ANSWER_FINAL: return settle(outcome, CCI_ACTION_FAILED, &last, NULL);
         case CCI_ANSWER_FATAL:
             stop_for_refusal(shared, &last);
             return settle_stopped(outcome, &last);
-        case CCI_ANSWER_RETRYABLE:
-            break;
-        }
-        if (last.status == 429) { /* the limiter paused the pool; this is no failure of the row */
-            uint64_t starved_ms;
-            if (cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms)) {
-                snprintf(message, sizeof message,
-                         "CometChat has answered every request with 429 (rate limited) for %llu s; "
-                         "another client may be spending the app's whole budget, or the plan's "
-                         "limit is exhausted: try again later (--max-wait sets how long to wait)",
-                         (unsigned long long)(starved_ms / 1000));
-                cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-                return settle_stopped(outcome, &last);
-            }
-            if (++rate_limited <= RATE_LIMITED_RETRIES) continue;
-            return settle(outcome, CCI_ACTION_FAILED, &last, "still rate limited after 100 tries");
+        case CCI_ANSWER_RETRYABLE: break;
         }
         /* a create whose answer was lost or unreadable may well have happened */
-        if (!update && (last.transport != CCI_TRANSPORT_OK || last.status < 300)) create_maybe_applied = true;
-        if (cci_retry_note_failure(&shared->retries)) {
-            snprintf(message, sizeof message,
-                     "CometChat is unreachable: %lu requests in a row got no answer, a server "
-                     "error or an answer that was not CometChat's (the last: %s)",
-                     shared->retries.unreachable_after, last.message);
-            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-            return settle_stopped(outcome, &last);
-        }
-        if (failures >= shared->max_retries) {
-            snprintf(message, sizeof message, "gave up after %u attempts: %s", outcome->attempts,
-                     last.message);
-            return settle(outcome, CCI_ACTION_FAILED, &last, message);
-        }
-        if (!cci_retry_budget_take(&shared->retries)) {
-            snprintf(message, sizeof message,
-                     "the run's retry budget is spent: CometChat failed too often (the last: %s)",
-                     last.message);
-            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
-            return settle_stopped(outcome, &last);
-        }
-        failures++;
-        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
-                                        cci_random_next(&worker->random));
-        if (!announced_sleep(shared, pause)) return settle_stopped(outcome, &last);
+        if (!update && last.status != 429 && (last.transport != CCI_TRANSPORT_OK || last.status < 300))
+            create_maybe_applied = true;
+        retry_step step = after_retryable(shared, worker, &last, outcome->attempts, &failures, &rate_limited, why, sizeof why);
+        if (step == RETRY_STOPPED) return settle_stopped(outcome, &last);
+        if (step == RETRY_GIVE_UP) return settle(outcome, CCI_ACTION_FAILED, &last, why);
     }
 }
 
 static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
                                   cci_request_fn request, void *context, cci_response *last, bool refusal_stops)
 {
-    unsigned failures = 0, rate_limited = 0;
+    unsigned failures = 0, rate_limited = 0, attempts = 0;
     *last = (cci_response){.transport = CCI_TRANSPORT_OTHER};
     snprintf(last->message, sizeof last->message, "not sent: the run stopped");
+    char why[700];
     for (;;) {
-        cci_limit_ticket ticket;
-        if (!wait_for_budget(shared, worker, budget, &ticket)) return CCI_ANSWER_RETRYABLE;
-        cci_pulse_begin(&shared->pulse);
-        request(worker->client, context, last);
-        cci_pulse_end(&shared->pulse);
-        atomic_fetch_add(&shared->requests[budget], 1);
-        cci_rate_answer answer = rate_answer(last);
-        cci_limiter_done(shared->limiter, budget, &ticket, last->transport == CCI_TRANSPORT_OK ? &answer : NULL,
-                         cci_now_ms(), cci_wall_ms());
+        if (!attempt(shared, worker, budget, request, context, last)) return CCI_ANSWER_RETRYABLE;
+        attempts++;
         if (!still_reachable(shared, worker, last)) return CCI_ANSWER_RETRYABLE;
         cci_answer_class answer_class = cci_classify(last);
         if (answer_class == CCI_ANSWER_FATAL && refusal_stops) stop_for_refusal(shared, last);
-        if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
-        if (last->status == 429) {
-            uint64_t starved_ms;
-            if (!cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms) && ++rate_limited <= RATE_LIMITED_RETRIES)
-                continue;
+        if (answer_class != CCI_ANSWER_RETRYABLE) {
+            if (answer_class != CCI_ANSWER_FATAL) cci_retry_note_answer(&shared->retries);
             return answer_class;
         }
-        if (failures >= shared->max_retries || !cci_retry_budget_take(&shared->retries)) return answer_class;
-        failures++;
-        uint64_t pause = cci_backoff_ms(failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS,
-                                        cci_random_next(&worker->random));
-        if (pause >= WAIT_SAID_MS && worker->waiting) {
-            char why[640];
-            if (last->status) snprintf(why, sizeof why, "HTTP %ld %s", last->status, last->code[0] ? last->code : last->message);
-            else snprintf(why, sizeof why, "%s", last->message);
-            worker->waiting(worker->waiting_context, pause, why);
-        }
-        if (!announced_sleep(shared, pause)) return answer_class;
+        if (after_retryable(shared, worker, last, attempts, &failures, &rate_limited, why, sizeof why) != RETRY_AGAIN)
+            return answer_class;
     }
 }
 
