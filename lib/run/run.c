@@ -263,6 +263,80 @@ static void conclude(run *r, cci_import_result *result)
                                     "full access to update them");
 }
 
+/* The input opened and read once through (a regular file), the journal, the header's mapping and
+ * the outputs: everything before the app is read. False, said, when the run cannot start. */
+static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_import_result *result)
+{
+    char err[1024];
+    cci_record header;
+    if (run_paths_collide(r)) return false;
+    if (!cci_input_open(input, &r->spec, err, sizeof err)) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes, and
+     * what only the whole file shows (repeated uids, ids that lost their zeros) is known before
+     * the first row; a dry run reads it twice too, to find the same problems a run would */
+    if (!run_open_journal(r)) return false;
+    r->census.journal = r->journal;
+    r->census.name_required = r->spec.name_required;
+    if (cci_input_rereadable(input)) {
+        if ((*expected_rows = cci_input_preflight(input, &r->spec, cci_census_visit, &r->census, err, sizeof err)) < 0) {
+            run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+            return false;
+        }
+        if (r->census.out_of_memory) return run_out_of_memory(r, "counting the file's uids");
+        cci_uid_set_seal(&r->census.uids);
+    }
+    if (!init_shared(r, *expected_rows)) return run_out_of_memory(r, "setting up the rate limiter");
+    if (!cci_input_header(input, &r->spec, &header, &r->mapping, err, sizeof err)) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        return false;
+    }
+    run_warn_unknown_columns(r);
+    result->dialect = cci_csv_reader_dialect(input->reader);
+    return run_open_outputs(r, &result->dialect, &header);
+}
+
+/* The reorder window and the workers (and the Data Import channel when the app says which users
+ * are new). False, said, on failure. */
+static bool start_sending(run *r)
+{
+    const cci_import_config *config = r->config;
+    r->channel_on = r->worker_count && r->app_read && !config->data_import_off && !config->plan &&
+                    config->mode != CCI_MODE_UPDATE;
+    size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r->worker_count ? r->worker_count : 1) +
+                       (r->channel_on ? 4 * CCI_BATCH_MAX : 0); /* the queue's two batches, one in flight, one carried */
+    if (!(r->reorder = cci_reorder_new(in_flight, run_emit_row, r)))
+        return run_out_of_memory(r, "setting up the report's ordering");
+    return !r->worker_count || start_workers(r);
+}
+
+/* Everything the run holds, freed; outputs never finished are discarded (earlier ones stay). */
+static void tear_down(run *r, cci_input *input, cci_import_result *result)
+{
+    finish_pool(r);
+    for (size_t i = 0; r->workers && i < r->worker_count; i++) cci_client_free(r->workers[i].client);
+    if (r->channel_on) cci_client_free(r->channel.worker.client);
+    free(r->workers);
+    cci_report_discard(r->sink.report);
+    cci_rejects_discard(r->sink.rejects);
+    cci_reorder_free(r->reorder);
+    cci_mapping_cleanup(&r->mapping);
+    cci_listing_cleanup(&r->listing);
+    cci_census_cleanup(&r->census);
+    cci_client_free(r->lister.client);
+    cleanup_shared(&r->shared);
+    result->journal_used = r->journal && !r->config->dry_run;
+    result->known_before = r->journal ? cci_journal_stats_of(r->journal).known : 0;
+    if (!cci_journal_close(r->journal) && !result->journal_failed) {
+        run_say(r, CCI_MESSAGE_PROBLEM, "could not write the state journal %s completely", r->config->state_path);
+        result->journal_failed = true;
+    }
+    cci_input_close(input);
+    pthread_mutex_destroy(&r->describing);
+}
+
 void cci_import(const cci_import_config *config, cci_import_result *result)
 {
     *result = (cci_import_result){0};
@@ -273,88 +347,24 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
                       .date_rules = config->date_rules, .stop = config->stop,
                       .name_required = config->mode != CCI_MODE_UPDATE},
              .worker_count = config->dry_run ? 0 : config->workers};
-    char err[1024];
     cci_input input = {0};
-    cci_record header;
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
     atomic_init(&r.dates_not_set, 0);
     atomic_init(&r.finished, 0);
     r.began_ms = cci_now_ms();
-    if (run_paths_collide(&r)) goto out;
-    if (!cci_input_open(&input, &r.spec, err, sizeof err)) {
-        run_say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
-        goto out;
-    }
-    /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes, and
-     * what only the whole file shows (repeated uids, ids that lost their zeros) is known before
-     * the first row; a dry run reads it twice too, to find the same problems a run would */
-    if (!run_open_journal(&r)) goto out;
     long expected_rows = -1;
-    r.census.journal = r.journal;
-    r.census.name_required = r.spec.name_required;
-    if (cci_input_rereadable(&input)) {
-        if ((expected_rows = cci_input_preflight(&input, &r.spec, cci_census_visit, &r.census, err, sizeof err)) < 0) {
-            run_say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
-            goto out;
+    if (open_the_run(&r, &input, &expected_rows, result) && run_read_the_app(&r, result)) {
+        run_prove_the_target(&r, result);
+        if (run_prepare_the_target(&r, result) && start_sending(&r)) {
+            drive(&r, &input, expected_rows, result);
+            conclude(&r, result);
+            run_prune(&r, result);
+            run_verify(&r, result);
+            tally_requests(&r, result);
         }
-        if (r.census.out_of_memory) {
-            run_out_of_memory(&r, "counting the file's uids");
-            goto out;
-        }
-        cci_uid_set_seal(&r.census.uids);
     }
-    if (!init_shared(&r, expected_rows)) {
-        run_out_of_memory(&r, "setting up the rate limiter");
-        goto out;
-    }
-    if (!cci_input_header(&input, &r.spec, &header, &r.mapping, err, sizeof err)) {
-        run_say(&r, CCI_MESSAGE_PROBLEM, "%s", err);
-        goto out;
-    }
-    run_warn_unknown_columns(&r);
-    result->dialect = cci_csv_reader_dialect(input.reader);
-    if (!run_open_outputs(&r, &result->dialect, &header)) goto out;
-    if (!run_read_the_app(&r, result)) goto out;
-    run_prove_the_target(&r, result);
-    if (!run_prepare_the_target(&r, result)) goto out;
-    /* new users go through Data Import too when the app says which they are */
-    r.channel_on = r.worker_count && r.app_read && !config->data_import_off && !config->plan &&
-                   config->mode != CCI_MODE_UPDATE;
-    size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r.worker_count ? r.worker_count : 1) +
-                       (r.channel_on ? 4 * CCI_BATCH_MAX : 0); /* the queue's two batches, one in flight, one carried */
-    if (!(r.reorder = cci_reorder_new(in_flight, run_emit_row, &r))) {
-        run_out_of_memory(&r, "setting up the report's ordering");
-        goto out;
-    }
-    if (r.worker_count && !start_workers(&r)) goto out;
-    drive(&r, &input, expected_rows, result);
-    conclude(&r, result);
-    run_prune(&r, result);
-    run_verify(&r, result);
-    tally_requests(&r, result);
-out:
-    finish_pool(&r);
-    for (size_t i = 0; r.workers && i < r.worker_count; i++) cci_client_free(r.workers[i].client);
-    if (r.channel_on) cci_client_free(r.channel.worker.client);
-    free(r.workers);
-    /* still open: the run never started, and leaves any earlier outputs as they were */
-    cci_report_discard(r.sink.report);
-    cci_rejects_discard(r.sink.rejects);
-    cci_reorder_free(r.reorder);
-    cci_mapping_cleanup(&r.mapping);
-    cci_listing_cleanup(&r.listing);
-    cci_census_cleanup(&r.census);
-    cci_client_free(r.lister.client);
-    cleanup_shared(&r.shared);
-    result->journal_used = r.journal && !config->dry_run;
-    result->known_before = r.journal ? cci_journal_stats_of(r.journal).known : 0;
-    if (!cci_journal_close(r.journal) && !result->journal_failed) {
-        run_say(&r, CCI_MESSAGE_PROBLEM, "could not write the state journal %s completely", config->state_path);
-        result->journal_failed = true;
-    }
-    cci_input_close(&input);
-    pthread_mutex_destroy(&r.describing);
+    tear_down(&r, &input, result);
 }
 
 void cci_import_result_cleanup(cci_import_result *result)
