@@ -13,6 +13,14 @@
 
 #include "cci/state/journal.h"
 
+/* cci_journal_open, the journal or NULL (err says why). */
+static cci_journal *journal_opened(const char *path, const char *target, bool read_only, char *why, size_t why_len)
+{
+    cci_journal *journal;
+    return cci_journal_open(&journal, path, target, read_only, why, why_len) == CCI_OK ? journal : NULL;
+}
+
+
 static const char target[] = "0123456789abcdef";
 
 /* One file per fuzzing process, rewritten for every input. */
@@ -34,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fclose(file);
     char err[512];
     bool writing = data[0] & 1;
-    cci_journal *journal = cci_journal_open(path, target, !writing, err, sizeof err);
+    cci_journal *journal = journal_opened(path, target, !writing, err, sizeof err);
     if (journal) {
         const char *known = cci_journal_lookup(journal, "u00001");
         if (known && strcmp(known, "-") != 0 && strlen(known) != CCI_FINGERPRINT_LEN) abort();
@@ -45,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* reopened after a write: what was appended reads back */
     if (journal && writing) {
-        journal = cci_journal_open(path, target, true, err, sizeof err);
+        journal = journal_opened(path, target, true, err, sizeof err);
         if (!journal || !cci_journal_lookup(journal, "u00002")) abort();
         cci_journal_close(journal);
     }

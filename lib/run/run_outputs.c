@@ -11,8 +11,7 @@ bool run_open_journal(run *r)
     const cci_import_config *config = r->config;
     char target[17], err[512];
     cci_journal_target(config->base_url, config->app_id, config->region, target);
-    r->journal = cci_journal_open(config->state_path, target, config->dry_run, err, sizeof err);
-    if (!r->journal) {
+    if (cci_journal_open(&r->journal, config->state_path, target, config->dry_run, err, sizeof err) != CCI_OK) {
         run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         return false;
     }

@@ -1,6 +1,7 @@
 /* fsync, flock, O_NOFOLLOW, O_CLOEXEC */
 #define _GNU_SOURCE
 #include "cci/state/journal.h"
+#include "cci/util/status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,102 +244,105 @@ static bool ends_torn(const char *path)
 
 /* One run per journal: an flock on PATH.lock, which holds the holder's process id so that a second
  * run can say who has it. The lock ends with the process, however it ends; the file stays. */
-static bool take_lock(cci_journal *journal, char *err, size_t errlen)
+static cci_status take_lock(cci_journal *journal, char *err, size_t errlen)
 {
     size_t len = strlen(journal->path) + sizeof ".lock";
     char *lock_path = malloc(len);
-    if (!lock_path) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
+    if (!lock_path) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     snprintf(lock_path, len, "%s.lock", journal->path);
-    bool ok = false;
+    cci_status status = CCI_OK;
     int fd = cci_open_private(lock_path, O_RDWR);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot lock the state journal: cannot open %s: %s", lock_path,
-                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        status = cci_fail(errno == ELOOP || errno == EPERM ? CCI_REFUSED : CCI_IO, err, errlen,
+                          "cannot lock the state journal: cannot open %s: %s", lock_path,
+                          errno == ELOOP ? "it is a symbolic link" : strerror(errno));
     } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int why = errno;
         char holder[32] = "";
         ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
         holder[got > 0 ? got : 0] = '\0';
         holder[strspn(holder, "0123456789")] = '\0';
-        if (errno == EWOULDBLOCK || errno == EAGAIN)
-            snprintf(err, errlen, "the state journal %s is in use by another run (process %s, named in %s): wait "
-                                  "for it to end and run again (one app has one journal: a second --state would split it)", journal->path,
-                     holder[0] ? holder : "unknown", lock_path);
-        else snprintf(err, errlen, "cannot lock %s: %s", lock_path, strerror(errno));
+        if (why == EWOULDBLOCK || why == EAGAIN)
+            status = cci_fail(CCI_LOCKED, err, errlen, "the state journal %s is in use by another run (process %s, named "
+                                                       "in %s): wait for it to end and run again (one app has one "
+                                                       "journal: a second --state would split it)",
+                              journal->path, holder[0] ? holder : "unknown", lock_path);
+        else status = cci_fail(CCI_IO, err, errlen, "cannot lock %s: %s", lock_path, strerror(why));
     } else {
         char pid[32];
         int pid_len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-        ok = ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)pid_len, 0) == pid_len;
-        if (!ok) snprintf(err, errlen, "cannot write %s: %s", lock_path, strerror(errno));
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)pid_len, 0) != pid_len)
+            status = cci_fail(CCI_IO, err, errlen, "cannot write %s: %s", lock_path, strerror(errno));
     }
-    if (ok) journal->lock_fd = fd;
+    if (status == CCI_OK) journal->lock_fd = fd;
     else if (fd >= 0) close(fd);
     free(lock_path);
-    return ok;
+    return status;
 }
 
-cci_journal *cci_journal_open(const char *path, const char *target, bool read_only, char *err,
-                              size_t errlen)
+/* The journal open for appending, its torn last line mended and its syncer started. */
+static cci_status open_for_appending(cci_journal *journal, bool existed, char *err, size_t errlen)
 {
+    const char *path = journal->path;
+    journal->file = cci_open_for_writing(path, O_APPEND, "a");
+    if (!journal->file)
+        return cci_fail(errno == ELOOP || errno == EPERM ? CCI_REFUSED : CCI_IO, err, errlen,
+                        "cannot write the state journal %s: %s", path,
+                        errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    /* a crash may have cut the last line: start on a fresh one */
+    if (existed && ends_torn(path) && fputc('\n', journal->file) == EOF)
+        return cci_fail(CCI_IO, err, errlen, "cannot write the state journal %s: %s", path, strerror(errno));
+    if (!existed && fputs("# cometchat-import state journal v1: U target uid fingerprint[/fields] check\n", journal->file) < 0)
+        return cci_fail(CCI_IO, err, errlen, "cannot write the state journal %s: %s", path, strerror(errno));
+    if (!(journal->closing = cci_latch_new())) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
+    if (pthread_create(&journal->syncer, NULL, sync_every_second, journal) != 0)
+        return cci_fail(CCI_NOMEM, err, errlen, "cannot start the state journal's syncer");
+    journal->syncer_running = true;
+    return CCI_OK;
+}
+
+/* Loads, compacts now and then, and opens for appending (unless read-only). */
+static cci_status load_and_open(cci_journal *journal, bool read_only, char *err, size_t errlen)
+{
+    const char *path = journal->path;
+    /* before reading: the run holding it may be compacting it */
+    cci_status status = read_only ? CCI_OK : take_lock(journal, err, errlen);
+    if (status != CCI_OK) return status;
+    FILE *existing = fopen(path, "r");
+    bool existed = existing != NULL;
+    if (!existing && errno != ENOENT)
+        return cci_fail(CCI_IO, err, errlen, "cannot read the state journal %s: %s", path, strerror(errno));
+    bool loaded = !existing || load(journal, existing, false);
+    bool unreadable = existing && ferror(existing);
+    if (existing) fclose(existing);
+    if (unreadable) return cci_fail(CCI_IO, err, errlen, "cannot read the state journal %s", path);
+    if (!loaded) return cci_fail(CCI_NOMEM, err, errlen, "out of memory while reading the state journal %s", path);
+    /* records superseded by later ones only slow the next open down: drop them now and then */
+    if (!read_only && existed && journal->own_records > 2 * journal->stats.known + COMPACT_SLACK)
+        journal->stats.compacted = compact(journal, path);
+    return read_only ? CCI_OK : open_for_appending(journal, existed, err, errlen);
+}
+
+cci_status cci_journal_open(cci_journal **opened, const char *path, const char *target, bool read_only, char *err,
+                            size_t errlen)
+{
+    *opened = NULL;
     cci_journal *journal = calloc(1, sizeof *journal);
-    if (!journal) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
+    if (!journal) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     snprintf(journal->target, sizeof journal->target, "%s", target);
     journal->read_only = read_only;
     journal->lock_fd = -1;
     journal->known = cci_strmap_new(free);
     pthread_mutex_init(&journal->lock, NULL);
-    if (!(journal->path = strdup(path))) {
-        snprintf(err, errlen, "out of memory");
+    cci_status status = !journal->known || !(journal->path = strdup(path))
+                            ? cci_fail(CCI_NOMEM, err, errlen, "out of memory")
+                            : load_and_open(journal, read_only, err, errlen);
+    if (status != CCI_OK) {
         cci_journal_close(journal);
-        return NULL;
+        return status;
     }
-    /* before reading: the run holding it may be compacting it */
-    if (!read_only && !take_lock(journal, err, errlen)) {
-        cci_journal_close(journal);
-        return NULL;
-    }
-    FILE *existing = fopen(path, "r");
-    bool existed = existing != NULL;
-    bool ok = journal->known != NULL;
-    if (existing) {
-        ok = ok && load(journal, existing, false);
-        fclose(existing);
-    } else if (errno != ENOENT) {
-        snprintf(err, errlen, "cannot read the state journal %s: %s", path, strerror(errno));
-        cci_journal_close(journal);
-        return NULL;
-    }
-    /* records superseded by later ones only slow the next open down: drop them now and then */
-    if (ok && !read_only && existed && journal->own_records > 2 * journal->stats.known + COMPACT_SLACK)
-        journal->stats.compacted = compact(journal, path);
-    if (ok && !read_only) {
-        journal->file = cci_open_for_writing(path, O_APPEND, "a");
-        if (!journal->file) {
-            snprintf(err, errlen, "cannot write the state journal %s: %s", path,
-                     errno == ELOOP ? "it is a symbolic link" : strerror(errno));
-            cci_journal_close(journal);
-            return NULL;
-        }
-        /* a crash may have cut the last line: start on a fresh one */
-        if (existed && ends_torn(path) && fputc('\n', journal->file) == EOF) ok = false;
-        if (!existed && fputs("# cometchat-import state journal v1: U target uid fingerprint[/fields] check\n", journal->file) < 0)
-            ok = false;
-        journal->closing = cci_latch_new();
-        ok = ok && journal->closing &&
-             pthread_create(&journal->syncer, NULL, sync_every_second, journal) == 0;
-        journal->syncer_running = ok;
-    }
-    if (!ok) {
-        snprintf(err, errlen, "cannot set up the state journal %s", path);
-        cci_journal_close(journal);
-        return NULL;
-    }
-    return journal;
+    *opened = journal;
+    return CCI_OK;
 }
 
 bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err, size_t errlen)

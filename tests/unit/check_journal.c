@@ -9,6 +9,14 @@
 #include "check_main.h"
 #include "test_files.h"
 
+/* cci_journal_open, the journal or NULL (err says why). */
+static cci_journal *journal_opened(const char *path, const char *target, bool read_only, char *why, size_t why_len)
+{
+    cci_journal *journal;
+    return cci_journal_open(&journal, path, target, read_only, why, why_len) == CCI_OK ? journal : NULL;
+}
+
+
 static test_path dir, path;
 static char err[512];
 
@@ -28,7 +36,7 @@ static const char FP_B[] = "fedcba9876543210fedcba9876543210";
 
 START_TEST(records_survive_a_reopen_and_later_ones_win)
 {
-    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_msg(j != NULL, "%s", err);
     ck_assert_ptr_null(cci_journal_lookup(j, "ana"));
     ck_assert(cci_journal_append(j, "ana", FP_A));
@@ -36,7 +44,7 @@ START_TEST(records_survive_a_reopen_and_later_ones_win)
     ck_assert(cci_journal_append(j, "ana", FP_B));
     ck_assert(cci_journal_close(j));
 
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_B);
     ck_assert_str_eq(cci_journal_lookup(j, "bob"), "-");
     ck_assert_uint_eq(cci_journal_stats_of(j).records, 3);
@@ -47,7 +55,7 @@ END_TEST
 
 START_TEST(the_fields_an_import_set_are_recorded_beside_the_fingerprint)
 {
-    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     char record[64];
     snprintf(record, sizeof record, "%s/0000000a,bd5e6047", FP_A);
     ck_assert(cci_journal_append(j, "ana", record));
@@ -55,7 +63,7 @@ START_TEST(the_fields_an_import_set_are_recorded_beside_the_fingerprint)
     snprintf(record, sizeof record, "%s/0000000a,NOTHEX!", FP_A);
     ck_assert(cci_journal_append(j, "cy", record)); /* damaged: ignored at the next open */
     ck_assert(cci_journal_close(j));
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
     ck_assert_str_eq(cci_journal_fields(j, "ana"), "0000000a,bd5e6047");
     ck_assert_str_eq(cci_journal_fields(j, "bob"), "");
@@ -68,7 +76,7 @@ END_TEST
 
 START_TEST(the_record_format_is_a_checked_line)
 {
-    cci_journal *j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    cci_journal *j = journal_opened(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
     cci_journal_append(j, "zoe-1", FP_A);
     cci_journal_close(j);
     FILE *file = fopen(path, "r");
@@ -86,7 +94,7 @@ END_TEST
 
 START_TEST(a_torn_or_damaged_record_is_ignored_never_fatal)
 {
-    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     cci_journal_append(j, "ana", FP_A);
     cci_journal_append(j, "bob", FP_A);
     cci_journal_close(j);
@@ -104,7 +112,7 @@ START_TEST(a_torn_or_damaged_record_is_ignored_never_fatal)
     fwrite(text, 1, n, file);
     fclose(file);
 
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
     ck_assert_ptr_null(cci_journal_lookup(j, "bob"));
@@ -114,7 +122,7 @@ START_TEST(a_torn_or_damaged_record_is_ignored_never_fatal)
     /* appending after a torn end still gives whole lines */
     ck_assert(cci_journal_append(j, "dave", FP_B));
     cci_journal_close(j);
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_str_eq(cci_journal_lookup(j, "dave"), FP_B);
     cci_journal_close(j);
 }
@@ -130,10 +138,10 @@ START_TEST(another_target_is_never_used)
     ck_assert_str_ne(a, b);
     ck_assert_str_eq(a, a_again);
     ck_assert_str_ne(a, app);
-    cci_journal *j = cci_journal_open(path, a, false, err, sizeof err);
+    cci_journal *j = journal_opened(path, a, false, err, sizeof err);
     cci_journal_append(j, "ana", FP_A);
     cci_journal_close(j);
-    j = cci_journal_open(path, b, false, err, sizeof err);
+    j = journal_opened(path, b, false, err, sizeof err);
     ck_assert_ptr_null(cci_journal_lookup(j, "ana"));
     cci_journal_close(j);
 }
@@ -151,10 +159,10 @@ static unsigned long count_lines(void)
 
 START_TEST(superseded_records_are_compacted_at_open)
 {
-    cci_journal *j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    cci_journal *j = journal_opened(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
     cci_journal_append(j, "other-target-user", FP_A);
     cci_journal_close(j);
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     char with_fields[64];
     snprintf(with_fields, sizeof with_fields, "%s/0000000a,bd5e6047", FP_A);
     for (int i = 0; i < 1500; i++) {
@@ -163,19 +171,19 @@ START_TEST(superseded_records_are_compacted_at_open)
     }
     cci_journal_close(j);
     ck_assert_uint_eq(count_lines(), 1 + 1 + 3000);
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert(cci_journal_stats_of(j).compacted);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
     cci_journal_close(j);
     ck_assert_uint_eq(count_lines(), 1 + 1 + 2); /* header, the other target's, ana, bob */
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert(!cci_journal_stats_of(j).compacted);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_A);
     ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
     ck_assert_str_eq(cci_journal_fields(j, "bob"), "0000000a,bd5e6047"); /* compaction keeps the fields */
     ck_assert_str_eq(cci_journal_fields(j, "ana"), "");
     cci_journal_close(j);
-    j = cci_journal_open(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
+    j = journal_opened(path, "bbbbbbbbbbbbbbbb", false, err, sizeof err);
     ck_assert_str_eq(cci_journal_lookup(j, "other-target-user"), FP_A);
     cci_journal_close(j);
 }
@@ -183,7 +191,7 @@ END_TEST
 
 START_TEST(a_read_only_journal_writes_nothing)
 {
-    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err);
+    cci_journal *j = journal_opened(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err);
     ck_assert(cci_journal_append(j, "ana", FP_A));
     ck_assert(cci_journal_close(j));
     ck_assert_int_ne(access(path, F_OK), 0);
@@ -196,17 +204,17 @@ START_TEST(an_earlier_journal_is_adopted_for_unknown_uids_only)
 {
     test_path earlier;
     test_dir_file(earlier, dir, "beside-the-report.state");
-    cci_journal *old = cci_journal_open(earlier, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *old = journal_opened(earlier, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert(cci_journal_append(old, "ana", FP_A));
     ck_assert(cci_journal_append(old, "bob", FP_A));
     ck_assert(cci_journal_close(old));
     const char *before = test_file_text(earlier);
     char *copy = strdup(before);
 
-    cci_journal *j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert(cci_journal_append(j, "ana", FP_B)); /* the app's own record is the newer */
     ck_assert(cci_journal_close(j));
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     unsigned long adopted;
     ck_assert_msg(cci_journal_adopt(j, earlier, &adopted, err, sizeof err), "%s", err);
     ck_assert_uint_eq(adopted, 1);
@@ -220,7 +228,7 @@ START_TEST(an_earlier_journal_is_adopted_for_unknown_uids_only)
     ck_assert(cci_journal_close(j));
     ck_assert_str_eq(test_file_text(earlier), copy); /* never written */
     free(copy);
-    j = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err); /* the app's alone knows bob now */
+    j = journal_opened(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err); /* the app's alone knows bob now */
     ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_B);
     ck_assert(cci_journal_close(j));
@@ -230,17 +238,19 @@ END_TEST
 /* One run per journal: a second writer is refused with the holder named; a reader is not. */
 START_TEST(a_second_run_on_the_same_journal_is_refused_naming_the_first)
 {
-    cci_journal *first = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *first = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_msg(first != NULL, "%s", err);
-    ck_assert_ptr_null(cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err));
+    cci_journal *refused;
+    ck_assert_int_eq(cci_journal_open(&refused, path, "aaaaaaaaaaaaaaaa", false, err, sizeof err), CCI_LOCKED);
+    ck_assert_ptr_null(refused);
     char pid[32];
     snprintf(pid, sizeof pid, "process %ld", (long)getpid());
     ck_assert_msg(strstr(err, "in use by another run") && strstr(err, pid) && strstr(err, "--state"), "%s", err);
-    cci_journal *reader = cci_journal_open(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err); /* a dry run */
+    cci_journal *reader = journal_opened(path, "aaaaaaaaaaaaaaaa", true, err, sizeof err); /* a dry run */
     ck_assert_msg(reader != NULL, "%s", err);
     ck_assert(cci_journal_close(reader));
     ck_assert(cci_journal_close(first));
-    cci_journal *second = cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
+    cci_journal *second = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     ck_assert_msg(second != NULL, "%s", err);
     ck_assert(cci_journal_close(second));
 }
@@ -252,7 +262,8 @@ START_TEST(a_symlinked_journal_is_never_written_through)
     test_dir_file(target, dir, "elsewhere");
     test_file_write(target, "precious\n");
     ck_assert_int_eq(symlink(target, path), 0);
-    ck_assert_ptr_null(cci_journal_open(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err));
+    cci_journal *refused;
+    ck_assert_int_eq(cci_journal_open(&refused, path, "aaaaaaaaaaaaaaaa", false, err, sizeof err), CCI_REFUSED);
     ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
     ck_assert_str_eq(test_file_text(target), "precious\n");
 }

@@ -10,6 +10,14 @@
 #include "test_files.h"
 #include "test_records.h"
 
+/* cci_journal_open, the journal or NULL (err says why). */
+static cci_journal *journal_opened(const char *path, const char *target, bool read_only, char *why, size_t why_len)
+{
+    cci_journal *journal;
+    return cci_journal_open(&journal, path, target, read_only, why, why_len) == CCI_OK ? journal : NULL;
+}
+
+
 static test_path dir, journal_path;
 static cci_mapping mapping;
 
@@ -32,7 +40,7 @@ static void teardown(void)
 static cci_journal *open_journal(void)
 {
     char err[256];
-    cci_journal *journal = cci_journal_open(journal_path, "0123456789abcdef", false, err, sizeof err);
+    cci_journal *journal = journal_opened(journal_path, "0123456789abcdef", false, err, sizeof err);
     ck_assert_msg(journal != NULL, "%s", err);
     return journal;
 }

@@ -15,6 +15,14 @@
 #include "test_files.h"
 #include "test_records.h"
 
+/* cci_journal_open, the journal or NULL (err says why). */
+static cci_journal *journal_opened(const char *path, const char *target, bool read_only, char *why, size_t why_len)
+{
+    cci_journal *journal;
+    return cci_journal_open(&journal, path, target, read_only, why, why_len) == CCI_OK ? journal : NULL;
+}
+
+
 static test_path dir, report_path, rejects_path;
 static cci_report *report;
 static cci_rejects *rejects;
@@ -152,7 +160,7 @@ START_TEST(the_first_write_that_fails_stops_the_run_naming_the_file_and_the_reas
     cci_sink_init(&sink, report, rejects, stop, 10, false);
     test_path journal_path;
     test_dir_file(journal_path, dir, "users.state");
-    sink.journal = cci_journal_open(journal_path, "0123456789abcdef", false, err, sizeof err);
+    sink.journal = journal_opened(journal_path, "0123456789abcdef", false, err, sizeof err);
     ck_assert_msg(sink.journal != NULL, "%s", err);
     emit(&sink, 2, "ana", CCI_ACTION_CREATED, NULL, true);
     struct rlimit before, small;

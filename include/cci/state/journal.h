@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "cci/util/fingerprint.h"
+#include "cci/util/status.h"
 
 typedef struct cci_journal cci_journal;
 
@@ -37,10 +38,12 @@ typedef struct cci_journal_stats {
 void cci_journal_target(const char *base_url, const char *app_id, const char *region,
                         char out[17]);
 
-/* Opens (creating it if need be) the journal at path and loads the records of target. With
- * read_only nothing is ever written (a dry run). NULL with a reason in err. */
-cci_journal *cci_journal_open(const char *path, const char *target, bool read_only, char *err,
-                              size_t errlen);
+/* Opens (creating it if need be) the journal at path into *opened and loads the records of
+ * target. With read_only nothing is ever written (a dry run). Otherwise *opened is NULL, err says
+ * why and the code tells CCI_LOCKED (another run holds it), CCI_REFUSED (a link, or a file not
+ * the person's), CCI_IO and CCI_NOMEM apart. */
+cci_status cci_journal_open(cci_journal **opened, const char *path, const char *target, bool read_only, char *err,
+                            size_t errlen);
 
 /* Adopts the records of this target in another journal (one kept beside an input's report,
  * before the journal belonged to the app) for the uids this one does not know: they are looked up
