@@ -161,7 +161,10 @@ cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool 
     case OPT_REJECTS: opts->rejects_path = arg; break;
     case OPT_STATE: opts->state_path = arg; break;
     case OPT_SUMMARY_JSON: opts->summary_json = arg; break;
-    case OPT_ENCODING: opts->encoding = arg; break;
+    case OPT_ENCODING:
+        opts->encoding = arg;
+        opts->encoding_from_settings = from_settings;
+        break;
     case OPT_DRY_RUN: opts->dry_run = true; break;
     case OPT_FORCE: opts->force = true; break;
     case OPT_PLAN: opts->plan = true; break;
@@ -252,6 +255,7 @@ cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool 
     case OPT_DELIMITER:
         if (!parse_delimiter(arg, &opts->delimiter))
             return fail(err, errlen, "--delimiter must be one of , ; | or TAB");
+        opts->delimiter_from_settings = from_settings;
         break;
     case OPT_PROGRESS:
         if (strcmp(arg, "auto") == 0) opts->progress = CCI_PROGRESS_AUTO;
@@ -331,6 +335,7 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
         return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);
     opts->input = argv[optind];
     if (!tool_settings_choose_target(opts, err, errlen)) return CCI_CLI_ERROR;
+    tool_settings_spare_the_tools_files(opts);
     if (opts->region && !cci_cli_region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
     if (opts->app_id && !cci_trust_app_id_is_plain(opts->app_id))
         return fail(err, errlen, "COMETCHAT_APP_ID takes the app's ID as the dashboard shows it: letters, digits, - and _");

@@ -54,6 +54,7 @@ typedef struct cci_options {
     const char *timezone;         /* --timezone as given; NULL: UTC */
     int timezone_offset;          /* its seconds east of UTC */
     char delimiter;           /* 0: detect from the header line */
+    bool encoding_from_settings, delimiter_from_settings; /* a settings file, not the command line, gave them */
     bool force;
     bool plan;       /* read the app and say what a run would do */
     bool reactivate;

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "cci/output/report.h"
 
 #include "tool_config.h"
 #include "tool_options.h"
@@ -144,3 +148,34 @@ bool tool_settings_choose_target(cci_options *opts, char *err, size_t errlen)
     return !(choice.refusal[0] && sends);
 }
 
+/* Whether path is a regular file whose first line is one the tool writes. */
+static bool written_by_the_tool(const char *path)
+{
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return false;
+    struct stat st;
+    char head[128] = "";
+    ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head - 1) : -1;
+    close(fd);
+    if (got <= 0) return false;
+    head[got] = '\0';
+    const char *line = strncmp(head, "\xEF\xBB\xBF", 3) == 0 ? head + 3 : head;
+    size_t len = strcspn(line, "\r\n");
+    return (len == strlen("uid,name") && strncmp(line, "uid,name", len) == 0) ||
+           (len == strlen(CCI_REPORT_HEADER) && strncmp(line, CCI_REPORT_HEADER, len) == 0);
+}
+
+void tool_settings_spare_the_tools_files(cci_options *opts)
+{
+    bool encoding = opts->encoding && opts->encoding_from_settings;
+    bool delimiter = opts->delimiter && opts->delimiter_from_settings;
+    if ((!encoding && !delimiter) || !written_by_the_tool(opts->input)) return;
+    if (encoding) opts->encoding = NULL;
+    if (delimiter) opts->delimiter = 0;
+    char *note = opts->settings_note;
+    size_t used = strlen(note), len = sizeof opts->settings_note;
+    snprintf(note + used, len - used, "%sthe settings' %s %s skipped: %s has the columns the tool writes, so it is read "
+                                      "as the tool wrote it (UTF-8, comma-separated)", used ? "; " : "",
+             encoding && delimiter ? "encoding and delimiter" : encoding ? "encoding" : "delimiter",
+             encoding && delimiter ? "are" : "is", opts->input);
+}

@@ -19,4 +19,10 @@ cci_cli_result tool_settings_read(cci_options *opts, const char *config_path, bo
  * that may not choose it would, and the run would send. */
 bool tool_settings_choose_target(cci_options *opts, char *err, size_t errlen);
 
+/* A file the tool wrote (pruned.csv, plan.absent.csv: uid,name; a report) is UTF-8 and
+ * comma-separated whatever the settings say: their encoding and delimiter are skipped for it, and
+ * that is noted (a typed --encoding or --delimiter still applies). Judged by the first line of a
+ * regular file; anything else is left alone. */
+void tool_settings_spare_the_tools_files(cci_options *opts);
+
 #endif

@@ -314,6 +314,7 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
         cci_column *column = &m->columns[i];
         column->header = trimmed_copy(header->cells[i].text, header->cells[i].len);
         column->field = CCI_FIELD_IGNORE;
+        column->neutralised = m->tools_shape;
         if (!column->header) return refuse(err, errlen, "out of memory");
         if (!*column->header) continue; /* an unnamed column: a spreadsheet's trailing empties */
 

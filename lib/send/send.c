@@ -176,7 +176,8 @@ static retry_step after_retryable(cci_send_shared *shared, cci_worker *worker, c
     ++*failures;
     uint64_t pause = cci_backoff_ms(*failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS, cci_random_next(&worker->random));
     if (pause >= WAIT_SAID_MS && worker->waiting) {
-        if (last->status) snprintf(message, sizeof message, "HTTP %ld %s", last->status, last->code[0] ? last->code : last->message);
+        /* the message names the status already when the answer was not CometChat's */
+        if (last->code[0]) snprintf(message, sizeof message, "HTTP %ld %s", last->status, last->code);
         else snprintf(message, sizeof message, "%s", last->message);
         worker->waiting(worker->waiting_context, pause, message);
     }

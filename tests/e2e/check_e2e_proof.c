@@ -131,13 +131,16 @@ END_TEST
 START_TEST(the_documented_undo_works_with_a_settings_file_that_maps_columns)
 {
     start(SBX_LISTING_FAULT_NONE, 0);
+    e2e_preload(&fixture, "[{\"uid\":\"b00000\",\"name\":\"Zo\u00eb \u00dcn\u00efcode \u20ac\",\"createdAt\":1700000000}]");
     FILE *file = fopen(e2e_path(&fixture, "users.csv"), "w");
     ck_assert_ptr_nonnull(file);
-    fprintf(file, "Employee ID,Full Name\n");
-    for (int i = 0; i < KEPT; i++) fprintf(file, "u%05d,User\n", i);
+    fprintf(file, "Employee ID;Full Name\n"); /* a European Excel's export: ; and windows-1252 */
+    for (int i = 0; i < KEPT; i++) fprintf(file, "u%05d;User\n", i);
     ck_assert_int_eq(fclose(file), 0);
-    /* the last map names a column the files the tool writes have: it must not touch them either */
-    e2e_write(&fixture, "cometchat-import.conf", "map = Employee ID=uid\nmap = Full Name=name\nmap = Name=metadata.login\n");
+    /* the last map names a column the files the tool writes have, and the encoding and delimiter are
+     * the export's: none of them may touch the files the tool writes */
+    e2e_write(&fixture, "cometchat-import.conf", "map = Employee ID=uid\nmap = Full Name=name\nmap = Name=metadata.login\n"
+                                                 "encoding = windows-1252\ndelimiter = ;\n");
     const char *messages;
     ck_assert_msg(e2e_run(&fixture, E2E_KEY, true, &messages, "--prune", "--prune-max", "200", "users.csv", NULL) == 0,
                   "%s", messages);
@@ -146,6 +149,7 @@ START_TEST(the_documented_undo_works_with_a_settings_file_that_maps_columns)
                           "users.runs/latest/pruned.csv", NULL) == 0, "%s", messages);
     ck_assert_msg(strstr(messages, "this file has the columns the tool writes, so the settings' --map options are skipped"),
                   "%s", messages);
+    ck_assert_msg(strstr(messages, "the settings' encoding and delimiter are skipped"), "%s", messages);
     ck_assert_int_eq(active_users('a'), ABSENT);
     ck_assert_int_eq(active_users('u'), KEPT);
     cJSON *dump = e2e_users(&fixture); /* the undo brought the users back as they were */
@@ -153,6 +157,7 @@ START_TEST(the_documented_undo_works_with_a_settings_file_that_maps_columns)
     ck_assert_ptr_nonnull(back);
     ck_assert_ptr_null(cJSON_GetObjectItem(back, "metadata"));
     ck_assert_str_eq(e2e_field(back, "name"), "User");
+    ck_assert_str_eq(e2e_field(e2e_find_user(dump, "b00000"), "name"), "Zo\u00eb \u00dcn\u00efcode \u20ac");
     cJSON_Delete(dump);
     /* the other files the tool writes read back as they are too: the report, and --plan's two */
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--plan", "--report", "plan.csv", "users.csv", NULL), 0);

@@ -132,6 +132,21 @@ START_TEST(name_is_optional_for_updates)
 }
 END_TEST
 
+/* A report fed back: the uid "-p3" it wrote as '-p3 (for spreadsheets) reads as -p3 again; in a
+ * file of the person's own, a leading ' is no uid character. */
+START_TEST(a_reports_guarded_uid_reads_back_as_it_was)
+{
+    const cci_record *report = RECORD(header, 1, "line", "uid", "action", "http_status", "error_code", "message", "attempts");
+    ck_assert_msg(cci_mapping_init(&mapping, report, NULL, 0, false, err, sizeof err), "%s", err); /* --mode update */
+    ck_assert_msg(cci_user_build(&user, &mapping, RECORD(row, 2, "2", "'-p3", "created", "200", "", "", "1"), false,
+                                 problems, sizeof problems), "%s", problems);
+    ck_assert_str_eq(user.uid, "-p3");
+    teardown();
+    use_header(RECORD(header, 1, "uid", "name", "role"));
+    ck_assert(!cci_user_build(&user, &mapping, RECORD(row, 2, "'-p3", "P", ""), true, problems, sizeof problems));
+}
+END_TEST
+
 START_TEST(ragged_rows_are_invalid_but_trailing_empty_cells_are_not)
 {
     use_header(RECORD(header, 1, "uid", "name"));
@@ -179,6 +194,7 @@ static Suite *user_suite(void)
     tcase_add_test(tc, a_refusal_names_the_column_and_the_cell_that_fed_the_field);
     tcase_add_test(tc, every_problem_names_its_column);
     tcase_add_test(tc, name_is_optional_for_updates);
+    tcase_add_test(tc, a_reports_guarded_uid_reads_back_as_it_was);
     tcase_add_test(tc, ragged_rows_are_invalid_but_trailing_empty_cells_are_not);
     tcase_add_test(tc, metadata_columns_win_over_the_metadata_cell);
     tcase_add_test(tc, invalid_utf8_is_caught_per_cell);

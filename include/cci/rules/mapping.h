@@ -44,6 +44,7 @@ typedef struct cci_column {
     cci_field field;
     char *metadata_path; /* CCI_FIELD_METADATA_KEY only: "KEY[.KEY]" */
     bool mapped;         /* given by --map: several --map'd name columns build the name */
+    bool neutralised;    /* a file the tool wrote: a leading ' before = + - @ was added for spreadsheets */
 } cci_column;
 
 typedef struct cci_unknown_column {
