@@ -311,10 +311,9 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
         if (!still_reachable(shared, worker, last)) return CCI_ANSWER_RETRYABLE;
         cci_answer_class answer_class = cci_classify(last);
         if (answer_class == CCI_ANSWER_FATAL && refusal_stops) stop_for_refusal(shared, last);
-        if (answer_class != CCI_ANSWER_RETRYABLE) {
-            if (answer_class != CCI_ANSWER_FATAL) cci_retry_note_answer(&shared->retries);
-            return answer_class;
-        }
+        /* its failures count towards "unreachable", but only a row's answer clears the count: a
+         * service that answers reads and fails every write is no service */
+        if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
         if (after_retryable(shared, worker, last, attempts, &failures, &rate_limited, why, sizeof why) != RETRY_AGAIN)
             return answer_class;
     }
