@@ -175,6 +175,11 @@ static retry_step after_retryable(cci_send_shared *shared, cci_worker *worker, c
     }
     ++*failures;
     uint64_t pause = cci_backoff_ms(*failures, CCI_BACKOFF_BASE_MS, CCI_BACKOFF_CAP_MS, cci_random_next(&worker->random));
+    /* while nothing answers, no backoff outlasts the silence allowed: the next attempt then ends
+     * the wait within one --timeout, so a silent service is given up within 4 x --timeout */
+    uint64_t silence_ends = atomic_load(&shared->retries.heard_ms) + shared->retries.silence_ms, now = cci_now_ms();
+    uint64_t silence_left = silence_ends > now ? silence_ends - now : 0;
+    if (last->transport != CCI_TRANSPORT_OK && shared->retries.silence_ms && pause > silence_left) pause = silence_left;
     if (pause >= WAIT_SAID_MS && worker->waiting) {
         /* the message names the status already when the answer was not CometChat's */
         if (last->code[0]) snprintf(message, sizeof message, "HTTP %ld %s", last->status, last->code);
