@@ -36,4 +36,10 @@ refuses "a module outside the layers" "outside the layers"
 fresh # a module moved to another layer than the map says
 mv "$work/tree/lib/util/utf8.c" "$work/tree/lib/run/utf8.c"
 refuses "a map that does not match the tree" "docs/design.md does not name utf8.c under lib/run/"
-echo "lib_boundary_selftest: an upward include, a circle, a stray module and a wrong map are each refused"
+fresh # a function of 81 lines, and a file of more than 450
+{ echo 'static int long_one(void)'; echo '{'; i=0; while [ $i -lt 79 ]; do echo '    (void)0;'; i=$((i + 1)); done; echo '}'; } >>"$work/tree/lib/util/utf8.c"
+i=0; while [ $i -lt 450 ]; do echo '/* */'; i=$((i + 1)); done >>"$work/tree/lib/util/strmap.c"
+out=$(sh "$here/code_shape.sh" "$work/tree" 2>&1) && fail "a long function was not refused"
+case $out in *"strmap.c has"*"long_one is 81 lines"*) ;; *) fail "code_shape: $out" ;; esac
+sh "$here/code_shape.sh" "$root" >/dev/null 2>&1 || fail "code_shape refuses the tree itself"
+echo "lib_boundary_selftest: an upward include, a circle, a stray module, a wrong map, a long function and a long file are each refused"
