@@ -1,4 +1,5 @@
 #include "cci/exec/queue.h"
+#include "cci/util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,8 +31,8 @@ cci_queue *cci_queue_new(size_t capacity)
     }
     queue->capacity = capacity ? capacity : 1;
     pthread_mutex_init(&queue->lock, NULL);
-    pthread_cond_init(&queue->not_full, NULL);
-    pthread_cond_init(&queue->not_empty, NULL);
+    cci_cond_init_monotonic(&queue->not_full);
+    cci_cond_init_monotonic(&queue->not_empty);
     return queue;
 }
 
@@ -127,14 +128,7 @@ bool cci_queue_wait_matching(cci_queue *queue, cci_queue_match_fn match, void *c
 
 bool cci_queue_wait_for(cci_queue *queue, cci_queue_match_fn match, void *context, unsigned long ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)(ms / 1000);
-    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = cci_deadline_in(ms);
     pthread_mutex_lock(&queue->lock);
     bool waited_out = false, something = true;
     unsigned long wakes = queue->wakes;

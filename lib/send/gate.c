@@ -1,4 +1,5 @@
 #include "cci/send/gate.h"
+#include "cci/util/deadline.h"
 
 #include <string.h>
 #include <time.h>
@@ -8,7 +9,7 @@ enum { GATE_POLL_MS = 50 };
 void cci_update_gate_init(cci_update_gate *gate)
 {
     pthread_mutex_init(&gate->lock, NULL);
-    pthread_cond_init(&gate->settled, NULL);
+    cci_cond_init_monotonic(&gate->settled);
     gate->state = CCI_UPDATES_UNKNOWN;
 }
 
@@ -31,10 +32,7 @@ cci_update_state cci_update_gate_enter(cci_update_gate *gate, cci_stop *stop)
     pthread_mutex_lock(&gate->lock);
     /* a probe is one request: wait for its verdict, looking up now and then for a stop */
     while (gate->state == CCI_UPDATES_PROBING && !cci_stop_requested(stop)) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += GATE_POLL_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        struct timespec until = cci_deadline_in(GATE_POLL_MS);
         pthread_cond_timedwait(&gate->settled, &gate->lock, &until);
     }
     cci_update_state state = gate->state;

@@ -1,4 +1,5 @@
 #include "cci/util/latch.h"
+#include "cci/util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -8,8 +9,7 @@
 
 struct cci_latch {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* broadcast at release */
-    pthread_condattr_t attributes;
+    pthread_cond_t changed; /* broadcast at release; on the monotonic clock */
     atomic_bool released; /* written under lock, read without */
 };
 
@@ -18,9 +18,11 @@ cci_latch *cci_latch_new(void)
     cci_latch *latch = calloc(1, sizeof *latch);
     if (!latch) return NULL;
     pthread_mutex_init(&latch->lock, NULL);
-    pthread_condattr_init(&latch->attributes);
-    pthread_condattr_setclock(&latch->attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&latch->changed, &latch->attributes);
+    if (cci_cond_init_monotonic(&latch->changed) != 0) {
+        pthread_mutex_destroy(&latch->lock);
+        free(latch);
+        return NULL;
+    }
     atomic_init(&latch->released, false);
     return latch;
 }
@@ -29,7 +31,6 @@ void cci_latch_free(cci_latch *latch)
 {
     if (!latch) return;
     pthread_cond_destroy(&latch->changed);
-    pthread_condattr_destroy(&latch->attributes);
     pthread_mutex_destroy(&latch->lock);
     free(latch);
 }
@@ -49,14 +50,7 @@ bool cci_latch_released(cci_latch *latch)
 
 bool cci_latch_wait(cci_latch *latch, uint64_t ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(ms / 1000);
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = cci_deadline_in(ms);
     pthread_mutex_lock(&latch->lock);
     int waited = 0;
     while (!atomic_load(&latch->released) && waited != ETIMEDOUT)
