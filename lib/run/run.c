@@ -34,8 +34,9 @@ cci_client *run_connect_to_target(const run *r)
     const cci_import_config *config = r->config;
     char err[256];
     char *base = cci_client_base_url(config->base_url, config->app_id, config->region);
-    cci_client *client = base ? cci_client_new(base, config->api_key, (long)config->timeout_ms, err, sizeof err) : NULL;
+    cci_client *client = NULL;
     if (!base) snprintf(err, sizeof err, "out of memory while starting a connection");
+    else cci_client_new(&client, base, config->api_key, (long)config->timeout_ms, err, sizeof err); /* err said */
     free(base);
     if (client && config->direct) cci_client_go_direct(client);
     if (client) cci_client_abandon_when(client, cci_stop_hurry_flag(config->stop));

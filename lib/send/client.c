@@ -58,11 +58,12 @@ static bool append_header(struct curl_slist **list, const char *line)
     return longer != NULL;
 }
 
-cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
-                           size_t errlen)
+cci_status cci_client_new(cci_client **made, const char *base_url, const char *api_key, long timeout_ms, char *err,
+                          size_t errlen)
 {
+    *made = NULL;
     cci_client *client = calloc(1, sizeof *client);
-    if (!client) return NULL;
+    if (!client) return cci_fail(CCI_NOMEM, err, errlen, "cannot set up an HTTP client (out of memory)");
     client->curl = curl_easy_init();
     client->base_url = strdup(base_url);
     size_t key_len = strlen(api_key) + 16;
@@ -78,11 +79,11 @@ cci_client *cci_client_new(const char *base_url, const char *api_key, long timeo
     client->timeout_ms = timeout_ms;
     client->key = strdup(api_key);
     if (!client->curl || !client->base_url || !headers || !client->key) {
-        snprintf(err, errlen, "cannot set up an HTTP client (out of memory)");
         cci_client_free(client);
-        return NULL;
+        return cci_fail(CCI_NOMEM, err, errlen, "cannot set up an HTTP client (out of memory)");
     }
-    return client;
+    *made = client;
+    return CCI_OK;
 }
 
 void cci_client_free(cci_client *client)

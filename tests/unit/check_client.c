@@ -125,7 +125,8 @@ END_TEST
 START_TEST(a_wrong_key_is_fatal_and_never_echoed)
 {
     char err[256];
-    cci_client *wrong = cci_client_new(fixture.base, "not-the-key-secret", 5000, err, sizeof err);
+    cci_client *wrong;
+    ck_assert_int_eq(cci_client_new(&wrong, fixture.base, "not-the-key-secret", 5000, err, sizeof err), CCI_OK);
     cci_response r;
     cci_client_create(wrong, "{\"uid\":\"x\",\"name\":\"X\"}", &r);
     ck_assert_int_eq(r.status, 401);
@@ -160,7 +161,8 @@ END_TEST
 START_TEST(a_closed_port_is_a_dropped_connection)
 {
     char err[256];
-    cci_client *nowhere = cci_client_new("http://127.0.0.1:1/v3", FIXTURE_KEY, 2000, err, sizeof err);
+    cci_client *nowhere;
+    ck_assert_int_eq(cci_client_new(&nowhere, "http://127.0.0.1:1/v3", FIXTURE_KEY, 2000, err, sizeof err), CCI_OK);
     cci_response r;
     cci_client_create(nowhere, "{}", &r);
     ck_assert_int_eq(r.transport, CCI_TRANSPORT_DROPPED);

@@ -15,7 +15,7 @@ static void start_server_and_client(void)
     fixture.server = sbx_server_start(&fixture.config, err, sizeof err);
     ck_assert_msg(fixture.server != NULL, "%s", err);
     snprintf(fixture.base, sizeof fixture.base, "http://127.0.0.1:%u/v3", sbx_server_port(fixture.server));
-    fixture.client = cci_client_new(fixture.base, FIXTURE_KEY, 5000, err, sizeof err);
+    ck_assert_int_eq(cci_client_new(&fixture.client, fixture.base, FIXTURE_KEY, 5000, err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(fixture.client);
 }
 

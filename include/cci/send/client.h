@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cci/util/status.h"
+
 typedef struct cci_client cci_client;
 
 typedef enum {
@@ -45,10 +47,10 @@ const char *cci_client_base(const cci_client *client);
  * all_proxy): for plain http:// to this machine, which a proxy would carry, key and all, elsewhere. */
 void cci_client_go_direct(cci_client *client);
 
-/* base_url ends before "/users" (".../v3"); timeout_ms bounds each request. NULL with a reason
- * in err on failure. */
-cci_client *cci_client_new(const char *base_url, const char *api_key, long timeout_ms, char *err,
-                           size_t errlen);
+/* A client into *made: base_url ends before "/users" (".../v3"); timeout_ms bounds each request.
+ * Otherwise *made is NULL, err says why, and the code is CCI_NOMEM (the only way it fails). */
+cci_status cci_client_new(cci_client **made, const char *base_url, const char *api_key, long timeout_ms, char *err,
+                          size_t errlen);
 void cci_client_free(cci_client *client);
 
 /* POST /users with body. */
