@@ -11,30 +11,30 @@
 #include "tool_summary.h"
 
 /* --help, --version or --template. */
-static void print_asked(const cci_options *opts)
+static void print_asked(const tool_options *opts)
 {
-    if (opts->show_help) fputs(cci_cli_usage(), stdout);
+    if (opts->show_help) fputs(tool_cli_usage(), stdout);
     else if (opts->show_template) printf("%s\n", cci_mapping_template());
     else printf("cometchat-import %s\n", CCI_VERSION);
 }
 
 int main(int argc, char **argv)
 {
-    cci_options opts;
+    tool_options opts;
     char err[1024];
-    cci_cli_result parsed = cci_cli_parse(argc, argv, &opts, err, sizeof err);
-    if (parsed != CCI_CLI_RUN) {
-        if (parsed == CCI_CLI_ERROR) fprintf(stderr, "cometchat-import: %s\n", err);
+    tool_cli_result parsed = tool_cli_parse(argc, argv, &opts, err, sizeof err);
+    if (parsed != TOOL_CLI_RUN) {
+        if (parsed == TOOL_CLI_ERROR) fprintf(stderr, "cometchat-import: %s\n", err);
         else print_asked(&opts);
-        cci_options_cleanup(&opts);
-        return parsed == CCI_CLI_ERROR ? CCI_EXIT_USAGE : CCI_EXIT_OK;
+        tool_options_cleanup(&opts);
+        return parsed == TOOL_CLI_ERROR ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
     }
     char *api_key = NULL, warning[1024];
-    if ((!opts.dry_run || opts.plan) && (!cci_keep_key_out_of_core_dumps(err, sizeof err) ||
-                          !(api_key = cci_read_api_key(opts.api_key_file, warning, sizeof warning, err, sizeof err)))) {
+    if ((!opts.dry_run || opts.plan) && (!tool_keep_key_out_of_core_dumps(err, sizeof err) ||
+                          !(api_key = tool_read_api_key(opts.api_key_file, warning, sizeof warning, err, sizeof err)))) {
         fprintf(stderr, "cometchat-import: %s\n", err);
-        cci_options_cleanup(&opts);
-        return CCI_EXIT_USAGE;
+        tool_options_cleanup(&opts);
+        return TOOL_EXIT_USAGE;
     }
     if (api_key && warning[0]) fprintf(stderr, "cometchat-import: %s\n", warning);
     if (opts.insecure_http && opts.base_url && strncasecmp(opts.base_url, "http:", 5) == 0)
@@ -43,9 +43,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a closed connection is an error to handle, not a reason to die */
     signal(SIGXFSZ, SIG_IGN); /* a file size limit is a write error to report, not a reason to die */
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int status = cci_tool_run(&opts, api_key, stderr);
+    int status = tool_run(&opts, api_key, stderr);
     curl_global_cleanup();
-    cci_forget_api_key(api_key);
-    cci_options_cleanup(&opts);
+    tool_forget_api_key(api_key);
+    tool_options_cleanup(&opts);
     return status;
 }

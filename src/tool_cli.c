@@ -48,7 +48,7 @@ static void build_usage(void)
     snprintf(usage_text, sizeof usage_text, usage_format, cci_mapping_template());
 }
 
-const char *cci_cli_usage(void)
+const char *tool_cli_usage(void)
 {
     pthread_once(&usage_once, build_usage);
     return usage_text;
@@ -75,13 +75,13 @@ static bool parse_rate(const char *text, unsigned *per_minute)
     return true;
 }
 
-static cci_cli_result fail(char *err, size_t errlen, const char *fmt, ...)
+static tool_cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-    return CCI_CLI_ERROR;
+    return TOOL_CLI_ERROR;
 }
 
 /* A number of seconds in [min, max], as milliseconds. */
@@ -119,7 +119,7 @@ static bool parse_delimiter(const char *text, char *out)
     return false;
 }
 
-static bool add_map(cci_options *opts, const char *arg, bool optional)
+static bool add_map(tool_options *opts, const char *arg, bool optional)
 {
     cci_column_map *grown = realloc(opts->maps, (opts->map_count + 1) * sizeof *grown);
     if (!grown) return false;
@@ -137,22 +137,22 @@ static int option_name_length(const char *arg)
     return eq ? (int)(eq - arg) : (int)strlen(arg);
 }
 
-bool cci_cli_region_known(const char *region)
+bool tool_cli_region_known(const char *region)
 {
     return strcmp(region, "us") == 0 || strcmp(region, "eu") == 0 || strcmp(region, "in") == 0;
 }
 
-cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool from_settings, char *err,
+tool_cli_result tool_cli_apply(int code, const char *arg, tool_options *opts, bool from_settings, char *err,
                                    size_t errlen)
 {
     switch (code) {
     case OPT_APP_ID:
-        if (!cci_trust_app_id_is_plain(arg))
+        if (!tool_trust_app_id_is_plain(arg))
             return fail(err, errlen, "--app-id takes the app's ID as the dashboard shows it: letters, digits, - and _");
         opts->app_id = arg;
         break;
     case OPT_REGION:
-        if (!cci_cli_region_known(arg)) return fail(err, errlen, "--region must be us, eu or in");
+        if (!tool_cli_region_known(arg)) return fail(err, errlen, "--region must be us, eu or in");
         opts->region = arg;
         break;
     case OPT_BASE_URL: opts->base_url = arg; break;
@@ -204,9 +204,9 @@ cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool 
         else return fail(err, errlen, "--mode must be upsert, create or update");
         break;
     case OPT_WORKERS:
-        if (!parse_unsigned(arg, 1, CCI_MAX_WORKERS, &opts->workers))
+        if (!parse_unsigned(arg, 1, TOOL_MAX_WORKERS, &opts->workers))
             return fail(err, errlen, "--workers must be a whole number from 1 to %d",
-                        CCI_MAX_WORKERS);
+                        TOOL_MAX_WORKERS);
         break;
     case OPT_RATE:
         if (!parse_rate(arg, &opts->rate_per_minute))
@@ -258,9 +258,9 @@ cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool 
         opts->delimiter_from_settings = from_settings;
         break;
     case OPT_PROGRESS:
-        if (strcmp(arg, "auto") == 0) opts->progress = CCI_PROGRESS_AUTO;
-        else if (strcmp(arg, "always") == 0) opts->progress = CCI_PROGRESS_ALWAYS;
-        else if (strcmp(arg, "never") == 0) opts->progress = CCI_PROGRESS_NEVER;
+        if (strcmp(arg, "auto") == 0) opts->progress = TOOL_PROGRESS_AUTO;
+        else if (strcmp(arg, "always") == 0) opts->progress = TOOL_PROGRESS_ALWAYS;
+        else if (strcmp(arg, "never") == 0) opts->progress = TOOL_PROGRESS_NEVER;
         else return fail(err, errlen, "--progress must be auto, always or never");
         break;
     case OPT_MAP: {
@@ -274,19 +274,19 @@ cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool 
         break;
     }
     }
-    return CCI_CLI_RUN;
+    return TOOL_CLI_RUN;
 }
 
-static void set_defaults(cci_options *opts)
+static void set_defaults(tool_options *opts)
 {
-    *opts = (cci_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = CCI_DEFAULT_WORKERS,
-                            .keep_runs = CCI_DEFAULT_KEEP_RUNS,
-                          .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
-                          .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000, .retries = CCI_DEFAULT_RETRIES};
+    *opts = (tool_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = TOOL_DEFAULT_WORKERS,
+                            .keep_runs = TOOL_DEFAULT_KEEP_RUNS,
+                          .timeout_ms = TOOL_DEFAULT_TIMEOUT_MS,
+                          .max_wait_ms = TOOL_DEFAULT_MAX_WAIT_S * 1000, .retries = TOOL_DEFAULT_RETRIES};
 }
 
 /* The options of argv over what opts holds; the input is left to the caller (optind). */
-static cci_cli_result parse_argv(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+static tool_cli_result parse_argv(int argc, char **argv, tool_options *opts, char *err, size_t errlen)
 {
     opterr = 0; /* getopt would echo "--token=SECRET"; we write our own messages */
     optind = 0; /* glibc: 0 re-initialises getopt, so parsing can run more than once */
@@ -302,12 +302,12 @@ static cci_cli_result parse_argv(int argc, char **argv, cci_options *opts, char 
                 return fail(err, errlen, "%.*s needs a value; see --help", len, spelled);
             return fail(err, errlen, "unknown option %.*s; see --help", len, spelled);
         }
-        if (cci_cli_apply(code, optarg, opts, false, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+        if (tool_cli_apply(code, optarg, opts, false, err, errlen) != TOOL_CLI_RUN) return TOOL_CLI_ERROR;
     }
-    return CCI_CLI_RUN;
+    return TOOL_CLI_RUN;
 }
 
-cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen)
+tool_cli_result tool_cli_parse(int argc, char **argv, tool_options *opts, char *err, size_t errlen)
 {
     set_defaults(opts);
     err[0] = '\0';
@@ -319,29 +319,29 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
                         "process list): set COMETCHAT_API_KEY or use --api-key-file PATH");
     /* once to find --config and the input, then again over the settings they bring, so that the
      * command line wins */
-    if (parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN) return CCI_CLI_ERROR;
+    if (parse_argv(argc, argv, opts, err, errlen) != TOOL_CLI_RUN) return TOOL_CLI_ERROR;
     if (!opts->show_help && !opts->show_version && !opts->show_template && optind == argc - 1) {
         const char *config_path = opts->config_path, *input = argv[optind];
         bool saving = opts->save_config;
-        cci_options_cleanup(opts);
+        tool_options_cleanup(opts);
         set_defaults(opts);
-        if (tool_settings_read(opts, config_path, saving, input, err, errlen) != CCI_CLI_RUN ||
-            parse_argv(argc, argv, opts, err, errlen) != CCI_CLI_RUN)
-            return CCI_CLI_ERROR;
+        if (tool_settings_read(opts, config_path, saving, input, err, errlen) != TOOL_CLI_RUN ||
+            parse_argv(argc, argv, opts, err, errlen) != TOOL_CLI_RUN)
+            return TOOL_CLI_ERROR;
     }
-    if (opts->show_help || opts->show_version || opts->show_template) return CCI_CLI_EXIT;
+    if (opts->show_help || opts->show_version || opts->show_template) return TOOL_CLI_EXIT;
     if (optind == argc) return fail(err, errlen, "no input file given; see --help");
     if (argc - optind > 1)
         return fail(err, errlen, "one input file at a time; found %d arguments", argc - optind);
     opts->input = argv[optind];
-    if (!tool_settings_choose_target(opts, err, errlen)) return CCI_CLI_ERROR;
+    if (!tool_settings_choose_target(opts, err, errlen)) return TOOL_CLI_ERROR;
     tool_settings_spare_the_tools_files(opts);
-    if (opts->region && !cci_cli_region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
-    if (opts->app_id && !cci_trust_app_id_is_plain(opts->app_id))
+    if (opts->region && !tool_cli_region_known(opts->region)) return fail(err, errlen, "COMETCHAT_REGION must be us, eu or in");
+    if (opts->app_id && !tool_trust_app_id_is_plain(opts->app_id))
         return fail(err, errlen, "COMETCHAT_APP_ID takes the app's ID as the dashboard shows it: letters, digits, - and _");
     if (opts->base_url &&
-        !cci_trust_check_base_url(opts->base_url, opts->insecure_http, &opts->loopback, err, errlen))
-        return CCI_CLI_ERROR;
+        !tool_trust_check_base_url(opts->base_url, opts->insecure_http, &opts->loopback, err, errlen))
+        return TOOL_CLI_ERROR;
     if (opts->prune_max >= 0 && !opts->prune) return fail(err, errlen, "--prune-max goes with --prune");
     if (opts->dry_run && (opts->plan || opts->prune || opts->reactivate))
         return fail(err, errlen, "--dry-run reads nothing from the app: use --plan to see what --prune or "
@@ -359,17 +359,17 @@ cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err
         return fail(err, errlen,
                     "no target: give --app-id and --region (or --base-url), or set "
                     "COMETCHAT_APP_ID and COMETCHAT_REGION");
-    return CCI_CLI_RUN;
+    return TOOL_CLI_RUN;
 }
 
-void cci_options_cleanup(cci_options *opts)
+void tool_options_cleanup(tool_options *opts)
 {
     free(opts->maps);
     opts->maps = NULL;
     opts->map_count = 0;
-    for (int i = 0; i < CCI_SETTINGS_FILES; i++) {
+    for (int i = 0; i < TOOL_SETTINGS_FILES; i++) {
         free(opts->settings[i].path);
         free(opts->settings[i].text);
-        opts->settings[i] = (cci_settings_file){0};
+        opts->settings[i] = (tool_settings_file){0};
     }
 }

@@ -1,8 +1,8 @@
 /* The command line contract of cometchat-import (see docs/usage.md).
  *
- * Strings in cci_options are borrowed from argv, the environment or the settings files read
+ * Strings in tool_options are borrowed from argv, the environment or the settings files read
  * (kept in settings_text) and live as long as they do.
- * Thread-safety: cci_cli_parse uses getopt_long's global state and getenv: call it from one thread,
+ * Thread-safety: tool_cli_parse uses getopt_long's global state and getenv: call it from one thread,
  * before any other thread starts. */
 #ifndef CCI_TOOL_CLI_H
 #define CCI_TOOL_CLI_H
@@ -15,21 +15,21 @@
 #include "cci/util/mode.h"
 #include "tool_trust.h"
 
-typedef enum { CCI_PROGRESS_AUTO, CCI_PROGRESS_ALWAYS, CCI_PROGRESS_NEVER } cci_progress;
+typedef enum { TOOL_PROGRESS_AUTO, TOOL_PROGRESS_ALWAYS, TOOL_PROGRESS_NEVER } tool_progress;
 
 /* The settings files (tool_config.h), lowest precedence first: the working folder's (when no
  * --config), the input's companion, the person's own, --config PATH. The first two travel with the
- * data; the last two are the person's when only they can change them (cci_trust_file_is_own). */
-enum { CCI_SETTINGS_WORKING, CCI_SETTINGS_COMPANION, CCI_SETTINGS_OWN, CCI_SETTINGS_CONFIG, CCI_SETTINGS_FILES };
+ * data; the last two are the person's when only they can change them (tool_trust_file_is_own). */
+enum { TOOL_SETTINGS_WORKING, TOOL_SETTINGS_COMPANION, TOOL_SETTINGS_OWN, TOOL_SETTINGS_CONFIG, TOOL_SETTINGS_FILES };
 
-typedef struct cci_settings_file {
+typedef struct tool_settings_file {
     char *path;              /* owned; NULL when there is no such file to look for */
     char *text;              /* owned: the values point into it; NULL when not read */
     char untrusted[320];     /* "": it may say where requests and outputs go; else why not, from "is ..." */
-    cci_target_source target; /* what it says of the target (borrows path, untrusted and text) */
-} cci_settings_file;
+    tool_target_source target; /* what it says of the target (borrows path, untrusted and text) */
+} tool_settings_file;
 
-typedef struct cci_options {
+typedef struct tool_options {
     const char *input; /* path, or "-" for standard input */
     const char *app_id;
     const char *region;
@@ -73,44 +73,44 @@ typedef struct cci_options {
     unsigned max_record_bytes; /* 0: the library's default */
     bool quiet;
     bool verbose;
-    cci_progress progress;
-    cci_column_map *maps; /* owned: released by cci_options_cleanup */
+    tool_progress progress;
+    cci_column_map *maps; /* owned: released by tool_options_cleanup */
     size_t map_count;
     bool show_help;
     bool show_version;
     bool show_template;
     const char *config_path;  /* --config: the settings file; NULL: ./cometchat-import.conf if any */
     bool save_config;         /* --save-config: write the settings worth remembering there */
-    cci_settings_file settings[CCI_SETTINGS_FILES]; /* owned */
-} cci_options;
+    tool_settings_file settings[TOOL_SETTINGS_FILES]; /* owned */
+} tool_options;
 
 typedef enum {
-    CCI_CLI_RUN,   /* options are complete: go on with the import */
-    CCI_CLI_EXIT,  /* --help, --version or --template was asked for: print it and exit 0 */
-    CCI_CLI_ERROR, /* bad usage: err holds a one-line reason */
-} cci_cli_result;
+    TOOL_CLI_RUN,   /* options are complete: go on with the import */
+    TOOL_CLI_EXIT,  /* --help, --version or --template was asked for: print it and exit 0 */
+    TOOL_CLI_ERROR, /* bad usage: err holds a one-line reason */
+} tool_cli_result;
 
-enum { CCI_DEFAULT_WORKERS = 8, CCI_MAX_WORKERS = 256, CCI_DEFAULT_TIMEOUT_MS = 30000, CCI_DEFAULT_RETRIES = 5,
-       CCI_DEFAULT_MAX_WAIT_S = 300, CCI_DEFAULT_KEEP_RUNS = 20 };
+enum { TOOL_DEFAULT_WORKERS = 8, TOOL_MAX_WORKERS = 256, TOOL_DEFAULT_TIMEOUT_MS = 30000, TOOL_DEFAULT_RETRIES = 5,
+       TOOL_DEFAULT_MAX_WAIT_S = 300, TOOL_DEFAULT_KEEP_RUNS = 20 };
 
 /* Fills opts from argv, which wins, the COMETCHAT_* environment, then the settings files (above).
- * The target is chosen by cci_trust_choose_target: a travelling file that would choose it is an
- * error unless --trust-settings, or nothing is sent (a dry run). On CCI_CLI_ERROR, err (of errlen
+ * The target is chosen by tool_trust_choose_target: a travelling file that would choose it is an
+ * error unless --trust-settings, or nothing is sent (a dry run). On TOOL_CLI_ERROR, err (of errlen
  * bytes) holds one line that never repeats an option's value, so a secret typed by mistake stays
  * out of logs. */
-cci_cli_result cci_cli_parse(int argc, char **argv, cci_options *opts, char *err, size_t errlen);
+tool_cli_result tool_cli_parse(int argc, char **argv, tool_options *opts, char *err, size_t errlen);
 
 /* One option (an OPT_* code of tool_options.h) and its value over opts; from_settings: it comes
  * from a settings file, not the command line. */
-cci_cli_result cci_cli_apply(int code, const char *arg, cci_options *opts, bool from_settings, char *err,
+tool_cli_result tool_cli_apply(int code, const char *arg, tool_options *opts, bool from_settings, char *err,
                              size_t errlen);
 
 /* us, eu or in. */
-bool cci_cli_region_known(const char *region);
+bool tool_cli_region_known(const char *region);
 
-void cci_options_cleanup(cci_options *opts);
+void tool_options_cleanup(tool_options *opts);
 
 /* The --help text: one screen. */
-const char *cci_cli_usage(void);
+const char *tool_cli_usage(void);
 
 #endif

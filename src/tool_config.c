@@ -20,7 +20,7 @@ static char *trim(char *text)
     return text;
 }
 
-bool cci_config_load(const char *path, bool must_exist, bool only_ours, char **text, struct stat *st, char *err,
+bool tool_config_load(const char *path, bool must_exist, bool only_ours, char **text, struct stat *st, char *err,
                      size_t errlen)
 {
     *text = NULL;
@@ -54,7 +54,7 @@ bool cci_config_load(const char *path, bool must_exist, bool only_ours, char **t
     fclose(file);
     if (!buffer) buffer = calloc(1, 1); /* empty, but read */
     else buffer[len] = '\0';
-    if (buffer && only_ours && strncmp(buffer, CCI_CONFIG_MARKER, strlen(CCI_CONFIG_MARKER)) != 0) {
+    if (buffer && only_ours && strncmp(buffer, TOOL_CONFIG_MARKER, strlen(TOOL_CONFIG_MARKER)) != 0) {
         free(buffer); /* a file of the same name that is not ours */
         return true;
     }
@@ -66,7 +66,7 @@ bool cci_config_load(const char *path, bool must_exist, bool only_ours, char **t
     return true;
 }
 
-bool cci_config_apply(const char *path, char *text, cci_setting_fn apply, void *context, char *err, size_t errlen)
+bool tool_config_apply(const char *path, char *text, tool_setting_fn apply, void *context, char *err, size_t errlen)
 {
     unsigned line = 0;
     for (char *raw = text, *next; raw; raw = next) { /* every line counted, blank ones too */
@@ -90,19 +90,19 @@ bool cci_config_apply(const char *path, char *text, cci_setting_fn apply, void *
     return true;
 }
 
-char *cci_config_own_path(void)
+char *tool_config_own_path(void)
 {
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     bool from_xdg = xdg && xdg[0] == '/'; /* the spec: a relative XDG_CONFIG_HOME is ignored */
     if (!from_xdg && !(home && home[0])) return NULL;
     const char *base = from_xdg ? xdg : home, *below = from_xdg ? "" : "/.config";
-    size_t len = strlen(base) + strlen(below) + sizeof "/" CCI_CONFIG_OWN_NAME;
+    size_t len = strlen(base) + strlen(below) + sizeof "/" TOOL_CONFIG_OWN_NAME;
     char *path = malloc(len);
-    if (path) snprintf(path, len, "%s%s/%s", base, below, CCI_CONFIG_OWN_NAME);
+    if (path) snprintf(path, len, "%s%s/%s", base, below, TOOL_CONFIG_OWN_NAME);
     return path;
 }
 
-char *cci_config_companion(const char *path)
+char *tool_config_companion(const char *path)
 {
     if (strcmp(path, "-") == 0) return NULL;
     size_t len = strlen(path);
@@ -113,12 +113,12 @@ char *cci_config_companion(const char *path)
     return companion;
 }
 
-bool cci_config_write(const char *path, const cci_options *opts, bool own_file, const char *comment, char *err,
+bool tool_config_write(const char *path, const tool_options *opts, bool own_file, const char *comment, char *err,
                       size_t errlen)
 {
     cci_outfile out = {0};
     if (!cci_outfile_open(&out, path, err, errlen)) return false;
-    bool ok = fprintf(out.file, "%s: %s\n", CCI_CONFIG_MARKER, comment) > 0;
+    bool ok = fprintf(out.file, "%s: %s\n", TOOL_CONFIG_MARKER, comment) > 0;
     /* every setting the reader takes, in the table's order; where the key goes only into a file
      * of the person's own */
     for (const tool_option *o = tool_option_table; ok && o->name; o++) {

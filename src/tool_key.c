@@ -53,7 +53,7 @@ static char *read_key_file(const char *key_file, char *warning, size_t warnlen, 
     return key;
 }
 
-bool cci_keep_key_out_of_core_dumps(char *err, size_t errlen)
+bool tool_keep_key_out_of_core_dumps(char *err, size_t errlen)
 {
     struct rlimit none = {0, 0};
     if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
@@ -71,13 +71,13 @@ static char *printable_only(char *key, char *err, size_t errlen)
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
             snprintf(err, errlen, "the API key holds a control character (a line break or tab pasted along?): "
                                   "give it alone, on one line");
-            cci_forget_api_key(key);
+            tool_forget_api_key(key);
             return NULL;
         }
     return key;
 }
 
-char *cci_read_api_key(const char *key_file, char *warning, size_t warnlen, char *err, size_t errlen)
+char *tool_read_api_key(const char *key_file, char *warning, size_t warnlen, char *err, size_t errlen)
 {
     if (warnlen) warning[0] = '\0';
     if (key_file) return printable_only(read_key_file(key_file, warning, warnlen, err, errlen), err, errlen);
@@ -92,7 +92,7 @@ char *cci_read_api_key(const char *key_file, char *warning, size_t warnlen, char
     return printable_only(key, err, errlen);
 }
 
-void cci_forget_api_key(char *key)
+void tool_forget_api_key(char *key)
 {
     if (!key) return;
     explicit_bzero(key, strlen(key));

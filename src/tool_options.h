@@ -91,6 +91,6 @@ const char *tool_option_settings_list(void);
 
 /* A setting's value in opts as a settings file spells it, for --save-config; false when opts
  * holds the default (nothing to write). --map has one value a map: index picks it. */
-bool tool_option_value(const tool_option *option, const cci_options *opts, size_t index, char *out, size_t len);
+bool tool_option_value(const tool_option *option, const tool_options *opts, size_t index, char *out, size_t len);
 
 #endif

@@ -26,13 +26,13 @@ static char *joined(const char *stem, size_t stem_len, const char *suffix)
     return path;
 }
 
-char *cci_path_beside_input(const char *input, const char *suffix)
+char *tool_path_beside_input(const char *input, const char *suffix)
 {
     const char *base = strcmp(input, "-") == 0 ? "stdin" : input;
     return joined(base, stem_length(base), suffix);
 }
 
-char *cci_path_of_state(const char *report_path)
+char *tool_path_of_state(const char *report_path)
 {
     size_t len = strlen(report_path), suffix = strlen(".report.csv");
     bool report_named = len >= suffix && strcmp(report_path + len - suffix, ".report.csv") == 0;
@@ -54,7 +54,7 @@ static bool make_folder(const char *path, bool ours, char *err, size_t errlen)
     return false;
 }
 
-char *cci_path_of_app_state(const char *base_url, const char *app_id, const char *region, char *err, size_t errlen)
+char *tool_path_of_app_state(const char *base_url, const char *app_id, const char *region, char *err, size_t errlen)
 {
     const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     bool from_home = !(xdg && xdg[0] == '/'); /* the spec: a relative XDG_STATE_HOME is ignored */

@@ -11,7 +11,7 @@
 /* the pace is sampled every LIVE_INTERVAL_MS whether or not a line is drawn */
 enum { LIVE_INTERVAL_MS = 200, PLAIN_INTERVAL_MS = 5000 };
 
-struct cci_progress_display {
+struct tool_progress_display {
     FILE *out;
     bool live;
     cci_progress_source source; /* read-only */
@@ -32,7 +32,7 @@ static void append(char *out, size_t len, size_t *used, const char *fmt, ...)
     if (n > 0) *used += (size_t)n;
 }
 
-void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
+void tool_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
                          long total, const tool_eta_estimate *estimate, const cci_limiter_status *limits)
 {
     unsigned long done = 0;
@@ -52,13 +52,13 @@ void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_A
            counts[CCI_ACTION_INVALID], counts[CCI_ACTION_FAILED]);
     if (limits && limits->rate_wait_ms >= 1000)
         append(out, len, &used, " | rate limited: next window in %.0f s", (double)limits->rate_wait_ms / 1000.0);
-    else if (limits && limits->in_flight && limits->quiet_ms >= CCI_QUIET_ANSWER_MS)
+    else if (limits && limits->in_flight && limits->quiet_ms >= TOOL_QUIET_ANSWER_MS)
         append(out, len, &used, " | waiting for an answer from CometChat for %llu s",
                (unsigned long long)(limits->quiet_ms / 1000));
 }
 
 /* Takes a sample of where the run is; draws the line when draw is set. */
-static void look(cci_progress_display *p, bool draw)
+static void look(tool_progress_display *p, bool draw)
 {
     unsigned long counts[CCI_ACTION_COUNT], done = 0;
     for (int a = 0; a < CCI_ACTION_COUNT; a++) done += counts[a] = atomic_load(&p->source.counts[a]);
@@ -71,7 +71,7 @@ static void look(cci_progress_display *p, bool draw)
     if (!draw) return;
     tool_eta_estimate estimate = tool_eta_estimate_of(&p->eta, p->source.total, known);
     char text[512];
-    cci_progress_format(text, sizeof text, counts, p->source.total, &estimate, known);
+    tool_progress_format(text, sizeof text, counts, p->source.total, &estimate, known);
     /* \r and "erase to the end of the line": the line is redrawn in place */
     if (p->live) fprintf(p->out, "\r\033[K%s", text);
     else fprintf(p->out, "cometchat-import: progress: %s\n", text);
@@ -80,18 +80,18 @@ static void look(cci_progress_display *p, bool draw)
 
 static void *display(void *arg)
 {
-    cci_progress_display *p = arg;
+    tool_progress_display *p = arg;
     unsigned ticks_a_line = p->live ? 1 : PLAIN_INTERVAL_MS / LIVE_INTERVAL_MS;
     look(p, p->live);
     for (unsigned tick = 1; !cci_latch_wait(p->done, LIVE_INTERVAL_MS); tick++) look(p, tick % ticks_a_line == 0);
     return NULL;
 }
 
-cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_source source)
+tool_progress_display *tool_progress_start(FILE *out, bool live, cci_progress_source source)
 {
-    cci_progress_display *p = calloc(1, sizeof *p);
+    tool_progress_display *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    *p = (cci_progress_display){.out = out, .live = live, .source = source, .done = cci_latch_new()};
+    *p = (tool_progress_display){.out = out, .live = live, .source = source, .done = cci_latch_new()};
     tool_eta_init(&p->eta);
     if (!p->done || pthread_create(&p->thread, NULL, display, p) != 0) {
         cci_latch_free(p->done);
@@ -101,7 +101,7 @@ cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_sour
     return p;
 }
 
-void cci_progress_finish(cci_progress_display *p)
+void tool_progress_finish(tool_progress_display *p)
 {
     if (!p) return;
     cci_latch_release(p->done);

@@ -15,21 +15,21 @@
 #include "cci/send/ratelimit.h"
 #include "tool_eta.h"
 
-typedef struct cci_progress_display cci_progress_display;
+typedef struct tool_progress_display tool_progress_display;
 
 /* live: the redrawn line (a terminal); otherwise plain lines. NULL when it cannot start. */
-cci_progress_display *cci_progress_start(FILE *out, bool live, cci_progress_source source);
+tool_progress_display *tool_progress_start(FILE *out, bool live, cci_progress_source source);
 
 /* Stops the display and, on a terminal, clears the line. */
-void cci_progress_finish(cci_progress_display *progress);
+void tool_progress_finish(tool_progress_display *progress);
 
-enum { CCI_QUIET_ANSWER_MS = 10000 }; /* no answer for this long is said on the progress line */
+enum { TOOL_QUIET_ANSWER_MS = 10000 }; /* no answer for this long is said on the progress line */
 
 /* One status text, as the display writes it (for tests): rows done, of total, the recent pace
  * and the time left (tool_eta.h), counts, and what the run is waiting for: "rate limited: next
  * window in 41 s" while a limit holds it, "waiting for an answer from CometChat for 30 s" when
  * nothing came back for a while. limits may be NULL. */
-void cci_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
+void tool_progress_format(char *out, size_t len, const unsigned long counts[CCI_ACTION_COUNT],
                          long total, const tool_eta_estimate *estimate, const cci_limiter_status *limits);
 
 #endif

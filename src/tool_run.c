@@ -18,9 +18,9 @@ enum { FIRST_PROBLEMS = 10 };
 
 /* What the library's callbacks need: where to write, and the display while rows are sent. */
 typedef struct tool_output {
-    const cci_options *opts;
+    const tool_options *opts;
     FILE *messages;
-    cci_progress_display *progress;
+    tool_progress_display *progress;
 } tool_output;
 
 static void on_message(void *context, cci_message_kind kind, const char *text)
@@ -34,20 +34,20 @@ static void on_message(void *context, cci_message_kind kind, const char *text)
 static void on_sending_started(void *context, const cci_progress_source *source)
 {
     tool_output *out = context;
-    const cci_options *opts = out->opts;
-    if (opts->progress == CCI_PROGRESS_NEVER || (opts->progress == CCI_PROGRESS_AUTO && opts->quiet)) return;
-    bool live = opts->progress == CCI_PROGRESS_ALWAYS || isatty(fileno(out->messages));
-    out->progress = cci_progress_start(out->messages, live, *source);
+    const tool_options *opts = out->opts;
+    if (opts->progress == TOOL_PROGRESS_NEVER || (opts->progress == TOOL_PROGRESS_AUTO && opts->quiet)) return;
+    bool live = opts->progress == TOOL_PROGRESS_ALWAYS || isatty(fileno(out->messages));
+    out->progress = tool_progress_start(out->messages, live, *source);
 }
 
 static void on_sending_ended(void *context)
 {
     tool_output *out = context;
-    cci_progress_finish(out->progress);
+    tool_progress_finish(out->progress);
     out->progress = NULL;
 }
 
-static cci_import_config config_of(const cci_options *opts, const char *api_key, const cci_summary_facts *facts,
+static cci_import_config config_of(const tool_options *opts, const char *api_key, const tool_summary_facts *facts,
                                    cci_stop *stop, tool_output *out)
 {
     return (cci_import_config){
@@ -78,40 +78,40 @@ static double seconds_since(uint64_t started_ms)
 
 /* The rejects file's companion: the settings its rows were read with, so that feeding it back
  * (cometchat-import users.runs/latest/rejects.csv) reads it as the master was read. */
-static void keep_settings_beside(const cci_options *opts, const char *rejects, FILE *messages)
+static void keep_settings_beside(const tool_options *opts, const char *rejects, FILE *messages)
 {
-    char *companion = cci_config_companion(rejects), err[1024], comment[1024];
-    cci_options as_written = *opts; /* the rejects file is in --rejects-encoding when given */
+    char *companion = tool_config_companion(rejects), err[1024], comment[1024];
+    tool_options as_written = *opts; /* the rejects file is in --rejects-encoding when given */
     if (opts->rejects_encoding) as_written.encoding = opts->rejects_encoding;
     as_written.rejects_encoding = NULL;
     snprintf(comment, sizeof comment, "the settings %s was read with, kept for %s: cometchat-import reads them when "
                                       "that file is imported; the command line wins", opts->input, rejects);
     /* a companion travels with the data: it never says where requests go (tool_trust.h) */
-    if (companion && !cci_config_write(companion, &as_written, false, comment, err, sizeof err))
+    if (companion && !tool_config_write(companion, &as_written, false, comment, err, sizeof err))
         fprintf(messages, "cometchat-import: %s (feed %s back with the same --map options)\n", err, rejects);
     free(companion);
 }
 
 /* The run folder's summary.json, written last of the run's files: a rejects file changed after
  * it was edited by someone (tool_runs.h keeps such a run). */
-static void keep_summary_in_folder(const cci_run_folder *folder, const cci_summary_facts *facts,
+static void keep_summary_in_folder(const tool_run_folder *folder, const tool_summary_facts *facts,
                                    const cci_import_result *result, int status, FILE *messages)
 {
-    char *path = cci_run_folder_file(folder, "summary.json"), err[1024];
+    char *path = tool_run_folder_file(folder, "summary.json"), err[1024];
     cci_outfile out = {0};
     if (!path || !cci_outfile_open(&out, path, err, sizeof err) ||
-        !cci_summary_write_json(&out, facts, result, status, err, sizeof err))
+        !tool_summary_write_json(&out, facts, result, status, err, sizeof err))
         fprintf(messages, "cometchat-import: %s\n", path ? err : "out of memory");
     free(path);
 }
 
 /* A run whose report is whole becomes the latest, and the oldest beyond --keep-runs go. */
-static void conclude_folder(const cci_options *opts, const cci_run_folder *folder, bool whole, FILE *messages)
+static void conclude_folder(const tool_options *opts, const tool_run_folder *folder, bool whole, FILE *messages)
 {
     char err[1024];
-    if (whole && !cci_run_folder_mark_latest(folder, err, sizeof err))
+    if (whole && !tool_run_folder_mark_latest(folder, err, sizeof err))
         fprintf(messages, "cometchat-import: %s\n", err);
-    cci_runs_pruned pruned = cci_runs_prune(folder->runs, opts->keep_runs, folder->name, opts->input);
+    tool_runs_pruned pruned = tool_runs_prune(folder->runs, opts->keep_runs, folder->name, opts->input);
     if (opts->quiet) return;
     if (pruned.removed)
         fprintf(messages, "cometchat-import: removed the %lu oldest run%s from %s (--keep-runs %u)\n", pruned.removed,
@@ -122,8 +122,8 @@ static void conclude_folder(const cci_options *opts, const cci_run_folder *folde
 }
 
 /* Runs the import with the outputs named; the summary and the exit status. */
-static int import_and_summarise(const cci_options *opts, const char *api_key, cci_summary_facts *facts,
-                                const cci_run_folder *folder, cci_stop *stop, FILE *messages, bool *ran)
+static int import_and_summarise(const tool_options *opts, const char *api_key, tool_summary_facts *facts,
+                                const tool_run_folder *folder, cci_stop *stop, FILE *messages, bool *ran)
 {
     /* opened now: an unwritable --summary-json stops the run before anything is sent */
     cci_outfile summary = {0};
@@ -133,11 +133,11 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
         if (taken[i] && strcmp(taken[i], opts->summary_json) == 0) {
             fprintf(messages, "cometchat-import: --summary-json %s is also the input or another output: choose "
                               "another path; nothing was sent\n", opts->summary_json);
-            return CCI_EXIT_USAGE;
+            return TOOL_EXIT_USAGE;
         }
     if (opts->summary_json && !cci_outfile_open(&summary, opts->summary_json, err, sizeof err)) {
         fprintf(messages, "cometchat-import: --summary-json: %s; nothing was sent\n", err);
-        return CCI_EXIT_USAGE;
+        return TOOL_EXIT_USAGE;
     }
     uint64_t started = cci_now_ms();
     tool_output out = {.opts = opts, .messages = messages};
@@ -145,16 +145,16 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
     cci_import_result result;
     cci_import(&config, &result);
     facts->seconds = seconds_since(started);
-    int status = cci_exit_status(&result);
+    int status = tool_exit_status(&result);
     if (result.started && !opts->quiet) {
-        cci_summary_print(messages, facts, &result);
-        cci_summary_print_problems(messages, &result);
+        tool_summary_print(messages, facts, &result);
+        tool_summary_print_problems(messages, &result);
     }
     if (!result.started) {
         cci_outfile_discard(&summary);
-    } else if (opts->summary_json && !cci_summary_write_json(&summary, facts, &result, status, err, sizeof err)) {
+    } else if (opts->summary_json && !tool_summary_write_json(&summary, facts, &result, status, err, sizeof err)) {
         fprintf(messages, "cometchat-import: --summary-json: %s\n", err);
-        if (status == CCI_EXIT_OK) status = CCI_EXIT_STOPPED;
+        if (status == TOOL_EXIT_OK) status = TOOL_EXIT_STOPPED;
     }
     if (result.started && folder) keep_summary_in_folder(folder, facts, &result, status, messages);
     if (result.started && result.rejected && facts->rejects) keep_settings_beside(opts, facts->rejects, messages);
@@ -165,10 +165,10 @@ static int import_and_summarise(const cci_options *opts, const char *api_key, cc
 }
 
 /* The app's journal; without a home for it, the one beside the report, as before (said once). */
-static char *app_state(const cci_options *opts, const char *beside_report, FILE *messages)
+static char *app_state(const tool_options *opts, const char *beside_report, FILE *messages)
 {
     char err[512];
-    char *path = cci_path_of_app_state(opts->base_url, opts->app_id, opts->region, err, sizeof err);
+    char *path = tool_path_of_app_state(opts->base_url, opts->app_id, opts->region, err, sizeof err);
     if (path || !beside_report) return path;
     if (!opts->quiet)
         fprintf(messages, "cometchat-import: note: the state journal is %s: %s\n", beside_report, err);
@@ -176,12 +176,12 @@ static char *app_state(const cci_options *opts, const char *beside_report, FILE 
 }
 
 /* Which settings files were read, and what they could not choose. */
-static void say_settings(const cci_options *opts, FILE *messages)
+static void say_settings(const tool_options *opts, FILE *messages)
 {
-    static const char *const whose[CCI_SETTINGS_FILES] = {
-        [CCI_SETTINGS_WORKING] = "", [CCI_SETTINGS_COMPANION] = " (the companion of the file read)",
-        [CCI_SETTINGS_OWN] = " (your own settings)", [CCI_SETTINGS_CONFIG] = ""};
-    for (int i = 0; i < CCI_SETTINGS_FILES && !opts->quiet; i++)
+    static const char *const whose[TOOL_SETTINGS_FILES] = {
+        [TOOL_SETTINGS_WORKING] = "", [TOOL_SETTINGS_COMPANION] = " (the companion of the file read)",
+        [TOOL_SETTINGS_OWN] = " (your own settings)", [TOOL_SETTINGS_CONFIG] = ""};
+    for (int i = 0; i < TOOL_SETTINGS_FILES && !opts->quiet; i++)
         if (opts->settings[i].text)
             fprintf(messages, "cometchat-import: settings read from %s%s\n", opts->settings[i].path, whose[i]);
     /* said even with -q: where the key goes is never decided in silence */
@@ -190,21 +190,21 @@ static void say_settings(const cci_options *opts, FILE *messages)
 }
 
 /* --save-config, once the run has started (a run that never started writes nothing). */
-static void save_settings(const cci_options *opts, FILE *messages)
+static void save_settings(const tool_options *opts, FILE *messages)
 {
     if (!opts->save_config) return;
     /* a file named by --config is the person's own; the working folder's may travel with the data */
     bool own_file = opts->config_path != NULL;
-    const char *path = own_file ? opts->config_path : CCI_CONFIG_DEFAULT_PATH;
+    const char *path = own_file ? opts->config_path : TOOL_CONFIG_DEFAULT_PATH;
     char err[1024];
-    if (!cci_config_write(path, opts, own_file, "settings saved by --save-config; the command line wins; never the API key",
+    if (!tool_config_write(path, opts, own_file, "settings saved by --save-config; the command line wins; never the API key",
                           err, sizeof err)) {
         fprintf(messages, "cometchat-import: --save-config: %s\n", err);
         return;
     }
     fprintf(messages, "cometchat-import: settings saved to %s\n", path);
     if (own_file || !(opts->base_url || opts->app_id || opts->region || opts->runs_dir)) return;
-    char *own = cci_config_own_path();
+    char *own = tool_config_own_path();
     fprintf(messages, "cometchat-import: note: the target and --runs-dir are not saved in %s: a file of the working "
                       "folder cannot choose where the key or the outputs go. Keep them in your own settings (%s, or "
                       "--config PATH with --save-config) or in COMETCHAT_APP_ID and COMETCHAT_REGION\n",
@@ -214,42 +214,42 @@ static void save_settings(const cci_options *opts, FILE *messages)
 
 /* Where a run's outputs go: named by the options, else in the run's folder; a dry run writes
  * only what the options name. NULL, for an output asked for, only when out of memory. */
-static char *output_path(const char *named, const cci_run_folder *folder, const char *name)
+static char *output_path(const char *named, const tool_run_folder *folder, const char *name)
 {
-    return named ? strdup(named) : folder ? cci_run_folder_file(folder, name) : NULL;
+    return named ? strdup(named) : folder ? tool_run_folder_file(folder, name) : NULL;
 }
 
-int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
+int tool_run(const tool_options *opts, const char *api_key, FILE *messages)
 {
     bool dry_run = opts->dry_run || opts->plan;
-    cci_run_folder folder = {0};
+    tool_run_folder folder = {0};
     char err[1024];
     cci_stop *stop = cci_stop_new();
-    if (!stop) return CCI_EXIT_USAGE;
-    if (!dry_run && !cci_run_folder_make(&folder, opts->input, opts->runs_dir, time(NULL), err, sizeof err)) {
+    if (!stop) return TOOL_EXIT_USAGE;
+    if (!dry_run && !tool_run_folder_make(&folder, opts->input, opts->runs_dir, time(NULL), err, sizeof err)) {
         fprintf(messages, "cometchat-import: %s; nothing was sent\n", err);
         cci_stop_free(stop);
-        return CCI_EXIT_USAGE;
+        return TOOL_EXIT_USAGE;
     }
-    const cci_run_folder *run = dry_run ? NULL : &folder;
+    const tool_run_folder *run = dry_run ? NULL : &folder;
     /* first of all, before any thread exists: every thread inherits the blocked signals */
-    cci_signals *signals = cci_signals_start(stop, messages);
+    tool_signals *signals = tool_signals_start(stop, messages);
     char *report = output_path(opts->report_path, run, "report.csv");
     char *rejects = output_path(opts->rejects_path, run, "rejects.csv");
     /* the journal belongs to the app: shared by every file imported into it; the one an earlier
      * version kept beside the report (INPUT.report.csv) is still read */
     char *former_report = opts->report_path ? strdup(opts->report_path)
-                                            : cci_path_beside_input(opts->input, ".report.csv");
-    char *earlier = !opts->state_path && former_report ? cci_path_of_state(former_report) : NULL;
+                                            : tool_path_beside_input(opts->input, ".report.csv");
+    char *earlier = !opts->state_path && former_report ? tool_path_of_state(former_report) : NULL;
     char *state = opts->state_path ? strdup(opts->state_path) : app_state(opts, earlier, messages);
     /* --plan's list of the users the file leaves out: a dry run keeps it beside --report */
-    char *absent = run ? cci_run_folder_file(run, "absent.csv")
-                       : opts->report_path ? cci_path_beside_input(opts->report_path, ".absent.csv") : NULL;
+    char *absent = run ? tool_run_folder_file(run, "absent.csv")
+                       : opts->report_path ? tool_path_beside_input(opts->report_path, ".absent.csv") : NULL;
     char *pruned = output_path(NULL, run, "pruned.csv");
     char *verified = output_path(NULL, run, "verify.csv");
     say_settings(opts, messages);
-    int status = CCI_EXIT_USAGE;
-    cci_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
+    int status = TOOL_EXIT_USAGE;
+    tool_summary_facts facts = {.input = opts->input, .report = report, .rejects = rejects, .state = state,
                                .earlier_state = earlier && state && strcmp(earlier, state) != 0 ? earlier : NULL,
                                .absent = absent, .pruned = pruned, .verified = verified,
                                .folder = run ? run->path : NULL,
@@ -261,10 +261,10 @@ int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages)
     if (named) status = import_and_summarise(opts, api_key, &facts, run, stop, messages, &started);
     else fprintf(messages, "cometchat-import: out of memory\n");
     if (started) save_settings(opts, messages);
-    if (run && !started) cci_run_folder_abandon(&folder); /* a run that never started leaves nothing */
-    cci_signals_finish(signals);
+    if (run && !started) tool_run_folder_abandon(&folder); /* a run that never started leaves nothing */
+    tool_signals_finish(signals);
     cci_stop_free(stop);
-    cci_run_folder_cleanup(&folder);
+    tool_run_folder_cleanup(&folder);
     free(report);
     free(rejects);
     free(former_report);

@@ -10,6 +10,6 @@
 
 /* api_key may be NULL for a dry run. Messages and the summary go to messages. Returns the exit
  * status of the contract. */
-int cci_tool_run(const cci_options *opts, const char *api_key, FILE *messages);
+int tool_run(const tool_options *opts, const char *api_key, FILE *messages);
 
 #endif

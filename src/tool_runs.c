@@ -34,7 +34,7 @@ static bool ends_with(const char *text, size_t len, const char *suffix)
     return len >= n && memcmp(text + len - n, suffix, n) == 0;
 }
 
-bool cci_run_name_parse(const char *name, unsigned long *number)
+bool tool_run_name_parse(const char *name, unsigned long *number)
 {
     static const char pattern[] = "dddd-dd-ddTdd-dd-ddZ"; /* d: a digit; anything else: itself */
     for (size_t i = 0; i < STAMP_LEN; i++)
@@ -48,13 +48,13 @@ bool cci_run_name_parse(const char *name, unsigned long *number)
     return *end == '\0' && *number >= 2;
 }
 
-int cci_run_name_compare(const char *a, const char *b)
+int tool_run_name_compare(const char *a, const char *b)
 {
     unsigned long na = 0, nb = 0;
     int by_stamp = strncmp(a, b, STAMP_LEN);
     if (by_stamp) return by_stamp;
-    cci_run_name_parse(a, &na);
-    cci_run_name_parse(b, &nb);
+    tool_run_name_parse(a, &na);
+    tool_run_name_parse(b, &nb);
     return (na > nb) - (na < nb);
 }
 
@@ -65,7 +65,7 @@ static char *runs_holding(const char *folder)
     const char *slash = strrchr(folder, '/');
     if (!slash || slash == folder) return NULL;
     unsigned long number;
-    if (strcmp(slash + 1, CCI_RUNS_LATEST) != 0 && !cci_run_name_parse(slash + 1, &number)) return NULL;
+    if (strcmp(slash + 1, TOOL_RUNS_LATEST) != 0 && !tool_run_name_parse(slash + 1, &number)) return NULL;
     char *parent = strndup(folder, (size_t)(slash - folder));
     const char *base = parent ? strrchr(parent, '/') : NULL;
     base = base ? base + 1 : parent;
@@ -81,7 +81,7 @@ static char *folder_of(const char *path)
     return slash == path ? strdup("/") : slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 }
 
-char *cci_runs_of_input(const char *input, const char *runs_dir)
+char *tool_runs_of_input(const char *input, const char *runs_dir)
 {
     if (strcmp(input, "-") == 0) return runs_dir ? joined(runs_dir, "stdin.runs") : strdup("stdin.runs");
     char *folder = folder_of(input);
@@ -92,23 +92,23 @@ char *cci_runs_of_input(const char *input, const char *runs_dir)
         free(real);
     }
     free(folder);
-    if (!runs_dir) return runs ? runs : cci_path_beside_input(input, ".runs");
+    if (!runs_dir) return runs ? runs : tool_path_beside_input(input, ".runs");
     /* in DIR, by the name of the runs it would have joined, or of the input */
     const char *slash = strrchr(runs ? runs : input, '/');
-    char *name = runs ? strdup(slash ? slash + 1 : runs) : cci_path_beside_input(slash ? slash + 1 : input, ".runs");
+    char *name = runs ? strdup(slash ? slash + 1 : runs) : tool_path_beside_input(slash ? slash + 1 : input, ".runs");
     free(runs);
     runs = name ? joined(runs_dir, name) : NULL;
     free(name);
     return runs;
 }
 
-void cci_run_folder_cleanup(cci_run_folder *folder)
+void tool_run_folder_cleanup(tool_run_folder *folder)
 {
     if (folder->runs && folder->runs_fd >= 0) close(folder->runs_fd);
     free(folder->runs);
     free(folder->path);
     free(folder->name);
-    *folder = (cci_run_folder){0};
+    *folder = (tool_run_folder){0};
 }
 
 /* The way out when the runs cannot be where they are asked for. */
@@ -116,7 +116,7 @@ void cci_run_folder_cleanup(cci_run_folder *folder)
 
 /* Opens INPUT.runs, made (0700) when missing, never through a link, into folder->runs_fd; a
  * folder of the person's own, made private when an earlier version left it open. */
-static bool open_runs(cci_run_folder *folder, const char *runs_dir, char *err, size_t errlen)
+static bool open_runs(tool_run_folder *folder, const char *runs_dir, char *err, size_t errlen)
 {
     if (runs_dir && mkdir(runs_dir, 0700) != 0 && errno != EEXIST) { /* the folder named, not its parents */
         snprintf(err, errlen, "cannot create the --runs-dir folder %s: %s", runs_dir, strerror(errno));
@@ -162,17 +162,17 @@ static bool open_runs(cci_run_folder *folder, const char *runs_dir, char *err, s
     return false;
 }
 
-bool cci_run_folder_make(cci_run_folder *folder, const char *input, const char *runs_dir, time_t now, char *err,
+bool tool_run_folder_make(tool_run_folder *folder, const char *input, const char *runs_dir, time_t now, char *err,
                          size_t errlen)
 {
-    *folder = (cci_run_folder){.runs = cci_runs_of_input(input, runs_dir), .runs_fd = -1};
+    *folder = (tool_run_folder){.runs = tool_runs_of_input(input, runs_dir), .runs_fd = -1};
     if (!folder->runs) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
     if (!open_runs(folder, runs_dir, err, errlen)) {
         if (folder->made_runs) rmdir(folder->runs);
-        cci_run_folder_cleanup(folder);
+        tool_run_folder_cleanup(folder);
         return false;
     }
     struct tm utc;
@@ -191,32 +191,32 @@ bool cci_run_folder_make(cci_run_folder *folder, const char *input, const char *
              made == 0 ? "out of memory" : strerror(made_errno));
     if (made == 0) unlinkat(folder->runs_fd, name, AT_REMOVEDIR);
     if (folder->made_runs) rmdir(folder->runs);
-    cci_run_folder_cleanup(folder);
+    tool_run_folder_cleanup(folder);
     return false;
 }
 
-char *cci_run_folder_file(const cci_run_folder *folder, const char *name)
+char *tool_run_folder_file(const tool_run_folder *folder, const char *name)
 {
     return joined(folder->path, name);
 }
 
-void cci_run_folder_abandon(cci_run_folder *folder)
+void tool_run_folder_abandon(tool_run_folder *folder)
 {
     /* fails, and keeps it, if anything is left in it */
     if (folder->name && folder->runs_fd >= 0) unlinkat(folder->runs_fd, folder->name, AT_REMOVEDIR);
     if (folder->made_runs) rmdir(folder->runs);
 }
 
-bool cci_run_folder_mark_latest(const cci_run_folder *folder, char *err, size_t errlen)
+bool tool_run_folder_mark_latest(const tool_run_folder *folder, char *err, size_t errlen)
 {
     char temporary[64];
-    snprintf(temporary, sizeof temporary, ".%s-%ld", CCI_RUNS_LATEST, (long)getpid());
+    snprintf(temporary, sizeof temporary, ".%s-%ld", TOOL_RUNS_LATEST, (long)getpid());
     unlinkat(folder->runs_fd, temporary, 0); /* left by a killed run of this process id */
     /* a link made aside and renamed over the old: `latest` is never missing, never half made */
     if (symlinkat(folder->name, folder->runs_fd, temporary) == 0 &&
-        renameat(folder->runs_fd, temporary, folder->runs_fd, CCI_RUNS_LATEST) == 0)
+        renameat(folder->runs_fd, temporary, folder->runs_fd, TOOL_RUNS_LATEST) == 0)
         return true;
-    snprintf(err, errlen, "cannot point %s/%s at %s: %s", folder->runs, CCI_RUNS_LATEST, folder->name, strerror(errno));
+    snprintf(err, errlen, "cannot point %s/%s at %s: %s", folder->runs, TOOL_RUNS_LATEST, folder->name, strerror(errno));
     unlinkat(folder->runs_fd, temporary, 0);
     return false;
 }
@@ -225,7 +225,7 @@ bool cci_run_folder_mark_latest(const cci_run_folder *folder, char *err, size_t 
 
 static int newest_first(const void *a, const void *b)
 {
-    return cci_run_name_compare(*(char *const *)b, *(char *const *)a);
+    return tool_run_name_compare(*(char *const *)b, *(char *const *)a);
 }
 
 static bool later(const struct timespec *a, const struct timespec *b)
@@ -310,7 +310,7 @@ static char **list_runs(DIR *dir, size_t *count)
     unsigned long number;
     struct stat st;
     while ((entry = readdir(dir))) {
-        if (!cci_run_name_parse(entry->d_name, &number) ||
+        if (!tool_run_name_parse(entry->d_name, &number) ||
             fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
         if (*count == cap) {
@@ -325,9 +325,9 @@ static char **list_runs(DIR *dir, size_t *count)
     return names;
 }
 
-cci_runs_pruned cci_runs_prune(const char *runs, unsigned keep, const char *current, const char *input)
+tool_runs_pruned tool_runs_prune(const char *runs, unsigned keep, const char *current, const char *input)
 {
-    cci_runs_pruned pruned = {0};
+    tool_runs_pruned pruned = {0};
     DIR *dir = keep ? opendir(runs) : NULL;
     if (!dir) return pruned;
     struct stat input_folder;

@@ -17,16 +17,16 @@
 
 /* What a settings file's lines are applied to. */
 typedef struct settings_reading {
-    cci_options *opts;
-    cci_settings_file *file;
+    tool_options *opts;
+    tool_settings_file *file;
 } settings_reading;
 
-/* The target's parts are kept aside with their lines (cci_trust_choose_target weighs them);
+/* The target's parts are kept aside with their lines (tool_trust_choose_target weighs them);
  * runs-dir and keep-runs, where personal data is written and which runs are removed, are taken
  * only from a file of the person's own. */
 static bool keep_aside(settings_reading *reading, const char *name, const char *value, unsigned line)
 {
-    cci_target_source *target = &reading->file->target;
+    tool_target_source *target = &reading->file->target;
     if (strcmp(name, "base-url") == 0) {
         target->base_url = value;
         target->base_url_line = line;
@@ -48,7 +48,7 @@ static bool keep_aside(settings_reading *reading, const char *name, const char *
     return true;
 }
 
-/* A cci_setting_fn over a settings_reading: the setting as its command-line option. */
+/* A tool_setting_fn over a settings_reading: the setting as its command-line option. */
 static bool apply_setting(void *context, const char *name, const char *value, unsigned line, char *err,
                           size_t errlen)
 {
@@ -58,60 +58,60 @@ static bool apply_setting(void *context, const char *name, const char *value, un
         snprintf(err, errlen, "\"%s\" is not a setting; a settings file may hold %s", name, tool_option_settings_list());
         return false;
     }
-    if (strcmp(name, "region") == 0 && !cci_cli_region_known(value)) {
+    if (strcmp(name, "region") == 0 && !tool_cli_region_known(value)) {
         snprintf(err, errlen, "region must be us, eu or in");
         return false;
     }
-    if (strcmp(name, "app-id") == 0 && !cci_trust_app_id_is_plain(value)) {
+    if (strcmp(name, "app-id") == 0 && !tool_trust_app_id_is_plain(value)) {
         snprintf(err, errlen, "app-id takes the app's ID as the dashboard shows it: letters, digits, - and _");
         return false;
     }
     if (keep_aside(reading, name, value, line)) return true;
-    return cci_cli_apply(option->code, value, reading->opts, true, err, errlen) == CCI_CLI_RUN;
+    return tool_cli_apply(option->code, value, reading->opts, true, err, errlen) == TOOL_CLI_RUN;
 }
 
 /* Where each settings file is looked for, and why a travelling one may not choose the target. */
-static bool locate_settings(cci_options *opts, const char *config_path, const char *input)
+static bool locate_settings(tool_options *opts, const char *config_path, const char *input)
 {
-    cci_settings_file *files = opts->settings;
-    files[CCI_SETTINGS_WORKING].path = config_path ? NULL : strdup(CCI_CONFIG_DEFAULT_PATH);
-    snprintf(files[CCI_SETTINGS_WORKING].untrusted, sizeof files->untrusted,
+    tool_settings_file *files = opts->settings;
+    files[TOOL_SETTINGS_WORKING].path = config_path ? NULL : strdup(TOOL_CONFIG_DEFAULT_PATH);
+    snprintf(files[TOOL_SETTINGS_WORKING].untrusted, sizeof files->untrusted,
              "is a settings file of the working folder (it may have come with the data)");
-    files[CCI_SETTINGS_COMPANION].path = cci_config_companion(input); /* NULL for standard input */
-    snprintf(files[CCI_SETTINGS_COMPANION].untrusted, sizeof files->untrusted,
+    files[TOOL_SETTINGS_COMPANION].path = tool_config_companion(input); /* NULL for standard input */
+    snprintf(files[TOOL_SETTINGS_COMPANION].untrusted, sizeof files->untrusted,
              "travels with %s (it may have come with the data)", input);
-    files[CCI_SETTINGS_OWN].path = cci_config_own_path(); /* NULL without a home */
-    files[CCI_SETTINGS_CONFIG].path = config_path ? strdup(config_path) : NULL;
-    return (config_path || files[CCI_SETTINGS_WORKING].path) && (!config_path || files[CCI_SETTINGS_CONFIG].path) &&
-           (strcmp(input, "-") == 0 || files[CCI_SETTINGS_COMPANION].path);
+    files[TOOL_SETTINGS_OWN].path = tool_config_own_path(); /* NULL without a home */
+    files[TOOL_SETTINGS_CONFIG].path = config_path ? strdup(config_path) : NULL;
+    return (config_path || files[TOOL_SETTINGS_WORKING].path) && (!config_path || files[TOOL_SETTINGS_CONFIG].path) &&
+           (strcmp(input, "-") == 0 || files[TOOL_SETTINGS_COMPANION].path);
 }
 
 /* The settings files, lowest first, each applied over the one before. */
-cci_cli_result tool_settings_read(cci_options *opts, const char *config_path, bool config_may_be_new,
+tool_cli_result tool_settings_read(tool_options *opts, const char *config_path, bool config_may_be_new,
                                     const char *input, char *err, size_t errlen)
 {
     if (!locate_settings(opts, config_path, input)) {
         snprintf(err, errlen, "out of memory");
-        return CCI_CLI_ERROR;
+        return TOOL_CLI_ERROR;
     }
-    for (int i = 0; i < CCI_SETTINGS_FILES; i++) {
-        cci_settings_file *file = &opts->settings[i];
+    for (int i = 0; i < TOOL_SETTINGS_FILES; i++) {
+        tool_settings_file *file = &opts->settings[i];
         if (!file->path) continue;
         struct stat st;
         char why[256];
-        bool must_exist = i == CCI_SETTINGS_CONFIG && !config_may_be_new; /* --save-config makes it */
-        if (!cci_config_load(file->path, must_exist, i == CCI_SETTINGS_COMPANION, &file->text, &st, err, errlen))
-            return CCI_CLI_ERROR;
+        bool must_exist = i == TOOL_SETTINGS_CONFIG && !config_may_be_new; /* --save-config makes it */
+        if (!tool_config_load(file->path, must_exist, i == TOOL_SETTINGS_COMPANION, &file->text, &st, err, errlen))
+            return TOOL_CLI_ERROR;
         if (!file->text) continue;
-        bool own = i == CCI_SETTINGS_OWN || i == CCI_SETTINGS_CONFIG;
-        if (own && !cci_trust_file_is_own(&st, file->path, why, sizeof why))
+        bool own = i == TOOL_SETTINGS_OWN || i == TOOL_SETTINGS_CONFIG;
+        if (own && !tool_trust_file_is_own(&st, file->path, why, sizeof why))
             snprintf(file->untrusted, sizeof file->untrusted, "is not only yours: %s", why);
-        file->target = (cci_target_source){.kind = CCI_SOURCE_FILE, .path = file->path,
+        file->target = (tool_target_source){.kind = TOOL_SOURCE_FILE, .path = file->path,
                                            .untrusted = file->untrusted[0] ? file->untrusted : NULL};
         settings_reading reading = {.opts = opts, .file = file};
-        if (!cci_config_apply(file->path, file->text, apply_setting, &reading, err, errlen)) return CCI_CLI_ERROR;
+        if (!tool_config_apply(file->path, file->text, apply_setting, &reading, err, errlen)) return TOOL_CLI_ERROR;
     }
-    return CCI_CLI_RUN;
+    return TOOL_CLI_RUN;
 }
 
 /* A COMETCHAT_* variable; an empty one is unset. */
@@ -124,17 +124,17 @@ static const char *environment(const char *name)
 /* The target, from the command line (in opts now: the files' parts were kept aside), the
  * environment and the settings files, by precedence; false with the refusal in err when a file
  * that may not choose it would, and the run would send. */
-bool tool_settings_choose_target(cci_options *opts, char *err, size_t errlen)
+bool tool_settings_choose_target(tool_options *opts, char *err, size_t errlen)
 {
-    cci_target_source sources[2 + CCI_SETTINGS_FILES] = {
-        {.kind = CCI_SOURCE_COMMAND_LINE, .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region},
-        {.kind = CCI_SOURCE_ENVIRONMENT, .base_url = environment("COMETCHAT_BASE_URL"),
+    tool_target_source sources[2 + TOOL_SETTINGS_FILES] = {
+        {.kind = TOOL_SOURCE_COMMAND_LINE, .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region},
+        {.kind = TOOL_SOURCE_ENVIRONMENT, .base_url = environment("COMETCHAT_BASE_URL"),
          .app_id = environment("COMETCHAT_APP_ID"), .region = environment("COMETCHAT_REGION")}};
     size_t count = 2;
-    for (int i = CCI_SETTINGS_FILES - 1; i >= 0; i--)
+    for (int i = TOOL_SETTINGS_FILES - 1; i >= 0; i--)
         if (opts->settings[i].text) sources[count++] = opts->settings[i].target;
-    cci_target_choice choice;
-    cci_trust_choose_target(sources, count, opts->trust_settings, &choice);
+    tool_target_choice choice;
+    tool_trust_choose_target(sources, count, opts->trust_settings, &choice);
     opts->base_url = choice.base_url;
     opts->app_id = choice.app_id;
     opts->region = choice.region;
@@ -165,7 +165,7 @@ static bool written_by_the_tool(const char *path)
            (len == strlen(CCI_REPORT_HEADER) && strncmp(line, CCI_REPORT_HEADER, len) == 0);
 }
 
-void tool_settings_spare_the_tools_files(cci_options *opts)
+void tool_settings_spare_the_tools_files(tool_options *opts)
 {
     bool encoding = opts->encoding && opts->encoding_from_settings;
     bool delimiter = opts->delimiter && opts->delimiter_from_settings;

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Sent by cci_signals_finish to end the watcher. */
+/* Sent by tool_signals_finish to end the watcher. */
 #define DONE_SIGNAL SIGUSR2
 
-struct cci_signals {
+struct tool_signals {
     pthread_t watcher;
     sigset_t watched;
     sigset_t previous_mask;
@@ -28,7 +28,7 @@ static const char *signal_name(int received)
 
 static void *watch(void *arg)
 {
-    cci_signals *signals = arg;
+    tool_signals *signals = arg;
     int received, count = 0;
     while (sigwait(&signals->watched, &received) == 0 && received != DONE_SIGNAL) {
         const char *name = signal_name(received);
@@ -52,9 +52,9 @@ static void *watch(void *arg)
     return NULL;
 }
 
-cci_signals *cci_signals_start(cci_stop *stop, FILE *messages)
+tool_signals *tool_signals_start(cci_stop *stop, FILE *messages)
 {
-    cci_signals *signals = calloc(1, sizeof *signals);
+    tool_signals *signals = calloc(1, sizeof *signals);
     if (!signals) return NULL;
     signals->stop = stop;
     signals->messages = messages;
@@ -73,7 +73,7 @@ cci_signals *cci_signals_start(cci_stop *stop, FILE *messages)
     return signals;
 }
 
-void cci_signals_finish(cci_signals *signals)
+void tool_signals_finish(tool_signals *signals)
 {
     if (!signals) return;
     pthread_kill(signals->watcher, DONE_SIGNAL);

@@ -14,10 +14,10 @@
 
 #include "cci/util/stop.h"
 
-typedef struct cci_signals cci_signals;
+typedef struct tool_signals tool_signals;
 
 /* messages receives one line when the first signal arrives. NULL when it cannot start. */
-cci_signals *cci_signals_start(cci_stop *stop, FILE *messages);
-void cci_signals_finish(cci_signals *signals);
+tool_signals *tool_signals_start(cci_stop *stop, FILE *messages);
+void tool_signals_finish(tool_signals *signals);
 
 #endif

@@ -3,14 +3,14 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
-int cci_exit_status(const cci_import_result *result)
+int tool_exit_status(const cci_import_result *result)
 {
-    if (!result->started || result->input_broke) return CCI_EXIT_USAGE;
-    if (result->stopped || result->write_failed || result->prune_failed || result->verify_failed) return CCI_EXIT_STOPPED;
-    if (result->verify.remain) return CCI_EXIT_ROWS_FAILED;
+    if (!result->started || result->input_broke) return TOOL_EXIT_USAGE;
+    if (result->stopped || result->write_failed || result->prune_failed || result->verify_failed) return TOOL_EXIT_STOPPED;
+    if (result->verify.remain) return TOOL_EXIT_ROWS_FAILED;
     for (int a = 0; a < CCI_ACTION_COUNT; a++)
-        if (cci_action_is_problem(a) && result->counts[a]) return CCI_EXIT_ROWS_FAILED;
-    return result->journal_failed ? CCI_EXIT_STOPPED : CCI_EXIT_OK;
+        if (cci_action_is_problem(a) && result->counts[a]) return TOOL_EXIT_ROWS_FAILED;
+    return result->journal_failed ? TOOL_EXIT_STOPPED : TOOL_EXIT_OK;
 }
 
 static const char *delimiter_name(char delimiter)
@@ -34,7 +34,7 @@ static unsigned long total_requests(const cci_import_result *r)
     return r->requests[CCI_BUDGET_CORE] + r->requests[CCI_BUDGET_STANDARD] + r->requests[CCI_BUDGET_DATA_IMPORT];
 }
 
-void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_import_result *r)
+void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_import_result *r)
 {
     const cci_dialect *d = &r->dialect;
     const unsigned long *n = r->counts;
@@ -107,7 +107,7 @@ void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_impo
                 r->known_before, cci_plural(r->known_before), facts->force ? "; --force: every row was sent" : "");
 }
 
-void cci_summary_print_problems(FILE *out, const cci_import_result *r)
+void tool_summary_print_problems(FILE *out, const cci_import_result *r)
 {
     if (r->sample_count) fprintf(out, "cometchat-import: what a run would send, for example:\n");
     for (size_t i = 0; i < r->sample_count; i++) fprintf(out, "  %s\n", r->samples[i]);
@@ -121,7 +121,7 @@ void cci_summary_print_problems(FILE *out, const cci_import_result *r)
 
 /* The summary as JSON; NULL when out of memory (cJSON_Add* say so by returning NULL, and a summary
  * missing a figure must not be written as if whole). */
-static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_result *r, int status)
+static cJSON *summary_json(const tool_summary_facts *facts, const cci_import_result *r, int status)
 {
     cJSON *root = cJSON_CreateObject(), *actions = NULL, *requests = NULL;
     bool ok = root && cJSON_AddStringToObject(root, "input", facts->input) &&
@@ -160,7 +160,7 @@ static cJSON *summary_json(const cci_summary_facts *facts, const cci_import_resu
     return NULL;
 }
 
-bool cci_summary_write_json(cci_outfile *out, const cci_summary_facts *facts, const cci_import_result *result,
+bool tool_summary_write_json(cci_outfile *out, const tool_summary_facts *facts, const cci_import_result *result,
                             int status, char *err, size_t errlen)
 {
     cJSON *root = summary_json(facts, result, status);

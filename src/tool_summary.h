@@ -10,10 +10,10 @@
 #include "cci/run/import.h"
 #include "cci/util/outfile.h"
 
-enum { CCI_EXIT_OK = 0, CCI_EXIT_ROWS_FAILED = 1, CCI_EXIT_USAGE = 2, CCI_EXIT_STOPPED = 3 };
+enum { TOOL_EXIT_OK = 0, TOOL_EXIT_ROWS_FAILED = 1, TOOL_EXIT_USAGE = 2, TOOL_EXIT_STOPPED = 3 };
 
 /* What the summary says besides the result: where things were and how long it took. */
-typedef struct cci_summary_facts {
+typedef struct tool_summary_facts {
     const char *input, *report, *rejects, *state; /* a dry run may have no report or rejects: NULL */
     const char *earlier_state; /* the journal beside the report, also read; NULL: none */
     const char *absent, *pruned; /* --plan's and --prune's lists of the users the file leaves out */
@@ -21,22 +21,22 @@ typedef struct cci_summary_facts {
     const char *folder;          /* the run's folder (tool_runs.h); NULL: none, a dry run */
     double seconds;
     bool dry_run, force;
-} cci_summary_facts;
+} tool_summary_facts;
 
 /* 2 when it never started or the input broke, 3 when stopped or an output is incomplete, 1 when
  * some rows are invalid or failed, else 0. */
-int cci_exit_status(const cci_import_result *result);
+int tool_exit_status(const cci_import_result *result);
 
 /* The table: how the input was read, the rows per action, requests, time, and the files. */
-void cci_summary_print(FILE *out, const cci_summary_facts *facts, const cci_import_result *result);
+void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_import_result *result);
 
 /* A dry run's samples and the first problems (all of them with --verbose). */
-void cci_summary_print_problems(FILE *out, const cci_import_result *result);
+void tool_summary_print_problems(FILE *out, const cci_import_result *result);
 
 /* --summary-json: the same figures for scripts, with the exit status, into out (opened before the
  * run, so an unwritable path stops it before anything is sent) and renamed into place. The
  * outfile is closed either way. False with a reason in err when it cannot be written. */
-bool cci_summary_write_json(cci_outfile *out, const cci_summary_facts *facts, const cci_import_result *result,
+bool tool_summary_write_json(cci_outfile *out, const tool_summary_facts *facts, const cci_import_result *result,
                             int status, char *err, size_t errlen);
 
 #endif

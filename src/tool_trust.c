@@ -14,7 +14,7 @@
 
 enum field { BASE_URL, APP_ID, REGION, FIELDS };
 
-static const char *value_of(const cci_target_source *source, enum field field)
+static const char *value_of(const tool_target_source *source, enum field field)
 {
     return field == BASE_URL ? source->base_url : field == APP_ID ? source->app_id : source->region;
 }
@@ -30,7 +30,7 @@ static void shown(const char *value, char *out, size_t len)
 }
 
 /* How the source spelled the part: "--region eu", "COMETCHAT_REGION=eu", "region = eu (PATH line 3)". */
-static void describe(const cci_target_source *source, enum field field, char *out, size_t len)
+static void describe(const tool_target_source *source, enum field field, char *out, size_t len)
 {
     static const char *const option[] = {"--base-url", "--app-id", "--region"};
     static const char *const variable[] = {"COMETCHAT_BASE_URL", "COMETCHAT_APP_ID", "COMETCHAT_REGION"};
@@ -39,8 +39,8 @@ static void describe(const cci_target_source *source, enum field field, char *ou
     unsigned line = field == BASE_URL ? source->base_url_line
                     : field == APP_ID ? source->app_id_line
                                       : source->region_line;
-    if (source->kind == CCI_SOURCE_COMMAND_LINE) snprintf(out, len, "%s %s", option[field], value);
-    else if (source->kind == CCI_SOURCE_ENVIRONMENT) snprintf(out, len, "%s=%s", variable[field], value);
+    if (source->kind == TOOL_SOURCE_COMMAND_LINE) snprintf(out, len, "%s %s", option[field], value);
+    else if (source->kind == TOOL_SOURCE_ENVIRONMENT) snprintf(out, len, "%s=%s", variable[field], value);
     else snprintf(out, len, "%s = %s (%s line %u)", option[field] + 2, value, source->path, line);
 }
 
@@ -55,7 +55,7 @@ static void append(char *text, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-static void refuse(cci_target_choice *choice, const cci_target_source *source, enum field field)
+static void refuse(tool_target_choice *choice, const tool_target_source *source, enum field field)
 {
     char said[320];
     describe(source, field, said, sizeof said);
@@ -66,15 +66,15 @@ static void refuse(cci_target_choice *choice, const cci_target_source *source, e
              said, source->path, source->untrusted);
 }
 
-void cci_trust_choose_target(const cci_target_source *sources, size_t count, bool confirmed,
-                             cci_target_choice *choice)
+void tool_trust_choose_target(const tool_target_source *sources, size_t count, bool confirmed,
+                             tool_target_choice *choice)
 {
-    *choice = (cci_target_choice){0};
+    *choice = (tool_target_choice){0};
     size_t decider = 0;
     while (decider < count && !sources[decider].base_url && !sources[decider].app_id && !sources[decider].region)
         decider++;
     if (decider == count) return;
-    const cci_target_source *used[FIELDS] = {0};
+    const tool_target_source *used[FIELDS] = {0};
     if (sources[decider].base_url) {
         used[BASE_URL] = &sources[decider];
     } else {
@@ -109,7 +109,7 @@ void cci_trust_choose_target(const cci_target_source *sources, size_t count, boo
     snprintf(choice->conflict, sizeof choice->conflict, "the target is %.300s; ignored: %.400s", target, ignored);
 }
 
-bool cci_trust_is_loopback_host(const char *host)
+bool tool_trust_is_loopback_host(const char *host)
 {
     if (strcasecmp(host, "localhost") == 0) return true;
     struct in_addr v4;
@@ -125,12 +125,12 @@ bool cci_trust_is_loopback_host(const char *host)
     return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
-bool cci_trust_app_id_is_plain(const char *app_id)
+bool tool_trust_app_id_is_plain(const char *app_id)
 {
     return app_id[0] && strspn(app_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(app_id);
 }
 
-bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopback, char *err, size_t errlen)
+bool tool_trust_check_base_url(const char *url, bool insecure_http, bool *loopback, char *err, size_t errlen)
 {
     *loopback = false;
     CURLU *parsed = curl_url();
@@ -144,7 +144,7 @@ bool cci_trust_check_base_url(const char *url, bool insecure_http, bool *loopbac
         snprintf(err, errlen, "--base-url %s is not a URL (https://HOST/v3)", url);
     } else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
         snprintf(err, errlen, "--base-url must be https:// (or http:// to this machine), not %s://", scheme);
-    } else if (cci_trust_is_loopback_host(host)) {
+    } else if (tool_trust_is_loopback_host(host)) {
         ok = *loopback = true;
     } else if (strcasecmp(scheme, "https") == 0 || insecure_http) {
         ok = true;
@@ -175,7 +175,7 @@ static const char *folder_lets_others_replace(const char *folder, char *why, siz
     return why;
 }
 
-bool cci_trust_file_is_own(const struct stat *st, const char *path, char *why, size_t whylen)
+bool tool_trust_file_is_own(const struct stat *st, const char *path, char *why, size_t whylen)
 {
     if (!S_ISREG(st->st_mode)) snprintf(why, whylen, "it is not a regular file");
     else if (st->st_uid != geteuid() && st->st_uid != 0)

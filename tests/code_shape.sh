@@ -1,6 +1,6 @@
 #!/bin/sh
 # Small enough to read: no file of lib/ or src/ over 450 lines, and no function over 80 lines but
-# the option switch table (cci_cli_apply: one case an option). A function is what runs from a line
+# the option switch table (tool_cli_apply: one case an option). A function is what runs from a line
 # "{" at column 0 to the next "}" at column 0, named by the line that opened it.
 # Usage: code_shape.sh SOURCE_DIR
 set -u
@@ -17,7 +17,7 @@ awk '
   /^[A-Za-z_].*\(/ { signature = $0 }
   /^\{$/ { start = FNR; name = signature; sub(/\(.*/, "", name); sub(/.*[ *]/, "", name) }
   /^\}/ && start {
-    if (FNR - start + 1 > 80 && name != "cci_cli_apply") {
+    if (FNR - start + 1 > 80 && name != "tool_cli_apply") {
       printf "code_shape: %s: %s is %d lines (at most 80)\n", FILENAME, name, FNR - start + 1
       bad = 1
     }

@@ -13,7 +13,7 @@
 #include "check_main.h"
 #include "test_files.h"
 
-static cci_options opts;
+static tool_options opts;
 static char err[1024];
 
 static void clear_environment(void)
@@ -26,11 +26,11 @@ static void clear_environment(void)
 
 static void teardown(void)
 {
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
 }
 
 /* Parses the arguments given after the program name. */
-static cci_cli_result parse_args(const char *first, ...)
+static tool_cli_result parse_args(const char *first, ...)
 {
     static char *argv[64];
     int argc = 0;
@@ -41,20 +41,20 @@ static cci_cli_result parse_args(const char *first, ...)
         argv[argc++] = (char *)arg;
     va_end(ap);
     argv[argc] = NULL;
-    cci_options_cleanup(&opts); /* what an earlier parse of the test holds */
-    return cci_cli_parse(argc, argv, &opts, err, sizeof err);
+    tool_options_cleanup(&opts); /* what an earlier parse of the test holds */
+    return tool_cli_parse(argc, argv, &opts, err, sizeof err);
 }
 #define PARSE(...) parse_args(__VA_ARGS__, (const char *)NULL)
 
 START_TEST(defaults_follow_the_contract)
 {
-    ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:1/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:1/v3", "users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.input, "users.csv");
     ck_assert_int_eq(opts.mode, CCI_MODE_UPSERT);
     ck_assert_uint_eq(opts.workers, 8);
     ck_assert_uint_eq(opts.rate_per_minute, 0);
     ck_assert_int_eq(opts.delimiter, 0);
-    ck_assert_int_eq(opts.progress, CCI_PROGRESS_AUTO);
+    ck_assert_int_eq(opts.progress, TOOL_PROGRESS_AUTO);
     ck_assert(!opts.dry_run && !opts.force && !opts.quiet);
     ck_assert_ptr_null(opts.report_path);
 }
@@ -68,7 +68,7 @@ START_TEST(the_options_of_a_typical_run_reach_their_fields)
                            "E-mail=metadata.email", "--map", "Full Name=name", "--delimiter",
                            "TAB", "--encoding", "windows-1252", "--force", "--quiet", "--verbose",
                            "--progress=never", "-"),
-                     CCI_CLI_RUN);
+                     TOOL_CLI_RUN);
     ck_assert_str_eq(opts.app_id, "app1");
     ck_assert_str_eq(opts.region, "eu");
     ck_assert_str_eq(opts.api_key_file, "k.txt");
@@ -85,7 +85,7 @@ START_TEST(the_options_of_a_typical_run_reach_their_fields)
     ck_assert_str_eq(opts.maps[1].field, "name");
     ck_assert_int_eq(opts.delimiter, '\t');
     ck_assert_str_eq(opts.encoding, "windows-1252");
-    ck_assert_int_eq(opts.progress, CCI_PROGRESS_NEVER);
+    ck_assert_int_eq(opts.progress, TOOL_PROGRESS_NEVER);
     ck_assert_str_eq(opts.input, "-");
 }
 END_TEST
@@ -94,7 +94,7 @@ START_TEST(environment_supplies_the_target)
 {
     setenv("COMETCHAT_APP_ID", "envapp", 1);
     setenv("COMETCHAT_REGION", "in", 1);
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.app_id, "envapp");
     ck_assert_str_eq(opts.region, "in");
 }
@@ -103,54 +103,54 @@ END_TEST
 START_TEST(a_command_line_value_beats_the_environment)
 {
     setenv("COMETCHAT_BASE_URL", "https://env.example/v3", 1);
-    ck_assert_int_eq(PARSE("--base-url", "https://cli.example/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "https://cli.example/v3", "users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.base_url, "https://cli.example/v3");
 }
 END_TEST
 
 START_TEST(missing_target_is_refused_unless_dry_run)
 {
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "--app-id"));
-    ck_assert_int_eq(PARSE("--dry-run", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--dry-run", "users.csv"), TOOL_CLI_RUN);
 }
 END_TEST
 
 START_TEST(help_and_version_end_parsing)
 {
-    ck_assert_int_eq(PARSE("--help"), CCI_CLI_EXIT);
+    ck_assert_int_eq(PARSE("--help"), TOOL_CLI_EXIT);
     ck_assert(opts.show_help);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("--version"), CCI_CLI_EXIT);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--version"), TOOL_CLI_EXIT);
     ck_assert(opts.show_version);
 }
 END_TEST
 
 START_TEST(plain_http_is_refused_unless_to_this_machine_or_asked_for)
 {
-    ck_assert_int_eq(PARSE("--base-url", "http://api.example.com/v3", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "http://api.example.com/v3", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, "api.example.com") && strstr(err, "unencrypted") && strstr(err, "--insecure-http"),
                   "%s", err);
-    ck_assert_int_eq(PARSE("--base-url", "HTTP://10.0.0.5:8080/v3", "users.csv"), CCI_CLI_ERROR);
-    ck_assert_int_eq(PARSE("--base-url", "ftp://127.0.0.1/v3", "users.csv"), CCI_CLI_ERROR);
-    ck_assert_int_eq(PARSE("--base-url", "not a url", "users.csv"), CCI_CLI_ERROR);
-    ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:8080/v3", "users.csv"), CCI_CLI_RUN);
-    ck_assert_int_eq(PARSE("--base-url", "http://localhost:8080/v3", "users.csv"), CCI_CLI_RUN);
-    ck_assert_int_eq(PARSE("--base-url", "http://[::1]:8080/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "HTTP://10.0.0.5:8080/v3", "users.csv"), TOOL_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "ftp://127.0.0.1/v3", "users.csv"), TOOL_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "not a url", "users.csv"), TOOL_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--base-url", "http://127.0.0.1:8080/v3", "users.csv"), TOOL_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "http://localhost:8080/v3", "users.csv"), TOOL_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "http://[::1]:8080/v3", "users.csv"), TOOL_CLI_RUN);
     ck_assert(opts.loopback); /* and never through a proxy */
-    ck_assert_int_eq(PARSE("--base-url", "http://127.1:8080/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "http://127.1:8080/v3", "users.csv"), TOOL_CLI_RUN);
     /* loopback is an address, not a name that starts like one */
     const char *not_here[] = {"http://127.evil.example/v3", "http://127.0.0.1.evil.example/v3",
                               "http://localhost.evil.example/v3", "http://[::2]/v3"};
     for (size_t i = 0; i < sizeof not_here / sizeof *not_here; i++) {
-        ck_assert_int_eq(PARSE("--base-url", not_here[i], "users.csv"), CCI_CLI_ERROR);
+        ck_assert_int_eq(PARSE("--base-url", not_here[i], "users.csv"), TOOL_CLI_ERROR);
         ck_assert_msg(strstr(err, "not this machine"), "%s: %s", not_here[i], err);
     }
-    ck_assert_int_eq(PARSE("--base-url", "https://api.example.com/v3", "users.csv"), CCI_CLI_RUN);
-    ck_assert_int_eq(PARSE("--insecure-http", "--base-url", "http://api.example.com/v3", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--base-url", "https://api.example.com/v3", "users.csv"), TOOL_CLI_RUN);
+    ck_assert_int_eq(PARSE("--insecure-http", "--base-url", "http://api.example.com/v3", "users.csv"), TOOL_CLI_RUN);
     ck_assert(opts.insecure_http);
     setenv("COMETCHAT_BASE_URL", "http://proxy.internal/v3", 1);
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR); /* from the environment too */
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_ERROR); /* from the environment too */
     unsetenv("COMETCHAT_BASE_URL");
 }
 END_TEST
@@ -158,14 +158,14 @@ END_TEST
 START_TEST(help_fits_one_screen)
 {
     int lines = 0;
-    for (const char *p = cci_cli_usage(); *p; p++) lines += *p == '\n';
+    for (const char *p = tool_cli_usage(); *p; p++) lines += *p == '\n';
     ck_assert_int_le(lines, 24);
 }
 END_TEST
 
 START_TEST(help_lists_the_fields_the_library_knows)
 {
-    ck_assert_ptr_nonnull(strstr(cci_cli_usage(), cci_mapping_template()));
+    ck_assert_ptr_nonnull(strstr(tool_cli_usage(), cci_mapping_template()));
     ck_assert_ptr_nonnull(strstr(cci_mapping_template(), "createdAt,lastActiveAt"));
 }
 END_TEST
@@ -185,28 +185,28 @@ START_TEST(bad_values_are_named)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *argv[] = {"cometchat-import", "--base-url", "http://x/v3", (char *)cases[i].option,
                         (char *)cases[i].value, "users.csv", NULL};
-        ck_assert_int_eq(cci_cli_parse(6, argv, &opts, err, sizeof err), CCI_CLI_ERROR);
+        ck_assert_int_eq(tool_cli_parse(6, argv, &opts, err, sizeof err), TOOL_CLI_ERROR);
         ck_assert_msg(strstr(err, cases[i].expected), "case %zu: %s", i, err);
         ck_assert_ptr_null(strchr(err, '\n'));
-        cci_options_cleanup(&opts);
+        tool_options_cleanup(&opts);
     }
 }
 END_TEST
 
 START_TEST(an_api_key_on_the_command_line_is_refused_without_echo)
 {
-    ck_assert_int_eq(PARSE("--api-key=sk_live_0123456789abcdef", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--api-key=sk_live_0123456789abcdef", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "COMETCHAT_API_KEY"));
     ck_assert_ptr_null(strstr(err, "0123456789abcdef"));
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("--api-key", "sk_live_0123456789abcdef", "users.csv"), CCI_CLI_ERROR);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--api-key", "sk_live_0123456789abcdef", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_ptr_null(strstr(err, "0123456789abcdef"));
 }
 END_TEST
 
 START_TEST(unknown_options_are_named_without_their_value)
 {
-    ck_assert_int_eq(PARSE("--token=secret123", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--token=secret123", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "--token"));
     ck_assert_ptr_null(strstr(err, "secret123"));
 }
@@ -214,30 +214,30 @@ END_TEST
 
 START_TEST(input_count_is_checked)
 {
-    ck_assert_int_eq(PARSE("--dry-run"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--dry-run"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "no input"));
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("--dry-run", "a.csv", "b.csv"), CCI_CLI_ERROR);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--dry-run", "a.csv", "b.csv"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "one input"));
 }
 END_TEST
 
 START_TEST(missing_value_is_named)
 {
-    ck_assert_int_eq(PARSE("users.csv", "--workers"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("users.csv", "--workers"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "--workers needs a value"));
 }
 END_TEST
 
 START_TEST(short_options_follow_gnu_and_curl)
 {
-    ck_assert_int_eq(PARSE("-n", "-q", "-v", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("-n", "-q", "-v", "users.csv"), TOOL_CLI_RUN);
     ck_assert(opts.dry_run && opts.quiet && opts.verbose);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("-h"), CCI_CLI_EXIT);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-h"), TOOL_CLI_EXIT);
     ck_assert(opts.show_help);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("-V"), CCI_CLI_EXIT);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-V"), TOOL_CLI_EXIT);
     ck_assert(opts.show_version);
 }
 END_TEST
@@ -247,15 +247,15 @@ START_TEST(a_rate_is_read_per_minute_or_per_second)
     const char *given[] = {"100", "100/min", "100/m", "5/s", "5/sec"};
     const unsigned per_minute[] = {100, 100, 100, 300, 300};
     for (size_t i = 0; i < 5; i++) {
-        ck_assert_int_eq(PARSE("-n", "--rate", given[i], "users.csv"), CCI_CLI_RUN);
+        ck_assert_int_eq(PARSE("-n", "--rate", given[i], "users.csv"), TOOL_CLI_RUN);
         ck_assert_uint_eq(opts.rate_per_minute, per_minute[i]);
-        cci_options_cleanup(&opts);
+        tool_options_cleanup(&opts);
     }
     const char *refused[] = {"0", "5/h", "/s", "-5/s", "100/min/s", "99999999/s"};
     for (size_t i = 0; i < 6; i++) {
-        ck_assert_int_eq(PARSE("-n", "--rate", refused[i], "users.csv"), CCI_CLI_ERROR);
+        ck_assert_int_eq(PARSE("-n", "--rate", refused[i], "users.csv"), TOOL_CLI_ERROR);
         ck_assert_ptr_nonnull(strstr(err, "100/min or 5/s"));
-        cci_options_cleanup(&opts);
+        tool_options_cleanup(&opts);
     }
 }
 END_TEST
@@ -280,7 +280,7 @@ static void settings_setup(void)
 
 static void settings_teardown(void)
 {
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     ck_assert_int_eq(chdir(here), 0);
     test_dir_remove(settings_dir);
 }
@@ -307,22 +307,22 @@ START_TEST(each_setting_follows_the_precedence_of_its_files)
     write_settings(COMPANION, 0644, "workers = 4\n");
     write_settings(OWN, 0600, "workers = 5\n");
     write_settings(NAMED, 0600, "workers = 6\n");
-    ck_assert_int_eq(PARSE("-n", "--config", NAMED, "--workers", "7", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("-n", "--config", NAMED, "--workers", "7", "users.csv"), TOOL_CLI_RUN);
     ck_assert_uint_eq(opts.workers, 7);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("-n", "--config", NAMED, "users.csv"), CCI_CLI_RUN);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "--config", NAMED, "users.csv"), TOOL_CLI_RUN);
     ck_assert_uint_eq(opts.workers, 6);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN); /* no --config: the working folder's is read */
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN); /* no --config: the working folder's is read */
     ck_assert_uint_eq(opts.workers, 5);
-    ck_assert(opts.settings[CCI_SETTINGS_WORKING].text && opts.settings[CCI_SETTINGS_OWN].text);
-    cci_options_cleanup(&opts);
+    ck_assert(opts.settings[TOOL_SETTINGS_WORKING].text && opts.settings[TOOL_SETTINGS_OWN].text);
+    tool_options_cleanup(&opts);
     remove(OWN);
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
     ck_assert_uint_eq(opts.workers, 4);
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     remove(COMPANION);
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
     ck_assert_uint_eq(opts.workers, 3);
 }
 END_TEST
@@ -332,45 +332,45 @@ START_TEST(a_travelling_file_never_chooses_the_target)
 {
     write_settings(WORKING, 0644, "base-url = https://evil.example/v3\napp-id = EVIL\nregion = in\n");
     /* the command line: its kind of target, whole; the file's parts said and ignored */
-    ck_assert_int_eq(PARSE("--app-id", "PROD", "--region", "eu", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("--app-id", "PROD", "--region", "eu", "users.csv"), TOOL_CLI_RUN);
     ck_assert_ptr_null(opts.base_url);
     ck_assert_str_eq(opts.app_id, "PROD");
     ck_assert_str_eq(opts.region, "eu");
     ck_assert_msg(strstr(opts.target_conflict, "--app-id PROD") && strstr(opts.target_conflict, "evil.example") &&
                       strstr(opts.target_conflict, WORKING " line 2"), "%s", opts.target_conflict);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("--base-url", "https://api.example/v3", "users.csv"), CCI_CLI_RUN);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--base-url", "https://api.example/v3", "users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.base_url, "https://api.example/v3");
     ck_assert_ptr_null(opts.app_id);
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     /* the environment, likewise */
     setenv("COMETCHAT_BASE_URL", "https://env.example/v3", 1);
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.base_url, "https://env.example/v3");
     ck_assert_ptr_nonnull(strstr(opts.target_conflict, "COMETCHAT_BASE_URL=https://env.example/v3"));
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     unsetenv("COMETCHAT_BASE_URL");
     /* an app ID typed, its region only in the file: the file would choose a part, and is refused */
-    ck_assert_int_eq(PARSE("--app-id", "PROD", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--app-id", "PROD", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, "region = in (" WORKING " line 4)") && strstr(err, "--trust-settings") &&
                       strstr(err, "nothing was sent"), "%s", err);
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     /* the file alone: refused, named, unless confirmed; a dry run sends nothing, so it may go on */
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, "base-url = https://evil.example/v3 (" WORKING " line 2)") &&
                       strstr(err, "working folder"), "%s", err);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("--plan", "users.csv"), CCI_CLI_ERROR); /* --plan reads the app: it sends the key */
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("--trust-settings", "users.csv"), CCI_CLI_RUN);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--plan", "users.csv"), TOOL_CLI_ERROR); /* --plan reads the app: it sends the key */
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("--trust-settings", "users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.base_url, "https://evil.example/v3");
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     /* a companion is refused the same way */
     remove(WORKING);
     write_settings(COMPANION, 0600, "base-url = https://evil.example/v3\n");
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, COMPANION " line 2") && strstr(err, "travels with users.csv"), "%s", err);
 }
 END_TEST
@@ -381,21 +381,21 @@ START_TEST(own_settings_choose_the_target_when_only_yours)
 {
     write_settings(WORKING, 0644, "base-url = https://evil.example/v3\n");
     write_settings(OWN, 0600, "app-id = MINE\nregion = us\n");
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.app_id, "MINE");
     ck_assert_ptr_null(opts.base_url);
     ck_assert_ptr_nonnull(strstr(opts.target_conflict, "evil.example"));
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     write_settings(NAMED, 0600, "base-url = https://named.example/v3\n");
-    ck_assert_int_eq(PARSE("--config", NAMED, "users.csv"), CCI_CLI_RUN); /* --config: over the own file */
+    ck_assert_int_eq(PARSE("--config", NAMED, "users.csv"), TOOL_CLI_RUN); /* --config: over the own file */
     ck_assert_str_eq(opts.base_url, "https://named.example/v3");
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     ck_assert_int_eq(chmod(OWN, 0620), 0);
-    ck_assert_int_eq(PARSE("users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, "is not only yours: its group may change it"), "%s", err);
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     ck_assert_int_eq(chmod(NAMED, 0606), 0);
-    ck_assert_int_eq(PARSE("--config", NAMED, "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--config", NAMED, "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, "anyone may change it"), "%s", err);
 }
 END_TEST
@@ -405,18 +405,18 @@ END_TEST
 START_TEST(runs_dir_comes_only_from_the_person)
 {
     write_settings(WORKING, 0644, "runs-dir = /tmp/elsewhere\nkeep-runs = 1\n");
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
     ck_assert_ptr_null(opts.runs_dir);
-    ck_assert_uint_eq(opts.keep_runs, CCI_DEFAULT_KEEP_RUNS); /* nor which runs are removed */
+    ck_assert_uint_eq(opts.keep_runs, TOOL_DEFAULT_KEEP_RUNS); /* nor which runs are removed */
     ck_assert_msg(strstr(opts.settings_note, "runs-dir = /tmp/elsewhere (" WORKING " line 2) is ignored") &&
                       strstr(opts.settings_note, "keep-runs = 1 (" WORKING " line 3) is ignored"), "%s",
                   opts.settings_note);
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     write_settings(OWN, 0600, "runs-dir = /tmp/mine\n");
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_RUN);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.runs_dir, "/tmp/mine");
-    cci_options_cleanup(&opts);
-    ck_assert_int_eq(PARSE("-n", "--runs-dir", "out", "users.csv"), CCI_CLI_RUN);
+    tool_options_cleanup(&opts);
+    ck_assert_int_eq(PARSE("-n", "--runs-dir", "out", "users.csv"), TOOL_CLI_RUN);
     ck_assert_str_eq(opts.runs_dir, "out");
 }
 END_TEST
@@ -424,16 +424,16 @@ END_TEST
 /* An app ID becomes part of a host name: one that could move the host is refused, wherever from. */
 START_TEST(an_app_id_that_could_move_the_host_is_refused)
 {
-    ck_assert_int_eq(PARSE("--app-id", "127.0.0.1:8080/x#", "--region", "eu", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--app-id", "127.0.0.1:8080/x#", "--region", "eu", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, "--app-id") && strstr(err, "letters, digits"), "%s", err);
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     setenv("COMETCHAT_APP_ID", "abc@evil.example#", 1);
-    ck_assert_int_eq(PARSE("--region", "eu", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--region", "eu", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "COMETCHAT_APP_ID"));
-    cci_options_cleanup(&opts);
+    tool_options_cleanup(&opts);
     unsetenv("COMETCHAT_APP_ID");
     write_settings(WORKING, 0644, "app-id = a/b\n");
-    ck_assert_int_eq(PARSE("--trust-settings", "--region", "eu", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("--trust-settings", "--region", "eu", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, WORKING " line 2: app-id"), "%s", err);
 }
 END_TEST
@@ -442,7 +442,7 @@ END_TEST
 START_TEST(a_settings_name_that_is_no_regular_file_is_refused_at_once)
 {
     ck_assert_int_eq(mkfifo(WORKING, 0600), 0);
-    ck_assert_int_eq(PARSE("-n", "users.csv"), CCI_CLI_ERROR);
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, WORKING) && strstr(err, "not a regular file"), "%s", err);
 }
 END_TEST

@@ -55,8 +55,8 @@ static bool collect(void *context, const char *name, const char *value, unsigned
 static bool read_settings(const char *file, bool must_exist, bool only_ours, char **text, seen *s)
 {
     struct stat st;
-    return cci_config_load(file, must_exist, only_ours, text, &st, err, sizeof err) &&
-           (!*text || cci_config_apply(file, *text, collect, s, err, sizeof err));
+    return tool_config_load(file, must_exist, only_ours, text, &st, err, sizeof err) &&
+           (!*text || tool_config_apply(file, *text, collect, s, err, sizeof err));
 }
 
 START_TEST(settings_are_name_value_lines_with_comments)
@@ -108,27 +108,27 @@ END_TEST
 
 START_TEST(the_companion_replaces_csv_with_conf)
 {
-    char *c = cci_config_companion("data/users.rejects.csv");
+    char *c = tool_config_companion("data/users.rejects.csv");
     ck_assert_str_eq(c, "data/users.rejects.conf");
     free(c);
-    c = cci_config_companion("export.CSV");
+    c = tool_config_companion("export.CSV");
     ck_assert_str_eq(c, "export.conf");
     free(c);
-    c = cci_config_companion("users.txt");
+    c = tool_config_companion("users.txt");
     ck_assert_str_eq(c, "users.txt.conf");
     free(c);
-    ck_assert_ptr_null(cci_config_companion("-"));
+    ck_assert_ptr_null(tool_config_companion("-"));
 }
 END_TEST
 
 START_TEST(written_settings_read_back_and_hold_no_key)
 {
     cci_column_map maps[] = {{.column = "E-mail=metadata.email", .column_len = 6, .field = "metadata.email"}};
-    cci_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
+    tool_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
                         .keep_runs = 5, .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
-                        .map_count = 1, .api_key_file = "/secret/key", .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
-                        .retries = CCI_DEFAULT_RETRIES, .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000};
-    ck_assert_msg(cci_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
+                        .map_count = 1, .api_key_file = "/secret/key", .timeout_ms = TOOL_DEFAULT_TIMEOUT_MS,
+                        .retries = TOOL_DEFAULT_RETRIES, .max_wait_ms = TOOL_DEFAULT_MAX_WAIT_S * 1000};
+    ck_assert_msg(tool_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
     seen s = {0};
     char *text;
     ck_assert(read_settings(path, true, true, &text, &s));
@@ -150,12 +150,12 @@ END_TEST
  * every file written is its owner's alone, whatever the umask. */
 START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
 {
-    cci_options opts = {.app_id = "app1", .region = "eu", .base_url = "https://x.example/v3", .runs_dir = "/srv/runs",
-                        .mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS, .keep_runs = CCI_DEFAULT_KEEP_RUNS,
-                        .timeout_ms = CCI_DEFAULT_TIMEOUT_MS, .retries = CCI_DEFAULT_RETRIES,
-                        .max_wait_ms = CCI_DEFAULT_MAX_WAIT_S * 1000};
+    tool_options opts = {.app_id = "app1", .region = "eu", .base_url = "https://x.example/v3", .runs_dir = "/srv/runs",
+                        .mode = CCI_MODE_UPSERT, .workers = TOOL_DEFAULT_WORKERS, .keep_runs = TOOL_DEFAULT_KEEP_RUNS,
+                        .timeout_ms = TOOL_DEFAULT_TIMEOUT_MS, .retries = TOOL_DEFAULT_RETRIES,
+                        .max_wait_ms = TOOL_DEFAULT_MAX_WAIT_S * 1000};
     mode_t before = umask(022);
-    ck_assert_msg(cci_config_write(path, &opts, false, "test", err, sizeof err), "%s", err);
+    ck_assert_msg(tool_config_write(path, &opts, false, "test", err, sizeof err), "%s", err);
     umask(before);
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
@@ -166,7 +166,7 @@ START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
     ck_assert_int_eq(s.count, 1); /* mode = upsert only */
     ck_assert_str_eq(s.names[0], "mode");
     free(text);
-    ck_assert_msg(cci_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
+    ck_assert_msg(tool_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
     s.count = 0;
     ck_assert(read_settings(path, true, true, &text, &s));
     ck_assert_int_eq(s.count, 5);
@@ -187,10 +187,10 @@ static const char *const every_setting[][2] = {
     {"runs-dir", "/tmp/runs"}, {"keep-runs", "3"},        {"rejects-encoding", "UTF-8"},
 };
 
-static void parse_with_settings(const char *file, cci_options *opts)
+static void parse_with_settings(const char *file, tool_options *opts)
 {
     char *argv[] = {"cometchat-import", "--config", (char *)file, "--dry-run", "users.csv", NULL};
-    ck_assert_msg(cci_cli_parse(5, argv, opts, err, sizeof err) == CCI_CLI_RUN, "%s", err);
+    ck_assert_msg(tool_cli_parse(5, argv, opts, err, sizeof err) == TOOL_CLI_RUN, "%s", err);
 }
 
 /* Writes the settings (with target in place of the app ID and region), reads them, saves them and
@@ -204,11 +204,11 @@ static void round_trip(const char *target, bool had_value[])
         used += (size_t)snprintf(text + used, sizeof text - used, "%s = %s\n", every_setting[i][0], every_setting[i][1]);
     write_file(text);
     chmod(path, 0600);
-    cci_options first, second;
+    tool_options first, second;
     parse_with_settings(path, &first);
     char saved[80];
     snprintf(saved, sizeof saved, "%s.saved", path);
-    ck_assert_msg(cci_config_write(saved, &first, true, "test", err, sizeof err), "%s", err);
+    ck_assert_msg(tool_config_write(saved, &first, true, "test", err, sizeof err), "%s", err);
     parse_with_settings(saved, &second);
     size_t n = 0;
     for (const tool_option *o = tool_option_table; o->name; o++, n++) {
@@ -226,8 +226,8 @@ static void round_trip(const char *target, bool had_value[])
     }
     ck_assert_uint_eq(second.map_count, 2);
     ck_assert_uint_eq(second.timeout_ms, 2500);
-    cci_options_cleanup(&first);
-    cci_options_cleanup(&second);
+    tool_options_cleanup(&first);
+    tool_options_cleanup(&second);
     remove(saved);
 }
 
@@ -246,17 +246,17 @@ END_TEST
 START_TEST(the_own_settings_are_in_the_config_folder)
 {
     setenv("XDG_CONFIG_HOME", "/home/ana/.cfg", 1);
-    char *own = cci_config_own_path();
+    char *own = tool_config_own_path();
     ck_assert_str_eq(own, "/home/ana/.cfg/cometchat-import/config");
     free(own);
     setenv("XDG_CONFIG_HOME", "relative/ignored", 1);
     setenv("HOME", "/home/ana", 1);
-    own = cci_config_own_path();
+    own = tool_config_own_path();
     ck_assert_str_eq(own, "/home/ana/.config/cometchat-import/config");
     free(own);
     unsetenv("XDG_CONFIG_HOME");
     unsetenv("HOME");
-    ck_assert_ptr_null(cci_config_own_path());
+    ck_assert_ptr_null(tool_config_own_path());
 }
 END_TEST
 

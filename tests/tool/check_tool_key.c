@@ -35,9 +35,9 @@ static void write_key_file(const char *text)
 START_TEST(the_environment_gives_the_key_trimmed)
 {
     setenv("COMETCHAT_API_KEY", "env-key-123\r\n", 1);
-    char *key = cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err);
+    char *key = tool_read_api_key(NULL, warning, sizeof warning, err, sizeof err);
     ck_assert_str_eq(key, "env-key-123");
-    cci_forget_api_key(key);
+    tool_forget_api_key(key);
 }
 END_TEST
 
@@ -47,7 +47,7 @@ START_TEST(a_key_with_a_control_character_is_refused_without_its_text)
     const char *keys[] = {"key-one\r\nX-Injected: yes", "key\ttwo", "key\x1b[2Kthree"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         setenv("COMETCHAT_API_KEY", keys[i], 1);
-        ck_assert_ptr_null(cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
+        ck_assert_ptr_null(tool_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
         ck_assert_msg(strstr(err, "control character") && !strstr(err, "key-one") && !strstr(err, "two"), "%s", err);
     }
 }
@@ -55,7 +55,7 @@ END_TEST
 
 START_TEST(no_key_anywhere_says_where_to_put_one)
 {
-    ck_assert_ptr_null(cci_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
+    ck_assert_ptr_null(tool_read_api_key(NULL, warning, sizeof warning, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "COMETCHAT_API_KEY"));
     ck_assert_ptr_nonnull(strstr(err, "--api-key-file"));
 }
@@ -65,16 +65,16 @@ START_TEST(a_key_file_gives_its_one_line_and_wins_over_the_environment)
 {
     setenv("COMETCHAT_API_KEY", "env-key-123", 1);
     write_key_file("  file-key-456 \n");
-    char *key = cci_read_api_key(path, warning, sizeof warning, err, sizeof err);
+    char *key = tool_read_api_key(path, warning, sizeof warning, err, sizeof err);
     ck_assert_str_eq(key, "file-key-456");
-    cci_forget_api_key(key);
+    tool_forget_api_key(key);
 }
 END_TEST
 
 START_TEST(a_key_file_that_is_not_one_key_is_refused_without_its_text)
 {
     write_key_file("secret-first-line\nsecret-second-line\n");
-    ck_assert_ptr_null(cci_read_api_key(path, warning, sizeof warning, err, sizeof err));
+    ck_assert_ptr_null(tool_read_api_key(path, warning, sizeof warning, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "alone on one line"));
     ck_assert_ptr_null(strstr(err, "secret"));
 
@@ -83,17 +83,17 @@ START_TEST(a_key_file_that_is_not_one_key_is_refused_without_its_text)
     long_text[2999] = '\0';
     write_key_file(long_text);
     free(long_text);
-    ck_assert_ptr_null(cci_read_api_key(path, warning, sizeof warning, err, sizeof err)); /* never cut short */
+    ck_assert_ptr_null(tool_read_api_key(path, warning, sizeof warning, err, sizeof err)); /* never cut short */
     ck_assert_ptr_nonnull(strstr(err, "longer than"));
 
     write_key_file(" \n");
-    ck_assert_ptr_null(cci_read_api_key(path, warning, sizeof warning, err, sizeof err));
+    ck_assert_ptr_null(tool_read_api_key(path, warning, sizeof warning, err, sizeof err));
 }
 END_TEST
 
 START_TEST(a_missing_key_file_names_itself)
 {
-    ck_assert_ptr_null(cci_read_api_key("/nonexistent/key", warning, sizeof warning, err, sizeof err));
+    ck_assert_ptr_null(tool_read_api_key("/nonexistent/key", warning, sizeof warning, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/key"));
 }
 END_TEST
@@ -102,23 +102,23 @@ START_TEST(a_key_file_others_can_read_is_used_with_a_warning)
 {
     write_key_file("file-key-456\n");
     ck_assert_int_eq(chmod(path, 0600), 0);
-    char *key = cci_read_api_key(path, warning, sizeof warning, err, sizeof err);
+    char *key = tool_read_api_key(path, warning, sizeof warning, err, sizeof err);
     ck_assert_str_eq(warning, "");
-    cci_forget_api_key(key);
+    tool_forget_api_key(key);
     ck_assert_int_eq(chmod(path, 0640), 0);
-    key = cci_read_api_key(path, warning, sizeof warning, err, sizeof err);
+    key = tool_read_api_key(path, warning, sizeof warning, err, sizeof err);
     ck_assert_str_eq(key, "file-key-456");
     ck_assert_msg(strstr(warning, "other users") && strstr(warning, "0640") && strstr(warning, "chmod 600"), "%s",
                   warning);
     ck_assert_ptr_null(strstr(warning, "file-key"));
-    cci_forget_api_key(key);
+    tool_forget_api_key(key);
 }
 END_TEST
 
 /* Check runs each test in a child of its own: what this one turns off ends with it. */
 START_TEST(core_dumps_are_turned_off_before_the_key_is_read)
 {
-    ck_assert(cci_keep_key_out_of_core_dumps(err, sizeof err));
+    ck_assert(tool_keep_key_out_of_core_dumps(err, sizeof err));
     struct rlimit core;
     ck_assert_int_eq(getrlimit(RLIMIT_CORE, &core), 0);
     ck_assert_uint_eq(core.rlim_cur, 0);

@@ -13,7 +13,7 @@
 
 static void expect_beside(const char *input, const char *suffix, const char *expected)
 {
-    char *path = cci_path_beside_input(input, suffix);
+    char *path = tool_path_beside_input(input, suffix);
     ck_assert_ptr_nonnull(path);
     ck_assert_str_eq(path, expected);
     free(path);
@@ -21,7 +21,7 @@ static void expect_beside(const char *input, const char *suffix, const char *exp
 
 static void expect_state(const char *report, const char *expected)
 {
-    char *path = cci_path_of_state(report);
+    char *path = tool_path_of_state(report);
     ck_assert_ptr_nonnull(path);
     ck_assert_str_eq(path, expected);
     free(path);
@@ -52,9 +52,9 @@ START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
     char err[256];
     test_dir_new(dir, "state");
     setenv("XDG_STATE_HOME", dir, 1);
-    char *a = cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
-    char *again = cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
-    char *b = cci_path_of_app_state(NULL, "app1", "us", err, sizeof err);
+    char *a = tool_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
+    char *again = tool_path_of_app_state(NULL, "app1", "eu", err, sizeof err);
+    char *b = tool_path_of_app_state(NULL, "app1", "us", err, sizeof err);
     ck_assert_msg(a != NULL, "%s", err);
     char target[17], expected[512];
     snprintf(expected, sizeof expected, "%s/cometchat-import/app1.eu.journal", dir);
@@ -71,26 +71,26 @@ START_TEST(the_apps_journal_lives_in_the_state_folder_named_by_its_target)
     char hashed[512];
     snprintf(hashed, sizeof hashed, "%s/cometchat-import/%s.journal", dir, target);
     test_file_write(hashed, "kept\n");
-    char *taken = cci_path_of_app_state(NULL, "app2", "us", err, sizeof err);
+    char *taken = tool_path_of_app_state(NULL, "app2", "us", err, sizeof err);
     ck_assert_ptr_nonnull(strstr(taken, "/app2.us.journal"));
     ck_assert_str_eq(test_file_text(taken), "kept\n");
     ck_assert_int_eq(access(hashed, F_OK), -1);
     free(taken);
     /* left open by an earlier version: made private */
     ck_assert_int_eq(chmod(expected, 0755), 0);
-    free(cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
+    free(tool_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
     ck_assert_int_eq(stat(expected, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
 
     /* no XDG_STATE_HOME (or a relative one): HOME/.local/state, made where missing */
     setenv("XDG_STATE_HOME", "relative/ignored", 1);
     setenv("HOME", dir, 1);
-    a = cci_path_of_app_state("https://example.com/v3", NULL, NULL, err, sizeof err);
+    a = tool_path_of_app_state("https://example.com/v3", NULL, NULL, err, sizeof err);
     ck_assert_msg(a && strstr(a, "/.local/state/cometchat-import/") == a + strlen(dir), "%s", a ? a : err);
     free(a);
     unsetenv("XDG_STATE_HOME");
     unsetenv("HOME");
-    ck_assert_ptr_null(cci_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
+    ck_assert_ptr_null(tool_path_of_app_state(NULL, "app1", "eu", err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "HOME"));
     test_dir_remove(dir);
 }
@@ -101,7 +101,7 @@ START_TEST(a_path_of_any_length_is_kept_whole)
     char input[5000];
     memset(input, 'a', sizeof input - 5);
     strcpy(input + sizeof input - 5, ".csv");
-    char *path = cci_path_beside_input(input, ".report.csv");
+    char *path = tool_path_beside_input(input, ".report.csv");
     ck_assert_ptr_nonnull(path);
     ck_assert_uint_eq(strlen(path), sizeof input - 5 + strlen(".report.csv"));
     free(path);

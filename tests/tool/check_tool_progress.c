@@ -10,7 +10,7 @@ static void format(char *out, size_t len, const cci_limiter_status *limits)
 {
     unsigned long counts[CCI_ACTION_COUNT] = {0};
     counts[CCI_ACTION_CREATED] = 100;
-    cci_progress_format(out, len, counts, 1000, &(tool_eta_estimate){.rows_per_s = 10, .seconds_left = 90},
+    tool_progress_format(out, len, counts, 1000, &(tool_eta_estimate){.rows_per_s = 10, .seconds_left = 90},
                         limits);
 }
 
@@ -36,9 +36,9 @@ START_TEST(an_unknown_time_left_or_total_is_not_guessed)
 {
     char text[512];
     unsigned long counts[CCI_ACTION_COUNT] = {[CCI_ACTION_UPDATED] = 7};
-    cci_progress_format(text, sizeof text, counts, 1000, &(tool_eta_estimate){.seconds_left = -1}, NULL);
+    tool_progress_format(text, sizeof text, counts, 1000, &(tool_eta_estimate){.seconds_left = -1}, NULL);
     ck_assert_msg(strstr(text, "7/1000 rows (0.7%), 0 rows/s | created 0, updated 7"), "%s", text);
-    cci_progress_format(text, sizeof text, counts, -1, &(tool_eta_estimate){.rows_per_s = 3, .seconds_left = -1},
+    tool_progress_format(text, sizeof text, counts, -1, &(tool_eta_estimate){.rows_per_s = 3, .seconds_left = -1},
                         NULL);
     ck_assert_msg(strstr(text, "7 rows, 3 rows/s | created 0"), "%s", text);
 }
@@ -50,7 +50,7 @@ START_TEST(a_long_silence_with_requests_out_is_said)
     format(text, sizeof text, &(cci_limiter_status){.in_flight = 3, .quiet_ms = 30500});
     ck_assert_msg(strstr(text, " | waiting for an answer from CometChat for 30 s"), "%s", text);
     /* a short one is not, and nor is a silence with nothing out */
-    format(text, sizeof text, &(cci_limiter_status){.in_flight = 3, .quiet_ms = CCI_QUIET_ANSWER_MS - 1});
+    format(text, sizeof text, &(cci_limiter_status){.in_flight = 3, .quiet_ms = TOOL_QUIET_ANSWER_MS - 1});
     ck_assert_ptr_null(strstr(text, "waiting for an answer"));
     format(text, sizeof text, &(cci_limiter_status){.in_flight = 0, .quiet_ms = 30500});
     ck_assert_ptr_null(strstr(text, "waiting for an answer"));

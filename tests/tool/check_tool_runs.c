@@ -20,7 +20,7 @@ static const time_t A_SECOND = 1795342503;
 
 static void expect_runs_in(const char *input, const char *runs_dir, const char *expected)
 {
-    char *runs = cci_runs_of_input(input, runs_dir);
+    char *runs = tool_runs_of_input(input, runs_dir);
     ck_assert_ptr_nonnull(runs);
     ck_assert_str_eq(runs, expected);
     free(runs);
@@ -77,18 +77,18 @@ END_TEST
 START_TEST(run_names_are_stamps_ordered_by_time_then_number)
 {
     unsigned long number;
-    ck_assert(cci_run_name_parse("2026-11-22T10-15-03Z", &number));
+    ck_assert(tool_run_name_parse("2026-11-22T10-15-03Z", &number));
     ck_assert_uint_eq(number, 1);
-    ck_assert(cci_run_name_parse("2026-11-22T10-15-03Z-12", &number));
+    ck_assert(tool_run_name_parse("2026-11-22T10-15-03Z-12", &number));
     ck_assert_uint_eq(number, 12);
     const char *not_runs[] = {"latest", "2026-11-22T10-15-03", "2026-11-22T10-15-03Z-1", "2026-11-22T10-15-03Z-02",
                               "2026-11-22T10:15:03Z", "2026-11-22T10-15-03Z-", "2026-11-22T10-15-03Zx", ""};
     for (size_t i = 0; i < sizeof not_runs / sizeof *not_runs; i++)
-        ck_assert_msg(!cci_run_name_parse(not_runs[i], &number), "%s", not_runs[i]);
-    ck_assert_int_lt(cci_run_name_compare("2026-11-22T10-15-03Z", "2026-11-22T10-15-03Z-2"), 0);
-    ck_assert_int_lt(cci_run_name_compare("2026-11-22T10-15-03Z-9", "2026-11-22T10-15-03Z-10"), 0); /* not by text */
-    ck_assert_int_lt(cci_run_name_compare("2026-11-22T10-15-03Z-10", "2026-11-22T10-15-04Z"), 0);
-    ck_assert_int_eq(cci_run_name_compare("2026-11-22T10-15-03Z-3", "2026-11-22T10-15-03Z-3"), 0);
+        ck_assert_msg(!tool_run_name_parse(not_runs[i], &number), "%s", not_runs[i]);
+    ck_assert_int_lt(tool_run_name_compare("2026-11-22T10-15-03Z", "2026-11-22T10-15-03Z-2"), 0);
+    ck_assert_int_lt(tool_run_name_compare("2026-11-22T10-15-03Z-9", "2026-11-22T10-15-03Z-10"), 0); /* not by text */
+    ck_assert_int_lt(tool_run_name_compare("2026-11-22T10-15-03Z-10", "2026-11-22T10-15-04Z"), 0);
+    ck_assert_int_eq(tool_run_name_compare("2026-11-22T10-15-03Z-3", "2026-11-22T10-15-03Z-3"), 0);
 }
 END_TEST
 
@@ -97,22 +97,22 @@ START_TEST(runs_begun_in_one_second_get_folders_of_their_own)
     test_path dir, input;
     test_dir_new(dir, "runs-make");
     test_dir_file(input, dir, "users.csv");
-    cci_run_folder first, second;
+    tool_run_folder first, second;
     char err[256];
-    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
-    ck_assert(cci_run_folder_make(&second, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert(tool_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert(tool_run_folder_make(&second, input, NULL, A_SECOND, err, sizeof err));
     ck_assert(first.made_runs && !second.made_runs);
     ck_assert_str_eq(first.name, "2026-11-22T10-15-03Z");
     ck_assert_str_eq(second.name, "2026-11-22T10-15-03Z-2");
     struct stat st;
     ck_assert_int_eq(stat(second.path, &st), 0);
     ck_assert(S_ISDIR(st.st_mode));
-    char *report = cci_run_folder_file(&second, "report.csv"), expected[512];
+    char *report = tool_run_folder_file(&second, "report.csv"), expected[512];
     snprintf(expected, sizeof expected, "%s/users.runs/2026-11-22T10-15-03Z-2/report.csv", dir);
     ck_assert_str_eq(report, expected);
     free(report);
-    cci_run_folder_cleanup(&first);
-    cci_run_folder_cleanup(&second);
+    tool_run_folder_cleanup(&first);
+    tool_run_folder_cleanup(&second);
     test_dir_remove(dir);
 }
 END_TEST
@@ -122,9 +122,9 @@ START_TEST(a_folder_that_cannot_be_made_is_named)
     test_path dir, input, blocker;
     test_dir_new(dir, "runs-blocked");
     test_file_write(test_dir_file(blocker, dir, "users.runs"), "a file where the folder would be\n");
-    cci_run_folder folder;
+    tool_run_folder folder;
     char err[512];
-    ck_assert(!cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err));
+    ck_assert(!tool_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err));
     ck_assert_msg(strstr(err, "users.runs is not a folder") && strstr(err, "--runs-dir"), "%s", err);
     test_dir_remove(dir);
 }
@@ -137,9 +137,9 @@ START_TEST(a_link_where_the_runs_would_be_is_refused)
     test_dir_new(dir, "runs-link");
     test_dir_new(elsewhere, "runs-link-target");
     ck_assert_int_eq(symlink(elsewhere, test_dir_file(link, dir, "users.runs")), 0);
-    cci_run_folder folder;
+    tool_run_folder folder;
     char err[512];
-    ck_assert(!cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err));
+    ck_assert(!tool_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err));
     ck_assert_msg(strstr(err, "users.runs is a symbolic link") && strstr(err, "--runs-dir"), "%s", err);
     char command[600];
     snprintf(command, sizeof command, "test -z \"$(ls -A '%s')\"", elsewhere);
@@ -157,21 +157,21 @@ START_TEST(run_folders_are_private)
     test_dir_new(dir, "runs-private");
     test_dir_file(input, dir, "users.csv");
     mode_t before = umask(022);
-    cci_run_folder first, second;
+    tool_run_folder first, second;
     char err[512];
-    ck_assert_msg(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err), "%s", err);
+    ck_assert_msg(tool_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err), "%s", err);
     struct stat st;
     ck_assert_int_eq(stat(test_dir_file(runs, dir, "users.runs"), &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     ck_assert_int_eq(stat(first.path, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     ck_assert_int_eq(chmod(runs, 0755), 0);
-    ck_assert_msg(cci_run_folder_make(&second, input, NULL, A_SECOND + 1, err, sizeof err), "%s", err);
+    ck_assert_msg(tool_run_folder_make(&second, input, NULL, A_SECOND + 1, err, sizeof err), "%s", err);
     ck_assert_int_eq(stat(runs, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     umask(before);
-    cci_run_folder_cleanup(&first);
-    cci_run_folder_cleanup(&second);
+    tool_run_folder_cleanup(&first);
+    tool_run_folder_cleanup(&second);
     test_dir_remove(dir);
 }
 END_TEST
@@ -189,9 +189,9 @@ START_TEST(a_folder_that_cannot_be_written_says_so_and_offers_runs_dir)
     ck_assert_int_ge(child, 0);
     if (child == 0) {
         if (geteuid() == 0 && setuid(65534) != 0) _exit(2);
-        cci_run_folder folder;
+        tool_run_folder folder;
         char err[512] = "";
-        bool made = cci_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err);
+        bool made = tool_run_folder_make(&folder, test_dir_file(input, dir, "users.csv"), NULL, A_SECOND, err, sizeof err);
         if (write(answer[1], err, strlen(err)) < 0) _exit(3);
         _exit(made ? 1 : 0);
     }
@@ -216,19 +216,19 @@ START_TEST(a_run_that_never_started_leaves_nothing)
     test_dir_new(dir, "runs-abandon");
     test_dir_file(input, dir, "users.csv");
     test_dir_file(runs, dir, "users.runs");
-    cci_run_folder first, second;
+    tool_run_folder first, second;
     char err[256];
-    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
-    cci_run_folder_abandon(&first);
-    cci_run_folder_cleanup(&first);
+    ck_assert(tool_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
+    tool_run_folder_abandon(&first);
+    tool_run_folder_cleanup(&first);
     ck_assert_int_eq(access(runs, F_OK), -1); /* made by the run: gone with it */
-    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
-    ck_assert(cci_run_folder_make(&second, input, NULL, A_SECOND + 1, err, sizeof err));
-    cci_run_folder_abandon(&second);
+    ck_assert(tool_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert(tool_run_folder_make(&second, input, NULL, A_SECOND + 1, err, sizeof err));
+    tool_run_folder_abandon(&second);
     ck_assert_int_eq(access(second.path, F_OK), -1);
     ck_assert_int_eq(access(first.path, F_OK), 0); /* an earlier run's stays */
-    cci_run_folder_cleanup(&first);
-    cci_run_folder_cleanup(&second);
+    tool_run_folder_cleanup(&first);
+    tool_run_folder_cleanup(&second);
     test_dir_remove(dir);
 }
 END_TEST
@@ -239,18 +239,18 @@ START_TEST(latest_points_at_the_last_run_marked)
     test_dir_new(dir, "runs-latest");
     test_dir_file(input, dir, "users.csv");
     test_dir_file(latest, dir, "users.runs/latest");
-    cci_run_folder first, second;
+    tool_run_folder first, second;
     char err[256], target[64];
-    ck_assert(cci_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
-    ck_assert(cci_run_folder_mark_latest(&first, err, sizeof err));
-    ck_assert(cci_run_folder_make(&second, input, NULL, A_SECOND + 60, err, sizeof err));
-    ck_assert(cci_run_folder_mark_latest(&second, err, sizeof err));
+    ck_assert(tool_run_folder_make(&first, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert(tool_run_folder_mark_latest(&first, err, sizeof err));
+    ck_assert(tool_run_folder_make(&second, input, NULL, A_SECOND + 60, err, sizeof err));
+    ck_assert(tool_run_folder_mark_latest(&second, err, sizeof err));
     ssize_t len = readlink(latest, target, sizeof target - 1);
     ck_assert_int_gt(len, 0);
     target[len] = '\0';
     ck_assert_str_eq(target, "2026-11-22T10-16-03Z");
-    cci_run_folder_cleanup(&first);
-    cci_run_folder_cleanup(&second);
+    tool_run_folder_cleanup(&first);
+    tool_run_folder_cleanup(&second);
     test_dir_remove(dir);
 }
 END_TEST
@@ -289,11 +289,11 @@ START_TEST(the_oldest_runs_past_the_count_are_removed)
 {
     test_path dir, runs;
     make_runs(dir, runs, "runs-prune");
-    cci_runs_pruned pruned = cci_runs_prune(runs, 3, NAMES[RUNS - 1], "users.csv");
+    tool_runs_pruned pruned = tool_runs_prune(runs, 3, NAMES[RUNS - 1], "users.csv");
     ck_assert_uint_eq(pruned.removed, 2);
     ck_assert_uint_eq(pruned.kept, 0);
     for (int i = 0; i < RUNS; i++) ck_assert_msg(run_exists(runs, NAMES[i]) == (i >= 2), "%s", NAMES[i]);
-    pruned = cci_runs_prune(runs, 0, NAMES[RUNS - 1], "users.csv"); /* 0: keep them all */
+    pruned = tool_runs_prune(runs, 0, NAMES[RUNS - 1], "users.csv"); /* 0: keep them all */
     ck_assert_uint_eq(pruned.removed, 0);
     ck_assert(run_exists(runs, NAMES[2]));
     test_dir_remove(dir);
@@ -315,7 +315,7 @@ START_TEST(runs_a_person_may_need_are_kept_and_one_is_named)
     /* a symlink that looks like a run is never followed */
     test_path link;
     ck_assert_int_eq(symlink(dir, test_dir_file(link, runs, "2026-01-01T00-00-00Z")), 0);
-    cci_runs_pruned pruned = cci_runs_prune(runs, 1, NAMES[RUNS - 1], "users.csv");
+    tool_runs_pruned pruned = tool_runs_prune(runs, 1, NAMES[RUNS - 1], "users.csv");
     ck_assert_uint_eq(pruned.removed, 1); /* NAMES[3] only */
     ck_assert_uint_eq(pruned.kept, 3);
     ck_assert(!run_exists(runs, NAMES[3]));
@@ -335,7 +335,7 @@ START_TEST(the_run_being_fed_back_and_the_current_run_are_never_removed)
     test_path dir, runs, run, input;
     make_runs(dir, runs, "runs-input");
     test_dir_file(input, test_dir_file(run, runs, NAMES[0]), "rejects.csv");
-    cci_runs_pruned pruned = cci_runs_prune(runs, 1, NAMES[1], input); /* as if NAMES[1] were this run */
+    tool_runs_pruned pruned = tool_runs_prune(runs, 1, NAMES[1], input); /* as if NAMES[1] were this run */
     ck_assert(run_exists(runs, NAMES[0]) && run_exists(runs, NAMES[1]) && run_exists(runs, NAMES[4]));
     ck_assert(!run_exists(runs, NAMES[2]) && !run_exists(runs, NAMES[3]));
     ck_assert_uint_eq(pruned.removed, 2);

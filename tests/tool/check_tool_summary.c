@@ -18,42 +18,42 @@ static cci_import_result started(void)
 START_TEST(the_exit_status_follows_the_contract)
 {
     cci_import_result r = {0};
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_USAGE); /* never started */
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_USAGE); /* never started */
     r = started();
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_OK);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_OK);
     r.counts[CCI_ACTION_UNCHANGED] = r.counts[CCI_ACTION_EXISTS] = r.counts[CCI_ACTION_SKIPPED] = 1;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_OK);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_OK);
     r.journal_failed = true;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_STOPPED);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_STOPPED);
     r.counts[CCI_ACTION_INVALID] = 1;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_ROWS_FAILED); /* the rows say more than the journal */
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_ROWS_FAILED); /* the rows say more than the journal */
     r.counts[CCI_ACTION_INVALID] = 0;
     r.counts[CCI_ACTION_FAILED] = 1;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_ROWS_FAILED);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_ROWS_FAILED);
     r.write_failed = true;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_STOPPED);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_STOPPED);
     r.write_failed = false;
     r.stopped = true;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_STOPPED);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_STOPPED);
     r.input_broke = true;
-    ck_assert_int_eq(cci_exit_status(&r), CCI_EXIT_USAGE);
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_USAGE);
 }
 END_TEST
 
-/* The table cci_summary_print writes (malloc'd). */
-static char *printed_table(const cci_summary_facts *facts, const cci_import_result *r)
+/* The table tool_summary_print writes (malloc'd). */
+static char *printed_table(const tool_summary_facts *facts, const cci_import_result *r)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     ck_assert_ptr_nonnull(out);
-    cci_summary_print(out, facts, r);
+    tool_summary_print(out, facts, r);
     fclose(out);
     return text;
 }
 
-/* The JSON cci_summary_write_json writes, parsed (cJSON_Delete it). */
-static cJSON *written_json(const cci_summary_facts *facts, const cci_import_result *r)
+/* The JSON tool_summary_write_json writes, parsed (cJSON_Delete it). */
+static cJSON *written_json(const tool_summary_facts *facts, const cci_import_result *r)
 {
     test_path dir, path;
     test_dir_new(dir, "summary");
@@ -61,7 +61,7 @@ static cJSON *written_json(const cci_summary_facts *facts, const cci_import_resu
     char err[512];
     cci_outfile out;
     ck_assert(cci_outfile_open(&out, path, err, sizeof err));
-    ck_assert_msg(cci_summary_write_json(&out, facts, r, cci_exit_status(r), err, sizeof err), "%s", err);
+    ck_assert_msg(tool_summary_write_json(&out, facts, r, tool_exit_status(r), err, sizeof err), "%s", err);
     FILE *file = fopen(path, "r");
     ck_assert_ptr_nonnull(file);
     char text[4096];
@@ -83,7 +83,7 @@ START_TEST(the_table_says_every_action_and_the_requests)
     r.requests[CCI_BUDGET_CORE] = 7;
     r.requests[CCI_BUDGET_STANDARD] = 1;
     r.rejected = 1;
-    cci_summary_facts facts = {.input = "users.csv", .report = "users.report.csv", .rejects = "users.rejects.csv",
+    tool_summary_facts facts = {.input = "users.csv", .report = "users.report.csv", .rejects = "users.rejects.csv",
                                .state = "users.state", .seconds = 2.0};
     char *text = printed_table(&facts, &r);
     ck_assert_ptr_nonnull(strstr(text, "read users.csv as UTF-8, comma-separated, LF line ends"));
@@ -105,7 +105,7 @@ START_TEST(the_first_problems_say_when_there_are_more)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    cci_summary_print_problems(out, &r);
+    tool_summary_print_problems(out, &r);
     fclose(out);
     ck_assert_ptr_nonnull(strstr(text, "the first problems (all of them are in the report, or here with --verbose):"));
     ck_assert_ptr_nonnull(strstr(text, "  line 3: uid holds '!'\n"));
@@ -120,7 +120,7 @@ START_TEST(the_json_holds_the_same_figures_and_the_status)
     r.counts[CCI_ACTION_CREATED] = 2;
     r.counts[CCI_ACTION_FAILED] = 1;
     r.requests[CCI_BUDGET_CORE] = 5;
-    cci_summary_facts facts = {.input = "users.csv", .report = "users.runs/2026-11-23T10-15-03Z/report.csv",
+    tool_summary_facts facts = {.input = "users.csv", .report = "users.runs/2026-11-23T10-15-03Z/report.csv",
                                .folder = "users.runs/2026-11-23T10-15-03Z", .seconds = 1.0};
     cJSON *json = written_json(&facts, &r);
     ck_assert_int_eq(cJSON_GetObjectItem(json, "exit_status")->valueint, 1);
@@ -140,7 +140,7 @@ START_TEST(a_dry_run_without_files_says_how_to_keep_them)
     r.rows = 2;
     r.counts[CCI_ACTION_SKIPPED] = 1;
     r.counts[CCI_ACTION_INVALID] = 1;
-    cci_summary_facts facts = {.input = "users.csv", .state = "app.journal", .dry_run = true};
+    tool_summary_facts facts = {.input = "users.csv", .state = "app.journal", .dry_run = true};
     char *text = printed_table(&facts, &r);
     ck_assert_msg(strstr(text, "1 row would be sent (--report PATH lists them)") &&
                       strstr(text, "report     none: a dry run writes no file unless asked"), "%s", text);
