@@ -26,26 +26,30 @@ static const char usage_format[] =
     "  --trust-journal  no reading of the app when the journal knows every row  --limit N  canary run\n"
     "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
     "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
-    "  --workers N (8)  --rate N/min|N/s (learned)  --timeout SECONDS (30)  --retries N (5)\n"
-    "  --max-wait SECONDS (300)  longest rate-limit pause  --data-import auto|off  new users in 50s too\n"
+    "  --workers N (%d)  --rate N/min|N/s (learned)  --timeout SECONDS (%d)  --retries N (%d)\n"
+    "  --max-wait SECONDS (%d)  longest rate-limit pause  --data-import auto|off  new users in 50s too\n"
     "Input:\n"
     "  --map COLUMN=FIELD (repeatable), FIELD one of (or ignore, to skip the column)\n    %s\n"
     "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
     "  --date-order dmy|mdy  --timezone +HH:MM (UTC)   how date cells read\n"
-    "  --max-columns N (1000)  --max-record-size BYTES (4194304)   bounds on one line\n"
+    "  --max-columns N (%d)  --max-record-size BYTES (%d)   bounds on one line\n"
     "Output: each run writes report.csv, rejects.csv... into INPUT.runs/TIME/, and INPUT.runs/latest\n"
-    "  is the last (-n writes nothing)  --runs-dir DIR  --keep-runs N (20; 0: all)  --report PATH\n"
+    "  is the last (-n writes nothing)  --runs-dir DIR  --keep-runs N (%d; 0: all)  --report PATH\n"
     "  --rejects PATH  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|...\n"
     "  -q, --quiet  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
     "Exit 0 ok, 1 rows failed, 2 no start, 3 stopped. --config PATH --save-config. man cometchat-import\n";
 
-/* The help names the fields as the mapping lists them, so they are written in one place. */
+/* The help names the fields as the mapping lists them and the defaults as defaults.h has them, so
+ * each is written in one place. */
 static char usage_text[sizeof usage_format + 200];
 static pthread_once_t usage_once = PTHREAD_ONCE_INIT;
 
 static void build_usage(void)
 {
-    snprintf(usage_text, sizeof usage_text, usage_format, cci_mapping_template());
+    /* the defaults as cci/util/defaults.h has them, in the order the text names them */
+    snprintf(usage_text, sizeof usage_text, usage_format, CCI_DEFAULT_WORKERS, CCI_DEFAULT_TIMEOUT_MS / 1000,
+             CCI_DEFAULT_RETRIES, CCI_DEFAULT_MAX_WAIT_MS / 1000, cci_mapping_template(), CCI_DEFAULT_MAX_COLUMNS,
+             CCI_DEFAULT_MAX_RECORD_BYTES, CCI_DEFAULT_KEEP_RUNS);
 }
 
 const char *tool_cli_usage(void)
@@ -204,9 +208,9 @@ tool_cli_result tool_cli_apply(int code, const char *arg, tool_options *opts, bo
         else return fail(err, errlen, "--mode must be upsert, create or update");
         break;
     case OPT_WORKERS:
-        if (!parse_unsigned(arg, 1, TOOL_MAX_WORKERS, &opts->workers))
+        if (!parse_unsigned(arg, 1, CCI_MAX_WORKERS, &opts->workers))
             return fail(err, errlen, "--workers must be a whole number from 1 to %d",
-                        TOOL_MAX_WORKERS);
+                        CCI_MAX_WORKERS);
         break;
     case OPT_RATE:
         if (!parse_rate(arg, &opts->rate_per_minute))
@@ -279,10 +283,10 @@ tool_cli_result tool_cli_apply(int code, const char *arg, tool_options *opts, bo
 
 static void set_defaults(tool_options *opts)
 {
-    *opts = (tool_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = TOOL_DEFAULT_WORKERS,
-                            .keep_runs = TOOL_DEFAULT_KEEP_RUNS,
-                          .timeout_ms = TOOL_DEFAULT_TIMEOUT_MS,
-                          .max_wait_ms = TOOL_DEFAULT_MAX_WAIT_S * 1000, .retries = TOOL_DEFAULT_RETRIES};
+    *opts = (tool_options){.mode = CCI_MODE_UPSERT, .prune_max = -1, .workers = CCI_DEFAULT_WORKERS,
+                            .keep_runs = CCI_DEFAULT_KEEP_RUNS,
+                          .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
+                          .max_wait_ms = CCI_DEFAULT_MAX_WAIT_MS, .retries = CCI_DEFAULT_RETRIES};
 }
 
 /* The options of argv over what opts holds; the input is left to the caller (optind). */

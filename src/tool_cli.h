@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cci/util/defaults.h"
 #include "cci/rules/dates.h"
 #include "cci/rules/mapping.h"
 #include "cci/util/mode.h"
@@ -90,8 +91,6 @@ typedef enum {
     TOOL_CLI_ERROR, /* bad usage: err holds a one-line reason */
 } tool_cli_result;
 
-enum { TOOL_DEFAULT_WORKERS = 8, TOOL_MAX_WORKERS = 256, TOOL_DEFAULT_TIMEOUT_MS = 30000, TOOL_DEFAULT_RETRIES = 5,
-       TOOL_DEFAULT_MAX_WAIT_S = 300, TOOL_DEFAULT_KEEP_RUNS = 20 };
 
 /* Fills opts from argv, which wins, the COMETCHAT_* environment, then the settings files (above).
  * The target is chosen by tool_trust_choose_target: a travelling file that would choose it is an

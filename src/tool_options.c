@@ -138,11 +138,11 @@ bool tool_option_value(const tool_option *option, const tool_options *opts, size
     case OPT_MODE: /* always written: the file says what the runs do */
         snprintf(out, len, "%s", mode_name(opts->mode));
         return true;
-    case OPT_WORKERS: return number(opts->workers, TOOL_DEFAULT_WORKERS, out, len);
-    case OPT_RETRIES: return number(opts->retries, TOOL_DEFAULT_RETRIES, out, len);
-    case OPT_KEEP_RUNS: return number(opts->keep_runs, TOOL_DEFAULT_KEEP_RUNS, out, len);
-    case OPT_TIMEOUT: return seconds(opts->timeout_ms, TOOL_DEFAULT_TIMEOUT_MS, out, len);
-    case OPT_MAX_WAIT: return seconds(opts->max_wait_ms, TOOL_DEFAULT_MAX_WAIT_S * 1000, out, len);
+    case OPT_WORKERS: return number(opts->workers, CCI_DEFAULT_WORKERS, out, len);
+    case OPT_RETRIES: return number(opts->retries, CCI_DEFAULT_RETRIES, out, len);
+    case OPT_KEEP_RUNS: return number(opts->keep_runs, CCI_DEFAULT_KEEP_RUNS, out, len);
+    case OPT_TIMEOUT: return seconds(opts->timeout_ms, CCI_DEFAULT_TIMEOUT_MS, out, len);
+    case OPT_MAX_WAIT: return seconds(opts->max_wait_ms, CCI_DEFAULT_MAX_WAIT_MS, out, len);
     case OPT_RATE:
         if (!opts->rate_per_minute) return false;
         snprintf(out, len, "%u/min", opts->rate_per_minute);

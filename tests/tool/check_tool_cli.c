@@ -407,7 +407,7 @@ START_TEST(runs_dir_comes_only_from_the_person)
     write_settings(WORKING, 0644, "runs-dir = /tmp/elsewhere\nkeep-runs = 1\n");
     ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
     ck_assert_ptr_null(opts.runs_dir);
-    ck_assert_uint_eq(opts.keep_runs, TOOL_DEFAULT_KEEP_RUNS); /* nor which runs are removed */
+    ck_assert_uint_eq(opts.keep_runs, CCI_DEFAULT_KEEP_RUNS); /* nor which runs are removed */
     ck_assert_msg(strstr(opts.settings_note, "runs-dir = /tmp/elsewhere (" WORKING " line 2) is ignored") &&
                       strstr(opts.settings_note, "keep-runs = 1 (" WORKING " line 3) is ignored"), "%s",
                   opts.settings_note);
@@ -444,6 +444,22 @@ START_TEST(a_settings_name_that_is_no_regular_file_is_refused_at_once)
     ck_assert_int_eq(mkfifo(WORKING, 0600), 0);
     ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_ERROR);
     ck_assert_msg(strstr(err, WORKING) && strstr(err, "not a regular file"), "%s", err);
+}
+END_TEST
+
+/* Issue 30: --help says the defaults the run uses, from cci/util/defaults.h. */
+START_TEST(the_help_says_the_defaults_from_the_one_header)
+{
+    const char *help = tool_cli_usage();
+    char expected[7][64];
+    snprintf(expected[0], sizeof expected[0], "--workers N (%d)", CCI_DEFAULT_WORKERS);
+    snprintf(expected[1], sizeof expected[1], "--timeout SECONDS (%d)", CCI_DEFAULT_TIMEOUT_MS / 1000);
+    snprintf(expected[2], sizeof expected[2], "--retries N (%d)", CCI_DEFAULT_RETRIES);
+    snprintf(expected[3], sizeof expected[3], "--max-wait SECONDS (%d)", CCI_DEFAULT_MAX_WAIT_MS / 1000);
+    snprintf(expected[4], sizeof expected[4], "--max-columns N (%d)", CCI_DEFAULT_MAX_COLUMNS);
+    snprintf(expected[5], sizeof expected[5], "--max-record-size BYTES (%d)", CCI_DEFAULT_MAX_RECORD_BYTES);
+    snprintf(expected[6], sizeof expected[6], "--keep-runs N (%d;", CCI_DEFAULT_KEEP_RUNS);
+    for (int i = 0; i < 7; i++) ck_assert_msg(strstr(help, expected[i]), "no \"%s\" in:\n%s", expected[i], help);
 }
 END_TEST
 
@@ -506,6 +522,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, missing_value_is_named);
     tcase_add_test(tc, plain_http_is_refused_unless_to_this_machine_or_asked_for);
     tcase_add_test(tc, the_man_page_lists_every_option_and_no_other);
+    tcase_add_test(tc, the_help_says_the_defaults_from_the_one_header);
     suite_add_tcase(suite, tc);
     TCase *settings = tcase_create("settings");
     tcase_add_checked_fixture(settings, settings_setup, settings_teardown);

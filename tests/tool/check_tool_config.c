@@ -126,8 +126,8 @@ START_TEST(written_settings_read_back_and_hold_no_key)
     cci_column_map maps[] = {{.column = "E-mail=metadata.email", .column_len = 6, .field = "metadata.email"}};
     tool_options opts = {.app_id = "app1", .region = "eu", .mode = CCI_MODE_UPDATE, .workers = 16,
                         .keep_runs = 5, .rate_per_minute = 300, .delimiter = ';', .encoding = "windows-1252", .maps = maps,
-                        .map_count = 1, .api_key_file = "/secret/key", .timeout_ms = TOOL_DEFAULT_TIMEOUT_MS,
-                        .retries = TOOL_DEFAULT_RETRIES, .max_wait_ms = TOOL_DEFAULT_MAX_WAIT_S * 1000};
+                        .map_count = 1, .api_key_file = "/secret/key", .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
+                        .retries = CCI_DEFAULT_RETRIES, .max_wait_ms = CCI_DEFAULT_MAX_WAIT_MS};
     ck_assert_msg(tool_config_write(path, &opts, true, "test", err, sizeof err), "%s", err);
     seen s = {0};
     char *text;
@@ -151,9 +151,9 @@ END_TEST
 START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
 {
     tool_options opts = {.app_id = "app1", .region = "eu", .base_url = "https://x.example/v3", .runs_dir = "/srv/runs",
-                        .mode = CCI_MODE_UPSERT, .workers = TOOL_DEFAULT_WORKERS, .keep_runs = TOOL_DEFAULT_KEEP_RUNS,
-                        .timeout_ms = TOOL_DEFAULT_TIMEOUT_MS, .retries = TOOL_DEFAULT_RETRIES,
-                        .max_wait_ms = TOOL_DEFAULT_MAX_WAIT_S * 1000};
+                        .mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS, .keep_runs = CCI_DEFAULT_KEEP_RUNS,
+                        .timeout_ms = CCI_DEFAULT_TIMEOUT_MS, .retries = CCI_DEFAULT_RETRIES,
+                        .max_wait_ms = CCI_DEFAULT_MAX_WAIT_MS};
     mode_t before = umask(022);
     ck_assert_msg(tool_config_write(path, &opts, false, "test", err, sizeof err), "%s", err);
     umask(before);

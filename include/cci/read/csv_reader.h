@@ -7,6 +7,7 @@
 #ifndef CCI_CSV_READER_H
 #define CCI_CSV_READER_H
 
+#include "cci/util/defaults.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,8 +19,7 @@
 
 /* What one record (the header too) may cost unless told otherwise: past either, reading stops
  * with an error naming the line, before the record is kept whole. */
-#define CCI_DEFAULT_MAX_RECORD_BYTES (4 * 1024 * 1024)
-#define CCI_DEFAULT_MAX_COLUMNS 1000
+/* (CCI_DEFAULT_MAX_RECORD_BYTES and CCI_DEFAULT_MAX_COLUMNS, in cci/util/defaults.h) */
 
 typedef struct cci_cell {
     const char *text; /* NUL-terminated, but may hold NUL bytes: use len */

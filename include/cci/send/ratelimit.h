@@ -16,6 +16,7 @@
 #ifndef CCI_RATELIMIT_H
 #define CCI_RATELIMIT_H
 
+#include "cci/util/defaults.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,7 +28,6 @@ typedef enum {
 } cci_budget;
 
 enum {
-    CCI_DEFAULT_MAX_WAIT_MS = 300000,   /* the longest single pause, unless --max-wait says */
     CCI_DOCUMENTED_WINDOW_MS = 60000,   /* "per minute": the window when nothing says otherwise */
 };
 
