@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/send/batch.h"
+#include "send/batch.h"
 #include "cci/rules/dates.h"
 
 static const cci_batch_user users[] = {

@@ -13,7 +13,7 @@
 #include "cci/util/fingerprint.h"
 #include "cci/rules/mapping.h"
 #include "cci/output/report.h"
-#include "cci/rules/user.h"
+#include "rules/user.h"
 
 static const char *const encodings[] = {NULL, "windows-1252", "UTF-16LE", "ISO-8859-15"};
 

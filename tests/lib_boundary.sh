@@ -3,7 +3,8 @@
 # - its folders are layers, lowest first (docs/design.md draws them): a file of lib/LAYER/ or
 #   include/cci/LAYER/ includes only headers of its layer or of one below it, so the flow reads
 #   bottom to top; no module's includes go round in a circle either (tsort); a private header
-#   lives beside its module in lib/LAYER/ and only lib/ includes it;
+#   lives beside its module in lib/LAYER/ (included as "LAYER/NAME.h", or "NAME.h" beside it) and
+#   only lib/ includes it: include/cci/ holds what the tool uses;
 # - docs/design.md names each module under its layer's heading;
 # - the library knows nothing of the tool: no command line, terminal, standard streams,
 #   environment or process exit, and no header of src/;
@@ -40,10 +41,19 @@ awk -v layers="$layers" -v edges="$work/edges" '
       if (system("test -f include/" header) != 0) print file " includes " header ", which include/ does not have"
       to = parts[3]; sub(/\.h$/, "", to)
       if (to != module_of(file)) print module_of(file) " " to >edges
+    } else if (k == 2) { # a private header, lib/LAYER/NAME.h: only the library includes it
+      if (file !~ /^lib\//) print file " includes \"" header "\": a public header includes only public ones"
+      else {
+        if (!(parts[1] in rank) || rank[parts[1]] > rank[layer])
+          print file " (" layer ") includes " header ": " parts[1] " is above " layer
+        if (system("test -f lib/" header) != 0) print file " includes \"" header "\", which lib/ does not have"
+        to = parts[2]; sub(/\.h$/, "", to)
+        if (to != module_of(file)) print module_of(file) " " to >edges
+      }
     } else if (k == 1) {
       if (file !~ /^lib\//) print file " includes \"" header "\": a public header includes only public ones"
       else { dir = file; sub(/\/[^\/]*$/, "", dir); if (system("test -f " dir "/" header) != 0) print file " includes \"" header "\", which is not beside it" }
-    } else print file " includes \"" header "\": the library includes only include/cci/LAYER/ headers, or a private one beside it"
+    } else print file " includes \"" header "\": the library includes only include/cci/LAYER/ headers, or a private one of lib/"
   }' "$work/includes" >"$work/wrong"
 while IFS= read -r line; do fail "$line"; done <"$work/wrong"
 for file in $(cat "$work/files"); do

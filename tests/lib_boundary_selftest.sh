@@ -27,8 +27,12 @@ sed -i '1i #include "cci/run/import.h"' "$work/tree/lib/util/strmap.c"
 refuses "an upward include" "util) includes cci/run/import.h: run is above util"
 
 fresh # two modules of one layer that include each other
-sed -i '1i #include "cci/rules/user.h"' "$work/tree/include/cci/rules/validate.h"
+sed -i '1i #include "rules/user.h"' "$work/tree/lib/rules/validate.h"
 refuses "a circle" "go round in a circle"
+
+fresh # a public header reaching a private one
+sed -i '1i #include "rules/user.h"' "$work/tree/include/cci/rules/mapping.h"
+refuses "a public header including a private one" "a public header includes only public ones"
 
 fresh # a module outside the layers
 cp "$work/tree/lib/util/utf8.c" "$work/tree/lib/loose.c"

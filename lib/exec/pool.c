@@ -1,9 +1,9 @@
-#include "cci/exec/pool.h"
+#include "exec/pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "cci/exec/queue.h"
+#include "exec/queue.h"
 
 typedef struct worker {
     pthread_t thread;

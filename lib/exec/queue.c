@@ -1,5 +1,5 @@
-#include "cci/exec/queue.h"
-#include "cci/util/deadline.h"
+#include "exec/queue.h"
+#include "util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-#include "cci/exec/reorder.h"
+#include "exec/reorder.h"
 
 #include <pthread.h>
 #include <stdbool.h>

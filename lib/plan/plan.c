@@ -1,4 +1,4 @@
-#include "cci/plan/plan.h"
+#include "plan/plan.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cci/rules/clears.h"
-#include "cci/rules/user.h"
+#include "rules/clears.h"
+#include "rules/user.h"
 
 bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
                       bool force, cci_journal *journal)

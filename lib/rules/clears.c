@@ -1,4 +1,4 @@
-#include "cci/rules/clears.h"
+#include "rules/clears.h"
 
 #include <stdint.h>
 #include <stdio.h>

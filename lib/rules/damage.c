@@ -1,6 +1,6 @@
 /* strcasestr */
 #define _GNU_SOURCE
-#include "cci/rules/damage.h"
+#include "rules/damage.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* strtok_r, strndup */
 #define _GNU_SOURCE
-#include "cci/rules/key_signature.h"
+#include "rules/key_signature.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cci/state/app_users.h"
 #include "cci/util/fingerprint.h"
-#include "cci/rules/user.h"
+#include "rules/user.h"
 
 bool cci_key_columns_of(const cci_mapping *mapping, cci_key_columns *keys)
 {

@@ -1,6 +1,6 @@
-#include "cci/rules/user.h"
+#include "rules/user.h"
 
-#include "cci/rules/damage.h"
+#include "rules/damage.h"
 #include "cci/util/fingerprint.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-#include "cci/rules/validate.h"
+#include "rules/validate.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cci/util/utf8.h"
+#include "util/utf8.h"
 
 bool cci_validate_text(const char *text, size_t len, char *why, size_t why_len)
 {

@@ -13,16 +13,16 @@
 #include <stddef.h>
 
 #include "cci/send/client.h"
-#include "cci/send/data_import.h"
+#include "send/data_import.h"
 #include "cci/plan/input.h"
 #include "cci/state/journal.h"
-#include "cci/plan/plan.h"
-#include "cci/exec/pool.h"
-#include "cci/exec/reorder.h"
+#include "plan/plan.h"
+#include "exec/pool.h"
+#include "exec/reorder.h"
 #include "cci/send/send.h"
-#include "cci/run/sink.h"
-#include "cci/target/target.h"
-#include "cci/rules/user.h"
+#include "run/sink.h"
+#include "target/target.h"
+#include "rules/user.h"
 #include "cci/util/watchdog.h"
 
 enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };

@@ -1,4 +1,4 @@
-#include "cci/run/sink.h"
+#include "run/sink.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "cci/send/batch.h"
+#include "send/batch.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

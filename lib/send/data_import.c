@@ -1,4 +1,4 @@
-#include "cci/send/data_import.h"
+#include "send/data_import.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #include "cci/send/gate.h"
-#include "cci/util/deadline.h"
+#include "util/deadline.h"
 
 #include <string.h>
 #include <time.h>

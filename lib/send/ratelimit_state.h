@@ -4,7 +4,7 @@
 #define CCI_RATELIMIT_STATE_H
 
 #include "cci/send/ratelimit.h"
-#include "cci/send/window_guess.h"
+#include "send/window_guess.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-#include "cci/send/window_guess.h"
+#include "send/window_guess.h"
 
 #include <string.h>
 

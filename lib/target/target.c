@@ -1,4 +1,4 @@
-#include "cci/target/target.h"
+#include "target/target.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -9,11 +9,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cci/rules/clears.h"
+#include "rules/clears.h"
 #include "cci/plan/input.h"
 #include "cci/util/outfile.h"
 #include "cci/output/report.h"
-#include "cci/rules/user.h"
+#include "rules/user.h"
 
 /* The signature of the row's metadata.KEY cells, for the listing to prove its user equal without
  * keeping the user's metadata. */

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cci/util/outfile.h"
-#include "cci/plan/plan.h"
+#include "plan/plan.h"
 #include "cci/output/report.h"
-#include "cci/rules/user.h"
+#include "rules/user.h"
 
 typedef enum { VERDICT_REPAIRED, VERDICT_DIFFERS, VERDICT_FAILED } verdict;
 

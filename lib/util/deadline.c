@@ -1,4 +1,4 @@
-#include "cci/util/deadline.h"
+#include "util/deadline.h"
 
 int cci_cond_init_monotonic(pthread_cond_t *cond)
 {

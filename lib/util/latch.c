@@ -1,5 +1,5 @@
 #include "cci/util/latch.h"
-#include "cci/util/deadline.h"
+#include "util/deadline.h"
 
 #include <errno.h>
 #include <pthread.h>

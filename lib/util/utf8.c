@@ -1,4 +1,4 @@
-#include "cci/util/utf8.h"
+#include "util/utf8.h"
 
 #include <stdint.h>
 

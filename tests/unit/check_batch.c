@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/send/batch.h"
+#include "send/batch.h"
 #include "check_main.h"
 
 static const cci_batch_user users[] = {

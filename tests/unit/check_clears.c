@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cci/state/app_users.h"
-#include "cci/rules/clears.h"
+#include "rules/clears.h"
 #include "check_main.h"
 #include "test_records.h"
 

@@ -3,7 +3,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "cci/rules/damage.h"
+#include "rules/damage.h"
 #include "check_main.h"
 
 static bool damaged(cci_field field, const char *header, const char *path, const char *cell, char *why)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/send/data_import.h"
+#include "send/data_import.h"
 #include "check_main.h"
 #include "http_client.h"
 #include "sandbox_fixture.h"

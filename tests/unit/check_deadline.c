@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "check_main.h"
-#include "cci/util/deadline.h"
+#include "util/deadline.h"
 
 static long long monotonic_ms(void)
 {

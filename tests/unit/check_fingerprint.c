@@ -5,7 +5,7 @@
 
 #include "cci/util/fingerprint.h"
 #include "cci/rules/mapping.h"
-#include "cci/rules/user.h"
+#include "rules/user.h"
 #include "check_main.h"
 #include "test_records.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/rules/key_signature.h"
+#include "rules/key_signature.h"
 #include "check_main.h"
 #include "test_records.h"
 

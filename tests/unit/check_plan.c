@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cci/plan/plan.h"
+#include "plan/plan.h"
 #include "check_main.h"
 #include "test_files.h"
 #include "test_records.h"

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cci/exec/pool.h"
-#include "cci/exec/reorder.h"
+#include "exec/pool.h"
+#include "exec/reorder.h"
 #include "check_main.h"
 
 /* ---- reorder + pool: rows finished out of order come out in order ---- */

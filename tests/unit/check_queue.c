@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cci/exec/queue.h"
+#include "exec/queue.h"
 #include "check_main.h"
 
 enum { ITEMS = 20000, PRODUCERS = 4, CONSUMERS = 4 };

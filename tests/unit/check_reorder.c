@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "cci/exec/reorder.h"
+#include "exec/reorder.h"
 #include "check_main.h"
 
 typedef struct emitted {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cci/state/journal.h"
-#include "cci/run/sink.h"
+#include "run/sink.h"
 #include "check_main.h"
 #include "test_files.h"
 #include "test_records.h"

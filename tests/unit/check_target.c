@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../check_main.h"
-#include "cci/target/target.h"
+#include "target/target.h"
 #include "http_client.h"
 #include "sandbox_fixture.h"
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/rules/user.h"
+#include "rules/user.h"
 #include "check_main.h"
 #include "test_records.h"
 

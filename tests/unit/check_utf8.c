@@ -1,7 +1,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "cci/util/utf8.h"
+#include "util/utf8.h"
 #include "check_main.h"
 
 static size_t units_of(const char *text)

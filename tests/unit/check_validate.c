@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cci/rules/validate.h"
+#include "rules/validate.h"
 #include "check_main.h"
 
 static char why[512];

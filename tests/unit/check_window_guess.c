@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "check_main.h"
-#include "cci/send/window_guess.h"
+#include "send/window_guess.h"
 
 START_TEST(one_sighting_says_nothing_of_the_next)
 {

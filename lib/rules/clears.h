@@ -22,7 +22,7 @@
 #include "cci/state/app_users.h"
 #include "cci/read/csv_reader.h"
 #include "cci/rules/mapping.h"
-#include "cci/rules/user.h"
+#include "rules/user.h"
 
 enum { CCI_CLEARS_MOST_FIELDS = 64 };
 

@@ -14,7 +14,7 @@
 #include "cci/rules/mapping.h"
 #include "cci/util/outcome.h"
 #include "cci/output/report.h"
-#include "cci/rules/validate.h"
+#include "rules/validate.h"
 
 typedef struct cci_user {
     char uid[CCI_UID_MAX + 1]; /* lowercased, as the service stores it */

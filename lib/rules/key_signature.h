@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cci/rules/clears.h"
+#include "rules/clears.h"
 #include "cci/read/csv_reader.h"
 #include "cci/rules/mapping.h"
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/exec/queue.h"
+#include "exec/queue.h"
 
 typedef struct cci_pool cci_pool;
 

@@ -19,9 +19,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "cci/send/batch.h"
-#include "cci/plan/plan.h"
-#include "cci/exec/queue.h"
+#include "send/batch.h"
+#include "plan/plan.h"
+#include "exec/queue.h"
 #include "cci/send/send.h"
 
 typedef struct cci_data_import_hooks {

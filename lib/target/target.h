@@ -11,9 +11,9 @@
 
 #include "cci/state/app_users.h"
 #include "cci/read/csv_reader.h"
-#include "cci/rules/damage.h"
+#include "rules/damage.h"
 #include "cci/state/journal.h"
-#include "cci/rules/key_signature.h"
+#include "rules/key_signature.h"
 #include "cci/target/listing.h"
 #include "cci/rules/mapping.h"
 #include "cci/send/send.h"

@@ -9,7 +9,7 @@
 
 #include "cci/state/app_users.h"
 #include "cci/read/csv_reader.h"
-#include "cci/rules/damage.h"
+#include "rules/damage.h"
 #include "cci/util/fingerprint.h"
 #include "cci/state/journal.h"
 #include "cci/rules/mapping.h"
