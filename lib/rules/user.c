@@ -73,9 +73,10 @@ static bool set_metadata_path(cJSON *metadata, const char *path, const char *tex
 
 /* A check of validate.h failed: a problem of the cell (of the row when header is NULL), or no
  * memory to tell. */
-static void add_cell_problem(cci_user *user, problem_list *problems, const char *header, const char *why)
+static void add_cell_problem(cci_user *user, problem_list *problems, const char *header, cci_status status,
+                             const char *why)
 {
-    if (strcmp(why, CCI_WHY_OUT_OF_MEMORY) == 0) user->out_of_memory = true;
+    if (status == CCI_NOMEM) user->out_of_memory = true;
     else if (header) add_problem(problems, "column \"%s\": %s", header, why);
     else add_problem(problems, "%s", why);
 }
@@ -131,7 +132,8 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         return;
     case CCI_FIELD_AVATAR:
     case CCI_FIELD_LINK:
-        if (!cci_validate_url(text, len, why, sizeof why)) add_cell_problem(user, problems, header, why);
+        cci_status valid = cci_validate_url(text, len, why, sizeof why);
+        if (valid != CCI_OK) add_cell_problem(user, problems, header, valid, why);
         else if (!add_string(user->fields, cci_field_name(column->field), text, len)) user->out_of_memory = true;
         return;
     case CCI_FIELD_ROLE:
@@ -139,9 +141,10 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         if (!add_string(user->fields, cci_field_name(column->field), text, len)) user->out_of_memory = true;
         return;
     case CCI_FIELD_TAGS: {
-        cJSON *tags = cci_parse_tags(text, len, why, sizeof why);
-        if (!tags) {
-            add_cell_problem(user, problems, header, why);
+        cJSON *tags;
+        cci_status parsed = cci_parse_tags(text, len, &tags, why, sizeof why);
+        if (parsed != CCI_OK) {
+            add_cell_problem(user, problems, header, parsed, why);
         } else if (!cJSON_AddItemToObject(user->fields, "tags", tags)) {
             cJSON_Delete(tags);
             user->out_of_memory = true;
@@ -149,9 +152,10 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         return;
     }
     case CCI_FIELD_METADATA: {
-        cJSON *parsed = cci_parse_metadata(text, len, why, sizeof why);
-        if (!parsed) {
-            add_cell_problem(user, problems, header, why);
+        cJSON *parsed;
+        cci_status status = cci_parse_metadata(text, len, &parsed, why, sizeof why);
+        if (status != CCI_OK) {
+            add_cell_problem(user, problems, header, status, why);
             return;
         }
         /* keys set by metadata.KEY columns already win over the object's */
@@ -179,7 +183,8 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
     case CCI_FIELD_CREATED_AT:
     case CCI_FIELD_LAST_ACTIVE_AT: {
         int64_t seconds;
-        if (!cci_date_parse(text, len, date_rules, &seconds, why, sizeof why)) add_cell_problem(user, problems, header, why);
+        if (!cci_date_parse(text, len, date_rules, &seconds, why, sizeof why))
+            add_cell_problem(user, problems, header, CCI_INVALID, why);
         else if (column->field == CCI_FIELD_CREATED_AT) user->created_at = seconds;
         else user->last_active_at = seconds;
         return;
@@ -232,7 +237,8 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
     }
     if (metadata) {
         char why[256];
-        if (!cci_validate_metadata_size(metadata, why, sizeof why)) add_cell_problem(user, &problems, NULL, why);
+        cci_status sized = cci_validate_metadata_size(metadata, why, sizeof why);
+        if (sized != CCI_OK) add_cell_problem(user, &problems, NULL, sized, why);
         if (user->out_of_memory || !cJSON_AddItemToObject(user->fields, "metadata", metadata)) {
             cJSON_Delete(metadata);
             user->out_of_memory = true;

@@ -70,11 +70,10 @@ bool cci_validate_name(const char *name, size_t len, char *why, size_t why_len)
     return true;
 }
 
-bool cci_validate_url(const char *url, size_t len, char *why, size_t why_len)
+cci_status cci_validate_url(const char *url, size_t len, char *why, size_t why_len)
 {
     if (len > CCI_URL_MAX) {
-        snprintf(why, why_len, "%zu characters long; CometChat allows at most %d", len, CCI_URL_MAX);
-        return false;
+        return cci_fail(CCI_INVALID, why, why_len, "%zu characters long; CometChat allows at most %d", len, CCI_URL_MAX);
     }
     char *copy = strndup(url, len);
     CURLU *parsed = curl_url();
@@ -84,16 +83,15 @@ bool cci_validate_url(const char *url, size_t len, char *why, size_t why_len)
     if (code == CURLUE_OK) code = curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0);
     if (code == CURLUE_OK) code = curl_url_get(parsed, CURLUPART_HOST, &host, 0);
     if (code == CURLUE_OK) ok = (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) && *host;
-    if (code == CURLUE_OUT_OF_MEMORY)
-        why[0] = '\0'; /* CCI_WHY_OUT_OF_MEMORY */
-    else if (!ok)
-        snprintf(why, why_len, "\"%.60s%s\" is not an absolute http:// or https:// URL", url,
-                 len > 60 ? "..." : "");
+    cci_status status = code == CURLUE_OUT_OF_MEMORY ? cci_fail(CCI_NOMEM, why, why_len, "out of memory")
+                        : !ok ? cci_fail(CCI_INVALID, why, why_len, "\"%.60s%s\" is not an absolute http:// or https:// URL",
+                                         url, len > 60 ? "..." : "")
+                              : CCI_OK;
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(parsed);
     free(copy);
-    return ok;
+    return status;
 }
 
 static bool check_tag(const char *tag, size_t len, char *why, size_t why_len)
@@ -133,8 +131,9 @@ static cJSON *split_tags(const char *cell, size_t len)
     return tags;
 }
 
-cJSON *cci_parse_tags(const char *cell, size_t len, char *why, size_t why_len)
+cci_status cci_parse_tags(const char *cell, size_t len, cJSON **parsed, char *why, size_t why_len)
 {
+    *parsed = NULL;
     cJSON *tags;
     if (len && cell[0] == '[') {
         tags = cJSON_ParseWithLength(cell, len);
@@ -142,55 +141,50 @@ cJSON *cci_parse_tags(const char *cell, size_t len, char *why, size_t why_len)
         const cJSON *item;
         cJSON_ArrayForEach(item, tags) strings = strings && cJSON_IsString(item);
         if (!strings) {
-            snprintf(why, why_len, "starts with [ but is not a JSON array of strings, e.g. [\"a\",\"b\"]");
             cJSON_Delete(tags);
-            return NULL;
+            return cci_fail(CCI_INVALID, why, why_len, "starts with [ but is not a JSON array of strings, e.g. [\"a\",\"b\"]");
         }
     } else if (!(tags = split_tags(cell, len))) {
-        why[0] = '\0'; /* CCI_WHY_OUT_OF_MEMORY */
-        return NULL;
+        return cci_fail(CCI_NOMEM, why, why_len, "out of memory");
     }
     int count = cJSON_GetArraySize(tags);
     if (count > CCI_TAGS_MAX) {
-        snprintf(why, why_len, "holds %d tags; CometChat allows at most %d", count, CCI_TAGS_MAX);
         cJSON_Delete(tags);
-        return NULL;
+        return cci_fail(CCI_INVALID, why, why_len, "holds %d tags; CometChat allows at most %d", count, CCI_TAGS_MAX);
     }
     const cJSON *item;
     cJSON_ArrayForEach(item, tags)
     {
         if (!check_tag(item->valuestring, strlen(item->valuestring), why, why_len)) {
             cJSON_Delete(tags);
-            return NULL;
+            return CCI_INVALID;
         }
     }
-    return tags;
+    *parsed = tags;
+    return CCI_OK;
 }
 
-cJSON *cci_parse_metadata(const char *cell, size_t len, char *why, size_t why_len)
+cci_status cci_parse_metadata(const char *cell, size_t len, cJSON **parsed, char *why, size_t why_len)
 {
+    /* cJSON says NULL both for bad JSON and for no memory: what does not parse is called invalid */
     cJSON *metadata = cJSON_ParseWithLength(cell, len);
+    *parsed = NULL;
     if (!cJSON_IsObject(metadata)) {
-        snprintf(why, why_len, "not a JSON object such as {\"department\": \"Sales\"}");
         cJSON_Delete(metadata);
-        return NULL;
+        return cci_fail(CCI_INVALID, why, why_len, "not a JSON object such as {\"department\": \"Sales\"}");
     }
-    return metadata;
+    *parsed = metadata;
+    return CCI_OK;
 }
 
-bool cci_validate_metadata_size(const cJSON *metadata, char *why, size_t why_len)
+cci_status cci_validate_metadata_size(const cJSON *metadata, char *why, size_t why_len)
 {
     char *text = cJSON_PrintUnformatted(metadata);
-    if (!text) {
-        why[0] = '\0'; /* CCI_WHY_OUT_OF_MEMORY */
-        return false;
-    }
+    if (!text) return cci_fail(CCI_NOMEM, why, why_len, "out of memory");
     size_t size = strlen(text);
     cJSON_free(text);
-    if (size > CCI_METADATA_MAX) {
-        snprintf(why, why_len, "metadata is %zu bytes as JSON; CometChat allows at most %d", size,
-                 CCI_METADATA_MAX);
-        return false;
-    }
-    return true;
+    if (size > CCI_METADATA_MAX)
+        return cci_fail(CCI_INVALID, why, why_len, "metadata is %zu bytes as JSON; CometChat allows at most %d", size,
+                        CCI_METADATA_MAX);
+    return CCI_OK;
 }

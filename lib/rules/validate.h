@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cci/util/status.h"
+
 #define CCI_UID_MAX 100
 #define CCI_NAME_MAX 100      /* UTF-16 code units: an emoji counts 2 */
 #define CCI_URL_MAX 3000
@@ -25,21 +27,20 @@ bool cci_validate_uid(const char *uid, size_t len, char *why, size_t why_len);
 /* Non-empty, at most 100 UTF-16 units. */
 bool cci_validate_name(const char *name, size_t len, char *why, size_t why_len);
 
-/* Out of memory, the functions below fail with why set to "" (CCI_WHY_OUT_OF_MEMORY): the row
- * is then not invalid, only not buildable, and says so in its own words. */
-#define CCI_WHY_OUT_OF_MEMORY ""
+/* The functions below tell an invalid cell (CCI_INVALID, why says what is wrong) from no memory
+ * (CCI_NOMEM): the row is then not invalid, only not buildable, and says so in its own words. */
 
 /* An absolute http or https URL of at most 3000 characters (parsed by libcurl's URL API). */
-bool cci_validate_url(const char *url, size_t len, char *why, size_t why_len);
+cci_status cci_validate_url(const char *url, size_t len, char *why, size_t why_len);
 
 /* A tags cell: a JSON array of strings, or a list split on ',' and ';' (items trimmed, empty
- * ones dropped); at most 25 tags of at most 100 characters. Returns the array or NULL. */
-cJSON *cci_parse_tags(const char *cell, size_t len, char *why, size_t why_len);
+ * ones dropped); at most 25 tags of at most 100 characters, into *tags (NULL on failure). */
+cci_status cci_parse_tags(const char *cell, size_t len, cJSON **tags, char *why, size_t why_len);
 
-/* A metadata cell: a JSON object. Returns it or NULL. */
-cJSON *cci_parse_metadata(const char *cell, size_t len, char *why, size_t why_len);
+/* A metadata cell: a JSON object, into *metadata (NULL on failure). */
+cci_status cci_parse_metadata(const char *cell, size_t len, cJSON **metadata, char *why, size_t why_len);
 
 /* The assembled metadata object within CCI_METADATA_MAX bytes. */
-bool cci_validate_metadata_size(const cJSON *metadata, char *why, size_t why_len);
+cci_status cci_validate_metadata_size(const cJSON *metadata, char *why, size_t why_len);
 
 #endif

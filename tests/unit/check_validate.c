@@ -54,18 +54,18 @@ END_TEST
 
 START_TEST(urls_must_be_absolute_http)
 {
-    ck_assert(cci_validate_url(S("https://cdn.example.com/a.png")));
-    ck_assert(cci_validate_url(S("http://example.com")));
-    ck_assert(!cci_validate_url(S("example.com/a.png")));
-    ck_assert(!cci_validate_url(S("ftp://example.com/a.png")));
-    ck_assert(!cci_validate_url(S("javascript:alert(1)")));
-    ck_assert(!cci_validate_url(S("/relative/path")));
+    ck_assert_int_eq(cci_validate_url(S("https://cdn.example.com/a.png")), CCI_OK);
+    ck_assert_int_eq(cci_validate_url(S("http://example.com")), CCI_OK);
+    ck_assert_int_eq(cci_validate_url(S("example.com/a.png")), CCI_INVALID);
+    ck_assert_int_eq(cci_validate_url(S("ftp://example.com/a.png")), CCI_INVALID);
+    ck_assert_int_eq(cci_validate_url(S("javascript:alert(1)")), CCI_INVALID);
+    ck_assert_int_eq(cci_validate_url(S("/relative/path")), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "absolute http"));
     static char url[3100];
     strcpy(url, "https://example.com/");
     memset(url + 20, 'x', 2990);
     url[3010] = '\0';
-    ck_assert(!cci_validate_url(S(url)));
+    ck_assert_int_eq(cci_validate_url(S(url)), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "3010 characters"));
 }
 END_TEST
@@ -77,47 +77,53 @@ static int tag_count(cJSON *tags)
     return n;
 }
 
+/* A cell and what it parses into (the status beside it). */
+#define P(text) text, strlen(text), &parsed, why, sizeof why
+
 START_TEST(tags_split_or_parse)
 {
-    cJSON *tags = cci_parse_tags(S(" sales, emea ;;vip "));
-    ck_assert_ptr_nonnull(tags);
-    ck_assert_int_eq(cJSON_GetArraySize(tags), 3);
-    ck_assert_str_eq(cJSON_GetArrayItem(tags, 0)->valuestring, "sales");
-    ck_assert_str_eq(cJSON_GetArrayItem(tags, 1)->valuestring, "emea");
-    ck_assert_str_eq(cJSON_GetArrayItem(tags, 2)->valuestring, "vip");
-    cJSON_Delete(tags);
-    tags = cci_parse_tags(S("[\"a,b\",\"c\"]"));
-    ck_assert_str_eq(cJSON_GetArrayItem(tags, 0)->valuestring, "a,b");
-    ck_assert_int_eq(tag_count(tags), 2);
-    ck_assert_ptr_null(cci_parse_tags(S("[1,2]")));
+    cJSON *parsed;
+    ck_assert_int_eq(cci_parse_tags(P(" sales, emea ;;vip ")), CCI_OK);
+    ck_assert_int_eq(cJSON_GetArraySize(parsed), 3);
+    ck_assert_str_eq(cJSON_GetArrayItem(parsed, 0)->valuestring, "sales");
+    ck_assert_str_eq(cJSON_GetArrayItem(parsed, 1)->valuestring, "emea");
+    ck_assert_str_eq(cJSON_GetArrayItem(parsed, 2)->valuestring, "vip");
+    cJSON_Delete(parsed);
+    ck_assert_int_eq(cci_parse_tags(P("[\"a,b\",\"c\"]")), CCI_OK);
+    ck_assert_str_eq(cJSON_GetArrayItem(parsed, 0)->valuestring, "a,b");
+    ck_assert_int_eq(tag_count(parsed), 2);
+    ck_assert_int_eq(cci_parse_tags(P("[1,2]")), CCI_INVALID);
+    ck_assert_ptr_null(parsed);
     ck_assert_ptr_nonnull(strstr(why, "JSON array of strings"));
     char many[256] = "";
     for (int i = 0; i < 26; i++) strcat(many, "t,");
-    ck_assert_ptr_null(cci_parse_tags(S(many)));
+    ck_assert_int_eq(cci_parse_tags(P(many)), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "26 tags"));
     char long_tag[128];
     memset(long_tag, 'x', 101);
     long_tag[101] = '\0';
-    ck_assert_ptr_null(cci_parse_tags(S(long_tag)));
+    ck_assert_int_eq(cci_parse_tags(P(long_tag)), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "101 characters"));
 }
 END_TEST
 
 START_TEST(metadata_is_an_object_within_the_limit)
 {
-    cJSON *m = cci_parse_metadata(S("{\"dept\":\"Sales\",\"n\":3}"));
-    ck_assert(cJSON_IsObject(m));
-    ck_assert(cci_validate_metadata_size(m, why, sizeof why));
-    cJSON_Delete(m);
-    ck_assert_ptr_null(cci_parse_metadata(S("[1]")));
-    ck_assert_ptr_null(cci_parse_metadata(S("{broken")));
+    cJSON *parsed;
+    ck_assert_int_eq(cci_parse_metadata(P("{\"dept\":\"Sales\",\"n\":3}")), CCI_OK);
+    ck_assert(cJSON_IsObject(parsed));
+    ck_assert_int_eq(cci_validate_metadata_size(parsed, why, sizeof why), CCI_OK);
+    cJSON_Delete(parsed);
+    ck_assert_int_eq(cci_parse_metadata(P("[1]")), CCI_INVALID);
+    ck_assert_int_eq(cci_parse_metadata(P("{broken")), CCI_INVALID);
+    ck_assert_ptr_null(parsed);
     ck_assert_ptr_nonnull(strstr(why, "JSON object"));
     cJSON *big = cJSON_CreateObject();
     static char value[6000];
     memset(value, 'v', 5200);
     value[5200] = '\0';
     cJSON_AddStringToObject(big, "k", value);
-    ck_assert(!cci_validate_metadata_size(big, why, sizeof why));
+    ck_assert_int_eq(cci_validate_metadata_size(big, why, sizeof why), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "5120"));
     cJSON_Delete(big);
 }
