@@ -1,6 +1,6 @@
 /* O_CLOEXEC */
 #define _GNU_SOURCE
-#include "cci/plan/input.h"
+#include "plan/input.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 #include "cci/read/csv_reader.h"
 #include "rules/damage.h"
 #include "cci/util/fingerprint.h"
@@ -16,7 +16,7 @@
 #include "cci/util/mode.h"
 #include "cci/util/outcome.h"
 #include "cci/output/report.h"
-#include "cci/util/strmap.h"
+#include "util/strmap.h"
 
 typedef struct cci_planner {
     const cci_mapping *mapping; /* read-only */

@@ -1,6 +1,6 @@
 /* fopencookie */
 #define _GNU_SOURCE
-#include "cci/read/snapshot.h"
+#include "read/snapshot.h"
 
 #include <errno.h>
 #include <stdarg.h>

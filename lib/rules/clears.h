@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 #include "cci/read/csv_reader.h"
 #include "cci/rules/mapping.h"
 #include "rules/user.h"

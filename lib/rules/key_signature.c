@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 #include "cci/util/fingerprint.h"
 #include "rules/user.h"
 

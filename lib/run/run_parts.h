@@ -6,24 +6,25 @@
 #define CCI_RUN_PARTS_H
 
 #include "cci/run/import.h"
+#include "target/verify.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/send/client.h"
+#include "send/client.h"
 #include "send/data_import.h"
-#include "cci/plan/input.h"
+#include "plan/input.h"
 #include "cci/state/journal.h"
 #include "plan/plan.h"
 #include "exec/pool.h"
 #include "exec/reorder.h"
-#include "cci/send/send.h"
+#include "send/send.h"
 #include "run/sink.h"
 #include "target/target.h"
 #include "rules/user.h"
-#include "cci/util/watchdog.h"
+#include "util/watchdog.h"
 
 enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };
 

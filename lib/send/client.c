@@ -1,6 +1,6 @@
 /* explicit_bzero: a wipe the compiler may not drop; memmem */
 #define _GNU_SOURCE
-#include "cci/send/client.h"
+#include "send/client.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>

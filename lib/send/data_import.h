@@ -22,7 +22,7 @@
 #include "send/batch.h"
 #include "plan/plan.h"
 #include "exec/queue.h"
-#include "cci/send/send.h"
+#include "send/send.h"
 
 typedef struct cci_data_import_hooks {
     cci_planned_row *(*row_of)(void *job);

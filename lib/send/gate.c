@@ -1,4 +1,4 @@
-#include "cci/send/gate.h"
+#include "send/gate.h"
 #include "util/deadline.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "cci/send/guess.h"
+#include "send/guess.h"
 
 enum { GUESS_SWITCH_AT_PERCENT = 50 };
 

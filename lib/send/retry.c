@@ -1,4 +1,4 @@
-#include "cci/send/retry.h"
+#include "send/retry.h"
 
 uint64_t cci_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms, uint64_t random_bits)
 {

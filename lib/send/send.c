@@ -1,4 +1,4 @@
-#include "cci/send/send.h"
+#include "send/send.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 
 #include "cci/util/latch.h"
 #include "cci/util/outfile.h"
-#include "cci/util/strmap.h"
+#include "util/strmap.h"
 
 enum { SYNC_INTERVAL_MS = 1000, LINE_MAX_LEN = 1024, COMPACT_SLACK = 1000 };
 

@@ -1,6 +1,6 @@
 /* getline */
 #define _GNU_SOURCE
-#include "cci/target/listing.h"
+#include "target/listing.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

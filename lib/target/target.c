@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "rules/clears.h"
-#include "cci/plan/input.h"
+#include "plan/input.h"
 #include "cci/util/outfile.h"
 #include "cci/output/report.h"
 #include "rules/user.h"

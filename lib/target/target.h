@@ -9,14 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 #include "cci/read/csv_reader.h"
 #include "rules/damage.h"
 #include "cci/state/journal.h"
 #include "rules/key_signature.h"
-#include "cci/target/listing.h"
+#include "target/listing.h"
 #include "cci/rules/mapping.h"
-#include "cci/send/send.h"
+#include "send/send.h"
 
 /* A bulk change names at most 100 uids, and its body stays under 8,000 bytes (long uids: the
  * service's body limit is not documented). */

@@ -1,4 +1,4 @@
-#include "cci/target/verify.h"
+#include "target/verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>

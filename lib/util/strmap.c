@@ -1,5 +1,5 @@
 /* Separate chaining; the bucket array doubles when the load factor passes 1. */
-#include "cci/util/strmap.h"
+#include "util/strmap.h"
 
 #include "cci/util/fingerprint.h"
 

@@ -1,4 +1,4 @@
-#include "cci/util/watchdog.h"
+#include "util/watchdog.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "../check_main.h"
-#include "cci/target/listing.h"
+#include "target/listing.h"
 #include "e2e_support.h"
 
 /* The acceptance scenario, in uid blocks: */

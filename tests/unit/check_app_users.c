@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "../check_main.h"
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 
 static void add(cci_app_users *app, const char *json)
 {

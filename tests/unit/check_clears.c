@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/state/app_users.h"
+#include "state/app_users.h"
 #include "rules/clears.h"
 #include "check_main.h"
 #include "test_records.h"

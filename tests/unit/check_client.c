@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/send/client.h"
+#include "send/client.h"
 #include "sandbox_fixture.h"
 #include "check_main.h"
 #include "http_client.h"

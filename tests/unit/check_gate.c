@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "cci/send/gate.h"
+#include "send/gate.h"
 #include "check_main.h"
 
 static cci_update_gate gate;

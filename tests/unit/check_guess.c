@@ -1,7 +1,7 @@
 /* Guessing, without a journal, whether to create or to update first. */
 #include <check.h>
 
-#include "cci/send/guess.h"
+#include "send/guess.h"
 #include "check_main.h"
 
 static cci_guess guess;

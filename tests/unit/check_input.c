@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cci/plan/input.h"
+#include "plan/input.h"
 #include "check_main.h"
 #include "test_files.h"
 #include "test_records.h"

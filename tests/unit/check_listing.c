@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../check_main.h"
-#include "cci/target/listing.h"
+#include "target/listing.h"
 #include "sandbox_fixture.h"
 
 static const cci_listing_wants names = {.names = true};

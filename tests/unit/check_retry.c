@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdint.h>
 
-#include "cci/send/retry.h"
+#include "send/retry.h"
 #include "check_main.h"
 
 START_TEST(backoff_doubles_with_full_jitter_up_to_the_cap)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/send/send.h"
+#include "send/send.h"
 #include "check_main.h"
 #include "sandbox_fixture.h"
 

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cci/read/snapshot.h"
+#include "read/snapshot.h"
 #include "check_main.h"
 #include "test_files.h"
 

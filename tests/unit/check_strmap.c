@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cci/util/strmap.h"
+#include "util/strmap.h"
 #include "check_main.h"
 
 START_TEST(put_then_get_returns_the_value)

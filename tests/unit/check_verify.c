@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../check_main.h"
-#include "cci/target/verify.h"
+#include "target/verify.h"
 #include "http_client.h"
 #include "sandbox_fixture.h"
 

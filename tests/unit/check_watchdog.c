@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cci/util/watchdog.h"
+#include "util/watchdog.h"
 #include "check_main.h"
 
 START_TEST(a_stall_is_time_with_no_beat_and_nothing_busy)

@@ -3,8 +3,8 @@
 #ifndef SANDBOX_FIXTURE_H
 #define SANDBOX_FIXTURE_H
 
-#include "cci/send/client.h"
-#include "cci/send/send.h"
+#include "send/client.h"
+#include "send/send.h"
 #include "sandbox.h"
 
 #define FIXTURE_KEY "client-test-key-0123456789"

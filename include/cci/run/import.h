@@ -20,7 +20,7 @@
 #include "cci/util/outcome.h"
 #include "cci/send/ratelimit.h"
 #include "cci/util/stop.h"
-#include "cci/target/verify.h"
+#include "cci/target/verify_result.h"
 
 typedef enum {
     CCI_MESSAGE_NOTE,    /* worth saying unless asked to be quiet (a warning, a kept file) */

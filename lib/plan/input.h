@@ -12,7 +12,7 @@
 
 #include "cci/read/csv_reader.h"
 #include "cci/rules/mapping.h"
-#include "cci/read/snapshot.h"
+#include "read/snapshot.h"
 
 typedef struct cci_input_spec {
     const char *path;           /* "-" for standard input */

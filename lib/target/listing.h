@@ -41,9 +41,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cci/state/app_users.h"
-#include "cci/send/send.h"
-#include "cci/util/strmap.h"
+#include "state/app_users.h"
+#include "send/send.h"
+#include "util/strmap.h"
 
 enum { CCI_LISTING_PER_PAGE = 1000, CCI_LISTING_MOST_UNTOLD_USERS = 1000000 };
 

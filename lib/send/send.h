@@ -10,15 +10,15 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "cci/send/client.h"
-#include "cci/send/gate.h"
-#include "cci/send/guess.h"
+#include "send/client.h"
+#include "send/gate.h"
+#include "send/guess.h"
 #include "cci/util/mode.h"
 #include "cci/util/outcome.h"
 #include "cci/send/ratelimit.h"
-#include "cci/send/retry.h"
+#include "send/retry.h"
 #include "cci/util/stop.h"
-#include "cci/util/watchdog.h"
+#include "util/watchdog.h"
 
 typedef struct cci_send_shared {
     cci_mode mode;            /* read-only */

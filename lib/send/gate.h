@@ -8,7 +8,7 @@
 
 #include <pthread.h>
 
-#include "cci/send/client.h"
+#include "send/client.h"
 #include "cci/util/stop.h"
 
 typedef enum { CCI_UPDATES_UNKNOWN, CCI_UPDATES_PROBING, CCI_UPDATES_ALLOWED, CCI_UPDATES_REFUSED } cci_update_state;

@@ -11,12 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cci/state/app_users.h"
-#include "cci/plan/input.h"
+#include "state/app_users.h"
+#include "cci/target/verify_result.h"
+#include "plan/input.h"
 #include "cci/state/journal.h"
-#include "cci/target/listing.h"
+#include "target/listing.h"
 #include "cci/util/mode.h"
-#include "cci/send/send.h"
+#include "send/send.h"
 
 typedef struct cci_verify_setup {
     const cci_input_spec *spec;   /* the input, read again from its start */
@@ -33,13 +34,6 @@ typedef struct cci_verify_setup {
     void *context;
 } cci_verify_setup;
 
-typedef struct cci_verify_result {
-    unsigned long compared; /* valid rows compared with the app read back */
-    unsigned long differed; /* of which the app held otherwise */
-    unsigned long repaired; /* of those, equal after one repair */
-    unsigned long remain;   /* still differing, or whose repair failed */
-    unsigned long pages;    /* listing pages read, every reading counted */
-} cci_verify_result;
 
 /* Reads back, repairs and writes the verify file. False with a reason in err when the app or the
  * input could not be read, or the file written: the result then says how far it went. */
