@@ -102,9 +102,13 @@ void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_im
     if (r->rejected && facts->rejects)
         fprintf(out, "  %-10s %s (%lu row%s to fix and feed back)\n", "rejects", facts->rejects, r->rejected,
                 cci_plural(r->rejected));
+    char damaged[96] = ""; /* a torn or damaged journal line is skipped: its row is sent again */
+    if (r->journal_damaged)
+        snprintf(damaged, sizeof damaged, "; %lu damaged line%s of the journal skipped", r->journal_damaged,
+                 cci_plural(r->journal_damaged));
     if (r->journal_used)
-        fprintf(out, "  %-10s %s (%lu user%s of this target known before the run)%s\n", "state", facts->state,
-                r->known_before, cci_plural(r->known_before), facts->force ? "; --force: every row was sent" : "");
+        fprintf(out, "  %-10s %s (%lu user%s of this target known before the run%s)%s\n", "state", facts->state,
+                r->known_before, cci_plural(r->known_before), damaged, facts->force ? "; --force: every row was sent" : "");
 }
 
 void tool_summary_print_problems(FILE *out, const cci_import_result *r)

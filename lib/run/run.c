@@ -330,6 +330,7 @@ static void tear_down(run *r, cci_input *input, cci_import_result *result)
     cleanup_shared(&r->shared);
     result->journal_used = r->journal && !r->config->dry_run;
     result->known_before = r->journal ? cci_journal_stats_of(r->journal).known : 0;
+    result->journal_damaged = r->journal ? cci_journal_stats_of(r->journal).ignored : 0;
     if (!cci_journal_close(r->journal) && !result->journal_failed) {
         run_say(r, CCI_MESSAGE_PROBLEM, "could not write the state journal %s completely", r->config->state_path);
         result->journal_failed = true;

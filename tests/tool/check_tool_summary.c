@@ -91,6 +91,15 @@ START_TEST(the_table_says_every_action_and_the_requests)
     ck_assert_ptr_nonnull(strstr(text, "requests   8 (core: 7, standard: 1, data import: 0)"));
     ck_assert_ptr_nonnull(strstr(text, "users.rejects.csv (1 row to fix and feed back)"));
     ck_assert_ptr_nonnull(strstr(text, "(5 rows/s)"));
+    ck_assert_ptr_null(strstr(text, "damaged"));
+    free(text);
+    /* a journal with torn or damaged lines says how many were skipped */
+    r.journal_used = true;
+    r.known_before = 4;
+    r.journal_damaged = 2;
+    text = printed_table(&facts, &r);
+    ck_assert_msg(strstr(text, "state      users.state (4 users of this target known before the run; 2 damaged lines of "
+                               "the journal skipped)"), "%s", text);
     free(text);
 }
 END_TEST

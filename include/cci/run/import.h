@@ -126,6 +126,7 @@ typedef struct cci_import_result {
     uint64_t paused_ms;
     bool journal_used;        /* false for a dry run */
     unsigned long known_before; /* users of this target the journal knew before the run */
+    unsigned long journal_damaged; /* its torn or damaged lines, skipped (their rows are sent again) */
     cci_dialect dialect;        /* how the input was written */
     char **problems;            /* "line N: what" of the first invalid or failed rows; owned */
     size_t problem_count;
