@@ -131,11 +131,12 @@ static void take_cell(cci_user *user, const cci_column *column, const char *text
         take_name_part(user, header, text, len, problems);
         return;
     case CCI_FIELD_AVATAR:
-    case CCI_FIELD_LINK:
+    case CCI_FIELD_LINK: {
         cci_status valid = cci_validate_url(text, len, why, sizeof why);
         if (valid != CCI_OK) add_cell_problem(user, problems, header, valid, why);
         else if (!add_string(user->fields, cci_field_name(column->field), text, len)) user->out_of_memory = true;
         return;
+    }
     case CCI_FIELD_ROLE:
     case CCI_FIELD_STATUS_MESSAGE:
         if (!add_string(user->fields, cci_field_name(column->field), text, len)) user->out_of_memory = true;
