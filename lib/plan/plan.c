@@ -176,6 +176,7 @@ static bool plan_against_app(cci_planner *planner, const cci_user *user, const c
         }
         return plan_by_journal(planner, user, journaled, row);
     }
+    if (listed) row->listed_created_at = (long long)listed->created;
     if (!listed) {
         if (planner->mode == CCI_MODE_UPDATE)
         {

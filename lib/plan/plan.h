@@ -55,6 +55,7 @@ typedef struct cci_planned_row {
     char *changes;    /* the fields that differ ("name, tags"), for the report; NULL: none known */
     long long created_at;     /* createdAt and lastActiveAt in Unix seconds; 0: not given. Only a */
     long long last_active_at; /* Data Import create keeps them (cci/data_import.h) */
+    long long listed_created_at; /* the createdAt the app's listing showed for the uid; 0: none */
     bool new_user;        /* to be created, and the Data Import channel may take it (set by the run) */
     unsigned batches;     /* Data Import requests that carried it */
 } cci_planned_row;

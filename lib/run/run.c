@@ -116,6 +116,7 @@ static bool init_shared(run *r, long expected_rows)
     cci_update_gate_init(&shared->gate);
     cci_guess_init(&shared->guess);
     for (int b = 0; b < CCI_BUDGET_COUNT; b++) atomic_init(&shared->requests[b], 0);
+    atomic_init(&shared->dates_not_set, 0);
     cci_pulse_init(&shared->pulse);
     return true;
 }
@@ -131,7 +132,7 @@ static void cleanup_shared(cci_send_shared *shared)
 /* What the run cost: every request, the listing, bulk changes and repairs included. */
 static void tally_requests(const run *r, cci_import_result *result)
 {
-    result->dates_not_set = atomic_load(&r->dates_not_set);
+    result->dates_not_set = atomic_load(&r->shared.dates_not_set);
     result->held_back = r->held_back;
     result->requests[CCI_BUDGET_CORE] = atomic_load(&r->shared.requests[CCI_BUDGET_CORE]);
     result->requests[CCI_BUDGET_STANDARD] = atomic_load(&r->shared.requests[CCI_BUDGET_STANDARD]);
@@ -352,7 +353,6 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     cci_input input = {0};
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
-    atomic_init(&r.dates_not_set, 0);
     atomic_init(&r.finished, 0);
     r.began_ms = cci_now_ms();
     long expected_rows = -1;

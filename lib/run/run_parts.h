@@ -15,6 +15,7 @@
 
 #include "send/client.h"
 #include "send/data_import.h"
+#include "send/send_job.h"
 #include "plan/input.h"
 #include "cci/state/journal.h"
 #include "plan/plan.h"
@@ -59,19 +60,17 @@ typedef struct run {
     pthread_mutex_t describing; /* held while the pool is read for a watchdog's description, and
                                  * by the reader when it sets READER_FINISHING (the pool goes) */
     atomic_int reader;      /* a reader_stage */
-    atomic_ulong dates_not_set; /* dated rows that updated an existing user: said once, in the summary */
     atomic_ulong finished;      /* rows finished in any order (the report takes them in order) */
     unsigned long submitted;    /* rows handed to be sent: --limit counts them (reader thread only) */
     unsigned long held_back;    /* rows past --limit, not attempted (reader thread only) */
     uint64_t began_ms;          /* cci_now_ms() when the run began: no pause is longer than the run */
 } run;
 
-/* One row on its way from the reader to the report. */
+/* One row on its way from the reader to the report: the senders see its job alone. */
 typedef struct row_item {
+    cci_send_job job; /* first: the job's `finished` finds its item */
     run *run;
     size_t seq;
-    cci_planned_row row;
-    const char *confirmed; /* what the journal may record for it (cci_send_row); NULL: nothing */
 } row_item;
 
 /* run.c */

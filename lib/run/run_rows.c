@@ -17,65 +17,30 @@ static void complete_row(run *r, row_item *item)
     cci_pulse_beat(&r->shared.pulse);
 }
 
+/* A sent row's job is handed back (cci_send_job.finished). */
+static void job_finished(cci_send_job *job)
+{
+    row_item *item = (row_item *)job;
+    complete_row(item->run, item);
+}
+
 /* Called in input order, one row at a time (under the reorder's lock). */
 void run_emit_row(void *item_ptr, void *context)
 {
     row_item *item = item_ptr;
     run *r = context;
-    cci_user_explain_refusal(&item->row.outcome, &r->mapping, item->row.saved);
-    cci_sink_emit(&r->sink, &item->row.outcome, item->row.saved, item->confirmed);
-    cci_planned_row_cleanup(&item->row);
+    cci_planned_row *row = &item->job.row;
+    cci_user_explain_refusal(&row->outcome, &r->mapping, row->saved);
+    cci_sink_emit(&r->sink, &row->outcome, row->saved, item->job.confirmed);
+    cci_planned_row_cleanup(row);
     free(item);
 }
 
-/* A dated row that reached the app one request at a time: its dates were not kept (only a Data
- * Import create sets them). A created user's row says so; an existing user's only when its
- * createdAt is not the one the app holds, and the summary counts them all once. */
-static void say_dates_not_kept(run *r, cci_planned_row *row)
-{
-    cci_action action = row->outcome.action;
-    const char *dates = cci_planned_row_dates(row);
-    if (!dates || (action != CCI_ACTION_CREATED && action != CCI_ACTION_UPDATED && action != CCI_ACTION_REACTIVATED))
-        return;
-    if (action != CCI_ACTION_CREATED) {
-        atomic_fetch_add(&r->dates_not_set, 1);
-        const cci_app_user *listed = r->app_read ? cci_app_users_find(r->listing.app, row->outcome.uid) : NULL;
-        if (listed && !row->last_active_at && listed->created == row->created_at) return; /* the app has it */
-    }
-    const char *said = row->outcome.message;
-    char message[900];
-    snprintf(message, sizeof message, "%s%s%s not set: CometChat sets %s only when Data Import creates the user%s",
-             said ? said : "", said ? "; " : "", dates, row->created_at && row->last_active_at ? "them" : "it",
-             action == CCI_ACTION_CREATED ? " (it was not available in this run)" : ", and this user existed");
-    cci_outcome_say(&row->outcome, message);
-}
-
+/* The pool's job function: a worker sends the row one request at a time. */
 void run_send_job(void *job, void *worker_state)
 {
     row_item *item = job;
-    run *r = item->run;
-    cci_planned_row *row = &item->row;
-    cci_send_request request = {.uid = row->outcome.uid, .create_body = row->create_body,
-                                .update_body = row->update_body, .fingerprint = row->journal_record,
-                                .known = row->known, .absent = row->absent, .reactivated = row->reactivated,
-                                .changes = row->changes};
-    item->confirmed = cci_send_row(&r->shared, worker_state, &request, &row->outcome);
-    say_dates_not_kept(r, row);
-    complete_row(r, item);
-}
-
-/* ---- the Data Import channel's hooks ---- */
-
-static cci_planned_row *row_of_job(void *job)
-{
-    return &((row_item *)job)->row;
-}
-
-static void finish_job(void *job, const char *confirmed)
-{
-    row_item *item = job;
-    item->confirmed = confirmed;
-    complete_row(item->run, item);
+    cci_send_job_send(&item->run->shared, worker_state, &item->job);
 }
 
 static void channel_note(void *context, const char *text)
@@ -85,8 +50,8 @@ static void channel_note(void *context, const char *text)
 
 static void skip_unsent(run *r, row_item *item)
 {
-    item->row.outcome.action = CCI_ACTION_SKIPPED;
-    cci_outcome_say(&item->row.outcome, "not sent: the run stopped early");
+    item->job.row.outcome.action = CCI_ACTION_SKIPPED;
+    cci_outcome_say(&item->job.row.outcome, "not sent: the run stopped early");
     complete_row(r, item);
 }
 
@@ -96,8 +61,8 @@ static void hold_back(run *r, row_item *item)
     char message[160];
     snprintf(message, sizeof message, "not sent: --limit %lu (a canary run sends the first rows that need it); "
                                       "the next run carries on", r->config->limit);
-    item->row.outcome.action = CCI_ACTION_SKIPPED;
-    cci_outcome_say(&item->row.outcome, message);
+    item->job.row.outcome.action = CCI_ACTION_SKIPPED;
+    cci_outcome_say(&item->job.row.outcome, message);
     r->held_back++;
     complete_row(r, item);
 }
@@ -160,18 +125,20 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
             return true;
         }
         item->run = r;
+        item->job.finished = job_finished;
         item->seq = reserve_row(r);
-        bool send = cci_plan_row(planner, &record, &item->row);
-        item->row.new_user = r->channel_on && item->row.absent && !item->row.reactivated;
+        cci_planned_row *row = &item->job.row;
+        bool send = cci_plan_row(planner, &record, row);
+        row->new_user = r->channel_on && row->absent && !row->reactivated;
         bool stopped = cci_stop_requested(r->config->stop);
-        if (!send && stopped && item->row.outcome.action == CCI_ACTION_UNCHANGED) {
+        if (!send && stopped && row->outcome.action == CCI_ACTION_UNCHANGED) {
             /* after a stop nothing is compared with the app any more: the rest are skipped */
-            item->row.outcome.action = CCI_ACTION_SKIPPED;
-            cci_outcome_say(&item->row.outcome, "not compared: the run stopped early");
+            row->outcome.action = CCI_ACTION_SKIPPED;
+            cci_outcome_say(&row->outcome, "not compared: the run stopped early");
             complete_row(r, item);
             continue;
         }
-        if (!send && item->row.confirm) item->confirmed = item->row.journal_record; /* the app proved it */
+        if (!send && row->confirm) item->job.confirmed = row->journal_record; /* the app proved it */
         if (!send) {
             complete_row(r, item);
         } else if (r->config->limit && r->submitted >= r->config->limit) {
@@ -202,8 +169,6 @@ bool run_start_channel(run *r)
 {
     cci_worker worker = {.random = r->config->random_seed ^ 0xDA7A1A9017ULL, .client = run_connect_to_target(r)};
     if (!worker.client) return false;
-    cci_data_import_init(&r->channel, &r->shared, worker,
-                         (cci_data_import_hooks){.row_of = row_of_job, .send_single = run_send_job,
-                                                 .finish = finish_job, .note = channel_note, .context = r});
+    cci_data_import_init(&r->channel, &r->shared, worker, channel_note, r);
     return true;
 }

@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci_worker worker,
-                          cci_data_import_hooks hooks)
+void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci_worker worker, cci_note_fn note,
+                          void *note_context)
 {
-    *channel = (cci_data_import){.shared = shared, .worker = worker, .hooks = hooks, .shape = CCI_BATCH_OBJECT};
+    *channel = (cci_data_import){.shared = shared, .worker = worker, .note = note, .note_context = note_context,
+                                 .shape = CCI_BATCH_OBJECT};
     atomic_init(&channel->refused, false);
     atomic_init(&channel->created, 0);
     atomic_init(&channel->batches, 0);
@@ -30,34 +31,34 @@ const char *cci_channel_stage_name(cci_channel_stage stage)
 bool cci_data_import_takes(const void *job, void *context)
 {
     cci_data_import *channel = context;
-    return !atomic_load(&channel->refused) && channel->hooks.row_of((void *)job)->new_user;
+    return !atomic_load(&channel->refused) && ((const cci_send_job *)job)->row.new_user;
 }
 
 bool cci_data_import_leaves(const void *job, void *context)
 {
     cci_data_import *channel = context;
-    const cci_planned_row *row = channel->hooks.row_of((void *)job);
+    const cci_planned_row *row = &((const cci_send_job *)job)->row;
     return !(row->new_user && cci_planned_row_dates(row)) || atomic_load(&channel->refused);
 }
 
 /* ---- settling one row ---- */
 
-static void settle(cci_data_import *channel, void *job, cci_action action, long status, const char *code,
+static void settle(cci_data_import *channel, cci_send_job *job, cci_action action, long status, const char *code,
                    const char *message, const char *refused_field)
 {
-    cci_planned_row *row = channel->hooks.row_of(job);
+    cci_planned_row *row = &job->row;
     row->outcome.action = action;
     row->outcome.http_status = status;
     snprintf(row->outcome.error_code, sizeof row->outcome.error_code, "%s", code ? code : "");
     snprintf(row->outcome.refused_field, sizeof row->outcome.refused_field, "%s", refused_field ? refused_field : "");
     cci_outcome_say(&row->outcome, message);
     if (action == CCI_ACTION_CREATED) atomic_fetch_add(&channel->created, 1);
-    channel->hooks.finish(job, action == CCI_ACTION_CREATED ? row->journal_record : NULL);
+    cci_send_job_finish(job, action == CCI_ACTION_CREATED ? row->journal_record : NULL);
 }
 
-static void created(cci_data_import *channel, void *job, long status, const char *how)
+static void created(cci_data_import *channel, cci_send_job *job, long status, const char *how)
 {
-    const char *dates = cci_planned_row_dates(channel->hooks.row_of(job));
+    const char *dates = cci_planned_row_dates(&job->row);
     char message[300];
     snprintf(message, sizeof message, "via data import%s%s", dates ? ", with " : "", dates ? dates : "");
     if (how) snprintf(message + strlen(message), sizeof message - strlen(message), "; %s", how);
@@ -68,14 +69,14 @@ static void created(cci_data_import *channel, void *job, long status, const char
  * it does not (a create), neither that the service decides. Once the channel is refused, the rows
  * it holds go back to the queue for every worker to share (sent here one after another, a batch's
  * worth of failing rows would take fifty times as long); until then it sends the few itself. */
-static void send_single(cci_data_import *channel, void *job, bool known, bool absent)
+static void send_single(cci_data_import *channel, cci_send_job *job, bool known, bool absent)
 {
-    cci_planned_row *row = channel->hooks.row_of(job);
+    cci_planned_row *row = &job->row;
     row->known = known;
     row->absent = absent;
     row->new_user = false;
     if (atomic_load(&channel->refused) && !cci_stop_requested(channel->shared->stop)) cci_queue_return(channel->queue, job);
-    else channel->hooks.send_single(job, &channel->worker);
+    else cci_send_job_send(channel->shared, &channel->worker, job);
 }
 
 static void get_user(cci_client *client, void *uid, cci_response *response)
@@ -86,9 +87,9 @@ static void get_user(cci_client *client, void *uid, cci_response *response)
 /* A uid an attempt whose answer was lost may have written: read back, it is `created` when the app
  * holds what was sent; it goes on as an update when it holds something else, and into a later
  * batch (or, after two, a single create) when it is not there. */
-static void confirm_or_send(cci_data_import *channel, void *job, const cci_batch_user *sent)
+static void confirm_or_send(cci_data_import *channel, cci_send_job *job, const cci_batch_user *sent)
 {
-    cci_planned_row *row = channel->hooks.row_of(job);
+    cci_planned_row *row = &job->row;
     cci_response last;
     cci_answer_class answer = cci_send_optional_call(channel->shared, &channel->worker, CCI_BUDGET_STANDARD, get_user,
                                                      (void *)sent->uid, &last);
@@ -133,7 +134,7 @@ static void refuse(cci_data_import *channel, const char *why)
     char text[800];
     snprintf(text, sizeof text, "Data Import is not available (%s): new users are created one at a time for the "
                                 "rest of the run, without their createdAt and lastActiveAt", why);
-    channel->hooks.note(channel->hooks.context, text);
+    channel->note(channel->note_context, text);
 }
 
 /* Each row of a batch whose answer says nothing readable about it. */
@@ -174,7 +175,7 @@ static void send_batch(cci_data_import *channel, void **jobs, size_t count)
 {
     cci_batch_user users[CCI_BATCH_MAX];
     for (size_t i = 0; i < count; i++) {
-        cci_planned_row *row = channel->hooks.row_of(jobs[i]);
+        cci_planned_row *row = &((cci_send_job *)jobs[i])->row;
         row->batches++;
         users[i] = (cci_batch_user){.uid = row->outcome.uid, .create_body = row->create_body,
                                     .created_at = row->created_at, .last_active_at = row->last_active_at};
@@ -197,7 +198,7 @@ static void send_batch(cci_data_import *channel, void **jobs, size_t count)
             break;
         channel->shape = CCI_BATCH_ARRAY;
     }
-    for (size_t i = 0; i < count; i++) channel->hooks.row_of(jobs[i])->outcome.attempts += call.attempts;
+    for (size_t i = 0; i < count; i++) ((cci_send_job *)jobs[i])->row.outcome.attempts += call.attempts;
     char why[600];
     if (answer == CCI_ANSWER_OK) {
         size_t len;
@@ -237,7 +238,7 @@ void cci_data_import_consume(cci_queue *queue, void *context)
             void *job;
             atomic_store(&channel->held, 0);
             atomic_store(&channel->stage, CCI_CHANNEL_WORKER);
-            while ((job = cci_queue_pop_matching(queue, NULL, NULL))) channel->hooks.send_single(job, &channel->worker);
+            while ((job = cci_queue_pop_matching(queue, NULL, NULL))) cci_send_job_send(channel->shared, &channel->worker, job);
             break;
         }
         /* a full batch is waited for only while the reader can still add to it (the queue says

@@ -23,17 +23,10 @@
 #include "plan/plan.h"
 #include "exec/queue.h"
 #include "send/send.h"
+#include "send/send_job.h"
 
-typedef struct cci_data_import_hooks {
-    cci_planned_row *(*row_of)(void *job);
-    /* sends job as a worker does, with worker, and hands it on to the report */
-    void (*send_single)(void *job, void *worker); /* a cci_worker, as the pool's job function takes it */
-    /* hands on a job the channel settled; confirmed as cci_send_row returns it */
-    void (*finish)(void *job, const char *confirmed);
-    /* says a note to the person running the import */
-    void (*note)(void *context, const char *text);
-    void *context;
-} cci_data_import_hooks;
+/* Says a note to the person running the import (the channel's refusal); called on its thread. */
+typedef void (*cci_note_fn)(void *context, const char *text);
 
 /* What the channel does now, for a watchdog's description. */
 typedef enum {
@@ -48,10 +41,11 @@ const char *cci_channel_stage_name(cci_channel_stage stage);
 typedef struct cci_data_import {
     cci_send_shared *shared; /* thread-safe */
     cci_worker worker;       /* the channel's own connection; its thread's alone */
-    cci_data_import_hooks hooks;
+    cci_note_fn note;
+    void *note_context;
     cci_batch_shape shape;   /* the body's shape: the example's, until the service asks for the other */
     cci_queue *queue;        /* the workers' queue, once the channel runs */
-    void *carried[CCI_BATCH_MAX]; /* rows read back absent, for the next batch; channel thread only */
+    void *carried[CCI_BATCH_MAX]; /* cci_send_job */ /* rows read back absent, for the next batch; channel thread only */
     size_t carried_count;
     atomic_bool refused;     /* the endpoint is not to be used again in this run */
     atomic_ulong created;    /* users created through the channel */
@@ -61,9 +55,11 @@ typedef struct cci_data_import {
     char refusal[600];       /* why it was refused; written before refused is set, read after */
 } cci_data_import;
 
-/* worker.client must be set; the channel frees nothing of it. */
-void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci_worker worker,
-                          cci_data_import_hooks hooks);
+/* worker.client must be set; the channel frees nothing of it. The queue's jobs are
+ * cci_send_job: the channel sends them (in batches, or one at a time as a worker would) and
+ * hands each on through its `finished`. */
+void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci_worker worker, cci_note_fn note,
+                          void *note_context);
 
 /* The channel's match on the queue: new users, while the endpoint is in use. */
 bool cci_data_import_takes(const void *job, void *channel);

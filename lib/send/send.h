@@ -29,6 +29,7 @@ typedef struct cci_send_shared {
     cci_update_gate gate;     /* own lock */
     cci_guess guess;          /* own lock */
     atomic_ulong requests[CCI_BUDGET_COUNT];
+    atomic_ulong dates_not_set; /* dated rows that updated an existing user (cci/send_job.h) */
     cci_pulse pulse; /* atomics: every request and announced wait, for the watchdog */
 } cci_send_shared;
 

@@ -1,6 +1,7 @@
 /* The Data Import channel against the real sandbox, in-process: what it takes from the queue, how
  * a batch's answers settle each row, and how it falls back when the endpoint is not there. The
- * channel runs on the test's thread; no worker takes anything, so every row it leaves is seen. */
+ * channel runs on the test's thread and no worker runs: every row is sent by the channel, in a
+ * batch or one request at a time (cci_send_job_send), and the sandbox counts which. */
 #include <check.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
@@ -17,31 +18,27 @@ enum { MOST_JOBS = 120 };
 
 /* One row, and what became of it. */
 typedef struct job {
-    cci_planned_row row;
-    bool finished;    /* settled by the channel */
-    bool sent_single; /* handed to the workers' path */
-    bool known_when_single;
+    cci_send_job sent; /* first: `finished` finds its job */
+    int finished;      /* times handed on: exactly once */
 } job;
 
 static job jobs[MOST_JOBS];
 static int notes;
 
-static cci_planned_row *row_of(void *j)
+static void finished(cci_send_job *j)
 {
-    return &((job *)j)->row;
+    const cci_outcome *outcome = &j->row.outcome;
+    if (outcome->action == CCI_ACTION_CREATED || outcome->action == CCI_ACTION_UPDATED)
+        ck_assert_ptr_eq(j->confirmed, j->row.journal_record); /* what the app holds goes to the journal */
+    ((job *)j)->finished++;
 }
 
-static void send_single(void *j, void *worker)
+/* Handed on once, by the channel's batch ("via data import") or one request at a time. */
+static bool batched(int i)
 {
-    (void)worker;
-    ((job *)j)->sent_single = true;
-    ((job *)j)->known_when_single = ((job *)j)->row.known;
-}
-
-static void finish(void *j, const char *confirmed)
-{
-    ck_assert_ptr_eq(confirmed, ((job *)j)->row.journal_record); /* a created row's record goes to the journal */
-    ((job *)j)->finished = true;
+    const char *message = jobs[i].sent.row.outcome.message;
+    ck_assert_int_eq(jobs[i].finished, 1);
+    return message && strncmp(message, "via data import", 15) == 0;
 }
 
 static void note(void *context, const char *text)
@@ -58,11 +55,14 @@ static cci_data_import run_channel(int n)
     memset(jobs, 0, sizeof jobs);
     notes = 0;
     for (int i = 0; i < n; i++) {
-        cci_planned_row *row = &jobs[i].row;
+        jobs[i].sent.finished = finished;
+        cci_planned_row *row = &jobs[i].sent.row;
         snprintf(row->outcome.uid, sizeof row->outcome.uid, "n%04d", i);
         char body[128];
         snprintf(body, sizeof body, "{\"name\":\"New %d\",\"uid\":\"n%04d\"}", i, i);
         row->create_body = strdup(body);
+        snprintf(body, sizeof body, "{\"name\":\"New %d\"}", i);
+        row->update_body = strdup(body);
         row->journal_record = strdup("fingerprint");
         row->new_user = row->absent = true;
         if (i % 3 == 0) row->created_at = 1614834367;
@@ -70,9 +70,7 @@ static cci_data_import run_channel(int n)
     }
     cci_queue_close(queue);
     cci_data_import channel;
-    cci_data_import_init(&channel, &fixture_shared, fixture_worker,
-                         (cci_data_import_hooks){.row_of = row_of, .send_single = send_single, .finish = finish,
-                                                 .note = note});
+    cci_data_import_init(&channel, &fixture_shared, fixture_worker, note, NULL);
     cci_data_import_consume(queue, &channel);
     cci_queue_free(queue);
     return channel;
@@ -80,7 +78,7 @@ static cci_data_import run_channel(int n)
 
 static void free_jobs(int n)
 {
-    for (int i = 0; i < n; i++) cci_planned_row_cleanup(&jobs[i].row);
+    for (int i = 0; i < n; i++) cci_planned_row_cleanup(&jobs[i].sent.row);
 }
 
 static void preload(const char *users)
@@ -98,17 +96,20 @@ START_TEST(new_users_go_fifty_a_request_and_an_existing_one_is_passed_on)
     ck_assert_int_eq((int)fixture_counter("requests", "data_import"), 2); /* 50, then 20 */
     for (int i = 0; i < 70; i++) {
         if (i == 7) { /* the listing was out of date: the service said it exists, so it goes as an update */
-            ck_assert(jobs[i].sent_single && jobs[i].known_when_single && !jobs[i].finished);
+            ck_assert(!batched(i));
+            ck_assert_int_eq(jobs[i].sent.row.outcome.action, CCI_ACTION_UPDATED);
             continue;
         }
-        ck_assert_msg(jobs[i].finished && !jobs[i].sent_single, "row %d", i);
-        ck_assert_int_eq(jobs[i].row.outcome.action, CCI_ACTION_CREATED);
+        ck_assert_msg(batched(i), "row %d", i);
+        ck_assert_int_eq(jobs[i].sent.row.outcome.action, CCI_ACTION_CREATED);
         const char *expected = i == 8  ? "via data import; it existed when the batch arrived, holding what was sent: an "
                                          "attempt of this run whose answer was lost wrote it"
                                : i % 3 ? "via data import"
                                        : "via data import, with createdAt";
-        ck_assert_str_eq(jobs[i].row.outcome.message, expected);
+        ck_assert_str_eq(jobs[i].sent.row.outcome.message, expected);
     }
+    ck_assert_int_eq((int)fixture_counter("requests", "update"), 1); /* n0007, one request */
+    ck_assert_int_eq((int)fixture_counter("requests", "create"), 0);
     ck_assert_uint_eq(atomic_load(&channel.created), 69);
     ck_assert_int_eq((int)fixture_counter("requests", "get"), 2); /* n0007 and n0008 read back */
     ck_assert(!atomic_load(&channel.refused));
@@ -143,7 +144,14 @@ START_TEST(a_missing_endpoint_is_said_once_and_every_row_goes_one_at_a_time)
     ck_assert(atomic_load(&channel.refused));
     ck_assert_int_eq(notes, 1);
     ck_assert_int_eq((int)fixture_counter("requests", "other"), 1); /* no such route */
-    for (int i = 0; i < 60; i++) ck_assert(jobs[i].sent_single && !jobs[i].finished && !jobs[i].known_when_single);
+    for (int i = 0; i < 60; i++) {
+        ck_assert_msg(!batched(i), "row %d", i);
+        ck_assert_int_eq(jobs[i].sent.row.outcome.action, CCI_ACTION_CREATED);
+        const char *message = jobs[i].sent.row.outcome.message;
+        /* one request at a time keeps no dates, and the dated rows say so */
+        ck_assert_int_eq(message && strstr(message, "createdAt not set"), i % 3 == 0);
+    }
+    ck_assert_int_eq((int)fixture_counter("requests", "create"), 60);
     ck_assert_ptr_nonnull(strstr(channel.refusal, "HTTP 404"));
     free_jobs(60);
 }
@@ -156,7 +164,7 @@ START_TEST(an_endpoint_that_takes_arrays_only_gets_arrays)
     cci_data_import channel = run_channel(10);
     ck_assert(!atomic_load(&channel.refused));
     ck_assert_int_eq((int)fixture_counter("requests", "data_import"), 2); /* the example's shape, then the array */
-    for (int i = 0; i < 10; i++) ck_assert(jobs[i].finished && jobs[i].row.outcome.action == CCI_ACTION_CREATED);
+    for (int i = 0; i < 10; i++) ck_assert(batched(i) && jobs[i].sent.row.outcome.action == CCI_ACTION_CREATED);
     free_jobs(10);
 }
 END_TEST
