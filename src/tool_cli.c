@@ -11,51 +11,13 @@
 #include <sys/stat.h>
 
 #include "tool_config.h"
+#include "tool_help.h"
 #include "tool_options.h"
 #include "tool_settings.h"
 
-static const char usage_format[] =
-    "Usage: cometchat-import [OPTIONS] INPUT.csv     (INPUT may be - for standard input)\n"
-    "Makes a CometChat app hold exactly the users of a CSV export; reports every row.\n"
-    "Target (the key: COMETCHAT_API_KEY or --api-key-file PATH, never the command line):\n"
-    "  --app-id ID --region us|eu|in   or --base-url URL (env COMETCHAT_APP_ID, _REGION, _BASE_URL)\n"
-    "  --insecure-http  allow http:// to another machine  --trust-settings  a .conf not yours may name it\n"
-    "What to do:\n"
-    "  --mode upsert|create|update     create or update (default), create only, update only\n"
-    "  -n, --dry-run  send nothing  --force  send rows said unchanged  --verify  read back, repair\n"
-    "  --trust-journal  no reading of the app when the journal knows every row  --limit N  canary run\n"
-    "  --plan  --reactivate  --prune [--prune-max N]   say what a run would do, sending nothing;\n"
-    "        bring back deactivated users the file names; deactivate the ones it leaves out (10%%)\n"
-    "  --workers N (%d)  --rate N/min|N/s (learned)  --timeout SECONDS (%d)  --retries N (%d)\n"
-    "  --max-wait SECONDS (%d)  longest rate-limit pause  --data-import auto|off  new users in 50s too\n"
-    "Input:\n"
-    "  --map COLUMN=FIELD (repeatable), FIELD one of (or ignore, to skip the column)\n    %s\n"
-    "  --delimiter , ; TAB |  --encoding NAME (windows-1252...)  --template (all columns)\n"
-    "  --date-order dmy|mdy  --timezone +HH:MM (UTC)   how date cells read\n"
-    "  --max-columns N (%d)  --max-record-size BYTES (%d)   bounds on one line\n"
-    "Output: each run writes report.csv, rejects.csv... into INPUT.runs/TIME/, and INPUT.runs/latest\n"
-    "  is the last (-n writes nothing)  --runs-dir DIR  --keep-runs N (%d; 0: all)  --report PATH\n"
-    "  --rejects PATH  --state PATH  --rejects-encoding NAME  --summary-json PATH  --progress=auto|...\n"
-    "  -q, --quiet  -v, --verbose (every problem, not the first 10)  -h, --help  -V, --version\n"
-    "Exit 0 ok, 1 rows failed, 2 no start, 3 stopped. --config PATH --save-config. man cometchat-import\n";
-
-/* The help names the fields as the mapping lists them and the defaults as defaults.h has them, so
- * each is written in one place. */
-static char usage_text[sizeof usage_format + 200];
-static pthread_once_t usage_once = PTHREAD_ONCE_INIT;
-
-static void build_usage(void)
-{
-    /* the defaults as cci/util/defaults.h has them, in the order the text names them */
-    snprintf(usage_text, sizeof usage_text, usage_format, CCI_DEFAULT_WORKERS, CCI_DEFAULT_TIMEOUT_MS / 1000,
-             CCI_DEFAULT_RETRIES, CCI_DEFAULT_MAX_WAIT_MS / 1000, cci_mapping_template(), CCI_DEFAULT_MAX_COLUMNS,
-             CCI_DEFAULT_MAX_RECORD_BYTES, CCI_DEFAULT_KEEP_RUNS);
-}
-
 const char *tool_cli_usage(void)
 {
-    pthread_once(&usage_once, build_usage);
-    return usage_text;
+    return tool_help_text();
 }
 
 /* "N", "N/min" or "N/s" (and "N/m", "N/sec"), as requests a minute. */

@@ -1,4 +1,4 @@
-/* The one table of the tool's options: getopt's table, the settings a file may hold, what
+/* The one table of the tool's options: getopt's table, --help, the settings a file may hold, what
  * --save-config writes and the man page's option list (checked by a test) all come from it.
  * Thread-safety: the table is constant; tool_option_getopt fills the caller's array. */
 #ifndef CCI_TOOL_OPTIONS_H
@@ -63,12 +63,28 @@ typedef enum {
     TOOL_SETTING_TARGET, /* the same, but written only into a --config PATH file (where the key goes) */
 } tool_setting_kind;
 
+/* Where --help lists an option, in this order. */
+typedef enum {
+    TOOL_GROUP_TARGET,
+    TOOL_GROUP_WHAT,
+    TOOL_GROUP_INPUT,
+    TOOL_GROUP_OUTPUT,
+    TOOL_GROUP_OTHER,
+    TOOL_GROUP_COUNT,
+} tool_option_group;
+
+enum { TOOL_NO_DEFAULT = -1 };
+
 typedef struct tool_option {
     const char *name;  /* the long option, without "--" */
     bool takes_value;
     int code;          /* OPT_*, or the short letter's */
     char short_name;   /* 0: none */
     tool_setting_kind setting;
+    tool_option_group group;
+    const char *value; /* what --help calls its value ("N", "PATH"); NULL: takes none */
+    long shown_default; /* the default --help says, from cci/util/defaults.h; TOOL_NO_DEFAULT: none */
+    const char *hint;   /* a few words for --help; NULL: the name says it */
 } tool_option;
 
 /* Every option, in the order the man page lists them; ends with a NULL name. */
