@@ -161,8 +161,7 @@ static bool written_by_the_tool(const char *path)
     head[got] = '\0';
     const char *line = strncmp(head, "\xEF\xBB\xBF", 3) == 0 ? head + 3 : head;
     size_t len = strcspn(line, "\r\n");
-    return (len == strlen("uid,name") && strncmp(line, "uid,name", len) == 0) ||
-           (len == strlen(CCI_REPORT_HEADER) && strncmp(line, CCI_REPORT_HEADER, len) == 0);
+    return cci_report_is_tools_header(line, len);
 }
 
 void tool_settings_spare_the_tools_files(tool_options *opts)

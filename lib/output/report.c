@@ -71,11 +71,11 @@ cci_report *cci_report_open(const char *path, char *err, size_t errlen)
     return report;
 }
 
-bool cci_report_own_column(const char *name)
+bool cci_report_is_tools_header(const char *line, size_t len)
 {
-    static const char *const own[] = {"line", "action", "http_status", "error_code", "message", "attempts"};
-    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-        if (strcmp(name, own[i]) == 0) return true;
+    static const char *const headers[] = {CCI_UID_LIST_HEADER, CCI_REPORT_HEADER};
+    for (size_t i = 0; i < sizeof headers / sizeof *headers; i++)
+        if (strlen(headers[i]) == len && memcmp(headers[i], line, len) == 0) return true;
     return false;
 }
 

@@ -282,22 +282,20 @@ static bool check_unique(const cci_mapping *m, char *err, size_t errlen)
     return true;
 }
 
-/* Whether the header is exactly one the tool writes: pruned.csv and plan.absent.csv (uid,name),
- * or a report (report.csv, verify.csv, --plan's). Such a file is read by its own header. */
+/* Whether the header is exactly one the tool writes (cci_report_is_tools_header): its cells,
+ * joined by commas as the tool wrote them. A cell holding a comma was never the tool's. */
 static bool in_the_tools_shape(const cci_record *header)
 {
-    static const char *const shapes[] = {"uid,name", CCI_REPORT_HEADER};
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        const char *at = shapes[s];
-        size_t i = 0;
-        for (; i < header->count && *at; i++) {
-            size_t len = strcspn(at, ",");
-            if (header->cells[i].len != len || memcmp(header->cells[i].text, at, len) != 0) break;
-            at += len + (at[len] == ',');
-        }
-        if (i == header->count && !*at) return true;
+    char line[128];
+    size_t used = 0;
+    for (size_t i = 0; i < header->count; i++) {
+        const cci_cell *cell = &header->cells[i];
+        if (memchr(cell->text, ',', cell->len) || used + 1 + cell->len > sizeof line) return false;
+        if (i) line[used++] = ',';
+        memcpy(line + used, cell->text, cell->len);
+        used += cell->len;
     }
-    return false;
+    return cci_report_is_tools_header(line, used);
 }
 
 static bool build(cci_mapping *m, const cci_record *header, const cci_column_map *maps,

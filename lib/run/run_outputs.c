@@ -66,16 +66,6 @@ bool run_close_outputs(run *r)
 
 enum { UNKNOWN_COLUMNS_NAMED = 5 };
 
-/* Whether every column the mapping does not know is one of a report's (report.csv, verify.csv,
- * --plan's): the file is a report this tool wrote, fed back. */
-static bool a_report_of_ours(const cci_mapping *m)
-{
-    if (!m->unknown_count) return false;
-    for (size_t i = 0; i < m->unknown_count; i++)
-        if (!cci_report_own_column(m->unknown[i].header)) return false;
-    return true;
-}
-
 /* A few unknown columns get a line each, with a suggestion; many get one line, counted. */
 void run_warn_unknown_columns(const run *r)
 {
@@ -90,7 +80,7 @@ void run_warn_unknown_columns(const run *r)
                                  "(such as \"%.*s=%s\"): the file is read by its own header",
             m->skipped, m->skipped == 1 ? "" : "s", m->skipped == 1 ? "s" : "", m->skipped == 1 ? "it is" : "they are",
             (int)m->first_skipped->column_len, m->first_skipped->column, m->first_skipped->field);
-    if (a_report_of_ours(m)) {
+    if (m->tools_shape && m->unknown_count) { /* a report fed back: its other columns are its own */
         run_say(r, CCI_MESSAGE_NOTE, "note: this file has a report's columns (%s): only its uid column is read", CCI_REPORT_HEADER);
         return;
     }

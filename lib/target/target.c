@@ -337,7 +337,7 @@ static bool each_absent_into(const cci_listing *listing, absence *a, const char 
     cci_outfile out = {0};
     if (!cci_outfile_open(&out, path, err, errlen)) return false;
     a->out = &out;
-    cci_outfile_check(&out, fputs("uid,name\n", out.file) >= 0);
+    cci_outfile_check(&out, fputs(CCI_UID_LIST_HEADER "\n", out.file) >= 0);
     bool ok = cci_listing_each(listing->active, visit_absent, a);
     if (!ok && !a->failed) snprintf(err, errlen, "cannot read back the app's active users");
     char why[512], kept[1024];
@@ -371,7 +371,7 @@ bool cci_target_prune(const cci_listing *listing, const cci_census *census, cons
         snprintf(err, errlen, "cannot create %s: %s; nobody was deactivated", path, strerror(errno));
         return false;
     }
-    bool listed = fputs("uid,name\n", a.way_back) >= 0 && cci_listing_each(listing->active, visit_absent, &a);
+    bool listed = fputs(CCI_UID_LIST_HEADER "\n", a.way_back) >= 0 && cci_listing_each(listing->active, visit_absent, &a);
     bool ok = listed && !a.failed && batch_send(&b, shared, worker, count_changed, &a, err, errlen);
     if (!listed && !a.failed) snprintf(err, errlen, "cannot read back the app's active users");
     if (fclose(a.way_back) != 0 && ok) {

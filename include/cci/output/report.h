@@ -39,9 +39,13 @@ cci_report *cci_report_open(const char *path, char *err, size_t errlen);
 /* The report's header (verify.csv and --plan's report share it), without its line end. */
 #define CCI_REPORT_HEADER "line,uid,action,http_status,error_code,message,attempts"
 
-/* Whether name is one of the report's own columns but uid: a report fed back as input is read by
- * its uid alone, and the rest is not a mistake to warn about. */
-bool cci_report_own_column(const char *name);
+/* The header of the uid lists the tool writes (pruned.csv, plan.absent.csv), without its line end. */
+#define CCI_UID_LIST_HEADER "uid,name"
+
+/* Whether a header line (without its line end) is exactly one the tool writes: a report's or a
+ * uid list's. Such a file fed back as input is read as the tool wrote it, by its own header: the
+ * settings' maps, encoding and delimiter are not applied, and its other columns are no mistake. */
+bool cci_report_is_tools_header(const char *line, size_t len);
 /* Writes and flushes one line; false on a write error (cci_report_error says which). */
 bool cci_report_write(cci_report *report, const cci_outcome *outcome);
 /* The same line with another word in the action column (--verify's `repaired`, `differs`). */
