@@ -62,15 +62,6 @@ static void give_up_unproven(run *r, cci_import_result *result, const char *last
 {
     result->target_unanswered = true;
     char message[1536];
-    unsigned long sent = 0;
-    for (int b = 0; b < CCI_BUDGET_COUNT; b++) sent += atomic_load(&r->shared.requests[b]);
-    if (cci_limiter_stats_of(r->shared.limiter).rate_limited >= sent && sent) {
-        snprintf(message, sizeof message, "CometChat has answered every request with 429 (rate limited) since the run "
-                                          "began, %lu of them: another client may be spending the app's whole budget; "
-                                          "nothing was sent. Run again later", sent);
-        cci_stop_request(r->config->stop, CCI_STOP_FATAL, message);
-        return;
-    }
     snprintf(message, sizeof message, "CometChat did not answer the first request as CometChat does: %s; nothing was "
                                       "sent. Is %s the app's API, with no proxy or captive portal in the way? Run "
                                       "again when it answers", last, cci_client_base(r->lister.client));

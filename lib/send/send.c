@@ -7,7 +7,6 @@
 #include <time.h>
 
 
-enum { RATE_LIMITED_RETRIES = 100 };
 
 /* ---- settling the outcome ---- */
 
@@ -128,6 +127,14 @@ static bool attempt(cci_send_shared *shared, cci_worker *worker, cci_budget budg
     return true;
 }
 
+/* Requests the run has sent, of every budget. */
+static unsigned long requests_sent(cci_send_shared *shared)
+{
+    unsigned long sent = 0;
+    for (int b = 0; b < CCI_BUDGET_COUNT; b++) sent += atomic_load(&shared->requests[b]);
+    return sent;
+}
+
 typedef enum {
     RETRY_AGAIN,   /* after the wait this took */
     RETRY_GIVE_UP, /* this request failed for good: why says so */
@@ -152,8 +159,19 @@ static retry_step after_retryable(cci_send_shared *shared, cci_worker *worker, c
             cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
             return RETRY_STOPPED;
         }
-        if (++*rate_limited <= RATE_LIMITED_RETRIES) return RETRY_AGAIN;
-        snprintf(why, why_len, "still rate limited after %d tries", RATE_LIMITED_RETRIES);
+        unsigned tries = shared->rate_limited_tries ? shared->rate_limited_tries : CCI_RATE_LIMITED_TRIES;
+        if (++*rate_limited <= tries) return RETRY_AGAIN;
+        unsigned long sent = requests_sent(shared);
+        if (cci_limiter_stats_of(shared->limiter).rate_limited >= sent) {
+            /* not this request's bad luck: the run has had nothing but 429s */
+            snprintf(message, sizeof message,
+                     "CometChat has answered every request with 429 (rate limited) since the run began, %lu of "
+                     "them: another client may be spending the app's whole budget, or the plan's limit is "
+                     "exhausted; try again later", sent);
+            cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
+            return RETRY_STOPPED;
+        }
+        snprintf(why, why_len, "still rate limited after %u tries", tries);
         return RETRY_GIVE_UP;
     }
     if (cci_retry_note_failure(&shared->retries)) {

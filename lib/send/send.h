@@ -20,9 +20,14 @@
 #include "cci/util/stop.h"
 #include "util/watchdog.h"
 
+/* A request's 429s in a row before it gives up: a limit that never lifts is not waited for row
+ * after row. When no request of the run has had an answer but 429, the run stops instead. */
+enum { CCI_RATE_LIMITED_TRIES = 100 };
+
 typedef struct cci_send_shared {
     cci_mode mode;            /* read-only */
     unsigned max_retries;     /* per row; read-only */
+    unsigned rate_limited_tries; /* a request's 429s before it gives up; 0: CCI_RATE_LIMITED_TRIES */
     cci_limiter *limiter;     /* thread-safe */
     cci_retry_budget retries; /* atomics */
     cci_stop *stop;           /* thread-safe */

@@ -128,6 +128,72 @@ START_TEST(a_refused_key_skips_the_row_and_stops_the_run)
 }
 END_TEST
 
+static void short_windows(sbx_config *config)
+{
+    config->window_ms = 20;
+}
+
+/* A budget of nothing: every request is answered 429, with headers that say so consistently. */
+static void always_429(sbx_config *config)
+{
+    config->core_limit = config->standard_limit = 0;
+    config->window_ms = 20; /* each 429 then says the next request may go in a second */
+}
+
+static void list_one(cci_client *client, void *context, cci_response *response)
+{
+    (void)context;
+    cci_client_list(client, 1, 1, response);
+}
+
+/* The one retry policy: a request of any kind (here a listing's) that meets only 429s, in a run
+ * that has had nothing else, stops the run when its tries are spent, saying so. */
+START_TEST(a_run_that_has_had_nothing_but_429s_stops_when_a_request_spends_its_tries)
+{
+    fixture_restart(always_429);
+    cci_send_shared shared;
+    fixture_shared_init(&shared, CCI_MODE_UPSERT);
+    shared.rate_limited_tries = 1;
+    cci_worker worker = {.client = fixture.client, .random = 1};
+    cci_response last;
+    cci_answer_class answer = cci_send_call(&shared, &worker, CCI_BUDGET_STANDARD, list_one, NULL, &last);
+    ck_assert_int_ne(answer, CCI_ANSWER_OK);
+    ck_assert_int_eq(last.status, 429);
+    ck_assert_int_eq(cci_stop_kind_of(shared.stop), CCI_STOP_FATAL);
+    char reason[512];
+    cci_stop_reason(shared.stop, reason, sizeof reason);
+    ck_assert_msg(strstr(reason, "every request with 429 (rate limited) since the run began, 2 of them"), "%s", reason);
+    ck_assert_int_eq((int)fixture_counter("requests", "total"), 2); /* its one try, and the 429 past it */
+    fixture_shared_cleanup(&shared);
+}
+END_TEST
+
+/* After an answer that was not a 429, a request that spends its tries fails alone: the row says
+ * so, and the run goes on. */
+START_TEST(a_request_that_spends_its_tries_after_other_answers_fails_alone)
+{
+    fixture_restart(short_windows); /* the window the limiter learns here is over by the next request */
+    cci_send_shared shared;
+    fixture_shared_init(&shared, CCI_MODE_UPSERT);
+    shared.rate_limited_tries = 1;
+    cci_outcome first = send_with(&shared, "a", "{\"uid\":\"a\",\"name\":\"A\"}", "{\"name\":\"A\"}");
+    ck_assert_int_eq(first.action, CCI_ACTION_CREATED);
+    free(first.message);
+    fixture_restart(always_429);
+    cci_worker worker = {.client = fixture.client, .random = 1};
+    cci_outcome o = {0};
+    cci_send_request request = {.uid = "b", .create_body = "{\"uid\":\"b\",\"name\":\"B\"}",
+                                .update_body = "{\"name\":\"B\"}", .fingerprint = "-"};
+    cci_send_row(&shared, &worker, &request, &o);
+    ck_assert_int_eq(o.action, CCI_ACTION_FAILED);
+    ck_assert_int_eq(o.http_status, 429);
+    ck_assert_msg(strstr(o.message, "still rate limited after 1 tries"), "%s", o.message);
+    ck_assert(!cci_stop_requested(shared.stop));
+    free(o.message);
+    fixture_shared_cleanup(&shared);
+}
+END_TEST
+
 static Suite *send_suite(void)
 {
     Suite *suite = suite_create("send");
@@ -138,6 +204,8 @@ static Suite *send_suite(void)
     tcase_add_test(tc, update_mode_never_creates);
     tcase_add_test(tc, validation_details_reach_the_message);
     tcase_add_test(tc, a_2xx_that_is_not_the_documented_json_is_retried_and_never_counted);
+    tcase_add_test(tc, a_run_that_has_had_nothing_but_429s_stops_when_a_request_spends_its_tries);
+    tcase_add_test(tc, a_request_that_spends_its_tries_after_other_answers_fails_alone);
     tcase_add_test(tc, a_stopped_run_sends_nothing_and_skips_the_row);
     tcase_add_test(tc, a_refused_key_skips_the_row_and_stops_the_run);
     suite_add_tcase(suite, tc);
