@@ -40,13 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FILE *file = fmemopen((void *)(data + 1), size - 1 ? size - 1 : 1, "rb");
     if (!file) return 0;
     if (size == 1) fseek(file, 0, SEEK_END); /* fmemopen needs a buffer: read nothing */
-    char err[512];
-    cci_csv_reader *reader = cci_csv_reader_new(file, 0, encoding, err, sizeof err);
+    char err[512] = "";
+    cci_csv_reader *reader;
+    /* every failure says why beside its code */
+    if (cci_csv_reader_new(&reader, file, 0, encoding, err, sizeof err) != CCI_OK && (reader || !err[0])) abort();
     cci_record record;
     cci_mapping mapping = {0};
     bool mapped = false;
     if (reader && cci_csv_reader_next(reader, &record) == CCI_READ_RECORD) {
-        mapped = cci_mapping_init(&mapping, &record, NULL, 0, data[0] & 4, err, sizeof err);
+        err[0] = '\0';
+        mapped = cci_mapping_init(&mapping, &record, NULL, 0, data[0] & 4, err, sizeof err) == CCI_OK;
+        if (!mapped && !err[0]) abort();
         /* createdAt and lastActiveAt columns: in every day and month order */
         mapping.date_rules = (cci_date_rules){.order = (cci_date_order)((data[0] >> 3) % 3), .now = 1795000000};
         write_back(&record, cci_csv_reader_dialect(reader).delimiter);

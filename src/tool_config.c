@@ -117,7 +117,7 @@ bool tool_config_write(const char *path, const tool_options *opts, bool own_file
                       size_t errlen)
 {
     cci_outfile out = {0};
-    if (!cci_outfile_open(&out, path, err, errlen)) return false;
+    if (cci_outfile_open(&out, path, err, errlen) != CCI_OK) return false;
     bool ok = fprintf(out.file, "%s: %s\n", TOOL_CONFIG_MARKER, comment) > 0;
     /* every setting the reader takes, in the table's order; where the key goes only into a file
      * of the person's own */
@@ -130,5 +130,5 @@ bool tool_config_write(const char *path, const tool_options *opts, bool own_file
         }
     }
     cci_outfile_check(&out, ok);
-    return cci_outfile_commit(&out, false, NULL, 0, err, errlen);
+    return cci_outfile_commit(&out, false, NULL, 0, err, errlen) == CCI_OK;
 }

@@ -99,7 +99,7 @@ static void keep_summary_in_folder(const tool_run_folder *folder, const tool_sum
 {
     char *path = tool_run_folder_file(folder, "summary.json"), err[1024];
     cci_outfile out = {0};
-    if (!path || !cci_outfile_open(&out, path, err, sizeof err) ||
+    if (!path || cci_outfile_open(&out, path, err, sizeof err) != CCI_OK ||
         !tool_summary_write_json(&out, facts, result, status, err, sizeof err))
         fprintf(messages, "cometchat-import: %s\n", path ? err : "out of memory");
     free(path);
@@ -135,7 +135,7 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
                               "another path; nothing was sent\n", opts->summary_json);
             return TOOL_EXIT_USAGE;
         }
-    if (opts->summary_json && !cci_outfile_open(&summary, opts->summary_json, err, sizeof err)) {
+    if (opts->summary_json && cci_outfile_open(&summary, opts->summary_json, err, sizeof err) != CCI_OK) {
         fprintf(messages, "cometchat-import: --summary-json: %s; nothing was sent\n", err);
         return TOOL_EXIT_USAGE;
     }

@@ -177,5 +177,5 @@ bool tool_summary_write_json(cci_outfile *out, const tool_summary_facts *facts, 
     }
     cci_outfile_check(out, fputs(text, out->file) >= 0 && fputc('\n', out->file) != EOF);
     free(text);
-    return cci_outfile_commit(out, false, NULL, 0, err, errlen);
+    return cci_outfile_commit(out, false, NULL, 0, err, errlen) == CCI_OK;
 }

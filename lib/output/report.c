@@ -55,20 +55,20 @@ struct cci_report {
     cci_outfile out;
 };
 
-cci_report *cci_report_open(const char *path, char *err, size_t errlen)
+cci_status cci_report_open(cci_report **opened, const char *path, char *err, size_t errlen)
 {
+    *opened = NULL;
     cci_report *report = calloc(1, sizeof *report);
-    if (!report) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    if (!cci_outfile_open(&report->out, path, err, errlen)) {
+    if (!report) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
+    cci_status status = cci_outfile_open(&report->out, path, err, errlen);
+    if (status != CCI_OK) {
         free(report);
-        return NULL;
+        return status;
     }
     cci_outfile_check(&report->out,
                       fputs(CCI_REPORT_HEADER "\n", report->out.file) >= 0);
-    return report;
+    *opened = report;
+    return CCI_OK;
 }
 
 bool cci_report_is_tools_header(const char *line, size_t len)
@@ -105,13 +105,13 @@ void cci_report_error(const cci_report *report, char *err, size_t errlen)
     cci_outfile_describe_error(&report->out, err, errlen);
 }
 
-bool cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen)
+cci_status cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen)
 {
     if (kept_len) kept[0] = '\0';
-    if (!report) return true;
-    bool ok = cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
+    if (!report) return CCI_OK;
+    cci_status status = cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
     free(report);
-    return ok;
+    return status;
 }
 
 void cci_report_discard(cci_report *report)
@@ -147,9 +147,10 @@ static size_t find_error_column(const cci_saved_row *header)
     return header->count;
 }
 
-cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
-                             const cci_record *header, char *err, size_t errlen)
+cci_status cci_rejects_new(cci_rejects **made, const char *path, const cci_dialect *dialect, const char *encoding,
+                           const cci_record *header, char *err, size_t errlen)
 {
+    *made = NULL;
     const char *target = encoding ? encoding : dialect->encoding.name;
     /* plain "UTF-16" would make iconv write a byte order mark of its own on top of ours */
     if (strcasecmp(target, "UTF-16") == 0 || strcasecmp(target, "UTF16") == 0) target = "UTF-16LE";
@@ -159,16 +160,15 @@ cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const
         char name[96];
         /* //TRANSLIT: an error message may hold a character the encoding lacks */
         int len = snprintf(name, sizeof name, "%s//TRANSLIT", target);
-        if ((size_t)len >= sizeof name || (encoder = iconv_open(name, "UTF-8")) == (iconv_t)-1) {
-            snprintf(err, errlen, "cannot write the rejects file in %s", target);
-            return NULL;
-        }
+        bool fits = (size_t)len < sizeof name;
+        if (!fits || (encoder = iconv_open(name, "UTF-8")) == (iconv_t)-1)
+            return cci_fail(fits && errno == ENOMEM ? CCI_NOMEM : CCI_INVALID, err, errlen,
+                            "cannot write the rejects file in %s", target);
     }
     cci_rejects *rejects = calloc(1, sizeof *rejects);
     if (!rejects) {
         if (encoder != (iconv_t)-1) iconv_close(encoder);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+        return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     }
     rejects->encoder = encoder;
     rejects->utf16 = strncasecmp(target, "UTF-16", 6) == 0 || strncasecmp(target, "UTF16", 5) == 0;
@@ -179,12 +179,14 @@ cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const
     if (encoding) rejects->dialect.encoding.bom = rejects->utf16;
     rejects->ok = rejects->path && rejects->header;
     if (rejects->header) rejects->error_column = find_error_column(rejects->header);
-    if (!rejects->ok) snprintf(err, errlen, "out of memory");
-    if (!rejects->ok || !cci_outfile_open(&rejects->out, path, err, errlen)) {
+    cci_status status = !rejects->ok ? cci_fail(CCI_NOMEM, err, errlen, "out of memory")
+                                     : cci_outfile_open(&rejects->out, path, err, errlen);
+    if (status != CCI_OK) {
         cci_rejects_discard(rejects);
-        return NULL;
+        return status;
     }
-    return rejects;
+    *made = rejects;
+    return CCI_OK;
 }
 
 /* Writes UTF-8 text to the file in its encoding. */
@@ -288,25 +290,25 @@ static void free_rejects(cci_rejects *rejects)
     free(rejects);
 }
 
-bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen)
+cci_status cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen)
 {
     if (kept_len) kept[0] = '\0';
-    if (!rejects) return true;
-    bool ok;
+    if (!rejects) return CCI_OK;
+    cci_status status = CCI_OK;
     if (!rejects->ok) {
         cci_rejects_error(rejects, err, errlen);
+        /* cci_rejects_error says "out of memory" when no write error was kept */
+        status = !rejects->out.error || rejects->out.error == ENOMEM ? CCI_NOMEM : CCI_IO;
         cci_outfile_discard(&rejects->out);
-        ok = false;
     } else if (rejects->count) {
-        ok = cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
+        status = cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
     } else {
         /* no rows to fix: an earlier file of rows to fix is left where it is, since the person may
          * be editing it or have just fed it back (the fix-and-rerun loop renames nothing of theirs) */
         cci_outfile_discard(&rejects->out);
-        ok = true;
     }
     free_rejects(rejects);
-    return ok;
+    return status;
 }
 
 void cci_rejects_discard(cci_rejects *rejects)

@@ -8,40 +8,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The code of an OS error met opening or reading the input. */
+static cci_status status_of(int error)
+{
+    return error == ENOMEM ? CCI_NOMEM : CCI_IO;
+}
+
 /* Starts a reader on stream, the input's for this pass. */
-static bool start_reader(cci_input *input, FILE *stream, const cci_input_spec *spec, char *err, size_t errlen)
+static cci_status start_reader(cci_input *input, FILE *stream, const cci_input_spec *spec, char *err, size_t errlen)
 {
     cci_csv_reader_free(input->reader);
     input->reader = NULL;
     if (input->stream && input->stream != input->file) fclose(input->stream);
     input->stream = stream;
     if (!stream) {
-        snprintf(err, errlen, "cannot read %s: %s", spec->path, strerror(errno ? errno : ENOMEM));
-        return false;
+        int error = errno ? errno : ENOMEM;
+        return cci_fail(status_of(error), err, errlen, "cannot read %s: %s", spec->path, strerror(error));
     }
-    input->reader = cci_csv_reader_new(stream, spec->delimiter, spec->encoding, err, errlen);
-    if (input->reader) cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
+    cci_status status = cci_csv_reader_new(&input->reader, stream, spec->delimiter, spec->encoding, err, errlen);
+    if (status != CCI_OK) return status;
+    cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
     /* a pipe's writer may keep it open and silent: a stop must not wait for it */
-    if (input->reader && !input->snapshot && spec->stop) cci_csv_reader_stop_on(input->reader, spec->stop);
-    return input->reader != NULL;
+    if (!input->snapshot && spec->stop) cci_csv_reader_stop_on(input->reader, spec->stop);
+    return CCI_OK;
 }
 
-bool cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+cci_status cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
     *input = (cci_input){0};
     if (strcmp(spec->path, "-") == 0) return start_reader(input, input->file = stdin, spec, err, errlen);
     int fd = open(spec->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !(input->file = fdopen(fd, "rb"))) {
-        snprintf(err, errlen, "cannot open %s: %s", spec->path, strerror(errno));
+        int error = errno;
         if (fd >= 0) close(fd);
-        return false;
+        return cci_fail(status_of(error), err, errlen, "cannot open %s: %s", spec->path, strerror(error));
     }
     /* a FIFO, a device or a process substitution can be read only once */
     if (!S_ISREG(st.st_mode)) return start_reader(input, input->file, spec, err, errlen);
     if (!(input->snapshot = cci_snapshot_new(fd))) {
-        snprintf(err, errlen, "cannot read %s: %s", spec->path, strerror(errno ? errno : ENOMEM));
-        return false;
+        int error = errno ? errno : ENOMEM;
+        return cci_fail(status_of(error), err, errlen, "cannot read %s: %s", spec->path, strerror(error));
     }
     return start_reader(input, cci_snapshot_record(input->snapshot), spec, err, errlen);
 }
@@ -73,57 +80,58 @@ static void nothing_sent(char *err, size_t errlen)
     snprintf(err + used, errlen - used, "; nothing was sent");
 }
 
-/* The reader's error, or how the file changed when that is why it stopped. */
-static void describe_read_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+/* The reader's error, or how the file changed when that is why it stopped; returns its code. */
+static cci_status describe_read_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
     char why[256];
     if (cci_input_changed(input, why, sizeof why))
-        snprintf(err, errlen, "%s changed while it was read: %s", spec->path, why);
-    else snprintf(err, errlen, "%s: %s", spec->path, cci_csv_reader_error(input->reader));
+        return cci_fail(CCI_IO, err, errlen, "%s changed while it was read: %s", spec->path, why);
+    return cci_fail(cci_csv_reader_error_status(input->reader), err, errlen, "%s: %s", spec->path,
+                    cci_csv_reader_error(input->reader));
 }
 
-bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
-                      cci_mapping *mapping, char *err, size_t errlen)
+cci_status cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
+                            cci_mapping *mapping, char *err, size_t errlen)
 {
     cci_read_status read = cci_csv_reader_next(input->reader, header);
     if (read != CCI_READ_RECORD) {
-        if (read == CCI_READ_ERROR) describe_read_error(input, spec, err, errlen);
-        else snprintf(err, errlen, "%s: empty: it needs a header line naming the columns", spec->path);
+        cci_status status =
+            read == CCI_READ_ERROR
+                ? describe_read_error(input, spec, err, errlen)
+                : cci_fail(CCI_INVALID, err, errlen, "%s: empty: it needs a header line naming the columns", spec->path);
         nothing_sent(err, errlen);
-        return false;
+        return status;
     }
     char why[1024];
-    if (!cci_mapping_init(mapping, header, spec->maps, spec->map_count, spec->name_required, why, sizeof why)) {
-        snprintf(err, errlen, "%s: %s", spec->path, why);
-        return false;
-    }
+    cci_status status = cci_mapping_init(mapping, header, spec->maps, spec->map_count, spec->name_required, why,
+                                         sizeof why);
+    if (status != CCI_OK) return cci_fail(status, err, errlen, "%s: %s", spec->path, why);
     mapping->date_rules = spec->date_rules;
-    return true;
+    return CCI_OK;
 }
 
-long cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
-                         char *err, size_t errlen)
+cci_status cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
+                               long *rows, char *err, size_t errlen)
 {
     cci_record record;
     cci_mapping mapping = {0};
-    long rows = -1;
-    if (cci_input_header(input, spec, &record, &mapping, err, errlen)) {
-        cci_read_status status;
-        rows = 0;
-        while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
-            rows++;
-            if (visit) visit(context, &mapping, &record);
-        }
-        if (status == CCI_READ_ERROR) {
-            describe_read_error(input, spec, err, errlen);
-            nothing_sent(err, errlen);
-            rows = -1;
-        }
+    *rows = -1;
+    cci_status status = cci_input_header(input, spec, &record, &mapping, err, errlen);
+    long count = 0;
+    cci_read_status read = CCI_READ_END;
+    while (status == CCI_OK && (read = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+        count++;
+        if (visit) visit(context, &mapping, &record);
+    }
+    if (status == CCI_OK && read == CCI_READ_ERROR) {
+        status = describe_read_error(input, spec, err, errlen);
+        nothing_sent(err, errlen);
     }
     cci_mapping_cleanup(&mapping);
     /* the import pass: the same open file from its start, refusing any change */
-    if (rows >= 0 && !start_reader(input, cci_snapshot_verify(input->snapshot), spec, err, errlen)) rows = -1;
-    return rows;
+    if (status == CCI_OK) status = start_reader(input, cci_snapshot_verify(input->snapshot), spec, err, errlen);
+    if (status == CCI_OK) *rows = count;
+    return status;
 }
 
 void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)

@@ -12,6 +12,7 @@
 
 #include "cci/read/csv_reader.h"
 #include "cci/rules/mapping.h"
+#include "cci/util/status.h"
 #include "read/snapshot.h"
 
 typedef struct cci_input_spec {
@@ -34,9 +35,10 @@ typedef struct cci_input {
     cci_csv_reader *reader;
 } cci_input;
 
-/* Opens the file (or takes standard input) and starts the reader of its first pass. False with a
- * reason in err. */
-bool cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
+/* Opens the file (or takes standard input) and starts the reader of its first pass. Otherwise err
+ * says why and the code is CCI_IO (the file cannot be opened or read: missing, not allowed),
+ * CCI_INVALID (an unknown encoding) or CCI_NOMEM. */
+cci_status cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
 /* Safe on an input that never opened. */
 void cci_input_close(cci_input *input);
 
@@ -50,19 +52,21 @@ bool cci_input_changed(const cci_input *input, char *why, size_t len);
 void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
 
 /* Reads the header line into header (valid until the next read) and builds mapping from it.
- * False with a reason naming the file in err; mapping then needs no cleanup. */
-bool cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
-                      cci_mapping *mapping, char *err, size_t errlen);
+ * Otherwise err says why, naming the file, and mapping needs no cleanup; the code is CCI_INVALID
+ * (no header, malformed, or one that cannot be imported), CCI_IO (unreadable, or changed while
+ * read) or CCI_NOMEM. */
+cci_status cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
+                            cci_mapping *mapping, char *err, size_t errlen);
 
 /* Sees each record of the preflight, with the header's mapping; both valid during the call. */
 typedef void (*cci_preflight_fn)(void *context, const cci_mapping *mapping, const cci_record *record);
 
 /* On a rereadable input just opened: reads the whole file once (the header maps, every line
  * parses and decodes), showing each record to visit (may be NULL), then starts the import pass
- * from the start, checked against this one. Returns the number of records after the header, or
- * -1 with a reason in err. */
-long cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
-                         char *err, size_t errlen);
+ * from the start, checked against this one. The number of records after the header goes into
+ * *rows; otherwise *rows is -1, err says why and the code is cci_input_header's. */
+cci_status cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
+                               long *rows, char *err, size_t errlen);
 
 /* True when every cell holds only spaces, tabs and line ends: such a row is no user. */
 bool cci_record_is_empty(const cci_record *record);

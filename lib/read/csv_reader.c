@@ -32,6 +32,7 @@ struct cci_csv_reader {
     unsigned long blank_lines;
     unsigned long last_ended_line; /* a CRLF split across reads ends its line twice */
     char error[256];
+    cci_status error_status; /* error's code */
 };
 
 /* libcsv grows a cell's buffer with its realloc function: refusing past the cap turns an
@@ -58,19 +59,20 @@ char cci_detect_delimiter(const char *line, size_t len)
     return candidates[best];
 }
 
-cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encoding, char *err,
-                                   size_t errlen)
+cci_status cci_csv_reader_new(cci_csv_reader **made, FILE *file, char delimiter, const char *encoding, char *err,
+                              size_t errlen)
 {
+    *made = NULL;
     cci_csv_reader *reader = calloc(1, sizeof *reader);
-    if (!reader) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    reader->source = cci_source_new(file, encoding, err, errlen);
-    if (!reader->source || csv_init(&reader->parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    if (!reader) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
+    cci_status status = cci_source_new(&reader->source, file, encoding, err, errlen);
+    /* libcsv's init fails on no parser of ours; were it to, memory is what it could lack */
+    if (status == CCI_OK && csv_init(&reader->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        status = cci_fail(CCI_NOMEM, err, errlen, "out of memory");
+    if (status != CCI_OK) {
         cci_source_free(reader->source);
         free(reader);
-        return NULL;
+        return status;
     }
     csv_set_realloc_func(&reader->parser, capped_realloc);
     /* libcsv grows a cell's buffer by this much at a time: small steps make a large cell cost
@@ -80,7 +82,8 @@ cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encod
     reader->between_records = true;
     reader->max_record_bytes = CCI_DEFAULT_MAX_RECORD_BYTES;
     reader->max_columns = CCI_DEFAULT_MAX_COLUMNS;
-    return reader;
+    *made = reader;
+    return CCI_OK;
 }
 
 void cci_csv_reader_free(cci_csv_reader *reader)
@@ -206,6 +209,7 @@ static bool over_bounds(cci_csv_reader *reader)
                  "line %lu: the record holds more than %zu bytes (--max-record-size raises the limit)",
                  reader->record_line, reader->max_record_bytes);
     else return false;
+    reader->error_status = CCI_INVALID;
     reader->finished = true;
     return true;
 }
@@ -219,9 +223,10 @@ static void hand_out(cci_csv_reader *reader, cci_record *record)
                            .cells = reader->cells};
 }
 
-__attribute__((format(printf, 2, 3))) static cci_read_status fail(cci_csv_reader *reader,
+__attribute__((format(printf, 3, 4))) static cci_read_status fail(cci_csv_reader *reader, cci_status status,
                                                                   const char *fmt, ...)
 {
+    reader->error_status = status;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reader->error, sizeof reader->error, fmt, ap);
@@ -242,17 +247,18 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record)
         cci_source_status status = cci_source_next(reader->source, &piece);
         if (status == CCI_SOURCE_ERROR) {
             snprintf(reader->error, sizeof reader->error, "%s", cci_source_error(reader->source));
+            reader->error_status = cci_source_error_status(reader->source);
             reader->finished = true;
             return CCI_READ_ERROR;
         }
         if (status == CCI_SOURCE_END) {
             reader->finished = true;
             if (csv_fini(&reader->parser, on_cell, on_record, reader) != 0)
-                return fail(reader,
+                return fail(reader, CCI_INVALID,
                             "line %lu: a quoted cell in the record starting here is never closed "
                             "(a \" is missing)",
                             reader->record_line);
-            if (reader->oom) return fail(reader, "out of memory at line %lu", reader->record_line);
+            if (reader->oom) return fail(reader, CCI_NOMEM, "out of memory at line %lu", reader->record_line);
             if (over_bounds(reader)) return CCI_READ_ERROR;
             if (!reader->record_done) return CCI_READ_END;
             break;
@@ -267,15 +273,15 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record)
         }
         if (piece.ends_line) reader->last_ended_line = piece.line;
         size_t parsed = csv_parse(&reader->parser, piece.text, piece.len, on_cell, on_record, reader);
-        if (reader->oom) return fail(reader, "out of memory at line %lu", piece.line);
+        if (reader->oom) return fail(reader, CCI_NOMEM, "out of memory at line %lu", piece.line);
         if (over_bounds(reader)) return CCI_READ_ERROR;
         if (parsed != piece.len) {
             if (csv_error(&reader->parser) == CSV_EPARSE)
-                return fail(reader,
+                return fail(reader, CCI_INVALID,
                             "line %lu: malformed quoting: a \" inside a cell that does not start "
                             "with one, or text after a closing \" (double a \" inside a quoted cell)",
                             piece.line);
-            return fail(reader,
+            return fail(reader, CCI_INVALID,
                         "line %lu: a cell in the record starting here grows past 1 MiB: a quote "
                         "left open?",
                         reader->record_line);
@@ -288,6 +294,11 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record)
 const char *cci_csv_reader_error(const cci_csv_reader *reader)
 {
     return reader->error;
+}
+
+cci_status cci_csv_reader_error_status(const cci_csv_reader *reader)
+{
+    return reader->error_status;
 }
 
 char cci_csv_reader_delimiter(const cci_csv_reader *reader)

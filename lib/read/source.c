@@ -29,6 +29,7 @@ struct cci_source {
     unsigned long line;
     cci_encoding_info info;
     char error[400];
+    cci_status error_status; /* error's code: CCI_INVALID unless the input could not be read */
 };
 
 static bool is_utf8_name(const char *name)
@@ -36,28 +37,29 @@ static bool is_utf8_name(const char *name)
     return strcasecmp(name, "UTF-8") == 0 || strcasecmp(name, "UTF8") == 0;
 }
 
-cci_source *cci_source_new(FILE *file, const char *encoding, char *err, size_t errlen)
+cci_status cci_source_new(cci_source **made, FILE *file, const char *encoding, char *err, size_t errlen)
 {
+    *made = NULL;
     cci_source *source = calloc(1, sizeof *source);
-    if (!source) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
+    if (!source) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     source->file = file;
     source->line = 1;
     source->decoder = (iconv_t)-1;
+    source->error_status = CCI_INVALID;
     int name_len = snprintf(source->info.name, sizeof source->info.name, "%s", encoding ? encoding : "UTF-8");
     /* check the name now, so a typo is a usage error before anything is read; a name too long to
      * keep is no encoding's (a cut one might be) */
     iconv_t probe = (size_t)name_len < sizeof source->info.name ? iconv_open("UTF-8", source->info.name) : (iconv_t)-1;
     if (probe == (iconv_t)-1) {
-        snprintf(err, errlen, "unknown encoding \"%s\" (try UTF-8, UTF-16, windows-1252, ISO-8859-15)",
-                 source->info.name);
+        cci_status status = cci_fail(CCI_INVALID, err, errlen,
+                                     "unknown encoding \"%s\" (try UTF-8, UTF-16, windows-1252, ISO-8859-15)",
+                                     source->info.name);
         free(source);
-        return NULL;
+        return status;
     }
     iconv_close(probe);
-    return source;
+    *made = source;
+    return CCI_OK;
 }
 
 void cci_source_free(cci_source *source)
@@ -104,6 +106,7 @@ static bool read_some(cci_source *source, size_t room, size_t *got)
             return true;
         }
         if (errno != EINTR && errno != EAGAIN) {
+            source->error_status = errno == ENOMEM ? CCI_NOMEM : CCI_IO;
             snprintf(source->error, sizeof source->error, "cannot read the input: %s", strerror(errno));
             return false;
         }
@@ -129,6 +132,7 @@ static bool read_raw(cci_source *source)
     source->raw_end += got;
     if (got < room) {
         if (ferror(source->file)) {
+            source->error_status = errno == ENOMEM ? CCI_NOMEM : CCI_IO;
             snprintf(source->error, sizeof source->error, "cannot read the input: %s", strerror(errno));
             return false;
         }
@@ -246,6 +250,7 @@ static bool start(cci_source *source)
     }
     source->decoder = iconv_open("UTF-8", source->info.name);
     if (source->decoder == (iconv_t)-1) {
+        if (errno == ENOMEM) source->error_status = CCI_NOMEM;
         snprintf(source->error, sizeof source->error, "cannot decode %s", source->info.name);
         return false;
     }
@@ -332,6 +337,11 @@ cci_source_status cci_source_next(cci_source *source, cci_piece *piece)
 const char *cci_source_error(const cci_source *source)
 {
     return source->error;
+}
+
+cci_status cci_source_error_status(const cci_source *source)
+{
+    return source->error_status;
 }
 
 const cci_encoding_info *cci_source_encoding(const cci_source *source)

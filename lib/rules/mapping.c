@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +180,7 @@ static const char *likely_field(const char *header)
 
 /* Refuses a header without a required field, listing its columns and the --map options that
  * likely make it whole. */
-static bool refuse_missing(const cci_mapping *m, const char *missing, char *err, size_t errlen)
+static cci_status refuse_missing(const cci_mapping *m, const char *missing, char *err, size_t errlen)
 {
     int used = snprintf(err, errlen, "the header has no %s column. Its columns:", missing);
     for (size_t i = 0; i < m->count && used > 0 && (size_t)used < errlen; i++)
@@ -198,7 +197,7 @@ static bool refuse_missing(const cci_mapping *m, const char *missing, char *err,
     if (used > 0 && (size_t)used < errlen)
         snprintf(err + used, errlen - (size_t)used, "%s",
                  any ? " (--save-config keeps them)" : ". Name one, or use --map COLUMN=FIELD");
-    return false;
+    return CCI_INVALID;
 }
 
 static char *trimmed_copy(const char *text, size_t len)
@@ -206,16 +205,6 @@ static char *trimmed_copy(const char *text, size_t len)
     while (len && (*text == ' ' || *text == '\t')) text++, len--;
     while (len && (text[len - 1] == ' ' || text[len - 1] == '\t')) len--;
     return strndup(text, len);
-}
-
-__attribute__((format(printf, 3, 4))) static bool refuse(char *err, size_t errlen,
-                                                         const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
 }
 
 static bool metadata_path_valid(const char *path)
@@ -255,7 +244,7 @@ static bool map_matches(const cci_column_map *map, const char *header)
 }
 
 /* Two columns may not feed one field (or one metadata key). */
-static bool check_unique(const cci_mapping *m, char *err, size_t errlen)
+static cci_status check_unique(const cci_mapping *m, char *err, size_t errlen)
 {
     for (size_t i = 0; i < m->count; i++) {
         const cci_column *a = &m->columns[i];
@@ -267,19 +256,19 @@ static bool check_unique(const cci_mapping *m, char *err, size_t errlen)
                          strcmp(a->metadata_path, b->metadata_path) == 0);
             bool name_parts = a->field == CCI_FIELD_NAME && a->mapped && b->mapped;
             if (same && !name_parts)
-                return refuse(err, errlen,
-                              "columns \"%s\" and \"%s\" both feed %s: rename or --map one of them "
-                              "(--map \"%s=ignore\")%s",
-                              a->header, b->header,
-                              a->field == CCI_FIELD_METADATA_KEY ? "one metadata key"
-                                                                 : field_names[a->field],
-                              b->header,
-                              a->field == CCI_FIELD_NAME ? ", or build the name from both with --map for each "
-                                                           "(--map \"First Name=name\" --map \"Last Name=name\")"
-                                                         : "");
+                return cci_fail(CCI_INVALID, err, errlen,
+                                "columns \"%s\" and \"%s\" both feed %s: rename or --map one of them "
+                                "(--map \"%s=ignore\")%s",
+                                a->header, b->header,
+                                a->field == CCI_FIELD_METADATA_KEY ? "one metadata key"
+                                                                   : field_names[a->field],
+                                b->header,
+                                a->field == CCI_FIELD_NAME ? ", or build the name from both with --map for each "
+                                                             "(--map \"First Name=name\" --map \"Last Name=name\")"
+                                                           : "");
         }
     }
-    return true;
+    return CCI_OK;
 }
 
 /* Whether the header is exactly one the tool writes (cci_report_is_tools_header): its cells,
@@ -298,14 +287,14 @@ static bool in_the_tools_shape(const cci_record *header)
     return cci_report_is_tools_header(line, used);
 }
 
-static bool build(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
-                  size_t map_count, bool name_required, char *err, size_t errlen)
+static cci_status build(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
+                        size_t map_count, bool name_required, char *err, size_t errlen)
 {
     *m = (cci_mapping){0};
     m->tools_shape = in_the_tools_shape(header);
     m->columns = calloc(header->count ? header->count : 1, sizeof *m->columns);
     m->unknown = calloc(header->count ? header->count : 1, sizeof *m->unknown);
-    if (!m->columns || !m->unknown) return refuse(err, errlen, "out of memory");
+    if (!m->columns || !m->unknown) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     m->count = header->count;
 
     for (size_t i = 0; i < header->count; i++) {
@@ -313,7 +302,7 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
         column->header = trimmed_copy(header->cells[i].text, header->cells[i].len);
         column->field = CCI_FIELD_IGNORE;
         column->neutralised = m->tools_shape;
-        if (!column->header) return refuse(err, errlen, "out of memory");
+        if (!column->header) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
         if (!*column->header) continue; /* an unnamed column: a spreadsheet's trailing empties */
 
         char normalised[128];
@@ -322,20 +311,20 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
         for (size_t k = 0; k < map_count; k++) /* the settings' maps are not for the tool's own files */
             if (map_matches(&maps[k], column->header) && !(maps[k].optional && m->tools_shape)) override = &maps[k];
         if (override) {
-            if (!assign(column, override->field)) return refuse(err, errlen, "out of memory");
+            if (!assign(column, override->field)) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
             column->mapped = true;
         } else if (strncasecmp(column->header, "metadata.", 9) == 0) {
             column->field = CCI_FIELD_METADATA_KEY;
             column->metadata_path = strdup(column->header + 9);
-            if (!column->metadata_path) return refuse(err, errlen, "out of memory");
+            if (!column->metadata_path) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
             if (!metadata_path_valid(column->metadata_path))
-                return refuse(err, errlen,
-                              "column \"%s\": a metadata column is named metadata.KEY or "
-                              "metadata.KEY.SUBKEY",
-                              column->header);
+                return cci_fail(CCI_INVALID, err, errlen,
+                                "column \"%s\": a metadata column is named metadata.KEY or "
+                                "metadata.KEY.SUBKEY",
+                                column->header);
         } else if (!lookup(normalised, &column->field)) {
             char *unknown = strdup(column->header);
-            if (!unknown) return refuse(err, errlen, "out of memory");
+            if (!unknown) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
             m->unknown[m->unknown_count++] = (cci_unknown_column){.header = unknown, .suggestion = suggest(normalised)};
         }
     }
@@ -345,11 +334,12 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
         found = found && !(maps[k].optional && m->tools_shape);
         if (!found && maps[k].optional && !m->skipped++) m->first_skipped = &maps[k];
         if (!found && !maps[k].optional)
-            return refuse(err, errlen, "--map %.*s=%s: the header has no column \"%.*s\"",
-                          (int)maps[k].column_len, maps[k].column, maps[k].field,
-                          (int)maps[k].column_len, maps[k].column);
+            return cci_fail(CCI_INVALID, err, errlen, "--map %.*s=%s: the header has no column \"%.*s\"",
+                            (int)maps[k].column_len, maps[k].column, maps[k].field,
+                            (int)maps[k].column_len, maps[k].column);
     }
-    if (!check_unique(m, err, errlen)) return false;
+    cci_status unique = check_unique(m, err, errlen);
+    if (unique != CCI_OK) return unique;
     bool has_uid = false, has_name = false;
     for (size_t i = 0; i < m->count; i++) {
         has_uid |= m->columns[i].field == CCI_FIELD_UID;
@@ -357,15 +347,15 @@ static bool build(cci_mapping *m, const cci_record *header, const cci_column_map
     }
     if (!has_uid) return refuse_missing(m, "uid", err, errlen);
     if (name_required && !has_name) return refuse_missing(m, "name", err, errlen);
-    return true;
+    return CCI_OK;
 }
 
-bool cci_mapping_init(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
-                      size_t map_count, bool name_required, char *err, size_t errlen)
+cci_status cci_mapping_init(cci_mapping *m, const cci_record *header, const cci_column_map *maps,
+                            size_t map_count, bool name_required, char *err, size_t errlen)
 {
-    if (build(m, header, maps, map_count, name_required, err, errlen)) return true;
-    cci_mapping_cleanup(m); /* a refused header leaves nothing to free */
-    return false;
+    cci_status status = build(m, header, maps, map_count, name_required, err, errlen);
+    if (status != CCI_OK) cci_mapping_cleanup(m); /* a refused header leaves nothing to free */
+    return status;
 }
 
 void cci_mapping_cleanup(cci_mapping *m)

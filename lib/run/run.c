@@ -272,7 +272,7 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
     char err[1024];
     cci_record header;
     if (run_paths_collide(r)) return false;
-    if (!cci_input_open(input, &r->spec, err, sizeof err)) {
+    if (cci_input_open(input, &r->spec, err, sizeof err) != CCI_OK) {
         run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         return false;
     }
@@ -283,7 +283,8 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
     r->census.journal = r->journal;
     r->census.name_required = r->spec.name_required;
     if (cci_input_rereadable(input)) {
-        if ((*expected_rows = cci_input_preflight(input, &r->spec, cci_census_visit, &r->census, err, sizeof err)) < 0) {
+        if (cci_input_preflight(input, &r->spec, cci_census_visit, &r->census, expected_rows, err, sizeof err) !=
+            CCI_OK) {
             run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
             return false;
         }
@@ -291,7 +292,7 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
         cci_uid_set_seal(&r->census.uids);
     }
     if (!init_shared(r, *expected_rows)) return run_out_of_memory(r, "setting up the rate limiter");
-    if (!cci_input_header(input, &r->spec, &header, &r->mapping, err, sizeof err)) {
+    if (cci_input_header(input, &r->spec, &header, &r->mapping, err, sizeof err) != CCI_OK) {
         run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         return false;
     }

@@ -16,7 +16,8 @@ bool run_open_journal(run *r)
         return false;
     }
     unsigned long adopted = 0;
-    if (config->earlier_state_path && !cci_journal_adopt(r->journal, config->earlier_state_path, &adopted, err, sizeof err)) {
+    if (config->earlier_state_path &&
+        cci_journal_adopt(r->journal, config->earlier_state_path, &adopted, err, sizeof err) != CCI_OK) {
         run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         return false;
     }
@@ -36,9 +37,9 @@ bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *head
     cci_rejects *rejects = NULL;
     cci_report *report = NULL;
     if (config->rejects_path)
-        ok = (rejects = cci_rejects_new(config->rejects_path, dialect, config->rejects_encoding, header, err,
-                                        sizeof err)) != NULL;
-    if (ok && config->report_path) ok = (report = cci_report_open(config->report_path, err, sizeof err)) != NULL;
+        ok = cci_rejects_new(&rejects, config->rejects_path, dialect, config->rejects_encoding, header, err,
+                             sizeof err) == CCI_OK;
+    if (ok && config->report_path) ok = cci_report_open(&report, config->report_path, err, sizeof err) == CCI_OK;
     if (!ok) {
         run_say(r, CCI_MESSAGE_PROBLEM, "%s; nothing was sent", err);
         cci_rejects_discard(rejects);
@@ -53,10 +54,10 @@ bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *head
 bool run_close_outputs(run *r)
 {
     char kept[1024], err[1024];
-    bool rejects_ok = cci_rejects_close(r->sink.rejects, kept, sizeof kept, err, sizeof err);
+    bool rejects_ok = cci_rejects_close(r->sink.rejects, kept, sizeof kept, err, sizeof err) == CCI_OK;
     if (!rejects_ok) run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
     else if (kept[0]) run_say(r, CCI_MESSAGE_NOTE, "the earlier rejects file was kept as %s", kept);
-    bool report_ok = cci_report_close(r->sink.report, kept, sizeof kept, err, sizeof err);
+    bool report_ok = cci_report_close(r->sink.report, kept, sizeof kept, err, sizeof err) == CCI_OK;
     if (!report_ok) run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
     else if (kept[0]) run_say(r, CCI_MESSAGE_NOTE, "the earlier report was kept as %s", kept);
     r->sink.report = NULL;

@@ -199,7 +199,8 @@ bool run_prepare_the_target(run *r, cci_import_result *result)
                                  "plan, and their list beside it)%s", result->absent, cci_plural(result->absent),
             result->absent == 1 ? "is" : "are", r->listing.proven ? "" : UNPROVEN_ABSENT);
     } else if (config->plan) {
-        if (!cci_target_write_absent(&r->listing, &r->census, config->absent_path, &result->absent, err, sizeof err)) {
+        if (cci_target_write_absent(&r->listing, &r->census, config->absent_path, &result->absent, err, sizeof err) !=
+            CCI_OK) {
             run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
             return false;
         }
@@ -233,7 +234,7 @@ bool run_prepare_the_target(run *r, cci_import_result *result)
     }
     if (config->reactivate && !config->plan) {
         bool ok = cci_target_reactivate(&r->listing, &r->census, &r->shared, &r->lister, &result->reactivated_in_bulk,
-                                        err, sizeof err);
+                                        err, sizeof err) == CCI_OK;
         if (!ok) run_say(r, CCI_MESSAGE_PROBLEM, "%s: their rows end `deactivated`", err);
         else if (result->reactivated_in_bulk)
             run_say(r, CCI_MESSAGE_NOTE, "reactivated %lu user%s the file names", result->reactivated_in_bulk,
@@ -281,7 +282,7 @@ void run_prune(run *r, cci_import_result *result)
     cci_second_look look = {.listing = &again, .run_began = config->date_rules.now};
     cci_pruning pruning;
     bool ok = cci_target_prune(&r->listing, &r->census, &look, &r->shared, worker, config->pruned_path, &pruning, err,
-                               sizeof err);
+                               sizeof err) == CCI_OK;
     cci_listing_cleanup(&again);
     result->pruned = pruning.deactivated;
     result->prune_left_alone = pruning.left_alone;
@@ -323,7 +324,7 @@ void run_verify(run *r, cci_import_result *result)
         setup.keep_context = &r->census;
     }
     run_say(r, CCI_MESSAGE_NOTE, "--verify: reading the app back to compare every row with it");
-    result->verified = cci_verify(&setup, &result->verify, err, sizeof err);
+    result->verified = cci_verify(&setup, &result->verify, err, sizeof err) == CCI_OK;
     result->verify_failed = !result->verified;
     if (!result->verified) run_say(r, CCI_MESSAGE_PROBLEM, "--verify did not finish: %s", err);
 }

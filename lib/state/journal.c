@@ -345,23 +345,27 @@ cci_status cci_journal_open(cci_journal **opened, const char *path, const char *
     return CCI_OK;
 }
 
-bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err, size_t errlen)
+cci_status cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err,
+                             size_t errlen)
 {
     *adopted = 0;
     FILE *file = fopen(path, "r");
     if (!file) {
-        if (errno == ENOENT) return true;
-        snprintf(err, errlen, "cannot read the earlier state journal %s: %s", path, strerror(errno));
-        return false;
+        if (errno == ENOENT) return CCI_OK;
+        return cci_fail(errno == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen,
+                        "cannot read the earlier state journal %s: %s", path, strerror(errno));
     }
     unsigned long before = journal->stats.known;
     pthread_mutex_lock(&journal->lock); /* the syncer flushes the file meanwhile */
+    errno = 0; /* what a failed load leaves: a read's or a write's error, or ENOMEM */
     bool ok = load(journal, file, true);
+    int error = errno ? errno : ENOMEM;
     pthread_mutex_unlock(&journal->lock);
     fclose(file);
-    if (!ok) snprintf(err, errlen, "cannot adopt the earlier state journal %s: %s", path, strerror(errno ? errno : ENOMEM));
     *adopted = journal->stats.known - before;
-    return ok;
+    if (ok) return CCI_OK;
+    return cci_fail(error == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen, "cannot adopt the earlier state journal %s: %s",
+                    path, strerror(error));
 }
 
 const char *cci_journal_lookup(const cci_journal *journal, const char *uid)

@@ -127,29 +127,33 @@ typedef bool (*changed_fn)(void *context, const char *uid, const char *name);
 
 /* Sends the batch; calls changed for the uids the answer names (every uid sent when the answer
  * names none: the field's meaning is not documented). */
-static bool batch_send(batch *b, cci_send_shared *shared, cci_worker *worker, changed_fn changed, void *context,
-                       char *err, size_t errlen)
+static cci_status batch_send(batch *b, cci_send_shared *shared, cci_worker *worker, changed_fn changed, void *context,
+                             char *err, size_t errlen)
 {
-    if (!b->count) return true;
+    if (!b->count) return CCI_OK;
     cJSON *root = cJSON_CreateObject();
     bool ok = root && cJSON_AddItemReferenceToObject(root, b->deactivate ? "uidsToDeactivate" : "uidsToActivate", b->uids);
     b->body = ok ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
-    if (!b->body) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
+    if (!b->body) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     if (b->before_send && !b->before_send(b->before_context, b)) {
-        snprintf(err, errlen, "cannot write the list of the users about to be %s: %s; nothing more was sent",
-                 b->deactivate ? "deactivated" : "reactivated", strerror(errno));
-        return false;
+        int error = errno;
+        return cci_fail(error == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen,
+                        "cannot write the list of the users about to be %s: %s; nothing more was sent",
+                        b->deactivate ? "deactivated" : "reactivated", strerror(error));
     }
     cci_response response;
     cci_budget budget = b->deactivate ? CCI_BUDGET_CORE : CCI_BUDGET_STANDARD;
-    if (cci_send_call(shared, worker, budget, request_bulk, b, &response) != CCI_ANSWER_OK) {
-        snprintf(err, errlen, "%s %zu users failed: %s%s%s", b->deactivate ? "deactivating" : "reactivating", b->count,
-                 response.code, response.code[0] ? ": " : "", response.message);
-        return false;
+    cci_answer_class class = cci_send_call(shared, worker, budget, request_bulk, b, &response);
+    if (class != CCI_ANSWER_OK) {
+        /* the key or the app refused; else the run stopped (a fatal answer stops it too), or the
+         * requests failed */
+        cci_status status = class == CCI_ANSWER_FATAL          ? CCI_REFUSED
+                            : cci_stop_requested(shared->stop) ? CCI_STOPPED
+                                                               : CCI_NETWORK;
+        return cci_fail(status, err, errlen, "%s %zu users failed: %s%s%s",
+                        b->deactivate ? "deactivating" : "reactivating", b->count, response.code,
+                        response.code[0] ? ": " : "", response.message);
     }
     size_t len;
     cJSON *answer = cJSON_ParseWithLength(cci_client_answer(worker->client, &len), len);
@@ -166,33 +170,31 @@ static bool batch_send(batch *b, cci_send_shared *shared, cci_worker *worker, ch
         if (said) ok = changed(context, uid->valuestring, b->names[i]);
     }
     cJSON_Delete(answer);
-    if (!ok) snprintf(err, errlen, "cannot write the list of what was changed");
-    return ok;
+    return ok ? CCI_OK : cci_fail(CCI_IO, err, errlen, "cannot write the list of what was changed");
 }
 
 /* Adds uid to the batch, sending it first when full. */
-static bool batch_add(batch *b, const char *uid, const char *name, cci_send_shared *shared, cci_worker *worker,
-                      changed_fn changed, void *context, char *err, size_t errlen)
+static cci_status batch_add(batch *b, const char *uid, const char *name, cci_send_shared *shared, cci_worker *worker,
+                            changed_fn changed, void *context, char *err, size_t errlen)
 {
     size_t bytes = strlen(uid) + 3; /* quoted, and a comma */
     if (b->count == CCI_BULK_UIDS || (b->count && b->bytes + bytes > CCI_BULK_BYTES)) {
-        bool sent = batch_send(b, shared, worker, changed, context, err, errlen);
+        cci_status sent = batch_send(b, shared, worker, changed, context, err, errlen);
         batch_clear(b);
-        if (!sent) return false;
+        if (sent != CCI_OK) return sent;
     }
-    if (!b->uids && !(b->uids = cJSON_CreateArray())) return false;
+    if (!b->uids && !(b->uids = cJSON_CreateArray())) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     char *copy = strdup(name);
     cJSON *item = cJSON_CreateString(uid);
     if (!copy || !item) {
         free(copy);
         cJSON_Delete(item);
-        snprintf(err, errlen, "out of memory");
-        return false;
+        return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     }
     cJSON_AddItemToArray(b->uids, item);
     b->names[b->count++] = copy;
     b->bytes += bytes;
-    return true;
+    return CCI_OK;
 }
 
 /* ---- reactivating ---- */
@@ -206,7 +208,7 @@ typedef struct reactivation {
     unsigned long done;
     char *err;
     size_t errlen;
-    bool failed;
+    cci_status failed; /* a batch's, CCI_OK while none failed */
 } reactivation;
 
 static bool mark_reactivated(void *context, const char *uid, const char *name)
@@ -223,23 +225,24 @@ static bool reactivate_one(void *context, const cci_listed_user *user)
 {
     reactivation *r = context;
     if (!in_file(r->census, user->uid)) return true;
-    if (batch_add(&r->batch, user->uid, user->name, r->shared, r->worker, mark_reactivated, r, r->err, r->errlen))
-        return true;
-    r->failed = true;
-    return false;
+    r->failed =
+        batch_add(&r->batch, user->uid, user->name, r->shared, r->worker, mark_reactivated, r, r->err, r->errlen);
+    return r->failed == CCI_OK;
 }
 
-bool cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_send_shared *shared,
-                           cci_worker *worker, unsigned long *reactivated, char *err, size_t errlen)
+cci_status cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_send_shared *shared,
+                                 cci_worker *worker, unsigned long *reactivated, char *err, size_t errlen)
 {
     reactivation r = {.listing = listing, .census = census, .shared = shared, .worker = worker,
                       .err = err, .errlen = errlen};
-    bool ok = cci_listing_each(listing->deactivated, reactivate_one, &r);
-    if (!ok && !r.failed) snprintf(err, errlen, "cannot read back the app's deactivated users");
-    ok = ok && !r.failed && batch_send(&r.batch, shared, worker, mark_reactivated, &r, err, errlen);
+    bool listed = cci_listing_each(listing->deactivated, reactivate_one, &r);
+    cci_status status = r.failed;
+    if (!listed && status == CCI_OK)
+        status = cci_fail(CCI_IO, err, errlen, "cannot read back the app's deactivated users");
+    if (status == CCI_OK) status = batch_send(&r.batch, shared, worker, mark_reactivated, &r, err, errlen);
     batch_clear(&r.batch);
     *reactivated = r.done;
-    return ok;
+    return status;
 }
 
 /* ---- the absent ones ---- */
@@ -257,7 +260,7 @@ typedef struct absence {
     cci_worker *worker;
     char *err;
     size_t errlen;
-    bool failed;
+    cci_status failed; /* a batch's, CCI_OK while none failed */
 } absence;
 
 static bool write_user(void *context, const char *uid, const char *name)
@@ -312,10 +315,9 @@ static bool visit_absent(void *context, const cci_listed_user *user)
         return true;
     }
     if (a->batch) {
-        if (batch_add(a->batch, user->uid, user->name, a->shared, a->worker, count_changed, a, a->err, a->errlen))
-            return true;
-        a->failed = true;
-        return false;
+        a->failed =
+            batch_add(a->batch, user->uid, user->name, a->shared, a->worker, count_changed, a, a->err, a->errlen);
+        return a->failed == CCI_OK;
     }
     if (!a->out) {
         a->count++;
@@ -332,35 +334,36 @@ unsigned long cci_target_count_absent(const cci_listing *listing, const cci_cens
 }
 
 /* Lists (and with a batch, deactivates) the absent users into path. */
-static bool each_absent_into(const cci_listing *listing, absence *a, const char *path, char *err, size_t errlen)
+static cci_status each_absent_into(const cci_listing *listing, absence *a, const char *path, char *err, size_t errlen)
 {
     cci_outfile out = {0};
-    if (!cci_outfile_open(&out, path, err, errlen)) return false;
+    cci_status status = cci_outfile_open(&out, path, err, errlen);
+    if (status != CCI_OK) return status;
     a->out = &out;
     cci_outfile_check(&out, fputs(CCI_UID_LIST_HEADER "\n", out.file) >= 0);
-    bool ok = cci_listing_each(listing->active, visit_absent, a);
-    if (!ok && !a->failed) snprintf(err, errlen, "cannot read back the app's active users");
+    if (!cci_listing_each(listing->active, visit_absent, a))
+        status = a->failed != CCI_OK ? a->failed
+                                     : cci_fail(CCI_IO, err, errlen, "cannot read back the app's active users");
     char why[512], kept[1024];
-    if (!cci_outfile_commit(&out, true, kept, sizeof kept, why, sizeof why) && ok) {
-        snprintf(err, errlen, "%s", why);
-        ok = false;
-    }
-    return ok;
+    cci_status committed = cci_outfile_commit(&out, true, kept, sizeof kept, why, sizeof why);
+    if (committed != CCI_OK && status == CCI_OK) status = cci_fail(committed, err, errlen, "%s", why);
+    return status;
 }
 
-bool cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
-                             unsigned long *written, char *err, size_t errlen)
+cci_status cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
+                                   unsigned long *written, char *err, size_t errlen)
 {
     absence a = {.census = census, .listing = listing, .err = err, .errlen = errlen};
-    bool ok = each_absent_into(listing, &a, path, err, errlen);
+    cci_status status = each_absent_into(listing, &a, path, err, errlen);
     *written = a.count;
-    return ok;
+    return status;
 }
 
-bool cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
-                      cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning, char *err,
-                      size_t errlen)
+cci_status cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
+                            cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning,
+                            char *err, size_t errlen)
 {
+    *pruning = (cci_pruning){0};
     batch b = {.deactivate = true, .before_send = list_before_sending};
     absence a = {.census = census, .listing = listing, .again = again, .batch = &b, .shared = shared,
                  .worker = worker, .err = err, .errlen = errlen};
@@ -368,17 +371,17 @@ bool cci_target_prune(const cci_listing *listing, const cci_census *census, cons
     /* the way back is written straight under its name, never renamed into place: a run killed
      * mid-way leaves it, listing every user whose deactivation was sent */
     if (!(a.way_back = cci_open_for_writing(path, O_TRUNC, "w"))) {
-        snprintf(err, errlen, "cannot create %s: %s; nobody was deactivated", path, strerror(errno));
-        return false;
+        int error = errno; /* a link planted there, or a file of someone else's, is refused */
+        cci_status status = error == ELOOP || error == EPERM ? CCI_REFUSED : error == ENOMEM ? CCI_NOMEM : CCI_IO;
+        return cci_fail(status, err, errlen, "cannot create %s: %s; nobody was deactivated", path, strerror(error));
     }
     bool listed = fputs(CCI_UID_LIST_HEADER "\n", a.way_back) >= 0 && cci_listing_each(listing->active, visit_absent, &a);
-    bool ok = listed && !a.failed && batch_send(&b, shared, worker, count_changed, &a, err, errlen);
-    if (!listed && !a.failed) snprintf(err, errlen, "cannot read back the app's active users");
-    if (fclose(a.way_back) != 0 && ok) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        ok = false;
-    }
+    cci_status status = a.failed;
+    if (!listed && status == CCI_OK) status = cci_fail(CCI_IO, err, errlen, "cannot read back the app's active users");
+    if (status == CCI_OK) status = batch_send(&b, shared, worker, count_changed, &a, err, errlen);
+    if (fclose(a.way_back) != 0 && status == CCI_OK)
+        status = cci_fail(CCI_IO, err, errlen, "cannot write %s: %s", path, strerror(errno));
     batch_clear(&b);
     *pruning = (cci_pruning){.deactivated = a.count, .left_alone = a.left_alone};
-    return ok;
+    return status;
 }

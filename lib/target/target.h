@@ -46,17 +46,20 @@ bool cci_census_keep_metadata(void *context, const cJSON *listed, bool *keys_equ
 void cci_census_cleanup(cci_census *census);
 
 /* Reactivates the listed deactivated users that the census holds and marks them
- * CCI_APP_USER_REACTIVATED (those the answer names, or every one sent when it names none). False
- * with a reason in err when a request failed; the users of the batches before it stay marked. */
-bool cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_send_shared *shared,
-                           cci_worker *worker, unsigned long *reactivated, char *err, size_t errlen);
+ * CCI_APP_USER_REACTIVATED (those the answer names, or every one sent when it names none). When a
+ * request failed, err says why and the code is CCI_NETWORK, CCI_REFUSED (the key or the app
+ * refused) or CCI_STOPPED; CCI_IO when the listing cannot be read back, CCI_NOMEM. The users of
+ * the batches before it stay marked. */
+cci_status cci_target_reactivate(cci_listing *listing, const cci_census *census, cci_send_shared *shared,
+                                 cci_worker *worker, unsigned long *reactivated, char *err, size_t errlen);
 
 /* How many listed active users the census does not hold. */
 unsigned long cci_target_count_absent(const cci_listing *listing, const cci_census *census);
 
-/* Writes the listed active users the census does not hold to path as CSV (uid,name). */
-bool cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
-                             unsigned long *written, char *err, size_t errlen);
+/* Writes the listed active users the census does not hold to path as CSV (uid,name). Otherwise
+ * err says why and the code is cci_outfile_open's or commit's (CCI_IO, CCI_REFUSED, CCI_NOMEM). */
+cci_status cci_target_write_absent(const cci_listing *listing, const cci_census *census, const char *path,
+                                   unsigned long *written, char *err, size_t errlen);
 
 /* The second look before deactivating: a fresh, proven listing taken just before, and when the run
  * began (Unix seconds). */
@@ -74,10 +77,12 @@ typedef struct cci_pruning {
  * second look still shows active and unchanged, created before the run began. path (CSV uid,name,
  * a file that --reactivate --mode update takes back) lists every user whose deactivation was sent,
  * written to the disk before each batch goes: a batch whose answer was lost is in it, and a run
- * killed mid-way leaves it whole to that batch. False with a reason in err when a request or the
- * file failed (an interruption included); pruning->deactivated counts what the answers confirmed. */
-bool cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
-                      cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning, char *err,
-                      size_t errlen);
+ * killed mid-way leaves it whole to that batch. When a request or the file failed (an interruption
+ * included), err says why and the code is a request's (CCI_NETWORK, CCI_REFUSED, CCI_STOPPED), the
+ * file's (CCI_IO, CCI_REFUSED: a link at path) or CCI_NOMEM; pruning->deactivated counts what the
+ * answers confirmed. */
+cci_status cci_target_prune(const cci_listing *listing, const cci_census *census, const cci_second_look *again,
+                            cci_send_shared *shared, cci_worker *worker, const char *path, cci_pruning *pruning,
+                            char *err, size_t errlen);
 
 #endif

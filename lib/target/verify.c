@@ -35,7 +35,7 @@ typedef struct verification {
 /* ---- reading the app and the file ---- */
 
 /* Reads the whole listing, with the metadata when metadata.KEY columns merge into it. */
-static bool read_back(verification *v, cci_listing *listing, char *err, size_t errlen)
+static cci_status read_back(verification *v, cci_listing *listing, char *err, size_t errlen)
 {
     const cci_verify_setup *setup = v->setup;
     *listing = (cci_listing){0};
@@ -45,7 +45,10 @@ static bool read_back(verification *v, cci_listing *listing, char *err, size_t e
     cci_listing_status status = cci_listing_read(listing, setup->shared, setup->worker, 0, wants, setup->progress,
                                                  setup->context, err, errlen);
     v->result->pages += listing->pages;
-    return status == CCI_LISTING_READ;
+    /* err says why already */
+    return status == CCI_LISTING_READ      ? CCI_OK
+           : status == CCI_LISTING_REFUSED ? CCI_REFUSED
+                                           : CCI_NETWORK;
 }
 
 /* Called with each valid row the planner settled or wants sent; false stops the pass. */
@@ -66,52 +69,53 @@ static const differing *differing_at(const verification *v, unsigned long line)
 /* One reading: the file opened (before anything is sent: a file gone since the run costs no
  * request), the app read back, and every row planned against it as a run would, the valid ones
  * shown to visit: all of them, or (only_differing) those that differed before. */
-static bool compare_with_app(verification *v, bool only_differing, row_fn visit, char *err, size_t errlen)
+static cci_status compare_with_app(verification *v, bool only_differing, row_fn visit, char *err, size_t errlen)
 {
     const cci_verify_setup *setup = v->setup;
     cci_input input = {0};
     cci_record header, record;
     cci_mapping mapping = {0};
     cci_listing listing = {0};
-    bool ok = cci_input_open(&input, setup->spec, err, errlen) &&
-              cci_input_header(&input, setup->spec, &header, &mapping, err, errlen) &&
-              read_back(v, &listing, err, errlen);
-    if (!ok) {
+    cci_status status = cci_input_open(&input, setup->spec, err, errlen);
+    if (status == CCI_OK) status = cci_input_header(&input, setup->spec, &header, &mapping, err, errlen);
+    if (status == CCI_OK) status = read_back(v, &listing, err, errlen);
+    if (status != CCI_OK) {
         cci_mapping_cleanup(&mapping); /* safe on one never built */
         cci_input_close(&input);
-        return false;
+        return status;
     }
     cci_planner planner;
     /* the journal as the run found it: which fields the imports had set, so emptied cells are
      * expected cleared */
-    if (!cci_planner_init(&planner, &mapping, setup->mode, false, false, setup->journal)) {
-        snprintf(err, errlen, "out of memory");
-        ok = false;
-    }
+    if (!cci_planner_init(&planner, &mapping, setup->mode, false, false, setup->journal))
+        status = cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     planner.file_uids = setup->file_uids;
     planner.app = listing.app;
     planner.app_proven = listing.proven; /* unproven: a row it did not show is taken as the journal says */
     planner.app_metadata = listing.metadata;
-    cci_read_status status = CCI_READ_END;
-    while (ok && (status = cci_csv_reader_next(input.reader, &record)) == CCI_READ_RECORD) {
+    cci_read_status read = CCI_READ_END;
+    while (status == CCI_OK && (read = cci_csv_reader_next(input.reader, &record)) == CCI_READ_RECORD) {
         if (cci_record_is_empty(&record) || (only_differing && !differing_at(v, record.line))) continue;
         cci_planned_row row;
         bool differs = cci_plan_row(&planner, &record, &row);
         /* invalid, repeated, deactivated, left alone by --mode: the run's report said so already;
          * a user an unproven read-back did not show is not compared: nothing is known of it */
         bool compared = !row.unlisted && (differs || row.outcome.action == CCI_ACTION_UNCHANGED);
-        if (compared) ok = visit(v, &row, differs && !row.unseen);
+        /* visit stops for want of memory or for the run's stop */
+        if (compared && !visit(v, &row, differs && !row.unseen))
+            status = v->out_of_memory ? cci_fail(CCI_NOMEM, err, errlen, "out of memory while comparing the rows")
+                                      : cci_fail(CCI_STOPPED, err, errlen, "the run stopped");
         cci_planned_row_cleanup(&row);
     }
-    if (ok && status == CCI_READ_ERROR) {
+    if (status == CCI_OK && read == CCI_READ_ERROR) {
         cci_input_describe_error(&input, setup->spec, err, errlen);
-        ok = false;
+        status = cci_csv_reader_error_status(input.reader);
     }
     cci_planner_cleanup(&planner);
     cci_listing_cleanup(&listing);
     cci_mapping_cleanup(&mapping);
     cci_input_close(&input);
-    return ok;
+    return status;
 }
 
 /* ---- the first reading: find and repair ---- */
@@ -183,14 +187,15 @@ static bool write_verdict(cci_report *report, differing *d)
     return cci_report_write_as(report, &d->repair, verdict_name(d->verdict));
 }
 
-static bool write_verdicts(const verification *v, char *err, size_t errlen)
+static cci_status write_verdicts(const verification *v, char *err, size_t errlen)
 {
-    cci_report *report = cci_report_open(v->setup->path, err, errlen);
-    if (!report) return false;
+    cci_report *report;
+    cci_status status = cci_report_open(&report, v->setup->path, err, errlen);
+    if (status != CCI_OK) return status;
     for (size_t i = 0; i < v->count; i++)
         if (!write_verdict(report, &v->rows[i])) break;
     char kept[1024];
-    return cci_report_close(report, kept, sizeof kept, err, errlen);
+    return cci_report_close(report, kept, sizeof kept, err, errlen); /* says the write error */
 }
 
 static void count_verdicts(const verification *v)
@@ -201,34 +206,27 @@ static void count_verdicts(const verification *v)
     }
 }
 
-bool cci_verify(const cci_verify_setup *setup, cci_verify_result *result, char *err, size_t errlen)
+cci_status cci_verify(const cci_verify_setup *setup, cci_verify_result *result, char *err, size_t errlen)
 {
     *result = (cci_verify_result){0};
     verification v = {.setup = setup, .result = result};
-    bool ok = compare_with_app(&v, false, repair, err, errlen);
+    cci_status status = compare_with_app(&v, false, repair, err, errlen);
     bool repaired_some = false;
     for (size_t i = 0; i < v.count; i++) repaired_some |= v.rows[i].verdict == VERDICT_REPAIRED;
     /* a repair's 200 is the service's word; only a second reading shows it kept the change */
-    if (ok && repaired_some) ok = compare_with_app(&v, true, confirm, err, errlen);
-    if (v.out_of_memory) {
-        snprintf(err, errlen, "out of memory while comparing the rows");
-        ok = false;
-    }
-    if (cci_stop_requested(setup->shared->stop) && ok) {
-        snprintf(err, errlen, "the run stopped");
-        ok = false;
-    }
+    if (status == CCI_OK && repaired_some) status = compare_with_app(&v, true, confirm, err, errlen);
+    if (v.out_of_memory) status = cci_fail(CCI_NOMEM, err, errlen, "out of memory while comparing the rows");
+    if (cci_stop_requested(setup->shared->stop) && status == CCI_OK)
+        status = cci_fail(CCI_STOPPED, err, errlen, "the run stopped");
     count_verdicts(&v);
     char why[1024];
-    if (!write_verdicts(&v, why, sizeof why) && ok) {
-        snprintf(err, errlen, "%s", why);
-        ok = false;
-    }
+    cci_status written = write_verdicts(&v, why, sizeof why);
+    if (written != CCI_OK && status == CCI_OK) status = cci_fail(written, err, errlen, "%s", why);
     for (size_t i = 0; i < v.count; i++) {
         free(v.rows[i].repair.message);
         free(v.rows[i].changes);
         free(v.rows[i].still);
     }
     free(v.rows);
-    return ok;
+    return status;
 }

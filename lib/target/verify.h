@@ -35,8 +35,10 @@ typedef struct cci_verify_setup {
 } cci_verify_setup;
 
 
-/* Reads back, repairs and writes the verify file. False with a reason in err when the app or the
- * input could not be read, or the file written: the result then says how far it went. */
-bool cci_verify(const cci_verify_setup *setup, cci_verify_result *result, char *err, size_t errlen);
+/* Reads back, repairs and writes the verify file. When the check could not be done, err says why,
+ * the result says how far it went, and the code tells the cause: CCI_NETWORK (the app could not
+ * be read back), CCI_REFUSED (the key may not list users), the input's (CCI_IO, CCI_INVALID),
+ * the verify file's (CCI_IO, CCI_REFUSED), CCI_NOMEM, or CCI_STOPPED (the run stopped). */
+cci_status cci_verify(const cci_verify_setup *setup, cci_verify_result *result, char *err, size_t errlen);
 
 #endif

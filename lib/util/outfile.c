@@ -65,28 +65,34 @@ FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
     return file;
 }
 
-bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
+/* The code of an OS error: a link or someone else's file refused, memory, or the disk. */
+static cci_status status_of(int error)
+{
+    return error == ELOOP || error == EPERM ? CCI_REFUSED : error == ENOMEM ? CCI_NOMEM : CCI_IO;
+}
+
+cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
 {
     *out = (cci_outfile){0};
     size_t partial_len = strlen(path) + sizeof ".partial";
     out->path = strdup(path);
     out->partial = malloc(partial_len);
     if (!out->path || !out->partial) {
-        snprintf(err, errlen, "out of memory while opening %s", path);
         cci_outfile_discard(out);
-        return false;
+        return cci_fail(CCI_NOMEM, err, errlen, "out of memory while opening %s", path);
     }
     snprintf(out->partial, partial_len, "%s.partial", path);
     /* a symlink planted at the partial name is refused, never followed (ELOOP) */
     if (!(out->file = cci_open_for_writing(out->partial, O_TRUNC, "w"))) {
-        snprintf(err, errlen, "cannot create %s: %s", out->partial,
-                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        int error = errno;
+        cci_status status = cci_fail(status_of(error), err, errlen, "cannot create %s: %s", out->partial,
+                                     error == ELOOP ? "it is a symbolic link" : strerror(error));
         free(out->partial);
         out->partial = NULL; /* not ours: never removed */
         cci_outfile_discard(out);
-        return false;
+        return status;
     }
-    return true;
+    return CCI_OK;
 }
 
 bool cci_outfile_check(cci_outfile *out, bool ok)
@@ -117,29 +123,29 @@ void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen
     snprintf(err, errlen, "cannot write %s: %s", out->path, strerror(out->error ? out->error : EIO));
 }
 
-bool cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,
-                        size_t errlen)
+cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,
+                              size_t errlen)
 {
     if (kept_len) kept[0] = '\0';
     bool ok = cci_outfile_flush(out);
     ok = cci_outfile_check(out, ok && fsync(fileno(out->file)) == 0) && ok;
     ok = cci_outfile_check(out, fclose(out->file) == 0) && ok;
     out->file = NULL;
+    cci_status status = CCI_OK;
     if (!ok) {
-        snprintf(err, errlen, "cannot write %s: %s; %s was left as it was, and what could be written is in %s",
-                 out->partial, strerror(out->error), out->path, out->partial);
+        status = cci_fail(out->error == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen,
+                          "cannot write %s: %s; %s was left as it was, and what could be written is in %s",
+                          out->partial, strerror(out->error), out->path, out->partial);
     } else if (keep_previous && !cci_keep_previous(out->path, kept, kept_len)) {
-        snprintf(err, errlen, "cannot keep the earlier %s aside: %s; this run's is in %s", out->path,
-                 strerror(errno), out->partial);
-        ok = false;
+        status = cci_fail(CCI_IO, err, errlen, "cannot keep the earlier %s aside: %s; this run's is in %s", out->path,
+                          strerror(errno), out->partial);
     } else if (rename(out->partial, out->path) != 0) {
-        snprintf(err, errlen, "cannot rename %s to %s: %s", out->partial, out->path, strerror(errno));
-        ok = false;
+        status = cci_fail(CCI_IO, err, errlen, "cannot rename %s to %s: %s", out->partial, out->path, strerror(errno));
     }
     free(out->path);
     free(out->partial);
     *out = (cci_outfile){0};
-    return ok;
+    return status;
 }
 
 void cci_outfile_discard(cci_outfile *out)

@@ -6,7 +6,7 @@
 const char *cci_status_name(cci_status status)
 {
     static const char *const names[] = {"CCI_OK",      "CCI_NOMEM",   "CCI_IO",     "CCI_LOCKED",
-                                        "CCI_REFUSED", "CCI_NETWORK", "CCI_INVALID"};
+                                        "CCI_REFUSED", "CCI_NETWORK", "CCI_INVALID", "CCI_STOPPED"};
     return (size_t)status < sizeof names / sizeof *names ? names[status] : "CCI_UNKNOWN";
 }
 

@@ -315,7 +315,8 @@ e2e_report_row *e2e_read_report(e2e *t, const char *name, size_t *count)
     FILE *file = fopen(e2e_path(t, name), "rb");
     ck_assert_msg(file != NULL, "no report %s", name);
     char err[256];
-    cci_csv_reader *reader = cci_csv_reader_new(file, ',', NULL, err, sizeof err);
+    cci_csv_reader *reader;
+    ck_assert_int_eq(cci_csv_reader_new(&reader, file, ',', NULL, err, sizeof err), CCI_OK);
     cci_record record;
     ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD);
     ck_assert_uint_eq(record.count, 7);

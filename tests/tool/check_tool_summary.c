@@ -60,7 +60,7 @@ static cJSON *written_json(const tool_summary_facts *facts, const cci_import_res
     test_dir_file(path, dir, "summary.json");
     char err[512];
     cci_outfile out;
-    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
     ck_assert_msg(tool_summary_write_json(&out, facts, r, tool_exit_status(r), err, sizeof err), "%s", err);
     FILE *file = fopen(path, "r");
     ck_assert_ptr_nonnull(file);

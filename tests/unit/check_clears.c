@@ -23,7 +23,7 @@ static void map(const char *first, ...)
     va_end(ap);
     header.record = (cci_record){.line = 1, .count = n, .cells = header.cells};
     char err[256];
-    ck_assert_msg(cci_mapping_init(&mapping, &header.record, NULL, 0, false, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_mapping_init(&mapping, &header.record, NULL, 0, false, err, sizeof err) == CCI_OK, "%s", err);
 }
 
 static void teardown(void)

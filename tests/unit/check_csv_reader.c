@@ -20,8 +20,7 @@ static fixture open_text(const char *text, size_t len, char delimiter)
     f.file = fmemopen((void *)text, len, "rb");
     ck_assert_ptr_nonnull(f.file);
     char err[256];
-    f.reader = cci_csv_reader_new(f.file, delimiter, NULL, err, sizeof err);
-    ck_assert_msg(f.reader != NULL, "%s", err);
+    ck_assert_msg(cci_csv_reader_new(&f.reader, f.file, delimiter, NULL, err, sizeof err) == CCI_OK, "%s", err);
     return f;
 }
 
@@ -212,6 +211,7 @@ START_TEST(malformed_quoting_names_its_line)
     ck_assert_int_eq(cci_csv_reader_next(f.reader, &r), CCI_READ_ERROR);
     ck_assert_msg(strstr(cci_csv_reader_error(f.reader), "line 3: malformed quoting"), "%s",
                   cci_csv_reader_error(f.reader));
+    ck_assert_int_eq(cci_csv_reader_error_status(f.reader), CCI_INVALID);
     close_fixture(&f);
 
     f = open_text(TEXT("uid,name\n\"ana\"x,Ana\n"), 0);

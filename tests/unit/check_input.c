@@ -36,11 +36,15 @@ static cci_input_spec spec_of(const char *input_path)
     return (cci_input_spec){.path = input_path, .name_required = true};
 }
 
-/* Opens, preflights and closes: the rows counted, or -1. */
+static cci_status preflighted; /* the code of the last preflight() */
+
+/* Opens, preflights and closes: the rows counted, or -1 (preflighted says why). */
 static long preflight(const cci_input_spec *spec)
 {
     cci_input input;
-    long rows = cci_input_open(&input, spec, err, sizeof err) ? cci_input_preflight(&input, spec, NULL, NULL, err, sizeof err) : -1;
+    long rows = -1;
+    preflighted = cci_input_open(&input, spec, err, sizeof err);
+    if (preflighted == CCI_OK) preflighted = cci_input_preflight(&input, spec, NULL, NULL, &rows, err, sizeof err);
     cci_input_close(&input);
     return rows;
 }
@@ -50,10 +54,10 @@ START_TEST(the_header_maps_and_the_rows_follow)
     write_input("User ID;Full Name\r\nana;Ana\r\nbob;Bob\r\n");
     cci_input_spec spec = spec_of(path);
     cci_input input;
-    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err) == CCI_OK, "%s", err);
     cci_record header;
     cci_mapping mapping;
-    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_uint_eq(header.count, 2);
     ck_assert_int_eq(cci_csv_reader_delimiter(input.reader), ';');
     cci_record row;
@@ -69,6 +73,7 @@ START_TEST(the_preflight_counts_the_rows_after_the_header)
     write_input("uid,name\nana,Ana\n\"bob\",\"Bob\nSecond line\"\ncy,Cy\n");
     cci_input_spec spec = spec_of(path);
     ck_assert_int_eq(preflight(&spec), 3);
+    ck_assert_int_eq(preflighted, CCI_OK);
 }
 END_TEST
 
@@ -77,6 +82,7 @@ START_TEST(a_file_that_does_not_read_through_is_refused_before_sending)
     write_input("uid,name\nana,Ana\nbob,\"Bob\n");
     cci_input_spec spec = spec_of(path);
     ck_assert_int_eq(preflight(&spec), -1);
+    ck_assert_int_eq(preflighted, CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "line 3"));
 }
 END_TEST
@@ -86,6 +92,7 @@ START_TEST(a_header_without_a_uid_names_the_file)
     write_input("name,email\nAna,a@example.com\n");
     cci_input_spec spec = spec_of(path);
     ck_assert_int_eq(preflight(&spec), -1);
+    ck_assert_int_eq(preflighted, CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "users.csv"));
     ck_assert_ptr_nonnull(strstr(err, "uid"));
 }
@@ -97,12 +104,14 @@ START_TEST(the_import_pass_reads_the_same_rows_again)
     write_input("uid,name\nana,Ana\nbob,Bob\n");
     cci_input_spec spec = spec_of(path);
     cci_input input;
-    ck_assert(cci_input_open(&input, &spec, err, sizeof err));
+    ck_assert_int_eq(cci_input_open(&input, &spec, err, sizeof err), CCI_OK);
     ck_assert(cci_input_rereadable(&input));
-    ck_assert_int_eq(cci_input_preflight(&input, &spec, NULL, NULL, err, sizeof err), 2);
+    long rows;
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, NULL, NULL, &rows, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(rows, 2);
     cci_record header, row;
     cci_mapping mapping;
-    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
     ck_assert_str_eq(row.cells[0].text, "ana");
     ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
@@ -119,15 +128,17 @@ START_TEST(a_file_rewritten_after_the_preflight_stops_the_import_pass)
     write_input("uid,name\nana,Ana\nbob,Bob\n");
     cci_input_spec spec = spec_of(path);
     cci_input input;
-    ck_assert(cci_input_open(&input, &spec, err, sizeof err));
-    ck_assert_int_eq(cci_input_preflight(&input, &spec, NULL, NULL, err, sizeof err), 2);
+    ck_assert_int_eq(cci_input_open(&input, &spec, err, sizeof err), CCI_OK);
+    long rows;
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, NULL, NULL, &rows, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(rows, 2);
     FILE *f = fopen(path, "r+");
     ck_assert_ptr_nonnull(f);
     fputs("uid,name\neve,Eve\n", f); /* a shorter text over the start: same size, other content */
     fclose(f);
     cci_record header;
     cci_mapping mapping;
-    ck_assert(!cci_input_header(&input, &spec, &header, &mapping, err, sizeof err));
+    ck_assert_int_eq(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), CCI_IO);
     ck_assert_msg(strstr(err, "changed while it was read") && strstr(err, "users.csv"), "%s", err);
     char why[256];
     ck_assert(cci_input_changed(&input, why, sizeof why));
@@ -150,11 +161,11 @@ START_TEST(a_fifo_is_not_rereadable)
     }
     cci_input_spec spec = spec_of(fifo);
     cci_input input;
-    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert(!cci_input_rereadable(&input));
     cci_record header, row;
     cci_mapping mapping;
-    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_int_eq(cci_csv_reader_next(input.reader, &row), CCI_READ_RECORD);
     ck_assert_str_eq(row.cells[0].text, "ana");
     cci_mapping_cleanup(&mapping);
@@ -167,8 +178,27 @@ START_TEST(a_missing_file_names_itself)
 {
     cci_input_spec spec = spec_of("/nonexistent/users.csv");
     cci_input input;
-    ck_assert(!cci_input_open(&input, &spec, err, sizeof err));
+    ck_assert_int_eq(cci_input_open(&input, &spec, err, sizeof err), CCI_IO);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/users.csv"));
+    cci_input_close(&input);
+}
+END_TEST
+
+START_TEST(an_unknown_encoding_or_an_empty_file_is_invalid)
+{
+    write_input("");
+    cci_input_spec spec = spec_of(path);
+    spec.encoding = "klingon-8";
+    cci_input input;
+    ck_assert_int_eq(cci_input_open(&input, &spec, err, sizeof err), CCI_INVALID);
+    ck_assert_ptr_nonnull(strstr(err, "unknown encoding"));
+    cci_input_close(&input);
+    spec.encoding = NULL;
+    ck_assert_int_eq(cci_input_open(&input, &spec, err, sizeof err), CCI_OK);
+    cci_record header;
+    cci_mapping mapping;
+    ck_assert_int_eq(cci_input_header(&input, &spec, &header, &mapping, err, sizeof err), CCI_INVALID);
+    ck_assert_msg(strstr(err, "empty: it needs a header line") != NULL, "%s", err);
     cci_input_close(&input);
 }
 END_TEST
@@ -191,6 +221,7 @@ static Suite *input_suite(void)
     tcase_add_test(tc, a_file_that_does_not_read_through_is_refused_before_sending);
     tcase_add_test(tc, a_header_without_a_uid_names_the_file);
     tcase_add_test(tc, a_missing_file_names_itself);
+    tcase_add_test(tc, an_unknown_encoding_or_an_empty_file_is_invalid);
     tcase_add_test(tc, the_import_pass_reads_the_same_rows_again);
     tcase_add_test(tc, a_file_rewritten_after_the_preflight_stops_the_import_pass);
     tcase_add_test(tc, a_fifo_is_not_rereadable);

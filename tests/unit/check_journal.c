@@ -1,5 +1,6 @@
 /* The state journal's records, its recovery from a torn end, its targets and compaction. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,14 +217,18 @@ START_TEST(an_earlier_journal_is_adopted_for_unknown_uids_only)
     ck_assert(cci_journal_close(j));
     j = journal_opened(path, "aaaaaaaaaaaaaaaa", false, err, sizeof err);
     unsigned long adopted;
-    ck_assert_msg(cci_journal_adopt(j, earlier, &adopted, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_journal_adopt(j, earlier, &adopted, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_uint_eq(adopted, 1);
     ck_assert_str_eq(cci_journal_lookup(j, "ana"), FP_B);
     ck_assert_str_eq(cci_journal_lookup(j, "bob"), FP_A);
     ck_assert_uint_eq(cci_journal_stats_of(j).known, 2);
     test_path missing;
     test_dir_file(missing, dir, "none.state");
-    ck_assert(cci_journal_adopt(j, missing, &adopted, err, sizeof err));
+    ck_assert_int_eq(cci_journal_adopt(j, missing, &adopted, err, sizeof err), CCI_OK);
+    ck_assert_uint_eq(adopted, 0);
+    /* one that cannot be read (a folder: opened, but no line reads) is the disk's failure */
+    ck_assert_int_eq(cci_journal_adopt(j, dir, &adopted, err, sizeof err), CCI_IO);
+    ck_assert_msg(strstr(err, "cannot adopt the earlier state journal") && strstr(err, strerror(EISDIR)), "%s", err);
     ck_assert_uint_eq(adopted, 0);
     ck_assert(cci_journal_close(j));
     ck_assert_str_eq(test_file_text(earlier), copy); /* never written */

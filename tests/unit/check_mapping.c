@@ -18,7 +18,7 @@ START_TEST(headers_match_ignoring_case_spaces_underscores_and_dashes)
 {
     const cci_record *h = RECORD(header, 1, " UID ", "Name", "Status Message", "AVATAR", "profile-url",
                                  "Tags", "role", "meta_data");
-    ck_assert(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err), CCI_OK);
     ck_assert_int_eq(mapping.columns[0].field, CCI_FIELD_UID);
     ck_assert_str_eq(mapping.columns[0].header, "UID");
     ck_assert_int_eq(mapping.columns[1].field, CCI_FIELD_NAME);
@@ -35,7 +35,7 @@ END_TEST
 START_TEST(metadata_key_columns_keep_their_path)
 {
     const cci_record *h = RECORD(header, 1, "uid", "name", "metadata.department", "Metadata.@private.email");
-    ck_assert(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err), CCI_OK);
     ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_METADATA_KEY);
     ck_assert_str_eq(mapping.columns[2].metadata_path, "department");
     ck_assert_str_eq(mapping.columns[3].metadata_path, "@private.email");
@@ -45,7 +45,7 @@ END_TEST
 START_TEST(unknown_columns_are_listed_with_a_hint)
 {
     const cci_record *h = RECORD(header, 1, "uid", "name", "statusMesage", "Favourite colour", "", "error");
-    ck_assert(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err), CCI_OK);
     ck_assert_uint_eq(mapping.unknown_count, 2);
     ck_assert_str_eq(mapping.unknown[0].header, "statusMesage");
     ck_assert_str_eq(mapping.unknown[0].suggestion, "statusMessage");
@@ -66,7 +66,7 @@ START_TEST(map_overrides_the_header)
         {.column = "Display=name", .column_len = 7, .field = "name"},
     };
     const cci_record *h = RECORD(header, 1, "login", "E-mail", "name", "Display");
-    ck_assert_msg(cci_mapping_init(&mapping, h, maps, 4, true, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_mapping_init(&mapping, h, maps, 4, true, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_int_eq(mapping.columns[0].field, CCI_FIELD_UID);
     ck_assert_int_eq(mapping.columns[1].field, CCI_FIELD_METADATA_KEY);
     ck_assert_str_eq(mapping.columns[1].metadata_path, "email");
@@ -79,30 +79,33 @@ START_TEST(a_map_naming_no_column_is_refused)
 {
     cci_column_map maps[] = {{.column = "Login=uid", .column_len = 5, .field = "uid"}};
     const cci_record *h = RECORD(header, 1, "uid", "name");
-    ck_assert(!cci_mapping_init(&mapping, h, maps, 1, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, h, maps, 1, true, err, sizeof err), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "no column \"Login\""));
 }
 END_TEST
 
 START_TEST(missing_uid_or_name_column_is_refused)
 {
-    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "name", "tags"), NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "name", "tags"), NULL, 0, true, err, sizeof err),
+                     CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "no uid column"));
     cci_mapping_cleanup(&mapping);
-    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "tags"), NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "tags"), NULL, 0, true, err, sizeof err),
+                     CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "no name column"));
     cci_mapping_cleanup(&mapping);
     /* --mode update needs no name */
-    ck_assert(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "tags"), NULL, 0, false, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "tags"), NULL, 0, false, err, sizeof err),
+                     CCI_OK);
 }
 END_TEST
 
 /* An export that names its columns its own way: the refusal lists them and the likely --map options. */
 START_TEST(a_missing_column_lists_the_header_and_the_likely_maps)
 {
-    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "Employee ID", "First Name", "Last Name", "Signed up",
-                                                 "E-mail", "Department"),
-                                NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "Employee ID", "First Name", "Last Name", "Signed up",
+                                                       "E-mail", "Department"),
+                                      NULL, 0, true, err, sizeof err), CCI_INVALID);
     const char *expected[] = {"no uid column", "\"Department\"", "--map \"Employee ID=uid\"",
                               "--map \"First Name=name\"", "--map \"Last Name=name\"", "--map \"Signed up=createdAt\"",
                               "--map \"E-mail=metadata.@private.email\"", "--save-config keeps them"};
@@ -115,18 +118,18 @@ START_TEST(a_missing_column_lists_the_header_and_the_likely_maps)
                              {.column = "First Name", .column_len = 10, .field = "name"},
                              {.column = "Last Name", .column_len = 9, .field = "name"}};
     ck_assert_msg(cci_mapping_init(&mapping, RECORD(header, 1, "Employee ID", "First Name", "Last Name", "Signed up"),
-                                   maps, 3, true, err, sizeof err), "%s", err);
+                                   maps, 3, true, err, sizeof err) == CCI_OK, "%s", err);
 }
 END_TEST
 
 START_TEST(two_columns_for_one_field_are_refused)
 {
-    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), NULL, 0, true,
-                                err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), NULL, 0, true,
+                                      err, sizeof err), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "\"name\" and \"Full Name\" both feed name"));
     cci_mapping_cleanup(&mapping);
-    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "metadata.a", "METADATA.a"),
-                                NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "metadata.a", "METADATA.a"),
+                                      NULL, 0, true, err, sizeof err), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "one metadata key"));
 }
 END_TEST
@@ -134,17 +137,19 @@ END_TEST
 START_TEST(a_name_in_parts_is_suggested_and_built_when_each_part_is_mapped)
 {
     const cci_record *h = RECORD(header, 1, "uid", "First Name", "Last Name");
-    ck_assert(!cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, h, NULL, 0, true, err, sizeof err), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "--map \"First Name=name\" --map \"Last Name=name\""));
     cci_mapping_cleanup(&mapping);
     cci_column_map maps[] = {{.column = "First Name=name", .column_len = 10, .field = "name"},
                              {.column = "Last Name=name", .column_len = 9, .field = "name"}};
-    ck_assert_msg(cci_mapping_init(&mapping, h, maps, 2, true, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_mapping_init(&mapping, h, maps, 2, true, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_int_eq(mapping.columns[1].field, CCI_FIELD_NAME);
     ck_assert_int_eq(mapping.columns[2].field, CCI_FIELD_NAME);
     cci_mapping_cleanup(&mapping);
     /* two columns named like a name are no parts unless both are mapped */
-    ck_assert(!cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), maps, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "Full Name"), maps, 0, true, err,
+                                      sizeof err),
+                     CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(err, "build the name from both"));
 }
 END_TEST

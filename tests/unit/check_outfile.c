@@ -33,17 +33,17 @@ START_TEST(a_committed_file_replaces_the_earlier_one_or_keeps_it_aside)
     char err[256], kept[512];
     test_file_write(path, "old\n");
     cci_outfile out;
-    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
     ck_assert(cci_outfile_check(&out, fputs("new\n", out.file) >= 0));
     ck_assert_str_eq(test_file_text(path), "old\n"); /* not in place yet */
-    ck_assert(cci_outfile_commit(&out, false, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_commit(&out, false, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_str_eq(test_file_text(path), "new\n");
     ck_assert_str_eq(kept, "");
     ck_assert_int_ne(access(partial, F_OK), 0);
 
-    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
     ck_assert(cci_outfile_check(&out, fputs("newer\n", out.file) >= 0));
-    ck_assert(cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_str_eq(test_file_text(path), "newer\n");
     ck_assert_str_eq(test_file_text(kept), "new\n");
 }
@@ -54,7 +54,7 @@ START_TEST(a_failed_write_leaves_the_earlier_file_and_names_the_reason)
     char err[512], kept[512];
     test_file_write(path, "old\n");
     cci_outfile out;
-    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
     struct rlimit before, small;
     ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
     small = before;
@@ -68,7 +68,7 @@ START_TEST(a_failed_write_leaves_the_earlier_file_and_names_the_reason)
     ck_assert_int_eq(out.error, EFBIG);
     cci_outfile_describe_error(&out, err, sizeof err);
     ck_assert_msg(strstr(err, path) && strstr(err, strerror(EFBIG)), "%s", err);
-    ck_assert(!cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err), CCI_IO);
     ck_assert_msg(strstr(err, partial) != NULL, "%s", err);
     ck_assert_str_eq(test_file_text(path), "old\n");
     /* what could be written is kept for a look, cut back to its last whole line */
@@ -88,10 +88,21 @@ START_TEST(a_symlink_at_the_partial_name_is_refused)
     test_file_write(target, "keep\n");
     ck_assert_int_eq(symlink(target, partial), 0);
     cci_outfile out;
-    ck_assert(!cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_REFUSED);
     ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
     ck_assert_str_eq(test_file_text(target), "keep\n");
     ck_assert_int_eq(access(partial, F_OK), 0); /* not ours to remove */
+}
+END_TEST
+
+START_TEST(a_partial_file_in_no_folder_is_an_io_error)
+{
+    char err[512];
+    test_path nowhere;
+    test_dir_file(nowhere, dir, "missing/summary.json");
+    cci_outfile out;
+    ck_assert_int_eq(cci_outfile_open(&out, nowhere, err, sizeof err), CCI_IO);
+    ck_assert_msg(strstr(err, "missing/summary.json.partial") && strstr(err, strerror(ENOENT)), "%s", err);
 }
 END_TEST
 
@@ -108,7 +119,7 @@ START_TEST(a_planted_partial_file_is_replaced_by_a_private_one)
     ck_assert_ptr_nonnull(planted);
     mode_t before = umask(0);
     cci_outfile out;
-    ck_assert_msg(cci_outfile_open(&out, path, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_outfile_open(&out, path, err, sizeof err) == CCI_OK, "%s", err);
     umask(before);
     ck_assert_int_eq(fstat(fileno(out.file), &written), 0);
     struct stat old;
@@ -121,7 +132,7 @@ START_TEST(a_planted_partial_file_is_replaced_by_a_private_one)
     ck_assert_int_eq(written.st_uid, geteuid());
     ck_assert_int_eq(written.st_mode & 0777, 0600);
     fputs("rows\n", out.file);
-    ck_assert_msg(cci_outfile_commit(&out, false, NULL, 0, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_outfile_commit(&out, false, NULL, 0, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_str_eq(test_file_text(path), "rows\n");
 }
 END_TEST
@@ -150,7 +161,7 @@ START_TEST(a_discarded_file_leaves_nothing)
 {
     char err[256];
     cci_outfile out;
-    ck_assert(cci_outfile_open(&out, path, err, sizeof err));
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
     cci_outfile_discard(&out);
     ck_assert_int_ne(access(partial, F_OK), 0);
     ck_assert_int_ne(access(path, F_OK), 0);
@@ -167,6 +178,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, a_committed_file_replaces_the_earlier_one_or_keeps_it_aside);
     tcase_add_test(tc, a_failed_write_leaves_the_earlier_file_and_names_the_reason);
     tcase_add_test(tc, a_symlink_at_the_partial_name_is_refused);
+    tcase_add_test(tc, a_partial_file_in_no_folder_is_an_io_error);
     tcase_add_test(tc, a_planted_partial_file_is_replaced_by_a_private_one);
     tcase_add_test(tc, a_file_appended_to_must_be_ones_own);
     tcase_add_test(tc, a_discarded_file_leaves_nothing);

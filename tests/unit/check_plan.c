@@ -27,7 +27,8 @@ static void setup(void)
     test_dir_file(journal_path, dir, "users.state");
     test_record header;
     char err[256];
-    ck_assert_msg(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "tags"), NULL, 0, true, err, sizeof err),
+    ck_assert_msg(cci_mapping_init(&mapping, RECORD(header, 1, "uid", "name", "tags"), NULL, 0, true, err,
+                                   sizeof err) == CCI_OK,
                   "%s", err);
 }
 

@@ -1,8 +1,10 @@
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cci/output/report.h"
@@ -26,14 +28,15 @@ static void teardown(void)
 START_TEST(report_lines_follow_the_contract)
 {
     char kept[512], err[256];
-    cci_report *report = cci_report_open(path, err, sizeof err);
+    cci_report *report;
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(report);
     cci_outcome ok = {.line = 2, .uid = "ana", .action = CCI_ACTION_CREATED, .http_status = 200, .attempts = 1};
     cci_outcome bad = {.line = 5, .uid = "bob", .action = CCI_ACTION_FAILED, .http_status = 400,
                        .error_code = "ERR_BAD_REQUEST", .message = "The name, \"x\"\nis bad", .attempts = 2};
     ck_assert(cci_report_write(report, &ok));
     ck_assert(cci_report_write(report, &bad));
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_str_eq(kept, "");
     ck_assert_str_eq(test_file_text(path), "line,uid,action,http_status,error_code,message,attempts\n"
                                   "2,ana,created,200,,,1\n"
@@ -44,10 +47,11 @@ END_TEST
 START_TEST(formulas_are_neutralised)
 {
     char kept[512], err[256];
-    cci_report *report = cci_report_open(path, err, sizeof err);
+    cci_report *report;
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
     cci_outcome o = {.line = 2, .uid = "-x", .action = CCI_ACTION_INVALID, .message = "=HYPERLINK(\"evil\")"};
     ck_assert(cci_report_write(report, &o));
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(strstr(test_file_text(path), "2,\"'-x\",invalid,,,\"'=HYPERLINK(\"\"evil\"\")\",0\n"));
 }
 END_TEST
@@ -56,10 +60,11 @@ START_TEST(an_earlier_report_is_kept_numbered)
 {
     char kept[512], err[256];
     for (int run = 0; run < 3; run++) {
-        cci_report *report = cci_report_open(path, err, sizeof err);
+        cci_report *report;
+        ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
         cci_outcome o = {.line = (unsigned long)run + 10, .uid = "a", .action = CCI_ACTION_CREATED};
         cci_report_write(report, &o);
-        ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+        ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
         if (run == 0) ck_assert_str_eq(kept, "");
     }
     char expected[600];
@@ -77,7 +82,8 @@ START_TEST(until_it_is_closed_the_earlier_report_stays_in_place)
 {
     char kept[512], err[256];
     test_file_write(path, "line,uid,action,http_status,error_code,message,attempts\n7,old,created,200,,,1\n");
-    cci_report *report = cci_report_open(path, err, sizeof err);
+    cci_report *report;
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
     cci_outcome o = {.line = 2, .uid = "new", .action = CCI_ACTION_CREATED};
     ck_assert(cci_report_write(report, &o));
     ck_assert_ptr_nonnull(strstr(test_file_text(path), "7,old,"));
@@ -87,8 +93,8 @@ START_TEST(until_it_is_closed_the_earlier_report_stays_in_place)
     cci_report_discard(report); /* a run that never started */
     ck_assert_ptr_nonnull(strstr(test_file_text(path), "7,old,"));
     ck_assert_int_ne(access(partial, F_OK), 0);
-    report = cci_report_open(path, err, sizeof err);
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(strstr(test_file_text(kept), "7,old,"));
 }
 END_TEST
@@ -102,14 +108,16 @@ START_TEST(a_symlink_at_the_path_is_never_written_through)
     test_dir_file(target, dir, "precious.txt");
     test_file_write(target, "precious\n");
     ck_assert_int_eq(symlink(target, path), 0);
-    cci_report *report = cci_report_open(path, err, sizeof err);
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    cci_report *report;
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_str_eq(test_file_text(target), "precious\n");
     ck_assert_ptr_nonnull(strstr(test_file_text(path), "line,uid,action"));
     /* and one planted at the partial name is refused */
     snprintf(partial, sizeof partial, "%s.partial", path);
     ck_assert_int_eq(symlink(target, partial), 0);
-    ck_assert_ptr_null(cci_report_open(path, err, sizeof err));
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_REFUSED);
+    ck_assert_ptr_null(report);
     ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
     ck_assert_str_eq(test_file_text(target), "precious\n");
 }
@@ -134,8 +142,9 @@ START_TEST(rejects_keep_the_dialect_and_the_cells)
     char kept[512], err[256], rejects_path[600];
     snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
     cci_dialect dialect = {.delimiter = ';', .encoding = {.name = "UTF-8"}};
-    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL,
-                                           RECORD(header, 1, "uid", "name", "tags"), err, sizeof err);
+    cci_rejects *rejects;
+    ck_assert_int_eq(cci_rejects_new(&rejects, rejects_path, &dialect, NULL,
+                                     RECORD(header, 1, "uid", "name", "tags"), err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(rejects);
     ck_assert(access(rejects_path, F_OK) != 0); /* nothing in place until it is closed */
     char partial[sizeof rejects_path + 16];
@@ -148,7 +157,7 @@ START_TEST(rejects_keep_the_dialect_and_the_cells)
     ck_assert(cci_rejects_write(rejects, saved, "2 cells missing"));
     free(saved);
     ck_assert_uint_eq(cci_rejects_count(rejects), 2);
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_str_eq(test_file_text(rejects_path), "uid;name;tags;error\n"
                                           "\" Bad Uid \";=Bob;\"a;b\";uid: has a space\n"
                                           "short;;;2 cells missing\n");
@@ -161,12 +170,13 @@ START_TEST(a_fed_back_rejects_file_reuses_its_error_column)
     char kept[512], err[256], rejects_path[600];
     snprintf(rejects_path, sizeof rejects_path, "%s/again.csv", dir);
     cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
-    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL,
-                                           RECORD(header, 1, "uid", "name", "error"), err, sizeof err);
+    cci_rejects *rejects;
+    ck_assert_int_eq(cci_rejects_new(&rejects, rejects_path, &dialect, NULL,
+                                     RECORD(header, 1, "uid", "name", "error"), err, sizeof err), CCI_OK);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "a", "", "old problem"));
     ck_assert(cci_rejects_write(rejects, saved, "new problem"));
     free(saved);
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_str_eq(test_file_text(rejects_path), "uid,name,error\na,,new problem\n");
 }
 END_TEST
@@ -190,13 +200,14 @@ START_TEST(rejects_are_written_in_the_inputs_encoding_and_line_ends)
     snprintf(rejects_path, sizeof rejects_path, "%s/cp1252.csv", dir);
     cci_dialect dialect = {.delimiter = ';', .sep_line = true,
                            .encoding = {.name = "WINDOWS-1252", .line_end = CCI_LINE_END_CRLF}};
-    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"),
-                                           err, sizeof err);
-    ck_assert_msg(rejects != NULL, "%s", err);
+    cci_rejects *rejects;
+    ck_assert_msg(cci_rejects_new(&rejects, rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"), err,
+                                  sizeof err) == CCI_OK,
+                  "%s", err);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "b\xC3\xA9", "Ren\xC3\xA9" "e"));
     ck_assert(cci_rejects_write(rejects, saved, "uid: \xC3\xA9 not allowed"));
     free(saved);
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     const char *bytes;
     size_t n = slurp_bytes(rejects_path, &bytes);
     const char expected[] = "sep=;\r\nuid;name;error\r\nb\xE9;Ren\xE9" "e;uid: \xE9 not allowed\r\n";
@@ -211,17 +222,68 @@ START_TEST(utf16_rejects_start_with_a_byte_order_mark)
     char kept[512], err[256], rejects_path[600];
     snprintf(rejects_path, sizeof rejects_path, "%s/utf16.csv", dir);
     cci_dialect dialect = {.delimiter = '\t', .encoding = {.name = "UTF-16LE", .bom = true}};
-    cci_rejects *rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid"),
-                                           err, sizeof err);
+    cci_rejects *rejects;
+    ck_assert_int_eq(cci_rejects_new(&rejects, rejects_path, &dialect, NULL, RECORD(header, 1, "uid"),
+                                     err, sizeof err), CCI_OK);
     cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "\xE2\x82\xAC"));
     ck_assert(cci_rejects_write(rejects, saved, "x"));
     free(saved);
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     const char *bytes;
     size_t n = slurp_bytes(rejects_path, &bytes);
     const char expected[] = "\xFF\xFE" "u\0i\0d\0\t\0e\0r\0r\0o\0r\0\n\0" "\xAC\x20\t\0x\0\n\0";
     ck_assert_uint_eq(n, sizeof expected - 1);
     ck_assert(memcmp(bytes, expected, n) == 0);
+}
+END_TEST
+
+/* What cannot be: an encoding iconv cannot write (the input's own is read, so only a setting
+ * names one), a folder that is not there. Nothing is created. */
+START_TEST(rejects_that_cannot_be_written_say_why_by_their_code)
+{
+    test_record header;
+    char err[256], rejects_path[600];
+    snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
+    cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
+    cci_rejects *rejects;
+    ck_assert_int_eq(cci_rejects_new(&rejects, rejects_path, &dialect, "klingon-8", RECORD(header, 1, "uid"), err,
+                                     sizeof err),
+                     CCI_INVALID);
+    ck_assert_ptr_null(rejects);
+    ck_assert_str_eq(err, "cannot write the rejects file in klingon-8");
+    snprintf(rejects_path, sizeof rejects_path, "%s/missing/users.rejects.csv", dir);
+    ck_assert_int_eq(cci_rejects_new(&rejects, rejects_path, &dialect, NULL, RECORD(header, 1, "uid"), err, sizeof err),
+                     CCI_IO);
+    ck_assert_ptr_null(rejects);
+    ck_assert_msg(strstr(err, "missing/users.rejects.csv.partial") != NULL, "%s", err);
+}
+END_TEST
+
+/* A row that cannot be written (a full disk: the file size limit here) fails the close with CCI_IO,
+ * and nothing is renamed into place. */
+START_TEST(rejects_whose_rows_could_not_be_written_close_with_an_io_error)
+{
+    test_record header, row;
+    char kept[512], err[512], rejects_path[600];
+    snprintf(rejects_path, sizeof rejects_path, "%s/users.rejects.csv", dir);
+    cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
+    cci_rejects *rejects;
+    ck_assert_int_eq(cci_rejects_new(&rejects, rejects_path, &dialect, NULL, RECORD(header, 1, "uid"), err, sizeof err),
+                     CCI_OK);
+    cci_saved_row *saved = cci_saved_row_new(RECORD(row, 2, "a-uid-long-enough-to-fill-the-file"));
+    struct rlimit before, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    small = before;
+    small.rlim_cur = 100;
+    signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    for (int i = 0; i < 500; i++) cci_rejects_write(rejects, saved, "bad");
+    cci_status closed = cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    free(saved);
+    ck_assert_int_eq(closed, CCI_IO);
+    ck_assert_msg(strstr(err, rejects_path) && strstr(err, strerror(EFBIG)), "%s", err);
+    ck_assert_int_ne(access(rejects_path, F_OK), 0);
 }
 END_TEST
 
@@ -254,6 +316,8 @@ static Suite *report_suite(void)
     tcase_add_test(tc, a_fed_back_rejects_file_reuses_its_error_column);
     tcase_add_test(tc, rejects_are_written_in_the_inputs_encoding_and_line_ends);
     tcase_add_test(tc, utf16_rejects_start_with_a_byte_order_mark);
+    tcase_add_test(tc, rejects_that_cannot_be_written_say_why_by_their_code);
+    tcase_add_test(tc, rejects_whose_rows_could_not_be_written_close_with_an_io_error);
     tcase_add_test(tc, the_tools_own_headers_are_known_exactly);
     suite_add_tcase(suite, tc);
     return suite;

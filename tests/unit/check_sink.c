@@ -36,12 +36,12 @@ static void setup(void)
     test_dir_file(rejects_path, dir, "users.rejects.csv");
     stop = cci_stop_new();
     ck_assert_ptr_nonnull(stop);
-    report = cci_report_open(report_path, err, sizeof err);
-    ck_assert_msg(report != NULL, "%s", err);
+    ck_assert_msg(cci_report_open(&report, report_path, err, sizeof err) == CCI_OK, "%s", err);
     test_record header;
     cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8"}};
-    rejects = cci_rejects_new(rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"), err, sizeof err);
-    ck_assert_msg(rejects != NULL, "%s", err);
+    ck_assert_msg(cci_rejects_new(&rejects, rejects_path, &dialect, NULL, RECORD(header, 1, "uid", "name"), err,
+                                  sizeof err) == CCI_OK,
+                  "%s", err);
 }
 
 static void teardown(void)
@@ -77,8 +77,8 @@ START_TEST(rows_are_counted_reported_and_problems_go_to_the_rejects)
     ck_assert(!sink.write_failed);
     cci_import_result result = {0};
     cci_sink_finish(&sink, &result);
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
 
     ck_assert_uint_eq(result.rows, 4);
     ck_assert_uint_eq(result.counts[CCI_ACTION_CREATED], 1);
@@ -114,8 +114,8 @@ START_TEST(only_the_first_problems_are_kept_but_all_are_counted)
     ck_assert_uint_eq(result.problem_count, 2);
     ck_assert_str_eq(result.problems[1], "line 3: wrong");
     ck_assert_uint_eq(cci_rejects_count(rejects), 5);
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     cci_import_result_cleanup(&result);
 }
 END_TEST
@@ -131,8 +131,8 @@ START_TEST(a_dry_run_keeps_its_first_rows_as_samples)
     ck_assert_uint_eq(result.sample_count, CCI_DRY_RUN_SAMPLES);
     ck_assert_str_eq(result.samples[0], "line 2: dry run: would create {}");
     ck_assert_uint_eq(result.problem_count, 0);
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     cci_import_result_cleanup(&result);
 }
 END_TEST
@@ -146,8 +146,8 @@ START_TEST(a_problem_without_its_cells_is_reported_and_counted_as_lost_to_the_re
     ck_assert_uint_eq(cci_rejects_count(rejects), 0);
     cci_import_result result = {0};
     cci_sink_finish(&sink, &result);
-    ck_assert(cci_report_close(report, kept, sizeof kept, err, sizeof err));
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(strstr(test_file_text(report_path), "2,z,failed"));
     cci_import_result_cleanup(&result);
 }
@@ -195,9 +195,9 @@ START_TEST(the_first_write_that_fails_stops_the_run_naming_the_file_and_the_reas
     ck_assert_msg(strstr(reason, report_path) && strstr(reason, strerror(EFBIG)), "%s", reason);
     cci_import_result result = {0};
     cci_sink_finish(&sink, &result);
-    ck_assert(!cci_report_close(report, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_IO); /* EFBIG: the disk's */
     ck_assert_int_ne(access(report_path, F_OK), 0); /* never renamed into place */
-    ck_assert(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err));
+    ck_assert_int_eq(cci_rejects_close(rejects, kept, sizeof kept, err, sizeof err), CCI_OK);
     cci_import_result_cleanup(&result);
 }
 END_TEST

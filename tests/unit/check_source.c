@@ -44,7 +44,8 @@ START_TEST(utf16_le_and_be_are_recognised_by_their_bom)
     for (int i = 0; i < 2; i++) {
         char err[256], out[256];
         FILE *file = memory(inputs[i], sizeof le - 1);
-        cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+        cci_source *source;
+        ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
         unsigned long lines;
         ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_END);
         ck_assert_str_eq(out, "uid\tn\n\xC3\xA9\t\xF0\x9F\x98\x80\n"); /* é and U+1F600 */
@@ -61,7 +62,8 @@ START_TEST(a_bom_wins_over_a_named_encoding)
 {
     char err[256], out[64];
     FILE *file = memory(BYTES("\xEF\xBB\xBFuid\n"));
-    cci_source *source = cci_source_new(file, "windows-1252", err, sizeof err);
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, "windows-1252", err, sizeof err), CCI_OK);
     unsigned long lines;
     ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_END);
     ck_assert_str_eq(out, "uid\n");
@@ -75,7 +77,8 @@ START_TEST(windows_1252_is_transcoded_when_named)
 {
     char err[256], out[64];
     FILE *file = memory(BYTES("uid;name\r\nrenee;Ren\xE9" "e \x80\r\n"));
-    cci_source *source = cci_source_new(file, "windows-1252", err, sizeof err);
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, "windows-1252", err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(source);
     unsigned long lines;
     ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_END);
@@ -91,12 +94,14 @@ START_TEST(invalid_utf8_names_its_line_and_gives_a_hint)
 {
     char err[256], out[256];
     FILE *file = memory(BYTES("uid,name\na,Ana\nb,Ren\xE9" "e\nc,C\n"));
-    cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
     unsigned long lines;
     ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_ERROR);
     ck_assert_msg(strstr(cci_source_error(source), "line 3: bytes that are not valid UTF-8 (0xE9"),
                   "%s", cci_source_error(source));
     ck_assert_ptr_nonnull(strstr(cci_source_error(source), "--encoding windows-1252"));
+    ck_assert_int_eq(cci_source_error_status(source), CCI_INVALID);
     ck_assert_str_eq(out, "uid,name\na,Ana\nb,Ren"); /* everything before the bad bytes */
     cci_source_free(source);
     fclose(file);
@@ -119,7 +124,8 @@ START_TEST(a_workbook_is_named_by_its_first_bytes)
     for (int i = 0; i < 3; i++) {
         char err[256], out[64];
         FILE *file = memory(inputs[i], lens[i]);
-        cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+        cci_source *source;
+        ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
         unsigned long lines;
         ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_ERROR);
         ck_assert_int_eq(drain(source, out, sizeof out, &lines), CCI_SOURCE_ERROR);
@@ -135,7 +141,9 @@ START_TEST(an_unknown_encoding_is_refused_at_once)
 {
     char err[256];
     FILE *file = memory(BYTES("uid\n"));
-    ck_assert_ptr_null(cci_source_new(file, "klingon-8", err, sizeof err));
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, "klingon-8", err, sizeof err), CCI_INVALID);
+    ck_assert_ptr_null(source);
     ck_assert_ptr_nonnull(strstr(err, "unknown encoding \"klingon-8\""));
     fclose(file);
 }
@@ -145,7 +153,8 @@ START_TEST(lines_are_counted_across_cr_lf_and_crlf)
 {
     char err[256], out[64];
     FILE *file = memory(BYTES("a\rb\r\nc\nd\r\r\ne"));
-    cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
     cci_piece piece;
     unsigned long expected_lines[] = {1, 2, 3, 4, 5, 6};
     const char *expected_text[] = {"a\r", "b\r\n", "c\n", "d\r", "\r\n", "e"};
@@ -173,7 +182,8 @@ START_TEST(a_crlf_split_by_the_buffer_counts_once)
     text[len - 1] = '\n';
     char err[256];
     FILE *file = memory(text, len);
-    cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
     cci_piece piece;
     unsigned long last_line = 0, line_ends = 0;
     while (cci_source_next(source, &piece) == CCI_SOURCE_PIECE) {
@@ -194,7 +204,8 @@ START_TEST(utf16_files_read_as_tab_separated_records)
     const char bytes[] = "\xFF\xFE" "u\0i\0d\0\t\0n\0a\0m\0e\0\r\0\n\0" "z\0\t\0\"\0a\0\n\0b\0\"\0\r\0\n\0";
     FILE *file = memory(bytes, sizeof bytes - 1);
     char err[256];
-    cci_csv_reader *reader = cci_csv_reader_new(file, 0, NULL, err, sizeof err);
+    cci_csv_reader *reader;
+    ck_assert_int_eq(cci_csv_reader_new(&reader, file, 0, NULL, err, sizeof err), CCI_OK);
     cci_record r;
     ck_assert_int_eq(cci_csv_reader_next(reader, &r), CCI_READ_RECORD);
     ck_assert_uint_eq(r.count, 2);
@@ -220,7 +231,8 @@ START_TEST(a_pipe_held_open_ends_at_the_runs_stop)
     ck_assert_int_eq(write(fds[1], rows, strlen(rows)), (ssize_t)strlen(rows));
     FILE *file = fdopen(fds[0], "rb");
     char err[256];
-    cci_source *source = cci_source_new(file, NULL, err, sizeof err);
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
     ck_assert_ptr_nonnull(source);
     cci_stop *stop = cci_stop_new();
     cci_source_stop_on(source, stop);

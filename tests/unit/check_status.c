@@ -19,7 +19,7 @@ END_TEST
 
 START_TEST(every_code_has_a_name)
 {
-    for (int s = CCI_OK; s <= CCI_INVALID; s++) ck_assert_str_ne(cci_status_name((cci_status)s), "CCI_UNKNOWN");
+    for (int s = CCI_OK; s <= CCI_STOPPED; s++) ck_assert_str_ne(cci_status_name((cci_status)s), "CCI_UNKNOWN");
     ck_assert_str_eq(cci_status_name(CCI_LOCKED), "CCI_LOCKED");
     ck_assert_str_eq(cci_status_name((cci_status)99), "CCI_UNKNOWN");
 }

@@ -23,7 +23,7 @@ START_TEST(the_census_counts_uids_the_journal_knows_and_rows_without_one)
     header = (cci_record){.cells = header_cells, .count = 2, .line = 1};
     cci_mapping mapping;
     char err[256];
-    ck_assert(cci_mapping_init(&mapping, &header, NULL, 0, true, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, &header, NULL, 0, true, err, sizeof err), CCI_OK);
     cci_census census = {.name_required = true};
     cci_cell good[] = {{"Ana", 3}, {"A", 1}}, bad[] = {{"no spaces", 9}, {"B", 1}}, empty[] = {{"", 0}, {"", 0}};
     row = (cci_record){.cells = good, .count = 2, .line = 2};
@@ -61,17 +61,24 @@ START_TEST(reactivation_and_prune_go_in_bulk_and_list_what_they_changed)
     }
     cci_uid_set_seal(&census.uids);
     unsigned long done = 0;
-    ck_assert_msg(cci_target_reactivate(&listing, &census, &fixture_shared, &fixture_worker, &done, err, sizeof err), "%s", err);
+    ck_assert_msg(cci_target_reactivate(&listing, &census, &fixture_shared, &fixture_worker, &done, err, sizeof err) ==
+                      CCI_OK,
+                  "%s", err);
     ck_assert_uint_eq(done, 150);
     ck_assert(cci_app_users_find(listing.app, "d0149")->flags & CCI_APP_USER_REACTIVATED);
     ck_assert_uint_eq(cci_target_count_absent(&listing, &census), 140);
+    unsigned long written = 1;
+    ck_assert_int_eq(cci_target_write_absent(&listing, &census, "/nonexistent/plan.absent.csv", &written, err, sizeof err),
+                     CCI_IO);
+    ck_assert_msg(strstr(err, "/nonexistent/plan.absent.csv.partial") != NULL, "%s", err);
+    ck_assert_uint_eq(written, 0);
     char path[64];
     snprintf(path, sizeof path, "/tmp/cci-pruned-%d.csv", (int)getpid());
     /* a second look that finds every one created since the run began leaves them all alone */
     cci_second_look look = {.listing = &listing, .run_began = 1};
     cci_pruning pruning;
     ck_assert_msg(cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
-                                   sizeof err), "%s", err);
+                                   sizeof err) == CCI_OK, "%s", err);
     ck_assert_uint_eq(pruning.deactivated, 0);
     ck_assert_uint_eq(pruning.left_alone, 140);
     ck_assert_double_eq(fixture_counter("requests", "deactivate_many"), 0);
@@ -86,7 +93,7 @@ START_TEST(reactivation_and_prune_go_in_bulk_and_list_what_they_changed)
     ck_assert(again.proven);
     look = (cci_second_look){.listing = &again, .run_began = (long long)time(NULL) + 1};
     ck_assert_msg(cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
-                                   sizeof err), "%s", err);
+                                   sizeof err) == CCI_OK, "%s", err);
     cci_listing_cleanup(&again);
     ck_assert_uint_eq(pruning.deactivated, 138);
     ck_assert_uint_eq(pruning.left_alone, 2);
@@ -127,8 +134,10 @@ START_TEST(a_failed_deactivation_fails_the_prune_and_the_way_back_names_its_user
     snprintf(path, sizeof path, "/tmp/cci-way-back-%d.csv", (int)getpid());
     cci_second_look look = {.listing = &listing, .run_began = (long long)time(NULL) + 1};
     cci_pruning pruning;
-    ck_assert(!cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
-                                sizeof err));
+    /* the plan refused: the service's refusal, not the network's */
+    ck_assert_int_eq(cci_target_prune(&listing, &census, &look, &fixture_shared, &fixture_worker, path, &pruning, err,
+                                      sizeof err),
+                     CCI_REFUSED);
     ck_assert_msg(strstr(err, "deactivating 100 users failed"), "%s", err);
     ck_assert_uint_eq(pruning.deactivated, 0);
     FILE *file = fopen(path, "r");
@@ -138,6 +147,29 @@ START_TEST(a_failed_deactivation_fails_the_prune_and_the_way_back_names_its_user
     fclose(file);
     remove(path);
     ck_assert_int_eq(lines, 1 + 100); /* the header and the batch sent; the next was never sent */
+    cci_census_cleanup(&census);
+    cci_listing_cleanup(&listing);
+}
+END_TEST
+
+/* A reactivation the plan refuses fails with the service's refusal, which no retry mends. */
+START_TEST(a_refused_reactivation_says_so_by_its_code)
+{
+    fixture_load_active_and_deactivated(3);
+    cci_listing listing;
+    char err[512];
+    ck_assert_int_eq(cci_listing_read(&listing, &fixture_shared, &fixture_worker, 0, names, NULL, NULL, err, sizeof err),
+                     CCI_LISTING_READ);
+    cci_census census = {0};
+    ck_assert(cci_uid_set_add(&census.uids, "d0001", 2));
+    cci_uid_set_seal(&census.uids);
+    fixture_restart(refuse_every_request);
+    fixture_worker.client = fixture.client;
+    unsigned long done = 1;
+    ck_assert_int_eq(cci_target_reactivate(&listing, &census, &fixture_shared, &fixture_worker, &done, err, sizeof err),
+                     CCI_REFUSED);
+    ck_assert_msg(strstr(err, "reactivating 1 users failed"), "%s", err);
+    ck_assert_uint_eq(done, 0);
     cci_census_cleanup(&census);
     cci_listing_cleanup(&listing);
 }
@@ -155,7 +187,7 @@ START_TEST(only_users_whose_keys_differ_keep_their_metadata)
     cci_record header = {.cells = header_cells, .count = 2, .line = 1};
     cci_mapping mapping;
     char err[512];
-    ck_assert(cci_mapping_init(&mapping, &header, NULL, 0, false, err, sizeof err));
+    ck_assert_int_eq(cci_mapping_init(&mapping, &header, NULL, 0, false, err, sizeof err), CCI_OK);
     cci_census census = {0};
     cci_cell k1[] = {{"k1", 2}, {"red", 3}}, k2[] = {{"k2", 2}, {"red", 3}};
     cci_record row = {.cells = k1, .count = 2, .line = 2};
@@ -189,6 +221,7 @@ static Suite *target_suite(void)
     tcase_add_test(tc, reactivation_and_prune_go_in_bulk_and_list_what_they_changed);
     tcase_add_test(tc, only_users_whose_keys_differ_keep_their_metadata);
     tcase_add_test(tc, a_failed_deactivation_fails_the_prune_and_the_way_back_names_its_users);
+    tcase_add_test(tc, a_refused_reactivation_says_so_by_its_code);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -31,7 +31,7 @@ static void admin(const char *method, const char *path, const char *body)
     ck_assert_msg(status == 200, "%s %s: HTTP %ld", method, path, status);
 }
 
-static bool verify_file(cci_verify_result *result, char *err, size_t errlen)
+static cci_status verify_file(cci_verify_result *result, char *err, size_t errlen)
 {
     cci_input_spec spec = {.path = input_path, .name_required = true};
     cci_verify_setup setup = {.spec = &spec, .mode = CCI_MODE_UPSERT, .shared = &fixture_shared,
@@ -66,7 +66,7 @@ START_TEST(equal_rows_cost_one_reading_and_leave_only_the_header)
     write_input("uid,name\na0000,A\na0001,A\na0002,A\n");
     cci_verify_result result;
     char err[512];
-    ck_assert_msg(verify_file(&result, err, sizeof err), "%s", err);
+    ck_assert_msg(verify_file(&result, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_uint_eq(result.compared, 3);
     ck_assert_uint_eq(result.differed, 0);
     ck_assert_uint_eq(result.pages, 1);
@@ -85,7 +85,7 @@ START_TEST(a_differing_row_is_repaired_once_and_read_back_again)
     write_input("uid,name\na0000,A\na0001,Renamed\na0002,A\na0003,Lost\nn1,New\nd0000,D\n");
     cci_verify_result result;
     char err[512];
-    ck_assert_msg(verify_file(&result, err, sizeof err), "%s", err);
+    ck_assert_msg(verify_file(&result, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_uint_eq(result.compared, 5);
     ck_assert_uint_eq(result.differed, 3);
     ck_assert_uint_eq(result.repaired, 2);
@@ -108,7 +108,7 @@ START_TEST(a_repair_the_service_refuses_is_failed_with_its_answer)
     write_input("uid,name,role\na0000,A,nosuchrole\n");
     cci_verify_result result;
     char err[512];
-    ck_assert_msg(verify_file(&result, err, sizeof err), "%s", err);
+    ck_assert_msg(verify_file(&result, err, sizeof err) == CCI_OK, "%s", err);
     ck_assert_uint_eq(result.differed, 1);
     ck_assert_uint_eq(result.remain, 1);
     ck_assert_uint_eq(result.pages, 1); /* nothing was repaired: no second reading */
@@ -125,9 +125,29 @@ START_TEST(an_input_gone_since_the_run_is_said_and_nothing_is_sent)
     remove(input_path);
     cci_verify_result result;
     char err[512];
-    ck_assert(!verify_file(&result, err, sizeof err));
+    ck_assert_int_eq(verify_file(&result, err, sizeof err), CCI_IO);
     ck_assert_ptr_nonnull(strstr(err, input_path));
     ck_assert_double_eq(fixture_counter("requests", "total"), 0);
+    cleanup_files();
+}
+END_TEST
+
+static void fail_every_request(sbx_config *config)
+{
+    config->faults.error_rate = 1.0;
+}
+
+/* A service that answers nothing but errors cannot be read back: the check was not done. */
+START_TEST(an_app_that_cannot_be_read_back_is_a_network_failure)
+{
+    write_input("uid,name\na0000,A\n");
+    fixture_restart(fail_every_request);
+    fixture_worker.client = fixture.client;
+    cci_verify_result result;
+    char err[512];
+    ck_assert_int_eq(verify_file(&result, err, sizeof err), CCI_NETWORK);
+    ck_assert_msg(strstr(err, "cannot read page 1 of the app's users") != NULL, "%s", err);
+    ck_assert_uint_eq(result.compared, 0);
     cleanup_files();
 }
 END_TEST
@@ -141,6 +161,7 @@ static Suite *verify_suite(void)
     tcase_add_test(tc, a_differing_row_is_repaired_once_and_read_back_again);
     tcase_add_test(tc, a_repair_the_service_refuses_is_failed_with_its_answer);
     tcase_add_test(tc, an_input_gone_since_the_run_is_said_and_nothing_is_sent);
+    tcase_add_test(tc, an_app_that_cannot_be_read_back_is_a_network_failure);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include "cci/read/csv_reader.h"
 #include "cci/util/outcome.h"
 #include "cci/util/outfile.h"
+#include "cci/util/status.h"
 
 /* A record's cells, copied so they outlive the reader. One allocation; free() releases it. */
 typedef struct cci_saved_row {
@@ -33,8 +34,9 @@ bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bo
 
 typedef struct cci_report cci_report;
 
-/* Creates PATH.partial and writes the header. NULL with a reason in err. */
-cci_report *cci_report_open(const char *path, char *err, size_t errlen);
+/* Creates PATH.partial, writes the header and puts the report in *opened. Otherwise *opened is
+ * NULL, err says why, and the code is cci_outfile_open's (CCI_REFUSED, CCI_IO) or CCI_NOMEM. */
+cci_status cci_report_open(cci_report **opened, const char *path, char *err, size_t errlen);
 
 /* The report's header (verify.csv and --plan's report share it), without its line end. */
 #define CCI_REPORT_HEADER "line,uid,action,http_status,error_code,message,attempts"
@@ -52,9 +54,10 @@ bool cci_report_write(cci_report *report, const cci_outcome *outcome);
 bool cci_report_write_as(cci_report *report, const cci_outcome *outcome, const char *action);
 /* "cannot write PATH: REASON" for the first write error. */
 void cci_report_error(const cci_report *report, char *err, size_t errlen);
-/* Keeps any earlier report aside (its name in kept) and renames this one into place; false with
- * a reason in err when anything could not be written (the earlier report then stays). */
-bool cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen);
+/* Keeps any earlier report aside (its name in kept) and renames this one into place. When anything
+ * could not be written, err says why and the code is CCI_IO (CCI_NOMEM when memory ran out); the
+ * earlier report then stays. CCI_OK on NULL. */
+cci_status cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen);
 /* For a run that never started: removes this run's file, leaving any earlier report. */
 void cci_report_discard(cci_report *report);
 
@@ -63,9 +66,10 @@ typedef struct cci_rejects cci_rejects;
 /* Creates PATH.partial now (so an unwritable path is found before anything is sent); the header
  * is written with the first row: header's cells plus "error", in the input's dialect: its
  * delimiter, "sep=" line, line ends, byte order mark and encoding (or `encoding` when not NULL).
- * NULL with a reason in err. */
-cci_rejects *cci_rejects_new(const char *path, const cci_dialect *dialect, const char *encoding,
-                             const cci_record *header, char *err, size_t errlen);
+ * Into *made; otherwise *made is NULL, err says why, and the code is CCI_INVALID (an encoding
+ * iconv cannot write), CCI_NOMEM, or cci_outfile_open's (CCI_REFUSED, CCI_IO). */
+cci_status cci_rejects_new(cci_rejects **made, const char *path, const cci_dialect *dialect, const char *encoding,
+                           const cci_record *header, char *err, size_t errlen);
 bool cci_rejects_write(cci_rejects *rejects, const cci_saved_row *row, const char *error);
 /* Rows written so far. */
 unsigned long cci_rejects_count(const cci_rejects *rejects);
@@ -73,8 +77,9 @@ unsigned long cci_rejects_count(const cci_rejects *rejects);
 void cci_rejects_error(const cci_rejects *rejects, char *err, size_t errlen);
 /* When this one holds rows: keeps any earlier rejects file aside (its name in kept) and renames
  * this one into place. When not: removes it and leaves an earlier rejects file as it is (it may be
- * the one being fixed, or just fed back). False with a reason in err. */
-bool cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen);
+ * the one being fixed, or just fed back). Otherwise err says why and the code is CCI_IO (a row or
+ * the file could not be written) or CCI_NOMEM. CCI_OK on NULL. */
+cci_status cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen);
 /* For a run that never started: removes this run's file, leaving any earlier one. */
 void cci_rejects_discard(cci_rejects *rejects);
 

@@ -40,10 +40,11 @@ typedef enum {
 
 typedef struct cci_csv_reader cci_csv_reader;
 
-/* delimiter 0 detects it; encoding NULL means UTF-8 unless a byte order mark says otherwise.
- * The file is read, not closed. Returns NULL with a reason in err (an unknown encoding). */
-cci_csv_reader *cci_csv_reader_new(FILE *file, char delimiter, const char *encoding, char *err,
-                                   size_t errlen);
+/* A reader into *made. delimiter 0 detects it; encoding NULL means UTF-8 unless a byte order mark
+ * says otherwise. The file is read, not closed. Otherwise *made is NULL, err says why, and the code
+ * is CCI_INVALID (an unknown encoding) or CCI_NOMEM. */
+cci_status cci_csv_reader_new(cci_csv_reader **made, FILE *file, char delimiter, const char *encoding, char *err,
+                              size_t errlen);
 void cci_csv_reader_free(cci_csv_reader *reader);
 
 /* Bounds on a record's total bytes and its cells; 0 keeps the default. Call before reading. */
@@ -56,6 +57,9 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record);
 
 /* After CCI_READ_ERROR: one line naming the physical line and what is wrong. */
 const char *cci_csv_reader_error(const cci_csv_reader *reader);
+/* Its code: CCI_INVALID (malformed CSV, past a bound, bytes the encoding refuses, a workbook),
+ * CCI_IO (the input could not be read) or CCI_NOMEM. */
+cci_status cci_csv_reader_error_status(const cci_csv_reader *reader);
 
 /* The delimiter in use (known once the first record was asked for). */
 char cci_csv_reader_delimiter(const cci_csv_reader *reader);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cci/util/status.h"
 #include "cci/util/stop.h"
 
 typedef struct cci_source cci_source;
@@ -35,9 +36,10 @@ typedef struct cci_encoding_info {
     cci_line_end line_end; /* the first line's terminator */
 } cci_encoding_info;
 
-/* Reads from file (not closed by the source). encoding NULL means UTF-8 unless a byte order
- * mark says otherwise. Returns NULL with a reason in err when the encoding is unknown. */
-cci_source *cci_source_new(FILE *file, const char *encoding, char *err, size_t errlen);
+/* A source into *made that reads from file (not closed by the source). encoding NULL means UTF-8
+ * unless a byte order mark says otherwise. Otherwise *made is NULL, err says why, and the code is
+ * CCI_INVALID (an unknown encoding) or CCI_NOMEM. */
+cci_status cci_source_new(cci_source **made, FILE *file, const char *encoding, char *err, size_t errlen);
 void cci_source_free(cci_source *source);
 
 /* For an input read once (standard input, a FIFO): once stop is requested, the source reads what
@@ -54,6 +56,9 @@ cci_source_status cci_source_next(cci_source *source, cci_piece *piece);
 
 /* After CCI_SOURCE_ERROR: one line naming the physical line and what is wrong. */
 const char *cci_source_error(const cci_source *source);
+/* Its code: CCI_IO (the input could not be read), CCI_INVALID (a workbook, or bytes the encoding
+ * refuses) or CCI_NOMEM. */
+cci_status cci_source_error_status(const cci_source *source);
 
 /* Known once the first piece was read. */
 const cci_encoding_info *cci_source_encoding(const cci_source *source);

@@ -13,6 +13,7 @@
 
 #include "cci/read/csv_reader.h"
 #include "cci/rules/dates.h"
+#include "cci/util/status.h"
 
 /* --map COLUMN=FIELD: the caller's text, borrowed. */
 typedef struct cci_column_map {
@@ -63,12 +64,12 @@ typedef struct cci_mapping {
     cci_date_rules date_rules; /* how date cells read: set by the caller after init */
 } cci_mapping;
 
-/* Builds the mapping of header. name_required is false for --mode update. Returns false, with
- * one line in err and nothing left to clean up, when the header cannot be imported: no uid
- * column, no name column when required, two columns for one field, or a --map naming no column.
- * cci_mapping_cleanup may be called on a mapping either way. */
-bool cci_mapping_init(cci_mapping *mapping, const cci_record *header, const cci_column_map *maps,
-                      size_t map_count, bool name_required, char *err, size_t errlen);
+/* Builds the mapping of header. name_required is false for --mode update. Returns CCI_INVALID,
+ * with one line in err and nothing left to clean up, when the header cannot be imported: no uid
+ * column, no name column when required, two columns for one field, or a --map naming no column;
+ * CCI_NOMEM when memory ran out. cci_mapping_cleanup may be called on a mapping either way. */
+cci_status cci_mapping_init(cci_mapping *mapping, const cci_record *header, const cci_column_map *maps,
+                            size_t map_count, bool name_required, char *err, size_t errlen);
 void cci_mapping_cleanup(cci_mapping *mapping);
 
 /* The field's name as CometChat spells it ("statusMessage"). */

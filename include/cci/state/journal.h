@@ -49,8 +49,10 @@ cci_status cci_journal_open(cci_journal **opened, const char *path, const char *
  * before the journal belonged to the app) for the uids this one does not know: they are looked up
  * from now on and, unless read-only, appended to this journal, so that the next run knows them
  * whatever file it reads. The other file is never written. A missing file adopts nothing. Call
- * right after open, before any lookup. False with a reason in err. */
-bool cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err, size_t errlen);
+ * right after open, before any lookup. Otherwise err says why and the code is CCI_IO (the other
+ * file cannot be read, or this one written) or CCI_NOMEM. */
+cci_status cci_journal_adopt(cci_journal *journal, const char *path, unsigned long *adopted, char *err,
+                             size_t errlen);
 
 /* What the journal knows of uid: NULL when nothing, "-" when it exists with unknown content, or
  * the fingerprint of what was last sent. Valid until close. */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cci/util/status.h"
+
 typedef struct cci_outfile {
     FILE *file;    /* write here; NULL until opened */
     char *path;    /* the final name */
@@ -38,9 +40,10 @@ int cci_open_private(const char *path, int flags);
 /* fopen(path, mode) for writing, with open's flags added (O_TRUNC, O_APPEND), by cci_open_private. */
 FILE *cci_open_for_writing(const char *path, int flags, const char *mode);
 
-/* Creates PATH.partial (replacing a partial file left by a killed run). False with a reason naming
- * the path in err. */
-bool cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen);
+/* Creates PATH.partial (replacing a partial file left by a killed run). Otherwise err names the
+ * path and why, and the code is CCI_REFUSED (a link at the partial name, or a file of someone
+ * else's there), CCI_NOMEM or CCI_IO. */
+cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen);
 
 /* Records the result of a write: false (with errno) keeps the first error. Returns ok. */
 bool cci_outfile_check(cci_outfile *out, bool ok);
@@ -52,10 +55,10 @@ bool cci_outfile_flush(cci_outfile *out);
 /* Flushes, fsyncs, closes and renames PATH.partial to PATH. With keep_previous an earlier PATH is
  * first renamed aside (its new name in kept, "" when there was none); without, it is replaced.
  * When a write failed, nothing is renamed: PATH stays as it was and the partial file holds what
- * was written. False with a reason naming the path and the OS's error in err. The outfile is
- * closed either way. */
-bool cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,
-                        size_t errlen);
+ * was written. Otherwise err names the path and the OS's error, and the code is CCI_IO (CCI_NOMEM
+ * when that error was ENOMEM). The outfile is closed either way. */
+cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,
+                              size_t errlen);
 
 /* Closes and removes the partial file, leaving PATH as it was. Safe on an outfile never opened. */
 void cci_outfile_discard(cci_outfile *out);

@@ -13,8 +13,9 @@ typedef enum {
     CCI_IO,      /* a file could not be read or written */
     CCI_LOCKED,  /* another run holds it */
     CCI_REFUSED, /* not allowed: a link where a file belongs, a file of someone else's, a key refused */
-    CCI_NETWORK, /* no connection could be set up */
+    CCI_NETWORK, /* no connection could be set up, or the service failed what was asked */
     CCI_INVALID, /* the input or a setting makes no sense */
+    CCI_STOPPED, /* the run was told to stop first (a signal, a fatal answer): no fault of what it did */
 } cci_status;
 
 /* The code's name, for logs and tests: "CCI_LOCKED". */
