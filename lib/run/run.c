@@ -139,7 +139,6 @@ static void tally_requests(const run *r, cci_import_result *result)
     result->requests[CCI_BUDGET_DATA_IMPORT] = atomic_load(&r->shared.requests[CCI_BUDGET_DATA_IMPORT]);
     if (r->channel_on) {
         result->data_import_created = atomic_load(&r->channel.created);
-        result->data_import_batches = atomic_load(&r->channel.batches);
         if (atomic_load(&r->channel.refused))
             snprintf(result->data_import_refused, sizeof result->data_import_refused, "%s", r->channel.refusal);
     }
@@ -258,8 +257,7 @@ static void conclude(run *r, cci_import_result *result)
                                     "and run again", result->stop_reason);
     else if (result->stopped)
         run_say(r, CCI_MESSAGE_PROBLEM, "stopped early: %s; the rows not sent are marked skipped", result->stop_reason);
-    result->updates_refused = cci_update_gate_state(&r->shared.gate) == CCI_UPDATES_REFUSED;
-    if (result->updates_refused)
+    if (cci_update_gate_state(&r->shared.gate) == CCI_UPDATES_REFUSED)
         run_say(r, CCI_MESSAGE_PROBLEM, "the API key may only create users (an Auth Key): rows whose uid already "
                                     "existed were not updated and are marked failed; use a REST API key with "
                                     "full access to update them");

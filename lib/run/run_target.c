@@ -285,7 +285,6 @@ void run_prune(run *r, cci_import_result *result)
                                sizeof err) == CCI_OK;
     cci_listing_cleanup(&again);
     result->pruned = pruning.deactivated;
-    result->prune_left_alone = pruning.left_alone;
     if (!ok) {
         run_say(r, CCI_MESSAGE_PROBLEM, "--prune: %s", err);
         result->prune_failed = true;

@@ -11,7 +11,6 @@ void cci_data_import_init(cci_data_import *channel, cci_send_shared *shared, cci
                                  .shape = CCI_BATCH_OBJECT};
     atomic_init(&channel->refused, false);
     atomic_init(&channel->created, 0);
-    atomic_init(&channel->batches, 0);
     atomic_init(&channel->held, 0);
     atomic_init(&channel->stage, CCI_CHANNEL_WAITING_FOR_ROWS);
 }
@@ -150,7 +149,6 @@ static void settle_unknown(cci_data_import *channel, void **jobs, const cci_batc
 static void settle_answers(cci_data_import *channel, void **jobs, const cci_batch_user *users,
                            const cci_batch_answer *answers, size_t count, const cci_response *last)
 {
-    atomic_fetch_add(&channel->batches, 1);
     for (size_t i = 0; i < count; i++) {
         const cci_batch_answer *a = &answers[i];
         char message[700];

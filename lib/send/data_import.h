@@ -12,7 +12,7 @@
  * channel says so once and works as one more worker for the rest of the run.
  *
  * Thread-safety: the channel's fields are its thread's, but `refused` (an atomic the workers'
- * match reads) and the counters (atomics, read once the pool is finished). */
+ * match reads) and `created` (an atomic, read once the pool is finished). */
 #ifndef CCI_DATA_IMPORT_H
 #define CCI_DATA_IMPORT_H
 
@@ -49,7 +49,6 @@ typedef struct cci_data_import {
     size_t carried_count;
     atomic_bool refused;     /* the endpoint is not to be used again in this run */
     atomic_ulong created;    /* users created through the channel */
-    atomic_ulong batches;    /* requests answered with per-uid results */
     atomic_size_t held;      /* rows taken from the queue and not handed on yet */
     atomic_int stage;        /* a cci_channel_stage */
     char refusal[600];       /* why it was refused; written before refused is set, read after */

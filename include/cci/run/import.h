@@ -103,7 +103,6 @@ typedef struct cci_import_result {
     char stop_reason[512]; /* why, when stopped */
     bool write_failed;     /* the report or the rejects could not be written whole */
     bool journal_failed;   /* the journal could not be written whole */
-    bool updates_refused;  /* the key may only create users */
     bool app_read;         /* the app's users were listed, and the rows planned against them */
     bool target_proven;    /* a request answered with the key: the key, app and region are right */
     bool target_unanswered; /* the run stopped before the target answered its first request */
@@ -113,14 +112,12 @@ typedef struct cci_import_result {
     bool verify_failed;    /* --verify was asked for and did not finish */
     cci_verify_result verify;
     unsigned long listed_pages, absent, pruned, reactivated_in_bulk;
-    unsigned long prune_left_alone; /* absent from the file, but changed or new at --prune's second look */
     unsigned long dates_not_set;    /* dated rows that updated an existing user: its dates stay the app's */
     unsigned long held_back;        /* rows that needed sending, past --limit: not attempted */
     unsigned long counts[CCI_ACTION_COUNT];
     unsigned long rows, empty_rows, rejected;
     unsigned long requests[CCI_BUDGET_COUNT];
     unsigned long data_import_created; /* users created through Data Import */
-    unsigned long data_import_batches; /* its requests answered per user */
     char data_import_refused[600];     /* why the endpoint was given up, "" when it was not */
     unsigned long retries, rate_limited;
     uint64_t paused_ms;
