@@ -1,7 +1,10 @@
 /* cometchat-import: a thin main over the tool and the core library. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "cci/rules/mapping.h"
@@ -10,12 +13,17 @@
 #include "tool_run.h"
 #include "tool_summary.h"
 
-/* --help, --version or --template. */
-static void print_asked(const tool_options *opts)
+/* --help, --version or --template; false when standard output did not take it all (a full disk,
+ * /dev/full): a template cut short must not look written. */
+static bool print_asked(const tool_options *opts)
 {
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit is a write error to report, not a reason to die */
     if (opts->show_help) fputs(tool_cli_usage(), stdout);
     else if (opts->show_template) printf("%s\n", cci_mapping_template());
     else printf("cometchat-import %s\n", CCI_VERSION);
+    if (fflush(stdout) == 0 && !ferror(stdout)) return true;
+    fprintf(stderr, "cometchat-import: cannot write to standard output: %s\n", strerror(errno ? errno : EIO));
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -25,9 +33,9 @@ int main(int argc, char **argv)
     tool_cli_result parsed = tool_cli_parse(argc, argv, &opts, err, sizeof err);
     if (parsed != TOOL_CLI_RUN) {
         if (parsed == TOOL_CLI_ERROR) fprintf(stderr, "cometchat-import: %s\n", err);
-        else print_asked(&opts);
+        bool printed = parsed == TOOL_CLI_EXIT && print_asked(&opts);
         tool_options_cleanup(&opts);
-        return parsed == TOOL_CLI_ERROR ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
+        return printed ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     char *api_key = NULL, warning[1024];
     if ((!opts.dry_run || opts.plan) && (!tool_keep_key_out_of_core_dumps(err, sizeof err) ||

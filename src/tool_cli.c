@@ -90,7 +90,7 @@ static bool add_map(tool_options *opts, const char *arg, bool optional)
     cci_column_map *grown = realloc(opts->maps, (opts->map_count + 1) * sizeof *grown);
     if (!grown) return false;
     opts->maps = grown;
-    const char *eq = strchr(arg, '=');
+    const char *eq = strrchr(arg, '='); /* a column may hold '=' ("a=b"); no field name does */
     opts->maps[opts->map_count++] = (cci_column_map){
         .column = arg, .column_len = (size_t)(eq - arg), .field = eq + 1, .optional = optional};
     return true;
@@ -230,7 +230,7 @@ tool_cli_result tool_cli_apply(int code, const char *arg, tool_options *opts, bo
         else return fail(err, errlen, "--progress must be auto, always or never");
         break;
     case OPT_MAP: {
-        const char *eq = strchr(arg, '=');
+        const char *eq = strrchr(arg, '=');
         if (!eq || eq == arg)
             return fail(err, errlen, "--map takes COLUMN=FIELD, for example --map \"E-mail=metadata.email\"");
         if (!cci_mapping_field_known(eq + 1))

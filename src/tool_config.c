@@ -125,6 +125,13 @@ bool tool_config_write(const char *path, const tool_options *opts, bool own_file
         if (o->setting == TOOL_SETTING_NO || (o->setting == TOOL_SETTING_TARGET && !own_file)) continue;
         char value[1024];
         for (size_t i = 0; ok && tool_option_value(o, opts, i, value, sizeof value); i++) {
+            if (strpbrk(value, "\r\n")) { /* a file holds one setting a line: this one could not be read back */
+                cci_outfile_discard(&out);
+                snprintf(err, errlen, "cannot write %s: the %s \"%.200s\" holds a line break, which a settings file "
+                                      "cannot hold (rename the column, or give the option on the command line)",
+                         path, o->name, value);
+                return false;
+            }
             ok = fprintf(out.file, "%s = %s\n", o->name, value) > 0;
             if (o->code != OPT_MAP) break; /* one value, but a map a line */
         }

@@ -178,8 +178,17 @@ bool tool_run_folder_make(tool_run_folder *folder, const char *input, const char
     struct tm utc;
     char stamp[32], name[48];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H-%M-%SZ", gmtime_r(&now, &utc));
+    /* after the last name of this second that exists: a name freed by --keep-runs is never taken
+     * again, or a newer run would sort before an older one of the same second */
+    unsigned long last = 0;
+    struct stat st;
+    for (unsigned long n = 1; n <= MOST_IN_ONE_SECOND; n++) {
+        if (n == 1) snprintf(name, sizeof name, "%s", stamp);
+        else snprintf(name, sizeof name, "%s-%lu", stamp, n);
+        if (fstatat(folder->runs_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) last = n;
+    }
     int made = -1;
-    for (unsigned long n = 1; made != 0 && n <= MOST_IN_ONE_SECOND; n++) {
+    for (unsigned long n = last + 1; made != 0 && n <= MOST_IN_ONE_SECOND; n++) {
         if (n == 1) snprintf(name, sizeof name, "%s", stamp);
         else snprintf(name, sizeof name, "%s-%lu", stamp, n);
         made = mkdirat(folder->runs_fd, name, 0700); /* fails when another run has it: never shared */

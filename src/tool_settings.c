@@ -102,6 +102,13 @@ tool_cli_result tool_settings_read(tool_options *opts, const char *config_path, 
         bool must_exist = i == TOOL_SETTINGS_CONFIG && !config_may_be_new; /* --save-config makes it */
         if (!tool_config_load(file->path, must_exist, i == TOOL_SETTINGS_COMPANION, &file->text, &st, err, errlen))
             return TOOL_CLI_ERROR;
+        if (!file->text && i == TOOL_SETTINGS_COMPANION && lstat(file->path, &st) == 0) {
+            /* there, but not the tool's: said, so a hand-written companion is not thought read */
+            size_t used = strlen(opts->settings_note), len = sizeof opts->settings_note;
+            snprintf(opts->settings_note + used, len - used, "%s%s was not written by cometchat-import, so it is not "
+                                                             "read (give --config %s to read it)",
+                     used ? "; " : "", file->path, file->path);
+        }
         if (!file->text) continue;
         bool own = i == TOOL_SETTINGS_OWN || i == TOOL_SETTINGS_CONFIG;
         if (own && !tool_trust_file_is_own(&st, file->path, why, sizeof why))

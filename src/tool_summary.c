@@ -5,6 +5,7 @@
 
 int tool_exit_status(const cci_import_result *result)
 {
+    if (!result->started && result->stopped) return TOOL_EXIT_STOPPED; /* interrupted before it began */
     if (!result->started || result->input_broke) return TOOL_EXIT_USAGE;
     if (result->stopped || result->write_failed || result->prune_failed || result->verify_failed) return TOOL_EXIT_STOPPED;
     if (result->verify.remain) return TOOL_EXIT_ROWS_FAILED;

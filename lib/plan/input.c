@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,12 +34,32 @@ static cci_status start_reader(cci_input *input, FILE *stream, const cci_input_s
     return CCI_OK;
 }
 
+/* A FIFO is opened without waiting for its writer (open would block, deaf to a stop): the writer
+ * is waited for here, where the run's stop ends the wait. Then reads block as usual. */
+static cci_status wait_for_writer(int fd, const struct stat *st, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    struct pollfd fifo = {.fd = fd, .events = POLLIN};
+    while (S_ISFIFO(st->st_mode) && (poll(&fifo, 1, 200) <= 0 || !fifo.revents))
+        if (spec->stop && cci_stop_requested(spec->stop))
+            return cci_fail(CCI_STOPPED, err, errlen, "%s: the run stopped before anything was written into it",
+                            spec->path);
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+        return cci_fail(CCI_IO, err, errlen, "cannot read %s: %s", spec->path, strerror(errno));
+    return CCI_OK;
+}
+
 cci_status cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
     *input = (cci_input){0};
     if (strcmp(spec->path, "-") == 0) return start_reader(input, input->file = stdin, spec, err, errlen);
-    int fd = open(spec->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(spec->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
+    cci_status waited = fd >= 0 && fstat(fd, &st) == 0 ? wait_for_writer(fd, &st, spec, err, errlen) : CCI_OK;
+    if (waited != CCI_OK) {
+        close(fd);
+        return waited;
+    }
     if (fd < 0 || fstat(fd, &st) != 0 || !(input->file = fdopen(fd, "rb"))) {
         int error = errno;
         if (fd >= 0) close(fd);
@@ -94,6 +115,8 @@ cci_status cci_input_header(cci_input *input, const cci_input_spec *spec, cci_re
                             cci_mapping *mapping, char *err, size_t errlen)
 {
     cci_read_status read = cci_csv_reader_next(input->reader, header);
+    if (read != CCI_READ_RECORD && spec->stop && cci_stop_requested(spec->stop)) /* interrupted, not empty */
+        return cci_fail(CCI_STOPPED, err, errlen, "%s: the run stopped before its header was read", spec->path);
     if (read != CCI_READ_RECORD) {
         cci_status status =
             read == CCI_READ_ERROR

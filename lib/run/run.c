@@ -355,7 +355,9 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
     atomic_init(&r.finished, 0);
     r.began_ms = cci_now_ms();
     long expected_rows = -1;
-    if (open_the_run(&r, &input, &expected_rows, result) && run_read_the_app(&r, result)) {
+    bool opened = open_the_run(&r, &input, &expected_rows, result);
+    if (!opened) result->stopped = cci_stop_requested(config->stop); /* a signal, not the input, ended it */
+    if (opened && run_read_the_app(&r, result)) {
         run_prove_the_target(&r, result);
         if (run_prepare_the_target(&r, result) && start_sending(&r)) {
             drive(&r, &input, expected_rows, result);

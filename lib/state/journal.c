@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,11 @@ static cci_status open_for_appending(cci_journal *journal, bool existed, char *e
 static cci_status load_and_open(cci_journal *journal, bool read_only, char *err, size_t errlen)
 {
     const char *path = journal->path;
+    struct stat st;
+    /* a FIFO would hold the run for ever, a directory cannot be one */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cci_fail(CCI_REFUSED, err, errlen, "the state journal %s is not a regular file (%s): give --state a file's "
+                                                  "path", path, S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket");
     /* before reading: the run holding it may be compacting it */
     cci_status status = read_only ? CCI_OK : take_lock(journal, err, errlen);
     if (status != CCI_OK) return status;

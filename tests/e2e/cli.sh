@@ -13,6 +13,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$tool" --template | grep -qx 'uid,name,avatar,link,role,statusMessage,tags,metadata,metadata.KEY,createdAt,lastActiveAt' || fail "--template"
 
 set +e
+# a template, help or version that could not be written is no success (a full disk)
+for asked in --template --help --version; do
+  err=$("$tool" "$asked" 2>&1 >/dev/full); code=$?
+  [ "$code" = 2 ] || fail "$asked into a full disk exited $code"
+  printf '%s\n' "$err" | grep -q 'cannot write to standard output' || fail "$asked into a full disk said: $err"
+done
 err=$("$tool" --bogus users.csv 2>&1 >/dev/null); code=$?
 set -e
 [ "$code" = 2 ] || fail "bad option exited $code"

@@ -309,6 +309,15 @@ START_TEST(each_setting_follows_the_precedence_of_its_files)
     remove(COMPANION);
     ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
     ck_assert_uint_eq(opts.workers, 3);
+    ck_assert_ptr_null(strstr(opts.settings_note, COMPANION));
+    tool_options_cleanup(&opts);
+    /* a companion the tool did not write is not read, and that is said */
+    test_file_write(COMPANION, "workers = 9\n");
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
+    ck_assert_uint_eq(opts.workers, 3);
+    ck_assert_msg(strstr(opts.settings_note, COMPANION " was not written by cometchat-import, so it is not read"), "%s",
+                  opts.settings_note);
+    remove(COMPANION);
 }
 END_TEST
 

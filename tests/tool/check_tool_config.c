@@ -146,6 +146,20 @@ START_TEST(written_settings_read_back_and_hold_no_key)
 }
 END_TEST
 
+/* A value with a line break would read back as two lines, the second no setting: it is refused,
+ * saying which, and no file is left behind. */
+START_TEST(a_value_with_a_line_break_is_not_written)
+{
+    cci_column_map maps[] = {{.column = "line\nbreak=metadata.lb", .column_len = 10, .field = "metadata.lb"}};
+    tool_options opts = {.mode = CCI_MODE_UPSERT, .workers = CCI_DEFAULT_WORKERS, .keep_runs = CCI_DEFAULT_KEEP_RUNS,
+                        .maps = maps, .map_count = 1, .timeout_ms = CCI_DEFAULT_TIMEOUT_MS,
+                        .retries = CCI_DEFAULT_RETRIES, .max_wait_ms = CCI_DEFAULT_MAX_WAIT_MS};
+    ck_assert(!tool_config_write(path, &opts, true, "test", err, sizeof err));
+    ck_assert_msg(strstr(err, "map") && strstr(err, "line break"), "%s", err);
+    ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
 /* A file others may read (the working folder's, a companion) never names where requests go, and
  * every file written is its owner's alone, whatever the umask. */
 START_TEST(a_file_for_others_holds_no_target_and_every_file_is_private)
@@ -266,6 +280,7 @@ static Suite *config_suite(void)
     TCase *tc = tcase_create("config");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, settings_are_name_value_lines_with_comments);
+    tcase_add_test(tc, a_value_with_a_line_break_is_not_written);
     tcase_add_test(tc, a_bad_line_is_named_and_a_missing_file_is_no_error_unless_asked_for);
     tcase_add_test(tc, a_companion_not_written_by_this_tool_is_left_unread);
     tcase_add_test(tc, the_companion_replaces_csv_with_conf);

@@ -111,6 +111,13 @@ START_TEST(runs_begun_in_one_second_get_folders_of_their_own)
     snprintf(expected, sizeof expected, "%s/users.runs/2026-11-22T10-15-03Z-2/report.csv", dir);
     ck_assert_str_eq(report, expected);
     free(report);
+    /* --keep-runs removed the second's first folder: a third run of that second takes a name after
+     * the last that is there, never the freed one, which would sort before an older run */
+    ck_assert_int_eq(rmdir(first.path), 0);
+    tool_run_folder third;
+    ck_assert(tool_run_folder_make(&third, input, NULL, A_SECOND, err, sizeof err));
+    ck_assert_str_eq(third.name, "2026-11-22T10-15-03Z-3");
+    tool_run_folder_cleanup(&third);
     tool_run_folder_cleanup(&first);
     tool_run_folder_cleanup(&second);
     test_dir_remove(dir);
