@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,20 +157,45 @@ bool tool_settings_choose_target(tool_options *opts, char *err, size_t errlen)
     return !(choice.refusal[0] && sends);
 }
 
-/* Whether path is a regular file whose first line is one the tool writes. */
+enum { HEAD_CHECKED = 64 * 1024 };
+
+/* Whether text is UTF-8 (iconv from UTF-8 refuses what is not; a character cut at the end is fine). */
+static bool reads_as_utf8(char *text, size_t len)
+{
+    iconv_t check = iconv_open("UTF-8", "UTF-8");
+    if (check == (iconv_t)-1) return false;
+    char out[4096];
+    bool valid = true;
+    while (len) {
+        char *o = out;
+        size_t room = sizeof out;
+        if (iconv(check, &text, &len, &o, &room) != (size_t)-1) break; /* all of it */
+        if (errno == E2BIG) continue;                                   /* out is full: on */
+        valid = errno == EINVAL;                                        /* EILSEQ: not UTF-8 */
+        break;
+    }
+    iconv_close(check);
+    return valid;
+}
+
+/* Whether path is a regular file whose first line is one the tool writes, in UTF-8 as the tool
+ * writes: "uid,name" is also the plainest export a person makes, and theirs may be windows-1252. */
 static bool written_by_the_tool(const char *path)
 {
     int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return false;
     struct stat st;
-    char head[128] = "";
-    ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head - 1) : -1;
+    char *head = malloc(HEAD_CHECKED + 1);
+    ssize_t got = head && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, HEAD_CHECKED) : -1;
     close(fd);
-    if (got <= 0) return false;
-    head[got] = '\0';
-    const char *line = strncmp(head, "\xEF\xBB\xBF", 3) == 0 ? head + 3 : head;
-    size_t len = strcspn(line, "\r\n");
-    return cci_report_is_tools_header(line, len);
+    bool ours = false;
+    if (got > 0) {
+        head[got] = '\0';
+        char *line = strncmp(head, "\xEF\xBB\xBF", 3) == 0 ? head + 3 : head;
+        ours = cci_report_is_tools_header(line, strcspn(line, "\r\n")) && reads_as_utf8(head, (size_t)got);
+    }
+    free(head);
+    return ours;
 }
 
 void tool_settings_spare_the_tools_files(tool_options *opts)

@@ -284,6 +284,24 @@ static void write_settings(const char *path, mode_t mode, const char *lines)
 #define OWN "config/cometchat-import/config"
 #define NAMED "mine.conf"
 
+/* "uid,name" is the header of the tool's uid lists and of the plainest export: the settings'
+ * encoding is skipped only for a file in UTF-8, as the tool writes them. */
+START_TEST(a_plain_export_in_another_encoding_keeps_the_settings_encoding)
+{
+    write_settings(WORKING, 0644, "encoding = windows-1252\n");
+    test_file_write("users.csv", "uid,name\nw1,Jos\xe9\n");
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
+    ck_assert_str_eq(opts.encoding, "windows-1252");
+    tool_options_cleanup(&opts);
+    test_file_write("users.csv", "uid,name\nw1,Jos\xc3\xa9\n"); /* UTF-8: a uid list the tool wrote */
+    ck_assert_int_eq(PARSE("-n", "users.csv"), TOOL_CLI_RUN);
+    ck_assert_ptr_null(opts.encoding);
+    ck_assert_msg(strstr(opts.settings_note, "the settings' encoding is skipped"), "%s", opts.settings_note);
+    remove("users.csv");
+    remove(WORKING);
+}
+END_TEST
+
 /* A setting in every file, and on the command line: each wins over those below it, one by one,
  * the command line over all; the working folder's file is the lowest. */
 START_TEST(each_setting_follows_the_precedence_of_its_files)
@@ -502,6 +520,7 @@ static Suite *cli_suite(void)
     TCase *settings = tcase_create("settings");
     tcase_add_checked_fixture(settings, settings_setup, settings_teardown);
     tcase_add_test(settings, each_setting_follows_the_precedence_of_its_files);
+    tcase_add_test(settings, a_plain_export_in_another_encoding_keeps_the_settings_encoding);
     tcase_add_test(settings, a_travelling_file_never_chooses_the_target);
     tcase_add_test(settings, own_settings_choose_the_target_when_only_yours);
     tcase_add_test(settings, runs_dir_comes_only_from_the_person);
