@@ -122,6 +122,15 @@ static void conclude_folder(const tool_options *opts, const tool_run_folder *fol
 }
 
 /* Runs the import with the outputs named; the summary and the exit status. */
+/* PATH.partial, where an output that could not be written whole is left (cci/outfile.h). */
+static char *partial_of(const char *path)
+{
+    size_t len = strlen(path) + sizeof ".partial";
+    char *partial = malloc(len);
+    if (partial) snprintf(partial, len, "%s.partial", path);
+    return partial;
+}
+
 static int import_and_summarise(const tool_options *opts, const char *api_key, tool_summary_facts *facts,
                                 const tool_run_folder *folder, cci_stop *stop, FILE *messages, bool *ran)
 {
@@ -146,6 +155,10 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
     cci_import(&config, &result);
     facts->seconds = seconds_since(started);
     int status = tool_exit_status(&result);
+    /* a report that could not be written whole is left as PATH.partial: the summary names that */
+    char *partial = result.write_failed && facts->report ? partial_of(facts->report) : NULL;
+    const char *report = facts->report;
+    if (partial && access(partial, F_OK) == 0) facts->report = partial;
     if (result.started && !opts->quiet) {
         tool_summary_print(messages, facts, &result);
         tool_summary_print_problems(messages, &result);
@@ -160,6 +173,8 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
     if (result.started && result.rejected && facts->rejects) keep_settings_beside(opts, facts->rejects, messages);
     if (result.started && folder) conclude_folder(opts, folder, !result.write_failed, messages);
     *ran = result.started;
+    facts->report = report;
+    free(partial);
     cci_import_result_cleanup(&result);
     return status;
 }

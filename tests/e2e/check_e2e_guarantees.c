@@ -225,6 +225,8 @@ START_TEST(a_full_disk_stops_the_sending_and_the_journal_never_outruns_the_repor
     ck_assert_msg(creates < 1500, "%.0f creates sent after the disk was full", creates);
     ck_assert(!exists(e2e_run_file(&fixture, "users.runs", -1, "report.csv"))); /* never a report not whole */
     ck_assert(!exists("users.runs/latest")); /* nor a latest run that is not whole */
+    /* the summary names the report that is there: the one cut short */
+    ck_assert_msg(strstr(messages, "report.csv.partial\n"), "%s", messages);
 
     /* every user the journal knows is in the report so far, as created */
     size_t count;
