@@ -30,6 +30,7 @@ const tool_option tool_option_table[] = {
     {"map", true, OPT_MAP, 0, TOOL_SETTING_YES, TOOL_GROUP_INPUT, "COLUMN=FIELD", TOOL_NO_DEFAULT, "repeatable"},
     {"delimiter", true, OPT_DELIMITER, 0, TOOL_SETTING_YES, TOOL_GROUP_INPUT, ", ; TAB |", TOOL_NO_DEFAULT, NULL},
     {"encoding", true, OPT_ENCODING, 0, TOOL_SETTING_YES, TOOL_GROUP_INPUT, "NAME", TOOL_NO_DEFAULT, "windows-1252..."},
+    {"sheet", true, OPT_SHEET, 0, TOOL_SETTING_NO, TOOL_GROUP_INPUT, "NAME|N", TOOL_NO_DEFAULT, "a workbook's"},
     {"template", false, OPT_TEMPLATE, 0, TOOL_SETTING_NO, TOOL_GROUP_INPUT, NULL, TOOL_NO_DEFAULT, "print every column"},
     {"date-order", true, OPT_DATE_ORDER, 0, TOOL_SETTING_YES, TOOL_GROUP_INPUT, "dmy|mdy", TOOL_NO_DEFAULT, NULL},
     {"timezone", true, OPT_TIMEZONE, 0, TOOL_SETTING_YES, TOOL_GROUP_INPUT, "+HH:MM", TOOL_NO_DEFAULT, "UTC"},
