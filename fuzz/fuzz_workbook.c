@@ -1,11 +1,12 @@
-/* libFuzzer target over the workbook reader (cci/read/workbook.h): the ZIP container and the XML
- * of its parts, the two things a hostile workbook can bend.
+/* libFuzzer target over the workbook readers (cci/read/workbook.h), .xlsx and .ods: the ZIP
+ * container and the XML of their parts, the two things a hostile workbook can bend.
  *
- * Input: one byte choosing what the rest is (bit 0 clear: a whole workbook file; set: the XML of
- * a sheet, packed here into a minimal .xlsx, so the fuzzer spends its time in the sheet's XML
- * rather than on the archive's checksums), then the bytes. Every row is read; nothing may crash,
+ * Input: one byte choosing what the rest is (0: a whole workbook file; 1: the XML of an .xlsx
+ * sheet, 2: an .ods content.xml, each packed here into a minimal workbook, so the fuzzer spends
+ * its time in the XML rather than on the archive's checksums), then the bytes. Every row is read; nothing may crash,
  * leak or read past a bound, and a failure must say why. */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,8 @@ static void add(zip_t *zip, const char *name, const void *bytes, size_t len)
     if (source && zip_file_add(zip, name, source, ZIP_FL_OVERWRITE) < 0) zip_source_free(source);
 }
 
-/* A minimal .xlsx around sheet, into *out (malloc'd); its length, or 0. */
-static size_t pack_sheet(const uint8_t *sheet, size_t len, unsigned char **out)
+/* A minimal .xlsx around sheet (or .ods around content), into *out (malloc'd); its length, or 0. */
+static size_t pack_sheet(const uint8_t *sheet, size_t len, bool ods, unsigned char **out)
 {
     zip_error_t error;
     zip_error_init(&error);
@@ -41,11 +42,18 @@ static size_t pack_sheet(const uint8_t *sheet, size_t len, unsigned char **out)
     size_t size = 0;
     if (zip) {
         zip_source_keep(archive);
-        add(zip, "xl/workbook.xml", workbook_xml, sizeof workbook_xml - 1);
-        add(zip, "xl/_rels/workbook.xml.rels", rels_xml, sizeof rels_xml - 1);
-        add(zip, "xl/styles.xml", styles_xml, sizeof styles_xml - 1);
-        add(zip, "xl/sharedStrings.xml", strings_xml, sizeof strings_xml - 1);
-        add(zip, "xl/worksheets/sheet1.xml", sheet, len);
+        if (ods) {
+            static const char mimetype[] = "application/vnd.oasis.opendocument.spreadsheet";
+            add(zip, "mimetype", mimetype, sizeof mimetype - 1);
+            zip_set_file_compression(zip, 0, ZIP_CM_STORE, 0);
+            add(zip, "content.xml", sheet, len);
+        } else {
+            add(zip, "xl/workbook.xml", workbook_xml, sizeof workbook_xml - 1);
+            add(zip, "xl/_rels/workbook.xml.rels", rels_xml, sizeof rels_xml - 1);
+            add(zip, "xl/styles.xml", styles_xml, sizeof styles_xml - 1);
+            add(zip, "xl/sharedStrings.xml", strings_xml, sizeof strings_xml - 1);
+            add(zip, "xl/worksheets/sheet1.xml", sheet, len);
+        }
         if (zip_close(zip) < 0) zip_discard(zip);
         zip_stat_t st;
         if (zip_source_stat(archive, &st) == 0 && zip_source_open(archive) == 0) {
@@ -66,8 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned char *packed = NULL;
     const unsigned char *bytes = data + 1;
     size_t len = size - 1;
-    if (data[0] & 1) {
-        len = pack_sheet(data + 1, size - 1, &packed);
+    if (data[0] & 3) {
+        len = pack_sheet(data + 1, size - 1, data[0] & 2, &packed);
         bytes = packed;
         if (!len) {
             free(packed);

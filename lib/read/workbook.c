@@ -7,13 +7,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "read/workbook_ods.h"
+#include "read/workbook_xls.h"
 #include "read/workbook_xlsx.h"
 
 struct cci_workbook {
     unsigned char *bytes;
     size_t len;
     cci_zip *zip;
-    cci_xlsx *xlsx;
+    cci_xlsx *xlsx; /* one of the three */
+    cci_ods *ods;
+    cci_xls *xls;
     size_t sheet;
     size_t max_columns, max_record_bytes;
     cci_status error_status;
@@ -29,6 +33,18 @@ cci_workbook_kind cci_workbook_kind_of(const unsigned char *b, size_t n)
     if (n >= 38 + sizeof ods - 1 && memcmp(b + 30, "mimetype", 8) == 0 && memcmp(b + 38, ods, sizeof ods - 1) == 0)
         return CCI_WORKBOOK_ODS;
     return CCI_WORKBOOK_XLSX;
+}
+
+/* ---- the kinds, told apart once ---- */
+
+static size_t sheet_count(const cci_workbook *w)
+{
+    return w->xlsx ? cci_xlsx_sheet_count(w->xlsx) : w->ods ? cci_ods_sheet_count(w->ods) : cci_xls_sheet_count(w->xls);
+}
+
+static const cci_sheet_info *sheet_at(const cci_workbook *w, size_t index)
+{
+    return w->xlsx ? cci_xlsx_sheet(w->xlsx, index) : w->ods ? cci_ods_sheet(w->ods, index) : cci_xls_sheet(w->xls, index);
 }
 
 /* The whole file, from its start. */
@@ -52,9 +68,9 @@ static cci_status read_whole(cci_workbook *w, int fd, char *err, size_t errlen)
 /* The sheet named (or numbered from 1) by choice; the first visible one when choice is NULL. */
 static cci_status choose_sheet(cci_workbook *w, const char *choice, char *err, size_t errlen)
 {
-    size_t count = cci_xlsx_sheet_count(w->xlsx);
+    size_t count = sheet_count(w);
     for (size_t i = 0; i < count; i++) {
-        const cci_sheet_info *sheet = cci_xlsx_sheet(w->xlsx, i);
+        const cci_sheet_info *sheet = sheet_at(w, i);
         if (choice ? strcmp(sheet->name, choice) == 0 : !sheet->hidden) {
             w->sheet = i;
             return CCI_OK;
@@ -79,15 +95,18 @@ cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, siz
     if (!w) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     w->max_columns = max_columns;
     w->max_record_bytes = max_record_bytes;
-    cci_status status = read_whole(w, fd, err, errlen);
-    cci_workbook_kind kind = cci_workbook_kind_of(w->bytes, w->len);
-    if (status == CCI_OK && kind != CCI_WORKBOOK_XLSX)
-        status = cci_fail(CCI_INVALID, err, errlen,
-                          "this is %s, which is not read yet: save it as .xlsx, or as CSV UTF-8, and import that",
-                          kind == CCI_WORKBOOK_ODS ? "an OpenDocument spreadsheet (.ods)"
-                                                   : "an Excel 97-2003 workbook (.xls) or a password-protected one");
-    if (status == CCI_OK) status = cci_zip_open(&w->zip, w->bytes, w->len, err, errlen);
-    if (status == CCI_OK) status = cci_xlsx_open(&w->xlsx, w->zip, err, errlen);
+    unsigned char head[128]; /* past an .ods's mimetype */
+    ssize_t got = pread(fd, head, sizeof head, 0);
+    cci_workbook_kind kind = got > 0 ? cci_workbook_kind_of(head, (size_t)got) : CCI_WORKBOOK_NONE;
+    cci_status status = CCI_OK;
+    if (kind == CCI_WORKBOOK_XLS) { /* FreeXL reads the file itself */
+        status = cci_xls_open(&w->xls, fd, err, errlen);
+    } else {
+        status = read_whole(w, fd, err, errlen);
+        if (status == CCI_OK) status = cci_zip_open(&w->zip, w->bytes, w->len, err, errlen);
+        if (status == CCI_OK && kind == CCI_WORKBOOK_ODS) status = cci_ods_open(&w->ods, w->zip, err, errlen);
+        else if (status == CCI_OK) status = cci_xlsx_open(&w->xlsx, w->zip, err, errlen);
+    }
     if (status == CCI_OK) status = choose_sheet(w, sheet, err, errlen);
     if (status == CCI_OK) status = cci_workbook_restart(w, err, errlen);
     if (status != CCI_OK) {
@@ -102,6 +121,8 @@ void cci_workbook_free(cci_workbook *w)
 {
     if (!w) return;
     cci_xlsx_free(w->xlsx);
+    cci_ods_free(w->ods);
+    cci_xls_free(w->xls);
     cci_zip_close(w->zip);
     free(w->bytes);
     free(w);
@@ -111,13 +132,17 @@ cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
 {
     w->error_status = CCI_OK;
     w->error[0] = '\0';
+    if (w->ods) return cci_ods_start(w->ods, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
+    if (w->xls) return cci_xls_start(w->xls, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
     return cci_xlsx_start(w->xlsx, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
 }
 
 cci_read_status cci_workbook_next(cci_workbook *w, cci_record *record)
 {
     if (w->error_status != CCI_OK) return CCI_READ_ERROR;
-    cci_read_status read = cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
+    cci_read_status read = w->ods   ? cci_ods_next(w->ods, record, &w->error_status, w->error, sizeof w->error)
+                           : w->xls ? cci_xls_next(w->xls, record, &w->error_status, w->error, sizeof w->error)
+                                    : cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
     if (read == CCI_READ_ERROR && w->error_status == CCI_OK) w->error_status = CCI_INVALID;
     return read;
 }
@@ -134,11 +159,11 @@ cci_status cci_workbook_error_status(const cci_workbook *w)
 
 void cci_workbook_describe(const cci_workbook *w, char *out, size_t len)
 {
-    size_t used = (size_t)snprintf(out, len, "sheet \"%s\"", cci_xlsx_sheet(w->xlsx, w->sheet)->name);
-    size_t count = cci_xlsx_sheet_count(w->xlsx), others = 0;
+    size_t used = (size_t)snprintf(out, len, "sheet \"%s\"", sheet_at(w, w->sheet)->name);
+    size_t count = sheet_count(w), others = 0;
     for (size_t i = 0; i < count && used < len; i++) {
         if (i == w->sheet) continue;
-        const cci_sheet_info *sheet = cci_xlsx_sheet(w->xlsx, i);
+        const cci_sheet_info *sheet = sheet_at(w, i);
         used += (size_t)snprintf(out + used, len - used, "%s\"%s\"%s", others++ ? ", " : " (not read: ", sheet->name,
                                  sheet->hidden ? " hidden" : "");
     }

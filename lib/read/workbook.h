@@ -4,7 +4,7 @@
  * The file is read into memory once, whole (a workbook is compressed: a 100,000-row .xlsx is a few
  * megabytes), so the preflight and the import pass read the same bytes however the file changes.
  * The sheet read is the first visible one unless one is chosen by name or by number (from 1).
- * Today: .xlsx. An .ods or .xls is recognised and refused with what to do instead.
+ * .xlsx (workbook_xlsx.h), .ods (workbook_ods.h) and .xls (workbook_xls.h, FreeXL).
  * Thread-safety: a workbook is used by one thread at a time. */
 #ifndef CCI_WORKBOOK_H
 #define CCI_WORKBOOK_H
@@ -26,7 +26,7 @@ typedef struct cci_workbook cci_workbook;
 
 /* Reads the workbook on fd (not closed) and starts on the sheet chosen (NULL: the first visible).
  * Otherwise err says why in one line: CCI_INVALID (damaged, password-protected, past a cap, no
- * such sheet, a kind not read yet), CCI_IO (the file cannot be read) or CCI_NOMEM. */
+ * such sheet), CCI_IO (the file cannot be read) or CCI_NOMEM. */
 cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, size_t max_columns,
                              size_t max_record_bytes, char *err, size_t errlen);
 void cci_workbook_free(cci_workbook *workbook);

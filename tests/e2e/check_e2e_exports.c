@@ -110,11 +110,14 @@ static void expect_same_reports(const imported *original, const imported *other,
     ck_assert_uint_eq(other->count, original->count);
     for (size_t i = 0; i < original->count; i++) {
         const e2e_report_row *a = &original->rows[i], *b = &other->rows[i];
+        /* a row refused inside a Data Import batch says the batch's 200, one refused alone its 400:
+         * which way a new user goes depends on which thread takes it first */
+        bool same_status = a->http_status == b->http_status || strcmp(a->action, "failed") == 0;
         ck_assert_msg(a->line == b->line && strcmp(a->uid, b->uid) == 0 &&
-                          strcmp(a->action, b->action) == 0 && a->http_status == b->http_status &&
+                          strcmp(a->action, b->action) == 0 && same_status &&
                           strcmp(a->error_code, b->error_code) == 0,
-                      "%s, report row %zu: %lu %s %s, original %lu %s %s", name, i, b->line, b->uid,
-                      b->action, a->line, a->uid, a->action);
+                      "%s, report row %zu: %lu %s %s %ld %s, original %lu %s %s %ld %s", name, i, b->line, b->uid,
+                      b->action, b->http_status, b->error_code, a->line, a->uid, a->action, a->http_status, a->error_code);
     }
 }
 
@@ -257,7 +260,7 @@ END_TEST
 
 /* Workbooks made by LibreOffice from master.ods, passed instead of a CSV: named, with the way to
  * export them, exit 2, nothing sent. */
-/* Issue 31: a workbook is read as it is. LibreOffice's users.xlsx of samples/users.csv gives the
+/* Issue 31: a workbook is read as it is. LibreOffice's users.xlsx, .ods and .xls of samples/users.csv give the
  * same report, line for line, and the same users; its export of the master holds the users of
  * the master's CSV (its lines are the sheet's rows, so the report is not compared: the CSV's
  * quoted line break shifts its later lines by one). */
@@ -265,34 +268,42 @@ START_TEST(a_workbook_imports_the_users_and_the_report_of_its_csv)
 {
     e2e_cleanup(&fixture);
     imported csv = import_fixture("../../samples", "users.csv", NULL);
-    imported xlsx = import_fixture("workbooks", "users.xlsx", NULL);
-    ck_assert_int_eq(xlsx.status, csv.status);
     ck_assert_int_gt(cJSON_GetArraySize(cJSON_GetObjectItem(csv.users, "users")), 15);
-    expect_same_users(csv.users, xlsx.users, "users.xlsx", false);
-    expect_same_reports(&csv, &xlsx, "users.xlsx");
+    imported master = import_export("utf8-comma.csv", NULL);
+    const char *kinds[] = {"xlsx", "ods", "xls"};
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "users.%s", kinds[i]);
+        imported sheet = import_fixture("workbooks", name, NULL);
+        ck_assert_int_eq(sheet.status, csv.status);
+        expect_same_users(csv.users, sheet.users, name, false);
+        expect_same_reports(&csv, &sheet, name);
+        release(&sheet);
+        snprintf(name, sizeof name, "master.%s", kinds[i]);
+        sheet = import_export(name, NULL);
+        ck_assert_int_eq(sheet.status, master.status);
+        expect_same_users(master.users, sheet.users, name, false);
+        release(&sheet);
+    }
     release(&csv);
-    release(&xlsx);
-    imported master = import_export("utf8-comma.csv", NULL), sheet = import_export("master.xlsx", NULL);
-    ck_assert_int_eq(sheet.status, master.status);
-    expect_same_users(master.users, sheet.users, "master.xlsx", false);
     release(&master);
-    release(&sheet);
     e2e_init(&fixture); /* for teardown */
 }
 END_TEST
 
-/* The kinds not read yet are refused before anything is sent, saying what to save them as. */
-START_TEST(an_ods_or_xls_is_refused_with_what_to_save_it_as)
+/* A workbook that cannot be read (here one cut short) stops the run before anything is sent, in one
+ * line that names the file. */
+START_TEST(a_damaged_workbook_stops_the_run_before_any_request)
 {
     e2e_start_sandbox(&fixture);
-    const char *files[] = {"master.xls", "master.ods"};
-    const char *kinds[] = {"(.xls)", "(.ods)"};
-    for (size_t i = 0; i < 2; i++) {
-        copy_export(files[i]);
-        const char *messages;
-        ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, files[i], NULL), 2);
-        ck_assert_msg(strstr(messages, kinds[i]) && strstr(messages, "save it as .xlsx, or as CSV UTF-8"), "%s", messages);
-    }
+    copy_fixture("workbooks", "users.xlsx");
+    FILE *file = fopen(e2e_path(&fixture, "users.xlsx"), "r+b");
+    ck_assert_int_eq(ftruncate(fileno(file), 3000), 0);
+    fclose(file);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.xlsx", NULL), 2);
+    ck_assert_msg(strstr(messages, "users.xlsx: not a readable workbook: the ZIP archive is damaged or cut short"),
+                  "%s", messages);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
 }
 END_TEST
@@ -345,7 +356,7 @@ static Suite *exports_suite(void)
     tcase_add_test(tc, an_unterminated_quote_on_line_5_of_1000_is_refused_before_any_request);
     tcase_add_test(tc, fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else);
     tcase_add_test(tc, a_workbook_imports_the_users_and_the_report_of_its_csv);
-    tcase_add_test(tc, an_ods_or_xls_is_refused_with_what_to_save_it_as);
+    tcase_add_test(tc, a_damaged_workbook_stops_the_run_before_any_request);
     tcase_add_test(tc, spreadsheet_damage_is_named_per_row);
     suite_add_tcase(suite, tc);
     return suite;

@@ -79,12 +79,12 @@ START_TEST(a_sheet_is_chosen_by_name_or_number_and_a_missing_one_is_said)
 }
 END_TEST
 
-/* LibreOffice's .xlsx of the master the CSV tests read holds the same cells, row for row (a
- * record's line is its row: the CSV's quoted line break makes its later lines one more). */
-START_TEST(libreoffices_xlsx_holds_what_its_csv_holds)
+/* LibreOffice's .xlsx, .ods and .xls of the master the CSV tests read hold the same cells, row for
+ * row (a record's line is its row: the CSV's quoted line break makes its later lines one more). */
+static void expect_what_the_csv_holds(const char *workbook)
 {
     char err[512], path[512];
-    cci_workbook *w = open_at("exports/master.xlsx", NULL, CCI_OK, err, sizeof err);
+    cci_workbook *w = open_at(workbook, NULL, CCI_OK, err, sizeof err);
     snprintf(path, sizeof path, "%s/exports/master.csv", CCI_TEST_DATA_DIR);
     FILE *file = fopen(path, "rb");
     cci_csv_reader *csv;
@@ -106,6 +106,41 @@ START_TEST(libreoffices_xlsx_holds_what_its_csv_holds)
     fclose(file);
     cci_workbook_free(w);
 }
+
+START_TEST(libreoffices_workbooks_hold_what_its_csv_holds)
+{
+    expect_what_the_csv_holds("exports/master.xlsx");
+    expect_what_the_csv_holds("exports/master.ods");
+    expect_what_the_csv_holds("exports/master.xls");
+}
+END_TEST
+
+START_TEST(the_handmade_ods_reads_as_typed)
+{
+    char err[512], said[512];
+    cci_workbook *w = open_at("workbooks/handmade.ods", "Users", CCI_OK, err, sizeof err);
+    cci_workbook_describe(w, said, sizeof said);
+    ck_assert_str_eq(said, "sheet \"Users\" (not read: \"Notes\")");
+    cci_record r;
+    const char *header[] = {"uid", "name", "createdAt", "metadata.active", "metadata.note"};
+    const char *zeros[] = {"000123", "Ana López", "2021-03-04", "TRUE", "one\ntwo   spaced"}; /* the note is not */
+    const char *digits[] = {"123456789012", "Twelve Digits", "", "", ""}; /* by office:value, not as shown */
+    const char *twin[] = {"twin", "Twin", "", "", ""};
+    const char *const *rows[] = {header, zeros, digits, twin, twin};
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 5; i++) {
+            ck_assert_int_eq(cci_workbook_next(w, &r), CCI_READ_RECORD);
+            expect_cells(&r, (unsigned long)i + 1, rows[i], 5);
+        }
+        ck_assert_int_eq(cci_workbook_next(w, &r), CCI_READ_END); /* a million empty rows are none */
+        ck_assert_int_eq(cci_workbook_restart(w, err, sizeof err), CCI_OK);
+    }
+    cci_workbook_free(w);
+    w = open_at("workbooks/handmade.ods", NULL, CCI_OK, err, sizeof err); /* the first sheet by default */
+    cci_workbook_describe(w, said, sizeof said);
+    ck_assert_str_eq(said, "sheet \"Notes\" (not read: \"Users\")");
+    cci_workbook_free(w);
+}
 END_TEST
 
 /* A hostile sheet is refused at its first read, within the caps, in one line. */
@@ -125,6 +160,21 @@ START_TEST(a_zip_bomb_and_a_billion_laughs_are_refused)
 {
     expect_refused_sheet("workbooks/bomb.xlsx", "200 times its compressed size");
     expect_refused_sheet("workbooks/laughs.xlsx", "DOCTYPE");
+}
+END_TEST
+
+/* An OLE2 file that is no readable workbook (an encrypted .xlsx is one) is refused in one line. */
+START_TEST(an_ole2_file_that_is_no_workbook_is_refused)
+{
+    static const unsigned char ole2[512] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    char cut[] = "/tmp/cci-ole2-XXXXXX", err[512];
+    int fd = mkstemp(cut);
+    ck_assert_int_eq(write(fd, ole2, sizeof ole2), (ssize_t)sizeof ole2);
+    cci_workbook *w;
+    ck_assert_int_eq(cci_workbook_open(&w, fd, NULL, 100, 1 << 20, err, sizeof err), CCI_INVALID);
+    ck_assert_msg(strstr(err, "password") && !strchr(err, '\n'), "%s", err);
+    close(fd);
+    unlink(cut);
 }
 END_TEST
 
@@ -200,9 +250,11 @@ static Suite *workbook_suite(void)
     TCase *tc = tcase_create("workbook");
     tcase_add_test(tc, the_handmade_workbook_reads_as_typed);
     tcase_add_test(tc, a_sheet_is_chosen_by_name_or_number_and_a_missing_one_is_said);
-    tcase_add_test(tc, libreoffices_xlsx_holds_what_its_csv_holds);
+    tcase_add_test(tc, libreoffices_workbooks_hold_what_its_csv_holds);
+    tcase_add_test(tc, the_handmade_ods_reads_as_typed);
     tcase_add_test(tc, a_zip_bomb_and_a_billion_laughs_are_refused);
     tcase_add_test(tc, a_cut_short_workbook_is_refused_when_it_opens);
+    tcase_add_test(tc, an_ole2_file_that_is_no_workbook_is_refused);
     tcase_add_test(tc, numbers_read_in_full_and_dates_by_their_format);
     tcase_add_test(tc, a_row_fills_gaps_and_keeps_to_its_bounds);
     suite_add_tcase(suite, tc);

@@ -72,3 +72,37 @@ laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
           + ''.join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
           + f']><worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
 write('laughs.xlsx', [('Users', None)], {'xl/worksheets/sheet1.xml': laughs})
+
+# handmade.ods: the OpenDocument forms of the same cases: a first sheet, then "Users" with repeated
+# cells and rows, a covered (merged) cell, a note on a cell, runs of spaces, two paragraphs in a cell,
+# a 12-digit number by office:value, a date, a boolean, and the sheet's height of empty rows
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def cell(text=None, **attrs):
+    a = ''.join(f' {k.replace("_", ":", 1).replace("_", "-")}="{v}"' for k, v in attrs.items())
+    return f'<table:table-cell{a}>' + (f'<text:p>{text}</text:p>' if text is not None else '') + '</table:table-cell>'
+
+
+ods_rows = [
+    cell('uid') + cell('name') + cell('createdAt') + cell('metadata.active') + cell('metadata.note'),
+    cell('000123', office_value_type='string') + cell('Ana López') +
+    cell('04/03/21', office_value_type='date', office_date_value='2021-03-04') +
+    cell('TRUE', office_value_type='boolean', office_boolean_value='true') +
+    '<table:table-cell><office:annotation><text:p>a note</text:p></office:annotation><text:p>one</text:p><text:p>two<text:s text:c="3"/>spaced</text:p></table:table-cell>',
+    cell('1.23457E+11', office_value_type='float', office_value='123456789012') + cell('Twelve Digits') +
+    '<table:covered-table-cell/>' + cell(table_number_columns_repeated='1000'),
+]
+ods_table = ('<table:table table:name="Users">'
+             + ''.join(f'<table:table-row>{r}</table:table-row>' for r in ods_rows)
+             + '<table:table-row table:number-rows-repeated="2">' + cell('twin') + cell('Twin') + '</table:table-row>'
+             + '<table:table-row table:number-rows-repeated="1048570">' + cell(table_number_columns_repeated='1024') + '</table:table-row>'
+             + '</table:table>')
+content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:body><office:spreadsheet>'
+           '<table:table table:name="Notes"><table:table-row>' + cell('notes') + '</table:table-row></table:table>'
+           + ods_table + '</office:spreadsheet></office:body></office:document-content>')
+with zipfile.ZipFile('handmade.ods', 'w') as z:
+    z.writestr(zipfile.ZipInfo('mimetype'), 'application/vnd.oasis.opendocument.spreadsheet')  # first, stored
+    z.writestr('content.xml', content, zipfile.ZIP_DEFLATED)
