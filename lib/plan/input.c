@@ -25,6 +25,9 @@ static cci_status start_reader(cci_input *input, FILE *stream, const cci_input_s
         int error = errno ? errno : ENOMEM;
         return cci_fail(status_of(error), err, errlen, "cannot read %s: %s", spec->path, strerror(error));
     }
+    if (spec->header_row > 1)
+        return cci_fail(CCI_INVALID, err, errlen, "%s: --header-row is for a workbook's sheet; a CSV file's header "
+                                                  "is its first line (delete the lines above it)", spec->path);
     cci_status status = cci_csv_reader_new(&input->reader, stream, spec->delimiter, spec->encoding, err, errlen);
     if (status != CCI_OK) return status;
     cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
@@ -48,6 +51,7 @@ static cci_status open_workbook(cci_input *input, int fd, const cci_input_spec *
     size_t bytes = spec->max_record_bytes ? spec->max_record_bytes : CCI_DEFAULT_MAX_RECORD_BYTES;
     cci_status status = cci_workbook_open(&input->workbook, fd, spec->sheet, columns, bytes, why, sizeof why);
     if (status != CCI_OK) return cci_fail(status, err, errlen, "%s: %s", spec->path, why);
+    cci_workbook_header_row(input->workbook, spec->header_row);
     return CCI_OK;
 }
 

@@ -28,6 +28,7 @@ typedef struct cci_input_spec {
     cci_date_rules date_rules;  /* how date cells read (the mapping carries them) */
     cci_stop *stop;             /* ends an input read once (a pipe) when requested; may be NULL */
     const char *sheet;          /* a workbook's sheet, by name or number; NULL: the first visible */
+    unsigned long header_row;   /* a workbook's header row (rows above it skipped); 0: the first */
 } cci_input_spec;
 
 typedef struct cci_input {

@@ -20,6 +20,8 @@ struct cci_workbook {
     cci_xls *xls;
     size_t sheet;
     size_t max_columns, max_record_bytes;
+    unsigned long header_row;  /* rows above it are skipped */
+    unsigned long skipped;     /* rows with a cell above the header, this pass */
     cci_status error_status;
     char error[512];
 };
@@ -128,8 +130,14 @@ void cci_workbook_free(cci_workbook *w)
     free(w);
 }
 
+void cci_workbook_header_row(cci_workbook *w, unsigned long row)
+{
+    w->header_row = row;
+}
+
 cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
 {
+    w->skipped = 0;
     w->error_status = CCI_OK;
     w->error[0] = '\0';
     if (w->ods) return cci_ods_start(w->ods, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
@@ -137,13 +145,22 @@ cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
     return cci_xlsx_start(w->xlsx, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
 }
 
-cci_read_status cci_workbook_next(cci_workbook *w, cci_record *record)
+/* The next row of the sheet, above the header or not. */
+static cci_read_status next_row(cci_workbook *w, cci_record *record)
 {
     if (w->error_status != CCI_OK) return CCI_READ_ERROR;
     cci_read_status read = w->ods   ? cci_ods_next(w->ods, record, &w->error_status, w->error, sizeof w->error)
                            : w->xls ? cci_xls_next(w->xls, record, &w->error_status, w->error, sizeof w->error)
                                     : cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
     if (read == CCI_READ_ERROR && w->error_status == CCI_OK) w->error_status = CCI_INVALID;
+    return read;
+}
+
+cci_read_status cci_workbook_next(cci_workbook *w, cci_record *record)
+{
+    cci_read_status read;
+    /* above the header: a title, notes */
+    while ((read = next_row(w, record)) == CCI_READ_RECORD && record->line < w->header_row) w->skipped++;
     return read;
 }
 
@@ -167,5 +184,8 @@ void cci_workbook_describe(const cci_workbook *w, char *out, size_t len)
         used += (size_t)snprintf(out + used, len - used, "%s\"%s\"%s", others++ ? ", " : " (not read: ", sheet->name,
                                  sheet->hidden ? " hidden" : "");
     }
-    if (others && used < len) snprintf(out + used, len - used, ")");
+    if (others && used < len) used += (size_t)snprintf(out + used, len - used, ")");
+    if (w->header_row > 1 && used < len)
+        snprintf(out + used, len - used, ", header on row %lu (%lu row%s above it skipped)", w->header_row,
+                 w->skipped, w->skipped == 1 ? "" : "s");
 }

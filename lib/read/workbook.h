@@ -31,6 +31,10 @@ cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, siz
                              size_t max_record_bytes, char *err, size_t errlen);
 void cci_workbook_free(cci_workbook *workbook);
 
+/* The header is on the sheet's row (from 1) and the rows above it (a title, notes) are skipped;
+ * 0 or 1: the first row with a cell. Call before reading. */
+void cci_workbook_header_row(cci_workbook *workbook, unsigned long row);
+
 /* The sheet read again from its first row (the import pass after the preflight). */
 cci_status cci_workbook_restart(cci_workbook *workbook, char *err, size_t errlen);
 
@@ -40,8 +44,8 @@ cci_read_status cci_workbook_next(cci_workbook *workbook, cci_record *record);
 const char *cci_workbook_error(const cci_workbook *workbook);
 cci_status cci_workbook_error_status(const cci_workbook *workbook);
 
-/* Which sheet was read, and the others that were not: `sheet "Users" (not read: "Notes", "Lookup",
- * hidden)`. */
+/* Which sheet was read, and the others that were not: `sheet "Users" (not read: "Notes", "Lookup"
+ * hidden)`, and with a header row, where it was: `, header on row 3 (2 rows above it skipped)`. */
 void cci_workbook_describe(const cci_workbook *workbook, char *out, size_t len);
 
 #endif

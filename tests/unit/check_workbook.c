@@ -244,6 +244,23 @@ START_TEST(a_row_fills_gaps_and_keeps_to_its_bounds)
 }
 END_TEST
 
+/* --header-row: the rows above the header (a title, notes) are skipped, and the run says so. */
+START_TEST(a_header_below_a_title_is_found_by_its_row)
+{
+    char err[512], said[512];
+    cci_workbook *w = open_at("workbooks/handmade.xlsx", NULL, CCI_OK, err, sizeof err);
+    cci_workbook_header_row(w, 3);
+    cci_record r;
+    ck_assert_int_eq(cci_workbook_next(w, &r), CCI_READ_RECORD);
+    ck_assert_uint_eq(r.line, 3); /* rows 1 and 2 were above it */
+    cci_workbook_describe(w, said, sizeof said);
+    ck_assert_str_eq(said, "sheet \"Users\" (not read: \"Lookup\" hidden), header on row 3 (2 rows above it skipped)");
+    ck_assert_int_eq(cci_workbook_next(w, &r), CCI_READ_RECORD);
+    ck_assert_uint_eq(r.line, 6);
+    cci_workbook_free(w);
+}
+END_TEST
+
 static Suite *workbook_suite(void)
 {
     Suite *suite = suite_create("workbook");
@@ -255,6 +272,7 @@ static Suite *workbook_suite(void)
     tcase_add_test(tc, a_zip_bomb_and_a_billion_laughs_are_refused);
     tcase_add_test(tc, a_cut_short_workbook_is_refused_when_it_opens);
     tcase_add_test(tc, an_ole2_file_that_is_no_workbook_is_refused);
+    tcase_add_test(tc, a_header_below_a_title_is_found_by_its_row);
     tcase_add_test(tc, numbers_read_in_full_and_dates_by_their_format);
     tcase_add_test(tc, a_row_fills_gaps_and_keeps_to_its_bounds);
     suite_add_tcase(suite, tc);
