@@ -127,6 +127,14 @@ tool_cli_result tool_cli_apply(int code, const char *arg, tool_options *opts, bo
     case OPT_REJECTS: opts->rejects_path = arg; break;
     case OPT_STATE: opts->state_path = arg; break;
     case OPT_SUMMARY_JSON: opts->summary_json = arg; break;
+    case OPT_HEADER_ROW:
+        if (!parse_unsigned(arg, 1, 1048576, &opts->header_row))
+            return fail(err, errlen, "--header-row must be a row number from 1 to 1048576");
+        break;
+    case OPT_SHEET:
+        if (!*arg) return fail(err, errlen, "--sheet needs a sheet's name or number");
+        opts->sheet = arg;
+        break;
     case OPT_ENCODING:
         opts->encoding = arg;
         opts->encoding_from_settings = from_settings;

@@ -41,6 +41,8 @@ typedef struct tool_options {
     const char *state_path;   /* NULL: beside the report */
     const char *summary_json; /* NULL: no JSON summary */
     const char *encoding;     /* NULL: UTF-8, or UTF-16 by byte order mark */
+    const char *sheet;        /* --sheet: a workbook's, by name or number; NULL: the first visible */
+    unsigned header_row;      /* --header-row: the sheet's row with the header; 0: the first */
     const char *rejects_encoding; /* NULL: the input's */
     cci_mode mode;
     bool dry_run;

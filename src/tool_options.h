@@ -55,6 +55,8 @@ enum {
     OPT_TRUST_JOURNAL,
     OPT_LIMIT,
     OPT_RUNS_DIR,
+    OPT_SHEET,
+    OPT_HEADER_ROW,
 };
 
 typedef enum {
@@ -98,7 +100,7 @@ int tool_option_short(int letter);
 
 /* getopt_long's table from the table, ending with a zeroed entry: out holds at least
  * TOOL_OPTION_COUNT + 1 entries. Its short options string: TOOL_SHORT_OPTIONS. */
-enum { TOOL_OPTION_COUNT = OPT_RUNS_DIR - OPT_APP_ID + 1 };
+enum { TOOL_OPTION_COUNT = OPT_HEADER_ROW - OPT_APP_ID + 1 };
 #define TOOL_SHORT_OPTIONS ":hVqvn"
 void tool_option_getopt(struct option *out);
 

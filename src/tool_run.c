@@ -52,7 +52,7 @@ static cci_import_config config_of(const tool_options *opts, const char *api_key
 {
     return (cci_import_config){
         .input = opts->input, .report_path = facts->report, .rejects_path = facts->rejects,
-        .state_path = facts->state, .earlier_state_path = facts->earlier_state, .encoding = opts->encoding, .rejects_encoding = opts->rejects_encoding,
+        .state_path = facts->state, .earlier_state_path = facts->earlier_state, .encoding = opts->encoding, .sheet = opts->sheet, .header_row = opts->header_row, .rejects_encoding = opts->rejects_encoding,
         .delimiter = opts->delimiter, .maps = opts->maps, .map_count = opts->map_count,
         .max_record_bytes = opts->max_record_bytes, .max_columns = opts->max_columns,
         .base_url = opts->base_url, .app_id = opts->app_id, .region = opts->region, .api_key = api_key,

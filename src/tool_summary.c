@@ -39,9 +39,12 @@ void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_im
 {
     const cci_dialect *d = &r->dialect;
     const unsigned long *n = r->counts;
-    fprintf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends\n", facts->input,
-            d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
-            d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
+    if (d->sheet[0])
+        fprintf(out, "cometchat-import: read %s, %s\n", facts->input, d->sheet);
+    else
+        fprintf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends\n", facts->input,
+                d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
+                d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
     fprintf(out, "cometchat-import: %lu row%s read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
             r->rows, cci_plural(r->rows), n[CCI_ACTION_CREATED], n[CCI_ACTION_UPDATED], n[CCI_ACTION_UNCHANGED], n[CCI_ACTION_EXISTS],
             n[CCI_ACTION_INVALID], n[CCI_ACTION_FAILED], n[CCI_ACTION_SKIPPED]);

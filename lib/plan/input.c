@@ -26,6 +26,9 @@ static cci_status start_reader(cci_input *input, FILE *stream, const cci_input_s
         int error = errno ? errno : ENOMEM;
         return cci_fail(status_of(error), err, errlen, "cannot read %s: %s", spec->path, strerror(error));
     }
+    if (spec->header_row > 1)
+        return cci_fail(CCI_INVALID, err, errlen, "%s: --header-row is for a workbook's sheet; a CSV file's header "
+                                                  "is its first line (delete the lines above it)", spec->path);
     cci_status status = cci_csv_reader_new(&input->reader, stream, spec->delimiter, spec->encoding, err, errlen);
     if (status != CCI_OK) return status;
     cci_csv_reader_limit(input->reader, spec->max_record_bytes, spec->max_columns);
@@ -49,6 +52,39 @@ static cci_status wait_for_writer(int fd, const struct stat *st, const cci_input
     return CCI_OK;
 }
 
+/* A workbook is told by its first bytes; it is read whole, from memory, by cci/workbook.h. */
+static bool is_workbook(int fd)
+{
+    unsigned char head[64];
+    ssize_t got = pread(fd, head, sizeof head, 0);
+    return got > 0 && cci_workbook_kind_of(head, (size_t)got) != CCI_WORKBOOK_NONE;
+}
+
+static cci_status open_workbook(cci_input *input, int fd, const cci_input_spec *spec, char *err, size_t errlen)
+{
+    char why[700];
+    size_t columns = spec->max_columns ? spec->max_columns : CCI_DEFAULT_MAX_COLUMNS;
+    size_t bytes = spec->max_record_bytes ? spec->max_record_bytes : CCI_DEFAULT_MAX_RECORD_BYTES;
+    cci_status status = cci_workbook_open(&input->workbook, fd, spec->sheet, columns, bytes, why, sizeof why);
+    if (status != CCI_OK) return cci_fail(status, err, errlen, "%s: %s", spec->path, why);
+    cci_workbook_header_row(input->workbook, spec->header_row);
+    return CCI_OK;
+}
+
+cci_read_status cci_input_next(cci_input *input, cci_record *record)
+{
+    return input->workbook ? cci_workbook_next(input->workbook, record) : cci_csv_reader_next(input->reader, record);
+}
+
+cci_dialect cci_input_dialect(const cci_input *input)
+{
+    if (!input->workbook) return cci_csv_reader_dialect(input->reader);
+    /* its rejects file is written as CSV UTF-8, comma-separated */
+    cci_dialect dialect = {.delimiter = ',', .encoding = {.name = "UTF-8", .line_end = CCI_LINE_END_LF}};
+    cci_workbook_describe(input->workbook, dialect.sheet, sizeof dialect.sheet);
+    return dialect;
+}
+
 cci_status cci_input_open(cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
     *input = (cci_input){0};
@@ -67,6 +103,7 @@ cci_status cci_input_open(cci_input *input, const cci_input_spec *spec, char *er
     }
     /* a FIFO, a device or a process substitution can be read only once */
     if (!S_ISREG(st.st_mode)) return start_reader(input, input->file, spec, err, errlen);
+    if (is_workbook(fd)) return open_workbook(input, fd, spec, err, errlen);
     if (!(input->snapshot = cci_snapshot_new(fd))) {
         int error = errno ? errno : ENOMEM;
         return cci_fail(status_of(error), err, errlen, "cannot read %s: %s", spec->path, strerror(error));
@@ -76,12 +113,13 @@ cci_status cci_input_open(cci_input *input, const cci_input_spec *spec, char *er
 
 bool cci_input_rereadable(const cci_input *input)
 {
-    return input->snapshot != NULL;
+    return input->snapshot || input->workbook;
 }
 
 void cci_input_close(cci_input *input)
 {
     cci_csv_reader_free(input->reader);
+    cci_workbook_free(input->workbook);
     if (input->stream && input->stream != input->file) fclose(input->stream);
     if (input->file && input->file != stdin) fclose(input->file);
     cci_snapshot_free(input->snapshot);
@@ -107,6 +145,9 @@ static cci_status describe_read_error(const cci_input *input, const cci_input_sp
     char why[256];
     if (cci_input_changed(input, why, sizeof why))
         return cci_fail(CCI_IO, err, errlen, "%s changed while it was read: %s", spec->path, why);
+    if (input->workbook)
+        return cci_fail(cci_workbook_error_status(input->workbook), err, errlen, "%s: %s", spec->path,
+                        cci_workbook_error(input->workbook));
     return cci_fail(cci_csv_reader_error_status(input->reader), err, errlen, "%s: %s", spec->path,
                     cci_csv_reader_error(input->reader));
 }
@@ -114,7 +155,7 @@ static cci_status describe_read_error(const cci_input *input, const cci_input_sp
 cci_status cci_input_header(cci_input *input, const cci_input_spec *spec, cci_record *header,
                             cci_mapping *mapping, char *err, size_t errlen)
 {
-    cci_read_status read = cci_csv_reader_next(input->reader, header);
+    cci_read_status read = cci_input_next(input, header);
     if (read != CCI_READ_RECORD && spec->stop && cci_stop_requested(spec->stop)) /* interrupted, not empty */
         return cci_fail(CCI_STOPPED, err, errlen, "%s: the run stopped before its header was read", spec->path);
     if (read != CCI_READ_RECORD) {
@@ -142,7 +183,7 @@ cci_status cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci
     cci_status status = cci_input_header(input, spec, &record, &mapping, err, errlen);
     long count = 0;
     cci_read_status read = CCI_READ_END;
-    while (status == CCI_OK && (read = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+    while (status == CCI_OK && (read = cci_input_next(input, &record)) == CCI_READ_RECORD) {
         count++;
         if (visit) visit(context, &mapping, &record);
     }
@@ -152,14 +193,15 @@ cci_status cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci
     }
     cci_mapping_cleanup(&mapping);
     /* the import pass: the same open file from its start, refusing any change */
-    if (status == CCI_OK) status = start_reader(input, cci_snapshot_verify(input->snapshot), spec, err, errlen);
+    if (status == CCI_OK && input->workbook) status = cci_workbook_restart(input->workbook, err, errlen);
+    else if (status == CCI_OK) status = start_reader(input, cci_snapshot_verify(input->snapshot), spec, err, errlen);
     if (status == CCI_OK) *rows = count;
     return status;
 }
 
-void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
+cci_status cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen)
 {
-    describe_read_error(input, spec, err, errlen);
+    return describe_read_error(input, spec, err, errlen);
 }
 
 bool cci_record_is_empty(const cci_record *record)

@@ -14,6 +14,7 @@
 #include "cci/rules/mapping.h"
 #include "cci/util/status.h"
 #include "read/snapshot.h"
+#include "read/workbook.h"
 
 typedef struct cci_input_spec {
     const char *path;           /* "-" for standard input */
@@ -26,14 +27,23 @@ typedef struct cci_input_spec {
     size_t max_columns;         /* 0: CCI_DEFAULT_MAX_COLUMNS */
     cci_date_rules date_rules;  /* how date cells read (the mapping carries them) */
     cci_stop *stop;             /* ends an input read once (a pipe) when requested; may be NULL */
+    const char *sheet;          /* a workbook's sheet, by name or number; NULL: the first visible */
+    unsigned long header_row;   /* a workbook's header row (rows above it skipped); 0: the first */
 } cci_input_spec;
 
 typedef struct cci_input {
     FILE *file;             /* the open file, or stdin */
     cci_snapshot *snapshot; /* a regular file's; NULL for one read once */
     FILE *stream;           /* what this pass reads: file, or a snapshot's stream */
-    cci_csv_reader *reader;
+    cci_csv_reader *reader;  /* a CSV file's; NULL for a workbook */
+    cci_workbook *workbook;  /* a workbook's (read whole, so rereadable); NULL for a CSV file */
 } cci_input;
+
+/* The next record of this pass, from the CSV reader or the workbook. */
+cci_read_status cci_input_next(cci_input *input, cci_record *record);
+
+/* How the input is written (a workbook's: which sheet), known once the header was read. */
+cci_dialect cci_input_dialect(const cci_input *input);
 
 /* Opens the file (or takes standard input) and starts the reader of its first pass. Otherwise err
  * says why and the code is CCI_IO (the file cannot be opened or read: missing, not allowed),
@@ -49,7 +59,7 @@ bool cci_input_rereadable(const cci_input *input);
 bool cci_input_changed(const cci_input *input, char *why, size_t len);
 
 /* After CCI_READ_ERROR: "PATH: what" (the reader's error, or how the file changed). */
-void cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
+cci_status cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
 
 /* Reads the header line into header (valid until the next read) and builds mapping from it.
  * Otherwise err says why, naming the file, and mapping needs no cleanup; the code is CCI_INVALID

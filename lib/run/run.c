@@ -295,7 +295,7 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
         return false;
     }
     run_warn_unknown_columns(r);
-    result->dialect = cci_csv_reader_dialect(input->reader);
+    result->dialect = cci_input_dialect(input);
     return run_open_outputs(r, &result->dialect, &header);
 }
 
@@ -346,7 +346,7 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
              .spec = {.path = config->input, .delimiter = config->delimiter, .encoding = config->encoding,
                       .maps = config->maps, .map_count = config->map_count,
                       .max_record_bytes = config->max_record_bytes, .max_columns = config->max_columns,
-                      .date_rules = config->date_rules, .stop = config->stop,
+                      .date_rules = config->date_rules, .stop = config->stop, .sheet = config->sheet, .header_row = config->header_row,
                       .name_required = config->mode != CCI_MODE_UPDATE},
              .worker_count = config->dry_run ? 0 : config->workers};
     cci_input input = {0};

@@ -111,7 +111,7 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
     cci_record record;
     cci_read_status status;
     unsigned long last_line = 1; /* the header's */
-    while ((status = cci_csv_reader_next(input->reader, &record)) == CCI_READ_RECORD) {
+    while ((status = cci_input_next(input, &record)) == CCI_READ_RECORD) {
         last_line = record.line;
         if (cci_record_is_empty(&record)) {
             result->empty_rows++;

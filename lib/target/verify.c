@@ -94,7 +94,7 @@ static cci_status compare_with_app(verification *v, bool only_differing, row_fn 
     planner.app_proven = listing.proven; /* unproven: a row it did not show is taken as the journal says */
     planner.app_metadata = listing.metadata;
     cci_read_status read = CCI_READ_END;
-    while (status == CCI_OK && (read = cci_csv_reader_next(input.reader, &record)) == CCI_READ_RECORD) {
+    while (status == CCI_OK && (read = cci_input_next(&input, &record)) == CCI_READ_RECORD) {
         if (cci_record_is_empty(&record) || (only_differing && !differing_at(v, record.line))) continue;
         cci_planned_row row;
         bool differs = cci_plan_row(&planner, &record, &row);
@@ -108,8 +108,7 @@ static cci_status compare_with_app(verification *v, bool only_differing, row_fn 
         cci_planned_row_cleanup(&row);
     }
     if (status == CCI_OK && read == CCI_READ_ERROR) {
-        cci_input_describe_error(&input, setup->spec, err, errlen);
-        status = cci_csv_reader_error_status(input.reader);
+        status = cci_input_describe_error(&input, setup->spec, err, errlen);
     }
     cci_planner_cleanup(&planner);
     cci_listing_cleanup(&listing);

@@ -12,11 +12,11 @@
 #include "check_main.h"
 #include "e2e_support.h"
 
-/* Copies an export into the test's directory. */
-static void copy_export(const char *name)
+/* Copies a fixture of tests/data/FOLDER into the test's directory. */
+static void copy_fixture(const char *folder, const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/exports/%s", CCI_TEST_DATA_DIR, name);
+    snprintf(path, sizeof path, "%s/%s/%s", CCI_TEST_DATA_DIR, folder, name);
     FILE *in = fopen(path, "rb");
     ck_assert_msg(in != NULL, "no fixture %s", path);
     FILE *out = fopen(e2e_path(&fixture, name), "wb");
@@ -27,6 +27,11 @@ static void copy_export(const char *name)
     fclose(out);
 }
 
+static void copy_export(const char *name)
+{
+    copy_fixture("exports", name);
+}
+
 /* Imports an export into a fresh sandbox; returns the users and the report. */
 typedef struct imported {
     cJSON *users;
@@ -35,12 +40,12 @@ typedef struct imported {
     int status;
 } imported;
 
-static imported import_export(const char *name, const char *encoding)
+static imported import_fixture(const char *folder, const char *name, const char *encoding)
 {
     imported result;
     e2e_init(&fixture);
     e2e_start_sandbox(&fixture);
-    copy_export(name);
+    copy_fixture(folder, name);
     const char *messages;
     result.status = encoding ? e2e_run(&fixture, E2E_KEY, true, &messages, "--encoding", encoding, name, NULL)
                              : e2e_run(&fixture, E2E_KEY, true, &messages, name, NULL);
@@ -50,6 +55,11 @@ static imported import_export(const char *name, const char *encoding)
     result.users = e2e_users(&fixture);
     e2e_cleanup(&fixture);
     return result;
+}
+
+static imported import_export(const char *name, const char *encoding)
+{
+    return import_fixture("exports", name, encoding);
 }
 
 /* True when text can be written in windows-1252 as it is. */
@@ -100,11 +110,14 @@ static void expect_same_reports(const imported *original, const imported *other,
     ck_assert_uint_eq(other->count, original->count);
     for (size_t i = 0; i < original->count; i++) {
         const e2e_report_row *a = &original->rows[i], *b = &other->rows[i];
+        /* a row refused inside a Data Import batch says the batch's 200, one refused alone its 400:
+         * which way a new user goes depends on which thread takes it first */
+        bool same_status = a->http_status == b->http_status || strcmp(a->action, "failed") == 0;
         ck_assert_msg(a->line == b->line && strcmp(a->uid, b->uid) == 0 &&
-                          strcmp(a->action, b->action) == 0 && a->http_status == b->http_status &&
+                          strcmp(a->action, b->action) == 0 && same_status &&
                           strcmp(a->error_code, b->error_code) == 0,
-                      "%s, report row %zu: %lu %s %s, original %lu %s %s", name, i, b->line, b->uid,
-                      b->action, a->line, a->uid, a->action);
+                      "%s, report row %zu: %lu %s %s %ld %s, original %lu %s %s %ld %s", name, i, b->line, b->uid,
+                      b->action, b->http_status, b->error_code, a->line, a->uid, a->action, a->http_status, a->error_code);
     }
 }
 
@@ -247,18 +260,50 @@ END_TEST
 
 /* Workbooks made by LibreOffice from master.ods, passed instead of a CSV: named, with the way to
  * export them, exit 2, nothing sent. */
-START_TEST(a_workbook_is_refused_with_how_to_export_it)
+/* Issue 31: a workbook is read as it is. LibreOffice's users.xlsx, .ods and .xls of samples/users.csv give the
+ * same report, line for line, and the same users; its export of the master holds the users of
+ * the master's CSV (its lines are the sheet's rows, so the report is not compared: the CSV's
+ * quoted line break shifts its later lines by one). */
+START_TEST(a_workbook_imports_the_users_and_the_report_of_its_csv)
+{
+    e2e_cleanup(&fixture);
+    imported csv = import_fixture("../../samples", "users.csv", NULL);
+    ck_assert_int_gt(cJSON_GetArraySize(cJSON_GetObjectItem(csv.users, "users")), 15);
+    imported master = import_export("utf8-comma.csv", NULL);
+    const char *kinds[] = {"xlsx", "ods", "xls"};
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "users.%s", kinds[i]);
+        imported sheet = import_fixture("workbooks", name, NULL);
+        ck_assert_int_eq(sheet.status, csv.status);
+        expect_same_users(csv.users, sheet.users, name, false);
+        expect_same_reports(&csv, &sheet, name);
+        release(&sheet);
+        snprintf(name, sizeof name, "master.%s", kinds[i]);
+        sheet = import_export(name, NULL);
+        ck_assert_int_eq(sheet.status, master.status);
+        expect_same_users(master.users, sheet.users, name, false);
+        release(&sheet);
+    }
+    release(&csv);
+    release(&master);
+    e2e_init(&fixture); /* for teardown */
+}
+END_TEST
+
+/* A workbook that cannot be read (here one cut short) stops the run before anything is sent, in one
+ * line that names the file. */
+START_TEST(a_damaged_workbook_stops_the_run_before_any_request)
 {
     e2e_start_sandbox(&fixture);
-    const char *files[] = {"master.xlsx", "master.xls", "master.ods"};
-    const char *kinds[] = {"(.xlsx)", "(.xls)", "(.ods)"};
-    for (size_t i = 0; i < 3; i++) {
-        copy_export(files[i]);
-        const char *messages;
-        ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, files[i], NULL), 2);
-        ck_assert_msg(strstr(messages, kinds[i]) && strstr(messages, "CSV UTF-8 (Comma delimited)"), "%s", messages);
-        ck_assert_ptr_null(strstr(messages, "--encoding")); /* no misleading hint */
-    }
+    copy_fixture("workbooks", "users.xlsx");
+    FILE *file = fopen(e2e_path(&fixture, "users.xlsx"), "r+b");
+    ck_assert_int_eq(ftruncate(fileno(file), 3000), 0);
+    fclose(file);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.xlsx", NULL), 2);
+    ck_assert_msg(strstr(messages, "users.xlsx: not a readable workbook: the ZIP archive is damaged or cut short"),
+                  "%s", messages);
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
 }
 END_TEST
@@ -310,7 +355,8 @@ static Suite *exports_suite(void)
     tcase_add_test(tc, windows_1252_without_encoding_is_refused_with_the_line_and_a_hint);
     tcase_add_test(tc, an_unterminated_quote_on_line_5_of_1000_is_refused_before_any_request);
     tcase_add_test(tc, fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else);
-    tcase_add_test(tc, a_workbook_is_refused_with_how_to_export_it);
+    tcase_add_test(tc, a_workbook_imports_the_users_and_the_report_of_its_csv);
+    tcase_add_test(tc, a_damaged_workbook_stops_the_run_before_any_request);
     tcase_add_test(tc, spreadsheet_damage_is_named_per_row);
     suite_add_tcase(suite, tc);
     return suite;

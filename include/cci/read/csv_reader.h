@@ -68,6 +68,7 @@ char cci_csv_reader_delimiter(const cci_csv_reader *reader);
 typedef struct cci_dialect {
     char delimiter;
     bool sep_line; /* began with Excel's "sep=X" line */
+    char sheet[400]; /* a workbook's: which sheet was read, and the others (cci/workbook.h); "": a CSV file */
     cci_encoding_info encoding;
 } cci_dialect;
 

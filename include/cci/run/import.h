@@ -54,6 +54,8 @@ typedef struct cci_import_config {
     const char *state_path;
     const char *earlier_state_path; /* also read, for uids state_path does not know; may be NULL */
     const char *encoding;         /* NULL: UTF-8, or UTF-16 by byte order mark */
+    const char *sheet;            /* a workbook's sheet, by name or number; NULL: the first visible */
+    unsigned long header_row;     /* the sheet's row with the header (rows above are skipped); 0: the first */
     const char *rejects_encoding; /* NULL: the input's */
     char delimiter;               /* 0: detect from the header line */
     const cci_column_map *maps;   /* --map overrides, borrowed */
