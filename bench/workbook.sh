@@ -41,7 +41,7 @@ for file in users.csv users.xlsx users.ods users65k.csv users65k.xls; do
   run --dry-run --report "$work/$file.report" "$work/$file"
   dry=$seconds dry_rss=$rss
   run --dry-run --report "$work/$csv.report" "$work/$csv"
-  ratio=$(awk -v a="$dry" -v b="$seconds" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+  ratio=$(awk -v a="$dry" -v b="$seconds" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
   same=$(cmp -s <(cut -d, -f2- "$work/$file.report") <(cut -d, -f2- "$work/$csv.report") && echo same || echo DIFFERS)
   start_sandbox "$work" --core-limit 4000000000 --standard-limit 4000000000 --data-import-limit 4000000000 --roles moderator
   run --base-url "$sandbox_url/v3" --report "$work/import.report" "$work/$file"

@@ -291,6 +291,27 @@ START_TEST(a_workbook_imports_the_users_and_the_report_of_its_csv)
 }
 END_TEST
 
+/* Issue 31: a zip bomb and a billion laughs stop the run before anything is sent (exit 2), in one
+ * line, within the caps (the bomb's sheet is refused as it inflates, not after). */
+START_TEST(a_zip_bomb_and_a_billion_laughs_stop_the_run_in_one_line)
+{
+    e2e_start_sandbox(&fixture);
+    const char *files[] = {"bomb.xlsx", "laughs.xlsx"};
+    const char *why[] = {"200 times its compressed size", "DOCTYPE"};
+    for (int i = 0; i < 2; i++) {
+        copy_fixture("workbooks", files[i]);
+        const char *messages;
+        ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, files[i], NULL), 2);
+        ck_assert_msg(strstr(messages, files[i]) && strstr(messages, why[i]), "%s", messages);
+        const char *first = strstr(messages, why[i]);
+        ck_assert_msg(!strstr(first + 1, why[i]), "said more than once: %s", messages);
+        ck_assert_msg(!strchr(messages, '\n') || !strchr(strchr(messages, '\n') + 1, '\n'), "more than a line: %s",
+                      messages);
+    }
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+}
+END_TEST
+
 /* A workbook that cannot be read (here one cut short) stops the run before anything is sent, in one
  * line that names the file. */
 START_TEST(a_damaged_workbook_stops_the_run_before_any_request)
@@ -357,6 +378,7 @@ static Suite *exports_suite(void)
     tcase_add_test(tc, fixed_rejects_fed_back_create_those_rows_and_touch_nothing_else);
     tcase_add_test(tc, a_workbook_imports_the_users_and_the_report_of_its_csv);
     tcase_add_test(tc, a_damaged_workbook_stops_the_run_before_any_request);
+    tcase_add_test(tc, a_zip_bomb_and_a_billion_laughs_stop_the_run_in_one_line);
     tcase_add_test(tc, spreadsheet_damage_is_named_per_row);
     suite_add_tcase(suite, tc);
     return suite;
