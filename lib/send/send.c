@@ -144,18 +144,31 @@ typedef enum {
 /* After a retryable answer (a 429, a 5xx, no answer): a 429 is no failure of the request, the
  * limiter paused the pool, unless nothing but 429s came for too long; a failure counts towards
  * "unreachable", spends the request's retries and the run's, and waits its backoff. */
-static retry_step after_retryable(cci_send_shared *shared, cci_worker *worker, const cci_response *last,
-                                  unsigned attempts, unsigned *failures, unsigned *rate_limited, char *why,
-                                  size_t why_len)
+/* Why a starved run stops: when the Data Import budget is the one left asking, its limit is the
+ * plan's to spend, and --data-import off is a way on. */
+static void say_starved(char *message, size_t len, cci_budget budget, uint64_t starved_ms)
+{
+    if (budget == CCI_BUDGET_DATA_IMPORT)
+        snprintf(message, len, "CometChat has answered every request with 429 (rate limited) for %llu s, the last "
+                               "of them Data Import's: its limit may be spent for now; try again later, or with "
+                               "--data-import off (new users one at a time, without createdAt and lastActiveAt)",
+                 (unsigned long long)(starved_ms / 1000));
+    else
+        snprintf(message, len, "CometChat has answered every request with 429 (rate limited) for %llu s; another "
+                               "client may be spending the app's whole budget, or the plan's limit is exhausted: "
+                               "try again later (--max-wait sets how long to wait)",
+                 (unsigned long long)(starved_ms / 1000));
+}
+
+static retry_step after_retryable(cci_send_shared *shared, cci_worker *worker, cci_budget budget,
+                                  const cci_response *last, unsigned attempts, unsigned *failures,
+                                  unsigned *rate_limited, char *why, size_t why_len)
 {
     char message[700];
     if (last->status == 429) {
         uint64_t starved_ms;
         if (cci_limiter_starved(shared->limiter, cci_now_ms(), &starved_ms)) {
-            snprintf(message, sizeof message,
-                     "CometChat has answered every request with 429 (rate limited) for %llu s; another client may "
-                     "be spending the app's whole budget, or the plan's limit is exhausted: try again later "
-                     "(--max-wait sets how long to wait)", (unsigned long long)(starved_ms / 1000));
+            say_starved(message, sizeof message, budget, starved_ms);
             cci_stop_request(shared->stop, CCI_STOP_FATAL, message);
             return RETRY_STOPPED;
         }
@@ -315,7 +328,8 @@ static bool send_row(cci_send_shared *shared, cci_worker *worker, const cci_send
         /* a create whose answer was lost or unreadable may well have happened */
         if (!update && last.status != 429 && (last.transport != CCI_TRANSPORT_OK || last.status < 300))
             create_maybe_applied = true;
-        retry_step step = after_retryable(shared, worker, &last, outcome->attempts, &failures, &rate_limited, why, sizeof why);
+        retry_step step = after_retryable(shared, worker, update ? CCI_BUDGET_STANDARD : CCI_BUDGET_CORE, &last,
+                                          outcome->attempts, &failures, &rate_limited, why, sizeof why);
         if (step == RETRY_STOPPED) return settle_stopped(outcome, &last);
         if (step == RETRY_GIVE_UP) return settle(outcome, CCI_ACTION_FAILED, &last, why);
     }
@@ -337,7 +351,8 @@ static cci_answer_class send_call(cci_send_shared *shared, cci_worker *worker, c
         /* its failures count towards "unreachable", but only a row's answer clears the count: a
          * service that answers reads and fails every write is no service */
         if (answer_class != CCI_ANSWER_RETRYABLE) return answer_class;
-        if (after_retryable(shared, worker, last, attempts, &failures, &rate_limited, why, sizeof why) != RETRY_AGAIN)
+        if (after_retryable(shared, worker, budget, last, attempts, &failures, &rate_limited, why, sizeof why) !=
+            RETRY_AGAIN)
             return answer_class;
     }
 }

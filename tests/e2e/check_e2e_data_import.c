@@ -165,6 +165,27 @@ START_TEST(an_ambiguous_day_and_month_is_refused_without_the_order)
 }
 END_TEST
 
+/* Dated new users go only through Data Import; when its budget answers nothing but 429 for
+ * 2 x --max-wait, the run stops (exit 3), every row accounted for, and the reason names Data
+ * Import and the way on (--data-import off), not another client spending the whole budget. */
+START_TEST(a_data_import_budget_spent_for_good_stops_the_run_naming_it)
+{
+    fixture.config.data_import_limit = 0;
+    fixture.config.window_ms = 1000;
+    e2e_start_sandbox(&fixture);
+    e2e_write(&fixture, "users.csv", "uid,name,createdAt\na,A,2021-03-04\nb,B,2021-04-03\n");
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--max-wait", "1", "users.csv", NULL), 3);
+    ck_assert_msg(strstr(messages, "Data Import's") && strstr(messages, "--data-import off"), "%s", messages);
+    size_t count;
+    e2e_report_row *rows = e2e_read_report(&fixture, "users.runs/latest/report.csv", &count);
+    ck_assert_uint_eq(count, 2);
+    for (size_t i = 0; i < count; i++) ck_assert_str_eq(rows[i].action, "skipped");
+    free(rows);
+    ck_assert_int_eq((int)e2e_counter(&fixture, NULL, "users"), 0);
+}
+END_TEST
+
 /* A dated row whose user exists is updated; its date cannot be, and the report says so. */
 START_TEST(an_existing_user_is_updated_without_its_date_and_the_report_says_so)
 {
@@ -279,6 +300,7 @@ static Suite *data_import_suite(void)
     tcase_add_loop_test(tc, every_row_is_accounted_for_under_faults_in_every_shape, 0, SHAPES);
     tcase_add_test(tc, dates_in_every_accepted_form_land_as_the_right_seconds);
     tcase_add_test(tc, an_ambiguous_day_and_month_is_refused_without_the_order);
+    tcase_add_test(tc, a_data_import_budget_spent_for_good_stops_the_run_naming_it);
     tcase_add_test(tc, an_existing_user_is_updated_without_its_date_and_the_report_says_so);
     tcase_add_loop_test(tc, without_data_import_every_row_is_created_one_at_a_time_and_said_once, 0, 3);
     tcase_add_test(tc, both_channels_work_at_once_and_the_report_names_each_rows);
