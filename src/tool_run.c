@@ -78,10 +78,14 @@ static double seconds_since(uint64_t started_ms)
 
 /* The rejects file's companion: the settings its rows were read with, so that feeding it back
  * (cometchat-import users.runs/latest/rejects.csv) reads it as the master was read. */
-static void keep_settings_beside(const tool_options *opts, const char *rejects, FILE *messages)
+static void keep_settings_beside(const tool_options *opts, const char *rejects, bool from_workbook, FILE *messages)
 {
     char *companion = tool_config_companion(rejects), err[1024], comment[1024];
     tool_options as_written = *opts; /* the rejects file is in --rejects-encoding when given */
+    if (from_workbook) { /* its rejects are a CSV in UTF-8, comma-separated: said, over any other file's */
+        as_written.encoding = "UTF-8";
+        as_written.delimiter = ',';
+    }
     if (opts->rejects_encoding) as_written.encoding = opts->rejects_encoding;
     as_written.rejects_encoding = NULL;
     snprintf(comment, sizeof comment, "the settings %s was read with, kept for %s: cometchat-import reads them when "
@@ -170,7 +174,7 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
         if (status == TOOL_EXIT_OK) status = TOOL_EXIT_STOPPED;
     }
     if (result.started && folder) keep_summary_in_folder(folder, facts, &result, status, messages);
-    if (result.started && result.rejected && facts->rejects) keep_settings_beside(opts, facts->rejects, messages);
+    if (result.started && result.rejected && facts->rejects) keep_settings_beside(opts, facts->rejects, result.dialect.sheet[0] != '\0', messages);
     if (result.started && folder) conclude_folder(opts, folder, !result.write_failed, messages);
     *ran = result.started;
     facts->report = report;

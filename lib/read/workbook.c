@@ -8,20 +8,21 @@
 #include <unistd.h>
 
 #include "read/workbook_ods.h"
-#include "read/workbook_xls.h"
 #include "read/workbook_xlsx.h"
 
 struct cci_workbook {
     unsigned char *bytes;
     size_t len;
     cci_zip *zip;
-    cci_xlsx *xlsx; /* one of the three */
+    cci_xlsx *xlsx; /* one of the two */
     cci_ods *ods;
-    cci_xls *xls;
     size_t sheet;
     size_t max_columns, max_record_bytes;
     unsigned long header_row;  /* rows above it are skipped */
     unsigned long skipped;     /* rows with a cell above the header, this pass */
+    size_t width;              /* the header's cells: no row is handed on narrower (0: no header yet) */
+    cci_cell *padded;          /* a narrower row's cells, and empty ones after them */
+    size_t padded_cap;
     cci_status error_status;
     char error[512];
 };
@@ -41,12 +42,12 @@ cci_workbook_kind cci_workbook_kind_of(const unsigned char *b, size_t n)
 
 static size_t sheet_count(const cci_workbook *w)
 {
-    return w->xlsx ? cci_xlsx_sheet_count(w->xlsx) : w->ods ? cci_ods_sheet_count(w->ods) : cci_xls_sheet_count(w->xls);
+    return w->xlsx ? cci_xlsx_sheet_count(w->xlsx) : cci_ods_sheet_count(w->ods);
 }
 
 static const cci_sheet_info *sheet_at(const cci_workbook *w, size_t index)
 {
-    return w->xlsx ? cci_xlsx_sheet(w->xlsx, index) : w->ods ? cci_ods_sheet(w->ods, index) : cci_xls_sheet(w->xls, index);
+    return w->xlsx ? cci_xlsx_sheet(w->xlsx, index) : cci_ods_sheet(w->ods, index);
 }
 
 /* The whole file, from its start. */
@@ -101,8 +102,12 @@ cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, siz
     ssize_t got = pread(fd, head, sizeof head, 0);
     cci_workbook_kind kind = got > 0 ? cci_workbook_kind_of(head, (size_t)got) : CCI_WORKBOOK_NONE;
     cci_status status = CCI_OK;
-    if (kind == CCI_WORKBOOK_XLS) { /* FreeXL reads the file itself */
-        status = cci_xls_open(&w->xls, fd, err, errlen);
+    if (kind == CCI_WORKBOOK_XLS) {
+        /* FreeXL, the library that reads .xls, can be crashed by a damaged file: not read until it
+         * runs apart from the run */
+        status = cci_fail(CCI_INVALID, err, errlen,
+                          "this is an Excel 97-2003 workbook (.xls), or a password-protected one, which is not read: "
+                          "save it as .xlsx (without a password), or as CSV UTF-8, and import that");
     } else {
         status = read_whole(w, fd, err, errlen);
         if (status == CCI_OK) status = cci_zip_open(&w->zip, w->bytes, w->len, err, errlen);
@@ -124,10 +129,28 @@ void cci_workbook_free(cci_workbook *w)
     if (!w) return;
     cci_xlsx_free(w->xlsx);
     cci_ods_free(w->ods);
-    cci_xls_free(w->xls);
+    free(w->padded);
     cci_zip_close(w->zip);
     free(w->bytes);
     free(w);
+}
+
+/* A sheet writes no cell after a row's last value, where a CSV line has its empty cells: a row
+ * narrower than the header is handed on as wide, empty cells after its own. */
+static bool pad_to_header(cci_workbook *w, cci_record *record)
+{
+    if (!w->width) w->width = record->count; /* this is the header */
+    if (record->count >= w->width) return true;
+    if (w->padded_cap < w->width) {
+        cci_cell *grown = realloc(w->padded, w->width * sizeof *grown);
+        if (!grown) return false;
+        w->padded = grown;
+        w->padded_cap = w->width;
+    }
+    memcpy(w->padded, record->cells, record->count * sizeof *w->padded);
+    for (size_t i = record->count; i < w->width; i++) w->padded[i] = (cci_cell){"", 0};
+    *record = (cci_record){.line = record->line, .count = w->width, .cells = w->padded};
+    return true;
 }
 
 void cci_workbook_header_row(cci_workbook *w, unsigned long row)
@@ -138,10 +161,10 @@ void cci_workbook_header_row(cci_workbook *w, unsigned long row)
 cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
 {
     w->skipped = 0;
+    w->width = 0;
     w->error_status = CCI_OK;
     w->error[0] = '\0';
     if (w->ods) return cci_ods_start(w->ods, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
-    if (w->xls) return cci_xls_start(w->xls, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
     return cci_xlsx_start(w->xlsx, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
 }
 
@@ -149,9 +172,8 @@ cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
 static cci_read_status next_row(cci_workbook *w, cci_record *record)
 {
     if (w->error_status != CCI_OK) return CCI_READ_ERROR;
-    cci_read_status read = w->ods   ? cci_ods_next(w->ods, record, &w->error_status, w->error, sizeof w->error)
-                           : w->xls ? cci_xls_next(w->xls, record, &w->error_status, w->error, sizeof w->error)
-                                    : cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
+    cci_read_status read = w->ods ? cci_ods_next(w->ods, record, &w->error_status, w->error, sizeof w->error)
+                                  : cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
     if (read == CCI_READ_ERROR && w->error_status == CCI_OK) w->error_status = CCI_INVALID;
     return read;
 }
@@ -161,6 +183,11 @@ cci_read_status cci_workbook_next(cci_workbook *w, cci_record *record)
     cci_read_status read;
     /* above the header: a title, notes */
     while ((read = next_row(w, record)) == CCI_READ_RECORD && record->line < w->header_row) w->skipped++;
+    if (read == CCI_READ_RECORD && !pad_to_header(w, record)) {
+        w->error_status = CCI_NOMEM;
+        snprintf(w->error, sizeof w->error, "out of memory");
+        return CCI_READ_ERROR;
+    }
     return read;
 }
 

@@ -28,6 +28,12 @@ bool cci_cell_number(const char *text, char *out, size_t len)
     return true;
 }
 
+void cci_sheet_name_clean(char *name)
+{
+    for (unsigned char *p = (unsigned char *)name; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f) *p = '?';
+}
+
 bool cci_cell_builtin_is_date(unsigned id)
 {
     /* ECMA-376 18.8.30: 14-22 dates and times, 27-36 and 50-58 East Asian dates, 45-47 times */

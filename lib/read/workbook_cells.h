@@ -27,4 +27,8 @@ bool cci_cell_builtin_is_date(unsigned id);
  * serial outside years 1900..9999. */
 bool cci_cell_date(double serial, bool date1904, char *out, size_t len);
 
+/* A sheet's name made safe to say on one line: control characters (a line break, an escape that
+ * would steer a terminal) become '?'. In place. */
+void cci_sheet_name_clean(char *name);
+
 #endif

@@ -24,26 +24,35 @@ struct cci_ods {
     size_t column, cell_repeat;
     bool in_cell, row_ready;
     unsigned annotation;          /* depth inside office:annotation, whose text is a note */
+    unsigned nested;              /* depth inside a table within a cell (or within one): not the sheet's */
     unsigned paragraphs;
     char type[16];
     char *attribute_value;        /* office:value, date-value or boolean-value; NULL: the text */
     char *text;
     size_t text_len, text_cap;
-    size_t width;
     cci_row_result row_error;
 };
 
 /* ---- the sheet names ---- */
 
+/* Only a table that is no cell's holds a sheet: a table inside a cell is the cell's content. */
+static void names_end(void *context, const char *name)
+{
+    cci_ods *o = context;
+    if (strcmp(name, "table-cell") == 0 || strcmp(name, "covered-table-cell") == 0) o->nested--;
+}
+
 static void names_start(void *context, const char *name, const char **attributes)
 {
     cci_ods *o = context;
-    if (strcmp(name, "table") != 0) return;
+    if (strcmp(name, "table-cell") == 0 || strcmp(name, "covered-table-cell") == 0) o->nested++;
+    if (strcmp(name, "table") != 0 || o->nested) return;
     const char *table = cci_xml_attribute(attributes, "name");
     cci_sheet_info *sheets = realloc(o->sheets, (o->sheet_count + 1) * sizeof *sheets);
     if (!sheets) return;
     o->sheets = sheets;
     sheets[o->sheet_count] = (cci_sheet_info){.name = strdup(table ? table : "?")};
+    cci_sheet_name_clean(sheets[o->sheet_count].name);
     if (sheets[o->sheet_count].name) o->sheet_count++;
 }
 
@@ -54,7 +63,8 @@ cci_status cci_ods_open(cci_ods **made, cci_zip *zip, char *err, size_t errlen)
     if (!o) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     o->zip = zip;
     cci_status status =
-        cci_xml_read_all(zip, "content.xml", (cci_xml_handlers){.start = names_start, .context = o}, err, errlen);
+        cci_xml_read_all(zip, "content.xml", (cci_xml_handlers){.start = names_start, .end = names_end, .context = o},
+                         err, errlen);
     if (status == CCI_OK && !o->sheet_count) status = cci_fail(CCI_INVALID, err, errlen, "it has no sheet");
     if (status != CCI_OK) {
         cci_ods_free(o);
@@ -121,7 +131,9 @@ static void start_cell(cci_ods *o, const char **attributes)
 static void ods_start(void *context, const char *name, const char **attributes)
 {
     cci_ods *o = context;
-    if (strcmp(name, "table") == 0) {
+    if (o->nested || (strcmp(name, "table") == 0 && o->in_cell)) {
+        o->nested += strcmp(name, "table") == 0; /* a table inside a cell: its text is not the sheet's */
+    } else if (strcmp(name, "table") == 0) {
         o->in_target = ++o->table == o->sheet + 1;
     } else if (!o->in_target) {
         return;
@@ -150,7 +162,7 @@ static void ods_start(void *context, const char *name, const char **attributes)
 static void ods_text(void *context, const char *text, int len)
 {
     cci_ods *o = context;
-    if (o->in_target && o->in_cell && !o->annotation && o->paragraphs) add_text(o, text, (size_t)len);
+    if (o->in_target && o->in_cell && !o->annotation && !o->nested && o->paragraphs) add_text(o, text, (size_t)len);
 }
 
 /* The cell's text as typed, into the row, as many times as it repeats; empty cells cost nothing. */
@@ -181,6 +193,10 @@ static void finish_cell(cci_ods *o)
 static void ods_end(void *context, const char *name)
 {
     cci_ods *o = context;
+    if (o->nested) {
+        o->nested -= strcmp(name, "table") == 0;
+        return;
+    }
     if (!o->in_target) return;
     if (strcmp(name, "annotation") == 0) {
         o->annotation--;
@@ -210,7 +226,7 @@ cci_status cci_ods_start(cci_ods *o, size_t index, size_t max_columns, size_t ma
     o->in_target = o->done = o->in_cell = o->row_ready = false;
     o->row_number = o->repeats_left = 0;
     o->annotation = 0;
-    o->width = 0;
+    o->nested = 0;
     o->row_error = CCI_ROW_OK;
     return cci_xml_reader_open(&o->reader, o->zip, "content.xml",
                                (cci_xml_handlers){.start = ods_start, .end = ods_end, .text = ods_text, .context = o},
@@ -219,11 +235,10 @@ cci_status cci_ods_start(cci_ods *o, size_t index, size_t max_columns, size_t ma
 
 static cci_read_status hand_on(cci_ods *o, cci_record *record, cci_status *status, char *err, size_t errlen)
 {
-    if (cci_sheet_row_record(&o->row, ++o->row_number, o->width, record) != CCI_ROW_OK) {
+    if (cci_sheet_row_record(&o->row, ++o->row_number, 0, record) != CCI_ROW_OK) {
         *status = cci_fail(CCI_NOMEM, err, errlen, "out of memory");
         return CCI_READ_ERROR;
     }
-    if (!o->width) o->width = record->count;
     return CCI_READ_RECORD;
 }
 

@@ -50,14 +50,9 @@ cci_row_result cci_sheet_row_append(cci_sheet_row *row, size_t column, const cha
     }
     while (row->count <= column) row->starts[row->count++] = EMPTY;
     if (!grow((void **)&row->text, &row->text_cap, row->text_len + len + 1, 1)) return CCI_ROW_NOMEM;
-    if (row->starts[column] == EMPTY) {
-        row->starts[column] = row->text_len;
-        row->lens[column] = 0;
-    } else if (row->starts[column] + row->lens[column] + 1 != row->text_len) {
-        return CCI_ROW_OK; /* a cell given twice, with another between: the first stands */
-    } else {
-        row->text_len--; /* over its NUL */
-    }
+    if (row->starts[column] != EMPTY) return CCI_ROW_TWICE;
+    row->starts[column] = row->text_len;
+    row->lens[column] = 0;
     memcpy(row->text + row->text_len, text, len);
     row->text_len += len;
     row->text[row->text_len++] = '\0';

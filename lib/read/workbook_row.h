@@ -24,10 +24,10 @@ void cci_sheet_row_init(cci_sheet_row *row, size_t max_columns, size_t max_bytes
 void cci_sheet_row_cleanup(cci_sheet_row *row);
 void cci_sheet_row_clear(cci_sheet_row *row);
 
-typedef enum { CCI_ROW_OK, CCI_ROW_TOO_WIDE, CCI_ROW_TOO_LARGE, CCI_ROW_NOMEM } cci_row_result;
+typedef enum { CCI_ROW_OK, CCI_ROW_TOO_WIDE, CCI_ROW_TOO_LARGE, CCI_ROW_NOMEM, CCI_ROW_TWICE, CCI_ROW_DAMAGED } cci_row_result;
 
 /* Sets the cell of column (0 for A) to text; the columns before it that were not set are empty.
- * A column at or before one already set appends to it (a cell's text that came in pieces). */
+ * A column already set is CCI_ROW_TWICE: a sheet gives each cell once (a damaged one, twice). */
 cci_row_result cci_sheet_row_append(cci_sheet_row *row, size_t column, const char *text, size_t len);
 
 /* The row as a record (borrowed: valid until the row changes), of at least width cells: a sheet

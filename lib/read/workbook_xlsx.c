@@ -1,5 +1,6 @@
 #include "workbook_xlsx_parts.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,18 +59,35 @@ static bool column_of(const char *ref, size_t *column)
     return true;
 }
 
+/* The sheet is damaged: said once, and the read ends at this row. */
+__attribute__((format(printf, 2, 3))) static void damaged(cci_xlsx *x, const char *fmt, ...)
+{
+    if (x->row_error != CCI_ROW_OK) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->damage, sizeof x->damage, fmt, ap);
+    va_end(ap);
+    x->row_error = CCI_ROW_DAMAGED;
+}
+
 static void sheet_start(void *context, const char *name, const char **attributes)
 {
     cci_xlsx *x = context;
     if (strcmp(name, "row") == 0) {
         const char *r = cci_xml_attribute(attributes, "r");
-        x->row_number = r ? strtoul(r, NULL, 10) : x->next_row;
+        char *end = NULL;
+        unsigned long number = r ? strtoul(r, &end, 10) : x->next_row;
+        if (r && (*end || *r == '-' || number < x->next_row || number > 1048576))
+            damaged(x, "row number \"%.20s\" is out of order or out of a sheet's range (after row %lu)", r,
+                    x->next_row - 1);
+        x->row_number = number;
         x->next_column = 0;
         cci_sheet_row_clear(&x->row);
     } else if (strcmp(name, "c") == 0) {
         const char *r = cci_xml_attribute(attributes, "r"), *t = cci_xml_attribute(attributes, "t");
         const char *s = cci_xml_attribute(attributes, "s");
-        if (!r || !column_of(r, &x->column)) x->column = x->next_column;
+        if (!r) x->column = x->next_column;
+        else if (!column_of(r, &x->column)) damaged(x, "cell reference \"%.12s\" names no cell", r);
         snprintf(x->cell_ref, sizeof x->cell_ref, "%s", r ? r : "");
         snprintf(x->type, sizeof x->type, "%s", t ? t : "n");
         size_t style = s ? strtoul(s, NULL, 10) : 0;
@@ -102,8 +120,11 @@ static void finish_cell(cci_xlsx *x)
     if (strcmp(x->type, "s") == 0) {
         char *end;
         unsigned long index = strtoul(value, &end, 10);
-        text = *value && !*end ? xlsx_shared_string(&x->strings, index, &len) : NULL;
-        if (!text) text = "", len = 0; /* an index past the table: an empty cell, as Excel shows it */
+        text = *value && !*end && *value != '-' ? xlsx_shared_string(&x->strings, index, &len) : NULL;
+        if (!text) { /* never read as empty: a field would be cleared by a cell nobody emptied */
+            damaged(x, "cell %s names shared string \"%.20s\", which the workbook does not have", x->cell_ref, value);
+            return;
+        }
     } else if (strcmp(x->type, "b") == 0) {
         text = strcmp(value, "1") == 0 ? "TRUE" : "FALSE";
         len = strlen(text);
@@ -147,7 +168,6 @@ cci_status cci_xlsx_start(cci_xlsx *x, size_t index, size_t max_columns, size_t 
     cci_sheet_row_init(&x->row, max_columns, max_record_bytes);
     x->next_row = 1;
     x->sheet = index;
-    x->width = 0;
     x->row_ready = x->in_cell = x->in_value = x->in_inline_text = false;
     x->row_error = CCI_ROW_OK;
     return cci_xml_reader_open(&x->reader, x->zip, x->sheets[index].part,
@@ -158,8 +178,10 @@ cci_status cci_xlsx_start(cci_xlsx *x, size_t index, size_t max_columns, size_t 
 
 static cci_read_status row_failed(cci_xlsx *x, cci_status *status, char *err, size_t errlen)
 {
-    const char *what = x->row_error == CCI_ROW_TOO_WIDE   ? "more cells than --max-columns allows"
+    const char *what = x->row_error == CCI_ROW_TOO_WIDE    ? "more cells than --max-columns allows"
                        : x->row_error == CCI_ROW_TOO_LARGE ? "more text than --max-record-size allows"
+                       : x->row_error == CCI_ROW_TWICE     ? "a cell given twice: the workbook is damaged"
+                       : x->row_error == CCI_ROW_DAMAGED   ? x->damage
                                                            : "out of memory";
     *status = cci_fail(x->row_error == CCI_ROW_NOMEM ? CCI_NOMEM : CCI_INVALID, err, errlen, "sheet \"%s\", row %lu: %s",
                        x->sheets[x->sheet].name, x->row_number, what);
@@ -183,11 +205,10 @@ cci_read_status cci_xlsx_next(cci_xlsx *x, cci_record *record, cci_status *statu
         if (x->row_error != CCI_ROW_OK) return row_failed(x, status, err, errlen);
         if (ended) return CCI_READ_END;
         if (!x->row_ready || x->row.count == 0) continue; /* a row of no cells (only a height) is none */
-        if (cci_sheet_row_record(&x->row, x->row_number, x->width, record) != CCI_ROW_OK) {
+        if (cci_sheet_row_record(&x->row, x->row_number, 0, record) != CCI_ROW_OK) {
             x->row_error = CCI_ROW_NOMEM;
             return row_failed(x, status, err, errlen);
         }
-        if (!x->width) x->width = record->count; /* the header's: later rows are as wide */
         return CCI_READ_RECORD;
     }
 }

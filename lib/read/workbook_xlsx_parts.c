@@ -56,6 +56,7 @@ static void workbook_start(void *context, const char *name, const char **attribu
         cci_sheet_info *sheet = &x->sheets[x->sheet_count];
         *sheet = (cci_sheet_info){.name = strdup(sheet_name ? sheet_name : "?"),
                                   .hidden = state && strcmp(state, "visible") != 0};
+        cci_sheet_name_clean(sheet->name);
         refs[x->sheet_count] = (sheet_ref){.id = strdup(id ? id : "")};
         x->sheet_count++;
         walk->failed = !sheet->name || !refs[x->sheet_count - 1].id;

@@ -25,7 +25,6 @@ struct cci_xlsx {
     cci_xml_reader *reader;
     cci_sheet_row row;
     size_t sheet;              /* its index */
-    size_t width;              /* the header row's cells: no row is handed on narrower */
     unsigned long row_number;  /* of the row being read */
     unsigned long next_row;    /* a row without r is the one after the last */
     size_t column;             /* of the cell being read */
@@ -37,6 +36,7 @@ struct cci_xlsx {
     size_t value_len, value_cap;
     cci_row_result row_error;
     char cell_ref[16];
+    char damage[160];          /* what is wrong with the sheet (with row_error CCI_ROW_DAMAGED) */
 };
 
 cci_status xlsx_read_parts(cci_xlsx *xlsx, char *err, size_t errlen);

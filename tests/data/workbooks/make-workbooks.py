@@ -106,3 +106,28 @@ content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS
 with zipfile.ZipFile('handmade.ods', 'w') as z:
     z.writestr(zipfile.ZipInfo('mimetype'), 'application/vnd.oasis.opendocument.spreadsheet')  # first, stored
     z.writestr('content.xml', content, zipfile.ZIP_DEFLATED)
+
+# damaged sheets, each refused at its row rather than read as something else
+def damaged(path, rows):
+    sheet = f'<?xml version="1.0"?><worksheet {NS}><sheetData>' + rows + '</sheetData></worksheet>'
+    write(path, [('Users', None)], {'xl/sharedStrings.xml': STRINGS, 'xl/worksheets/sheet1.xml': sheet})
+
+
+HEAD = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+damaged('damaged-string.xlsx', HEAD + '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>7</v></c></row>')
+damaged('damaged-twice.xlsx', HEAD + '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="A2" t="s"><v>3</v></c></row>')
+damaged('damaged-ref.xlsx', HEAD + '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="ZZZZZ2" t="s"><v>3</v></c></row>')
+damaged('damaged-order.xlsx', HEAD + '<row r="3"><c r="A3" t="s"><v>2</v></c></row><row r="2"><c r="A2" t="s"><v>3</v></c></row>')
+
+# nested.ods: a table inside a cell (ODF allows it): its text is not the sheet's, nor is it a sheet
+nested_table = ('<table:table-cell><table:table table:name="inner"><table:table-row>' + cell('inner')
+                + '</table:table-row></table:table><text:p>outer</text:p></table:table-cell>')
+nested = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:body><office:spreadsheet>'
+          '<table:table table:name="Users">'
+          '<table:table-row>' + cell('uid') + cell('name') + '</table:table-row>'
+          '<table:table-row>' + cell('a') + nested_table + '</table:table-row>'
+          '<table:table-row>' + cell('b') + cell('Bee') + '</table:table-row>'
+          '</table:table></office:spreadsheet></office:body></office:document-content>')
+with zipfile.ZipFile('nested.ods', 'w') as z:
+    z.writestr(zipfile.ZipInfo('mimetype'), 'application/vnd.oasis.opendocument.spreadsheet')
+    z.writestr('content.xml', nested, zipfile.ZIP_DEFLATED)
