@@ -372,7 +372,7 @@ cci_status cci_target_prune(const cci_listing *listing, const cci_census *census
      * mid-way leaves it, listing every user whose deactivation was sent */
     if (!(a.way_back = cci_open_for_writing(path, O_TRUNC, "w"))) {
         int error = errno; /* a link planted there, or a file of someone else's, is refused */
-        cci_status status = error == ELOOP || error == EPERM ? CCI_REFUSED : error == ENOMEM ? CCI_NOMEM : CCI_IO;
+        cci_status status = cci_status_of_errno(error);
         return cci_fail(status, err, errlen, "cannot create %s: %s; nobody was deactivated", path, strerror(error));
     }
     bool listed = fputs(CCI_UID_LIST_HEADER "\n", a.way_back) >= 0 && cci_listing_each(listing->active, visit_absent, &a);

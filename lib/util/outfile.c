@@ -65,12 +65,6 @@ FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
     return file;
 }
 
-/* The code of an OS error: a link or someone else's file refused, memory, or the disk. */
-static cci_status status_of(int error)
-{
-    return error == ELOOP || error == EPERM ? CCI_REFUSED : error == ENOMEM ? CCI_NOMEM : CCI_IO;
-}
-
 cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
 {
     *out = (cci_outfile){0};
@@ -85,7 +79,7 @@ cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_
     /* a symlink planted at the partial name is refused, never followed (ELOOP) */
     if (!(out->file = cci_open_for_writing(out->partial, O_TRUNC, "w"))) {
         int error = errno;
-        cci_status status = cci_fail(status_of(error), err, errlen, "cannot create %s: %s", out->partial,
+        cci_status status = cci_fail(cci_status_of_errno(error), err, errlen, "cannot create %s: %s", out->partial,
                                      error == ELOOP ? "it is a symbolic link" : strerror(error));
         free(out->partial);
         out->partial = NULL; /* not ours: never removed */

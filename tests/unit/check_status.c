@@ -1,9 +1,19 @@
 /* Status codes beside their sentences. */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 
 #include "check_main.h"
 #include "cci/util/status.h"
+
+START_TEST(an_os_error_has_one_code)
+{
+    ck_assert_int_eq(cci_status_of_errno(ELOOP), CCI_REFUSED); /* a link where a file belongs */
+    ck_assert_int_eq(cci_status_of_errno(EPERM), CCI_REFUSED);
+    ck_assert_int_eq(cci_status_of_errno(ENOMEM), CCI_NOMEM);
+    ck_assert_int_eq(cci_status_of_errno(ENOSPC), CCI_IO);
+}
+END_TEST
 
 START_TEST(a_failure_writes_its_sentence_and_returns_its_code)
 {
@@ -30,6 +40,7 @@ static Suite *status_suite(void)
     Suite *s = suite_create("status");
     TCase *tc = tcase_create("status");
     tcase_add_test(tc, a_failure_writes_its_sentence_and_returns_its_code);
+    tcase_add_test(tc, an_os_error_has_one_code);
     tcase_add_test(tc, every_code_has_a_name);
     suite_add_tcase(s, tc);
     return s;

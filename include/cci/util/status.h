@@ -21,6 +21,10 @@ typedef enum {
 /* The code's name, for logs and tests: "CCI_LOCKED". */
 const char *cci_status_name(cci_status status);
 
+/* The code of an OS error met on a file: a link or a file not ours refused (ELOOP, EPERM), out of
+ * memory, or else an I/O failure. */
+cci_status cci_status_of_errno(int error);
+
 /* Writes the sentence into err (bounded by errlen) and returns status, so that a failure reads
  * `return cci_fail(CCI_IO, err, errlen, "cannot read %s", path);`. */
 cci_status cci_fail(cci_status status, char *err, size_t errlen, const char *fmt, ...)
