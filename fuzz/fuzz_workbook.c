@@ -1,9 +1,11 @@
 /* libFuzzer target over the workbook readers (cci/read/workbook.h), .xlsx and .ods: the ZIP
- * container and the XML of their parts, the two things a hostile workbook can bend.
+ * container and the XML of their parts, the two things a hostile workbook can bend; and for .xls,
+ * what its reader's child process says (workbook_xls_wire.h), the one thing the run takes from it.
  *
  * Input: one byte choosing what the rest is (0: a whole workbook file; 1: the XML of an .xlsx
  * sheet, 2: an .ods content.xml, each packed here into a minimal workbook, so the fuzzer spends
- * its time in the XML rather than on the archive's checksums), then the bytes. Every row is read; nothing may crash,
+ * its time in the XML rather than on the archive's checksums; 3: an .xls sheet's cells as its
+ * child tells them), then the bytes. Every row is read; nothing may crash,
  * leak or read past a bound, and a failure must say why. */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -16,6 +18,7 @@
 #include <zip.h>
 
 #include "read/workbook.h"
+#include "read/workbook_xls.h"
 
 static const char workbook_xml[] =
     "<workbook xmlns:r=\"r\"><sheets><sheet name=\"Users\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
@@ -68,9 +71,33 @@ static size_t pack_sheet(const uint8_t *sheet, size_t len, bool ods, unsigned ch
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Cells as an .xls child would tell them: taken whole or refused with a reason, then read. */
+static void read_xls_cells(const uint8_t *wire, size_t len)
+{
+    char err[512] = "";
+    cci_xls *xls;
+    if (cci_xls_take_cells(&xls, "Users", wire, len, err, sizeof err) != CCI_OK) {
+        if (!err[0]) abort();
+        return;
+    }
+    if (cci_xls_start(xls, 0, 64, 4096, err, sizeof err) != CCI_OK) abort(); /* taken already */
+    cci_record record;
+    cci_status status;
+    cci_read_status read;
+    while ((read = cci_xls_next(xls, &record, &status, err, sizeof err)) == CCI_READ_RECORD)
+        for (size_t i = 0; i < record.count; i++)
+            if (strlen(record.cells[i].text) != record.cells[i].len) abort(); /* checked: no NUL inside */
+    if (read == CCI_READ_ERROR && (status == CCI_OK || !err[0])) abort();
+    cci_xls_free(xls);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
+    if ((data[0] & 3) == 3) {
+        read_xls_cells(data + 1, size - 1);
+        return 0;
+    }
     unsigned char *packed = NULL;
     const unsigned char *bytes = data + 1;
     size_t len = size - 1;

@@ -8,14 +8,16 @@
 #include <unistd.h>
 
 #include "read/workbook_ods.h"
+#include "read/workbook_xls.h"
 #include "read/workbook_xlsx.h"
 
 struct cci_workbook {
     unsigned char *bytes;
     size_t len;
     cci_zip *zip;
-    cci_xlsx *xlsx; /* one of the two */
+    cci_xlsx *xlsx; /* one of the three */
     cci_ods *ods;
+    cci_xls *xls;
     size_t sheet;
     size_t max_columns, max_record_bytes;
     unsigned long header_row;  /* rows above it are skipped */
@@ -42,11 +44,13 @@ cci_workbook_kind cci_workbook_kind_of(const unsigned char *b, size_t n)
 
 static size_t sheet_count(const cci_workbook *w)
 {
+    if (w->xls) return cci_xls_sheet_count(w->xls);
     return w->xlsx ? cci_xlsx_sheet_count(w->xlsx) : cci_ods_sheet_count(w->ods);
 }
 
 static const cci_sheet_info *sheet_at(const cci_workbook *w, size_t index)
 {
+    if (w->xls) return cci_xls_sheet(w->xls, index);
     return w->xlsx ? cci_xlsx_sheet(w->xlsx, index) : cci_ods_sheet(w->ods, index);
 }
 
@@ -101,19 +105,11 @@ cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, siz
     unsigned char head[128]; /* past an .ods's mimetype */
     ssize_t got = pread(fd, head, sizeof head, 0);
     cci_workbook_kind kind = got > 0 ? cci_workbook_kind_of(head, (size_t)got) : CCI_WORKBOOK_NONE;
-    cci_status status = CCI_OK;
-    if (kind == CCI_WORKBOOK_XLS) {
-        /* FreeXL, the library that reads .xls, can be crashed by a damaged file: not read until it
-         * runs apart from the run */
-        status = cci_fail(CCI_INVALID, err, errlen,
-                          "this is an Excel 97-2003 workbook (.xls), or a password-protected one, which is not read: "
-                          "save it as .xlsx (without a password), or as CSV UTF-8, and import that");
-    } else {
-        status = read_whole(w, fd, err, errlen);
-        if (status == CCI_OK) status = cci_zip_open(&w->zip, w->bytes, w->len, err, errlen);
-        if (status == CCI_OK && kind == CCI_WORKBOOK_ODS) status = cci_ods_open(&w->ods, w->zip, err, errlen);
-        else if (status == CCI_OK) status = cci_xlsx_open(&w->xlsx, w->zip, err, errlen);
-    }
+    cci_status status = read_whole(w, fd, err, errlen);
+    if (status == CCI_OK && kind == CCI_WORKBOOK_XLS) status = cci_xls_open(&w->xls, w->bytes, w->len, err, errlen);
+    else if (status == CCI_OK) status = cci_zip_open(&w->zip, w->bytes, w->len, err, errlen);
+    if (status == CCI_OK && kind == CCI_WORKBOOK_ODS) status = cci_ods_open(&w->ods, w->zip, err, errlen);
+    else if (status == CCI_OK && kind != CCI_WORKBOOK_XLS) status = cci_xlsx_open(&w->xlsx, w->zip, err, errlen);
     if (status == CCI_OK) status = choose_sheet(w, sheet, err, errlen);
     if (status == CCI_OK) status = cci_workbook_restart(w, err, errlen);
     if (status != CCI_OK) {
@@ -129,6 +125,7 @@ void cci_workbook_free(cci_workbook *w)
     if (!w) return;
     cci_xlsx_free(w->xlsx);
     cci_ods_free(w->ods);
+    cci_xls_free(w->xls);
     free(w->padded);
     cci_zip_close(w->zip);
     free(w->bytes);
@@ -165,6 +162,7 @@ cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
     w->error_status = CCI_OK;
     w->error[0] = '\0';
     if (w->ods) return cci_ods_start(w->ods, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
+    if (w->xls) return cci_xls_start(w->xls, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
     return cci_xlsx_start(w->xlsx, w->sheet, w->max_columns, w->max_record_bytes, err, errlen);
 }
 
@@ -172,8 +170,10 @@ cci_status cci_workbook_restart(cci_workbook *w, char *err, size_t errlen)
 static cci_read_status next_row(cci_workbook *w, cci_record *record)
 {
     if (w->error_status != CCI_OK) return CCI_READ_ERROR;
-    cci_read_status read = w->ods ? cci_ods_next(w->ods, record, &w->error_status, w->error, sizeof w->error)
-                                  : cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
+    cci_read_status read =
+        w->ods   ? cci_ods_next(w->ods, record, &w->error_status, w->error, sizeof w->error)
+        : w->xls ? cci_xls_next(w->xls, record, &w->error_status, w->error, sizeof w->error)
+                 : cci_xlsx_next(w->xlsx, record, &w->error_status, w->error, sizeof w->error);
     if (read == CCI_READ_ERROR && w->error_status == CCI_OK) w->error_status = CCI_INVALID;
     return read;
 }

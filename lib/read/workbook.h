@@ -4,8 +4,7 @@
  * The file is read into memory once, whole (a workbook is compressed: a 100,000-row .xlsx is a few
  * megabytes), so the preflight and the import pass read the same bytes however the file changes.
  * The sheet read is the first visible one unless one is chosen by name or by number (from 1).
- * .xlsx (workbook_xlsx.h) and .ods (workbook_ods.h). An .xls is recognised and refused, saying
- * what to save it as.
+ * .xlsx (workbook_xlsx.h), .ods (workbook_ods.h) and .xls (workbook_xls.h, read by a child process).
  * Thread-safety: a workbook is used by one thread at a time. */
 #ifndef CCI_WORKBOOK_H
 #define CCI_WORKBOOK_H

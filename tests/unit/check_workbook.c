@@ -111,6 +111,7 @@ START_TEST(libreoffices_workbooks_hold_what_its_csv_holds)
 {
     expect_what_the_csv_holds("exports/master.xlsx");
     expect_what_the_csv_holds("exports/master.ods");
+    expect_what_the_csv_holds("exports/master.xls");
 }
 END_TEST
 
