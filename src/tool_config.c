@@ -105,9 +105,13 @@ char *tool_config_own_path(void)
 char *tool_config_companion(const char *path)
 {
     if (strcmp(path, "-") == 0) return NULL;
-    size_t len = strlen(path);
-    bool csv = len > 4 && strcasecmp(path + len - 4, ".csv") == 0;
-    size_t stem = csv ? len - 4 : len;
+    size_t len = strlen(path), stem = len;
+    /* a run folder's rejects.csv or rejects.xlsx: rejects.conf */
+    static const char *const extensions[] = {".csv", ".xlsx", ".ods", ".xls"};
+    for (size_t i = 0; i < sizeof extensions / sizeof *extensions && stem == len; i++) {
+        size_t n = strlen(extensions[i]);
+        if (len > n && strcasecmp(path + len - n, extensions[i]) == 0) stem = len - n;
+    }
     char *companion = malloc(stem + sizeof ".conf");
     if (companion) snprintf(companion, stem + sizeof ".conf", "%.*s.conf", (int)stem, path);
     return companion;

@@ -2,7 +2,8 @@
  * option of the command line without its dashes, "map" may repeat), read before the command line
  * so that the command line wins. Read from the person's own file (TOOL_CONFIG_OWN_NAME in their
  * config folder), --config PATH or else ./cometchat-import.conf, and the input's companion (INPUT
- * with .conf for .csv: rejects.conf beside a run folder's rejects.csv), which a run writes beside
+ * with .conf for .csv, .xlsx, .ods or .xls: rejects.conf beside a run folder's rejects.csv or
+ * rejects.xlsx), which a run writes beside
  * its rejects file so that feeding that file back reads it as the master was read. Never holds the
  * API key; only a file of the person's own holds where requests and outputs go (tool_trust.h).
  * Thread-safety: used by the main thread only, before any other starts. */

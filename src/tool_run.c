@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cci/output/report.h"
+#include "cci/read/workbook_kind.h"
 #include "cci/run/import.h"
 #include "tool_config.h"
 #include "tool_paths.h"
@@ -82,7 +84,9 @@ static void keep_settings_beside(const tool_options *opts, const char *rejects, 
 {
     char *companion = tool_config_companion(rejects), err[1024], comment[1024];
     tool_options as_written = *opts; /* the rejects file is in --rejects-encoding when given */
-    if (from_workbook) { /* its rejects are a CSV in UTF-8, comma-separated: said, over any other file's */
+    /* a workbook's rejects, or rejects written as a workbook, are UTF-8 and comma-separated if CSV:
+     * said, over any other file's */
+    if (from_workbook || cci_path_is_xlsx(rejects)) {
         as_written.encoding = "UTF-8";
         as_written.delimiter = ',';
     }
@@ -254,7 +258,9 @@ int tool_run(const tool_options *opts, const char *api_key, FILE *messages)
     /* first of all, before any thread exists: every thread inherits the blocked signals */
     tool_signals *signals = tool_signals_start(stop, messages);
     char *report = output_path(opts->report_path, run, "report.csv");
-    char *rejects = output_path(opts->rejects_path, run, "rejects.csv");
+    /* a workbook's rows to fix go back into a workbook */
+    bool workbook = strcmp(opts->input, "-") != 0 && cci_workbook_kind_of_file(opts->input) != CCI_WORKBOOK_NONE;
+    char *rejects = output_path(opts->rejects_path, run, workbook ? "rejects.xlsx" : "rejects.csv");
     /* the journal belongs to the app: shared by every file imported into it; the one an earlier
      * version kept beside the report (INPUT.report.csv) is still read */
     char *former_report = opts->report_path ? strdup(opts->report_path)

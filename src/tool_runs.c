@@ -17,8 +17,8 @@
 enum { STAMP_LEN = sizeof "2026-11-22T10-15-03Z" - 1, MOST_IN_ONE_SECOND = 1000 };
 
 /* The files a run writes into its folder: only these are ever removed. */
-static const char *const RUN_FILES[] = {"report.csv",  "rejects.csv", "rejects.conf", "summary.json",
-                                        "absent.csv",  "verify.csv"}; /* pruned.csv keeps its folder */
+static const char *const RUN_FILES[] = {"report.csv", "rejects.csv", "rejects.xlsx", "rejects.conf",
+                                        "summary.json", "absent.csv", "verify.csv"}; /* pruned.csv keeps its folder */
 
 static char *joined(const char *a, const char *b)
 {
@@ -270,19 +270,26 @@ static bool holds_only_run_files(int run)
     return only;
 }
 
+/* Whether the file name in run was written after summary (or there is no summary to say). */
+static bool edited_since(int run, const char *name, const struct stat *summary)
+{
+    struct stat file;
+    return fstatat(run, name, &file, AT_SYMLINK_NOFOLLOW) == 0 && (!summary || later(&file.st_mtim, &summary->st_mtim));
+}
+
 /* Why the run folder open at run must stay, or NULL. */
 static const char *reason_to_keep(int run, const struct stat *input_folder)
 {
-    struct stat folder, rejects, summary, pruned;
+    struct stat folder, summary, pruned;
     if (input_folder && fstat(run, &folder) == 0 && folder.st_dev == input_folder->st_dev &&
         folder.st_ino == input_folder->st_ino)
         return "it holds the file being imported";
     if (fstatat(run, "pruned.csv", &pruned, AT_SYMLINK_NOFOLLOW) == 0)
         return "its pruned.csv lists users --prune deactivated";
-    /* summary.json is written after rejects.csv: a rejects file newer than it was edited since */
-    if (fstatat(run, "rejects.csv", &rejects, AT_SYMLINK_NOFOLLOW) == 0 &&
-        (fstatat(run, "summary.json", &summary, AT_SYMLINK_NOFOLLOW) != 0 || later(&rejects.st_mtim, &summary.st_mtim)))
-        return "its rejects.csv was changed after the run";
+    /* summary.json is written after the rejects: a rejects file newer than it was edited since */
+    bool summarised = fstatat(run, "summary.json", &summary, AT_SYMLINK_NOFOLLOW) == 0;
+    if (edited_since(run, "rejects.csv", summarised ? &summary : NULL)) return "its rejects.csv was changed after the run";
+    if (edited_since(run, "rejects.xlsx", summarised ? &summary : NULL)) return "its rejects.xlsx was changed after the run";
     if (!holds_only_run_files(run)) return "it holds files cometchat-import did not write";
     return NULL;
 }

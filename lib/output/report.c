@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "output/sheet_commit.h"
+
 cci_saved_row *cci_saved_row_new(const cci_record *record)
 {
     size_t bytes = 0;
@@ -51,8 +53,15 @@ bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bo
     return ok;
 }
 
+bool cci_path_is_xlsx(const char *path)
+{
+    size_t len = strlen(path);
+    return len >= 5 && strcasecmp(path + len - 5, ".xlsx") == 0;
+}
+
 struct cci_report {
     cci_outfile out;
+    bool as_sheet; /* committed as a workbook (report.xlsx): no cell needs neutralising there */
 };
 
 cci_status cci_report_open(cci_report **opened, const char *path, char *err, size_t errlen)
@@ -60,6 +69,7 @@ cci_status cci_report_open(cci_report **opened, const char *path, char *err, siz
     *opened = NULL;
     cci_report *report = calloc(1, sizeof *report);
     if (!report) return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
+    report->as_sheet = cci_path_is_xlsx(path);
     cci_status status = cci_outfile_open(&report->out, path, err, errlen);
     if (status != CCI_OK) {
         free(report);
@@ -87,14 +97,15 @@ bool cci_report_write(cci_report *report, const cci_outcome *o)
 bool cci_report_write_as(cci_report *report, const cci_outcome *o, const char *action)
 {
     FILE *f = report->out.file;
+    bool neutralise = !report->as_sheet;
     bool ok = fprintf(f, "%lu,", o->line) > 0;
-    ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', true) && fputc(',', f) != EOF;
+    ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', neutralise) && fputc(',', f) != EOF;
     ok = ok && fprintf(f, "%s,", action) > 0;
     if (o->http_status) ok = ok && fprintf(f, "%ld", o->http_status) > 0;
     ok = ok && fputc(',', f) != EOF;
-    ok = ok && cci_write_cell(f, o->error_code, strlen(o->error_code), ',', true) && fputc(',', f) != EOF;
+    ok = ok && cci_write_cell(f, o->error_code, strlen(o->error_code), ',', neutralise) && fputc(',', f) != EOF;
     const char *message = o->message || o->error_code[0] ? (o->message ? o->message : "") : cci_outcome_text(o);
-    ok = ok && cci_write_cell(f, message, strlen(message), ',', true);
+    ok = ok && cci_write_cell(f, message, strlen(message), ',', neutralise);
     ok = ok && fprintf(f, ",%u\n", o->attempts) > 0;
     /* flushed at once: the journal records a row only once the kernel has its report line */
     return cci_outfile_check(&report->out, ok) && cci_outfile_flush(&report->out);
@@ -109,7 +120,8 @@ cci_status cci_report_close(cci_report *report, char *kept, size_t kept_len, cha
 {
     if (kept_len) kept[0] = '\0';
     if (!report) return CCI_OK;
-    cci_status status = cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
+    cci_status status = report->as_sheet ? cci_sheet_commit(&report->out, "Report", true, kept, kept_len, err, errlen)
+                                         : cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
     free(report);
     return status;
 }
@@ -126,6 +138,7 @@ struct cci_rejects {
     cci_dialect dialect;
     iconv_t encoder; /* UTF-8 to the file's encoding; (iconv_t)-1 when that is UTF-8 */
     bool utf16;      /* a byte order mark is written first */
+    bool as_sheet;   /* committed as a workbook (rejects.xlsx): written as UTF-8 CSV until then */
     cci_saved_row *header;
     size_t error_column; /* where the error goes: an existing "error" column, or a new last one */
     cci_outfile out;     /* created up front, so an unwritable path is found before sending */
@@ -151,6 +164,9 @@ cci_status cci_rejects_new(cci_rejects **made, const char *path, const cci_diale
                            const cci_record *header, char *err, size_t errlen)
 {
     *made = NULL;
+    bool as_sheet = cci_path_is_xlsx(path);
+    cci_dialect plain = {.delimiter = ',', .encoding = {.name = "UTF-8", .line_end = CCI_LINE_END_LF}};
+    if (as_sheet) dialect = &plain, encoding = NULL; /* a workbook has no encoding, delimiter or line end */
     const char *target = encoding ? encoding : dialect->encoding.name;
     /* plain "UTF-16" would make iconv write a byte order mark of its own on top of ours */
     if (strcasecmp(target, "UTF-16") == 0 || strcasecmp(target, "UTF16") == 0) target = "UTF-16LE";
@@ -171,6 +187,7 @@ cci_status cci_rejects_new(cci_rejects **made, const char *path, const cci_diale
         return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
     }
     rejects->encoder = encoder;
+    rejects->as_sheet = as_sheet;
     rejects->utf16 = strncasecmp(target, "UTF-16", 6) == 0 || strncasecmp(target, "UTF16", 5) == 0;
     rejects->path = strdup(path);
     rejects->header = cci_saved_row_new(header);
@@ -301,7 +318,8 @@ cci_status cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, 
         status = !rejects->out.error || rejects->out.error == ENOMEM ? CCI_NOMEM : CCI_IO;
         cci_outfile_discard(&rejects->out);
     } else if (rejects->count) {
-        status = cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
+        status = rejects->as_sheet ? cci_sheet_commit(&rejects->out, "Rejects", true, kept, kept_len, err, errlen)
+                                   : cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);
     } else {
         /* no rows to fix: an earlier file of rows to fix is left where it is, since the person may
          * be editing it or have just fed it back (the fix-and-rerun loop renames nothing of theirs) */

@@ -1,6 +1,7 @@
 #include "read/workbook.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,15 @@ cci_workbook_kind cci_workbook_kind_of(const unsigned char *b, size_t n)
     return CCI_WORKBOOK_XLSX;
 }
 
+cci_workbook_kind cci_workbook_kind_of_file(const char *path)
+{
+    unsigned char head[128]; /* past an .ods's mimetype */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO is no workbook, and no wait */
+    ssize_t got = fd >= 0 ? pread(fd, head, sizeof head, 0) : -1;
+    if (fd >= 0) close(fd);
+    return got > 0 ? cci_workbook_kind_of(head, (size_t)got) : CCI_WORKBOOK_NONE;
+}
+
 /* ---- the kinds, told apart once ---- */
 
 static size_t sheet_count(const cci_workbook *w)
@@ -72,24 +82,24 @@ static cci_status read_whole(cci_workbook *w, int fd, char *err, size_t errlen)
     return CCI_OK;
 }
 
-/* The sheet named (or numbered from 1) by choice; the first visible one when choice is NULL. */
+/* The sheet named (or numbered from 1) by choice, a name first; the first visible one (not a chart)
+ * when choice is NULL. */
 static cci_status choose_sheet(cci_workbook *w, const char *choice, char *err, size_t errlen)
 {
-    size_t count = sheet_count(w);
-    for (size_t i = 0; i < count; i++) {
+    size_t count = sheet_count(w), chosen = count;
+    for (size_t i = 0; i < count && chosen == count; i++) {
         const cci_sheet_info *sheet = sheet_at(w, i);
-        if (choice ? strcmp(sheet->name, choice) == 0 : !sheet->hidden) {
-            w->sheet = i;
-            return CCI_OK;
-        }
+        if (choice ? strcmp(sheet->name, choice) == 0 : !sheet->hidden && !sheet->chart) chosen = i;
     }
     char *end;
     unsigned long number = choice ? strtoul(choice, &end, 10) : 0;
-    if (choice && *choice && !*end && number >= 1 && number <= count) {
-        w->sheet = number - 1;
-        return CCI_OK;
-    }
-    if (!choice) return cci_fail(CCI_INVALID, err, errlen, "every sheet of it is hidden: choose one with --sheet");
+    if (chosen == count && choice && *choice && !*end && number >= 1 && number <= count) chosen = number - 1;
+    if (chosen < count && sheet_at(w, chosen)->chart)
+        return cci_fail(CCI_INVALID, err, errlen, "its sheet \"%s\" is a chart, with no cells to read: choose another "
+                        "with --sheet", sheet_at(w, chosen)->name);
+    w->sheet = chosen;
+    if (chosen < count) return CCI_OK;
+    if (!choice) return cci_fail(CCI_INVALID, err, errlen, "every sheet of it is hidden or a chart: choose one with --sheet");
     return cci_fail(CCI_INVALID, err, errlen, "it has no sheet \"%s\" (it has %zu: --sheet NAME or a number)", choice,
                     count);
 }
@@ -209,7 +219,7 @@ void cci_workbook_describe(const cci_workbook *w, char *out, size_t len)
         if (i == w->sheet) continue;
         const cci_sheet_info *sheet = sheet_at(w, i);
         used += (size_t)snprintf(out + used, len - used, "%s\"%s\"%s", others++ ? ", " : " (not read: ", sheet->name,
-                                 sheet->hidden ? " hidden" : "");
+                                 sheet->chart ? " chart" : sheet->hidden ? " hidden" : "");
     }
     if (others && used < len) used += (size_t)snprintf(out + used, len - used, ")");
     if (w->header_row > 1 && used < len)

@@ -13,11 +13,8 @@
 #include <stddef.h>
 
 #include "cci/read/csv_reader.h"
+#include "cci/read/workbook_kind.h"
 
-typedef enum { CCI_WORKBOOK_NONE, CCI_WORKBOOK_XLSX, CCI_WORKBOOK_ODS, CCI_WORKBOOK_XLS } cci_workbook_kind;
-
-/* What the file's first bytes say it is. */
-cci_workbook_kind cci_workbook_kind_of(const unsigned char *bytes, size_t n);
 
 /* Most bytes a workbook file may have: past it, it is refused before it is read. */
 #define CCI_WORKBOOK_MAX_FILE_BYTES ((size_t)1 << 30)

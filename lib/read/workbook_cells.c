@@ -1,5 +1,6 @@
 #include "read/workbook_cells.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,4 +92,76 @@ bool cci_cell_date(double serial, bool date1904, char *out, size_t len)
     if (!gmtime_r(&at, &utc)) return false;
     size_t n = strftime(out, len, seconds ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d", &utc);
     return n > 0;
+}
+
+/* Whether text begins with an escape "_xHHHH_"; its code in *code. */
+static bool escape_at(const char *text, size_t len, unsigned *code)
+{
+    if (len < 7 || text[0] != '_' || text[1] != 'x' || text[6] != '_') return false;
+    *code = 0;
+    for (int i = 2; i < 6; i++) {
+        if (!isxdigit((unsigned char)text[i])) return false;
+        *code = *code * 16 + (unsigned)(isdigit((unsigned char)text[i]) ? text[i] - '0' : (text[i] | 0x20) - 'a' + 10);
+    }
+    return true;
+}
+
+static size_t utf8_of(unsigned code, char *out)
+{
+    if (code < 0x80) return out[0] = (char)code, 1;
+    if (code < 0x800) return out[0] = (char)(0xC0 | code >> 6), out[1] = (char)(0x80 | (code & 0x3F)), 2;
+    if (code < 0x10000) {
+        out[0] = (char)(0xE0 | code >> 12), out[1] = (char)(0x80 | ((code >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (code & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | code >> 18), out[1] = (char)(0x80 | ((code >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((code >> 6) & 0x3F)), out[3] = (char)(0x80 | (code & 0x3F));
+    return 4;
+}
+
+size_t cci_cell_unescape(char *text, size_t len)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned code, low;
+        if (!escape_at(text + i, len - i, &code) || code == 0) {
+            text[out++] = text[i++];
+            continue;
+        }
+        size_t taken = 7;
+        if (code >= 0xD800 && code <= 0xDBFF && escape_at(text + i + 7, len - i - 7, &low) && low >= 0xDC00 &&
+            low <= 0xDFFF) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00); /* a pair, as UTF-16 writes it */
+            taken = 14;
+        } else if (code >= 0xD800 && code <= 0xDFFF) { /* half a pair is no character: kept as written */
+            memmove(text + out, text + i, 7);
+            out += 7, i += 7;
+            continue;
+        }
+        out += utf8_of(code, text + out); /* never longer than the escape it replaces */
+        i += taken;
+    }
+    if (out < len) text[out] = '\0';
+    return out;
+}
+
+bool cci_cell_escaped(const char *text, size_t len, char **escaped, size_t *escaped_len)
+{
+    size_t found = 0;
+    unsigned code;
+    *escaped = NULL;
+    for (size_t i = 0; i < len; i++) found += escape_at(text + i, len - i, &code);
+    if (!found) return true;
+    char *out = malloc(len + found * 6 + 1);
+    if (!out) return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (escape_at(text + i, len - i, &code)) n += (size_t)sprintf(out + n, "_x005F"); /* the '_' itself */
+        out[n++] = text[i];
+    }
+    out[n] = '\0';
+    *escaped = out;
+    *escaped_len = n;
+    return true;
 }

@@ -27,6 +27,16 @@ bool cci_cell_builtin_is_date(unsigned id);
  * serial outside years 1900..9999. */
 bool cci_cell_date(double serial, bool date1904, char *out, size_t len);
 
+/* Office Open XML's escapes in a text ("_x000D_" for a carriage return, "_x005F_" for a '_' that
+ * would start one) decoded in place; the new length (text NUL-terminated there when shorter).
+ * "_x0000_" and half a surrogate pair stay as written. */
+size_t cci_cell_unescape(char *text, size_t len);
+
+/* text with each '_' that would start such an escape written as one ("_x005F_"), so a workbook
+ * reader gives it back as it is: into *escaped, malloc'd and NUL-terminated with its length in
+ * *escaped_len; *escaped is NULL when text needs none. False when memory ran out. */
+bool cci_cell_escaped(const char *text, size_t len, char **escaped, size_t *escaped_len);
+
 /* A sheet's name made safe to say on one line: control characters (a line break, an escape that
  * would steer a terminal) become '?'. In place. */
 void cci_sheet_name_clean(char *name);

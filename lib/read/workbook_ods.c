@@ -9,12 +9,16 @@
 #include "workbook_xlsx_parts.h"
 
 enum { MOST_SHEET_ROWS = 1048576 }; /* a spreadsheet's; a repeat past it is a writer's filler */
+enum { MOST_HIDDEN_STYLES = 1024 };
 
 struct cci_ods {
     cci_zip *zip;
     cci_sheet_info *sheets;
     size_t sheet_count;
     cci_xml_reader *reader;
+    char *style;                  /* the table style being read, while the names are */
+    char **hidden_styles;         /* the table styles that hide a table (table:display="false") */
+    size_t hidden_count;
     cci_sheet_row row;
     size_t sheet, table;          /* the sheet read, and the table the parser is in (from 1; 0: none yet) */
     bool in_target, done;
@@ -42,16 +46,43 @@ static void names_end(void *context, const char *name)
     if (strcmp(name, "table-cell") == 0 || strcmp(name, "covered-table-cell") == 0) o->nested--;
 }
 
+/* A table is hidden by its automatic style, which content.xml gives before the tables. */
+static void note_style(cci_ods *o, const char *name, const char **attributes)
+{
+    if (strcmp(name, "style") == 0) {
+        const char *family = cci_xml_attribute(attributes, "family"), *style = cci_xml_attribute(attributes, "name");
+        free(o->style);
+        o->style = family && style && strcmp(family, "table") == 0 ? strdup(style) : NULL;
+    } else if (strcmp(name, "table-properties") == 0 && o->style && o->hidden_count < MOST_HIDDEN_STYLES) {
+        const char *display = cci_xml_attribute(attributes, "display");
+        char **more = display && strcmp(display, "false") == 0
+                          ? realloc(o->hidden_styles, (o->hidden_count + 1) * sizeof *more) : NULL;
+        if (!more) return;
+        o->hidden_styles = more;
+        more[o->hidden_count++] = o->style;
+        o->style = NULL;
+    }
+}
+
+static bool hidden_by(const cci_ods *o, const char *style)
+{
+    for (size_t i = 0; style && i < o->hidden_count; i++)
+        if (strcmp(o->hidden_styles[i], style) == 0) return true;
+    return false;
+}
+
 static void names_start(void *context, const char *name, const char **attributes)
 {
     cci_ods *o = context;
     if (strcmp(name, "table-cell") == 0 || strcmp(name, "covered-table-cell") == 0) o->nested++;
+    note_style(o, name, attributes);
     if (strcmp(name, "table") != 0 || o->nested) return;
     const char *table = cci_xml_attribute(attributes, "name");
     cci_sheet_info *sheets = realloc(o->sheets, (o->sheet_count + 1) * sizeof *sheets);
     if (!sheets) return;
     o->sheets = sheets;
-    sheets[o->sheet_count] = (cci_sheet_info){.name = strdup(table ? table : "?")};
+    sheets[o->sheet_count] = (cci_sheet_info){.name = strdup(table ? table : "?"),
+                                              .hidden = hidden_by(o, cci_xml_attribute(attributes, "style-name"))};
     cci_sheet_name_clean(sheets[o->sheet_count].name);
     if (sheets[o->sheet_count].name) o->sheet_count++;
 }
@@ -79,6 +110,9 @@ void cci_ods_free(cci_ods *o)
     if (!o) return;
     for (size_t i = 0; i < o->sheet_count; i++) free(o->sheets[i].name);
     free(o->sheets);
+    for (size_t i = 0; i < o->hidden_count; i++) free(o->hidden_styles[i]);
+    free(o->hidden_styles);
+    free(o->style);
     cci_xml_reader_free(o->reader);
     cci_sheet_row_cleanup(&o->row);
     free(o->attribute_value);

@@ -3,7 +3,8 @@
  * Everything is in content.xml, read as a stream (SAX) twice at most: once for the sheet names,
  * then up to the chosen sheet and through it, a row at a time. Repeated rows and cells
  * (table:number-rows-repeated, table:number-columns-repeated) are written out, but empty ones cost
- * nothing; a covered (merged) cell is empty. Cells read as typed: text as written (its paragraphs
+ * nothing; a covered (merged) cell is empty; a table whose style says table:display="false" is a
+ * hidden sheet. Cells read as typed: text as written (its paragraphs
  * joined by line breaks, text:s as spaces), numbers by office:value in full, dates by
  * office:date-value (ISO 8601 already), booleans as TRUE and FALSE; a note on a cell is no text.
  * Thread-safety: a workbook is used by one thread at a time. */

@@ -134,7 +134,10 @@ static void finish_cell(cci_xlsx *x)
         text = shown;
         len = strlen(shown);
     }
-    /* str (a formula's text), inlineStr, e (an error such as #N/A) and d (ISO already): as written */
+    /* str (a formula's text), inlineStr, e (an error such as #N/A) and d (ISO already): as written,
+     * but for the escapes of characters XML cannot hold ("_x000D_": a carriage return) */
+    if (x->value && (strcmp(x->type, "inlineStr") == 0 || strcmp(x->type, "str") == 0))
+        len = x->value_len = cci_cell_unescape(x->value, len);
     if (len) { /* an empty cell (a style alone) adds no column */
         cci_row_result result = cci_sheet_row_append(&x->row, x->column, text, len);
         if (result != CCI_ROW_OK && x->row_error == CCI_ROW_OK) x->row_error = result;

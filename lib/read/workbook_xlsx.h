@@ -24,6 +24,7 @@ typedef struct cci_sheet_info {
     char *name;
     char *part;  /* the sheet's entry in the archive */
     bool hidden; /* hidden or very hidden */
+    bool chart;  /* a chart sheet: no cells to read */
 } cci_sheet_info;
 
 typedef struct cci_xlsx cci_xlsx;

@@ -77,10 +77,14 @@ static void relationship_start(void *context, const char *name, const char **att
     workbook_walk *walk = context;
     if (strcmp(name, "Relationship") != 0) return;
     const char *id = cci_xml_attribute(attributes, "Id"), *target = cci_xml_attribute(attributes, "Target");
+    const char *type = cci_xml_attribute(attributes, "Type");
     if (!id || !target) return;
+    size_t type_len = type ? strlen(type) : 0;
     for (size_t i = 0; i < walk->xlsx->sheet_count; i++) {
         if (strcmp(walk->refs[i].id, id) != 0 || walk->xlsx->sheets[i].part) continue;
         if (!(walk->xlsx->sheets[i].part = entry_of(target))) walk->failed = true;
+        /* a chart sheet (a chart where the cells would be) is listed among the sheets */
+        walk->xlsx->sheets[i].chart = type_len >= 11 && strcmp(type + type_len - 11, "/chartsheet") == 0;
     }
 }
 
@@ -211,6 +215,8 @@ static void strings_end(void *context, const char *name)
         walk->in_phonetic = false;
     } else if (strcmp(name, "si") == 0 && walk->in_item) {
         walk->in_item = false;
+        size_t start = s->starts[s->count];
+        if (s->len > start) s->len = start + cci_cell_unescape(s->text + start, s->len - start); /* "_x000D_": CR */
         if (!xlsx_append(&s->text, &s->len, &s->cap, "", 1, CCI_XLSX_MAX_SHARED_BYTES))
             cci_xml_reader_refuse(walk->reader, "its shared strings are larger than the tool takes (512 MiB)");
         else

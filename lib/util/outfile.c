@@ -142,6 +142,14 @@ cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, 
     return status;
 }
 
+void cci_outfile_abandon(cci_outfile *out)
+{
+    if (out->file) fclose(out->file);
+    free(out->path);
+    free(out->partial);
+    *out = (cci_outfile){0};
+}
+
 void cci_outfile_discard(cci_outfile *out)
 {
     if (out->file) fclose(out->file);

@@ -3,6 +3,7 @@
  * what to do. */
 #include <check.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "read/workbook.h"
 #include "e2e_support.h"
 
 /* Copies a fixture of tests/data/FOLDER into the test's directory. */
@@ -310,8 +312,9 @@ START_TEST(a_zip_bomb_and_a_billion_laughs_stop_the_run_in_one_line)
 }
 END_TEST
 
-/* A workbook's rejects file is a CSV in UTF-8, comma-separated, and its companion says so over the
- * settings that describe the CSV exports (encoding, delimiter): fed back, it reads as written. */
+/* A workbook's rejects file is a workbook (rejects.xlsx), its cells text, with the error column:
+ * fed back it reads as written, whatever the settings for CSV exports say. A CSV rejects file asked
+ * for is UTF-8 and comma-separated, and its companion says so over those settings. */
 START_TEST(a_workbooks_rejects_read_back_as_written_whatever_the_settings_say)
 {
     e2e_start_sandbox(&fixture);
@@ -319,8 +322,56 @@ START_TEST(a_workbooks_rejects_read_back_as_written_whatever_the_settings_say)
     e2e_write(&fixture, "cometchat-import.conf", "encoding = windows-1252\ndelimiter = ;\n");
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "handmade.xlsx", NULL), 1); /* a repeated uid */
-    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "handmade.runs/latest/rejects.csv", NULL), 0);
-    ck_assert_msg(strstr(messages, "read handmade.runs/latest/rejects.csv as UTF-8, comma-separated"), "%s", messages);
+    ck_assert_msg(strstr(messages, "handmade.runs/") && strstr(messages, "/rejects.xlsx (1 row to fix"), "%s", messages);
+    ck_assert_int_eq(access(e2e_path(&fixture, "handmade.runs/latest/rejects.csv"), F_OK), -1);
+    /* fed back: the repeated uid is repeated no more, and the row is sent from the workbook */
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "handmade.runs/latest/rejects.xlsx", NULL), 0);
+    ck_assert_msg(strstr(messages, "read handmade.runs/latest/rejects.xlsx, sheet \"Rejects\""), "%s", messages);
+    size_t n;
+    e2e_report_row *rows = e2e_read_report(&fixture, "handmade.runs/latest/report.csv", &n);
+    ck_assert_int_eq((int)n, 1);
+    ck_assert_str_eq(rows[0].uid, "123456789012");
+    ck_assert_str_eq(rows[0].action, "updated"); /* the first of the two made it on the first run */
+    free(rows);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--rejects", "fix.csv", "handmade.xlsx", NULL), 1);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "fix.csv", NULL), 0);
+    ck_assert_msg(strstr(messages, "read fix.csv as UTF-8, comma-separated"), "%s", messages);
+}
+END_TEST
+
+/* A report asked for as a workbook (--report PATH.xlsx) holds the lines of the CSV report, cell
+ * for cell (two dry runs of the same file, one asking for each). */
+START_TEST(a_report_asked_for_as_a_workbook_holds_the_csv_reports_lines)
+{
+    e2e_start_sandbox(&fixture); /* the dry runs read the app's users */
+    copy_fixture("../../samples", "users.csv");
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--dry-run", "--report", "report.xlsx", "users.csv", NULL), 1);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "--dry-run", "--report", "report.csv", "users.csv", NULL), 1);
+    char err[512];
+    int fd = open(e2e_path(&fixture, "report.xlsx"), O_RDONLY);
+    cci_workbook *sheet;
+    ck_assert_int_eq(cci_workbook_open(&sheet, fd, NULL, 100, 1 << 20, err, sizeof err), CCI_OK);
+    close(fd);
+    FILE *file = fopen(e2e_path(&fixture, "report.csv"), "rb");
+    cci_csv_reader *csv;
+    ck_assert_int_eq(cci_csv_reader_new(&csv, file, ',', NULL, err, sizeof err), CCI_OK);
+    cci_record from_sheet, from_csv;
+    int rows = 0;
+    while (cci_csv_reader_next(csv, &from_csv) == CCI_READ_RECORD) {
+        ck_assert_int_eq(cci_workbook_next(sheet, &from_sheet), CCI_READ_RECORD);
+        rows++;
+        ck_assert_uint_eq(from_sheet.count, from_csv.count);
+        for (size_t i = 0; i < from_csv.count; i++)
+            ck_assert_msg(from_sheet.cells[i].len == from_csv.cells[i].len &&
+                              memcmp(from_sheet.cells[i].text, from_csv.cells[i].text, from_csv.cells[i].len) == 0,
+                          "row %d, cell %zu: \"%s\" against \"%s\"", rows, i, from_sheet.cells[i].text,
+                          from_csv.cells[i].text);
+    }
+    ck_assert_int_eq(cci_workbook_next(sheet, &from_sheet), CCI_READ_END);
+    ck_assert_int_eq(rows, 28); /* the header and 27 rows */
+    cci_csv_reader_free(csv);
+    fclose(file);
+    cci_workbook_free(sheet);
 }
 END_TEST
 
@@ -410,6 +461,7 @@ static Suite *exports_suite(void)
     tcase_add_test(tc, a_damaged_workbook_stops_the_run_before_any_request);
     tcase_add_test(tc, a_damaged_xls_stops_the_run_in_one_line);
     tcase_add_test(tc, a_workbooks_rejects_read_back_as_written_whatever_the_settings_say);
+    tcase_add_test(tc, a_report_asked_for_as_a_workbook_holds_the_csv_reports_lines);
     tcase_add_test(tc, a_zip_bomb_and_a_billion_laughs_stop_the_run_in_one_line);
     tcase_add_test(tc, spreadsheet_damage_is_named_per_row);
     suite_add_tcase(suite, tc);

@@ -301,6 +301,16 @@ START_TEST(the_tools_own_headers_are_known_exactly)
 }
 END_TEST
 
+START_TEST(only_an_xlsx_path_asks_for_a_workbook)
+{
+    ck_assert(cci_path_is_xlsx("users.runs/latest/rejects.xlsx"));
+    ck_assert(cci_path_is_xlsx("REPORT.XLSX"));
+    ck_assert(!cci_path_is_xlsx("rejects.csv"));
+    ck_assert(!cci_path_is_xlsx("rejects.xlsx.csv"));
+    ck_assert(!cci_path_is_xlsx("xlsx"));
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *suite = suite_create("report");
@@ -319,6 +329,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, rejects_that_cannot_be_written_say_why_by_their_code);
     tcase_add_test(tc, rejects_whose_rows_could_not_be_written_close_with_an_io_error);
     tcase_add_test(tc, the_tools_own_headers_are_known_exactly);
+    tcase_add_test(tc, only_an_xlsx_path_asks_for_a_workbook);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -76,6 +76,14 @@ START_TEST(a_sheet_is_chosen_by_name_or_number_and_a_missing_one_is_said)
     ck_assert_ptr_null(open_at("workbooks/handmade.xlsx", "Nope", CCI_INVALID, err, sizeof err));
     ck_assert_str_eq(err, "it has no sheet \"Nope\" (it has 2: --sheet NAME or a number)");
     ck_assert_ptr_null(open_at("workbooks/handmade.xlsx", "3", CCI_INVALID, err, sizeof err));
+    /* a chart sheet is no sheet of cells: passed over by default, refused when chosen */
+    cci_workbook *w = open_at("workbooks/chart.xlsx", NULL, CCI_OK, err, sizeof err);
+    char said[256];
+    cci_workbook_describe(w, said, sizeof said);
+    ck_assert_str_eq(said, "sheet \"Users\" (not read: \"Chart1\" chart)");
+    cci_workbook_free(w);
+    ck_assert_ptr_null(open_at("workbooks/chart.xlsx", "1", CCI_INVALID, err, sizeof err));
+    ck_assert_str_eq(err, "its sheet \"Chart1\" is a chart, with no cells to read: choose another with --sheet");
 }
 END_TEST
 
@@ -120,7 +128,7 @@ START_TEST(the_handmade_ods_reads_as_typed)
     char err[512], said[512];
     cci_workbook *w = open_at("workbooks/handmade.ods", "Users", CCI_OK, err, sizeof err);
     cci_workbook_describe(w, said, sizeof said);
-    ck_assert_str_eq(said, "sheet \"Users\" (not read: \"Notes\")");
+    ck_assert_str_eq(said, "sheet \"Users\" (not read: \"Secret\" hidden, \"Notes\")");
     cci_record r;
     const char *header[] = {"uid", "name", "createdAt", "metadata.active", "metadata.note"};
     const char *zeros[] = {"000123", "Ana López", "2021-03-04", "TRUE", "one\ntwo   spaced"}; /* the note is not */
@@ -138,7 +146,7 @@ START_TEST(the_handmade_ods_reads_as_typed)
     cci_workbook_free(w);
     w = open_at("workbooks/handmade.ods", NULL, CCI_OK, err, sizeof err); /* the first sheet by default */
     cci_workbook_describe(w, said, sizeof said);
-    ck_assert_str_eq(said, "sheet \"Notes\" (not read: \"Users\")");
+    ck_assert_str_eq(said, "sheet \"Notes\" (not read: \"Secret\" hidden, \"Users\")"); /* the first visible */
     cci_workbook_free(w);
 }
 END_TEST
@@ -299,6 +307,31 @@ START_TEST(a_header_below_a_title_is_found_by_its_row)
 }
 END_TEST
 
+/* Excel writes a carriage return as "_x000D_" and a '_' that would start such an escape as
+ * "_x005F_": read back as the characters; what is no escape stays as written. */
+START_TEST(office_escapes_read_as_their_characters)
+{
+    const char *cases[][2] = {
+        {"a_x000D_\nb", "a\r\nb"},      {"_x005F_x0041_", "_x0041_"},   {"_x00e9_t_x00E9_", "\xC3\xA9t\xC3\xA9"},
+        {"_xD83D__xDE00_", "\xF0\x9F\x98\x80"}, {"_xD83D_ alone", "_xD83D_ alone"}, {"_x0000_", "_x0000_"},
+        {"_x12_ _xZZZZ_ _x0041", "_x12_ _xZZZZ_ _x0041"}, {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "%s", cases[i][0]);
+        size_t len = cci_cell_unescape(text, strlen(text));
+        ck_assert_uint_eq(len, strlen(cases[i][1]));
+        ck_assert_msg(memcmp(text, cases[i][1], len) == 0 && text[len] == '\0', "case %zu: \"%s\"", i, text);
+        char *escaped;
+        size_t escaped_len;
+        ck_assert(cci_cell_escaped(text, len, &escaped, &escaped_len)); /* and back, through a writer */
+        if (escaped) len = cci_cell_unescape(escaped, escaped_len);
+        ck_assert_msg(len == strlen(cases[i][1]) && memcmp(escaped ? escaped : text, cases[i][1], len) == 0, "case %zu", i);
+        free(escaped);
+    }
+}
+END_TEST
+
 static Suite *workbook_suite(void)
 {
     Suite *suite = suite_create("workbook");
@@ -315,6 +348,7 @@ static Suite *workbook_suite(void)
     tcase_add_test(tc, a_header_below_a_title_is_found_by_its_row);
     tcase_add_test(tc, numbers_read_in_full_and_dates_by_their_format);
     tcase_add_test(tc, a_row_fills_gaps_and_keeps_to_its_bounds);
+    tcase_add_test(tc, office_escapes_read_as_their_characters);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -32,6 +32,11 @@ cci_saved_row *cci_saved_row_new(const cci_record *record);
  * edge spaces; neutralised when asked and it starts like a formula. */
 bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise);
 
+/* Whether an output's path asks for a workbook (report.xlsx, rejects.xlsx): it ends in ".xlsx", in
+ * any letter case. Such a report or rejects file is written as CSV while the run goes on and
+ * committed as a workbook of one sheet, every cell text (output/sheet_commit.h). */
+bool cci_path_is_xlsx(const char *path);
+
 typedef struct cci_report cci_report;
 
 /* Creates PATH.partial, writes the header and puts the report in *opened. Otherwise *opened is

@@ -63,6 +63,10 @@ cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, 
 /* Closes and removes the partial file, leaving PATH as it was. Safe on an outfile never opened. */
 void cci_outfile_discard(cci_outfile *out);
 
+/* Closes and keeps the partial file as it is, what could be written for the person to see,
+ * leaving PATH as it was. */
+void cci_outfile_abandon(cci_outfile *out);
+
 /* "cannot write PATH: REASON" for the first error, into err. */
 void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen);
 

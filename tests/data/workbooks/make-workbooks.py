@@ -7,6 +7,10 @@
                  row, a row of cells with only a style
   bomb.xlsx      a sheet that inflates past 200 times its compressed size
   laughs.xlsx    a sheet whose XML declares entities that expand a billion-fold
+  chart.xlsx     a chart sheet first, then a sheet of cells
+  handmade.ods   a sheet hidden by its table style, "Notes", then "Users" (repeated rows and
+                 cells, a note on a cell, a covered cell, a date and a float by their values)
+  nested.ods     a table inside a cell
 The tests cut handmade.xlsx short themselves (a truncated archive)."""
 import zipfile
 
@@ -26,9 +30,10 @@ def workbook(sheets):
     return f'<?xml version="1.0"?><workbook {NS}><workbookPr/><sheets>{items}</sheets></workbook>'
 
 
-def workbook_rels(count):
-    items = ''.join(f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-                    f'Target="worksheets/sheet{i + 1}.xml"/>' for i in range(count))
+def workbook_rels(count, charts=()):
+    kind = lambda i: 'chartsheet' if i in charts else 'worksheet'
+    items = ''.join(f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind(i)}" '
+                    f'Target="{kind(i)}s/sheet{i + 1}.xml"/>' for i in range(count))
     return f'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{items}</Relationships>'
 
 
@@ -53,12 +58,12 @@ USERS = (f'<?xml version="1.0"?><worksheet {NS}><sheetData>'
 HIDDEN = f'<?xml version="1.0"?><worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>lookup</t></is></c></row></sheetData></worksheet>'
 
 
-def write(path, sheets, parts, method=zipfile.ZIP_DEFLATED):
+def write(path, sheets, parts, method=zipfile.ZIP_DEFLATED, charts=()):
     with zipfile.ZipFile(path, 'w', method) as z:
         z.writestr('[Content_Types].xml', CT)
         z.writestr('_rels/.rels', RELS)
         z.writestr('xl/workbook.xml', workbook(sheets))
-        z.writestr('xl/_rels/workbook.xml.rels', workbook_rels(len(sheets)))
+        z.writestr('xl/_rels/workbook.xml.rels', workbook_rels(len(sheets), charts))
         for name, text in parts.items():
             z.writestr(name, text)
 
@@ -66,6 +71,10 @@ def write(path, sheets, parts, method=zipfile.ZIP_DEFLATED):
 write('handmade.xlsx', [('Lookup', 'hidden'), ('Users', None)],
       {'xl/styles.xml': STYLES, 'xl/sharedStrings.xml': STRINGS,
        'xl/worksheets/sheet1.xml': HIDDEN, 'xl/worksheets/sheet2.xml': USERS})
+# chart.xlsx: a chart sheet first (a chart where the cells would be), then "Users"
+write('chart.xlsx', [('Chart1', None), ('Users', None)],
+      {'xl/chartsheets/sheet1.xml': f'<?xml version="1.0"?><chartsheet {NS}><drawing r:id="rId1"/></chartsheet>',
+       'xl/worksheets/sheet2.xml': HIDDEN}, charts=(0,))
 bomb = f'<?xml version="1.0"?><worksheet {NS}><sheetData>' + ' ' * (64 << 20) + '</sheetData></worksheet>'
 write('bomb.xlsx', [('Users', None)], {'xl/worksheets/sheet1.xml': bomb})
 laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -78,7 +87,8 @@ write('laughs.xlsx', [('Users', None)], {'xl/worksheets/sheet1.xml': laughs})
 # a 12-digit number by office:value, a date, a boolean, and the sheet's height of empty rows
 ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"')
 
 
 def cell(text=None, **attrs):
@@ -100,8 +110,12 @@ ods_table = ('<table:table table:name="Users">'
              + '<table:table-row table:number-rows-repeated="2">' + cell('twin') + cell('Twin') + '</table:table-row>'
              + '<table:table-row table:number-rows-repeated="1048570">' + cell(table_number_columns_repeated='1024') + '</table:table-row>'
              + '</table:table>')
-content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:body><office:spreadsheet>'
-           '<table:table table:name="Notes"><table:table-row>' + cell('notes') + '</table:table-row></table:table>'
+content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:automatic-styles>'
+           '<style:style style:name="ta1" style:family="table"><style:table-properties table:display="true"/></style:style>'
+           '<style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style>'
+           '</office:automatic-styles><office:body><office:spreadsheet>'
+           '<table:table table:name="Secret" table:style-name="ta2"><table:table-row>' + cell('secret') + '</table:table-row></table:table>'
+           '<table:table table:name="Notes" table:style-name="ta1"><table:table-row>' + cell('notes') + '</table:table-row></table:table>'
            + ods_table + '</office:spreadsheet></office:body></office:document-content>')
 with zipfile.ZipFile('handmade.ods', 'w') as z:
     z.writestr(zipfile.ZipInfo('mimetype'), 'application/vnd.oasis.opendocument.spreadsheet')  # first, stored
