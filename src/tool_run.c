@@ -13,6 +13,7 @@
 #include "tool_paths.h"
 #include "tool_progress.h"
 #include "tool_runs.h"
+#include "tool_say.h"
 #include "tool_signals.h"
 #include "tool_summary.h"
 
@@ -29,7 +30,7 @@ static void on_message(void *context, cci_message_kind kind, const char *text)
 {
     tool_output *out = context;
     if (kind == CCI_MESSAGE_NOTE && out->opts->quiet) return;
-    fprintf(out->messages, "cometchat-import: %s\n", text);
+    tool_say(out->messages, "cometchat-import: ", text); /* a cell's text stays on the line */
 }
 
 /* The progress display the options and the terminal call for, or none. */
@@ -94,6 +95,18 @@ static void keep_settings_beside(const tool_options *opts, const char *rejects, 
     as_written.rejects_encoding = NULL;
     snprintf(comment, sizeof comment, "the settings %s was read with, kept for %s: cometchat-import reads them when "
                                       "that file is imported; the command line wins", opts->input, rejects);
+    /* a file of the same name that this tool did not write is someone's own: kept aside, numbered */
+    char *text = NULL, kept[1024] = "";
+    struct stat st;
+    bool ours = companion && tool_config_load(companion, false, true, &text, &st, err, sizeof err) && text;
+    free(text);
+    if (companion && !ours && access(companion, F_OK) == 0 && !cci_keep_previous(companion, kept, sizeof kept)) {
+        fprintf(messages, "cometchat-import: %s is not a file of cometchat-import's and cannot be moved aside: the settings "
+                          "of %s are not kept beside it (feed it back with the same --map options)\n", companion, rejects);
+        free(companion);
+        return;
+    }
+    if (kept[0]) fprintf(messages, "cometchat-import: %s was kept as %s\n", companion, kept);
     /* a companion travels with the data: it never says where requests go (tool_trust.h) */
     if (companion && !tool_config_write(companion, &as_written, false, comment, err, sizeof err))
         fprintf(messages, "cometchat-import: %s (feed %s back with the same --map options)\n", err, rejects);
@@ -163,10 +176,13 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
     cci_import(&config, &result);
     facts->seconds = seconds_since(started);
     int status = tool_exit_status(&result);
-    /* a report that could not be written whole is left as PATH.partial: the summary names that */
+    /* a report or rejects file that could not be written whole is left as PATH.partial: the summary
+     * names that */
     char *partial = result.write_failed && facts->report ? partial_of(facts->report) : NULL;
-    const char *report = facts->report;
+    char *rejects_partial = result.write_failed && facts->rejects ? partial_of(facts->rejects) : NULL;
+    const char *report = facts->report, *rejects = facts->rejects;
     if (partial && access(partial, F_OK) == 0) facts->report = partial;
+    if (rejects_partial && access(rejects_partial, F_OK) == 0) facts->rejects = rejects_partial;
     if (result.started && !opts->quiet) {
         tool_summary_print(messages, facts, &result);
         tool_summary_print_problems(messages, &result);
@@ -178,11 +194,14 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
         if (status == TOOL_EXIT_OK) status = TOOL_EXIT_STOPPED;
     }
     if (result.started && folder) keep_summary_in_folder(folder, facts, &result, status, messages);
-    if (result.started && result.rejected && facts->rejects) keep_settings_beside(opts, facts->rejects, result.dialect.sheet[0] != '\0', messages);
+    if (result.started && result.rejected && facts->rejects == rejects && rejects)
+        keep_settings_beside(opts, rejects, result.dialect.sheet[0] != '\0', messages);
     if (result.started && folder) conclude_folder(opts, folder, !result.write_failed, messages);
     *ran = result.started;
     facts->report = report;
+    facts->rejects = rejects;
     free(partial);
+    free(rejects_partial);
     cci_import_result_cleanup(&result);
     return status;
 }

@@ -3,6 +3,8 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
+#include "tool_say.h"
+
 int tool_exit_status(const cci_import_result *result)
 {
     if (!result->started && result->stopped) return TOOL_EXIT_STOPPED; /* interrupted before it began */
@@ -118,13 +120,13 @@ void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_im
 void tool_summary_print_problems(FILE *out, const cci_import_result *r)
 {
     if (r->sample_count) fprintf(out, "cometchat-import: what a run would send, for example:\n");
-    for (size_t i = 0; i < r->sample_count; i++) fprintf(out, "  %s\n", r->samples[i]);
+    for (size_t i = 0; i < r->sample_count; i++) tool_say(out, "  ", r->samples[i]);
     if (!r->problem_count) return;
     unsigned long total = r->counts[CCI_ACTION_INVALID] + r->counts[CCI_ACTION_FAILED];
     bool some = total > r->problem_count;
     fprintf(out, "cometchat-import: %s problems%s:\n", some ? "the first" : "the",
             some ? " (all of them are in the report, or here with --verbose)" : "");
-    for (size_t i = 0; i < r->problem_count; i++) fprintf(out, "  %s\n", r->problems[i]);
+    for (size_t i = 0; i < r->problem_count; i++) tool_say(out, "  ", r->problems[i]); /* cells stay on their line */
 }
 
 /* The summary as JSON; NULL when out of memory (cJSON_Add* say so by returning NULL, and a summary

@@ -8,6 +8,7 @@
 #include <xlsxwriter.h>
 
 #include "cci/read/csv_reader.h"
+#include "read/workbook.h"
 #include "read/workbook_cells.h"
 #include "util/utf8.h"
 
@@ -21,20 +22,9 @@ static size_t characters(const char *text, size_t len)
     return count;
 }
 
-/* Whether a cell can be a workbook's text as it is: UTF-8, and without the control characters
- * XML cannot hold (a tab and a line break it can). */
-static bool fits_a_cell(const cci_cell *cell)
-{
-    if (!cci_utf8_valid(cell->text, cell->len)) return false;
-    for (size_t i = 0; i < cell->len; i++) {
-        unsigned char c = (unsigned char)cell->text[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
-    }
-    return true;
-}
-
-/* A text cell, read back as it is: libxlsxwriter escapes the characters XML cannot hold
- * ("_x000D_"), but not a '_' that would read as starting such an escape. */
+/* A text cell, read back as it is: the characters XML cannot hold written as escapes ("_x0001_",
+ * "_x000D_"), and a '_' that would read as starting one escaped too (libxlsxwriter escapes some
+ * of the first, none of the second). */
 static bool write_text(lxw_worksheet *sheet, lxw_row_t row, lxw_col_t column, const cci_cell *cell)
 {
     char *escaped;
@@ -62,8 +52,8 @@ static bool write_rows(FILE *csv, lxw_worksheet *sheet, char *why, size_t why_le
         }
         for (size_t i = 0; ok && i < record.count; i++) {
             const cci_cell *cell = &record.cells[i];
-            if (!fits_a_cell(cell))
-                snprintf(why, why_len, "row %lu holds bytes a workbook cannot (not UTF-8, or a control character)",
+            if (!cci_utf8_valid(cell->text, cell->len))
+                snprintf(why, why_len, "row %lu holds bytes that are not UTF-8, which a workbook cannot",
                          (unsigned long)row + 1);
             else if (characters(cell->text, cell->len) > MOST_CHARACTERS_A_CELL)
                 snprintf(why, why_len, "row %lu holds a cell of more than %d characters, which a workbook cannot",
@@ -77,8 +67,7 @@ static bool write_rows(FILE *csv, lxw_worksheet *sheet, char *why, size_t why_le
         row++;
     }
     if (ok && read == CCI_READ_ERROR) { /* written by this tool: only bytes that are not UTF-8 stop it */
-        snprintf(why, why_len, "row %lu holds bytes a workbook cannot (not UTF-8, or a control character)",
-                 (unsigned long)row + 1);
+        snprintf(why, why_len, "row %lu holds bytes that are not UTF-8, which a workbook cannot", (unsigned long)row + 1);
         ok = false;
     }
     cci_csv_reader_free(reader);
@@ -109,10 +98,59 @@ static bool make_workbook(FILE *csv, const char *sheet_name, FILE **made, char *
     return ok;
 }
 
+static bool same_cells(const cci_record *a, const cci_record *b)
+{
+    size_t count = a->count > b->count ? a->count : b->count;
+    for (size_t i = 0; i < count; i++) {
+        cci_cell x = i < a->count ? a->cells[i] : (cci_cell){"", 0}, y = i < b->count ? b->cells[i] : (cci_cell){"", 0};
+        if (x.len != y.len || memcmp(x.text, y.text, x.len) != 0) return false;
+    }
+    return true;
+}
+
+static bool all_empty(const cci_record *record)
+{
+    for (size_t i = 0; i < record->count; i++)
+        if (record->cells[i].len) return false;
+    return true;
+}
+
+/* Whether the workbook made holds every row of csv, cell for cell, read back as a workbook
+ * input is: libxlsxwriter does not check its own writes, so a full disk cuts its sheet short
+ * unsaid. A row of empty cells is no row of a sheet. */
+static bool holds_every_row(FILE *csv, FILE *workbook, char *why, size_t why_len)
+{
+    cci_csv_reader *reader = NULL;
+    cci_workbook *sheet = NULL;
+    rewind(csv);
+    if (cci_csv_reader_new(&reader, csv, ',', "UTF-8", why, why_len) != CCI_OK ||
+        cci_workbook_open(&sheet, fileno(workbook), NULL, MOST_COLUMNS, MOST_BYTES_A_ROW, why, why_len) != CCI_OK) {
+        cci_csv_reader_free(reader);
+        return false;
+    }
+    cci_csv_reader_limit(reader, MOST_BYTES_A_ROW, MOST_COLUMNS);
+    cci_record written, read_back;
+    unsigned long row = 0;
+    bool same = true;
+    while (same && cci_csv_reader_next(reader, &written) == CCI_READ_RECORD) {
+        row++;
+        if (all_empty(&written)) continue;
+        same = cci_workbook_next(sheet, &read_back) == CCI_READ_RECORD && read_back.line == row &&
+               same_cells(&written, &read_back);
+    }
+    if (same && cci_workbook_next(sheet, &read_back) != CCI_READ_END) same = false;
+    if (!same)
+        snprintf(why, why_len, "its row %lu did not read back as written (was the disk full?)", row);
+    cci_workbook_free(sheet);
+    cci_csv_reader_free(reader);
+    return same;
+}
+
 /* The partial file's CSV replaced by the workbook's bytes. */
 static bool replace_with(cci_outfile *out, FILE *workbook)
 {
-    bool ok = fflush(out->file) == 0 && ftruncate(fileno(out->file), 0) == 0 && fseek(out->file, 0, SEEK_SET) == 0;
+    bool ok = fflush(out->file) == 0 && ftruncate(fileno(out->file), 0) == 0 && fseek(out->file, 0, SEEK_SET) == 0 &&
+              fseek(workbook, 0, SEEK_SET) == 0;
     char buffer[1 << 16];
     size_t got;
     while (ok && (got = fread(buffer, 1, sizeof buffer, workbook)) > 0) ok = fwrite(buffer, 1, got, out->file) == got;
@@ -129,7 +167,8 @@ cci_status cci_sheet_commit(cci_outfile *out, const char *sheet_name, bool keep_
     if (!cci_outfile_flush(out)) return cci_outfile_commit(out, keep_previous, kept, kept_len, err, errlen);
     char why[512] = "out of memory";
     FILE *csv = fopen(out->partial, "rb"), *workbook = NULL;
-    bool made = csv && make_workbook(csv, sheet_name, &workbook, why, sizeof why);
+    bool made = csv && make_workbook(csv, sheet_name, &workbook, why, sizeof why) &&
+                holds_every_row(csv, workbook, why, sizeof why);
     if (!csv) snprintf(why, sizeof why, "%s", strerror(errno));
     if (csv) fclose(csv);
     bool replaced = made && replace_with(out, workbook);

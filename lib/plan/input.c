@@ -185,7 +185,9 @@ cci_status cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci
     cci_read_status read = CCI_READ_END;
     while (status == CCI_OK && (read = cci_input_next(input, &record)) == CCI_READ_RECORD) {
         count++;
-        if (visit) visit(context, &mapping, &record);
+        if (visit && !visit(context, &mapping, &record))
+            status = cci_fail(CCI_STOPPED, err, errlen, "%s: the run was stopped while the file was read first; nothing "
+                              "was sent", spec->path);
     }
     if (status == CCI_OK && read == CCI_READ_ERROR) {
         status = describe_read_error(input, spec, err, errlen);

@@ -69,12 +69,14 @@ cci_status cci_input_header(cci_input *input, const cci_input_spec *spec, cci_re
                             cci_mapping *mapping, char *err, size_t errlen);
 
 /* Sees each record of the preflight, with the header's mapping; both valid during the call. */
-typedef void (*cci_preflight_fn)(void *context, const cci_mapping *mapping, const cci_record *record);
+/* Sees one record of the preflight; false stops the reading there (the run was stopped). */
+typedef bool (*cci_preflight_fn)(void *context, const cci_mapping *mapping, const cci_record *record);
 
 /* On a rereadable input just opened: reads the whole file once (the header maps, every line
  * parses and decodes), showing each record to visit (may be NULL), then starts the import pass
  * from the start, checked against this one. The number of records after the header goes into
- * *rows; otherwise *rows is -1, err says why and the code is cci_input_header's. */
+ * *rows; otherwise *rows is -1, err says why and the code is cci_input_header's, or CCI_STOPPED
+ * when visit stopped the reading. */
 cci_status cci_input_preflight(cci_input *input, const cci_input_spec *spec, cci_preflight_fn visit, void *context,
                                long *rows, char *err, size_t errlen);
 

@@ -100,8 +100,11 @@ static cci_status choose_sheet(cci_workbook *w, const char *choice, char *err, s
     w->sheet = chosen;
     if (chosen < count) return CCI_OK;
     if (!choice) return cci_fail(CCI_INVALID, err, errlen, "every sheet of it is hidden or a chart: choose one with --sheet");
-    return cci_fail(CCI_INVALID, err, errlen, "it has no sheet \"%s\" (it has %zu: --sheet NAME or a number)", choice,
-                    count);
+    char names[256] = "";
+    for (size_t i = 0, used = 0; i < count && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s\"%s\"", i ? ", " : "", sheet_at(w, i)->name);
+    return cci_fail(CCI_INVALID, err, errlen, "it has no sheet \"%s\" (it has %zu: %s; --sheet NAME or a number)", choice,
+                    count, names);
 }
 
 cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, size_t max_columns,

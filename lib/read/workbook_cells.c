@@ -146,17 +146,28 @@ size_t cci_cell_unescape(char *text, size_t len)
     return out;
 }
 
+/* A character XML 1.0 cannot hold (a control character but TAB and LF; CR, which XML reads as
+ * LF): written as its escape. */
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 && c != '\t' && c != '\n';
+}
+
 bool cci_cell_escaped(const char *text, size_t len, char **escaped, size_t *escaped_len)
 {
     size_t found = 0;
     unsigned code;
     *escaped = NULL;
-    for (size_t i = 0; i < len; i++) found += escape_at(text + i, len - i, &code);
+    for (size_t i = 0; i < len; i++) found += escape_at(text + i, len - i, &code) || needs_escape((unsigned char)text[i]);
     if (!found) return true;
     char *out = malloc(len + found * 6 + 1);
     if (!out) return false;
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
+        if (needs_escape((unsigned char)text[i])) {
+            n += (size_t)sprintf(out + n, "_x%04X_", (unsigned char)text[i]);
+            continue;
+        }
         if (escape_at(text + i, len - i, &code)) n += (size_t)sprintf(out + n, "_x005F"); /* the '_' itself */
         out[n++] = text[i];
     }

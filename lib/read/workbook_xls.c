@@ -40,37 +40,57 @@ static cci_xls *xls_new(void)
     return x;
 }
 
-/* Waits for the child's end; whether it ended well, and otherwise how, in why. */
-static bool reap(cci_xls *x, char *why, size_t len)
+typedef enum { ENDED_WELL, INTERRUPTED, PAST_BOUNDS, CRASHED, FAILED } child_end;
+
+/* Waits for the child's end; how it ended, and the signal that ended it in *signal_number. */
+static child_end reap(cci_xls *x, int *signal_number)
 {
     if (x->from_child >= 0) close(x->from_child);
     if (x->to_child >= 0) close(x->to_child);
     x->from_child = x->to_child = -1;
-    snprintf(why, len, "it stopped");
-    if (!x->child) return false;
+    *signal_number = 0;
+    if (!x->child) return FAILED;
     int status = 0;
     pid_t got;
     while ((got = waitpid(x->child, &status, 0)) < 0 && errno == EINTR) {}
     x->child = 0;
-    if (got < 0) return false;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
-        snprintf(why, len, "it took more than a minute of CPU, or too much memory");
-    else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM))
-        snprintf(why, len, "it was interrupted");
-    else if (WIFSIGNALED(status))
-        snprintf(why, len, "it crashed (%s)", strsignal(WTERMSIG(status)));
-    else
-        snprintf(why, len, "it failed");
-    return false;
+    if (got < 0 || !(WIFEXITED(status) || WIFSIGNALED(status))) return FAILED;
+    if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? ENDED_WELL : FAILED;
+    switch ((*signal_number = WTERMSIG(status))) {
+    case SIGINT: case SIGTERM: case SIGHUP: case SIGQUIT: return INTERRUPTED; /* the person, not the file */
+    case SIGXCPU: case SIGKILL: return PAST_BOUNDS;
+    default: return CRASHED;
+    }
+}
+
+/* One line for a sheet list or sheet the child did not finish: the file blamed only when it is
+ * to blame. */
+static cci_status stopped(child_end end, int signal_number, const char *where, char *err, size_t errlen)
+{
+    static const char reader[] = "the reader of .xls files (FreeXL)";
+    switch (end) {
+    case INTERRUPTED:
+        return cci_fail(CCI_STOPPED, err, errlen, "reading it was interrupted (%s)", strsignal(signal_number));
+    case PAST_BOUNDS:
+        return cci_fail(CCI_INVALID, err, errlen, "%s was stopped %s: it ran past its minute of CPU time or its memory, or "
+                        "was killed; the file may be damaged or too large: %s", reader, where, SAVE_AS);
+    case CRASHED:
+        return cci_fail(CCI_INVALID, err, errlen, "not a readable .xls: %s crashed on it (%s) %s; the file is damaged: %s",
+                        reader, strsignal(signal_number), where, SAVE_AS);
+    case FAILED:
+        return cci_fail(CCI_IO, err, errlen, "%s failed %s (out of memory, or a limit on file sizes)", reader, where);
+    default:
+        return cci_fail(CCI_INVALID, err, errlen, "not a readable .xls: what %s said %s was malformed; the file is "
+                        "damaged: %s", reader, where, SAVE_AS);
+    }
 }
 
 void cci_xls_free(cci_xls *x)
 {
     if (!x) return;
     if (x->child) kill(x->child, SIGKILL);
-    char why[128];
-    reap(x, why, sizeof why);
+    int signal_number;
+    reap(x, &signal_number);
     for (size_t i = 0; i < x->sheet_count; i++) free(x->sheets[i].name);
     free(x->sheets);
     free(x->cells);
@@ -91,14 +111,17 @@ static bool read_exact(int fd, void *into, size_t n)
 
 static cci_status refused(cci_xls *x, uint32_t why, char *err, size_t errlen)
 {
-    char ended[128];
-    reap(x, ended, sizeof ended);
+    int signal_number;
+    reap(x, &signal_number);
     switch (why) {
     case CCI_XLS_PASSWORD:
         return cci_fail(CCI_INVALID, err, errlen, "this .xls is protected by a password: %s (without one)", SAVE_AS);
     case CCI_XLS_NO_SHEET:
         return cci_fail(CCI_INVALID, err, errlen, "no sheet could be read from this .xls: it is damaged, or holds none; %s",
                         SAVE_AS);
+    case CCI_XLS_NO_COPY:
+        return cci_fail(CCI_IO, err, errlen, "the reader of .xls files could not copy it into memory (out of memory, "
+                        "or a limit on file sizes)");
     case CCI_XLS_SHEET_UNREADABLE:
         return cci_fail(CCI_INVALID, err, errlen, "the sheet of this .xls cannot be read: it is damaged; %s", SAVE_AS);
     default:
@@ -108,26 +131,26 @@ static cci_status refused(cci_xls *x, uint32_t why, char *err, size_t errlen)
     }
 }
 
-static cci_status reader_stopped(cci_xls *x, const char *where, char *err, size_t errlen)
+/* After the child said something malformed (it is ended here) or stopped saying anything. */
+static cci_status reader_stopped(cci_xls *x, bool malformed, const char *where, char *err, size_t errlen)
 {
-    char why[128];
-    if (x->child) kill(x->child, SIGKILL);
-    reap(x, why, sizeof why);
-    return cci_fail(CCI_INVALID, err, errlen, "not a readable .xls: the reader of .xls files (FreeXL) stopped %s: %s; "
-                    "the file is damaged: %s", where, why, SAVE_AS);
+    int signal_number;
+    if (malformed && x->child) kill(x->child, SIGKILL);
+    child_end end = reap(x, &signal_number);
+    return stopped(malformed ? ENDED_WELL : end, signal_number, where, err, errlen);
 }
 
 /* The sheet list, up to its end. */
 static cci_status take_sheet_list(cci_xls *x, char *err, size_t errlen)
 {
     unsigned char tag;
+    bool malformed = false;
     while (read_exact(x->from_child, &tag, 1)) {
         uint32_t n;
         if (tag == CCI_XLS_SHEETS_END && x->sheet_count) return CCI_OK;
         if (tag == CCI_XLS_REFUSED && read_exact(x->from_child, &n, sizeof n)) return refused(x, n, err, errlen);
-        if (tag != CCI_XLS_SHEET_NAME || !read_exact(x->from_child, &n, sizeof n) || n > CCI_XLS_MAX_SHEET_NAME ||
-            x->sheet_count >= CCI_XLS_MAX_SHEETS)
-            break;
+        if (tag != CCI_XLS_SHEET_NAME || !read_exact(x->from_child, &n, sizeof n)) break;
+        if ((malformed = n > CCI_XLS_MAX_SHEET_NAME || x->sheet_count >= CCI_XLS_MAX_SHEETS)) break;
         cci_sheet_info *more = realloc(x->sheets, (x->sheet_count + 1) * sizeof *more);
         char *name = malloc(n + 1);
         if (more) x->sheets = more;
@@ -141,7 +164,7 @@ static cci_status take_sheet_list(cci_xls *x, char *err, size_t errlen)
         if (!cci_utf8_valid(name, n) || strlen(name) != n) snprintf(name, n + 1, "%.*s", n ? 1 : 0, "?");
         cci_sheet_name_clean(name);
     }
-    return reader_stopped(x, "while listing the sheets", err, errlen);
+    return reader_stopped(x, malformed, "while listing the sheets", err, errlen);
 }
 
 cci_status cci_xls_open(cci_xls **made, const unsigned char *bytes, size_t len, char *err, size_t errlen)
@@ -291,14 +314,15 @@ static cci_status take_sheet(cci_xls *x, size_t index, char *err, size_t errlen)
             if (got <= 0) break;
             x->cells_len += (size_t)got;
         }
-    char why[128], where[64];
+    char where[64];
+    int signal_number;
     if (past_cap) {
         kill(x->child, SIGKILL);
-        reap(x, why, sizeof why);
+        reap(x, &signal_number);
         return cci_fail(CCI_INVALID, err, errlen, "the sheet \"%s\" of this .xls holds more than %zu MiB of cells: %s",
                         x->sheets[index].name, CCI_XLS_MAX_SHEET_BYTES >> 20, SAVE_AS);
     }
-    bool ended_well = reap(x, why, sizeof why);
+    child_end end = reap(x, &signal_number);
     unsigned long last_row = 0;
     if (x->cells_len >= 5 && x->cells[0] == CCI_XLS_REFUSED) {
         uint32_t refusal;
@@ -306,10 +330,9 @@ static cci_status take_sheet(cci_xls *x, size_t index, char *err, size_t errlen)
         return refused(x, refusal, err, errlen);
     }
     bool formed = well_formed(x->cells, x->cells_len, &last_row); /* and where it stopped */
-    if (ended_well && formed) return CCI_OK;
+    if (end == ENDED_WELL && formed) return CCI_OK;
     snprintf(where, sizeof where, "in sheet \"%.20s\" after row %lu", x->sheets[index].name, last_row);
-    return cci_fail(CCI_INVALID, err, errlen, "not a readable .xls: the reader of .xls files (FreeXL) stopped %s: %s; "
-                    "the file is damaged: %s", where, ended_well ? "what it said was malformed" : why, SAVE_AS);
+    return stopped(end, signal_number, where, err, errlen);
 }
 
 cci_status cci_xls_start(cci_xls *x, size_t index, size_t max_columns, size_t max_record_bytes, char *err,

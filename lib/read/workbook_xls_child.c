@@ -35,7 +35,7 @@ static void confine(void)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    const int ended_by[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    const int ended_by[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
     for (size_t i = 0; i < sizeof ended_by / sizeof *ended_by; i++) signal(ended_by[i], SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     struct rlimit cpu = {CHILD_CPU_SECONDS, CHILD_CPU_SECONDS + 5};
@@ -68,16 +68,17 @@ static _Noreturn void refuse(FILE *out, cci_xls_refusal why)
 static const void *open_workbook(const unsigned char *bytes, size_t len, FILE *out)
 {
     int fd = memfd_create("xls", 0);
-    for (size_t done = 0; fd >= 0 && done < len;) {
+    if (fd < 0) refuse(out, CCI_XLS_NO_COPY);
+    for (size_t done = 0; done < len;) {
         ssize_t wrote = write(fd, bytes + done, len - done);
-        if (wrote <= 0) _exit(1);
+        if (wrote <= 0) refuse(out, CCI_XLS_NO_COPY);
         done += (size_t)wrote;
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     const void *handle = NULL;
     unsigned password = 0;
-    if (fd < 0 || freexl_open(path, &handle) != FREEXL_OK) refuse(out, CCI_XLS_UNREADABLE);
+    if (freexl_open(path, &handle) != FREEXL_OK) refuse(out, CCI_XLS_UNREADABLE);
     if (freexl_get_info(handle, FREEXL_BIFF_PASSWORD, &password) == FREEXL_OK && password == FREEXL_BIFF_OBFUSCATED)
         refuse(out, CCI_XLS_PASSWORD);
     return handle;

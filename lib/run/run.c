@@ -280,6 +280,7 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
     if (!run_open_journal(r)) return false;
     r->census.journal = r->journal;
     r->census.name_required = r->spec.name_required;
+    r->census.stop = r->config->stop;
     if (cci_input_rereadable(input)) {
         if (cci_input_preflight(input, &r->spec, cci_census_visit, &r->census, expected_rows, err, sizeof err) !=
             CCI_OK) {

@@ -36,21 +36,22 @@ static void note_keys(cci_census *census, const cci_mapping *mapping, const cci_
     cci_clears_cleanup(&clears);
 }
 
-void cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record)
+bool cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record)
 {
     cci_census *census = context;
-    if (cci_record_is_empty(record)) return;
+    if (census->stop && cci_stop_requested(census->stop)) return false;
+    if (cci_record_is_empty(record)) return true;
     char uid[CCI_UID_MAX + 1];
     if (!cci_record_uid(mapping, record, uid)) {
         census->unreadable++;
-        return;
+        return true;
     }
     cci_padding_note(&census->padding, uid);
     if (!cci_uid_set_add(&census->uids, uid, record->line)) census->out_of_memory = true;
     else note_keys(census, mapping, record, uid);
     const char *journaled = census->journal ? cci_journal_lookup(census->journal, uid) : NULL;
     if (journaled) census->journal_knows++;
-    if (census->to_send) return; /* known already: no more rows need be built */
+    if (census->to_send) return true; /* known already: no more rows need be built */
     /* built as the planner will build it: an invalid row is never sent, and only the journal's
      * fingerprint proves a valid one unchanged */
     char problems[256];
@@ -63,6 +64,7 @@ void cci_census_visit(void *context, const cci_mapping *mapping, const cci_recor
         free(body);
     }
     cci_user_cleanup(&user);
+    return true;
 }
 
 void cci_census_cleanup(cci_census *census)

@@ -13,6 +13,7 @@
 #include "cci/read/csv_reader.h"
 #include "rules/damage.h"
 #include "cci/state/journal.h"
+#include "cci/util/stop.h"
 #include "rules/key_signature.h"
 #include "target/listing.h"
 #include "cci/rules/mapping.h"
@@ -34,10 +35,11 @@ typedef struct cci_census {
     cci_key_columns keys;         /* the metadata.KEY columns, each row's signature in uids */
     cci_padding padding;          /* how the file's numeric uids are zero-padded */
     bool keys_known;
+    cci_stop *stop;               /* may be NULL; once requested, the reading stops (a Ctrl-C) */
 } cci_census;
 
 /* A cci_preflight_fn: context is a cci_census. */
-void cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record);
+bool cci_census_visit(void *context, const cci_mapping *mapping, const cci_record *record);
 
 /* A cci_keep_metadata_fn (context: a sealed census whose keys are usable): a listed user's
  * metadata is kept only when the file has its uid and the row's metadata.KEY values differ from

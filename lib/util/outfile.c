@@ -65,9 +65,23 @@ FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
     return file;
 }
 
+/* A name that can become a file: not empty, no folder (a file's rename over one would fail only
+ * when the run ends, after its requests). */
+static bool names_a_file(const char *path)
+{
+    struct stat st;
+    size_t len = strlen(path);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return len && path[len - 1] != '/' && strcmp(base, ".") != 0 && strcmp(base, "..") != 0 &&
+           !(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
 {
     *out = (cci_outfile){0};
+    if (!names_a_file(path))
+        return cci_fail(CCI_INVALID, err, errlen, "cannot write \"%s\": it names a folder, or nothing: name a file", path);
     size_t partial_len = strlen(path) + sizeof ".partial";
     out->path = strdup(path);
     out->partial = malloc(partial_len);

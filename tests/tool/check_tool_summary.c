@@ -107,9 +107,9 @@ END_TEST
 START_TEST(the_first_problems_say_when_there_are_more)
 {
     cci_import_result r = started();
-    char *problems[] = {"line 3: uid holds '!'"};
+    char *problems[] = {"line 3: uid holds '!'", "line 4: column \"uid\": \"a\x1b[31mb\nc\rd\te\x7f\" holds ..."};
     r.problems = problems;
-    r.problem_count = 1;
+    r.problem_count = 2;
     r.counts[CCI_ACTION_INVALID] = 4;
     char *text = NULL;
     size_t len = 0;
@@ -118,6 +118,8 @@ START_TEST(the_first_problems_say_when_there_are_more)
     fclose(out);
     ck_assert_ptr_nonnull(strstr(text, "the first problems (all of them are in the report, or here with --verbose):"));
     ck_assert_ptr_nonnull(strstr(text, "  line 3: uid holds '!'\n"));
+    /* a cell's control characters are shown, not obeyed: the line stays one line */
+    ck_assert_msg(strstr(text, "  line 4: column \"uid\": \"a\\x1b[31mb\\nc\\rd\\te\\x7f\" holds ...\n"), "%s", text);
     free(text);
 }
 END_TEST

@@ -122,6 +122,29 @@ START_TEST(the_import_pass_reads_the_same_rows_again)
 }
 END_TEST
 
+/* A visit that says stop (the run was stopped: a Ctrl-C) ends the preflight at that row. */
+static bool stop_at_second(void *context, const cci_mapping *mapping, const cci_record *record)
+{
+    (void)mapping, (void)record;
+    return ++*(int *)context < 2;
+}
+
+START_TEST(a_stop_ends_the_preflight_at_its_row)
+{
+    write_input("uid,name\nana,Ana\nbob,Bob\ncy,Cy\ndee,Dee\n");
+    cci_input_spec spec = spec_of(path);
+    cci_input input;
+    ck_assert_int_eq(cci_input_open(&input, &spec, err, sizeof err), CCI_OK);
+    long rows;
+    int seen = 0;
+    ck_assert_int_eq(cci_input_preflight(&input, &spec, stop_at_second, &seen, &rows, err, sizeof err), CCI_STOPPED);
+    ck_assert_int_eq(seen, 2); /* not one row more */
+    ck_assert_int_eq(rows, -1);
+    ck_assert_msg(strstr(err, "stopped while the file was read first; nothing was sent"), "%s", err);
+    cci_input_close(&input);
+}
+END_TEST
+
 /* Rewritten between the passes, same size: the import pass stops and says how it changed. */
 START_TEST(a_file_rewritten_after_the_preflight_stops_the_import_pass)
 {
@@ -223,6 +246,7 @@ static Suite *input_suite(void)
     tcase_add_test(tc, a_missing_file_names_itself);
     tcase_add_test(tc, an_unknown_encoding_or_an_empty_file_is_invalid);
     tcase_add_test(tc, the_import_pass_reads_the_same_rows_again);
+    tcase_add_test(tc, a_stop_ends_the_preflight_at_its_row);
     tcase_add_test(tc, a_file_rewritten_after_the_preflight_stops_the_import_pass);
     tcase_add_test(tc, a_fifo_is_not_rereadable);
     tcase_add_test(tc, a_row_of_blanks_is_empty);

@@ -170,6 +170,21 @@ START_TEST(a_discarded_file_leaves_nothing)
 }
 END_TEST
 
+/* A path that names no file is refused when opened, before a run sends anything, not when the
+ * rename fails at its end. */
+START_TEST(a_path_naming_a_folder_or_nothing_is_refused_up_front)
+{
+    char err[512];
+    cci_outfile out;
+    const char *paths[] = {"", ".", "..", "/", dir, "somewhere/", "a/."};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        ck_assert_msg(cci_outfile_open(&out, paths[i], err, sizeof err) == CCI_INVALID, "%s", paths[i]);
+        ck_assert_msg(strstr(err, "names a folder, or nothing"), "%s", err);
+    }
+    ck_assert_int_eq(access("..partial", F_OK), -1);
+}
+END_TEST
+
 static Suite *outfile_suite(void)
 {
     Suite *suite = suite_create("outfile");
@@ -182,6 +197,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, a_planted_partial_file_is_replaced_by_a_private_one);
     tcase_add_test(tc, a_file_appended_to_must_be_ones_own);
     tcase_add_test(tc, a_discarded_file_leaves_nothing);
+    tcase_add_test(tc, a_path_naming_a_folder_or_nothing_is_refused_up_front);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -41,8 +41,9 @@ int cci_open_private(const char *path, int flags);
 FILE *cci_open_for_writing(const char *path, int flags, const char *mode);
 
 /* Creates PATH.partial (replacing a partial file left by a killed run). Otherwise err names the
- * path and why, and the code is CCI_REFUSED (a link at the partial name, or a file of someone
- * else's there), CCI_NOMEM or CCI_IO. */
+ * path and why, and the code is CCI_INVALID (PATH is empty or names a folder: "", ".", "dir/"),
+ * CCI_REFUSED (a link at the partial name, or a file of someone else's there), CCI_NOMEM or
+ * CCI_IO. */
 cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen);
 
 /* Records the result of a write: false (with errno) keeps the first error. Returns ok. */

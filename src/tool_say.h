@@ -1,0 +1,13 @@
+/* A line for the person's terminal whose text may come from the data (a cell, a header, a sheet's
+ * name): a control character in it is shown escaped (\n, \r, \t, \x1b), so a message stays on
+ * one line and no cell can steer the terminal (move the cursor, change colours, rewrite a line).
+ * Thread-safety: as safe as the FILE written to. */
+#ifndef TOOL_SAY_H
+#define TOOL_SAY_H
+
+#include <stdio.h>
+
+/* Writes prefix, text with its control characters escaped, and a line end. */
+void tool_say(FILE *out, const char *prefix, const char *text);
+
+#endif
