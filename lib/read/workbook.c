@@ -119,7 +119,11 @@ cci_status cci_workbook_open(cci_workbook **made, int fd, const char *sheet, siz
     ssize_t got = pread(fd, head, sizeof head, 0);
     cci_workbook_kind kind = got > 0 ? cci_workbook_kind_of(head, (size_t)got) : CCI_WORKBOOK_NONE;
     cci_status status = read_whole(w, fd, err, errlen);
-    if (status == CCI_OK && kind == CCI_WORKBOOK_XLS) status = cci_xls_open(&w->xls, w->bytes, w->len, err, errlen);
+    if (status == CCI_OK && kind == CCI_WORKBOOK_XLS && (status = cci_xls_open(&w->xls, w->bytes, w->len, err, errlen)) ==
+                                                            CCI_OK) {
+        free(w->bytes); /* the child has its copy: the run keeps only what it says */
+        w->bytes = NULL;
+    }
     else if (status == CCI_OK) status = cci_zip_open(&w->zip, w->bytes, w->len, err, errlen);
     if (status == CCI_OK && kind == CCI_WORKBOOK_ODS) status = cci_ods_open(&w->ods, w->zip, err, errlen);
     else if (status == CCI_OK && kind != CCI_WORKBOOK_XLS) status = cci_xlsx_open(&w->xlsx, w->zip, err, errlen);
