@@ -194,8 +194,9 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
         if (status == TOOL_EXIT_OK) status = TOOL_EXIT_STOPPED;
     }
     if (result.started && folder) keep_summary_in_folder(folder, facts, &result, status, messages);
-    if (result.started && result.rejected && facts->rejects == rejects && rejects)
-        keep_settings_beside(opts, rejects, result.dialect.sheet[0] != '\0', messages);
+    /* beside the rejects file, or its .partial: either is fed back with the settings it needs */
+    if (result.started && result.rejected && facts->rejects)
+        keep_settings_beside(opts, facts->rejects, result.dialect.sheet[0] != '\0', messages);
     if (result.started && folder) conclude_folder(opts, folder, !result.write_failed, messages);
     *ran = result.started;
     facts->report = report;

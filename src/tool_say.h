@@ -7,7 +7,12 @@
 
 #include <stdio.h>
 
-/* Writes prefix, text with its control characters escaped, and a line end. */
+/* Writes prefix, text with its control characters escaped, and a line end. Escaped too: the C1
+ * controls (U+0080..U+009F, "\u009b" is a terminal's CSI) and the marks that reorder a line
+ * (U+202A..U+202E, U+2066..U+2069). */
 void tool_say(FILE *out, const char *prefix, const char *text);
+
+/* tool_say of a line formatted as printf does (cut at 4 KiB). */
+void tool_sayf(FILE *out, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

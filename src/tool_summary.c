@@ -8,6 +8,10 @@
 int tool_exit_status(const cci_import_result *result)
 {
     if (!result->started && result->stopped) return TOOL_EXIT_STOPPED; /* interrupted before it began */
+    unsigned long sent = 0;
+    for (int b = 0; b < CCI_BUDGET_COUNT; b++) sent += result->requests[b];
+    /* an input that broke half-way (standard input is not read first): 2 only when nothing was sent */
+    if (result->started && result->input_broke && sent) return TOOL_EXIT_STOPPED;
     if (!result->started || result->input_broke) return TOOL_EXIT_USAGE;
     if (result->stopped || result->write_failed || result->prune_failed || result->verify_failed) return TOOL_EXIT_STOPPED;
     if (result->verify.remain) return TOOL_EXIT_ROWS_FAILED;
@@ -42,11 +46,11 @@ void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_im
     const cci_dialect *d = &r->dialect;
     const unsigned long *n = r->counts;
     if (d->sheet[0])
-        fprintf(out, "cometchat-import: read %s, %s\n", facts->input, d->sheet);
+        tool_sayf(out, "cometchat-import: read %s, %s", facts->input, d->sheet); /* a name may hold anything */
     else
-        fprintf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends\n", facts->input,
-                d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
-                d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
+        tool_sayf(out, "cometchat-import: read %s as %s%s, %s-separated%s, %s line ends", facts->input,
+                  d->encoding.name, d->encoding.bom ? " with a byte order mark" : "", delimiter_name(d->delimiter),
+                  d->sep_line ? " (by its sep= line)" : "", line_end_name(d->encoding.line_end));
     fprintf(out, "cometchat-import: %lu row%s read: %lu created, %lu updated, %lu unchanged, %lu exists, %lu invalid, %lu failed, %lu skipped",
             r->rows, cci_plural(r->rows), n[CCI_ACTION_CREATED], n[CCI_ACTION_UPDATED], n[CCI_ACTION_UNCHANGED], n[CCI_ACTION_EXISTS],
             n[CCI_ACTION_INVALID], n[CCI_ACTION_FAILED], n[CCI_ACTION_SKIPPED]);
@@ -103,11 +107,11 @@ void tool_summary_print(FILE *out, const tool_summary_facts *facts, const cci_im
             r->requests[CCI_BUDGET_DATA_IMPORT], r->retries, r->retries == 1 ? "y" : "ies", r->rate_limited, (double)r->paused_ms / 1000.0);
     fprintf(out, "  %-10s %.1f s (%.0f rows/s)\n", "time", facts->seconds,
             facts->seconds > 0 ? (double)r->rows / facts->seconds : 0.0);
-    if (facts->report) fprintf(out, "  %-10s %s\n", "report", facts->report);
+    if (facts->report) tool_sayf(out, "  %-10s %s", "report", facts->report);
     else fprintf(out, "  %-10s none: a dry run writes no file unless asked (--report PATH, --rejects PATH)\n", "report");
     if (r->rejected && facts->rejects)
-        fprintf(out, "  %-10s %s (%lu row%s to fix and feed back)\n", "rejects", facts->rejects, r->rejected,
-                cci_plural(r->rejected));
+        tool_sayf(out, "  %-10s %s (%lu row%s to fix and feed back)", "rejects", facts->rejects, r->rejected,
+                  cci_plural(r->rejected));
     char damaged[96] = ""; /* a torn or damaged journal line is skipped: its row is sent again */
     if (r->journal_damaged)
         snprintf(damaged, sizeof damaged, "; %lu damaged line%s of the journal skipped", r->journal_damaged,

@@ -316,7 +316,16 @@ cci_status cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, 
         cci_rejects_error(rejects, err, errlen);
         /* cci_rejects_error says "out of memory" when no write error was kept */
         status = !rejects->out.error || rejects->out.error == ENOMEM ? CCI_NOMEM : CCI_IO;
-        cci_outfile_discard(&rejects->out);
+        if (rejects->out.error) { /* what could be written is kept for a look, as a report's is */
+            cci_outfile_flush(&rejects->out);
+            size_t used = strlen(err);
+            if (used < errlen && rejects->out.partial)
+                snprintf(err + used, errlen - used, "; %s was left as it was, and what could be written is in %s",
+                         rejects->path, rejects->out.partial);
+            cci_outfile_abandon(&rejects->out);
+        } else {
+            cci_outfile_discard(&rejects->out);
+        }
     } else if (rejects->count) {
         status = rejects->as_sheet ? cci_sheet_commit(&rejects->out, "Rejects", true, kept, kept_len, err, errlen)
                                    : cci_outfile_commit(&rejects->out, true, kept, kept_len, err, errlen);

@@ -15,13 +15,6 @@
 enum { MOST_CHARACTERS_A_CELL = 32767, MOST_ROWS = 1048576, MOST_COLUMNS = 16384 };
 #define MOST_BYTES_A_ROW ((size_t)64 << 20)
 
-static size_t characters(const char *text, size_t len)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < len; i++) count += ((unsigned char)text[i] & 0xC0) != 0x80;
-    return count;
-}
-
 /* A text cell, read back as it is: the characters XML cannot hold written as escapes ("_x0001_",
  * "_x000D_"), and a '_' that would read as starting one escaped too (libxlsxwriter escapes some
  * of the first, none of the second). */
@@ -52,10 +45,11 @@ static bool write_rows(FILE *csv, lxw_worksheet *sheet, char *why, size_t why_le
         }
         for (size_t i = 0; ok && i < record.count; i++) {
             const cci_cell *cell = &record.cells[i];
+            size_t units; /* Excel counts a cell's characters in UTF-16, as CometChat does */
             if (!cci_utf8_valid(cell->text, cell->len))
                 snprintf(why, why_len, "row %lu holds bytes that are not UTF-8, which a workbook cannot",
                          (unsigned long)row + 1);
-            else if (characters(cell->text, cell->len) > MOST_CHARACTERS_A_CELL)
+            else if (cci_utf8_utf16_units(cell->text, cell->len, &units) && units > MOST_CHARACTERS_A_CELL)
                 snprintf(why, why_len, "row %lu holds a cell of more than %d characters, which a workbook cannot",
                          (unsigned long)row + 1, MOST_CHARACTERS_A_CELL);
             else if (cell->len && !write_text(sheet, row, (lxw_col_t)i, cell))
@@ -140,7 +134,7 @@ static bool holds_every_row(FILE *csv, FILE *workbook, char *why, size_t why_len
     }
     if (same && cci_workbook_next(sheet, &read_back) != CCI_READ_END) same = false;
     if (!same)
-        snprintf(why, why_len, "its row %lu did not read back as written (was the disk full?)", row);
+        snprintf(why, why_len, "its row %lu did not read back as written (a full disk?)", row);
     cci_workbook_free(sheet);
     cci_csv_reader_free(reader);
     return same;

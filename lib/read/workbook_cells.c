@@ -146,11 +146,16 @@ size_t cci_cell_unescape(char *text, size_t len)
     return out;
 }
 
-/* A character XML 1.0 cannot hold (a control character but TAB and LF; CR, which XML reads as
- * LF): written as its escape. */
-static bool needs_escape(unsigned char c)
+/* The length of a character at text XML 1.0 cannot hold (a control character but TAB and LF; CR,
+ * which XML reads as LF; U+FFFE and U+FFFF), written as its escape; 0 for any other. Its code in
+ * *code. */
+static size_t needs_escape(const char *text, size_t len, unsigned *code)
 {
-    return c < 0x20 && c != '\t' && c != '\n';
+    const unsigned char *c = (const unsigned char *)text;
+    if (c[0] < 0x20 && c[0] != '\t' && c[0] != '\n') return *code = c[0], 1;
+    if (len >= 3 && c[0] == 0xEF && c[1] == 0xBF && (c[2] == 0xBE || c[2] == 0xBF))
+        return *code = c[2] == 0xBE ? 0xFFFE : 0xFFFF, 3;
+    return 0;
 }
 
 bool cci_cell_escaped(const char *text, size_t len, char **escaped, size_t *escaped_len)
@@ -158,14 +163,16 @@ bool cci_cell_escaped(const char *text, size_t len, char **escaped, size_t *esca
     size_t found = 0;
     unsigned code;
     *escaped = NULL;
-    for (size_t i = 0; i < len; i++) found += escape_at(text + i, len - i, &code) || needs_escape((unsigned char)text[i]);
+    for (size_t i = 0; i < len; i++) found += escape_at(text + i, len - i, &code) || needs_escape(text + i, len - i, &code);
     if (!found) return true;
     char *out = malloc(len + found * 6 + 1);
     if (!out) return false;
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
-        if (needs_escape((unsigned char)text[i])) {
-            n += (size_t)sprintf(out + n, "_x%04X_", (unsigned char)text[i]);
+        size_t taken = needs_escape(text + i, len - i, &code);
+        if (taken) {
+            n += (size_t)sprintf(out + n, "_x%04X_", code);
+            i += taken - 1;
             continue;
         }
         if (escape_at(text + i, len - i, &code)) n += (size_t)sprintf(out + n, "_x005F"); /* the '_' itself */

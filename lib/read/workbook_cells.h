@@ -33,7 +33,7 @@ bool cci_cell_date(double serial, bool date1904, char *out, size_t len);
 size_t cci_cell_unescape(char *text, size_t len);
 
 /* text with each '_' that would start such an escape written as one ("_x005F_"), and each
- * character XML cannot hold as its escape ("_x0001_", "_x000D_"), so a workbook reader gives it
+ * character XML cannot hold as its escape ("_x0001_", "_x000D_", "_xFFFF_"), so a workbook reader gives it
  * back as it is: into *escaped, malloc'd and NUL-terminated with its length in
  * *escaped_len; *escaped is NULL when text needs none. False when memory ran out. */
 bool cci_cell_escaped(const char *text, size_t len, char **escaped, size_t *escaped_len);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -28,6 +29,8 @@ struct cci_xls {
     size_t cells_len, pos;
     cci_sheet_row row;
 };
+
+enum { CHILD_SILENCE_MS = 120 * 1000 }; /* longer than FreeXL takes to read the largest .xls */
 
 static const char SAVE_AS[] = "save it as .xlsx, or as CSV UTF-8, and import that";
 
@@ -98,11 +101,25 @@ void cci_xls_free(cci_xls *x)
     free(x);
 }
 
-static bool read_exact(int fd, void *into, size_t n)
+/* read(2) from the child, which may say nothing for ever (stopped, or stuck where its CPU limit
+ * does not count): after CHILD_SILENCE_MS without a byte it is ended (SIGKILL: past its bounds). */
+static ssize_t read_child(cci_xls *x, void *into, size_t n)
+{
+    for (;;) {
+        struct pollfd ready = {.fd = x->from_child, .events = POLLIN};
+        int polled = poll(&ready, 1, CHILD_SILENCE_MS);
+        if (polled < 0 && errno == EINTR) continue;
+        if (polled == 0 && x->child) kill(x->child, SIGKILL); /* then its pipe ends */
+        ssize_t got = read(x->from_child, into, n);
+        if (got < 0 && errno == EINTR) continue;
+        return got;
+    }
+}
+
+static bool read_exact(cci_xls *x, void *into, size_t n)
 {
     for (size_t done = 0; done < n;) {
-        ssize_t got = read(fd, (char *)into + done, n - done);
-        if (got < 0 && errno == EINTR) continue;
+        ssize_t got = read_child(x, (char *)into + done, n - done);
         if (got <= 0) return false;
         done += (size_t)got;
     }
@@ -120,8 +137,8 @@ static cci_status refused(cci_xls *x, uint32_t why, char *err, size_t errlen)
         return cci_fail(CCI_INVALID, err, errlen, "no sheet could be read from this .xls: it is damaged, or holds none; %s",
                         SAVE_AS);
     case CCI_XLS_NO_COPY:
-        return cci_fail(CCI_IO, err, errlen, "the reader of .xls files could not copy it into memory (out of memory, "
-                        "or a limit on file sizes)");
+        return cci_fail(CCI_IO, err, errlen, "the reader of .xls files ran out of memory on it, or into a limit on "
+                        "file sizes");
     case CCI_XLS_SHEET_UNREADABLE:
         return cci_fail(CCI_INVALID, err, errlen, "the sheet of this .xls cannot be read: it is damaged; %s", SAVE_AS);
     default:
@@ -145,11 +162,11 @@ static cci_status take_sheet_list(cci_xls *x, char *err, size_t errlen)
 {
     unsigned char tag;
     bool malformed = false;
-    while (read_exact(x->from_child, &tag, 1)) {
+    while (read_exact(x, &tag, 1)) {
         uint32_t n;
         if (tag == CCI_XLS_SHEETS_END && x->sheet_count) return CCI_OK;
-        if (tag == CCI_XLS_REFUSED && read_exact(x->from_child, &n, sizeof n)) return refused(x, n, err, errlen);
-        if (tag != CCI_XLS_SHEET_NAME || !read_exact(x->from_child, &n, sizeof n)) break;
+        if (tag == CCI_XLS_REFUSED && read_exact(x, &n, sizeof n)) return refused(x, n, err, errlen);
+        if (tag != CCI_XLS_SHEET_NAME || !read_exact(x, &n, sizeof n)) break;
         if ((malformed = n > CCI_XLS_MAX_SHEET_NAME || x->sheet_count >= CCI_XLS_MAX_SHEETS)) break;
         cci_sheet_info *more = realloc(x->sheets, (x->sheet_count + 1) * sizeof *more);
         char *name = malloc(n + 1);
@@ -159,7 +176,7 @@ static cci_status take_sheet_list(cci_xls *x, char *err, size_t errlen)
             return cci_fail(CCI_NOMEM, err, errlen, "out of memory");
         }
         x->sheets[x->sheet_count++] = (cci_sheet_info){.name = name};
-        if (!read_exact(x->from_child, name, n)) break;
+        if (!read_exact(x, name, n)) break;
         name[n] = '\0';
         if (!cci_utf8_valid(name, n) || strlen(name) != n) snprintf(name, n + 1, "%.*s", n ? 1 : 0, "?");
         cci_sheet_name_clean(name);
@@ -309,8 +326,7 @@ static cci_status take_sheet(cci_xls *x, size_t index, char *err, size_t errlen)
                 x->cells = grown;
                 cap = more;
             }
-            ssize_t got = read(x->from_child, x->cells + x->cells_len, cap - x->cells_len);
-            if (got < 0 && errno == EINTR) continue;
+            ssize_t got = read_child(x, x->cells + x->cells_len, cap - x->cells_len);
             if (got <= 0) break;
             x->cells_len += (size_t)got;
         }

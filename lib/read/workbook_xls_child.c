@@ -78,7 +78,9 @@ static const void *open_workbook(const unsigned char *bytes, size_t len, FILE *o
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     const void *handle = NULL;
     unsigned password = 0;
-    if (freexl_open(path, &handle) != FREEXL_OK) refuse(out, CCI_XLS_UNREADABLE);
+    int opened = freexl_open(path, &handle);
+    if (opened == FREEXL_INSUFFICIENT_MEMORY) refuse(out, CCI_XLS_NO_COPY); /* the run's limits, not the file */
+    if (opened != FREEXL_OK) refuse(out, CCI_XLS_UNREADABLE);
     if (freexl_get_info(handle, FREEXL_BIFF_PASSWORD, &password) == FREEXL_OK && password == FREEXL_BIFF_OBFUSCATED)
         refuse(out, CCI_XLS_PASSWORD);
     return handle;

@@ -30,7 +30,7 @@ typedef enum {
     CCI_XLS_PASSWORD = 2,
     CCI_XLS_NO_SHEET = 3,
     CCI_XLS_SHEET_UNREADABLE = 4,
-    CCI_XLS_NO_COPY = 5, /* it could not copy the file for FreeXL: no memory, or a limit on file sizes */
+    CCI_XLS_NO_COPY = 5, /* no memory for FreeXL or its copy of the file, or a limit on file sizes */
 } cci_xls_refusal;
 
 enum { CCI_XLS_MAX_SHEET_NAME = 1024, CCI_XLS_MAX_SHEETS = 4096 };

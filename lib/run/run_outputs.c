@@ -1,15 +1,21 @@
 /* The run's files: the journal, the report and the rejects, and what the header says of them. */
+#define _DEFAULT_SOURCE /* realpath */
 #include "run_parts.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool run_open_journal(run *r)
 {
     const cci_import_config *config = r->config;
     char target[17], err[512];
+    if (config->state_path && !config->state_path[0]) { /* its lock would be ".lock" in the working folder */
+        run_say(r, CCI_MESSAGE_PROBLEM, "--state names no file; nothing was sent");
+        return false;
+    }
     cci_journal_target(config->base_url, config->app_id, config->region, target);
     if (cci_journal_open(&r->journal, config->state_path, target, config->dry_run, err, sizeof err) != CCI_OK) {
         run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
@@ -27,6 +33,19 @@ bool run_open_journal(run *r)
     return true;
 }
 
+/* A spreadsheet's name of a kind not written (.ods, .xls, .xlsm, .xlsb): a CSV under it would open
+ * as a damaged workbook. */
+static bool names_a_workbook_not_written(const char *path)
+{
+    static const char *const kinds[] = {".ods", ".xls", ".xlsm", ".xlsb"};
+    size_t len = strlen(path);
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        size_t n = strlen(kinds[i]);
+        if (len > n && strcasecmp(path + len - n, kinds[i]) == 0) return true;
+    }
+    return false;
+}
+
 /* The report and the rejects file, created beside their final names now, so that an output that
  * cannot be written stops the run before anything is sent. A dry run may have neither. */
 bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *header)
@@ -36,6 +55,13 @@ bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *head
     bool ok = true;
     cci_rejects *rejects = NULL;
     cci_report *report = NULL;
+    const char *paths[] = {config->rejects_path, config->report_path};
+    for (size_t i = 0; i < 2; i++)
+        if (paths[i] && names_a_workbook_not_written(paths[i])) {
+            run_say(r, CCI_MESSAGE_PROBLEM, "%s: only .xlsx is written as a workbook: name it .xlsx, or .csv for a CSV; "
+                                        "nothing was sent", paths[i]);
+            return false;
+        }
     if (config->rejects_path)
         ok = cci_rejects_new(&rejects, config->rejects_path, dialect, config->rejects_encoding, header, err,
                              sizeof err) == CCI_OK;
@@ -108,18 +134,50 @@ void run_warn_unknown_columns(const run *r)
 
 /* No output may be the input or another output: one would overwrite the other. Compared as
  * written (two spellings of one path are not caught). */
+/* Where a path lands: its folder by its real path (symbolic links and "." or ".." resolved) and
+ * its own name; malloc'd. The path itself when its folder cannot be resolved (it fails later). */
+static char *where_it_lands(const char *path)
+{
+    char *copy = strdup(path), *folder = NULL;
+    if (!copy) return NULL;
+    char *slash = strrchr(copy, '/');
+    const char *name = slash ? slash + 1 : copy;
+    if (slash == copy) folder = realpath("/", NULL);
+    else if (slash) *slash = '\0', folder = realpath(copy, NULL);
+    else folder = realpath(".", NULL);
+    size_t len = (folder ? strlen(folder) : 0) + strlen(name) + 2;
+    char *landing = folder ? malloc(len) : strdup(path);
+    if (folder && landing) snprintf(landing, len, "%s/%s", strcmp(folder, "/") == 0 ? "" : folder, name);
+    free(folder);
+    free(copy);
+    return landing;
+}
+
+/* Whether a and b land on the same file, or one on the other's partial file (cci/outfile.h). */
+static bool same_landing(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), partial = strlen(".partial");
+    return strcmp(a, b) == 0 || (la == lb + partial && strncmp(a, b, lb) == 0 && strcmp(a + lb, ".partial") == 0) ||
+           (lb == la + partial && strncmp(b, a, la) == 0 && strcmp(b + la, ".partial") == 0);
+}
+
 bool run_paths_collide(const run *r)
 {
     const cci_import_config *config = r->config;
     const char *names[] = {"the input", "--report", "--rejects", "--state"};
     const char *paths[] = {strcmp(config->input, "-") == 0 ? NULL : config->input, config->report_path,
                            config->rejects_path, config->state_path};
-    for (size_t i = 0; i < 4; i++)
-        for (size_t j = i + 1; j < 4; j++)
-            if (paths[i] && paths[j] && strcmp(paths[i], paths[j]) == 0) {
-                run_say(r, CCI_MESSAGE_PROBLEM, "%s and %s are the same file %s: one would overwrite the other; "
-                                            "choose another %s", names[i], names[j], paths[i], names[j]);
-                return true;
+    char *landings[4];
+    for (size_t i = 0; i < 4; i++) landings[i] = paths[i] ? where_it_lands(paths[i]) : NULL;
+    bool collide = false;
+    for (size_t i = 0; i < 4 && !collide; i++)
+        for (size_t j = i + 1; j < 4 && !collide; j++)
+            if (landings[i] && landings[j] && same_landing(landings[i], landings[j])) {
+                run_say(r, CCI_MESSAGE_PROBLEM, "%s %s and %s %s are the same file, or one is the other's .partial: one "
+                                            "would overwrite the other; choose another %s", names[i], paths[i], names[j],
+                        paths[j], names[j]);
+                collide = true;
             }
-    return false;
+    for (size_t i = 0; i < 4; i++) free(landings[i]);
+    return collide;
 }

@@ -37,6 +37,8 @@ START_TEST(the_exit_status_follows_the_contract)
     ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_STOPPED);
     r.input_broke = true;
     ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_USAGE);
+    r.requests[CCI_BUDGET_CORE] = 2; /* standard input broke after two users were created */
+    ck_assert_int_eq(tool_exit_status(&r), TOOL_EXIT_STOPPED);
 }
 END_TEST
 
@@ -93,6 +95,15 @@ START_TEST(the_table_says_every_action_and_the_requests)
     ck_assert_ptr_nonnull(strstr(text, "(5 rows/s)"));
     ck_assert_ptr_null(strstr(text, "damaged"));
     free(text);
+    /* a file's name holds what its owner typed: shown, not obeyed */
+    facts.input = "na\x1b[31mme\nfile\r.csv";
+    facts.rejects = "x\n.csv";
+    text = printed_table(&facts, &r);
+    ck_assert_ptr_nonnull(strstr(text, "read na\\x1b[31mme\\nfile\\r.csv as UTF-8"));
+    ck_assert_ptr_nonnull(strstr(text, "x\\n.csv (1 row to fix"));
+    free(text);
+    facts.input = "users.csv";
+    facts.rejects = "users.rejects.csv";
     /* a journal with torn or damaged lines says how many were skipped */
     r.journal_used = true;
     r.known_before = 4;
@@ -107,9 +118,10 @@ END_TEST
 START_TEST(the_first_problems_say_when_there_are_more)
 {
     cci_import_result r = started();
-    char *problems[] = {"line 3: uid holds '!'", "line 4: column \"uid\": \"a\x1b[31mb\nc\rd\te\x7f\" holds ..."};
+    char *problems[] = {"line 3: uid holds '!'", "line 4: column \"uid\": \"a\x1b[31mb\nc\rd\te\x7f\" holds ...",
+                        "line 5: \"\xC2\x9B" "2J \xE2\x80\xAE" "cba\" (a C1 CSI, a right-to-left override)"};
     r.problems = problems;
-    r.problem_count = 2;
+    r.problem_count = 3;
     r.counts[CCI_ACTION_INVALID] = 4;
     char *text = NULL;
     size_t len = 0;
@@ -120,6 +132,7 @@ START_TEST(the_first_problems_say_when_there_are_more)
     ck_assert_ptr_nonnull(strstr(text, "  line 3: uid holds '!'\n"));
     /* a cell's control characters are shown, not obeyed: the line stays one line */
     ck_assert_msg(strstr(text, "  line 4: column \"uid\": \"a\\x1b[31mb\\nc\\rd\\te\\x7f\" holds ...\n"), "%s", text);
+    ck_assert_msg(strstr(text, "  line 5: \"\\u009b2J \\u202ecba\""), "%s", text);
     free(text);
 }
 END_TEST

@@ -260,7 +260,7 @@ START_TEST(rejects_that_cannot_be_written_say_why_by_their_code)
 END_TEST
 
 /* A row that cannot be written (a full disk: the file size limit here) fails the close with CCI_IO,
- * and nothing is renamed into place. */
+ * nothing is renamed into place, and the partial file keeps what could be written. */
 START_TEST(rejects_whose_rows_could_not_be_written_close_with_an_io_error)
 {
     test_record header, row;
@@ -284,6 +284,11 @@ START_TEST(rejects_whose_rows_could_not_be_written_close_with_an_io_error)
     ck_assert_int_eq(closed, CCI_IO);
     ck_assert_msg(strstr(err, rejects_path) && strstr(err, strerror(EFBIG)), "%s", err);
     ck_assert_int_ne(access(rejects_path, F_OK), 0);
+    /* what could be written is kept, and named: a full disk loses no row it took */
+    char partial[sizeof rejects_path + 16];
+    snprintf(partial, sizeof partial, "%s.partial", rejects_path);
+    ck_assert_int_eq(access(partial, F_OK), 0);
+    ck_assert_msg(strstr(err, partial), "%s", err);
 }
 END_TEST
 

@@ -186,13 +186,20 @@ END_TEST
 
 START_TEST(an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts)
 {
-    const char *const clashes[][2] = {{"report", "input"}, {"rejects", "report"}, {"state", "rejects"}};
-    for (size_t c = 0; c < 3; c++) {
+    const char *const clashes[][2] = {{"report", "input"}, {"rejects", "report"}, {"state", "rejects"},
+                                      {"rejects", "report spelled another way"}, {"rejects", "report's partial file"}};
+    char other_way[sizeof(test_path) + 8], partial[sizeof(test_path) + 16];
+    const char *slash = strrchr(report, '/');
+    snprintf(other_way, sizeof other_way, "%.*s/./%s", (int)(slash - report), report, slash + 1);
+    snprintf(partial, sizeof partial, "%s.partial", report);
+    for (size_t c = 0; c < 5; c++) {
         seen s = {0};
         cci_import_config config = config_of(&s);
         if (c == 0) config.report_path = input;
         if (c == 1) config.rejects_path = report;
         if (c == 2) config.state_path = rejects;
+        if (c == 3) config.rejects_path = other_way;
+        if (c == 4) config.rejects_path = partial;
         cci_import_result result;
         import(&config, &result);
         ck_assert(!result.started);
@@ -200,6 +207,29 @@ START_TEST(an_output_that_is_the_input_or_another_output_stops_the_run_before_it
         cci_import_result_cleanup(&result);
     }
     ck_assert_str_eq(test_file_text(input), "uid,name,tags\nana,Ana,a;b\nbob,Bob,\nbad uid,Bad,\ncy,Cy,c\n");
+    ck_assert_double_eq(fixture_counter("requests", "total"), 0);
+}
+END_TEST
+
+/* An output named as a spreadsheet of a kind not written (a CSV under .ods would open as a damaged
+ * workbook), or a state journal named "", stops the run before it starts. */
+START_TEST(an_output_named_as_a_spreadsheet_not_written_or_nothing_stops_the_run_before_it_starts)
+{
+    char ods[sizeof(test_path) + 8];
+    snprintf(ods, sizeof ods, "%s.ods", rejects);
+    for (int c = 0; c < 2; c++) {
+        seen s = {0};
+        cci_import_config config = config_of(&s);
+        if (c == 0) config.rejects_path = ods;
+        if (c == 1) config.state_path = "";
+        cci_import_result result;
+        import(&config, &result);
+        ck_assert(!result.started);
+        ck_assert_msg(strstr(s.messages, c == 0 ? "only .xlsx is written as a workbook" : "--state names no file"), "%s",
+                      s.messages);
+        cci_import_result_cleanup(&result);
+    }
+    ck_assert_int_eq(access(".lock", F_OK), -1);
     ck_assert_double_eq(fixture_counter("requests", "total"), 0);
 }
 END_TEST
@@ -214,6 +244,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
     tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
     tcase_add_test(tc, an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts);
+    tcase_add_test(tc, an_output_named_as_a_spreadsheet_not_written_or_nothing_stops_the_run_before_it_starts);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -45,7 +45,7 @@ static const char *const rows[][4] = {
     {"000123", "Ana López", "line one\r\nline two", "=1+1"},
     {"123456789012", "_x0041_ stays", "", "tab\there"},
     {"", "", "", ""}, /* no row in a sheet */
-    {"ctrl", "a\x01" "b\x1b[31m", "\rCR alone", "x"},
+    {"ctrl", "a\x01" "b\x1b[31m", "\rCR alone", "x\xEF\xBF\xBFy"}, /* U+FFFF: no XML character either */
 };
 
 START_TEST(every_cell_comes_back_as_written)
@@ -55,7 +55,7 @@ START_TEST(every_cell_comes_back_as_written)
                                 "000123,Ana López,\"line one\r\nline two\",=1+1\n"
                                 "123456789012,_x0041_ stays,,\"tab\there\"\n"
                                 ",,,\n"
-                                "ctrl,a\x01" "b\x1b[31m,\"\rCR alone\",x\n",
+                                "ctrl,a\x01" "b\x1b[31m,\"\rCR alone\",x\xEF\xBF\xBFy\n",
                                 err, sizeof err),
                      CCI_OK);
     ck_assert_int_eq(access(partial, F_OK), -1);

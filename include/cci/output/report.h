@@ -83,7 +83,8 @@ void cci_rejects_error(const cci_rejects *rejects, char *err, size_t errlen);
 /* When this one holds rows: keeps any earlier rejects file aside (its name in kept) and renames
  * this one into place. When not: removes it and leaves an earlier rejects file as it is (it may be
  * the one being fixed, or just fed back). Otherwise err says why and the code is CCI_IO (a row or
- * the file could not be written) or CCI_NOMEM. CCI_OK on NULL. */
+ * the file could not be written: what could be stays in PATH.partial, named in err) or CCI_NOMEM.
+ * CCI_OK on NULL. */
 cci_status cci_rejects_close(cci_rejects *rejects, char *kept, size_t kept_len, char *err, size_t errlen);
 /* For a run that never started: removes this run's file, leaving any earlier one. */
 void cci_rejects_discard(cci_rejects *rejects);
