@@ -44,7 +44,10 @@ cci_workbook_kind cci_workbook_kind_of(const unsigned char *b, size_t n)
 cci_workbook_kind cci_workbook_kind_of_file(const char *path)
 {
     unsigned char head[128]; /* past an .ods's mimetype */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO is no workbook, and no wait */
+    struct stat st;
+    /* only a regular file is looked into: opening a FIFO would take its one writer's bytes away */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return CCI_WORKBOOK_NONE;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     ssize_t got = fd >= 0 ? pread(fd, head, sizeof head, 0) : -1;
     if (fd >= 0) close(fd);
     return got > 0 ? cci_workbook_kind_of(head, (size_t)got) : CCI_WORKBOOK_NONE;

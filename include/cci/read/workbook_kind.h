@@ -11,7 +11,8 @@ typedef enum { CCI_WORKBOOK_NONE, CCI_WORKBOOK_XLSX, CCI_WORKBOOK_ODS, CCI_WORKB
 /* What the file's first bytes say it is. */
 cci_workbook_kind cci_workbook_kind_of(const unsigned char *bytes, size_t n);
 
-/* The same of the file at path; CCI_WORKBOOK_NONE when it cannot be read. */
+/* The same of the file at path; CCI_WORKBOOK_NONE when it cannot be read or is no regular file (a
+ * FIFO is never opened here: its writer would lose its reader). */
 cci_workbook_kind cci_workbook_kind_of_file(const char *path);
 
 #endif
