@@ -9,7 +9,10 @@
  * Cells read as typed: text as text, an integer as its digits, a number in full (no exponent), a
  * date-formatted cell as ISO 8601. FreeXL does not say which sheets are hidden, nor keep a
  * formula's value: every sheet counts as visible and a formula cell as empty.
- * Thread-safety: a workbook is used by one thread at a time; opening one forks. */
+ * Thread-safety: a workbook is used by one thread at a time. Opening one forks: the run opens its
+ * input before its worker threads start (only the signal watcher, waiting in sigwait with no lock
+ * held, runs beside), and the child uses only malloc, stdio and iconv, which glibc's fork leaves
+ * usable. */
 #ifndef CCI_WORKBOOK_XLS_H
 #define CCI_WORKBOOK_XLS_H
 
