@@ -11,8 +11,9 @@
  * formula's value: every sheet counts as visible and a formula cell as empty.
  * Thread-safety: a workbook is used by one thread at a time. Opening one forks: the run opens its
  * input before its worker threads start (only the signal watcher, waiting in sigwait with no lock
- * held, runs beside), and the child uses only malloc, stdio and iconv, which glibc's fork leaves
- * usable. */
+ * held, runs beside). The child uses malloc and stdio, whose locks glibc's fork resets, and iconv,
+ * whose lock is held only while a converter opens, which no other thread does then. (--verify
+ * opens the input again later, with the journal's syncer running; it does no iconv.) */
 #ifndef CCI_WORKBOOK_XLS_H
 #define CCI_WORKBOOK_XLS_H
 
