@@ -787,6 +787,8 @@ START_TEST(concurrent_creates_leave_exactly_the_expected_users)
     ck_assert_int_eq(other, 0);
     ck_assert_int_eq(ok, THREADS * OWN_CREATES + SHARED_UIDS);
     ck_assert_int_eq(exists, (THREADS - 1) * SHARED_UIDS);
+    /* every answer is read; the server ends each request just after sending it */
+    ck_assert(sbx_server_wait_idle(server, 30000));
     cJSON *c = counters();
     ck_assert_int_eq((int)counter(c, NULL, "users"), THREADS * OWN_CREATES + SHARED_UIDS);
     ck_assert_int_eq((int)counter(c, "requests", "create"), THREADS * (OWN_CREATES + SHARED_UIDS));

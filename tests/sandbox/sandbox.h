@@ -24,6 +24,10 @@ unsigned sbx_server_port(const sbx_server *server);
  * of its own: watchdogs use it). Any thread. */
 unsigned long sbx_server_requests_total(sbx_server *server);
 
+/* Waits until no API request is in flight, at most timeout_ms (a request ends after its answer is
+ * sent: the client that read it may ask for the counters first). Whether none is. Any thread. */
+bool sbx_server_wait_idle(sbx_server *server, unsigned timeout_ms);
+
 /* Loads users from {"users":[...]} or a bare array, as /admin/users dumps them; each is checked
  * as a create would be. Returns false with the first problem in err. */
 bool sbx_server_load(sbx_server *server, const char *json_text, char *err, size_t errlen);

@@ -959,6 +959,11 @@ unsigned long sbx_server_requests_total(sbx_server *server)
     return sbx_stats_requests_total(&server->stats);
 }
 
+bool sbx_server_wait_idle(sbx_server *server, unsigned timeout_ms)
+{
+    return sbx_stats_wait_idle(&server->stats, timeout_ms);
+}
+
 unsigned sbx_server_port(const sbx_server *server)
 {
     return server->port;

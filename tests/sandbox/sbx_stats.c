@@ -2,17 +2,20 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void sbx_stats_init(sbx_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     stats->codes = cJSON_CreateObject();
     pthread_mutex_init(&stats->lock, NULL);
+    pthread_cond_init(&stats->idle, NULL);
 }
 
 void sbx_stats_cleanup(sbx_stats *stats)
 {
     cJSON_Delete(stats->codes);
+    pthread_cond_destroy(&stats->idle);
     pthread_mutex_destroy(&stats->lock);
 }
 
@@ -34,8 +37,23 @@ void sbx_stats_request_begins(sbx_stats *stats, sbx_op op)
 void sbx_stats_request_ends(sbx_stats *stats)
 {
     pthread_mutex_lock(&stats->lock);
-    stats->in_flight--;
+    if (--stats->in_flight == 0) pthread_cond_broadcast(&stats->idle);
     pthread_mutex_unlock(&stats->lock);
+}
+
+bool sbx_stats_wait_idle(sbx_stats *stats, unsigned timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&stats->lock);
+    int waited = 0;
+    while (stats->in_flight && waited == 0) waited = pthread_cond_timedwait(&stats->idle, &stats->lock, &until);
+    bool idle = stats->in_flight == 0;
+    pthread_mutex_unlock(&stats->lock);
+    return idle;
 }
 
 unsigned long sbx_stats_requests_total(sbx_stats *stats)

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "sbx_faults.h"
 
@@ -27,6 +28,7 @@ enum { SBX_STATUS_SLOTS = 600 };
 
 typedef struct sbx_stats {
     pthread_mutex_t lock;
+    pthread_cond_t idle; /* signalled when in_flight drops to 0 */
     /* all below protected by lock */
     unsigned long requests[SBX_OP_COUNT];
     unsigned long statuses[SBX_STATUS_SLOTS];
@@ -45,6 +47,9 @@ void sbx_stats_connection_opened(sbx_stats *stats);
 /* An API request begins: counts it for op and as in flight. */
 void sbx_stats_request_begins(sbx_stats *stats, sbx_op op);
 void sbx_stats_request_ends(sbx_stats *stats);
+/* Waits until no API request is in flight (MHD ends a request after its answer is sent, so a
+ * client may see the answer first), at most timeout_ms; whether none is. */
+bool sbx_stats_wait_idle(sbx_stats *stats, unsigned timeout_ms);
 /* API requests begun so far, of every operation. */
 unsigned long sbx_stats_requests_total(sbx_stats *stats);
 /* An answer was sent; code may be NULL for a success. */
