@@ -165,10 +165,9 @@ cci_status cci_sheet_commit(cci_outfile *out, const char *sheet_name, bool keep_
                 holds_every_row(csv, workbook, why, sizeof why);
     if (!csv) snprintf(why, sizeof why, "%s", strerror(errno));
     if (csv) fclose(csv);
-    bool replaced = made && replace_with(out, workbook);
+    /* a write that fails half-way through the partial file is kept by it, and said by the commit */
+    if (made) replace_with(out, workbook);
     if (workbook) fclose(workbook);
-    /* a write that failed half-way through the partial file is said as for any output */
-    if (made && !replaced) return cci_outfile_commit(out, keep_previous, kept, kept_len, err, errlen);
     if (made) return cci_outfile_commit(out, keep_previous, kept, kept_len, err, errlen);
     cci_status status = cci_fail(CCI_INVALID, err, errlen,
                                  "cannot write %s as a workbook: %s; %s was left as it was, and its rows are in %s, as "
