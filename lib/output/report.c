@@ -1,7 +1,10 @@
+/* mempcpy */
+#define _GNU_SOURCE
 #include "cci/output/report.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <stdio_ext.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,30 +29,36 @@ cci_saved_row *cci_saved_row_new(const cci_record *record)
     return row;
 }
 
-bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise)
+size_t cci_cell_format(char *dest, size_t size, const char *text, size_t len, char delimiter, bool neutralise)
 {
     bool formula = neutralise && len && strchr("=+-@\t\r", text[0]);
     bool quote = formula || (len && (text[0] == ' ' || text[len - 1] == ' '));
     for (size_t i = 0; i < len && !quote; i++)
         quote = text[i] == delimiter || text[i] == '"' || text[i] == '\n' || text[i] == '\r';
-    if (!quote) return fwrite(text, 1, len, file) == len;
-    /* libcsv quotes into a buffer (its csv_fwrite goes a character at a time); a leading '
-     * makes a spreadsheet show a formula-like text instead of evaluating it */
-    char small[512];
-    size_t need = 2 * (len + 1) + 2;
-    char *quoted = need <= sizeof small ? small : malloc(need);
-    char *source = formula ? malloc(len + 1) : (char *)text;
-    bool ok = quoted && source;
-    if (ok) {
-        if (formula) {
-            source[0] = '\'';
-            memcpy(source + 1, text, len);
-        }
-        size_t written = csv_write(quoted, need, source, formula ? len + 1 : len);
-        ok = written <= need && fwrite(quoted, 1, written, file) == written;
+    if (!quote) {
+        if (len <= size) memcpy(dest, text, len);
+        return len;
     }
-    if (formula) free(source);
-    if (quoted != small) free(quoted);
+    if (!formula) return csv_write(dest, size, text, len);
+    /* a leading ' makes a spreadsheet show a formula-like text instead of evaluating it: libcsv
+     * quotes the cell one byte on, and its opening quote becomes the ' */
+    size_t quoted = size ? csv_write(dest + 1, size - 1, text, len) : 2 * len + 2;
+    if (quoted + 1 <= size) {
+        dest[0] = '"';
+        dest[1] = '\'';
+    }
+    return quoted + 1;
+}
+
+bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise)
+{
+    char small[512];
+    size_t need = cci_cell_format(small, sizeof small, text, len, delimiter, neutralise);
+    if (need <= sizeof small) return fwrite(small, 1, need, file) == need;
+    char *formatted = malloc(need);
+    bool ok = formatted && cci_cell_format(formatted, need, text, len, delimiter, neutralise) == need &&
+              fwrite(formatted, 1, need, file) == need;
+    free(formatted);
     return ok;
 }
 
@@ -59,9 +68,18 @@ bool cci_path_is_xlsx(const char *path)
     return len >= 5 && strcasecmp(path + len - 5, ".xlsx") == 0;
 }
 
+/* The stdio buffer of a report: lines wait in it whole, and go to the kernel together when the
+ * next might not fit (a report flushed in batches). */
+enum { REPORT_BUFFER_BYTES = 1 << 20 };
+
 struct cci_report {
     cci_outfile out;
     bool as_sheet; /* committed as a workbook (report.xlsx): no cell needs neutralising there */
+    bool batched;  /* lines flushed together, not one by one (cci_report_flush_in_batches) */
+    char *line;    /* the line being composed, line_cap bytes */
+    size_t line_cap;
+    char *buffer;  /* the stream's, REPORT_BUFFER_BYTES (glibc sizes one itself only at 4 KiB); freed
+                    * after the stream is closed */
 };
 
 cci_status cci_report_open(cci_report **opened, const char *path, char *err, size_t errlen)
@@ -74,6 +92,12 @@ cci_status cci_report_open(cci_report **opened, const char *path, char *err, siz
     if (status != CCI_OK) {
         free(report);
         return status;
+    }
+    /* before any write, as setvbuf must be; without it, stdio's own buffer */
+    report->buffer = malloc(REPORT_BUFFER_BYTES);
+    if (report->buffer && setvbuf(report->out.file, report->buffer, _IOFBF, REPORT_BUFFER_BYTES) != 0) {
+        free(report->buffer);
+        report->buffer = NULL;
     }
     cci_outfile_check(&report->out,
                       fputs(CCI_REPORT_HEADER "\n", report->out.file) >= 0);
@@ -89,26 +113,83 @@ bool cci_report_is_tools_header(const char *line, size_t len)
     return false;
 }
 
+void cci_report_flush_in_batches(cci_report *report)
+{
+    report->batched = true;
+}
+
+/* The most bytes a line can take: each text cell doubled by quoting, plus a formula's mark, the
+ * quotes, the numbers and the commas. */
+static size_t line_bound(const cci_outcome *o, const char *action, const char *message)
+{
+    return 2 * (strlen(o->uid) + strlen(o->error_code) + strlen(message) + strlen(action)) + 128;
+}
+
+/* Makes room for the next line in the buffer, flushing the whole lines it holds when the line
+ * might not fit: stdio would otherwise write part of it, and a killed run would leave a cut line. */
+static bool room_for_line(cci_report *report, size_t bound)
+{
+    size_t room = report->buffer ? REPORT_BUFFER_BYTES : BUFSIZ;
+    if (!report->batched || __fpending(report->out.file) + bound <= room) return true;
+    return cci_outfile_flush(&report->out);
+}
+
 bool cci_report_write(cci_report *report, const cci_outcome *o)
 {
     return cci_report_write_as(report, o, cci_action_name(o->action));
 }
 
+
+/* Appends number in decimal (snprintf's parsing of a format costs more than a line's digits). */
+static char *put_decimal(char *at, unsigned long long number)
+{
+    char digits[24];
+    size_t n = 0;
+    do digits[n++] = (char)('0' + number % 10);
+    while ((number /= 10));
+    while (n) *at++ = digits[--n];
+    return at;
+}
+
+/* Appends a text cell as it goes in the report. */
+static char *put_cell(char *at, const char *text, bool neutralise)
+{
+    size_t len = strlen(text);
+    return at + cci_cell_format(at, 2 * len + 3, text, len, ',', neutralise);
+}
+
 bool cci_report_write_as(cci_report *report, const cci_outcome *o, const char *action)
 {
-    FILE *f = report->out.file;
-    bool neutralise = !report->as_sheet;
-    bool ok = fprintf(f, "%lu,", o->line) > 0;
-    ok = ok && cci_write_cell(f, o->uid, strlen(o->uid), ',', neutralise) && fputc(',', f) != EOF;
-    ok = ok && fprintf(f, "%s,", action) > 0;
-    if (o->http_status) ok = ok && fprintf(f, "%ld", o->http_status) > 0;
-    ok = ok && fputc(',', f) != EOF;
-    ok = ok && cci_write_cell(f, o->error_code, strlen(o->error_code), ',', neutralise) && fputc(',', f) != EOF;
     const char *message = o->message || o->error_code[0] ? (o->message ? o->message : "") : cci_outcome_text(o);
-    ok = ok && cci_write_cell(f, message, strlen(message), ',', neutralise);
-    ok = ok && fprintf(f, ",%u\n", o->attempts) > 0;
+    size_t bound = line_bound(o, action, message);
+    if (!room_for_line(report, bound)) return false;
+    if (bound > report->line_cap) {
+        char *grown = realloc(report->line, bound);
+        if (!grown) return cci_outfile_check(&report->out, false);
+        report->line = grown;
+        report->line_cap = bound;
+    }
+    /* composed whole, then written at once: most lines hold a message of hundreds of bytes */
+    bool neutralise = !report->as_sheet;
+    char *at = put_decimal(report->line, o->line);
+    *at++ = ',';
+    at = put_cell(at, o->uid, neutralise);
+    *at++ = ',';
+    at = mempcpy(at, action, strlen(action));
+    *at++ = ',';
+    if (o->http_status > 0) at = put_decimal(at, (unsigned long long)o->http_status);
+    else if (o->http_status) at += sprintf(at, "%ld", o->http_status);
+    *at++ = ',';
+    at = put_cell(at, o->error_code, neutralise);
+    *at++ = ',';
+    at = put_cell(at, message, neutralise);
+    *at++ = ',';
+    at = put_decimal(at, o->attempts);
+    *at++ = '\n';
+    size_t len = (size_t)(at - report->line);
+    bool ok = fwrite(report->line, 1, len, report->out.file) == len;
     /* flushed at once: the journal records a row only once the kernel has its report line */
-    return cci_outfile_check(&report->out, ok) && cci_outfile_flush(&report->out);
+    return cci_outfile_check(&report->out, ok) && (report->batched || cci_outfile_flush(&report->out));
 }
 
 void cci_report_error(const cci_report *report, char *err, size_t errlen)
@@ -122,6 +203,8 @@ cci_status cci_report_close(cci_report *report, char *kept, size_t kept_len, cha
     if (!report) return CCI_OK;
     cci_status status = report->as_sheet ? cci_sheet_commit(&report->out, "Report", true, kept, kept_len, err, errlen)
                                          : cci_outfile_commit(&report->out, true, kept, kept_len, err, errlen);
+    free(report->line);
+    free(report->buffer);
     free(report);
     return status;
 }
@@ -130,6 +213,8 @@ void cci_report_discard(cci_report *report)
 {
     if (!report) return;
     cci_outfile_discard(&report->out);
+    free(report->line);
+    free(report->buffer);
     free(report);
 }
 

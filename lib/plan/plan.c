@@ -1,3 +1,5 @@
+/* mempcpy */
+#define _GNU_SOURCE
 #include "plan/plan.h"
 
 #include <stdint.h>
@@ -8,6 +10,17 @@
 
 #include "rules/clears.h"
 #include "rules/user.h"
+
+bool cci_one_pass_unsettled(const cci_one_pass *pass)
+{
+    return pass->shortest_digits && cci_padding_shortens(&pass->padding, pass->shortest_digits);
+}
+
+void cci_one_pass_cleanup(cci_one_pass *pass)
+{
+    cci_uid_lines_cleanup(&pass->first_lines);
+    *pass = (cci_one_pass){0};
+}
 
 bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
                       bool force, cci_journal *journal)
@@ -21,6 +34,10 @@ void cci_planner_cleanup(cci_planner *planner)
 {
     cci_strmap_free(planner->uids);
     planner->uids = NULL;
+    cci_body_shape_free(planner->shape);
+    planner->shape = NULL;
+    free(planner->scratch);
+    planner->scratch = NULL;
 }
 
 const char *cci_planned_row_dates(const cci_planned_row *row)
@@ -63,15 +80,28 @@ static const char *dry_run_verb(cci_mode mode)
                                                                                : "would create (or update if the uid exists)";
 }
 
+void cci_planner_read_once(cci_planner *planner, cci_one_pass *pass)
+{
+    planner->one_pass = pass;
+    if (!planner->dry_run || planner->app || planner->mode == CCI_MODE_UPDATE) return;
+    planner->shape = cci_body_shape_new(planner->mapping); /* NULL: every row is built */
+    snprintf(planner->before, sizeof planner->before, "dry run: %s ", dry_run_verb(planner->mode));
+}
+
 /* A dry run's row: `skipped`, saying what a run would send. */
 static bool plan_dry_run(const cci_planner *planner, cci_planned_row *row)
 {
     bool as_update = planner->mode == CCI_MODE_UPDATE || (row->known && planner->mode == CCI_MODE_UPSERT);
     const char *body = as_update ? row->update_body : row->create_body;
-    size_t len = strlen(body) + 128;
-    char *message = malloc(len);
+    const char *verb = as_update ? "would update" : dry_run_verb(planner->mode);
+    size_t verb_len = strlen(verb), body_len = strlen(body);
+    static const char prefix[] = "dry run: ";
+    char *message = malloc(sizeof prefix + verb_len + 1 + body_len);
     if (!message) return out_of_memory(row, "describing it");
-    snprintf(message, len, "dry run: %s %s", as_update ? "would update" : dry_run_verb(planner->mode), body);
+    /* "dry run: VERB BODY", copied: a body is hundreds of bytes, every row of a dry run has one */
+    char *end = mempcpy(mempcpy(message, prefix, sizeof prefix - 1), verb, verb_len);
+    *end++ = ' ';
+    memcpy(end, body, body_len + 1);
     row->outcome.action = CCI_ACTION_SKIPPED;
     free(row->outcome.message);
     row->outcome.message = message;
@@ -243,14 +273,27 @@ static bool compose_record(cci_planned_row *row, const cci_clears *clears)
 /* A valid user whose uid is new to this file. */
 static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *record, cci_planned_row *row)
 {
-    if (!planner->file_uids && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)record->line))
+    if (!planner->file_uids && !planner->one_pass && !cci_strmap_put(planner->uids, user->uid, (void *)(uintptr_t)record->line))
         return out_of_memory(row, "remembering its uid (needed to find repeated uids)");
+    const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
+    if (planner->dry_run && !planner->app && !journaled) {
+        /* nothing to compare and nothing to clear (the journal has no fields of it): the dry
+         * run's message needs only the body a run would send first */
+        bool update = planner->mode == CCI_MODE_UPDATE;
+        char before[80];
+        snprintf(before, sizeof before, "dry run: %s ", dry_run_verb(planner->mode));
+        char *message = cci_user_body_after(user, !update, before);
+        if (!message) return out_of_memory(row, "describing it");
+        row->outcome.action = CCI_ACTION_SKIPPED;
+        free(row->outcome.message);
+        row->outcome.message = message;
+        return false;
+    }
     /* the journal records the row as the file has it: merged keys the app holds besides are not
      * the file's to track, so an unchanged row stays unchanged without reading the app; an emptied
      * cell changes it once, and the clear is sent then */
     if (!(row->update_body = cci_user_body(user, false))) return out_of_memory(row, "building the request");
     cci_fingerprint_of_text(row->update_body, strlen(row->update_body), row->fingerprint);
-    const char *journaled = planner->journal ? cci_journal_lookup(planner->journal, user->uid) : NULL;
     cci_clears clears;
     bool ok = cci_clears_find(&clears, planner->mapping, record,
                               planner->journal ? cci_journal_fields(planner->journal, user->uid) : NULL) &&
@@ -280,10 +323,18 @@ static bool imported_since(const cci_planner *planner, const cci_user *user)
     return journaled && strcmp(journaled, "-") != 0;
 }
 
+void cci_one_pass_note_valid(cci_one_pass *pass, const char *uid)
+{
+    size_t len = strlen(uid);
+    if (cci_all_digits(uid, len) && (!pass->shortest_digits || len < pass->shortest_digits))
+        pass->shortest_digits = len;
+}
+
 /* A numeric uid shorter than the ones the file pads with zeros: its zeros were lost on export. */
 static bool lost_zeros(const cci_planner *planner, const cci_user *user, char *why, size_t why_len)
 {
     char lost[700];
+    if (planner->one_pass) cci_one_pass_note_valid(planner->one_pass, user->uid);
     if (!planner->padding || !cci_padding_lost(planner->padding, user->uid, lost, sizeof lost)) return false;
     const char *header = "uid";
     for (size_t i = 0; i < planner->mapping->count; i++)
@@ -292,8 +343,52 @@ static bool lost_zeros(const cci_planner *planner, const cci_user *user, char *w
     return true;
 }
 
+/* Whether the uid column is a fed-back report's, whose cells may start with a ' the tool added. */
+static bool uid_column_neutralised(const cci_mapping *mapping)
+{
+    for (size_t i = 0; i < mapping->count; i++)
+        if (mapping->columns[i].field == CCI_FIELD_UID) return mapping->columns[i].neutralised;
+    return false;
+}
+
+/* Notes the row's uid in the one pass, as the preflight's census would, and puts the line that
+ * gave the row's uid first in first (0: it has none). False when out of memory. */
+static bool note_one_pass(const cci_planner *planner, const cci_record *record, const cci_user *user,
+                          unsigned long *first)
+{
+    cci_one_pass *pass = planner->one_pass;
+    char uid[CCI_UID_MAX + 1];
+    *first = 0;
+    /* the census notes the uid cell as it reads (cci_record_uid): the row's own uid, but where a
+     * fed-back report's ' is taken off, or where a uid-like cell is damage (the row is invalid,
+     * and the uid no valid row's) */
+    if (!user->uid[0] || uid_column_neutralised(planner->mapping)) {
+        bool readable = cci_record_uid(planner->mapping, record, uid);
+        if (readable) cci_padding_note(&pass->padding, uid);
+        unsigned long noted;
+        if (readable && !cci_uid_lines_note(&pass->first_lines, cci_uid_hash(uid), record->line, &noted)) return false;
+        *first = user->uid[0] ? cci_uid_lines_first(&pass->first_lines, cci_uid_hash(user->uid)) : 0;
+        return true;
+    }
+    cci_padding_note(&pass->padding, user->uid);
+    return cci_uid_lines_note(&pass->first_lines, cci_uid_hash(user->uid), record->line, first);
+}
+
+/* The line that gave the row's uid first, when it is not the row's own; 0 otherwise. */
+static uintptr_t earlier_line(const cci_planner *planner, const cci_user *user, const cci_record *record,
+                              unsigned long one_pass_first)
+{
+    uintptr_t first_line = 0;
+    if (!user->uid[0]) return 0;
+    if (planner->one_pass) first_line = one_pass_first;
+    else if (planner->file_uids) first_line = cci_uid_set_first_line(planner->file_uids, cci_uid_hash(user->uid));
+    else first_line = (uintptr_t)cci_strmap_get(planner->uids, user->uid);
+    return first_line == record->line ? 0 : first_line; /* the file's first row with this uid */
+}
+
 bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row)
 {
+    if (planner->shape && cci_plan_written(planner, record, row)) return false;
     *row = (cci_planned_row){.outcome.line = record->line};
     char problems[2048];
     cci_user user;
@@ -302,10 +397,9 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
     snprintf(row->outcome.uid, sizeof row->outcome.uid, "%s", user.uid);
     row->created_at = user.created_at;
     row->last_active_at = user.last_active_at;
-    uintptr_t first_line = !user.uid[0]        ? 0
-                           : planner->file_uids ? cci_uid_set_first_line(planner->file_uids, cci_uid_hash(user.uid))
-                                                : (uintptr_t)cci_strmap_get(planner->uids, user.uid);
-    if (first_line == record->line) first_line = 0; /* the file's first row with this uid */
+    unsigned long one_pass_first = 0;
+    bool noted = !planner->one_pass || note_one_pass(planner, record, &user, &one_pass_first);
+    uintptr_t first_line = earlier_line(planner, &user, record, one_pass_first);
     bool may_be_rejected = !valid || first_line || !planner->dry_run;
     bool send = false;
     if (may_be_rejected && !(row->saved = cci_saved_row_new(record))) {
@@ -313,6 +407,8 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
         out_of_memory(row, "keeping its cells for the rejects file");
     } else if (user.out_of_memory) {
         out_of_memory(row, "reading it"); /* never sent half-built, nor called invalid */
+    } else if (!noted) {
+        out_of_memory(row, "remembering its uid (needed to find repeated uids)");
     } else if (!valid && imported_since(planner, &user)) {
         /* the loop of fixing the rejects and feeding them back: the app has this user, so this
          * row is no longer the file's to reject (and the rejects file being edited stays) */

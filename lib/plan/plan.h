@@ -16,7 +16,26 @@
 #include "cci/util/mode.h"
 #include "cci/util/outcome.h"
 #include "cci/output/report.h"
+#include "rules/body_text.h"
+#include "state/uid_lines.h"
 #include "util/strmap.h"
+
+/* What a plan that reads the file once (a dry run's) learns as it goes, where a run learns it from
+ * the preflight first: each uid's first line, and how the uids are padded. A row repeats a uid
+ * only after its first line, so the one pass knows that in time; the padding it knows only at the
+ * end, so the rows are planned without it, and afterwards cci_one_pass_unsettled says whether the
+ * whole file's padding would have called one of them an id that lost its zeros. */
+typedef struct cci_one_pass {
+    cci_uid_lines first_lines; /* of every readable uid, as the preflight's census notes them */
+    cci_padding padding;       /* of the same uids */
+    size_t shortest_digits;    /* the shortest all-digit uid of a row planned valid; 0: none */
+} cci_one_pass;
+
+/* Notes a row planned valid with uid, for cci_one_pass_unsettled. */
+void cci_one_pass_note_valid(cci_one_pass *pass, const char *uid);
+/* True when the rows planned in one pass may not be what the whole file shows (read it twice). */
+bool cci_one_pass_unsettled(const cci_one_pass *pass);
+void cci_one_pass_cleanup(cci_one_pass *pass);
 
 typedef struct cci_planner {
     const cci_mapping *mapping; /* read-only */
@@ -35,6 +54,12 @@ typedef struct cci_planner {
     bool plan;                      /* --plan: say what a run would do, from the app */
     bool reactivate;                /* --reactivate: deactivated users in the file are brought back */
     const cci_padding *padding;     /* how the file pads numeric uids (the preflight's); NULL: unknown */
+    cci_one_pass *one_pass;         /* the file is read once, learned here as it goes (file_uids and
+                                     * padding unset); NULL: not (set by cci_planner_read_once) */
+    cci_body_shape *shape;          /* a dry run's bodies written from the cells; NULL: built; owned */
+    char *scratch;                  /* where they are written, scratch_cap bytes; owned */
+    size_t scratch_cap;
+    char before[64];                /* what a dry run's message says before the body */
 } cci_planner;
 
 /* A row as planned: its outcome so far, and what sending it takes. */
@@ -64,6 +89,16 @@ typedef struct cci_planned_row {
 bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
                       bool force, cci_journal *journal);
 void cci_planner_cleanup(cci_planner *planner);
+
+/* The file is read once (a dry run of a file): what the preflight would know is learned in pass
+ * as the rows come (cci_one_pass). A dry run of creates that reads no app writes its valid rows'
+ * bodies straight from their cells (rules/body_text.h). */
+void cci_planner_read_once(cci_planner *planner, cci_one_pass *pass);
+
+/* plan_written.c: plans a dry run's row from its cells alone when it is plainly valid, new to the
+ * file and to the journal; false when it must be planned as usual (its uid's line may be noted
+ * already, which changes nothing: a uid keeps its first line). */
+bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planned_row *row);
 
 /* Plans record into row (zeroed first). True when the row must be sent; false when its outcome
  * is settled here: invalid, unchanged, a dry run's `skipped` with what it would send, or `failed`

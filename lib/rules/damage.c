@@ -78,7 +78,7 @@ bool cci_damage_of_cell(const cci_column *column, const char *text, size_t len, 
     return false;
 }
 
-static bool all_digits(const char *text, size_t len)
+bool cci_all_digits(const char *text, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         if (!isdigit((unsigned char)text[i])) return false;
@@ -88,16 +88,21 @@ static bool all_digits(const char *text, size_t len)
 void cci_padding_note(cci_padding *padding, const char *uid)
 {
     size_t len = strlen(uid);
-    if (len < 2 || uid[0] != '0' || !all_digits(uid, len)) return;
+    if (len < 2 || uid[0] != '0' || !cci_all_digits(uid, len)) return;
     if (padding->padded && len != padding->width) padding->mixed = true;
     padding->width = len;
     padding->padded++;
 }
 
+bool cci_padding_shortens(const cci_padding *padding, size_t len)
+{
+    return !padding->mixed && padding->padded >= 2 && len < padding->width;
+}
+
 bool cci_padding_lost(const cci_padding *padding, const char *uid, char *why, size_t why_len)
 {
     size_t len = strlen(uid);
-    if (padding->mixed || padding->padded < 2 || len >= padding->width || !all_digits(uid, len)) return false;
+    if (!cci_padding_shortens(padding, len) || !cci_all_digits(uid, len)) return false;
     snprintf(why, why_len, "\"%s\" has %zu digits where the column's other numeric ids are zero-padded to %zu "
                            "(\"%0*d%s\"?): a spreadsheet may have dropped its leading zeros; %s",
              uid, len, padding->width, (int)(padding->width - len), 0, uid, TEXT_FORMAT_HINT);

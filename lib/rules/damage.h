@@ -28,6 +28,13 @@ typedef struct cci_padding {
 
 void cci_padding_note(cci_padding *padding, const char *uid);
 
+/* True when an all-digit id of len digits is shorter than the width at least two other ids are
+ * padded to, and no other width was seen: cci_padding_lost's test of its length. */
+bool cci_padding_shortens(const cci_padding *padding, size_t len);
+
+/* True when text is one or more ASCII digits. */
+bool cci_all_digits(const char *text, size_t len);
+
 /* True, with why, when uid looks like a padded id that lost its zeros: all digits, shorter than
  * the width at least two other ids are padded to, and no other width seen. */
 bool cci_padding_lost(const cci_padding *padding, const char *uid, char *why, size_t why_len);

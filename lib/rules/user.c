@@ -1,3 +1,5 @@
+/* mempcpy */
+#define _GNU_SOURCE
 #include "rules/user.h"
 
 #include "rules/damage.h"
@@ -275,19 +277,32 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
 
 char *cci_user_body(const cci_user *user, bool with_uid)
 {
+    return cci_user_body_after(user, with_uid, "");
+}
+
+char *cci_user_body_after(const cci_user *user, bool with_uid, const char *before)
+{
     cJSON *without_unset = NULL; /* a create clears nothing: "unset" is an update's */
     if (with_uid && cJSON_GetObjectItemCaseSensitive(user->fields, "unset")) {
         if (!(without_unset = cJSON_Duplicate(user->fields, true))) return NULL;
         cJSON_DeleteItemFromObjectCaseSensitive(without_unset, "unset");
     }
-    char *fields = cJSON_PrintUnformatted(without_unset ? without_unset : user->fields);
+    const cJSON *printed = without_unset ? without_unset : user->fields;
+    /* most bodies fit on the stack; cJSON wants a few bytes to spare there */
+    char small[4096];
+    char *fields = cJSON_PrintPreallocated((cJSON *)printed, small, sizeof small - 8, false) ? small
+                                                                                             : cJSON_PrintUnformatted(printed);
     cJSON_Delete(without_unset);
-    if (!fields || !with_uid) return fields;
-    /* {"uid":"...", + the fields' members: the uid needs no escaping (a-z 0-9 _ -) */
-    size_t len = strlen(fields) + strlen(user->uid) + 16;
-    char *body = malloc(len);
-    if (body) snprintf(body, len, "{\"uid\":\"%s\"%s%s", user->uid, fields[1] == '}' ? "" : ",", fields + 1);
-    free(fields);
+    if (!fields) return NULL;
+    /* BEFORE + {"uid":"...", + the fields' members: the uid needs no escaping (a-z 0-9 _ -) */
+    size_t before_len = strlen(before), fields_len = strlen(fields), uid_len = with_uid ? strlen(user->uid) : 0;
+    char *body = malloc(before_len + fields_len + uid_len + 16);
+    if (body) {
+        char *at = mempcpy(body, before, before_len);
+        if (with_uid) at += sprintf(at, "{\"uid\":\"%s\"%s", user->uid, fields[1] == '}' ? "" : ",");
+        memcpy(at, with_uid ? fields + 1 : fields, fields_len + (with_uid ? 0 : 1));
+    }
+    if (fields != small) free(fields);
     return body;
 }
 

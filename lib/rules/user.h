@@ -39,6 +39,8 @@ bool cci_user_build(cci_user *user, const cci_mapping *mapping, const cci_record
 /* The JSON body: with_uid for a create (without any "unset"), without for an update. malloc'd;
  * NULL when out of memory. */
 char *cci_user_body(const cci_user *user, bool with_uid);
+/* The same body with the text before in front of it, in one allocation (a dry run's message). */
+char *cci_user_body_after(const cci_user *user, bool with_uid, const char *before);
 
 /* The canonical (lowercased) uid of record's uid cell into uid; false when the cell is empty or
  * not a valid uid. */

@@ -106,27 +106,39 @@ static bool check_tag(const char *tag, size_t len, char *why, size_t why_len)
     return true;
 }
 
-/* A list split on ',' and ';', items trimmed and empty ones dropped; NULL when out of memory. */
-static cJSON *split_tags(const char *cell, size_t len)
+bool cci_each_tag(const char *cell, size_t len, bool (*each)(void *context, const char *tag, size_t len),
+                  void *context)
 {
-    cJSON *tags = cJSON_CreateArray();
-    for (size_t start = 0; tags && start <= len;) {
+    for (size_t start = 0; start <= len;) {
         size_t end = start;
         while (end < len && cell[end] != ',' && cell[end] != ';') end++;
         size_t a = start, b = end;
         while (a < b && (cell[a] == ' ' || cell[a] == '\t')) a++;
         while (b > a && (cell[b - 1] == ' ' || cell[b - 1] == '\t')) b--;
-        if (b > a) {
-            char *text = strndup(cell + a, b - a);
-            cJSON *tag = text ? cJSON_CreateString(text) : NULL;
-            free(text);
-            if (!tag || !cJSON_AddItemToArray(tags, tag)) {
-                cJSON_Delete(tag);
-                cJSON_Delete(tags);
-                tags = NULL;
-            }
-        }
+        if (b > a && !each(context, cell + a, b - a)) return false;
         start = end + 1;
+    }
+    return true;
+}
+
+static bool add_tag(void *context, const char *text, size_t len)
+{
+    cJSON *tags = context;
+    char *copy = strndup(text, len);
+    cJSON *tag = copy ? cJSON_CreateString(copy) : NULL;
+    free(copy);
+    if (tag && cJSON_AddItemToArray(tags, tag)) return true;
+    cJSON_Delete(tag);
+    return false;
+}
+
+/* A list split by cci_each_tag; NULL when out of memory. */
+static cJSON *split_tags(const char *cell, size_t len)
+{
+    cJSON *tags = cJSON_CreateArray();
+    if (tags && !cci_each_tag(cell, len, add_tag, tags)) {
+        cJSON_Delete(tags);
+        tags = NULL;
     }
     return tags;
 }

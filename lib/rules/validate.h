@@ -36,6 +36,10 @@ cci_status cci_validate_url(const char *url, size_t len, char *why, size_t why_l
 /* A tags cell: a JSON array of strings, or a list split on ',' and ';' (items trimmed, empty
  * ones dropped); at most 25 tags of at most 100 characters, into *tags (NULL on failure). */
 cci_status cci_parse_tags(const char *cell, size_t len, cJSON **tags, char *why, size_t why_len);
+/* The items of a tags cell that is not JSON: split on ',' and ';', each trimmed of spaces and tabs,
+ * empty ones dropped. Calls each on every item, in order; false as soon as it does. */
+bool cci_each_tag(const char *cell, size_t len, bool (*each)(void *context, const char *tag, size_t len),
+                  void *context);
 
 /* A metadata cell: a JSON object, into *metadata (NULL on failure). */
 cci_status cci_parse_metadata(const char *cell, size_t len, cJSON **metadata, char *why, size_t why_len);

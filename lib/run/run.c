@@ -6,11 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 __attribute__((format(printf, 3, 4))) void run_say(const run *r, cci_message_kind kind, const char *fmt, ...)
 {
     const cci_import_callbacks *callbacks = &r->config->callbacks;
-    if (!callbacks->message) return;
+    if (!callbacks->message || (r->muted && kind == CCI_MESSAGE_NOTE)) return;
     char text[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -214,6 +215,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
         planner.file_uids = &r->census.uids;
         planner.padding = &r->census.padding;
     }
+    r->muted = false; /* what the rows say is new */
     if (r->app_read) {
         planner.app = r->listing.app;
         planner.app_proven = r->listing.proven;
@@ -221,6 +223,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     }
     planner.plan = r->config->plan;
     planner.reactivate = r->config->reactivate;
+    if (r->reading_once) cci_planner_read_once(&planner, &r->one_pass); /* once the app is known */
     cci_progress_source source = {.counts = r->sink.counts, .finished = &r->finished, .total = expected_rows,
                                   .limiter = r->shared.limiter};
     if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
@@ -276,12 +279,18 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
     }
     /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes, and
      * what only the whole file shows (repeated uids, ids that lost their zeros) is known before
-     * the first row; a dry run reads it twice too, to find the same problems a run would */
+     * the first row. A dry run sends nothing: it reads the file once, learning as it goes, and
+     * again only when the end shows a row planned otherwise (cci_one_pass_unsettled) */
     if (!run_open_journal(r)) return false;
     r->census.journal = r->journal;
     r->census.name_required = r->spec.name_required;
     r->census.stop = r->config->stop;
-    if (cci_input_rereadable(input)) {
+    r->reading_once = r->reading_once && cci_input_rereadable(input);
+    struct stat file;
+    /* a users export spends some 100 bytes a row: room for its uids from the start (best effort) */
+    if (r->reading_once && input->file && fstat(fileno(input->file), &file) == 0)
+        (void)cci_uid_lines_reserve(&r->one_pass.first_lines, (size_t)file.st_size / 64);
+    if (cci_input_rereadable(input) && !r->reading_once) {
         if (cci_input_preflight(input, &r->spec, cci_census_visit, &r->census, expected_rows, err, sizeof err) !=
             CCI_OK) {
             run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
@@ -327,6 +336,7 @@ static void tear_down(run *r, cci_input *input, cci_import_result *result)
     cci_mapping_cleanup(&r->mapping);
     cci_listing_cleanup(&r->listing);
     cci_census_cleanup(&r->census);
+    cci_one_pass_cleanup(&r->one_pass);
     cci_client_free(r->lister.client);
     cleanup_shared(&r->shared);
     result->journal_used = r->journal && !r->config->dry_run;
@@ -340,7 +350,21 @@ static void tear_down(run *r, cci_input *input, cci_import_result *result)
     pthread_mutex_destroy(&r->describing);
 }
 
-void cci_import(const cci_import_config *config, cci_import_result *result)
+/* The rows of a dry run read once may differ from the whole file's: it is read again, twice. */
+static bool must_read_again(const run *r, const cci_import_result *result)
+{
+    if (!r->reading_once || !cci_one_pass_unsettled(&r->one_pass) || result->input_broke ||
+        cci_stop_requested(r->config->stop))
+        return false;
+    run_say(r, CCI_MESSAGE_NOTE, "the file's numeric uids are padded with zeros: reading it again, to find the ones "
+                                 "that lost theirs");
+    return true;
+}
+
+/* One import; reading_once asks for a dry run's single reading, and again says the setup's notes
+ * were said by an earlier one. True when the file must be read again (must_read_again): the
+ * outputs were discarded, nothing was concluded. */
+static bool import_once(const cci_import_config *config, cci_import_result *result, bool reading_once, bool again)
 {
     *result = (cci_import_result){0};
     run r = {.config = config,
@@ -349,26 +373,42 @@ void cci_import(const cci_import_config *config, cci_import_result *result)
                       .max_record_bytes = config->max_record_bytes, .max_columns = config->max_columns,
                       .date_rules = config->date_rules, .stop = config->stop, .sheet = config->sheet, .header_row = config->header_row,
                       .name_required = config->mode != CCI_MODE_UPDATE},
-             .worker_count = config->dry_run ? 0 : config->workers};
+             .worker_count = config->dry_run ? 0 : config->workers, .reading_once = reading_once, .muted = again};
     cci_input input = {0};
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
     atomic_init(&r.finished, 0);
     r.began_ms = cci_now_ms();
     long expected_rows = -1;
+    bool read_again = false, refused = false;
     bool opened = open_the_run(&r, &input, &expected_rows, result);
     if (!opened) result->stopped = cci_stop_requested(config->stop); /* a signal, not the input, ended it */
     if (opened && run_read_the_app(&r, result)) {
         run_prove_the_target(&r, result);
         if (run_prepare_the_target(&r, result) && start_sending(&r)) {
             drive(&r, &input, expected_rows, result);
-            conclude(&r, result);
-            run_prune(&r, result);
-            run_verify(&r, result);
-            tally_requests(&r, result);
+            read_again = must_read_again(&r, result);
+            /* a broken file read once is refused whole, as a preflight refuses it: no report */
+            refused = r.reading_once && result->input_broke;
+            if (read_again || refused) cci_sink_finish(&r.sink, result); /* to be freed with the result */
+            else {
+                conclude(&r, result);
+                run_prune(&r, result);
+                run_verify(&r, result);
+                tally_requests(&r, result);
+            }
         }
     }
     tear_down(&r, &input, result);
+    if (read_again || refused) cci_import_result_cleanup(result);
+    if (refused) result->stopped = cci_stop_requested(config->stop);
+    return read_again;
+}
+
+void cci_import(const cci_import_config *config, cci_import_result *result)
+{
+    bool dry_run_alone = config->dry_run && !config->plan;
+    if (import_once(config, result, dry_run_alone, false)) import_once(config, result, false, true);
 }
 
 void cci_import_result_cleanup(cci_import_result *result)

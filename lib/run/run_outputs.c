@@ -71,6 +71,7 @@ bool run_open_outputs(run *r, const cci_dialect *dialect, const cci_record *head
         cci_rejects_discard(rejects);
         return false;
     }
+    if (report && config->dry_run) cci_report_flush_in_batches(report); /* no journal waits on its lines */
     cci_sink_init(&r->sink, report, rejects, config->stop, config->problems_kept, config->dry_run);
     r->sink.journal = r->journal;
     return true;

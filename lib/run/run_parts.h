@@ -51,6 +51,9 @@ typedef struct run {
     size_t worker_count;
     cci_pool *pool;
     cci_census census;      /* the file's uids, from the preflight; reader thread only */
+    bool reading_once;      /* a dry run of a file read once: no preflight, one_pass learns instead */
+    cci_one_pass one_pass;  /* reader thread only */
+    bool muted;             /* notes are not said: a second reading's setup says them again */
     cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
     bool app_read;
     bool target_answered;   /* a page of the app's users came back as CometChat sends one (reader thread) */

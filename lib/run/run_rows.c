@@ -152,7 +152,8 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
     char err[1024];
     cci_input_describe_error(input, &r->spec, err, sizeof err);
     if (!cci_input_changed(input, NULL, 0)) {
-        run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
+        /* a dry run reading a file once refuses a broken one whole, as a run's preflight does */
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s%s", err, r->reading_once ? "; nothing was sent" : "");
         return false;
     }
     /* not a broken file but a moving one: stop, with every row read so far in the report */

@@ -447,6 +447,82 @@ START_TEST(spreadsheet_damage_is_named_per_row)
 }
 END_TEST
 
+/* Every kind of problem a row can have, repeats whose first row is invalid, spreadsheet damage,
+ * and numeric ids the rest of the column pads with zeros (the last one lost them). */
+static const char messy_csv[] =
+    "uid,name,avatar,tags,metadata.team,metadata.joinDate\n"
+    "000123,Ana,,a;b,x,\n"
+    "bad uid,Bea,,,,\n"
+    "cy,,,,,\n"
+    "CY,Cy Again,,,,\n"
+    "dee,Dee,not a url,,,\n"
+    "eve,\"Eve \"\"E\"\"\",https://e.com/e.png,\"x, y;x\",\"t\tq\",\n"
+    "eve,Eve Two,,,,\n"
+    "1.23457E+11,Gus,,,,\n"
+    "hal,Hal,,\"[\"\"h\"\"]\",,45234\n"
+    "004567,Ivy,,,,\n"
+    "ann,Ann,,,,,extra\n"
+    "789,Jo,,,,\n";
+
+/* The dry run's report against the run's, row by row: the rows the run calls invalid the dry run
+ * calls invalid in the same words; the rows the run sends, the dry run says it would create; the
+ * rows an earlier run sent are unchanged to both. */
+static void expect_the_runs_verdicts(const char *dry_report, const char *run_report)
+{
+    size_t dry_n, run_n;
+    e2e_report_row *dry = e2e_read_report(&fixture, dry_report, &dry_n);
+    e2e_report_row *run = e2e_read_report(&fixture, run_report, &run_n);
+    ck_assert_uint_eq(dry_n, run_n);
+    size_t invalid = 0;
+    for (size_t i = 0; i < run_n; i++) {
+        ck_assert_uint_eq(dry[i].line, run[i].line);
+        ck_assert_str_eq(dry[i].uid, run[i].uid);
+        if (!strcmp(run[i].action, "invalid")) {
+            invalid++;
+            ck_assert_str_eq(dry[i].action, "invalid");
+            ck_assert_str_eq(dry[i].message, run[i].message);
+        } else if (!strcmp(run[i].action, "unchanged")) { /* the journal knows it from an earlier run */
+            ck_assert_str_eq(dry[i].action, "unchanged");
+        } else {
+            ck_assert_str_eq(run[i].action, "created");
+            ck_assert_str_eq(dry[i].action, "skipped");
+            ck_assert_msg(!strncmp(dry[i].message, "dry run: would create (or update if the uid exists) {\"uid\":\"",
+                                   55), "%s", dry[i].message);
+        }
+    }
+    ck_assert_uint_ge(invalid, 5);
+    free(dry);
+    free(run);
+}
+
+/* A dry run reads a file once; a run reads it twice, the preflight first. Their verdicts on every
+ * row agree. Where the zero-padding of the ids shows only at the end, the dry run reads the file
+ * again and says so; where it does not, it reads it once. */
+START_TEST(a_dry_run_reports_every_row_as_the_run_does)
+{
+    e2e_start_sandbox(&fixture);
+    e2e_write(&fixture, "messy.csv", messy_csv);
+    const char *messages;
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--dry-run", "--report", "dry.csv", "messy.csv",
+                             NULL), 1);
+    ck_assert_msg(strstr(messages, "padded with zeros: reading it again"), "%s", messages);
+    ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "messy.csv", NULL), 1);
+    expect_the_runs_verdicts("dry.csv", "messy.runs/latest/report.csv");
+
+    /* without the padded ids, once */
+    char *plain = strdup(messy_csv);
+    for (char *at; (at = strstr(plain, "000123")) || (at = strstr(plain, "004567"));) memcpy(at, "ana_01", 6);
+    e2e_write(&fixture, "plain.csv", plain);
+    free(plain);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--dry-run", "--report", "dry-plain.csv",
+                             "plain.csv", NULL), 1);
+    ck_assert_msg(!strstr(messages, "reading it again"), "%s", messages);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "plain.csv", NULL), 1);
+    expect_the_runs_verdicts("dry-plain.csv", "plain.runs/latest/report.csv");
+}
+END_TEST
+
 static Suite *exports_suite(void)
 {
     Suite *suite = suite_create("e2e_exports");
@@ -464,6 +540,7 @@ static Suite *exports_suite(void)
     tcase_add_test(tc, a_report_asked_for_as_a_workbook_holds_the_csv_reports_lines);
     tcase_add_test(tc, a_zip_bomb_and_a_billion_laughs_stop_the_run_in_one_line);
     tcase_add_test(tc, spreadsheet_damage_is_named_per_row);
+    tcase_add_test(tc, a_dry_run_reports_every_row_as_the_run_does);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -187,6 +187,63 @@ START_TEST(update_mode_needs_no_name)
 }
 END_TEST
 
+/* Read once, a dry run learns the uids as they come: a repeat names the first line, even when
+ * that row was invalid (as the preflight's census counts every readable uid). */
+START_TEST(one_pass_finds_repeats_as_the_preflight_does)
+{
+    cci_one_pass pass = {0};
+    cci_planner planner;
+    ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, true, false, NULL));
+    planner.one_pass = &pass;
+    test_record r;
+    cci_planned_row row;
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 2, "ana", "", ""), &row)); /* no name: invalid */
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_INVALID);
+    cci_planned_row_cleanup(&row);
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 3, "Ana", "Ana", ""), &row));
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_INVALID);
+    ck_assert_ptr_nonnull(strstr(row.outcome.message, "already given on line 2"));
+    cci_planned_row_cleanup(&row);
+    ck_assert(!cci_plan_row(&planner, RECORD(r, 4, "bob", "Bob", ""), &row));
+    ck_assert_int_eq(row.outcome.action, CCI_ACTION_SKIPPED);
+    cci_planned_row_cleanup(&row);
+    ck_assert(!cci_one_pass_unsettled(&pass));
+    ck_assert_uint_eq(cci_uid_lines_first(&pass.first_lines, cci_uid_hash("bob")), 4);
+    cci_planner_cleanup(&planner);
+    cci_one_pass_cleanup(&pass);
+}
+END_TEST
+
+/* The padding is known only at the end: a valid id shorter than the width two others are padded
+ * to makes the one pass unsettled, wherever it stands; mixed widths, or no short id, do not. */
+START_TEST(one_pass_is_unsettled_only_when_the_padding_would_flag_a_row)
+{
+    static const char *const files[][4] = {
+        {"789", "000123", "004567", "yes"},  /* the short id first: planned before the padding showed */
+        {"000123", "004567", "789", "yes"},
+        {"000123", "04567", "789", "no"},    /* two widths: no rule */
+        {"000123", "004567", "123456", "no"}, /* nothing shorter */
+        {"000123", "ana", "789", "no"},      /* one padded id is no rule */
+    };
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        cci_one_pass pass = {0};
+        cci_planner planner;
+        ck_assert(cci_planner_init(&planner, &mapping, CCI_MODE_UPSERT, true, false, NULL));
+        planner.one_pass = &pass;
+        for (size_t i = 0; i < 3; i++) {
+            test_record r;
+            cci_planned_row row;
+            ck_assert(!cci_plan_row(&planner, RECORD(r, 2 + i, files[f][i], "A", ""), &row));
+            ck_assert_int_eq(row.outcome.action, CCI_ACTION_SKIPPED); /* planned without the padding */
+            cci_planned_row_cleanup(&row);
+        }
+        ck_assert_msg(cci_one_pass_unsettled(&pass) == (strcmp(files[f][3], "yes") == 0), "file %zu", f);
+        cci_planner_cleanup(&planner);
+        cci_one_pass_cleanup(&pass);
+    }
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
     Suite *suite = suite_create("plan");
@@ -198,6 +255,8 @@ static Suite *plan_suite(void)
     tcase_add_test(tc, a_row_the_journal_holds_as_it_is_is_unchanged_unless_forced);
     tcase_add_test(tc, a_dry_run_sends_nothing_and_says_what_it_would_send);
     tcase_add_test(tc, update_mode_needs_no_name);
+    tcase_add_test(tc, one_pass_finds_repeats_as_the_preflight_does);
+    tcase_add_test(tc, one_pass_is_unsettled_only_when_the_padding_would_flag_a_row);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -44,6 +44,59 @@ START_TEST(report_lines_follow_the_contract)
 }
 END_TEST
 
+static long long partial_size(void)
+{
+    char partial[sizeof path + sizeof ".partial"];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    FILE *f = fopen(partial, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long long size = ftell(f);
+    if (size > 0) { /* whole lines only, whenever the file is looked at */
+        fseek(f, -1, SEEK_END);
+        ck_assert_int_eq(fgetc(f), '\n');
+    }
+    fclose(f);
+    return size;
+}
+
+/* One by one, each line is in the file once written; in batches, lines wait in the buffer and
+ * reach the file whole, when the next might not fit, and all of them at the close. */
+START_TEST(a_report_in_batches_reaches_the_file_in_whole_lines)
+{
+    char kept[512], err[256];
+    char message[700];
+    memset(message, 'm', sizeof message - 1);
+    message[sizeof message - 1] = '\0';
+    cci_outcome o = {.line = 2, .uid = "ana", .action = CCI_ACTION_SKIPPED, .message = message};
+    cci_report *report;
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
+    ck_assert(cci_report_write(report, &o));
+    long long one = partial_size();
+    ck_assert_int_gt(one, (long long)strlen(message));
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
+    cci_report_flush_in_batches(report);
+    ck_assert(cci_report_write(report, &o));
+    ck_assert_int_eq(partial_size(), 0);
+    size_t lines = 1;
+    while (partial_size() == 0) {
+        ck_assert(cci_report_write(report, &o));
+        lines++;
+        ck_assert_uint_lt(lines, 10000); /* 1 MiB holds about 1,500 */
+    }
+    ck_assert_uint_gt(lines, 100);
+    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t count = 0;
+    for (int c; (c = fgetc(f)) != EOF;) count += c == '\n';
+    fclose(f);
+    ck_assert_uint_eq(count, lines + 1); /* and the header */
+}
+END_TEST
+
 START_TEST(formulas_are_neutralised)
 {
     char kept[512], err[256];
@@ -323,6 +376,7 @@ static Suite *report_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, report_lines_follow_the_contract);
     tcase_add_test(tc, formulas_are_neutralised);
+    tcase_add_test(tc, a_report_in_batches_reaches_the_file_in_whole_lines);
     tcase_add_test(tc, an_earlier_report_is_kept_numbered);
     tcase_add_test(tc, a_kept_name_that_does_not_fit_renames_nothing);
     tcase_add_test(tc, until_it_is_closed_the_earlier_report_stays_in_place);

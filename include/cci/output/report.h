@@ -28,6 +28,10 @@ typedef struct cci_saved_row {
 
 cci_saved_row *cci_saved_row_new(const cci_record *record);
 
+/* Formats one CSV cell into dest (size bytes) as cci_write_cell writes it; returns the bytes it
+ * takes, at most 2 * len + 3, and writes them only when they fit. */
+size_t cci_cell_format(char *dest, size_t size, const char *text, size_t len, char delimiter, bool neutralise);
+
 /* Writes one CSV cell: quoted (by libcsv) when it holds the delimiter, a quote, a line break or
  * edge spaces; neutralised when asked and it starts like a formula. */
 bool cci_write_cell(FILE *file, const char *text, size_t len, char delimiter, bool neutralise);
@@ -53,7 +57,12 @@ cci_status cci_report_open(cci_report **opened, const char *path, char *err, siz
  * uid list's. Such a file fed back as input is read as the tool wrote it, by its own header: the
  * settings' maps, encoding and delimiter are not applied, and its other columns are no mistake. */
 bool cci_report_is_tools_header(const char *line, size_t len);
-/* Writes and flushes one line; false on a write error (cci_report_error says which). */
+/* Lines are flushed together, in whole lines, when the buffer fills and at the close, instead of
+ * one by one: for a run that keeps no journal (a dry run), which no record waits on. A line longer
+ * than the buffer (1 MiB) may still reach the file in parts. */
+void cci_report_flush_in_batches(cci_report *report);
+/* Writes one line, flushed at once unless in batches; false on a write error (cci_report_error
+ * says which). */
 bool cci_report_write(cci_report *report, const cci_outcome *outcome);
 /* The same line with another word in the action column (--verify's `repaired`, `differs`). */
 bool cci_report_write_as(cci_report *report, const cci_outcome *outcome, const char *action);

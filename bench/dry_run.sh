@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# A dry run against libcsv alone on the same file, timed in the same run (medians of 3), beside
+# what writing its report's bytes into a new file costs (no dry run can take less than the parse
+# plus that), and its peak RSS. With --profile, also `perf record` of a 100,000-row dry run on a
+# Release build with frame pointers, and its top entries.
+# Usage: bench/dry_run.sh [ROWS] [--profile]   (default 1000000 rows)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib/common.sh"
+cd "$repo_root"
+rows=1000000 profile=false
+for arg in "$@"; do
+  case $arg in
+    --profile) profile=true ;;
+    *) rows=$arg ;;
+  esac
+done
+runs=3
+
+install_missing "${cci_packages[@]}" time python3
+build build
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export COMETCHAT_API_KEY="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+tool=$repo_root/build/cometchat-import
+gcc -O2 -o "$work/csv_raw" bench/csv_raw.c -lcsv
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+seconds_of() { # COMMAND...: wall seconds, the command's output dropped
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || [ $? = 1 ]
+  end=$(date +%s.%N)
+  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
+}
+
+log "data: $rows rows of bench/gen_users.sh"
+bench/gen_users.sh "$rows" >"$work/users.csv"
+raw=() dry=() copy=()
+for i in $(seq $runs); do # interleaved, so that a busy moment weighs on both
+  raw+=("$("$work/csv_raw" "$work/users.csv" | awk '{print $(NF-3)}')")
+  dry+=("$(seconds_of "$tool" --dry-run --quiet --progress=never --report "$work/dry.csv" "$work/users.csv")")
+  rm -f "$work/copy.csv"
+  copy+=("$(seconds_of cp "$work/dry.csv" "$work/copy.csv")")
+done
+raw_s=$(printf '%s\n' "${raw[@]}" | median)
+dry_s=$(printf '%s\n' "${dry[@]}" | median)
+copy_s=$(printf '%s\n' "${copy[@]}" | median)
+/usr/bin/time -f '%M' -o "$work/rss" "$tool" --dry-run --quiet --progress=never --report "$work/dry.csv" "$work/users.csv" \
+  >/dev/null 2>&1 || true
+rss=$(tail -n 1 "$work/rss")
+report_mb=$(awk -v b="$(stat -c %s "$work/dry.csv")" 'BEGIN { printf "%.0f", b / 1e6 }')
+ratio=$(awk -v r="$raw_s" -v d="$dry_s" 'BEGIN { printf "%.1f%%", 100 * r / d }')
+floor=$(awk -v r="$raw_s" -v c="$copy_s" 'BEGIN { printf "%.1f%%", 100 * r / (r + c) }')
+printf '%-34s %s\n' "libcsv alone" "$raw_s s" "dry run" "$dry_s s ($ratio of libcsv's rate)" \
+  "its report ($report_mb MB) copied" "$copy_s s (parse + copy: $floor of libcsv's rate)" "dry run peak RSS" "$rss KiB"
+
+{
+  echo "<!-- bench/dry_run: begin (generated; $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) -->"
+  echo "| rows | libcsv alone | dry run | dry run / libcsv rate | report | report copied | parse + copy / libcsv rate | dry run peak RSS |"
+  echo "|---|---|---|---|---|---|---|---|"
+  echo "| $rows | $raw_s s | $dry_s s | $ratio | $report_mb MB | $copy_s s | $floor | $rss KiB |"
+  echo "<!-- bench/dry_run: end -->"
+} >"$work/generated.md"
+python3 - "$work/generated.md" docs/performance.md <<'PY'
+import re, sys
+generated = open(sys.argv[1]).read()
+path = sys.argv[2]
+text = open(path).read()
+pattern = re.compile(r"<!-- bench/dry_run: begin.*?<!-- bench/dry_run: end -->\n", re.S)
+text = pattern.sub(lambda _: generated, text) if pattern.search(text) else text + "\n" + generated
+open(path, "w").write(text)
+PY
+log "docs/performance.md updated"
+
+if $profile; then
+  install_missing linux-perf
+  build build-profile -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-fno-omit-frame-pointer
+  head -n 100001 "$work/users.csv" >"$work/profiled.csv"
+  perf record -q -F 1999 --call-graph dwarf,16384 -o "$work/perf.data" build-profile/cometchat-import --dry-run --quiet \
+    --progress=never --report "$work/profiled.report.csv" "$work/profiled.csv" >/dev/null 2>&1
+  echo "self:"
+  perf report -i "$work/perf.data" --no-children --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
+  echo "inclusive (the tool's own functions):"
+  perf report -i "$work/perf.data" --children --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' |
+    grep cometchat-import | grep -v -E 'tool_run|cci_import|main|_start|drive|import_once|import_and_summarise' | head -20
+fi
