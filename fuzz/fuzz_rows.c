@@ -1,6 +1,7 @@
 /* libFuzzer target over everything a row goes through before the network: decoding, the CSV
  * reader, the header mapping, validation, the payload and its fingerprint, and the CSV writer of
- * the report and rejects.
+ * the report and rejects; and the create body a dry run writes straight from the cells, held to the
+ * payload's text (any row it takes must be valid and print the same).
  *
  * Input: one byte choosing the encoding (as --encoding would), then the file's bytes. */
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "cci/util/fingerprint.h"
 #include "cci/rules/mapping.h"
 #include "cci/output/report.h"
+#include "rules/body_text.h"
 #include "rules/user.h"
 
 static const char *const encodings[] = {NULL, "windows-1252", "UTF-16LE", "ISO-8859-15"};
@@ -30,6 +32,23 @@ static void write_back(const cci_record *record, char delimiter)
     }
     fclose(out);
     free(text);
+}
+
+/* The body written from the cells, when the writer takes the row, is the built user's body. */
+static void check_written(const cci_body_shape *shape, const cci_record *record, bool valid, const cci_user *user)
+{
+    static const char before[] = "dry run: ";
+    char *written = shape ? malloc(cci_body_bound(shape, record, sizeof before - 1)) : NULL;
+    cci_written_row row;
+    if (written && cci_body_write(shape, record, before, written, &row)) {
+        char *expected = valid ? cci_user_body_after(user, true, before) : NULL;
+        if (!valid || (expected && (strcmp(expected, written) != 0 || row.len != strlen(expected))) ||
+            strcmp(row.uid, user->uid) != 0 || row.created_at != user->created_at ||
+            row.last_active_at != user->last_active_at)
+            abort();
+        free(expected);
+    }
+    free(written);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,10 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mapping.date_rules = (cci_date_rules){.order = (cci_date_order)((data[0] >> 3) % 3), .now = 1795000000};
         write_back(&record, cci_csv_reader_dialect(reader).delimiter);
     }
+    /* the writer is for creates, whose name is required */
+    cci_body_shape *shape = mapped && (data[0] & 4) ? cci_body_shape_new(&mapping) : NULL;
     while (mapped && cci_csv_reader_next(reader, &record) == CCI_READ_RECORD) {
         char problems[2048];
         cci_user user;
-        if (cci_user_build(&user, &mapping, &record, data[0] & 4, problems, sizeof problems)) {
+        bool valid = cci_user_build(&user, &mapping, &record, data[0] & 4, problems, sizeof problems);
+        check_written(shape, &record, valid && !user.out_of_memory, &user);
+        if (valid) {
             char fingerprint[CCI_FINGERPRINT_LEN + 1];
             cci_fingerprint(user.fields, fingerprint);
             free(cci_user_body(&user, true));
@@ -67,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cci_user_cleanup(&user);
         write_back(&record, ',');
     }
+    cci_body_shape_free(shape);
     if (mapped) cci_mapping_cleanup(&mapping);
     cci_csv_reader_free(reader);
     fclose(file);

@@ -76,7 +76,7 @@ static int by_key(const void *a, const void *b)
 static size_t sort_members(member *object)
 {
     size_t bound = 0;
-    qsort(object->members, object->count, sizeof *object->members, by_key);
+    if (object->count > 1) qsort(object->members, object->count, sizeof *object->members, by_key);
     for (size_t i = 0; i < object->count; i++) {
         bound += 6 * object->members[i].key_len + 8; /* escaped, quoted, ':', ',', an object's braces */
         bound += sort_members(&object->members[i]);
