@@ -276,6 +276,16 @@ static bool start(cci_source *source)
     return decode_more(source);
 }
 
+/* Where the line at text ends: its first CR or LF, or available when it has none yet (memchr is
+ * many bytes a step; a users export is mostly long lines). */
+static size_t line_length(const char *text, size_t available)
+{
+    const char *lf = memchr(text, '\n', available);
+    size_t before_lf = lf ? (size_t)(lf - text) : available;
+    const char *cr = memchr(text, '\r', before_lf);
+    return cr ? (size_t)(cr - text) : before_lf;
+}
+
 void cci_source_peek_first_line(cci_source *source, const char **text, size_t *len)
 {
     *text = "";
@@ -283,8 +293,7 @@ void cci_source_peek_first_line(cci_source *source, const char **text, size_t *l
     if (!start(source)) return;
     const char *begin = source->buffer + source->start;
     size_t available = source->end - source->start;
-    size_t n = 0;
-    while (n < available && begin[n] != '\n' && begin[n] != '\r') n++;
+    size_t n = line_length(begin, available);
     *text = begin;
     *len = n;
 }
@@ -323,14 +332,13 @@ cci_source_status cci_source_next(cci_source *source, cci_piece *piece)
     }
 
     char *begin = source->buffer + source->start;
-    size_t available = source->end - source->start, n = 0;
-    while (n < available && begin[n] != '\n' && begin[n] != '\r') n++;
+    size_t available = source->end - source->start, n = line_length(begin, available);
     if (n == available && !source->eof && source->start > 0) {
         /* the line goes on past the decoded bytes: make room and look again */
         if (!refill(source)) return CCI_SOURCE_ERROR;
         begin = source->buffer + source->start;
         available = source->end - source->start;
-        while (n < available && begin[n] != '\n' && begin[n] != '\r') n++;
+        n += line_length(begin + n, available - n);
     }
     *piece = (cci_piece){.text = begin, .line = source->line};
     if (n < available) { /* a terminator */

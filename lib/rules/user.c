@@ -30,10 +30,17 @@ __attribute__((format(printf, 2, 3))) static void add_problem(problem_list *list
     if (list->used >= list->len) list->used = list->len - 1;
 }
 
+/* What a trim takes off: a space, a tab or a line end (and a NUL, as strchr(" \t\r\n", c) has
+ * always taken it: a cell with NUL bytes is invalid anyway, said by cci_validate_text). */
+static bool trimmed_off(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
+}
+
 void cci_trim(const char **text, size_t *len)
 {
-    while (*len && strchr(" \t\r\n", **text)) (*text)++, (*len)--;
-    while (*len && strchr(" \t\r\n", (*text)[*len - 1])) (*len)--;
+    while (*len && trimmed_off(**text)) (*text)++, (*len)--;
+    while (*len && trimmed_off((*text)[*len - 1])) (*len)--;
 }
 
 /* Sets object[name] to the text; false when out of memory. */
