@@ -400,7 +400,9 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
     unsigned long one_pass_first = 0;
     bool noted = !planner->one_pass || note_one_pass(planner, record, &user, &one_pass_first);
     uintptr_t first_line = earlier_line(planner, &user, record, one_pass_first);
-    bool may_be_rejected = !valid || first_line || !planner->dry_run;
+    /* an id that lost its zeros is invalid, and its row goes to the rejects file like any other */
+    bool lost = valid && lost_zeros(planner, &user, problems, sizeof problems);
+    bool may_be_rejected = !valid || lost || first_line || !planner->dry_run;
     bool send = false;
     if (may_be_rejected && !(row->saved = cci_saved_row_new(record))) {
         /* without its cells the row could not reach the rejects file: it is not sent either */
@@ -417,9 +419,7 @@ bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_ro
                                           "import (the fixed rejects file?): nothing was sent; fix this row too so "
                                           "that the file stays the whole list", problems);
         settle(row, CCI_ACTION_SUPERSEDED, message);
-    } else if (!valid) {
-        settle(row, CCI_ACTION_INVALID, problems);
-    } else if (lost_zeros(planner, &user, problems, sizeof problems)) {
+    } else if (!valid || lost) {
         settle(row, CCI_ACTION_INVALID, problems);
     } else if (first_line) {
         char message[256];

@@ -503,12 +503,20 @@ START_TEST(a_dry_run_reports_every_row_as_the_run_does)
     e2e_start_sandbox(&fixture);
     e2e_write(&fixture, "messy.csv", messy_csv);
     const char *messages;
-    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--dry-run", "--report", "dry.csv", "messy.csv",
-                             NULL), 1);
+    ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "--dry-run", "--report", "dry.csv", "--rejects",
+                             "dry-rejects.csv", "messy.csv", NULL), 1);
     ck_assert_msg(strstr(messages, "padded with zeros: reading it again"), "%s", messages);
+    ck_assert_msg(!strstr(messages, "not in dry-rejects.csv"), "%s", messages); /* every invalid row is there */
     ck_assert_int_eq((int)e2e_counter(&fixture, "requests", "total"), 0);
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, NULL, "messy.csv", NULL), 1);
     expect_the_runs_verdicts("dry.csv", "messy.runs/latest/report.csv");
+    /* the rows to fix are the run's, the one that lost its zeros among them */
+    char *dry_rejects = e2e_read_text(&fixture, "dry-rejects.csv");
+    char *run_rejects = e2e_read_text(&fixture, "messy.runs/latest/rejects.csv");
+    ck_assert_str_eq(dry_rejects, run_rejects);
+    ck_assert_ptr_nonnull(strstr(dry_rejects, "789,Jo"));
+    free(dry_rejects);
+    free(run_rejects);
 
     /* without the padded ids, once */
     char *plain = strdup(messy_csv);
