@@ -124,6 +124,7 @@ static bool read_raw(cci_source *source)
         source->raw_start = 0;
     }
     size_t room = RAW_SIZE - source->raw_end;
+    if (!room) return true; /* full: a read of 0 bytes would look like the end of a pipe */
     if (source->stop) {
         size_t got;
         if (!read_some(source, room, &got)) return false;

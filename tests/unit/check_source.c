@@ -250,12 +250,40 @@ START_TEST(a_pipe_held_open_ends_at_the_runs_stop)
 }
 END_TEST
 
+/* A read-once input (standard input, a FIFO) longer than the read buffer is read to its end: a
+ * full buffer once made a read of 0 bytes, taken for the end, and the rest was silently lost. */
+START_TEST(a_read_once_input_is_read_past_the_buffer)
+{
+    enum { LINES = 20000 };
+    FILE *file = tmpfile();
+    ck_assert_ptr_nonnull(file);
+    for (int i = 0; i < LINES; i++) fprintf(file, "s%07d,Name %d with some text to make it longer\n", i, i);
+    long size = ftell(file);
+    rewind(file);
+    char err[256];
+    cci_source *source;
+    ck_assert_int_eq(cci_source_new(&source, file, NULL, err, sizeof err), CCI_OK);
+    cci_stop *stop = cci_stop_new();
+    cci_source_stop_on(source, stop); /* read by descriptor, as standard input is */
+    char *text = malloc((size_t)size + 1);
+    unsigned long lines;
+    ck_assert_int_eq(drain(source, text, (size_t)size + 1, &lines), CCI_SOURCE_END);
+    ck_assert_uint_eq(strlen(text), (size_t)size);
+    ck_assert_uint_eq(lines, LINES);
+    free(text);
+    cci_source_free(source);
+    cci_stop_free(stop);
+    fclose(file);
+}
+END_TEST
+
 static Suite *source_suite(void)
 {
     Suite *suite = suite_create("source");
     TCase *tc = tcase_create("decoding");
     tcase_add_test(tc, utf16_le_and_be_are_recognised_by_their_bom);
     tcase_add_test(tc, a_pipe_held_open_ends_at_the_runs_stop);
+    tcase_add_test(tc, a_read_once_input_is_read_past_the_buffer);
     tcase_add_test(tc, a_bom_wins_over_a_named_encoding);
     tcase_add_test(tc, windows_1252_is_transcoded_when_named);
     tcase_add_test(tc, invalid_utf8_names_its_line_and_gives_a_hint);
