@@ -15,7 +15,8 @@ enum { BUFFER_SIZE = 64 * 1024, RAW_SIZE = 32 * 1024, STOP_CHECK_MS = 100 };
 struct cci_source {
     FILE *file;
     cci_stop *stop; /* a read-once input's: read by descriptor, ended by a stop; NULL: stdio */
-    iconv_t decoder;    /* (iconv_t)-1 for UTF-8, which is checked and copied as it is */
+    iconv_t decoder;
+    bool utf8;          /* the input is UTF-8: valid bytes are copied as they are, iconv takes the rest */
     char raw[RAW_SIZE]; /* bytes as read, not yet converted: raw[raw_start, raw_end) */
     size_t raw_start, raw_end;
     bool raw_eof;
@@ -154,8 +155,16 @@ static void describe_bytes(const cci_source *source, char *out, size_t len)
                                  (unsigned char)source->raw[source->raw_start + i]);
 }
 
-/* iconv from UTF-8 to itself, as a check and a copy: its errno (0, EILSEQ, EINVAL, E2BIG). */
-static int copy_utf8(char **in, size_t *in_left, char **out, size_t *out_left)
+/* iconv's errno, or 0 when it converted all it was given. */
+static int convert(iconv_t decoder, char **in, size_t *in_left, char **out, size_t *out_left)
+{
+    return iconv(decoder, in, in_left, out, out_left) == (size_t)-1 ? errno : 0;
+}
+
+/* UTF-8 to itself: valid characters copied as they are, many bytes a step; from the first bytes
+ * that are not plainly valid (or a character cut by the end), iconv goes on, as it always read
+ * the whole input: it alone says what it takes and how a bad byte is named. */
+static int copy_utf8(iconv_t decoder, char **in, size_t *in_left, char **out, size_t *out_left)
 {
     size_t take = *in_left < *out_left ? *in_left : *out_left;
     bool cut;
@@ -163,8 +172,7 @@ static int copy_utf8(char **in, size_t *in_left, char **out, size_t *out_left)
     memcpy(*out, *in, valid);
     *in += valid, *out += valid;
     *in_left -= valid, *out_left -= valid;
-    if (valid < take && !cut) return EILSEQ;
-    if (valid < take || take < *in_left + valid) return take == valid + *in_left ? EINVAL : E2BIG;
+    if (valid < take || *in_left) return convert(decoder, in, in_left, out, out_left);
     return 0;
 }
 
@@ -183,9 +191,8 @@ static bool decode_more(cci_source *source)
             source->eof = source->raw_eof;
             return true;
         }
-        int problem = source->decoder == (iconv_t)-1 ? copy_utf8(&in, &in_left, &out, &out_left)
-                      : iconv(source->decoder, &in, &in_left, &out, &out_left) == (size_t)-1 ? errno
-                                                                                             : 0;
+        int problem = source->utf8 ? copy_utf8(source->decoder, &in, &in_left, &out, &out_left)
+                                   : convert(source->decoder, &in, &in_left, &out, &out_left);
         source->raw_start = (size_t)(in - source->raw);
         source->end = (size_t)(out - source->buffer);
         if (problem == EILSEQ) {
@@ -266,9 +273,9 @@ static bool start(cci_source *source)
     } else if (is_utf8_name(source->info.name)) {
         snprintf(source->info.name, sizeof source->info.name, "UTF-8");
     }
-    bool utf8 = strcmp(source->info.name, "UTF-8") == 0;
-    if (!utf8) source->decoder = iconv_open("UTF-8", source->info.name);
-    if (!utf8 && source->decoder == (iconv_t)-1) {
+    source->utf8 = strcmp(source->info.name, "UTF-8") == 0;
+    source->decoder = iconv_open("UTF-8", source->info.name);
+    if (source->decoder == (iconv_t)-1) {
         if (errno == ENOMEM) source->error_status = CCI_NOMEM;
         snprintf(source->error, sizeof source->error, "cannot decode %s", source->info.name);
         return false;
