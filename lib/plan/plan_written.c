@@ -25,6 +25,10 @@ bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planne
     if (!pass || !scratch_room(planner, cci_body_bound(planner->shape, record, strlen(planner->before))) ||
         !cci_body_write(planner->shape, record, planner->before, planner->scratch, &written))
         return false;
+    /* an id that lost its zeros is invalid: as usual */
+    size_t uid_len = strlen(written.uid);
+    if (planner->padding && cci_padding_shortens(planner->padding, uid_len) && cci_all_digits(written.uid, uid_len))
+        return false;
     /* a repeated uid is invalid, and a uid the journal knows is planned by its record: as usual
      * (noting the uid here is no harm then: a uid keeps its first line) */
     unsigned long first;

@@ -224,6 +224,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     planner.plan = r->config->plan;
     planner.reactivate = r->config->reactivate;
     if (r->reading_once) cci_planner_read_once(&planner, &r->one_pass); /* once the app is known */
+    if (r->padding_known) planner.padding = r->padding_known;
     cci_progress_source source = {.counts = r->sink.counts, .finished = &r->finished, .total = expected_rows,
                                   .limiter = r->shared.limiter};
     if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
@@ -350,10 +351,11 @@ static void tear_down(run *r, cci_input *input, cci_import_result *result)
     pthread_mutex_destroy(&r->describing);
 }
 
-/* The rows of a dry run read once may differ from the whole file's: it is read again, twice. */
+/* The rows of a dry run read once may differ from the whole file's: it is read again, knowing the
+ * padding the first reading learned. */
 static bool must_read_again(const run *r, const cci_import_result *result)
 {
-    if (!r->reading_once || !cci_one_pass_unsettled(&r->one_pass) || result->input_broke ||
+    if (!r->reading_once || r->padding_known || !cci_one_pass_unsettled(&r->one_pass) || result->input_broke ||
         cci_stop_requested(r->config->stop))
         return false;
     run_say(r, CCI_MESSAGE_NOTE, "the file's numeric uids are padded with zeros: reading it again, to find the ones "
@@ -361,10 +363,23 @@ static bool must_read_again(const run *r, const cci_import_result *result)
     return true;
 }
 
-/* One import; reading_once asks for a dry run's single reading, and again says the setup's notes
- * were said by an earlier one. True when the file must be read again (must_read_again): the
- * outputs were discarded, nothing was concluded. */
-static bool import_once(const cci_import_config *config, cci_import_result *result, bool reading_once, bool again)
+/* A dry run reading a file once that broke or was stopped is refused whole, as a run's preflight
+ * refuses it: no report (its rows may not be what the whole file says). Said. */
+static bool refused_whole(const run *r, const cci_import_result *result)
+{
+    if (!r->reading_once) return false;
+    if (!result->input_broke && cci_stop_requested(r->config->stop))
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s: the run was stopped while the file was read; nothing was sent",
+                r->config->input);
+    return result->input_broke || cci_stop_requested(r->config->stop);
+}
+
+/* One import; reading_once asks for a dry run's single reading. A second reading gives the
+ * padding the first learned in padding_known, and its setup's notes are not said again. True when
+ * the file must be read again (must_read_again): the padding learned is in *learned, the outputs
+ * were discarded, nothing was concluded. */
+static bool import_once(const cci_import_config *config, cci_import_result *result, bool reading_once,
+                        const cci_padding *padding_known, cci_padding *learned)
 {
     *result = (cci_import_result){0};
     run r = {.config = config,
@@ -373,7 +388,8 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
                       .max_record_bytes = config->max_record_bytes, .max_columns = config->max_columns,
                       .date_rules = config->date_rules, .stop = config->stop, .sheet = config->sheet, .header_row = config->header_row,
                       .name_required = config->mode != CCI_MODE_UPDATE},
-             .worker_count = config->dry_run ? 0 : config->workers, .reading_once = reading_once, .muted = again};
+             .worker_count = config->dry_run ? 0 : config->workers, .reading_once = reading_once,
+             .padding_known = padding_known, .muted = padding_known != NULL};
     cci_input input = {0};
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
@@ -388,8 +404,7 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
         if (run_prepare_the_target(&r, result) && start_sending(&r)) {
             drive(&r, &input, expected_rows, result);
             read_again = must_read_again(&r, result);
-            /* a broken file read once is refused whole, as a preflight refuses it: no report */
-            refused = r.reading_once && result->input_broke;
+            refused = !read_again && refused_whole(&r, result);
             if (read_again || refused) cci_sink_finish(&r.sink, result); /* to be freed with the result */
             else {
                 conclude(&r, result);
@@ -399,6 +414,7 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
             }
         }
     }
+    if (read_again) *learned = r.one_pass.padding;
     tear_down(&r, &input, result);
     if (read_again || refused) cci_import_result_cleanup(result);
     if (refused) result->stopped = cci_stop_requested(config->stop);
@@ -408,7 +424,8 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
 void cci_import(const cci_import_config *config, cci_import_result *result)
 {
     bool dry_run_alone = config->dry_run && !config->plan;
-    if (import_once(config, result, dry_run_alone, false)) import_once(config, result, false, true);
+    cci_padding learned;
+    if (import_once(config, result, dry_run_alone, NULL, &learned)) import_once(config, result, true, &learned, NULL);
 }
 
 void cci_import_result_cleanup(cci_import_result *result)

@@ -53,6 +53,7 @@ typedef struct run {
     cci_census census;      /* the file's uids, from the preflight; reader thread only */
     bool reading_once;      /* a dry run of a file read once: no preflight, one_pass learns instead */
     cci_one_pass one_pass;  /* reader thread only */
+    const cci_padding *padding_known; /* a second reading's: the padding the first one learned */
     bool muted;             /* notes are not said: a second reading's setup says them again */
     cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
     bool app_read;

@@ -113,6 +113,7 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
     unsigned long last_line = 1; /* the header's */
     while ((status = cci_input_next(input, &record)) == CCI_READ_RECORD) {
         last_line = record.line;
+        if (r->reading_once && cci_stop_requested(r->config->stop)) return true; /* refused whole (run.c) */
         if (cci_record_is_empty(&record)) {
             result->empty_rows++;
             continue;

@@ -147,6 +147,29 @@ START_TEST(a_dry_run_sends_nothing_and_keeps_samples)
 }
 END_TEST
 
+/* A dry run reads a file once: stopped, it is refused whole, as a run's preflight is: no report,
+ * for its rows may not be what the whole file says. */
+START_TEST(a_stopped_dry_run_writes_no_report)
+{
+    seen s = {0};
+    cci_import_config config = config_of(&s);
+    config.dry_run = true;
+    config.api_key = NULL;
+    config.stop = cci_stop_new();
+    ck_assert_ptr_nonnull(config.stop);
+    cci_stop_request(config.stop, CCI_STOP_INTERRUPTED, "interrupted");
+    cci_import_result result;
+    cci_import(&config, &result);
+    ck_assert(result.stopped);
+    ck_assert(!result.started);
+    ck_assert_int_ne(access(report, F_OK), 0);
+    ck_assert_msg(strstr(s.messages, "users.csv: the run was stopped while the file was read; nothing was sent"), "%s",
+                  s.messages);
+    cci_stop_free(config.stop);
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
 START_TEST(an_input_that_cannot_be_read_never_starts_and_says_why)
 {
     seen s = {0};
@@ -241,6 +264,7 @@ static Suite *run_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, an_import_sends_the_valid_rows_and_accounts_for_every_row);
     tcase_add_test(tc, a_dry_run_sends_nothing_and_keeps_samples);
+    tcase_add_test(tc, a_stopped_dry_run_writes_no_report);
     tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
     tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
     tcase_add_test(tc, an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts);
