@@ -22,11 +22,18 @@ void cci_one_pass_cleanup(cci_one_pass *pass)
     *pass = (cci_one_pass){0};
 }
 
+static const char *dry_run_verb(cci_mode mode)
+{
+    return mode == CCI_MODE_CREATE ? "would create" : mode == CCI_MODE_UPDATE ? "would update"
+                                                                               : "would create (or update if the uid exists)";
+}
+
 bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode mode, bool dry_run,
                       bool force, cci_journal *journal)
 {
     *planner = (cci_planner){.mapping = mapping, .mode = mode, .dry_run = dry_run, .force = force,
                              .journal = journal, .uids = cci_strmap_new(NULL)};
+    if (dry_run) snprintf(planner->before, sizeof planner->before, "dry run: %s ", dry_run_verb(mode));
     return planner->uids != NULL;
 }
 
@@ -74,18 +81,11 @@ static bool out_of_memory(cci_planned_row *row, const char *while_doing)
     return settle(row, CCI_ACTION_FAILED, message);
 }
 
-static const char *dry_run_verb(cci_mode mode)
-{
-    return mode == CCI_MODE_CREATE ? "would create" : mode == CCI_MODE_UPDATE ? "would update"
-                                                                               : "would create (or update if the uid exists)";
-}
-
 void cci_planner_read_once(cci_planner *planner, cci_one_pass *pass)
 {
     planner->one_pass = pass;
     if (!planner->dry_run || planner->app || planner->mode == CCI_MODE_UPDATE) return;
     planner->shape = cci_body_shape_new(planner->mapping); /* NULL: every row is built */
-    snprintf(planner->before, sizeof planner->before, "dry run: %s ", dry_run_verb(planner->mode));
 }
 
 /* A dry run's row: `skipped`, saying what a run would send. */
@@ -280,9 +280,7 @@ static bool plan_user(cci_planner *planner, cci_user *user, const cci_record *re
         /* nothing to compare and nothing to clear (the journal has no fields of it): the dry
          * run's message needs only the body a run would send first */
         bool update = planner->mode == CCI_MODE_UPDATE;
-        char before[80];
-        snprintf(before, sizeof before, "dry run: %s ", dry_run_verb(planner->mode));
-        char *message = cci_user_body_after(user, !update, before);
+        char *message = cci_user_body_after(user, !update, planner->before);
         if (!message) return out_of_memory(row, "describing it");
         row->outcome.action = CCI_ACTION_SKIPPED;
         free(row->outcome.message);

@@ -59,7 +59,7 @@ typedef struct cci_planner {
     cci_body_shape *shape;          /* a dry run's bodies written from the cells; NULL: built; owned */
     char *scratch;                  /* where they are written, scratch_cap bytes; owned */
     size_t scratch_cap;
-    char before[64];                /* what a dry run's message says before the body */
+    char before[64];                /* what a dry run's message says before a body it would send first */
 } cci_planner;
 
 /* A row as planned: its outcome so far, and what sending it takes. */

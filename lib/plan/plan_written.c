@@ -2,6 +2,8 @@
  * no JSON document built (rules/body_text.h). */
 #include "plan/plan.h"
 
+#include "cci/util/fingerprint.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,8 @@ bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planne
     /* a repeated uid is invalid, and a uid the journal knows is planned by its record: as usual
      * (noting the uid here is no harm then: a uid keeps its first line) */
     unsigned long first;
-    if (!cci_uid_lines_note(&pass->first_lines, cci_uid_hash(written.uid), record->line, &first) ||
+    /* the uid is lowercase already: its hash is cci_uid_hash's without lowering it again */
+    if (!cci_uid_lines_note(&pass->first_lines, cci_fnv1a(written.uid, uid_len, CCI_FNV_SEED), record->line, &first) ||
         first != record->line || (planner->journal && cci_journal_lookup(planner->journal, written.uid)))
         return false;
     char *message = malloc(written.len + 1);

@@ -167,8 +167,7 @@ static int convert(iconv_t decoder, char **in, size_t *in_left, char **out, size
 static int copy_utf8(iconv_t decoder, char **in, size_t *in_left, char **out, size_t *out_left)
 {
     size_t take = *in_left < *out_left ? *in_left : *out_left;
-    bool cut;
-    size_t valid = cci_utf8_valid_prefix(*in, take, &cut);
+    size_t valid = cci_utf8_valid_prefix(*in, take);
     memcpy(*out, *in, valid);
     *in += valid, *out += valid;
     *in_left -= valid, *out_left -= valid;

@@ -51,37 +51,17 @@ bool cci_utf8_valid(const char *text, size_t len)
     return cci_utf8_utf16_units(text, len, &ignored);
 }
 
-/* Whether the bytes at text[pos, len) could start a valid character cut short by len: a lead
- * byte, and continuation bytes the lead allows (no overlong form, surrogate or code point past
- * U+10FFFF can be completed). */
-static bool cut_character(const unsigned char *text, size_t len, size_t pos)
-{
-    unsigned char lead = text[pos];
-    size_t need = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3 : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
-    if (!need || len - pos >= need) return false;
-    unsigned char low = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
-    unsigned char high = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
-    if (len - pos > 1 && (text[pos + 1] < low || text[pos + 1] > high)) return false;
-    for (size_t i = pos + 2; i < len; i++)
-        if ((text[i] & 0xC0) != 0x80) return false;
-    return true;
-}
-
-size_t cci_utf8_valid_prefix(const char *text, size_t len, bool *cut)
+size_t cci_utf8_valid_prefix(const char *text, size_t len)
 {
     const unsigned char *bytes = (const unsigned char *)text;
     size_t pos = 0;
-    *cut = false;
     while (pos < len) {
         /* ASCII eight bytes at a time: most of a users export */
         uint64_t eight;
         while (pos + 8 <= len && (memcpy(&eight, bytes + pos, 8), !(eight & 0x8080808080808080ULL))) pos += 8;
         if (pos == len) break;
         size_t at = pos;
-        if (decode(bytes, len, &pos) < 0) {
-            *cut = cut_character(bytes, len, at);
-            return at;
-        }
+        if (decode(bytes, len, &pos) < 0) return at;
     }
     return len;
 }

@@ -15,9 +15,8 @@ bool cci_utf8_utf16_units(const char *text, size_t len, size_t *units);
 /* True when the bytes are valid UTF-8. */
 bool cci_utf8_valid(const char *text, size_t len);
 
-/* The length of the longest start of text made of whole valid characters, as iconv from UTF-8
- * takes them. When it is shorter than len, *cut says why: true when the rest begins a character
- * that len cut short (more bytes may complete it), false when the bytes there are invalid. */
-size_t cci_utf8_valid_prefix(const char *text, size_t len, bool *cut);
+/* The length of the longest start of text made of whole valid characters: where it stops short of
+ * len, the bytes are invalid or a character is cut by len (the caller's decoder tells which). */
+size_t cci_utf8_valid_prefix(const char *text, size_t len);
 
 #endif
