@@ -14,6 +14,11 @@ struct cci_reorder {
     size_t next_emit; /* the oldest not yet emitted; protected by lock */
     cci_emit_fn emit;
     void *ctx;
+    /* emitting behind (cci_reorder_emit_behind): */
+    bool behind;          /* set before any row; read-only after */
+    pthread_t emitter;
+    pthread_cond_t ready; /* the oldest row was finished, or the end; protected by lock */
+    bool closing;         /* protected by lock */
 };
 
 cci_reorder *cci_reorder_new(size_t window, cci_emit_fn emit, void *ctx)
@@ -33,14 +38,61 @@ cci_reorder *cci_reorder_new(size_t window, cci_emit_fn emit, void *ctx)
     r->ctx = ctx;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->advanced, NULL);
+    pthread_cond_init(&r->ready, NULL);
     return r;
+}
+
+/* How many finished rows wake the emitting thread: a quarter of the window. */
+static size_t emit_run(const cci_reorder *r)
+{
+    return r->window / 4 ? r->window / 4 : 1;
+}
+
+/* The emitter's loop: each run of finished rows at the head, emitted outside the lock (no other
+ * thread emits, and their slots are not reused until next_emit passes them). */
+static void *emit_rows(void *arg)
+{
+    cci_reorder *r = arg;
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        while (!r->closing && !(r->next_emit < r->next_seq && r->done[r->next_emit % r->window]))
+            pthread_cond_wait(&r->ready, &r->lock);
+        size_t first = r->next_emit, count = 0;
+        while (first + count < r->next_seq && r->done[(first + count) % r->window]) count++;
+        if (!count) break; /* closing, and nothing finished is left */
+        pthread_mutex_unlock(&r->lock);
+        for (size_t i = 0; i < count; i++) r->emit(r->slots[(first + i) % r->window], r->ctx);
+        pthread_mutex_lock(&r->lock);
+        for (size_t i = 0; i < count; i++) {
+            r->done[(first + i) % r->window] = false;
+            r->slots[(first + i) % r->window] = NULL;
+        }
+        r->next_emit += count;
+        pthread_cond_broadcast(&r->advanced);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+bool cci_reorder_emit_behind(cci_reorder *r)
+{
+    r->behind = pthread_create(&r->emitter, NULL, emit_rows, r) == 0;
+    return r->behind;
 }
 
 void cci_reorder_free(cci_reorder *r)
 {
     if (!r) return;
+    if (r->behind) {
+        pthread_mutex_lock(&r->lock);
+        r->closing = true;
+        pthread_cond_signal(&r->ready);
+        pthread_mutex_unlock(&r->lock);
+        pthread_join(r->emitter, NULL);
+    }
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->advanced);
+    pthread_cond_destroy(&r->ready);
     free(r->slots);
     free(r->done);
     free(r);
@@ -49,6 +101,7 @@ void cci_reorder_free(cci_reorder *r)
 size_t cci_reorder_reserve(cci_reorder *r)
 {
     pthread_mutex_lock(&r->lock);
+    if (r->behind && r->next_seq - r->next_emit >= r->window) pthread_cond_signal(&r->ready);
     while (r->next_seq - r->next_emit >= r->window) pthread_cond_wait(&r->advanced, &r->lock);
     size_t seq = r->next_seq++;
     pthread_mutex_unlock(&r->lock);
@@ -79,6 +132,13 @@ void cci_reorder_complete(cci_reorder *r, size_t seq, void *item)
     size_t slot = seq % r->window;
     r->slots[slot] = item;
     r->done[slot] = true;
+    if (r->behind) {
+        /* woken for a run of rows, not for each: a wake a row costs more than emitting it. A
+         * producer that waits for room, or for all, wakes it itself. */
+        if (seq + 1 - r->next_emit >= emit_run(r)) pthread_cond_signal(&r->ready);
+        pthread_mutex_unlock(&r->lock);
+        return;
+    }
     bool advanced = false;
     while (r->next_emit < r->next_seq && r->done[r->next_emit % r->window]) {
         size_t head = r->next_emit % r->window;
@@ -95,6 +155,7 @@ void cci_reorder_complete(cci_reorder *r, size_t seq, void *item)
 void cci_reorder_wait_all(cci_reorder *r)
 {
     pthread_mutex_lock(&r->lock);
+    if (r->behind) pthread_cond_signal(&r->ready);
     while (r->next_emit < r->next_seq) pthread_cond_wait(&r->advanced, &r->lock);
     pthread_mutex_unlock(&r->lock);
 }

@@ -2,9 +2,12 @@
  *
  * The producer reserves a sequence number per row (waiting while `window` rows are unfinished
  * ahead of the oldest), whoever finishes a row completes it, and every finished row is emitted
- * exactly once, in sequence order, by whichever thread completes the row that unblocks it.
+ * exactly once, in sequence order, by whichever thread completes the row that unblocks it, or by
+ * a thread of the reorder's own (cci_reorder_emit_behind).
+ * Who waits for whom: reserve waits for rows to be emitted, wait_all for all of them; the emitting
+ * thread waits only for the oldest row to be finished, or for the end.
  * Thread-safety: reserve, complete and wait_all may be called from any thread; emit runs under
- * the reorder's mutex, so emissions never overlap. */
+ * the reorder's mutex, or in the emitting thread alone, so emissions never overlap. */
 #ifndef CCI_REORDER_H
 #define CCI_REORDER_H
 
@@ -17,7 +20,13 @@ typedef struct cci_reorder cci_reorder;
 typedef void (*cci_emit_fn)(void *item, void *ctx);
 
 cci_reorder *cci_reorder_new(size_t window, cci_emit_fn emit, void *ctx);
+/* Ends the emitting thread, if any: rows reserved and never finished are not emitted. */
 void cci_reorder_free(cci_reorder *reorder);
+
+/* From now on, rows are emitted by a thread of the reorder's own, not by the completing thread:
+ * what emitting costs then overlaps the producer's work. Call before any row is reserved. False
+ * when no thread could be had: the completing threads emit, as before. */
+bool cci_reorder_emit_behind(cci_reorder *reorder);
 
 /* The next sequence number; waits while the window is full. */
 size_t cci_reorder_reserve(cci_reorder *reorder);

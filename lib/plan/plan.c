@@ -33,7 +33,8 @@ bool cci_planner_init(cci_planner *planner, const cci_mapping *mapping, cci_mode
 {
     *planner = (cci_planner){.mapping = mapping, .mode = mode, .dry_run = dry_run, .force = force,
                              .journal = journal, .uids = cci_strmap_new(NULL)};
-    if (dry_run) snprintf(planner->before, sizeof planner->before, "dry run: %s ", dry_run_verb(mode));
+    if (dry_run)
+        planner->before_len = (size_t)snprintf(planner->before, sizeof planner->before, "dry run: %s ", dry_run_verb(mode));
     return planner->uids != NULL;
 }
 

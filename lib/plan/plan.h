@@ -60,6 +60,7 @@ typedef struct cci_planner {
     char *scratch;                  /* where they are written, scratch_cap bytes; owned */
     size_t scratch_cap;
     char before[64];                /* what a dry run's message says before a body it would send first */
+    size_t before_len;
 } cci_planner;
 
 /* A row as planned: its outcome so far, and what sending it takes. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cci/read/source.h"
+#include "util/grow.h"
 
 struct cci_csv_reader {
     cci_source *source;
@@ -97,18 +98,6 @@ void cci_csv_reader_free(cci_csv_reader *reader)
     free(reader);
 }
 
-static bool grow(void **ptr, size_t *cap, size_t need, size_t unit)
-{
-    if (need <= *cap) return true;
-    size_t next = *cap ? *cap * 2 : 64;
-    while (next < need) next *= 2;
-    void *grown = realloc(*ptr, next * unit);
-    if (!grown) return false;
-    *ptr = grown;
-    *cap = next;
-    return true;
-}
-
 void cci_csv_reader_stop_on(cci_csv_reader *reader, cci_stop *stop)
 {
     cci_source_stop_on(reader->source, stop);
@@ -146,7 +135,7 @@ static void on_cell(void *data, size_t len, void *ctx)
         }
         reader->cell_cap = cap;
     }
-    if (!grow((void **)&reader->text, &reader->text_cap, reader->text_len + len + 1, 1)) {
+    if (!cci_grow((void **)&reader->text, &reader->text_cap, reader->text_len + len + 1, 1)) {
         reader->oom = true;
         return;
     }

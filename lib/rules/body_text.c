@@ -24,6 +24,7 @@ typedef struct member {
 struct cci_body_shape {
     const cci_mapping *mapping; /* borrowed */
     member root;                /* the body's fields; the uid is written first, apart */
+    int uid_column;             /* -1: none (a mapping always has one) */
     size_t keys_bound;          /* the most bytes the keys and their punctuation take */
 };
 
@@ -139,6 +140,9 @@ cci_body_shape *cci_body_shape_new(const cci_mapping *mapping)
     if (!shape) return NULL;
     shape->mapping = mapping;
     shape->root.column = -1;
+    shape->uid_column = -1;
+    for (size_t i = 0; i < mapping->count; i++)
+        if (mapping->columns[i].field == CCI_FIELD_UID) shape->uid_column = (int)i;
     bool named = false, taken = true;
     for (size_t i = 0; i < mapping->count && taken; i++) taken = add_column(shape, i, &named);
     if (!taken) {
@@ -302,6 +306,18 @@ static char *put_members(row_writer *w, const member *object, char *at, bool com
         *wrote = true;
     }
     return at;
+}
+
+size_t cci_body_uid(const cci_body_shape *shape, const cci_record *record, char *uid)
+{
+    if (shape->uid_column < 0 || record->count != shape->mapping->count) return 0;
+    const char *text = record->cells[shape->uid_column].text;
+    size_t len = record->cells[shape->uid_column].len;
+    cci_trim(&text, &len);
+    if (len > CCI_UID_MAX) return 0;
+    for (size_t i = 0; i < len; i++) uid[i] = (char)tolower((unsigned char)text[i]);
+    uid[len] = '\0';
+    return len;
 }
 
 size_t cci_body_bound(const cci_body_shape *shape, const cci_record *record, size_t before_len)

@@ -38,6 +38,11 @@ typedef struct cci_written_row {
     size_t len; /* of the text written, before included */
 } cci_written_row;
 
+/* The uid cell of record as cci_body_write would take it, trimmed and lowercased, into uid
+ * (CCI_UID_MAX + 1 bytes), unchecked: early, to look it up while the row is checked and written.
+ * Its length; 0 when the row is no plain one (cci_body_write then declines it). */
+size_t cci_body_uid(const cci_body_shape *shape, const cci_record *record, char *uid);
+
 /* The most bytes cci_body_write writes for record after before_len bytes, its NUL included. */
 size_t cci_body_bound(const cci_body_shape *shape, const cci_record *record, size_t before_len);
 

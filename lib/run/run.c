@@ -235,6 +235,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     cci_pulse_end(&r->shared.pulse);
     finish_pool(r);
     cci_reorder_wait_all(r->reorder);
+    run_release_ring(r);
     cci_watchdog_finish(watchdog);
     if (callbacks->sending_ended) callbacks->sending_ended(callbacks->context);
     cci_planner_cleanup(&planner);
@@ -317,10 +318,17 @@ static bool start_sending(run *r)
     const cci_import_config *config = r->config;
     r->channel_on = r->worker_count && r->app_read && !config->data_import_off && !config->plan &&
                     config->mode != CCI_MODE_UPDATE;
-    size_t in_flight = ROWS_PER_WORKER_IN_FLIGHT * (r->worker_count ? r->worker_count : 1) +
-                       (r->channel_on ? 4 * CCI_BATCH_MAX : 0); /* the queue's two batches, one in flight, one carried */
+    size_t in_flight = r->worker_count ? ROWS_PER_WORKER_IN_FLIGHT * r->worker_count +
+                                             (r->channel_on ? 4 * CCI_BATCH_MAX : 0) /* the queue's two batches, one in flight, one carried */
+                                       : DRY_RUN_ROWS_IN_FLIGHT;
     if (!(r->reorder = cci_reorder_new(in_flight, run_emit_row, r)))
         return run_out_of_memory(r, "setting up the report's ordering");
+    /* a dry run's rows are finished as they are planned: their report lines are written by a
+     * thread of their own, while the next rows are planned (or by the planning thread, without) */
+    if (!r->worker_count && cci_reorder_emit_behind(r->reorder)) {
+        if (!(r->ring = calloc(in_flight, sizeof *r->ring))) return run_out_of_memory(r, "setting up the dry run's rows");
+        r->ring_size = in_flight;
+    }
     return !r->worker_count || start_workers(r);
 }
 
@@ -334,6 +342,8 @@ static void tear_down(run *r, cci_input *input, cci_import_result *result)
     cci_report_discard(r->sink.report);
     cci_rejects_discard(r->sink.rejects);
     cci_reorder_free(r->reorder);
+    run_release_ring(r);
+    free(r->ring);
     cci_mapping_cleanup(&r->mapping);
     cci_listing_cleanup(&r->listing);
     cci_census_cleanup(&r->census);
@@ -368,9 +378,12 @@ static bool must_read_again(const run *r, const cci_import_result *result)
 static bool refused_whole(const run *r, const cci_import_result *result)
 {
     if (!r->reading_once) return false;
-    if (!result->input_broke && cci_stop_requested(r->config->stop))
-        run_say(r, CCI_MESSAGE_PROBLEM, "%s: the run was stopped while the file was read; nothing was sent",
-                r->config->input);
+    if (!result->input_broke && cci_stop_requested(r->config->stop)) {
+        char why[600]; /* an interrupt was said as it came; a fatal stop is said here, or never */
+        cci_stop_reason(r->config->stop, why, sizeof why);
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s: the run was stopped while the file was read (%s); nothing was sent",
+                r->config->input, why);
+    }
     return result->input_broke || cci_stop_requested(r->config->stop);
 }
 

@@ -27,7 +27,7 @@
 #include "rules/user.h"
 #include "util/watchdog.h"
 
-enum { ROWS_PER_WORKER_IN_FLIGHT = 64 };
+enum { ROWS_PER_WORKER_IN_FLIGHT = 64, DRY_RUN_ROWS_IN_FLIGHT = 2048 };
 
 /* Where the reader is, for a watchdog's description. */
 typedef enum {
@@ -38,13 +38,21 @@ typedef enum {
 } reader_stage;
 
 /* Everything the reader, the workers and the emitter share for one run. */
+typedef struct row_item row_item;
+
 typedef struct run {
     const cci_import_config *config; /* read-only */
     cci_input_spec spec;             /* read-only */
     cci_mapping mapping;             /* read-only once built */
     cci_reorder *reorder;            /* thread-safe inside */
-    cci_sink sink;                   /* emitted into under the reorder's lock only; its report and
-                                      * rejects are opened and closed by the run */
+    cci_sink sink;                   /* emitted into under the reorder's lock, or by its emitting
+                                      * thread alone; its report and rejects are opened and closed
+                                      * by the run */
+    struct row_item *ring;           /* a dry run's rows, slot seq % ring_size: made, reused and
+                                      * freed by the reader thread alone (the emitting thread only
+                                      * reads them), so no row's memory crosses threads; NULL:
+                                      * each row allocated, and freed once emitted */
+    size_t ring_size;
     cci_journal *journal;   /* lookups read-only; appended to by the sink only; NULL: none */
     cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
     cci_worker *workers;    /* one per thread, each used by its thread only */
@@ -71,11 +79,11 @@ typedef struct run {
 } run;
 
 /* One row on its way from the reader to the report: the senders see its job alone. */
-typedef struct row_item {
+struct row_item {
     cci_send_job job; /* first: the job's `finished` finds its item */
     run *run;
     size_t seq;
-} row_item;
+};
 
 /* run.c */
 cci_client *run_connect_to_target(const run *r);
@@ -85,6 +93,8 @@ bool run_out_of_memory(const run *r, const char *while_doing);
 /* run_rows.c */
 void run_emit_row(void *item_ptr, void *context);
 bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result);
+/* Cleans up the rows a dry run's ring holds; once every one was emitted. */
+void run_release_ring(run *r);
 void run_send_job(void *job, void *worker_state);
 bool run_start_channel(run *r);
 

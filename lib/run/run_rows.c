@@ -1,6 +1,7 @@
 /* The rows' way: read and planned by the reader, sent by a worker or the Data Import channel,
  * emitted in input order by whichever thread finishes the row that unblocks them. */
 #include "run_parts.h"
+#include "read/read_ahead.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ static void job_finished(cci_send_job *job)
     complete_row(item->run, item);
 }
 
-/* Called in input order, one row at a time (under the reorder's lock). */
+/* Called in input order, one row at a time (under the reorder's lock, or by its emitting thread). */
 void run_emit_row(void *item_ptr, void *context)
 {
     row_item *item = item_ptr;
@@ -32,8 +33,28 @@ void run_emit_row(void *item_ptr, void *context)
     cci_planned_row *row = &item->job.row;
     cci_user_explain_refusal(&row->outcome, &r->mapping, row->saved);
     cci_sink_emit(&r->sink, &row->outcome, row->saved, item->job.confirmed);
+    if (r->ring) return; /* the reader cleans its slot up when it reuses it */
     cci_planned_row_cleanup(row);
     free(item);
+}
+
+/* A dry run's item for seq: its slot of the ring, cleaned up of the row it held (emitted already:
+ * the reorder reserved seq only once it was). */
+static row_item *ring_slot(run *r, size_t seq)
+{
+    row_item *item = &r->ring[seq % r->ring_size];
+    if (item->run) cci_planned_row_cleanup(&item->job.row);
+    memset(item, 0, sizeof *item);
+    return item;
+}
+
+void run_release_ring(run *r)
+{
+    for (size_t i = 0; r->ring && i < r->ring_size; i++)
+        if (r->ring[i].run) {
+            cci_planned_row_cleanup(&r->ring[i].job.row);
+            r->ring[i].run = NULL;
+        }
 }
 
 /* The pool's job function: a worker sends the row one request at a time. */
@@ -105,29 +126,38 @@ static bool submit_row(run *r, row_item *item)
     return taken;
 }
 
-/* The import pass. Returns false when the input broke mid-way. */
-bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result)
+static cci_read_status input_next(void *input, cci_record *record)
+{
+    return cci_input_next(input, record);
+}
+
+/* Reads and plans every row, each handed on. Returns how the reading ended: END also when it was
+ * cut short (a stop, memory), which has been said. */
+static cci_read_status plan_rows(run *r, cci_input *input, cci_read_ahead *ahead, cci_planner *planner,
+                                 cci_import_result *result, unsigned long *last_line)
 {
     cci_record record;
     cci_read_status status;
-    unsigned long last_line = 1; /* the header's */
-    while ((status = cci_input_next(input, &record)) == CCI_READ_RECORD) {
-        last_line = record.line;
-        if (r->reading_once && cci_stop_requested(r->config->stop)) return true; /* refused whole (run.c) */
+    while ((status = ahead ? cci_read_ahead_next(ahead, &record) : cci_input_next(input, &record)) ==
+           CCI_READ_RECORD) {
+        *last_line = record.line;
+        if (r->reading_once && cci_stop_requested(r->config->stop)) return CCI_READ_END; /* refused whole (run.c) */
         if (cci_record_is_empty(&record)) {
             result->empty_rows++;
             continue;
         }
-        row_item *item = calloc(1, sizeof *item);
-        if (!item) {
+        row_item *item = r->ring ? NULL : calloc(1, sizeof *item); /* before a place is reserved for it */
+        if (!r->ring && !item) {
             cci_stop_request(r->config->stop, CCI_STOP_FATAL, "out of memory");
             run_say(r, CCI_MESSAGE_PROBLEM, "%s: line %lu and after were not read: out of memory", r->spec.path,
                 record.line);
-            return true;
+            return CCI_READ_END;
         }
+        size_t seq = reserve_row(r);
+        if (r->ring) item = ring_slot(r, seq);
         item->run = r;
         item->job.finished = job_finished;
-        item->seq = reserve_row(r);
+        item->seq = seq;
         cci_planned_row *row = &item->job.row;
         bool send = cci_plan_row(planner, &record, row);
         row->new_user = r->channel_on && row->absent && !row->reactivated;
@@ -149,6 +179,23 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
             if (stopped || !r->pool || !submit_row(r, item)) skip_unsent(r, item);
         }
     }
+    return status;
+}
+
+/* The import pass. Returns false when the input broke mid-way. */
+bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result)
+{
+    /* a dry run reading a regular file once: its parse overlaps the planning and the report. Such
+     * a file never keeps a read waiting, so the read-ahead's thread always comes to an end. */
+    cci_read_ahead *ahead = r->reading_once ? cci_read_ahead_start(input_next, input) : NULL;
+    unsigned long last_line = 1; /* the header's */
+    cci_read_status status = plan_rows(r, input, ahead, planner, result, &last_line);
+    if (!cci_read_ahead_finish(ahead)) {
+        cci_stop_request(r->config->stop, CCI_STOP_FATAL, "out of memory");
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s: the lines after line %lu were not read: out of memory", r->spec.path,
+                last_line);
+        return true;
+    }
     if (status != CCI_READ_ERROR) return true;
     char err[1024];
     cci_input_describe_error(input, &r->spec, err, sizeof err);
@@ -164,7 +211,6 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
     cci_stop_request(r->config->stop, CCI_STOP_FATAL, err);
     return true;
 }
-
 
 /* The Data Import channel's connection and state; the pool starts its thread. */
 bool run_start_channel(run *r)

@@ -11,43 +11,42 @@ static uint64_t key_of(uint64_t uid_hash)
     return uid_hash ? uid_hash : 1;
 }
 
-/* The slot of key, or the empty slot where it would go. capacity is a power of two, not full. */
-static size_t slot_of(const uint64_t *hashes, size_t capacity, uint64_t key)
+/* Where key's probe starts. Fibonacci hashing: the high bits of the product mix every bit of the
+ * key, so uids that differ in a digit (user0000001, user0000002) do not crowd together. */
+static size_t home_of(size_t capacity, uint64_t key)
 {
-    /* Fibonacci hashing: the high bits of the product mix every bit of the key, so uids that
-     * differ in a digit (user0000001, user0000002) do not crowd together */
-    size_t slot = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & (capacity - 1);
-    while (hashes[slot] && hashes[slot] != key) slot = (slot + 1) & (capacity - 1);
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & (capacity - 1);
+}
+
+/* The slot of key, or the empty slot where it would go. capacity is a power of two, not full. */
+static size_t slot_of(const cci_uid_slot *slots, size_t capacity, uint64_t key)
+{
+    size_t slot = home_of(capacity, key);
+    while (slots[slot].hash && slots[slot].hash != key) slot = (slot + 1) & (capacity - 1);
     return slot;
 }
 
 unsigned long cci_uid_lines_first(const cci_uid_lines *lines, uint64_t uid_hash)
 {
     if (!lines->capacity) return 0;
-    size_t slot = slot_of(lines->hashes, lines->capacity, key_of(uid_hash));
-    return lines->hashes[slot] ? lines->lines[slot] : 0;
+    const cci_uid_slot *slot = &lines->slots[slot_of(lines->slots, lines->capacity, key_of(uid_hash))];
+    return slot->hash ? slot->line : 0;
+}
+
+void cci_uid_lines_prefetch(const cci_uid_lines *lines, uint64_t uid_hash)
+{
+    if (lines->capacity) __builtin_prefetch(&lines->slots[home_of(lines->capacity, key_of(uid_hash))], 1);
 }
 
 /* Rebuilds the table at capacity slots (a power of two that holds every uid noted). */
 static bool rebuild(cci_uid_lines *lines, size_t capacity)
 {
-    uint64_t *hashes = calloc(capacity, sizeof *hashes);
-    uint32_t *numbers = malloc(capacity * sizeof *numbers);
-    if (!hashes || !numbers) {
-        free(hashes);
-        free(numbers);
-        return false;
-    }
-    for (size_t i = 0; i < lines->capacity; i++) {
-        if (!lines->hashes[i]) continue;
-        size_t slot = slot_of(hashes, capacity, lines->hashes[i]);
-        hashes[slot] = lines->hashes[i];
-        numbers[slot] = lines->lines[i];
-    }
-    free(lines->hashes);
-    free(lines->lines);
-    lines->hashes = hashes;
-    lines->lines = numbers;
+    cci_uid_slot *slots = calloc(capacity, sizeof *slots);
+    if (!slots) return false;
+    for (size_t i = 0; i < lines->capacity; i++)
+        if (lines->slots[i].hash) slots[slot_of(slots, capacity, lines->slots[i].hash)] = lines->slots[i];
+    free(lines->slots);
+    lines->slots = slots;
     lines->capacity = capacity;
     return true;
 }
@@ -68,19 +67,18 @@ bool cci_uid_lines_note(cci_uid_lines *lines, uint64_t uid_hash, unsigned long l
 {
     if (4 * (lines->count + 1) > 3 * lines->capacity && !grow(lines)) return false;
     uint64_t key = key_of(uid_hash);
-    size_t slot = slot_of(lines->hashes, lines->capacity, key);
-    if (!lines->hashes[slot]) {
-        lines->hashes[slot] = key;
-        lines->lines[slot] = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line; /* 4 billion lines: beyond any file */
+    cci_uid_slot *slot = &lines->slots[slot_of(lines->slots, lines->capacity, key)];
+    if (!slot->hash) {
+        /* 4 billion lines: beyond any file */
+        *slot = (cci_uid_slot){.hash = key, .line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line};
         lines->count++;
     }
-    *first = lines->lines[slot];
+    *first = slot->line;
     return true;
 }
 
 void cci_uid_lines_cleanup(cci_uid_lines *lines)
 {
-    free(lines->hashes);
-    free(lines->lines);
+    free(lines->slots);
     *lines = (cci_uid_lines){0};
 }

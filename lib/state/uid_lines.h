@@ -9,9 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A uid's hash and its first line side by side: a probe costs one cache miss, not two. */
+typedef struct __attribute__((packed)) cci_uid_slot {
+    uint64_t hash; /* 0: an empty slot (a hash of 0 is stored as 1) */
+    uint32_t line;
+} cci_uid_slot;
+
 typedef struct cci_uid_lines {
-    uint64_t *hashes; /* 0: an empty slot (a hash of 0 is stored as 1) */
-    uint32_t *lines;
+    cci_uid_slot *slots;
     size_t count, capacity; /* capacity: a power of two, or 0 */
 } cci_uid_lines;
 
@@ -21,6 +26,10 @@ unsigned long cci_uid_lines_first(const cci_uid_lines *lines, uint64_t uid_hash)
 /* Notes line for uid_hash unless an earlier line has it, and puts the first line that has it (line,
  * or the earlier one) in first. False when out of memory. */
 bool cci_uid_lines_note(cci_uid_lines *lines, uint64_t uid_hash, unsigned long line, unsigned long *first);
+
+/* Asks the processor to fetch the slot uid_hash starts at, so that noting it a little later does not
+ * wait for memory (the table is larger than the caches). */
+void cci_uid_lines_prefetch(const cci_uid_lines *lines, uint64_t uid_hash);
 
 /* Makes room for about uids uids at once, so that a large file's table is not rebuilt at every
  * doubling (at most 2^21 slots, 24 MiB: past that it doubles as it fills). False when out of

@@ -126,6 +126,26 @@ bool cci_outfile_flush(cci_outfile *out)
     return false;
 }
 
+bool cci_outfile_write_whole(cci_outfile *out, const char *bytes, size_t len)
+{
+    if (!cci_outfile_flush(out)) return false;
+    int fd = fileno(out->file);
+    for (size_t done = 0; done < len;) {
+        ssize_t wrote = write(fd, bytes + done, len - done);
+        if (wrote < 0 && errno == EINTR) continue;
+        if (wrote <= 0) {
+            if (wrote == 0) errno = ENOSPC;
+            cci_outfile_check(out, false);
+            int cut = ftruncate(fd, out->whole); /* as a failed flush does: never a cut line */
+            (void)cut;
+            return false;
+        }
+        done += (size_t)wrote;
+    }
+    out->whole += (long long)len;
+    return true;
+}
+
 void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen)
 {
     snprintf(err, errlen, "cannot write %s: %s", out->path, strerror(out->error ? out->error : EIO));

@@ -1,5 +1,7 @@
 /* The reorder window: rows finished in any order come out in input order, once each. */
 #include <check.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "exec/reorder.h"
@@ -74,6 +76,71 @@ START_TEST(a_full_window_is_told_without_waiting)
 }
 END_TEST
 
+/* Emitted behind: by the reorder's own thread, never the producer's, in order, each once. */
+typedef struct behind_log {
+    pthread_t producer;
+    size_t next; /* the seq expected next */
+    bool out_of_order, on_producer;
+} behind_log;
+
+static void check_behind(void *item, void *ctx)
+{
+    behind_log *log = ctx;
+    size_t seq = *(size_t *)item;
+    log->out_of_order = log->out_of_order || seq != log->next;
+    log->on_producer = log->on_producer || pthread_equal(pthread_self(), log->producer);
+    log->next = seq + 1;
+    free(item);
+}
+
+static const size_t behind_windows[] = {1, 2, 7, 64, 2048};
+
+/* _i: the window. Rows finished in blocks, each block backwards: held back, then let go at once. */
+START_TEST(rows_emitted_behind_come_out_in_order_from_their_own_thread)
+{
+    behind_log log = {.producer = pthread_self()};
+    size_t window = behind_windows[_i];
+    cci_reorder *reorder = cci_reorder_new(window, check_behind, &log);
+    ck_assert(cci_reorder_emit_behind(reorder));
+    enum { ROWS = 20000 };
+    unsigned random = 11;
+    for (size_t done = 0; done < ROWS;) {
+        random = random * 1103515245u + 12345u;
+        size_t block = 1 + (random >> 16) % window, *seqs[2048];
+        if (block > ROWS - done) block = ROWS - done;
+        for (size_t i = 0; i < block; i++) {
+            seqs[i] = malloc(sizeof *seqs[i]);
+            *seqs[i] = cci_reorder_reserve(reorder);
+        }
+        for (size_t i = block; i-- > 0;) cci_reorder_complete(reorder, *seqs[i], seqs[i]);
+        done += block;
+    }
+    cci_reorder_wait_all(reorder);
+    ck_assert_uint_eq(log.next, ROWS); /* wait_all saw every one emitted */
+    ck_assert(!log.out_of_order);
+    ck_assert(!log.on_producer);
+    cci_reorder_free(reorder);
+}
+END_TEST
+
+/* A run that ends with rows never finished (out of memory, say) frees the reorder: its thread
+ * ends, and the rows after the unfinished one are not emitted. */
+START_TEST(freeing_ends_the_emitting_thread_with_rows_unfinished)
+{
+    behind_log log = {.producer = pthread_self()};
+    cci_reorder *reorder = cci_reorder_new(8, check_behind, &log);
+    ck_assert(cci_reorder_emit_behind(reorder));
+    size_t first = cci_reorder_reserve(reorder);
+    (void)first;
+    size_t *second = malloc(sizeof *second);
+    *second = cci_reorder_reserve(reorder);
+    cci_reorder_complete(reorder, *second, second);
+    cci_reorder_free(reorder);
+    ck_assert_uint_eq(log.next, 0);
+    free(second); /* never emitted: still the producer's */
+}
+END_TEST
+
 static Suite *reorder_suite(void)
 {
     Suite *suite = suite_create("reorder");
@@ -81,6 +148,9 @@ static Suite *reorder_suite(void)
     tcase_add_test(tc, rows_finished_backwards_come_out_in_order_once_the_first_is_in);
     tcase_add_test(tc, a_row_finished_in_order_is_emitted_at_once);
     tcase_add_test(tc, a_full_window_is_told_without_waiting);
+    tcase_add_loop_test(tc, rows_emitted_behind_come_out_in_order_from_their_own_thread, 0,
+                        (int)(sizeof behind_windows / sizeof *behind_windows));
+    tcase_add_test(tc, freeing_ends_the_emitting_thread_with_rows_unfinished);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -2,9 +2,12 @@
  * say what happens, the result counts it, and the sandbox ends up holding the file's users. */
 #include <check.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cci/run/import.h"
@@ -163,8 +166,8 @@ START_TEST(a_stopped_dry_run_writes_no_report)
     ck_assert(result.stopped);
     ck_assert(!result.started);
     ck_assert_int_ne(access(report, F_OK), 0);
-    ck_assert_msg(strstr(s.messages, "users.csv: the run was stopped while the file was read; nothing was sent"), "%s",
-                  s.messages);
+    ck_assert_msg(strstr(s.messages, "users.csv: the run was stopped while the file was read (interrupted); nothing "
+                                     "was sent"), "%s", s.messages);
     cci_stop_free(config.stop);
     cci_import_result_cleanup(&result);
 }
@@ -257,6 +260,37 @@ START_TEST(an_output_named_as_a_spreadsheet_not_written_or_nothing_stops_the_run
 }
 END_TEST
 
+/* A dry run whose report cannot be written (a full disk: the file size limit here) stops while
+ * its rows are still read, and says why, not only that it stopped. */
+START_TEST(a_dry_run_whose_report_cannot_be_written_says_why)
+{
+    FILE *file = fopen(input, "w");
+    ck_assert_ptr_nonnull(file);
+    fputs("uid,name,tags\n", file);
+    for (int i = 0; i < 50000; i++) fprintf(file, "user%06d,Someone %d,a;b\n", i, i);
+    ck_assert_int_eq(fclose(file), 0);
+    seen s = {0};
+    cci_import_config config = config_of(&s);
+    config.dry_run = true;
+    config.api_key = NULL;
+    struct rlimit before, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    small = before;
+    small.rlim_cur = 2 << 20; /* the input (2 MB) is read, never written */
+    signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    cci_import_result result;
+    import(&config, &result);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    ck_assert(result.stopped);
+    ck_assert_int_ne(access(report, F_OK), 0);
+    ck_assert_msg(strstr(s.messages, "the run was stopped while the file was read (cannot write ") &&
+                      strstr(s.messages, strerror(EFBIG)),
+                  "%s", s.messages);
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
 static Suite *run_suite(void)
 {
     Suite *suite = suite_create("run");
@@ -265,6 +299,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, an_import_sends_the_valid_rows_and_accounts_for_every_row);
     tcase_add_test(tc, a_dry_run_sends_nothing_and_keeps_samples);
     tcase_add_test(tc, a_stopped_dry_run_writes_no_report);
+    tcase_add_test(tc, a_dry_run_whose_report_cannot_be_written_says_why);
     tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
     tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
     tcase_add_test(tc, an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts);

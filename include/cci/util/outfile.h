@@ -53,6 +53,10 @@ bool cci_outfile_check(cci_outfile *out, bool ok);
  * is cut back to what the last successful flush left, so it never ends in a cut line. */
 bool cci_outfile_flush(cci_outfile *out);
 
+/* Writes len bytes of whole lines straight to the kernel (after what the stream holds), not
+ * through the stream's buffer; as a flush, a failure keeps the error and cuts the file back. */
+bool cci_outfile_write_whole(cci_outfile *out, const char *bytes, size_t len);
+
 /* Flushes, fsyncs, closes and renames PATH.partial to PATH. With keep_previous an earlier PATH is
  * first renamed aside (its new name in kept, "" when there was none); without, it is replaced.
  * When a write failed, nothing is renamed: PATH stays as it was and the partial file holds what

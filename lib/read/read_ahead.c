@@ -1,0 +1,169 @@
+#include "read/read_ahead.h"
+#include "util/grow.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Records copied back to back: cells and texts in arrays of their own, pointed at once full. */
+typedef struct batch {
+    cci_record *records;
+    size_t count, records_cap;
+    cci_cell *cells;
+    size_t cells_used, cells_cap;
+    char *text; /* each cell's bytes and its NUL */
+    size_t text_used, text_cap;
+    cci_read_status last; /* CCI_READ_RECORD while batches follow; END or ERROR after the last */
+} batch;
+
+enum { BATCHES = 4, BATCH_RECORDS = 512, BATCH_TEXT = 128 * 1024 };
+
+struct cci_read_ahead {
+    cci_next_record_fn next; /* the reader's */
+    void *source;
+    pthread_t thread;
+    batch batches[BATCHES]; /* a ring: the reader fills from filled, the consumer takes from taken */
+    /* the consumer's own: */
+    size_t taken;   /* batches taken, the one being read included */
+    size_t reading; /* its next record in batches[(taken - 1) % BATCHES]; 0 when none is held */
+    bool holding;
+    /* shared, under lock: */
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* a batch filled or given back, or the end */
+    size_t filled;          /* batches filled */
+    size_t given_back;      /* batches the consumer is done with */
+    bool closing;           /* the consumer wants no more */
+    bool oom;               /* the reader could not copy a record */
+};
+
+/* Copies record into b; false when memory ran out. Cells are pointed at their text only once the
+ * batch is full (the arrays may move while it fills): until then, a cell's text is an offset. */
+static bool keep(batch *b, const cci_record *record)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < record->count; i++) bytes += record->cells[i].len + 1;
+    if (!cci_grow((void **)&b->records, &b->records_cap, b->count + 1, sizeof *b->records) ||
+        !cci_grow((void **)&b->cells, &b->cells_cap, b->cells_used + record->count, sizeof *b->cells) ||
+        !cci_grow((void **)&b->text, &b->text_cap, b->text_used + bytes, 1))
+        return false;
+    b->records[b->count++] = (cci_record){.line = record->line, .count = record->count,
+                                          .cells = (const cci_cell *)(uintptr_t)b->cells_used};
+    for (size_t i = 0; i < record->count; i++) {
+        size_t len = record->cells[i].len;
+        memcpy(b->text + b->text_used, record->cells[i].text, len + 1);
+        b->cells[b->cells_used++] = (cci_cell){.text = (const char *)(uintptr_t)b->text_used, .len = len};
+        b->text_used += len + 1;
+    }
+    return true;
+}
+
+static void point_cells(batch *b)
+{
+    for (size_t i = 0; i < b->cells_used; i++) b->cells[i].text = b->text + (uintptr_t)b->cells[i].text;
+    for (size_t r = 0; r < b->count; r++) b->records[r].cells = b->cells + (uintptr_t)b->records[r].cells;
+}
+
+/* Fills b from the source: until it is full, or the source ends. */
+static void fill(cci_read_ahead *ahead, batch *b)
+{
+    b->count = b->cells_used = b->text_used = 0;
+    b->last = CCI_READ_RECORD;
+    while (b->count < BATCH_RECORDS && b->text_used < BATCH_TEXT) {
+        cci_record record;
+        cci_read_status status = ahead->next(ahead->source, &record);
+        if (status != CCI_READ_RECORD) {
+            b->last = status;
+            break;
+        }
+        if (!keep(b, &record)) {
+            pthread_mutex_lock(&ahead->lock);
+            ahead->oom = true;
+            pthread_mutex_unlock(&ahead->lock);
+            b->last = CCI_READ_ERROR;
+            break;
+        }
+    }
+    point_cells(b);
+}
+
+static void *read_batches(void *arg)
+{
+    cci_read_ahead *ahead = arg;
+    for (;;) {
+        pthread_mutex_lock(&ahead->lock);
+        while (!ahead->closing && ahead->filled - ahead->given_back == BATCHES)
+            pthread_cond_wait(&ahead->changed, &ahead->lock);
+        bool closing = ahead->closing;
+        size_t at = ahead->filled % BATCHES;
+        pthread_mutex_unlock(&ahead->lock);
+        if (closing) return NULL;
+        batch *b = &ahead->batches[at];
+        fill(ahead, b); /* not the consumer's until filled counts it */
+        pthread_mutex_lock(&ahead->lock);
+        ahead->filled++;
+        pthread_cond_broadcast(&ahead->changed);
+        pthread_mutex_unlock(&ahead->lock);
+        if (b->last != CCI_READ_RECORD) return NULL;
+    }
+}
+
+cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source)
+{
+    cci_read_ahead *ahead = calloc(1, sizeof *ahead);
+    if (!ahead) return NULL;
+    ahead->next = next;
+    ahead->source = source;
+    pthread_mutex_init(&ahead->lock, NULL);
+    pthread_cond_init(&ahead->changed, NULL);
+    if (pthread_create(&ahead->thread, NULL, read_batches, ahead) != 0) {
+        pthread_cond_destroy(&ahead->changed);
+        pthread_mutex_destroy(&ahead->lock);
+        free(ahead);
+        return NULL;
+    }
+    return ahead;
+}
+
+cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record)
+{
+    for (;;) {
+        batch *b = ahead->holding ? &ahead->batches[(ahead->taken - 1) % BATCHES] : NULL;
+        if (b && ahead->reading < b->count) {
+            *record = b->records[ahead->reading++];
+            return CCI_READ_RECORD;
+        }
+        if (b && b->last != CCI_READ_RECORD) return b->last; /* the end, said again if asked again */
+        pthread_mutex_lock(&ahead->lock);
+        if (b) { /* done with it: the reader may fill it again */
+            ahead->given_back++;
+            pthread_cond_broadcast(&ahead->changed);
+        }
+        while (ahead->filled == ahead->taken) pthread_cond_wait(&ahead->changed, &ahead->lock);
+        pthread_mutex_unlock(&ahead->lock);
+        ahead->taken++;
+        ahead->holding = true;
+        ahead->reading = 0;
+    }
+}
+
+bool cci_read_ahead_finish(cci_read_ahead *ahead)
+{
+    if (!ahead) return true;
+    pthread_mutex_lock(&ahead->lock);
+    ahead->closing = true;
+    pthread_cond_broadcast(&ahead->changed);
+    pthread_mutex_unlock(&ahead->lock);
+    pthread_join(ahead->thread, NULL);
+    bool copied = !ahead->oom;
+    for (size_t i = 0; i < BATCHES; i++) {
+        free(ahead->batches[i].records);
+        free(ahead->batches[i].cells);
+        free(ahead->batches[i].text);
+    }
+    pthread_cond_destroy(&ahead->changed);
+    pthread_mutex_destroy(&ahead->lock);
+    free(ahead);
+    return copied;
+}

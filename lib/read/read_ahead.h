@@ -1,0 +1,36 @@
+/* Records read ahead by a thread of their own, a batch at a time, while the rows before them are
+ * planned: a dry run's parse (libcsv, the UTF-8 check, the copies) then overlaps its planning and
+ * its report.
+ *
+ * Who waits for whom: the consumer waits for a batch the reader has filled; the reader waits for a
+ * batch the consumer has given back, or for the end, and otherwise only for next (so next must
+ * never wait on anything but a regular file or memory: no pipe, no terminal). A record's cells
+ * stay valid until the next cci_read_ahead_next, as a reader's do.
+ * Thread-safety: one consumer thread makes all the calls below; the source behind next belongs to
+ * the read-ahead's thread from cci_read_ahead_start until cci_read_ahead_finish returns. */
+#ifndef CCI_READ_AHEAD_H
+#define CCI_READ_AHEAD_H
+
+#include <stdbool.h>
+
+#include "cci/read/csv_reader.h"
+
+/* The next record of source, valid until the next call (cci_input_next, cci_csv_reader_next). */
+typedef cci_read_status (*cci_next_record_fn)(void *source, cci_record *record);
+
+typedef struct cci_read_ahead cci_read_ahead;
+
+/* A thread calling next(source) until it says END or ERROR. NULL when memory or the thread could
+ * not be had: read source directly then. */
+cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source);
+
+/* The next record, in the order next gave them, then next's END or ERROR. */
+cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record);
+
+/* Ends the thread (at its next record, when the records were not all taken), and frees. The source
+ * is the caller's again. False when the ERROR was memory the read-ahead lacked to copy a record
+ * (the source then knows of no error); true otherwise, and after an ERROR the source says why.
+ * Safe on NULL. */
+bool cci_read_ahead_finish(cci_read_ahead *ahead);
+
+#endif

@@ -1,0 +1,128 @@
+/* Records read ahead by a thread: every one in order with its own cells (the source's buffer is
+ * reused at each call, as a reader's is), then the source's END or ERROR; finishing early ends the
+ * thread without reading the source to its end. */
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "read/read_ahead.h"
+
+/* A source of numbered records, cells rewritten in one buffer at each call. */
+typedef struct counting_source {
+    unsigned long given, total;
+    cci_read_status last;
+    char text[300000];
+    cci_cell cells[8];
+} counting_source;
+
+/* Record n's cell c: its length varies with n (now and then past a batch), its bytes say n and c. */
+static size_t cell_len(unsigned long n, size_t c)
+{
+    return n % 1000 == 999 && c == 1 ? 200000 : (n * 7 + c * 13) % 50;
+}
+
+static size_t cell_count(unsigned long n)
+{
+    return n % 17 == 5 ? 0 : 1 + n % 8; /* now and then no cells at all */
+}
+
+static char cell_byte(unsigned long n, size_t c, size_t i)
+{
+    return (char)('A' + (n + c + i) % 26);
+}
+
+static cci_read_status next_counted(void *arg, cci_record *record)
+{
+    counting_source *source = arg;
+    if (source->given == source->total) return source->last;
+    unsigned long n = source->given++;
+    size_t count = cell_count(n), used = 0;
+    for (size_t c = 0; c < count; c++) {
+        size_t len = cell_len(n, c);
+        for (size_t i = 0; i < len; i++) source->text[used + i] = cell_byte(n, c, i);
+        source->text[used + len] = '\0';
+        source->cells[c] = (cci_cell){source->text + used, len};
+        used += len + 1;
+    }
+    *record = (cci_record){.line = n + 2, .count = count, .cells = source->cells};
+    return CCI_READ_RECORD;
+}
+
+static void check_record(const cci_record *record, unsigned long n)
+{
+    ck_assert_uint_eq(record->line, n + 2);
+    ck_assert_uint_eq(record->count, cell_count(n));
+    for (size_t c = 0; c < record->count; c++) {
+        ck_assert_uint_eq(record->cells[c].len, cell_len(n, c));
+        bool same = true; /* one assertion a cell: Check marks each one it passes */
+        for (size_t i = 0; i < record->cells[c].len; i++) same = same && record->cells[c].text[i] == cell_byte(n, c, i);
+        ck_assert_msg(same, "line %lu, cell %zu", record->line, c);
+        ck_assert_int_eq(record->cells[c].text[record->cells[c].len], '\0');
+    }
+}
+
+/* _i: 0 the source ends, 1 it breaks */
+START_TEST(every_record_arrives_in_order_then_how_the_source_ended)
+{
+    static counting_source source;
+    source = (counting_source){.total = 20000, .last = _i ? CCI_READ_ERROR : CCI_READ_END};
+    cci_read_ahead *ahead = cci_read_ahead_start(next_counted, &source);
+    ck_assert_ptr_nonnull(ahead);
+    cci_record record;
+    unsigned long n = 0;
+    cci_read_status status;
+    while ((status = cci_read_ahead_next(ahead, &record)) == CCI_READ_RECORD) check_record(&record, n++);
+    ck_assert_uint_eq(n, source.total);
+    ck_assert_int_eq(status, source.last);
+    ck_assert_int_eq(cci_read_ahead_next(ahead, &record), source.last); /* and again if asked again */
+    ck_assert(cci_read_ahead_finish(ahead));
+}
+END_TEST
+
+/* How many records are taken before the consumer stops: none, one, about a batch, several. */
+static const unsigned long taken_before_stop[] = {0, 1, 511, 512, 513, 1999, 5000};
+
+START_TEST(finishing_early_ends_the_thread_before_the_source_does)
+{
+    unsigned long taken = taken_before_stop[_i];
+    static counting_source source;
+    source = (counting_source){.total = 10000000, .last = CCI_READ_END};
+    cci_read_ahead *ahead = cci_read_ahead_start(next_counted, &source);
+    ck_assert_ptr_nonnull(ahead);
+    cci_record record;
+    for (unsigned long n = 0; n < taken; n++) {
+        ck_assert_int_eq(cci_read_ahead_next(ahead, &record), CCI_READ_RECORD);
+        check_record(&record, n);
+    }
+    ck_assert(cci_read_ahead_finish(ahead));
+    ck_assert_uint_lt(source.given, source.total); /* read ahead only a few batches */
+}
+END_TEST
+
+START_TEST(an_empty_source_says_so)
+{
+    static counting_source source;
+    source = (counting_source){.total = 0, .last = CCI_READ_END};
+    cci_read_ahead *ahead = cci_read_ahead_start(next_counted, &source);
+    ck_assert_ptr_nonnull(ahead);
+    cci_record record;
+    ck_assert_int_eq(cci_read_ahead_next(ahead, &record), CCI_READ_END);
+    ck_assert(cci_read_ahead_finish(ahead));
+}
+END_TEST
+
+static Suite *read_ahead_suite(void)
+{
+    Suite *suite = suite_create("read_ahead");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, every_record_arrives_in_order_then_how_the_source_ended, 0, 2);
+    tcase_add_loop_test(tc, finishing_early_ends_the_thread_before_the_source_does, 0,
+                        (int)(sizeof taken_before_stop / sizeof *taken_before_stop));
+    tcase_add_test(tc, an_empty_source_says_so);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+CCI_CHECK_MAIN(read_ahead_suite)
