@@ -23,23 +23,15 @@ trap 'rm -rf "$work"' EXIT
 export COMETCHAT_API_KEY="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 tool=$repo_root/build/cometchat-import
 gcc -O2 -o "$work/csv_raw" bench/csv_raw.c -lcsv
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-seconds_of() { # COMMAND...: wall seconds, the command's output dropped
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || [ $? = 1 ]
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
-}
 
 log "data: $rows rows of bench/gen_users.sh"
 bench/gen_users.sh "$rows" >"$work/users.csv"
 raw=() dry=() copy=()
 for i in $(seq $runs); do # interleaved, so that a busy moment weighs on both
   raw+=("$("$work/csv_raw" "$work/users.csv" | awk '{print $(NF-3)}')")
-  dry+=("$(seconds_of "$tool" --dry-run --quiet --progress=never --report "$work/dry.csv" "$work/users.csv")")
+  dry+=("$(seconds "$tool" --dry-run --quiet --progress=never --report "$work/dry.csv" "$work/users.csv")")
   rm -f "$work/copy.csv"
-  copy+=("$(seconds_of dd if="$work/dry.csv" of="$work/copy.csv" bs=1M)")
+  copy+=("$(seconds dd if="$work/dry.csv" of="$work/copy.csv" bs=1M)")
 done
 raw_s=$(printf '%s\n' "${raw[@]}" | median)
 dry_s=$(printf '%s\n' "${dry[@]}" | median)
@@ -77,6 +69,8 @@ if $profile; then
   head -n 100001 "$work/users.csv" >"$work/profiled.csv"
   perf record -q -F 1999 --call-graph dwarf,16384 -o "$work/perf.data" build-profile/cometchat-import --dry-run --quiet \
     --progress=never --report "$work/profiled.report.csv" "$work/profiled.csv" >/dev/null 2>&1
+  echo "by thread (cci-read-ahead parses, the tool's main thread plans, cci-emit writes the report's lines, cci-write hands them to the kernel):"
+  perf report -i "$work/perf.data" --no-children --stdio --sort comm -g none 2>/dev/null | grep -E '^ +[0-9]' || true
   echo "self:"
   perf report -i "$work/perf.data" --no-children --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15 || true
   echo "inclusive (the tool's own functions):"

@@ -25,5 +25,5 @@ for run in $(seq 1 "$runs"); do
   printf 'run %d: %s requests/s, %s non-2xx, %s users held\n' "$run" "$rate" "$non2xx" "$users"
   rates+=("$rate")
 done
-median=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median=$(printf '%s\n' "${rates[@]}" | median)
 printf 'median over %d runs (%d connections, %ss each): %s creates/s\n' "$runs" "$connections" "$seconds" "$median"

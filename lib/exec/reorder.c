@@ -1,3 +1,5 @@
+/* pthread_setname_np */
+#define _GNU_SOURCE
 #include "exec/reorder.h"
 
 #include <pthread.h>
@@ -53,6 +55,7 @@ static size_t emit_run(const cci_reorder *r)
 static void *emit_rows(void *arg)
 {
     cci_reorder *r = arg;
+    pthread_setname_np(pthread_self(), "cci-emit"); /* for top -H and perf */
     pthread_mutex_lock(&r->lock);
     for (;;) {
         while (!r->closing && !(r->next_emit < r->next_seq && r->done[r->next_emit % r->window]))

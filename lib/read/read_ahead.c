@@ -1,3 +1,5 @@
+/* pthread_setname_np */
+#define _GNU_SOURCE
 #include "read/read_ahead.h"
 #include "util/grow.h"
 
@@ -91,6 +93,7 @@ static void fill(cci_read_ahead *ahead, batch *b)
 static void *read_batches(void *arg)
 {
     cci_read_ahead *ahead = arg;
+    pthread_setname_np(pthread_self(), "cci-read-ahead"); /* for top -H and perf */
     for (;;) {
         pthread_mutex_lock(&ahead->lock);
         while (!ahead->closing && ahead->filled - ahead->given_back == BATCHES)

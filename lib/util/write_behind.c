@@ -1,3 +1,5 @@
+/* pthread_setname_np */
+#define _GNU_SOURCE
 #include "util/write_behind.h"
 
 #include <errno.h>
@@ -28,6 +30,7 @@ struct cci_write_behind {
 static void *write_batches(void *arg)
 {
     cci_write_behind *behind = arg;
+    pthread_setname_np(pthread_self(), "cci-write"); /* for top -H and perf */
     pthread_mutex_lock(&behind->lock);
     for (;;) {
         while (!behind->handed && !behind->ending) pthread_cond_wait(&behind->changed, &behind->lock);

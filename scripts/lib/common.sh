@@ -69,3 +69,15 @@ stop_sandbox() {
     sandbox_pid=
   fi
 }
+
+# Benchmarks' helpers (bench/run, bench/dry_run.sh).
+# median: the median of the numbers on standard input, one a line.
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# seconds COMMAND...: the command's wall seconds (its output dropped; exit 1 is an answer, not a failure).
+seconds() {
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || [ $? = 1 ]
+  end=$(date +%s.%N)
+  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
+}

@@ -1,5 +1,6 @@
 /* The first line of each uid, learned as a file read once goes. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "state/app_users.h"
@@ -75,6 +76,25 @@ START_TEST(reserving_keeps_what_was_noted)
 }
 END_TEST
 
+/* A prefetch is a hint: on a table not made yet, or before any note, it changes nothing. */
+START_TEST(a_prefetch_changes_nothing)
+{
+    cci_uid_lines lines = {0};
+    cci_uid_lines_prefetch(&lines, cci_uid_hash("ana")); /* no table yet */
+    ck_assert_uint_eq(lines.capacity, 0);
+    unsigned long first;
+    for (unsigned long line = 2; line < 5000; line++) {
+        char uid[32];
+        snprintf(uid, sizeof uid, "user%lu", line % 3000);
+        cci_uid_lines_prefetch(&lines, cci_uid_hash(uid));
+        ck_assert(cci_uid_lines_note(&lines, cci_uid_hash(uid), line, &first));
+        bool seen_before = line >= 3000 + 2; /* user0 and user1 first come at lines 3000 and 3001 */
+        ck_assert_uint_eq(first, seen_before ? line - 3000 : line);
+    }
+    cci_uid_lines_cleanup(&lines);
+}
+END_TEST
+
 static Suite *uid_lines_suite(void)
 {
     Suite *suite = suite_create("uid_lines");
@@ -82,6 +102,7 @@ static Suite *uid_lines_suite(void)
     tcase_add_test(tc, the_first_line_of_a_uid_stays_its_first);
     tcase_add_test(tc, growing_keeps_every_line);
     tcase_add_test(tc, reserving_keeps_what_was_noted);
+    tcase_add_test(tc, a_prefetch_changes_nothing);
     suite_add_tcase(suite, tc);
     return suite;
 }
