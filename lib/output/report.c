@@ -219,6 +219,14 @@ void cci_report_error(const cci_report *report, char *err, size_t errlen)
     cci_outfile_describe_error(&report->out, err, errlen);
 }
 
+bool cci_report_settle(cci_report *report)
+{
+    if (!report->behind) return !report->behind_failed && cci_outfile_flush(&report->out);
+    bool ok = end_batches(report);
+    if (!ok) report->behind_failed = true; /* no line is written after a failed one */
+    return ok;
+}
+
 cci_status cci_report_close(cci_report *report, char *kept, size_t kept_len, char *err, size_t errlen)
 {
     if (kept_len) kept[0] = '\0';

@@ -235,6 +235,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
     cci_pulse_end(&r->shared.pulse);
     finish_pool(r);
     cci_reorder_wait_all(r->reorder);
+    if (r->reading_once) cci_sink_settle(&r->sink); /* written behind: whole or not, known before refused_whole */
     run_release_ring(r);
     cci_watchdog_finish(watchdog);
     if (callbacks->sending_ended) callbacks->sending_ended(callbacks->context);
@@ -323,8 +324,7 @@ static bool start_sending(run *r)
                                        : DRY_RUN_ROWS_IN_FLIGHT;
     if (!(r->reorder = cci_reorder_new(in_flight, run_emit_row, r)))
         return run_out_of_memory(r, "setting up the report's ordering");
-    /* a dry run's rows are finished as they are planned: their report lines are written by a
-     * thread of their own, while the next rows are planned (or by the planning thread, without) */
+    /* a dry run's rows are finished as planned: a thread of their own writes their report lines */
     if (!r->worker_count && cci_reorder_emit_behind(r->reorder)) {
         if (!(r->ring = calloc(in_flight, sizeof *r->ring))) return run_out_of_memory(r, "setting up the dry run's rows");
         r->ring_size = in_flight;

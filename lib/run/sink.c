@@ -83,6 +83,15 @@ bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_r
     return reported;
 }
 
+bool cci_sink_settle(cci_sink *sink)
+{
+    if (!sink->report || sink->write_failed || cci_report_settle(sink->report)) return !sink->write_failed;
+    char why[512];
+    cci_report_error(sink->report, why, sizeof why);
+    output_failed(sink, &sink->write_failed, why);
+    return false;
+}
+
 void cci_sink_finish(cci_sink *sink, cci_import_result *result)
 {
     for (int a = 0; a < CCI_ACTION_COUNT; a++) {

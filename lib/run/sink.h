@@ -44,4 +44,8 @@ bool cci_sink_emit(cci_sink *sink, const cci_outcome *outcome, const cci_saved_r
 /* Moves the counts, problems and samples into result, and frees what is left. */
 void cci_sink_finish(cci_sink *sink, cci_import_result *result);
 
+/* Once every row was emitted: the report's lines all reach the kernel now, and a line that could
+ * not be written fails the output as a failed emit does (the run stops, saying why). False then. */
+bool cci_sink_settle(cci_sink *sink);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cci/run/import.h"
@@ -260,8 +261,9 @@ START_TEST(an_output_named_as_a_spreadsheet_not_written_or_nothing_stops_the_run
 }
 END_TEST
 
-/* A dry run whose report cannot be written (a full disk: the file size limit here) stops while
- * its rows are still read, and says why, not only that it stopped. */
+/* A dry run whose report cannot be written (a full disk: the file size limit here) is refused
+ * whole, and says why, not only that it stopped: whether the limit is met while the rows are read
+ * (_i 0) or only by the last lines, written behind after the last row was read (_i 1). */
 START_TEST(a_dry_run_whose_report_cannot_be_written_says_why)
 {
     FILE *file = fopen(input, "w");
@@ -273,13 +275,20 @@ START_TEST(a_dry_run_whose_report_cannot_be_written_says_why)
     cci_import_config config = config_of(&s);
     config.dry_run = true;
     config.api_key = NULL;
+    cci_import_result result;
+    import(&config, &result); /* the whole report's size, first */
+    ck_assert(!result.stopped);
+    cci_import_result_cleanup(&result);
+    struct stat whole;
+    ck_assert_int_eq(stat(report, &whole), 0);
+    ck_assert_int_eq(unlink(report), 0);
     struct rlimit before, small;
     ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
     small = before;
-    small.rlim_cur = 2 << 20; /* the input (2 MB) is read, never written */
+    small.rlim_cur = _i == 0 ? 2 << 20 : (rlim_t)whole.st_size - 100; /* the input (2 MB) is read, not written */
     signal(SIGXFSZ, SIG_IGN);
+    memset(&s, 0, sizeof s);
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
-    cci_import_result result;
     import(&config, &result);
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
     ck_assert(result.stopped);
@@ -299,7 +308,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, an_import_sends_the_valid_rows_and_accounts_for_every_row);
     tcase_add_test(tc, a_dry_run_sends_nothing_and_keeps_samples);
     tcase_add_test(tc, a_stopped_dry_run_writes_no_report);
-    tcase_add_test(tc, a_dry_run_whose_report_cannot_be_written_says_why);
+    tcase_add_loop_test(tc, a_dry_run_whose_report_cannot_be_written_says_why, 0, 2);
     tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
     tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
     tcase_add_test(tc, an_output_that_is_the_input_or_another_output_stops_the_run_before_it_starts);

@@ -57,10 +57,14 @@ cci_status cci_report_open(cci_report **opened, const char *path, char *err, siz
  * uid list's. Such a file fed back as input is read as the tool wrote it, by its own header: the
  * settings' maps, encoding and delimiter are not applied, and its other columns are no mistake. */
 bool cci_report_is_tools_header(const char *line, size_t len);
-/* Lines are flushed together, in whole lines, when the buffer fills and at the close, instead of
- * one by one: for a run that keeps no journal (a dry run), which no record waits on. A line longer
- * than the buffer (1 MiB) may still reach the file in parts. */
+/* Lines are written together, in batches of whole lines (1 MiB, or one longer line), by a thread
+ * of the report's own while the next batch fills, instead of flushed one by one: for a run that
+ * keeps no journal (a dry run), which no record waits on. Call before the first line. */
 void cci_report_flush_in_batches(cci_report *report);
+/* Every line written so far reaches the kernel before this returns (the batches end: lines after
+ * are flushed one by one). False when one could not be written: cci_report_error says why, and
+ * no line is written after it. So a run can know, before it concludes, that its report is whole. */
+bool cci_report_settle(cci_report *report);
 /* Writes one line, flushed at once unless in batches; false on a write error (cci_report_error
  * says which). */
 bool cci_report_write(cci_report *report, const cci_outcome *outcome);
