@@ -342,8 +342,7 @@ static void tear_down(run *r, cci_input *input, cci_import_result *result)
     cci_report_discard(r->sink.report);
     cci_rejects_discard(r->sink.rejects);
     cci_reorder_free(r->reorder);
-    run_release_ring(r);
-    free(r->ring);
+    free(r->ring); /* its rows were released by drive, once every one was emitted */
     cci_mapping_cleanup(&r->mapping);
     cci_listing_cleanup(&r->listing);
     cci_census_cleanup(&r->census);
