@@ -5,6 +5,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,17 +126,21 @@ START_TEST(a_fifo_is_read_once)
     e2e_start_sandbox(&fixture);
     const char *fifo = e2e_path(&fixture, "users.csv");
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    char text[2048];
+    int len = snprintf(text, sizeof text, "uid,name\n");
+    for (int i = 0; i < 50; i++) len += snprintf(text + len, sizeof text - (size_t)len, "u%05d,User %d\n", i, i);
+    ck_assert_int_lt(len, (int)sizeof text);
     pid_t writer = fork();
-    if (writer == 0) { /* one writer, once: a second open would block for ever */
-        FILE *w = fopen(fifo, "w");
-        fputs("uid,name\n", w);
-        for (int i = 0; i < 50; i++) fprintf(w, "u%05d,User %d\n", i, i);
-        fclose(w);
-        _exit(0);
+    if (writer == 0) { /* one writer, once: a second open would block for ever; only async-signal-safe
+                        * calls, as the sandbox's threads may hold malloc's lock at the fork */
+        int w = open(fifo, O_WRONLY);
+        _exit(w >= 0 && write(w, text, (size_t)len) == len && close(w) == 0 ? 0 : 1);
     }
     const char *messages;
     ck_assert_int_eq(e2e_run(&fixture, E2E_KEY, true, &messages, "users.csv", NULL), 0);
-    ck_assert_int_eq(waitpid(writer, NULL, 0), writer);
+    int wrote;
+    ck_assert_int_eq(waitpid(writer, &wrote, 0), writer);
+    ck_assert_msg(WIFEXITED(wrote) && WEXITSTATUS(wrote) == 0, "the writer could not write the FIFO");
     size_t count;
     e2e_report_row *rows = expect_leading_rows("users.runs/latest/report.csv", &count);
     ck_assert_uint_eq(count, 50);

@@ -175,6 +175,70 @@ const char *e2e_write(e2e *t, const char *name, const char *text)
     return path;
 }
 
+/* The variables the harness sets or clears for every run: the person's own never reach the tool. */
+static const char *const harness_owned[] = {"COMETCHAT_API_KEY", "COMETCHAT_BASE_URL", "COMETCHAT_APP_ID",
+                                            "COMETCHAT_REGION", "XDG_STATE_HOME", "XDG_CONFIG_HOME"};
+
+static bool names_variable(const char *entry, const char *name_eq)
+{
+    size_t len = strcspn(name_eq, "=");
+    return strncmp(entry, name_eq, len) == 0 && entry[len] == '=';
+}
+
+static bool named_in(const char *entry, const char *const *env)
+{
+    for (size_t i = 0; env && env[i]; i++)
+        if (names_variable(entry, env[i])) return true;
+    return false;
+}
+
+static bool overridden(const char *entry, const char *const *env)
+{
+    for (size_t i = 0; i < sizeof harness_owned / sizeof *harness_owned; i++)
+        if (names_variable(entry, harness_owned[i])) return true;
+    return named_in(entry, env); /* a test's own setting wins */
+}
+
+static char *joined(const char *name, const char *value, const char *suffix)
+{
+    size_t len = strlen(name) + strlen(value) + strlen(suffix) + 2;
+    char *entry = malloc(len);
+    ck_assert_ptr_nonnull(entry);
+    snprintf(entry, len, "%s=%s%s", name, value, suffix);
+    return entry;
+}
+
+/* The tool's whole environment, built before the fork: the child of this multithreaded process
+ * (the sandbox's threads) may only make async-signal-safe calls, since a sandbox thread may hold
+ * malloc's or ASan's allocator lock at the fork, and setenv in the child could wait for ever.
+ * made[] holds the strings to free; the result and made are freed by free_environment. */
+static char **tool_environment(e2e *t, const char *const *env, const char *key, char *made[3])
+{
+    extern char **environ;
+    size_t inherited = 0, extra = 0, n = 0;
+    while (environ[inherited]) inherited++;
+    while (env && env[extra]) extra++;
+    char **out = calloc(inherited + extra + 4, sizeof *out);
+    ck_assert_ptr_nonnull(out);
+    for (size_t i = 0; i < inherited; i++)
+        if (!overridden(environ[i], env)) out[n++] = environ[i];
+    made[0] = joined("XDG_STATE_HOME", t->dir, ""); /* the app's journal in the test's folder, never in $HOME */
+    made[1] = joined("XDG_CONFIG_HOME", t->dir, "/config"); /* nor the person's own settings */
+    made[2] = key ? joined("COMETCHAT_API_KEY", key, "") : NULL;
+    for (size_t i = 0; i < 3; i++)
+        if (made[i] && !named_in(made[i], env)) out[n++] = made[i];
+    for (size_t i = 0; i < extra; i++)
+        if (strchr(env[i], '=')) out[n++] = (char *)env[i];
+    out[n] = NULL;
+    return out;
+}
+
+static void free_environment(char **environment, char *made[3])
+{
+    for (size_t i = 0; i < 3; i++) free(made[i]);
+    free(environment);
+}
+
 static int spawn(e2e *t, const char *const *env, const char *key, bool with_target, va_list ap)
 {
     const char *argv[64];
@@ -189,27 +253,20 @@ static int spawn(e2e *t, const char *const *env, const char *key, bool with_targ
 
     char stderr_path[256];
     snprintf(stderr_path, sizeof stderr_path, "%s/stderr.txt", t->dir);
+    char *made[3];
+    char **environment = tool_environment(t, env, key, made);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
+    if (pid == 0) { /* async-signal-safe calls only, up to the exec */
         int fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, STDERR_FILENO);
         int null = open("/dev/null", O_WRONLY);
         dup2(null, STDOUT_FILENO);
         if (chdir(t->dir) != 0) _exit(126);
-        if (key) setenv("COMETCHAT_API_KEY", key, 1);
-        else unsetenv("COMETCHAT_API_KEY");
-        unsetenv("COMETCHAT_BASE_URL");
-        setenv("XDG_STATE_HOME", t->dir, 1); /* the app's journal in the test's folder, never in $HOME */
-        char config_home[128];
-        snprintf(config_home, sizeof config_home, "%s/config", t->dir); /* nor the person's own settings */
-        setenv("XDG_CONFIG_HOME", config_home, 1);
-        unsetenv("COMETCHAT_APP_ID");
-        unsetenv("COMETCHAT_REGION");
-        for (size_t i = 0; env && env[i]; i++) putenv((char *)env[i]);
-        execv(argv[0], (char *const *)argv);
+        execve(argv[0], (char *const *)argv, environment);
         _exit(127);
     }
+    free_environment(environment, made);
     return pid;
 }
 
