@@ -113,11 +113,24 @@ size_t cci_reorder_reserve(cci_reorder *r)
 
 bool cci_reorder_try_reserve(cci_reorder *r, size_t *seq)
 {
+    return cci_reorder_try_reserve_run(r, 1, seq) == 1;
+}
+
+size_t cci_reorder_try_reserve_run(cci_reorder *r, size_t want, size_t *first)
+{
     pthread_mutex_lock(&r->lock);
-    bool room = r->next_seq - r->next_emit < r->window;
-    if (room) *seq = r->next_seq++;
+    size_t room = r->window - (r->next_seq - r->next_emit), count = want < room ? want : room;
+    *first = r->next_seq;
+    r->next_seq += count;
     pthread_mutex_unlock(&r->lock);
-    return room;
+    return count;
+}
+
+void cci_reorder_unreserve(cci_reorder *r, size_t first, size_t count)
+{
+    pthread_mutex_lock(&r->lock);
+    if (count && first + count == r->next_seq && first >= r->next_emit) r->next_seq = first;
+    pthread_mutex_unlock(&r->lock);
 }
 
 cci_reorder_census cci_reorder_count(cci_reorder *r)
@@ -131,14 +144,22 @@ cci_reorder_census cci_reorder_count(cci_reorder *r)
 
 void cci_reorder_complete(cci_reorder *r, size_t seq, void *item)
 {
+    cci_reorder_complete_run(r, seq, 1, &item);
+}
+
+void cci_reorder_complete_run(cci_reorder *r, size_t first, size_t count, void *const *items)
+{
+    if (!count) return;
     pthread_mutex_lock(&r->lock);
-    size_t slot = seq % r->window;
-    r->slots[slot] = item;
-    r->done[slot] = true;
+    for (size_t i = 0; i < count; i++) {
+        size_t slot = (first + i) % r->window;
+        r->slots[slot] = items[i];
+        r->done[slot] = true;
+    }
     if (r->behind) {
         /* woken for a run of rows, not for each: a wake a row costs more than emitting it. A
          * producer that waits for room, or for all, wakes it itself. */
-        if (seq + 1 - r->next_emit >= emit_run(r)) pthread_cond_signal(&r->ready);
+        if (first + count - r->next_emit >= emit_run(r)) pthread_cond_signal(&r->ready);
         pthread_mutex_unlock(&r->lock);
         return;
     }

@@ -35,6 +35,16 @@ size_t cci_reorder_reserve(cci_reorder *reorder);
  * is full (cci_reorder_reserve would wait). */
 bool cci_reorder_try_reserve(cci_reorder *reorder, size_t *seq);
 
+/* Up to `want` sequence numbers in a run, the first into *first, when the window has room: how
+ * many were reserved (0 when it is full). One lock for the run, where a reserve a row takes one
+ * each. */
+size_t cci_reorder_try_reserve_run(cci_reorder *reorder, size_t want, size_t *first);
+
+/* Gives back the last `count` sequence numbers reserved, from first, none of them completed: the
+ * producer reserved more than it had rows for. Only for a producer no other thread reserves
+ * beside. */
+void cci_reorder_unreserve(cci_reorder *reorder, size_t first, size_t count);
+
 /* What the window holds now, for a watchdog's description: the oldest row not emitted (its
  * sequence number), how many are reserved and not emitted, and how many of those are finished. */
 typedef struct cci_reorder_census {
@@ -44,6 +54,10 @@ cci_reorder_census cci_reorder_count(cci_reorder *reorder);
 
 /* Hands in the item of seq (reserved earlier, completed once). */
 void cci_reorder_complete(cci_reorder *reorder, size_t seq, void *item);
+
+/* Hands in the items of first .. first + count - 1 (each reserved earlier, completed once): one
+ * lock for the run. */
+void cci_reorder_complete_run(cci_reorder *reorder, size_t first, size_t count, void *const *items);
 
 /* Waits until every reserved row has been emitted. */
 void cci_reorder_wait_all(cci_reorder *reorder);

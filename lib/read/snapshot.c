@@ -9,8 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "cci/util/fingerprint.h"
+#include <xxhash.h>
 
 enum { BLOCK_SIZE = 64 * 1024 };
 
@@ -25,7 +24,8 @@ struct cci_snapshot {
     bool recorded; /* the first pass reached the end */
     /* the pass under way */
     uint64_t offset;   /* bytes of the file taken so far */
-    uint64_t running;  /* first pass: the hash of the block being read */
+    XXH3_state_t *running; /* first pass: the hash of the block being read (xxHash's XXH3,
+                            * eight bytes at a time: FNV-1a's byte at a time cost a dry run 4%) */
     size_t in_block;   /* first pass: its bytes so far */
     char *block;       /* second pass: the block being handed out, proven the same */
     size_t block_len, block_pos;
@@ -50,6 +50,7 @@ void cci_snapshot_free(cci_snapshot *snapshot)
     if (!snapshot) return;
     free(snapshot->hashes);
     free(snapshot->block);
+    XXH3_freeState(snapshot->running);
     free(snapshot);
 }
 
@@ -114,7 +115,7 @@ static ssize_t record_read(void *cookie, char *buffer, size_t size)
     ssize_t got = read(snapshot->fd, buffer, size);
     if (got < 0) return -1;
     if (got == 0) { /* the end: the tail, and the file as it was when the pass began */
-        snapshot->tail_hash = snapshot->running;
+        snapshot->tail_hash = XXH3_64bits_digest(snapshot->running);
         snapshot->tail_len = snapshot->in_block;
         snapshot->size = snapshot->offset;
         snapshot->recorded = true;
@@ -126,15 +127,15 @@ static ssize_t record_read(void *cookie, char *buffer, size_t size)
     for (size_t done = 0; done < (size_t)got;) {
         size_t take = (size_t)got - done;
         if (take > BLOCK_SIZE - snapshot->in_block) take = BLOCK_SIZE - snapshot->in_block;
-        snapshot->running = cci_fnv1a(buffer + done, take, snapshot->running);
+        XXH3_64bits_update(snapshot->running, buffer + done, take);
         snapshot->in_block += take;
         done += take;
         if (snapshot->in_block == BLOCK_SIZE) {
-            if (!push_hash(snapshot, snapshot->running)) {
+            if (!push_hash(snapshot, XXH3_64bits_digest(snapshot->running))) {
                 errno = ENOMEM;
                 return -1;
             }
-            snapshot->running = CCI_FNV_SEED;
+            XXH3_64bits_reset(snapshot->running);
             snapshot->in_block = 0;
         }
     }
@@ -151,7 +152,8 @@ static int keep_fd_open(void *cookie)
 FILE *cci_snapshot_record(cci_snapshot *snapshot)
 {
     snapshot->count = 0;
-    snapshot->running = CCI_FNV_SEED;
+    if (!snapshot->running && !(snapshot->running = XXH3_createState())) return NULL;
+    XXH3_64bits_reset(snapshot->running);
     snapshot->in_block = 0;
     snapshot->recorded = false;
     if (!rewind_fd(snapshot)) return NULL;
@@ -171,7 +173,7 @@ static ssize_t load_block(cci_snapshot *snapshot)
         if (got == 0) break;
         len += (size_t)got;
     }
-    uint64_t hash = cci_fnv1a(snapshot->block, len, CCI_FNV_SEED);
+    uint64_t hash = XXH3_64bits(snapshot->block, len);
     size_t index = (size_t)(snapshot->offset / BLOCK_SIZE);
     bool same = len == BLOCK_SIZE ? index < snapshot->count && snapshot->hashes[index] == hash
                                   : index == snapshot->count && len == snapshot->tail_len && hash == snapshot->tail_hash;

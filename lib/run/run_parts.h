@@ -40,6 +40,17 @@ typedef enum {
 /* Everything the reader, the workers and the emitter share for one run. */
 typedef struct row_item row_item;
 
+/* A dry run's places in the report's order, reserved and handed in by runs of ORDER_RUN rows: one
+ * lock a run where each row took two (reader thread only). The reader holds finished rows back
+ * only until it would wait for room: it hands them in first, so the emitting thread can always
+ * make room. */
+enum { ORDER_RUN = 64 };
+typedef struct {
+    size_t next, end;    /* places reserved and not used yet */
+    size_t first, count; /* finished rows not handed in yet, from place first */
+    void *items[ORDER_RUN];
+} order_runs;
+
 typedef struct run {
     const cci_import_config *config; /* read-only */
     cci_input_spec spec;             /* read-only */
@@ -53,6 +64,7 @@ typedef struct run {
                                       * reads them), so no row's memory crosses threads; NULL:
                                       * each row allocated, and freed once emitted */
     size_t ring_size;
+    order_runs order;                /* with a ring only; reader thread only */
     cci_journal *journal;   /* lookups read-only; appended to by the sink only; NULL: none */
     cci_send_shared shared; /* the workers' limiter, retry budget, gate, guess and counters */
     cci_worker *workers;    /* one per thread, each used by its thread only */

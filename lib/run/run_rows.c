@@ -10,12 +10,35 @@
 
 /* ---- the rows' way: planned by the reader, sent by a worker, emitted in order ---- */
 
-/* A row is finished (by whichever thread): into the report's order, and a beat of the pulse. */
+/* Rows finished (by whichever thread): into the report's order, and a beat of the pulse. */
+static void hand_in(run *r, size_t first, size_t count, void *const *items)
+{
+    atomic_fetch_add(&r->finished, count);
+    cci_reorder_complete_run(r->reorder, first, count, items);
+    cci_pulse_beat(&r->shared.pulse);
+}
+
+static void hand_in_held(run *r)
+{
+    order_runs *order = &r->order;
+    hand_in(r, order->first, order->count, order->items);
+    order->first += order->count;
+    order->count = 0;
+}
+
+/* A row is finished: handed in at once, or, a dry run's, held for its run of rows. */
 static void complete_row(run *r, row_item *item)
 {
-    atomic_fetch_add(&r->finished, 1);
-    cci_reorder_complete(r->reorder, item->seq, item);
-    cci_pulse_beat(&r->shared.pulse);
+    if (!r->ring) {
+        void *one = item;
+        hand_in(r, item->seq, 1, &one);
+        return;
+    }
+    order_runs *order = &r->order;
+    if (order->count && order->first + order->count != item->seq) hand_in_held(r); /* a run is in order */
+    if (!order->count) order->first = item->seq;
+    order->items[order->count++] = item;
+    if (order->count == ORDER_RUN) hand_in_held(r);
 }
 
 /* A sent row's job is handed back (cci_send_job.finished). */
@@ -106,6 +129,14 @@ static void reader_goes_on(run *r)
  * consumer must not wait for more rows the reader cannot give until its own are finished. */
 static size_t reserve_row(run *r)
 {
+    order_runs *order = &r->order;
+    if (r->ring) {
+        if (order->next < order->end) return order->next++;
+        size_t reserved = cci_reorder_try_reserve_run(r->reorder, ORDER_RUN, &order->next);
+        order->end = order->next + reserved;
+        if (reserved) return order->next++;
+        hand_in_held(r); /* before waiting for room: what the emitting thread frees it with */
+    }
     size_t seq;
     if (cci_reorder_try_reserve(r->reorder, &seq)) return seq;
     cci_queue *queue = r->pool ? cci_pool_queue(r->pool) : NULL;
@@ -182,6 +213,16 @@ static cci_read_status plan_rows(run *r, cci_input *input, cci_read_ahead *ahead
     return status;
 }
 
+/* A dry run's rows held back are handed in, and the places reserved for none given back. */
+static void settle_order(run *r)
+{
+    order_runs *order = &r->order;
+    if (!r->ring) return;
+    hand_in_held(r);
+    cci_reorder_unreserve(r->reorder, order->next, order->end - order->next);
+    order->next = order->end;
+}
+
 /* The import pass. Returns false when the input broke mid-way. */
 bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_result *result)
 {
@@ -190,6 +231,7 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
     cci_read_ahead *ahead = r->reading_once ? cci_read_ahead_start(input_next, input) : NULL;
     unsigned long last_line = 1; /* the header's */
     cci_read_status status = plan_rows(r, input, ahead, planner, result, &last_line);
+    settle_order(r);
     if (!cci_read_ahead_finish(ahead)) {
         cci_stop_request(r->config->stop, CCI_STOP_FATAL, "out of memory");
         run_say(r, CCI_MESSAGE_PROBLEM, "%s: the lines after line %lu were not read: out of memory", r->spec.path,

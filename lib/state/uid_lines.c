@@ -1,6 +1,9 @@
 #include "state/uid_lines.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+
+#include "util/zeroed.h"
 
 enum { FIRST_CAPACITY = 1024, MOST_RESERVED = 1 << 21 };
 
@@ -41,11 +44,12 @@ void cci_uid_lines_prefetch(const cci_uid_lines *lines, uint64_t uid_hash)
 /* Rebuilds the table at capacity slots (a power of two that holds every uid noted). */
 static bool rebuild(cci_uid_lines *lines, size_t capacity)
 {
-    cci_uid_slot *slots = calloc(capacity, sizeof *slots);
+    if (capacity > SIZE_MAX / sizeof(cci_uid_slot)) return false;
+    cci_uid_slot *slots = cci_zeroed_alloc(capacity * sizeof *slots); /* in huge pages when large */
     if (!slots) return false;
     for (size_t i = 0; i < lines->capacity; i++)
         if (lines->slots[i].hash) slots[slot_of(slots, capacity, lines->slots[i].hash)] = lines->slots[i];
-    free(lines->slots);
+    cci_zeroed_free(lines->slots, lines->capacity * sizeof *lines->slots);
     lines->slots = slots;
     lines->capacity = capacity;
     return true;
@@ -79,6 +83,6 @@ bool cci_uid_lines_note(cci_uid_lines *lines, uint64_t uid_hash, unsigned long l
 
 void cci_uid_lines_cleanup(cci_uid_lines *lines)
 {
-    free(lines->slots);
+    cci_zeroed_free(lines->slots, lines->capacity * sizeof *lines->slots);
     *lines = (cci_uid_lines){0};
 }

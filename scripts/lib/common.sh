@@ -7,7 +7,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cci_packages=(
   cmake make gcc pkg-config
   libcsv-dev libcurl4-openssl-dev libcjson-dev check libsubunit-dev libmicrohttpd-dev
-  libzip-dev libexpat1-dev libfreexl-dev libxlsxwriter-dev
+  libzip-dev libexpat1-dev libfreexl-dev libxlsxwriter-dev libxxhash-dev
   curl ca-certificates
 )
 

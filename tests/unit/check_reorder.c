@@ -141,6 +141,71 @@ START_TEST(freeing_ends_the_emitting_thread_with_rows_unfinished)
 }
 END_TEST
 
+/* A run of places is at most what the window has room for; places given back are reserved again. */
+START_TEST(a_run_of_places_is_bounded_by_the_window_and_can_be_given_back)
+{
+    emitted e = {0};
+    cci_reorder *reorder = cci_reorder_new(8, record_emit, &e);
+    size_t first, again, seqs[8];
+    ck_assert_uint_eq(cci_reorder_try_reserve_run(reorder, 5, &first), 5);
+    ck_assert_uint_eq(cci_reorder_try_reserve_run(reorder, 5, &again), 3); /* the room left */
+    ck_assert_uint_eq(again, first + 5);
+    ck_assert_uint_eq(cci_reorder_try_reserve_run(reorder, 5, &again), 0);
+    cci_reorder_unreserve(reorder, first + 5, 3); /* the last three, unused */
+    ck_assert_uint_eq(cci_reorder_count(reorder).unemitted, 5);
+    for (size_t i = 0; i < 5; i++) seqs[i] = first + i;
+    void *items[5] = {&seqs[0], &seqs[1], &seqs[2], &seqs[3], &seqs[4]};
+    cci_reorder_complete_run(reorder, first, 5, items);
+    cci_reorder_wait_all(reorder); /* ends: nothing is owed for the places given back */
+    ck_assert_uint_eq(e.count, 5);
+    for (size_t i = 0; i < 5; i++) ck_assert_uint_eq(e.order[i], first + i);
+    ck_assert_uint_eq(cci_reorder_try_reserve_run(reorder, 1, &again), 1);
+    ck_assert_uint_eq(again, first + 5); /* the numbers go on from the last one used */
+    seqs[5] = again;
+    cci_reorder_complete(reorder, again, &seqs[5]);
+    cci_reorder_wait_all(reorder);
+    ck_assert_uint_eq(e.count, 6);
+    cci_reorder_free(reorder);
+}
+END_TEST
+
+/* _i: the window. Runs reserved and handed in whole, emitted behind: in order, each once, from
+ * the reorder's own thread; a run's unused tail given back. */
+START_TEST(runs_handed_in_come_out_in_order)
+{
+    behind_log log = {.producer = pthread_self()};
+    size_t window = behind_windows[_i];
+    cci_reorder *reorder = cci_reorder_new(window, check_behind, &log);
+    ck_assert(cci_reorder_emit_behind(reorder));
+    enum { ROWS = 20000, RUN = 64 };
+    unsigned random = 7;
+    for (size_t done = 0; done < ROWS;) {
+        size_t first, reserved = cci_reorder_try_reserve_run(reorder, RUN, &first);
+        if (!reserved) {
+            first = cci_reorder_reserve(reorder); /* waits for room */
+            reserved = 1;
+        }
+        random = random * 1103515245u + 12345u;
+        size_t used = 1 + (random >> 16) % reserved;
+        if (used > ROWS - done) used = ROWS - done;
+        void *items[RUN];
+        for (size_t i = 0; i < used; i++) {
+            size_t *seq = malloc(sizeof *seq);
+            *seq = first + i;
+            items[i] = seq;
+        }
+        cci_reorder_unreserve(reorder, first + used, reserved - used);
+        cci_reorder_complete_run(reorder, first, used, items);
+        done += used;
+    }
+    cci_reorder_wait_all(reorder);
+    ck_assert_uint_eq(log.next, ROWS);
+    ck_assert(!log.out_of_order);
+    ck_assert(!log.on_producer);
+    cci_reorder_free(reorder);
+}
+END_TEST
+
 static Suite *reorder_suite(void)
 {
     Suite *suite = suite_create("reorder");
@@ -151,6 +216,9 @@ static Suite *reorder_suite(void)
     tcase_add_loop_test(tc, rows_emitted_behind_come_out_in_order_from_their_own_thread, 0,
                         (int)(sizeof behind_windows / sizeof *behind_windows));
     tcase_add_test(tc, freeing_ends_the_emitting_thread_with_rows_unfinished);
+    tcase_add_test(tc, a_run_of_places_is_bounded_by_the_window_and_can_be_given_back);
+    tcase_add_loop_test(tc, runs_handed_in_come_out_in_order, 0,
+                        (int)(sizeof behind_windows / sizeof *behind_windows));
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -261,6 +261,23 @@ START_TEST(an_output_named_as_a_spreadsheet_not_written_or_nothing_stops_the_run
 }
 END_TEST
 
+/* The report has rows lines after its header, each row's line numbered in turn from 2. */
+static void expect_report_lines_in_order(unsigned long rows)
+{
+    FILE *file = fopen(report, "r");
+    ck_assert_ptr_nonnull(file);
+    char line[1024];
+    unsigned long count = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, file)); /* the header */
+    while (fgets(line, sizeof line, file)) {
+        unsigned long number = strtoul(line, NULL, 10);
+        ck_assert_msg(number == count + 2, "report row %lu says line %lu", count + 1, number);
+        count++;
+    }
+    fclose(file);
+    ck_assert_uint_eq(count, rows);
+}
+
 /* A dry run whose report cannot be written (a full disk: the file size limit here) is refused
  * whole, and says why, not only that it stopped: whether the limit is met while the rows are read
  * (_i 0) or only by the last lines, written behind after the last row was read (_i 1). */
@@ -278,7 +295,9 @@ START_TEST(a_dry_run_whose_report_cannot_be_written_says_why)
     cci_import_result result;
     import(&config, &result); /* the whole report's size, first */
     ck_assert(!result.stopped);
+    ck_assert_uint_eq(result.counts[CCI_ACTION_SKIPPED], 50000); /* far more rows than a window holds */
     cci_import_result_cleanup(&result);
+    expect_report_lines_in_order(50000);
     struct stat whole;
     ck_assert_int_eq(stat(report, &whole), 0);
     ck_assert_int_eq(unlink(report), 0);
