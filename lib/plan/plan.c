@@ -385,9 +385,11 @@ static uintptr_t earlier_line(const cci_planner *planner, const cci_user *user, 
     return first_line == record->line ? 0 : first_line; /* the file's first row with this uid */
 }
 
-bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row)
+bool cci_plan_row(cci_planner *planner, const cci_record *record, const void *prepared, cci_planned_row *row)
 {
-    if (planner->shape && cci_plan_written(planner, record, row)) return false;
+    if (planner->shape && (prepared ? cci_plan_take_prepared(planner, record, prepared, row)
+                                    : cci_plan_written(planner, record, row)))
+        return false;
     *row = (cci_planned_row){.outcome.line = record->line};
     char problems[2048];
     cci_user user;

@@ -101,10 +101,23 @@ void cci_planner_read_once(cci_planner *planner, cci_one_pass *pass);
  * already, which changes nothing: a uid keeps its first line). */
 bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planned_row *row);
 
+/* What cci_plan_written does with the cells alone, done ahead, in another thread (the
+ * read-ahead's: cci_read_ahead_work): the row's uid and its body, written, or that it was declined.
+ * cci_plan_prepare_bound says how many bytes cci_plan_prepare may write at out; both only read
+ * the planner (its shape and the message's start, set before any row and unchanged while rows
+ * are read), so another thread may call them while the planner plans. Only for a planner with a
+ * shape (planner->shape). */
+size_t cci_plan_prepare_bound(const void *planner, const cci_record *record);
+size_t cci_plan_prepare(const void *planner, const cci_record *record, void *out);
+/* cci_plan_written for record, from what cci_plan_prepare wrote for it. */
+bool cci_plan_take_prepared(cci_planner *planner, const cci_record *record, const void *prepared,
+                            cci_planned_row *row);
+
 /* Plans record into row (zeroed first). True when the row must be sent; false when its outcome
  * is settled here: invalid, unchanged, a dry run's `skipped` with what it would send, or `failed`
- * when memory ran out (never sent half-built). */
-bool cci_plan_row(cci_planner *planner, const cci_record *record, cci_planned_row *row);
+ * when memory ran out (never sent half-built). prepared: what cci_plan_prepare wrote for record,
+ * or NULL (then planned from the cells here). */
+bool cci_plan_row(cci_planner *planner, const cci_record *record, const void *prepared, cci_planned_row *row);
 
 /* The dates the row has, as a message names them: "createdAt", "lastActiveAt" or "createdAt and
  * lastActiveAt"; NULL when it has none. */

@@ -1,12 +1,45 @@
 /* A dry run's valid rows planned from their cells: the body written straight into the message,
- * no JSON document built (rules/body_text.h). */
+ * no JSON document built (rules/body_text.h). The writing depends on the cells alone, so it may be
+ * done ahead in another thread (cci_plan_prepare); what depends on the rows before (a repeated uid,
+ * the padding of numeric ids) is decided in the planner's. */
 #include "plan/plan.h"
 
 #include "cci/util/fingerprint.h"
 
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A row written ahead; its body's text follows it, written.len + 1 bytes. */
+typedef struct prepared_row {
+    uint64_t uid_hash;
+    size_t uid_len; /* 0: declined, planned as usual */
+    cci_written_row written;
+} prepared_row;
+
+size_t cci_plan_prepare_bound(const void *planner_ptr, const cci_record *record)
+{
+    const cci_planner *planner = planner_ptr;
+    return sizeof(prepared_row) + cci_body_bound(planner->shape, record, planner->before_len);
+}
+
+size_t cci_plan_prepare(const void *planner_ptr, const cci_record *record, void *out)
+{
+    const cci_planner *planner = planner_ptr;
+    prepared_row *prepared = out;
+    char uid[CCI_UID_MAX + 1];
+    prepared->uid_len = cci_body_uid(planner->shape, record, uid);
+    if (!prepared->uid_len ||
+        !cci_body_write(planner->shape, record, planner->before, (char *)(prepared + 1), &prepared->written) ||
+        strcmp(prepared->written.uid, uid) != 0) {
+        prepared->uid_len = 0;
+        return sizeof *prepared;
+    }
+    /* the uid is lowercase already: its hash is cci_uid_hash's without lowering it again */
+    prepared->uid_hash = cci_fnv1a(uid, prepared->uid_len, CCI_FNV_SEED);
+    return sizeof *prepared + prepared->written.len + 1;
+}
 
 /* Room for bytes in the planner's scratch; false when memory ran out. */
 static bool scratch_room(cci_planner *planner, size_t bytes)
@@ -20,39 +53,49 @@ static bool scratch_room(cci_planner *planner, size_t bytes)
     return true;
 }
 
-bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planned_row *row)
+bool cci_plan_take_prepared(cci_planner *planner, const cci_record *record, const void *prepared_ptr,
+                            cci_planned_row *row)
 {
+    const prepared_row *prepared = prepared_ptr;
     cci_one_pass *pass = planner->one_pass;
-    if (!pass) return false;
-    /* the uid's slot is fetched while the row is checked and written: the table is larger than
-     * the caches, and a row's wait for memory would be most of its time */
-    char uid[CCI_UID_MAX + 1];
-    size_t uid_len = cci_body_uid(planner->shape, record, uid);
-    /* the uid is lowercase already: its hash is cci_uid_hash's without lowering it again */
-    uint64_t hash = cci_fnv1a(uid, uid_len, CCI_FNV_SEED);
-    cci_uid_lines_prefetch(&pass->first_lines, hash);
-    cci_written_row written;
-    if (!uid_len || !scratch_room(planner, cci_body_bound(planner->shape, record, planner->before_len)) ||
-        !cci_body_write(planner->shape, record, planner->before, planner->scratch, &written) ||
-        strcmp(written.uid, uid) != 0)
-        return false;
+    if (!pass || !prepared->uid_len) return false;
+    const char *uid = prepared->written.uid, *text = (const char *)(prepared + 1);
+    size_t uid_len = prepared->uid_len;
+    /* the uid's slot is fetched while the message is copied: the table is larger than the caches */
+    cci_uid_lines_prefetch(&pass->first_lines, prepared->uid_hash);
     /* an id that lost its zeros is invalid: as usual */
     if (planner->padding && cci_padding_shortens(planner->padding, uid_len) && cci_all_digits(uid, uid_len))
         return false;
+    char *message = malloc(prepared->written.len + 1);
+    if (!message) return false; /* planned as usual, which says what memory was wanted for */
+    memcpy(message, text, prepared->written.len + 1);
     /* a repeated uid is invalid, and a uid the journal knows is planned by its record: as usual
      * (noting the uid here is no harm then: a uid keeps its first line) */
     unsigned long first;
-    if (!cci_uid_lines_note(&pass->first_lines, hash, record->line, &first) || first != record->line ||
-        (planner->journal && cci_journal_lookup(planner->journal, uid)))
+    if (!cci_uid_lines_note(&pass->first_lines, prepared->uid_hash, record->line, &first) || first != record->line ||
+        (planner->journal && cci_journal_lookup(planner->journal, uid))) {
+        free(message);
         return false;
-    char *message = malloc(written.len + 1);
-    if (!message) return false; /* planned as usual, which says what memory was wanted for */
-    memcpy(message, planner->scratch, written.len + 1);
+    }
     cci_padding_note(&pass->padding, uid);
     cci_one_pass_note_valid(pass, uid);
     *row = (cci_planned_row){.outcome = {.line = record->line, .action = CCI_ACTION_SKIPPED, .message = message},
-                             .created_at = written.created_at, .last_active_at = written.last_active_at};
+                             .created_at = prepared->written.created_at,
+                             .last_active_at = prepared->written.last_active_at};
     _Static_assert(sizeof row->outcome.uid > CCI_UID_MAX, "an outcome holds any valid uid");
     memcpy(row->outcome.uid, uid, uid_len + 1);
     return true;
+}
+
+bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planned_row *row)
+{
+    if (!planner->one_pass) return false;
+    /* the uid's slot is fetched while the row is checked and written, as when prepared ahead */
+    char uid[CCI_UID_MAX + 1];
+    size_t uid_len = cci_body_uid(planner->shape, record, uid);
+    if (uid_len) cci_uid_lines_prefetch(&planner->one_pass->first_lines, cci_fnv1a(uid, uid_len, CCI_FNV_SEED));
+    if (!scratch_room(planner, cci_plan_prepare_bound(planner, record))) return false;
+    _Static_assert(alignof(max_align_t) >= alignof(prepared_row), "the scratch (malloc's) holds a prepared row");
+    cci_plan_prepare(planner, record, planner->scratch);
+    return cci_plan_take_prepared(planner, record, planner->scratch, row);
 }

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,12 @@ typedef struct batch {
     size_t cells_used, cells_cap;
     char *text; /* each cell's bytes and its NUL */
     size_t text_used, text_cap;
+    bool preparing;      /* work was done on this batch's records */
+    size_t *prepared_at; /* then where each record's prepared bytes start in prepared */
+    size_t prepared_at_cap;
+    max_align_t *prepared; /* aligned for whatever prepare writes */
+    size_t prepared_used;  /* in bytes */
+    size_t prepared_cap;   /* in max_align_t units */
     cci_read_status last; /* CCI_READ_RECORD while batches follow; END or ERROR after the last */
 } batch;
 
@@ -25,6 +32,7 @@ enum { BATCHES = 4, BATCH_RECORDS = 512, BATCH_TEXT = 128 * 1024 };
 struct cci_read_ahead {
     cci_next_record_fn next; /* the reader's */
     void *source;
+    cci_read_ahead_work work; /* prepare NULL: none */
     pthread_t thread;
     batch batches[BATCHES]; /* a ring: the reader fills from filled, the consumer takes from taken */
     /* the consumer's own: */
@@ -61,16 +69,34 @@ static bool keep(batch *b, const cci_record *record)
     return true;
 }
 
+/* Runs the work on record (the source's, before it is copied) into b's prepared bytes, each
+ * record's starting aligned. False when memory ran out. */
+static bool prepare(const cci_read_ahead_work *work, batch *b, const cci_record *record)
+{
+    const size_t align = sizeof(max_align_t);
+    size_t at = (b->prepared_used + align - 1) / align * align, room = work->bound(work->context, record);
+    if (!cci_grow((void **)&b->prepared_at, &b->prepared_at_cap, b->count + 1, sizeof *b->prepared_at) ||
+        !cci_grow((void **)&b->prepared, &b->prepared_cap, (at + room + align - 1) / align, align))
+        return false;
+    b->prepared_at[b->count] = at;
+    b->prepared_used = at + work->prepare(work->context, record, (char *)b->prepared + at);
+    return true;
+}
+
 static void point_cells(batch *b)
 {
     for (size_t i = 0; i < b->cells_used; i++) b->cells[i].text = b->text + (uintptr_t)b->cells[i].text;
     for (size_t r = 0; r < b->count; r++) b->records[r].cells = b->cells + (uintptr_t)b->records[r].cells;
 }
 
-/* Fills b from the source: until it is full, or the source ends. */
-static void fill(cci_read_ahead *ahead, batch *b)
+/* Fills b from the source: until it is full, or the source ends. ahead_by: batches filled that
+ * the consumer has not given back (the one it reads included). */
+static void fill(cci_read_ahead *ahead, batch *b, size_t ahead_by)
 {
-    b->count = b->cells_used = b->text_used = 0;
+    b->count = b->cells_used = b->text_used = b->prepared_used = 0;
+    /* a whole batch waits beyond the one being read: the consumer, not this thread, is what the
+     * reading waits for, so this thread takes on the work */
+    b->preparing = ahead->work.prepare && ahead_by >= 2;
     b->last = CCI_READ_RECORD;
     while (b->count < BATCH_RECORDS && b->text_used < BATCH_TEXT) {
         cci_record record;
@@ -79,7 +105,7 @@ static void fill(cci_read_ahead *ahead, batch *b)
             b->last = status;
             break;
         }
-        if (!keep(b, &record)) {
+        if ((b->preparing && !prepare(&ahead->work, b, &record)) || !keep(b, &record)) {
             pthread_mutex_lock(&ahead->lock);
             ahead->oom = true;
             pthread_mutex_unlock(&ahead->lock);
@@ -99,11 +125,11 @@ static void *read_batches(void *arg)
         while (!ahead->closing && ahead->filled - ahead->given_back == BATCHES)
             pthread_cond_wait(&ahead->changed, &ahead->lock);
         bool closing = ahead->closing;
-        size_t at = ahead->filled % BATCHES;
+        size_t at = ahead->filled % BATCHES, ahead_by = ahead->filled - ahead->given_back;
         pthread_mutex_unlock(&ahead->lock);
         if (closing) return NULL;
         batch *b = &ahead->batches[at];
-        fill(ahead, b); /* not the consumer's until filled counts it */
+        fill(ahead, b, ahead_by); /* not the consumer's until filled counts it */
         pthread_mutex_lock(&ahead->lock);
         ahead->filled++;
         pthread_cond_broadcast(&ahead->changed);
@@ -112,12 +138,13 @@ static void *read_batches(void *arg)
     }
 }
 
-cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source)
+cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source, const cci_read_ahead_work *work)
 {
     cci_read_ahead *ahead = calloc(1, sizeof *ahead);
     if (!ahead) return NULL;
     ahead->next = next;
     ahead->source = source;
+    if (work) ahead->work = *work;
     pthread_mutex_init(&ahead->lock, NULL);
     pthread_cond_init(&ahead->changed, NULL);
     if (pthread_create(&ahead->thread, NULL, read_batches, ahead) != 0) {
@@ -129,11 +156,13 @@ cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source)
     return ahead;
 }
 
-cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record)
+cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record, const void **prepared)
 {
     for (;;) {
         batch *b = ahead->holding ? &ahead->batches[(ahead->taken - 1) % BATCHES] : NULL;
         if (b && ahead->reading < b->count) {
+            if (prepared)
+                *prepared = b->preparing ? (const char *)b->prepared + b->prepared_at[ahead->reading] : NULL;
             *record = b->records[ahead->reading++];
             return CCI_READ_RECORD;
         }
@@ -164,6 +193,8 @@ bool cci_read_ahead_finish(cci_read_ahead *ahead)
         free(ahead->batches[i].records);
         free(ahead->batches[i].cells);
         free(ahead->batches[i].text);
+        free(ahead->batches[i].prepared_at);
+        free(ahead->batches[i].prepared);
     }
     pthread_cond_destroy(&ahead->changed);
     pthread_mutex_destroy(&ahead->lock);

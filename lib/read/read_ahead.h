@@ -20,12 +20,28 @@ typedef cci_read_status (*cci_next_record_fn)(void *source, cci_record *record);
 
 typedef struct cci_read_ahead cci_read_ahead;
 
-/* A thread calling next(source) until it says END or ERROR. NULL when memory or the thread could
- * not be had: read source directly then. */
-cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source);
+/* Work the read-ahead's thread may do on a record, its result kept beside the record: what the
+ * consumer's thread would otherwise do itself (a dry run's body, written from the cells). Whichever
+ * thread has the time does it: the read-ahead prepares the records of a batch only while the
+ * consumer has a whole batch still waiting (it is not the one holding the consumer up), so the
+ * consumer must do the work itself for a record that comes without it. bound says how many bytes
+ * prepare may write for record; prepare writes them at out (aligned for any type) and says how
+ * many it wrote. Both must depend only on the record and on what context holds read-only while
+ * the read-ahead runs. */
+typedef struct cci_read_ahead_work {
+    size_t (*bound)(const void *context, const cci_record *record);
+    size_t (*prepare)(const void *context, const cci_record *record, void *out);
+    const void *context;
+} cci_read_ahead_work;
 
-/* The next record, in the order next gave them, then next's END or ERROR. */
-cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record);
+/* A thread calling next(source) until it says END or ERROR, and work's prepare on each record
+ * (work NULL: none). NULL when memory or the thread could not be had: read source directly then. */
+cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source, const cci_read_ahead_work *work);
+
+/* The next record, in the order next gave them, then next's END or ERROR. prepared (may be NULL)
+ * is set to what work prepared for the record, valid as long as the record; NULL when it was not
+ * prepared. */
+cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record, const void **prepared);
 
 /* Ends the thread (at its next record, when the records were not all taken), and frees. The source
  * is the caller's again. False when the ERROR was memory the read-ahead lacked to copy a record

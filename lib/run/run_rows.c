@@ -168,8 +168,9 @@ static cci_read_status plan_rows(run *r, cci_input *input, cci_read_ahead *ahead
                                  cci_import_result *result, unsigned long *last_line)
 {
     cci_record record;
+    const void *prepared = NULL; /* what the read-ahead's thread planned of the row */
     cci_read_status status;
-    while ((status = ahead ? cci_read_ahead_next(ahead, &record) : cci_input_next(input, &record)) ==
+    while ((status = ahead ? cci_read_ahead_next(ahead, &record, &prepared) : cci_input_next(input, &record)) ==
            CCI_READ_RECORD) {
         *last_line = record.line;
         if (r->reading_once && cci_stop_requested(r->config->stop)) return CCI_READ_END; /* refused whole (run.c) */
@@ -190,7 +191,7 @@ static cci_read_status plan_rows(run *r, cci_input *input, cci_read_ahead *ahead
         item->job.finished = job_finished;
         item->seq = seq;
         cci_planned_row *row = &item->job.row;
-        bool send = cci_plan_row(planner, &record, row);
+        bool send = cci_plan_row(planner, &record, prepared, row);
         row->new_user = r->channel_on && row->absent && !row->reactivated;
         bool stopped = cci_stop_requested(r->config->stop);
         if (!send && stopped && row->outcome.action == CCI_ACTION_UNCHANGED) {
@@ -228,7 +229,9 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
 {
     /* a dry run reading a regular file once: its parse overlaps the planning and the report. Such
      * a file never keeps a read waiting, so the read-ahead's thread always comes to an end. */
-    cci_read_ahead *ahead = r->reading_once ? cci_read_ahead_start(input_next, input) : NULL;
+    cci_read_ahead_work written_ahead = {cci_plan_prepare_bound, cci_plan_prepare, planner};
+    cci_read_ahead *ahead =
+        r->reading_once ? cci_read_ahead_start(input_next, input, planner->shape ? &written_ahead : NULL) : NULL;
     unsigned long last_line = 1; /* the header's */
     cci_read_status status = plan_rows(r, input, ahead, planner, result, &last_line);
     settle_order(r);

@@ -97,7 +97,7 @@ static cci_status compare_with_app(verification *v, bool only_differing, row_fn 
     while (status == CCI_OK && (read = cci_input_next(&input, &record)) == CCI_READ_RECORD) {
         if (cci_record_is_empty(&record) || (only_differing && !differing_at(v, record.line))) continue;
         cci_planned_row row;
-        bool differs = cci_plan_row(&planner, &record, &row);
+        bool differs = cci_plan_row(&planner, &record, NULL, &row);
         /* invalid, repeated, deactivated, left alone by --mode: the run's report said so already;
          * a user an unproven read-back did not show is not compared: nothing is known of it */
         bool compared = !row.unlisted && (differs || row.outcome.action == CCI_ACTION_UNCHANGED);
