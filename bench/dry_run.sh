@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A dry run against libcsv alone on the same file, timed in the same run (medians of 3), beside
+# A dry run against libcsv alone on the same file, timed in the same run (medians of 5), beside
 # what writing its report's bytes into a new file costs (dd, 1 MiB writes: the part of a dry run's
 # time that is the disk's), and its peak RSS. With --profile, also `perf record` of a 100,000-row dry run on a
 # Release build with frame pointers, and its top entries.
@@ -14,7 +14,7 @@ for arg in "$@"; do
     *) rows=$arg ;;
   esac
 done
-runs=3
+runs=5
 
 install_missing "${cci_packages[@]}" time python3
 build build
@@ -28,8 +28,12 @@ log "data: $rows rows of bench/gen_users.sh"
 bench/gen_users.sh "$rows" >"$work/users.csv"
 raw=() dry=() copy=()
 for i in $(seq $runs); do # interleaved, so that a busy moment weighs on both
+  # each timed from a clean page cache: no writeback of what the step before wrote beside it
+  sync
   raw+=("$("$work/csv_raw" "$work/users.csv" | awk '{print $(NF-3)}')")
+  sync
   dry+=("$(seconds "$tool" --dry-run --quiet --progress=never --report "$work/dry.csv" "$work/users.csv")")
+  sync
   # written as the tool writes its report: into a new file beside the previous one, which goes
   # only after (a file just deleted gives its pages back warm; in a virtual machine, pages the
   # kernel has not touched for a while cost a fault in the host each: 0.55 s for 293 MB against
