@@ -16,10 +16,29 @@ static bool exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
+/* What stands at path that the file must not replace, as a phrase ("a device", "a symbolic
+ * link"); NULL when nothing is there, or a regular file. The tool replaces what is at the path: as
+ * root it could replace /dev/null, or the /dev/stdout link (which leads to a regular file when the
+ * output is redirected to one), and a link of the person's own to a file elsewhere would be lost. */
+static const char *not_replaceable(const char *path)
+{
+    struct stat at;
+    if (lstat(path, &at) != 0 || S_ISREG(at.st_mode)) return NULL;
+    return S_ISLNK(at.st_mode)    ? "a symbolic link"
+           : S_ISDIR(at.st_mode)  ? "a folder"
+           : S_ISFIFO(at.st_mode) ? "a pipe"
+           : S_ISSOCK(at.st_mode) ? "a socket"
+                                  : "a device";
+}
+
 bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
 {
     kept[0] = '\0';
     if (!exists(path)) return true;
+    if (not_replaceable(path)) { /* a file's earlier copy only, never a device or a link */
+        errno = EPERM;
+        return false;
+    }
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(path, '.');
     if (!dot || (slash && dot < slash)) dot = path + strlen(path);
@@ -65,23 +84,25 @@ FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
     return file;
 }
 
-/* A name that can become a file: not empty, no folder (a file's rename over one would fail only
- * when the run ends, after its requests). */
+/* A name that can become a file: not empty, not a folder's (a file's rename over one would fail
+ * only when the run ends, after its requests). */
 static bool names_a_file(const char *path)
 {
-    struct stat st;
     size_t len = strlen(path);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    return len && path[len - 1] != '/' && strcmp(base, ".") != 0 && strcmp(base, "..") != 0 &&
-           !(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    return len && path[len - 1] != '/' && strcmp(base, ".") != 0 && strcmp(base, "..") != 0;
 }
 
 cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
 {
     *out = (cci_outfile){0};
-    if (!names_a_file(path))
-        return cci_fail(CCI_INVALID, err, errlen, "cannot write \"%s\": it names a folder, or nothing: name a file", path);
+    const char *there = names_a_file(path) ? not_replaceable(path) : "a folder, or nothing";
+    if (there)
+        return cci_fail(CCI_INVALID, err, errlen,
+                        "cannot write \"%s\": it names %s, and the tool replaces what is at the path with a new file "
+                        "when the run ends: name a file of your own (never a device, a pipe or a link)",
+                        path, there);
     size_t partial_len = strlen(path) + sizeof ".partial";
     out->path = strdup(path);
     out->partial = malloc(partial_len);
@@ -160,10 +181,14 @@ cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, 
     ok = cci_outfile_check(out, fclose(out->file) == 0) && ok;
     out->file = NULL;
     cci_status status = CCI_OK;
+    const char *there;
     if (!ok) {
         status = cci_fail(out->error == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen,
                           "cannot write %s: %s; %s was left as it was, and what could be written is in %s",
                           out->partial, strerror(out->error), out->path, out->partial);
+    } else if ((there = not_replaceable(out->path))) { /* it came while the run went on */
+        status = cci_fail(CCI_IO, err, errlen, "cannot replace %s: it is now %s, not a file; this run's is in %s",
+                          out->path, there, out->partial);
     } else if (keep_previous && !cci_keep_previous(out->path, kept, kept_len)) {
         status = cci_fail(CCI_IO, err, errlen, "cannot keep the earlier %s aside: %s; this run's is in %s", out->path,
                           strerror(errno), out->partial);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cci/output/report.h"
@@ -148,21 +149,25 @@ START_TEST(until_it_is_closed_the_earlier_report_stays_in_place)
 }
 END_TEST
 
-/* A symlink at the report's path is replaced, never written through. */
+/* A symlink at the report's path is refused, never written through nor replaced; one planted at
+ * the partial name is refused too. */
 START_TEST(a_symlink_at_the_path_is_never_written_through)
 {
-    char kept[512], err[256];
+    char err[256];
     test_path target;
     char partial[sizeof path + 16];
     test_dir_file(target, dir, "precious.txt");
     test_file_write(target, "precious\n");
     ck_assert_int_eq(symlink(target, path), 0);
     cci_report *report;
-    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
-    ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);
+    ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_INVALID);
+    ck_assert_ptr_null(report);
+    ck_assert_msg(strstr(err, "names a symbolic link"), "%s", err);
     ck_assert_str_eq(test_file_text(target), "precious\n");
-    ck_assert_ptr_nonnull(strstr(test_file_text(path), "line,uid,action"));
-    /* and one planted at the partial name is refused */
+    struct stat st;
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode)); /* left as it was */
+    ck_assert_int_eq(unlink(path), 0);
     snprintf(partial, sizeof partial, "%s.partial", path);
     ck_assert_int_eq(symlink(target, partial), 0);
     ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_REFUSED);

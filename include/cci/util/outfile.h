@@ -1,7 +1,10 @@
 /* An output file written beside its final name and renamed into place only when complete.
  *
  * The rows go to "PATH.partial", created afresh and never through a symlink (O_NOFOLLOW), so a
- * link planted at either name is never written through. Committing flushes, fsyncs, keeps any
+ * link planted there is never written through. PATH itself must be nothing yet or a regular file:
+ * a link, a device, a pipe, a socket or a folder there is refused when the file is opened (before
+ * a run sends anything) and again at the commit, and never moved or replaced (as root, the tool
+ * could otherwise replace /dev/null or the /dev/stdout link). Committing flushes, fsyncs, keeps any
  * earlier PATH aside when asked (cci_keep_previous) and renames the partial file over PATH: a run
  * killed at any moment leaves PATH as it was, or whole. The first write error is kept with its
  * errno, so a message can name the path and the OS's reason ("No space left on device").
@@ -23,9 +26,10 @@ typedef struct cci_outfile {
     long long whole; /* bytes flushed whole: where a failed flush cuts the file back to */
 } cci_outfile;
 
-/* If path exists (a symlink included), renames it to the first free "STEM.N.EXT"
+/* If a regular file is at path, renames it to the first free "STEM.N.EXT"
  * (users.report.csv -> users.report.1.csv) and writes that name into kept; kept is "" when nothing
- * was there. Returns false, with errno set, when the rename fails. */
+ * was there. Returns false, with errno set, when the rename fails, and with EPERM when something
+ * else is at path (a link, a device, a pipe, a folder), which is never moved. */
 bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
 
 /* open(path, flags | O_CREAT) for a file of the person's own, never through a symlink at path (a
