@@ -169,7 +169,9 @@ bool cci_outfile_write_whole(cci_outfile *out, const char *bytes, size_t len)
 
 void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "cannot write %s: %s", out->path, strerror(out->error ? out->error : EIO));
+    /* the file written is the partial one: the final name is only ever renamed onto */
+    snprintf(err, errlen, "cannot write %s: %s", out->partial ? out->partial : out->path,
+             strerror(out->error ? out->error : EIO));
 }
 
 cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, size_t kept_len, char *err,

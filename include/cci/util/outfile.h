@@ -76,7 +76,8 @@ void cci_outfile_discard(cci_outfile *out);
  * leaving PATH as it was. */
 void cci_outfile_abandon(cci_outfile *out);
 
-/* "cannot write PATH: REASON" for the first error, into err. */
+/* "cannot write PATH.partial: REASON" for the first error, into err (the file written is the
+ * partial one). */
 void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen);
 
 #endif
