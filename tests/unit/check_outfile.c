@@ -185,6 +185,29 @@ START_TEST(a_path_naming_a_folder_or_nothing_is_refused_up_front)
 }
 END_TEST
 
+/* A failed write that left not one whole line leaves no partial file to look at, and says so. */
+START_TEST(a_write_that_failed_at_the_first_line_leaves_nothing_to_look_at)
+{
+    char err[512], kept[512];
+    test_file_write(path, "old\n");
+    cci_outfile out;
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
+    struct rlimit before, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    small = before;
+    small.rlim_cur = 5;
+    signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    bool ok = cci_outfile_check(&out, fputs("0123456789\n", out.file) >= 0) && cci_outfile_flush(&out);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    ck_assert(!ok);
+    ck_assert_int_eq(cci_outfile_commit(&out, true, kept, sizeof kept, err, sizeof err), CCI_IO);
+    ck_assert_msg(strstr(err, "not one line") && strstr(err, strerror(EFBIG)), "%s", err);
+    ck_assert_int_ne(access(partial, F_OK), 0);
+    ck_assert_str_eq(test_file_text(path), "old\n");
+}
+END_TEST
+
 /* A device, a pipe or a link at the path is refused when opened, and left as it was: the tool
  * replaces what is at the path with a new file (as root it could replace /dev/null, or the
  * /dev/stdout link, which leads to a regular file when the output goes to one). A regular file's
@@ -258,6 +281,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, a_discarded_file_leaves_nothing);
     tcase_add_test(tc, a_path_naming_a_folder_or_nothing_is_refused_up_front);
     tcase_add_test(tc, a_device_or_a_pipe_at_the_path_is_refused_and_left);
+    tcase_add_test(tc, a_write_that_failed_at_the_first_line_leaves_nothing_to_look_at);
     tcase_add_test(tc, a_pipe_that_came_during_the_run_is_not_replaced);
     suite_add_tcase(suite, tc);
     return suite;
