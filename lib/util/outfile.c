@@ -18,8 +18,9 @@ static bool exists(const char *path)
 
 /* What stands at path that the file must not replace, as a phrase ("a device", "a symbolic
  * link"); NULL when nothing is there, or a regular file. The tool replaces what is at the path: as
- * root it could replace /dev/null, or the /dev/stdout link (which leads to a regular file when the
- * output is redirected to one), and a link of the person's own to a file elsewhere would be lost. */
+ * root it could replace /dev/null, or the link in /dev to standard output (which leads to a
+ * regular file when the output is redirected to one), and a link of the person's own to a file
+ * elsewhere would be lost. */
 static const char *not_replaceable(const char *path)
 {
     struct stat at;

@@ -4,9 +4,9 @@
  * link planted there is never written through. PATH itself must be nothing yet or a regular file:
  * a link, a device, a pipe, a socket or a folder there is refused when the file is opened (before
  * a run sends anything) and again at the commit, and never moved or replaced (as root, the tool
- * could otherwise replace /dev/null or the /dev/stdout link). Committing flushes, fsyncs, keeps any
- * earlier PATH aside when asked (cci_keep_previous) and renames the partial file over PATH: a run
- * killed at any moment leaves PATH as it was, or whole. The first write error is kept with its
+ * could otherwise replace /dev/null, or the link in /dev to standard output). Committing flushes,
+ * fsyncs, keeps any earlier PATH aside when asked (cci_keep_previous) and renames the partial file
+ * over PATH: a run killed at any moment leaves PATH as it was, or whole. The first write error is kept with its
  * errno, so a message can name the path and the OS's reason ("No space left on device").
  * Thread-safety: an outfile is used by one thread at a time. */
 #ifndef CCI_OUTFILE_H
