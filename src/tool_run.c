@@ -160,7 +160,7 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
     char err[1024];
     const char *taken[] = {opts->input, facts->report, facts->rejects, facts->state};
     for (size_t i = 0; opts->summary_json && i < sizeof taken / sizeof *taken; i++)
-        if (taken[i] && strcmp(taken[i], opts->summary_json) == 0) {
+        if (taken[i] && (strcmp(taken[i], opts->summary_json) == 0 || cci_same_file(taken[i], opts->summary_json))) {
             fprintf(messages, "cometchat-import: --summary-json %s is also the input or another output: choose "
                               "another path; nothing was sent\n", opts->summary_json);
             return TOOL_EXIT_USAGE;

@@ -173,7 +173,8 @@ bool run_paths_collide(const run *r)
     bool collide = false;
     for (size_t i = 0; i < 4 && !collide; i++)
         for (size_t j = i + 1; j < 4 && !collide; j++)
-            if (landings[i] && landings[j] && same_landing(landings[i], landings[j])) {
+            if ((landings[i] && landings[j] && same_landing(landings[i], landings[j])) ||
+                (paths[i] && paths[j] && cci_same_file(paths[i], paths[j]))) { /* a link, a hard link */
                 run_say(r, CCI_MESSAGE_PROBLEM, "%s %s and %s %s are the same file, or one is the other's .partial: one "
                                             "would overwrite the other; choose another %s", names[i], paths[i], names[j],
                         paths[j], names[j]);

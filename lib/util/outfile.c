@@ -57,11 +57,17 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
     return false;
 }
 
+bool cci_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int cci_open_private(const char *path, int flags)
 {
     struct stat st;
-    if ((flags & O_TRUNC) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) { /* planted: refused, left */
-        errno = ELOOP;
+    if ((flags & O_TRUNC) && lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* planted: refused, left */
+        errno = S_ISLNK(st.st_mode) ? ELOOP : EEXIST;
         return -1;
     }
     if ((flags & O_TRUNC) && unlink(path) != 0 && errno != ENOENT) return -1;
@@ -116,7 +122,10 @@ cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_
     if (!(out->file = cci_open_for_writing(out->partial, O_TRUNC, "w"))) {
         int error = errno;
         cci_status status = cci_fail(cci_status_of_errno(error), err, errlen, "cannot create %s: %s", out->partial,
-                                     error == ELOOP ? "it is a symbolic link" : strerror(error));
+                                     error == ELOOP    ? "it is a symbolic link"
+                                     : error == EEXIST ? "something other than a file is there (a pipe, a device, a "
+                                                         "socket or a folder): remove it"
+                                                       : strerror(error));
         free(out->partial);
         out->partial = NULL; /* not ours: never removed */
         cci_outfile_discard(out);

@@ -34,7 +34,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME="$work/state" # never the real home
 printf 'uid,name\nana,Ana\n' >"$work/users.csv"
-for clash in "--summary-json $work/users.csv" "--rejects $work/out.csv --report $work/out.csv" "--report $work/users.csv"; do
+ln "$work/users.csv" "$work/hard.csv" # the input by another name: a hard link, another spelling
+for clash in "--summary-json $work/users.csv" "--rejects $work/out.csv --report $work/out.csv" "--report $work/users.csv" \
+  "--summary-json $work/./users.csv" "--report $work/hard.csv" "--summary-json $work/hard.csv"; do
   set +e
   # shellcheck disable=SC2086 # the option and its path are two words on purpose
   # --save-config too: a run that never started writes nothing, not even the settings
@@ -43,5 +45,6 @@ for clash in "--summary-json $work/users.csv" "--rejects $work/out.csv --report 
   [ "$code" = 2 ] || fail "$clash exited $code: $err"
   case "$err" in *"nothing was sent"* | *"one would overwrite the other"*) ;; *) fail "$clash: $err" ;; esac
 done
-[ "$(ls "$work" | grep -v "^state$")" = users.csv ] || fail "a refused run left files: $(ls "$work")" # no users.runs
+[ "$(ls "$work" | grep -v "^state$" | tr '\n' ' ')" = "hard.csv users.csv " ] || fail "a refused run left files: $(ls "$work")" # no users.runs
+[ "$(cat "$work/users.csv")" = "$(printf 'uid,name\nana,Ana')" ] || fail "the input was written over"
 echo "cli: 6 passed, 0 failed"

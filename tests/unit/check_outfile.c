@@ -238,6 +238,16 @@ START_TEST(a_device_or_a_pipe_at_the_path_is_refused_and_left)
         snprintf(partial_name, sizeof partial_name, "%s.partial", cases[i].path);
         ck_assert_int_ne(access(partial_name, F_OK), 0);
     }
+    /* nor at the partial name: never removed to make room */
+    char fifo_partial[600];
+    snprintf(fifo_partial, sizeof fifo_partial, "%s.partial", path);
+    ck_assert_int_eq(mkfifo(fifo_partial, 0600), 0);
+    ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_IO);
+    ck_assert_msg(strstr(err, "something other than a file is there"), "%s", err);
+    struct stat left;
+    ck_assert_int_eq(lstat(fifo_partial, &left), 0);
+    ck_assert(S_ISFIFO(left.st_mode));
+    ck_assert_int_eq(unlink(fifo_partial), 0);
     ck_assert(!cci_keep_previous(fifo, kept, sizeof kept)); /* never renamed aside */
     ck_assert_int_eq(errno, EPERM);
     ck_assert_str_eq(kept, "");

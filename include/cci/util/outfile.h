@@ -32,11 +32,16 @@ typedef struct cci_outfile {
  * else is at path (a link, a device, a pipe, a folder), which is never moved. */
 bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
 
+/* Whether a and b are one file, however each is spelled or linked to (its device and inode);
+ * false when either does not exist. */
+bool cci_same_file(const char *a, const char *b);
+
 /* open(path, flags | O_CREAT) for a file of the person's own, never through a symlink at path (a
  * link planted there is refused, errno ELOOP): created readable and writable by its owner only
- * (0600), whatever the umask. With O_TRUNC the file is always new: whatever is at path (but a
- * link, refused) is removed first and the file created with O_EXCL, so no one else's file (a .partial planted open to all)
- * is ever written into. Without, an existing file must be the person's own (else EPERM), and one
+ * (0600), whatever the umask. With O_TRUNC the file is always new: a regular file at path is
+ * removed first and the file created with O_EXCL, so no one else's file (a .partial planted open
+ * to all) is ever written into; anything else there (a link: ELOOP; a pipe, a device, a socket, a
+ * folder: EEXIST) is refused and left. Without, an existing file must be the person's own (else EPERM), and one
  * open to others (left by an earlier version) is made private. What the tool writes holds
  * personal data: e-mails, names, the app's users. */
 int cci_open_private(const char *path, int flags);
