@@ -132,6 +132,28 @@ bool cci_input_changed(const cci_input *input, char *why, size_t len)
     return input->snapshot && cci_snapshot_changed(input->snapshot, why, len);
 }
 
+bool cci_input_identity(const cci_input *input, cci_file_identity *identity)
+{
+    struct stat st;
+    if (!input->file || input->file == stdin || fstat(fileno(input->file), &st) != 0) return false;
+    *identity = (cci_file_identity){.device = st.st_dev, .inode = st.st_ino, .size = (unsigned long long)st.st_size,
+                                    .modified_s = st.st_mtim.tv_sec, .modified_ns = st.st_mtim.tv_nsec};
+    return true;
+}
+
+bool cci_input_is(const cci_input *input, const cci_file_identity *was, char *why, size_t len)
+{
+    cci_file_identity now;
+    if (!cci_input_identity(input, &now)) snprintf(why, len, "it can no longer be examined");
+    else if (now.device != was->device || now.inode != was->inode)
+        snprintf(why, len, "another file is at its path now (it was replaced)");
+    else if (now.size != was->size) snprintf(why, len, "its size changed from %llu to %llu bytes", was->size, now.size);
+    else if (now.modified_s != was->modified_s || now.modified_ns != was->modified_ns)
+        snprintf(why, len, "it was written to (its modification time changed)");
+    else return true;
+    return false;
+}
+
 /* Says, after a reason already in err, that the run stopped before sending. */
 static void nothing_sent(char *err, size_t errlen)
 {

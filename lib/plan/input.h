@@ -58,6 +58,19 @@ bool cci_input_rereadable(const cci_input *input);
 /* True, with a sentence in why, when the reader stopped because the file changed. */
 bool cci_input_changed(const cci_input *input, char *why, size_t len);
 
+/* Which file an input is, and as it was: so that a file opened again by its name (a dry run's
+ * second reading) is known to be the one read the first time. */
+typedef struct cci_file_identity {
+    unsigned long long device, inode, size;
+    long long modified_s, modified_ns;
+} cci_file_identity;
+
+/* The open input's identity; false for standard input, or when it cannot be examined. */
+bool cci_input_identity(const cci_input *input, cci_file_identity *identity);
+/* True when the open input is the file was describes, unchanged; else false, with a sentence in
+ * why ("another file is at its path now", "its size changed ..."). */
+bool cci_input_is(const cci_input *input, const cci_file_identity *was, char *why, size_t len);
+
 /* After CCI_READ_ERROR: "PATH: what" (the reader's error, or how the file changed). */
 cci_status cci_input_describe_error(const cci_input *input, const cci_input_spec *spec, char *err, size_t errlen);
 

@@ -165,43 +165,6 @@ static uint64_t stall_ms(const cci_import_config *config)
     return longest + STALL_SLACK_MS;
 }
 
-static const char *reader_stage_name(reader_stage stage)
-{
-    switch (stage) {
-    case READER_READING: return "the reader is reading";
-    case READER_WAITING_FOR_ORDER: return "the reader waits for the report's order";
-    case READER_WAITING_FOR_ROOM: return "the reader waits for room in the queue";
-    case READER_FINISHING: return "the file is read and the workers finish";
-    }
-    return "?";
-}
-
-/* Which stage holds what, for the watchdog (on its thread). */
-static void describe_stall(void *context, char *out, size_t len)
-{
-    run *r = context;
-    cci_reorder_census order = cci_reorder_count(r->reorder);
-    size_t used = (size_t)snprintf(out, len, "%s; %zu rows unfinished from row %zu, %zu of them done and waiting for "
-                                             "the oldest", reader_stage_name((reader_stage)atomic_load(&r->reader)),
-                                   order.unemitted, order.oldest + 1, order.finished);
-    pthread_mutex_lock(&r->describing);
-    /* the pool is read only before the reader sets READER_FINISHING, under the same lock: it
-     * goes only after that */
-    if (atomic_load(&r->reader) != READER_FINISHING && r->pool && used < len) {
-        cci_queue_census queue = cci_queue_count(cci_pool_queue(r->pool), r->channel_on ? cci_data_import_takes : NULL,
-                                                 &r->channel);
-        used += (size_t)snprintf(out + used, len - used, "; the queue holds %zu of %zu rows%s", queue.items,
-                                 queue.capacity, queue.closed ? " and is closed" : "");
-        if (r->channel_on && used < len)
-            used += (size_t)snprintf(out + used, len - used, ", %zu for Data Import", queue.matching);
-    }
-    pthread_mutex_unlock(&r->describing);
-    if (r->channel_on && used < len)
-        snprintf(out + used, len - used, "; Data Import %s, holding %zu rows",
-                 cci_channel_stage_name((cci_channel_stage)atomic_load(&r->channel.stage)),
-                 (size_t)atomic_load(&r->channel.held));
-}
-
 /* Reads, plans, sends and emits every row; the outputs are open. */
 static void drive(run *r, cci_input *input, long expected_rows, cci_import_result *result)
 {
@@ -229,7 +192,7 @@ static void drive(run *r, cci_input *input, long expected_rows, cci_import_resul
                                   .limiter = r->shared.limiter};
     if (callbacks->sending_started) callbacks->sending_started(callbacks->context, &source);
     result->started = true;
-    cci_watchdog *watchdog = cci_watchdog_start(&r->shared.pulse, stall_ms(r->config), r->config->stop, describe_stall, r);
+    cci_watchdog *watchdog = cci_watchdog_start(&r->shared.pulse, stall_ms(r->config), r->config->stop, run_describe_stall, r);
     cci_pulse_begin(&r->shared.pulse); /* the reader at its input */
     result->input_broke = !run_import_rows(r, input, &planner, result);
     cci_pulse_end(&r->shared.pulse);
@@ -280,6 +243,15 @@ static bool open_the_run(run *r, cci_input *input, long *expected_rows, cci_impo
         run_say(r, CCI_MESSAGE_PROBLEM, "%s", err);
         return false;
     }
+    char why[256];
+    if (r->first_file && !cci_input_is(input, r->first_file, why, sizeof why)) { /* opened again by its name */
+        snprintf(err, sizeof err, "%s changed between its two readings: %s; run again once the file is final", r->spec.path,
+                 why);
+        cci_stop_request(r->config->stop, CCI_STOP_FATAL, err);
+        run_say(r, CCI_MESSAGE_PROBLEM, "%s; nothing was sent", err);
+        return false;
+    }
+    (void)cci_input_identity(input, &r->file);
     /* a regular file is read twice: nothing is sent unless the whole of it reads and decodes, and
      * what only the whole file shows (repeated uids, ids that lost their zeros) is known before
      * the first row. A dry run sends nothing: it reads the file once, learning as it goes, and
@@ -386,13 +358,20 @@ static bool refused_whole(const run *r, const cci_import_result *result)
     return result->input_broke || cci_stop_requested(r->config->stop);
 }
 
-/* One import; reading_once asks for a dry run's single reading. A second reading gives the
- * padding the first learned in padding_known, and its setup's notes are not said again. True when
- * the file must be read again (must_read_again): the padding learned is in *learned, the outputs
- * were discarded, nothing was concluded. */
+/* What a dry run's first reading hands the second: the padding it learned, and the file it read. */
+typedef struct first_reading {
+    cci_padding padding;
+    cci_file_identity file;
+} first_reading;
+
+/* One import; reading_once asks for a dry run's single reading. A second reading is given what the
+ * first learned in known, and its setup's notes are not said again. True when the file must be
+ * read again (must_read_again): what this reading learned is in *learned, the outputs were
+ * discarded, nothing was concluded. */
 static bool import_once(const cci_import_config *config, cci_import_result *result, bool reading_once,
-                        const cci_padding *padding_known, cci_padding *learned)
+                        const first_reading *known, first_reading *learned)
 {
+    const cci_padding *padding_known = known ? &known->padding : NULL;
     *result = (cci_import_result){0};
     run r = {.config = config,
              .spec = {.path = config->input, .delimiter = config->delimiter, .encoding = config->encoding,
@@ -401,7 +380,8 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
                       .date_rules = config->date_rules, .stop = config->stop, .sheet = config->sheet, .header_row = config->header_row,
                       .name_required = config->mode != CCI_MODE_UPDATE},
              .worker_count = config->dry_run ? 0 : config->workers, .reading_once = reading_once,
-             .padding_known = padding_known, .muted = padding_known != NULL};
+             .padding_known = padding_known, .first_file = known ? &known->file : NULL,
+             .muted = padding_known != NULL};
     cci_input input = {0};
     pthread_mutex_init(&r.describing, NULL);
     atomic_init(&r.reader, READER_READING);
@@ -426,7 +406,7 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
             }
         }
     }
-    if (read_again) *learned = r.one_pass.padding;
+    if (read_again) *learned = (first_reading){.padding = r.one_pass.padding, .file = r.file};
     tear_down(&r, &input, result);
     if (read_again || refused) cci_import_result_cleanup(result);
     if (refused) result->stopped = cci_stop_requested(config->stop);
@@ -436,7 +416,7 @@ static bool import_once(const cci_import_config *config, cci_import_result *resu
 void cci_import(const cci_import_config *config, cci_import_result *result)
 {
     bool dry_run_alone = config->dry_run && !config->plan;
-    cci_padding learned;
+    first_reading learned;
     if (import_once(config, result, dry_run_alone, NULL, &learned)) import_once(config, result, true, &learned, NULL);
 }
 

@@ -74,6 +74,8 @@ typedef struct run {
     bool reading_once;      /* a dry run of a file read once: no preflight, one_pass learns instead */
     cci_one_pass one_pass;  /* reader thread only */
     const cci_padding *padding_known; /* a second reading's: the padding the first one learned */
+    const cci_file_identity *first_file; /* a second reading's: the file the first one read */
+    cci_file_identity file;           /* the file this run read (when a regular file or workbook) */
     bool muted;             /* notes are not said: a second reading's setup says them again */
     cci_listing listing;    /* what the app holds, when it was read; read-only once the rows go */
     bool app_read;
@@ -108,6 +110,8 @@ bool run_import_rows(run *r, cci_input *input, cci_planner *planner, cci_import_
 /* Cleans up the rows a dry run's ring holds; once every one was emitted. */
 void run_release_ring(run *r);
 void run_send_job(void *job, void *worker_state);
+/* Which stage holds what, for the watchdog's stall (on its thread): a cci_describe_fn. */
+void run_describe_stall(void *context, char *out, size_t len);
 bool run_start_channel(run *r);
 
 /* run_target.c */

@@ -265,3 +265,40 @@ bool run_start_channel(run *r)
     cci_data_import_init(&r->channel, &r->shared, worker, channel_note, r);
     return true;
 }
+
+static const char *reader_stage_name(reader_stage stage)
+{
+    switch (stage) {
+    case READER_READING: return "the reader is reading";
+    case READER_WAITING_FOR_ORDER: return "the reader waits for the report's order";
+    case READER_WAITING_FOR_ROOM: return "the reader waits for room in the queue";
+    case READER_FINISHING: return "the file is read and the workers finish";
+    }
+    return "?";
+}
+
+/* Which stage holds what, for the watchdog (on its thread). */
+void run_describe_stall(void *context, char *out, size_t len)
+{
+    run *r = context;
+    cci_reorder_census order = cci_reorder_count(r->reorder);
+    size_t used = (size_t)snprintf(out, len, "%s; %zu rows unfinished from row %zu, %zu of them done and waiting for "
+                                             "the oldest", reader_stage_name((reader_stage)atomic_load(&r->reader)),
+                                   order.unemitted, order.oldest + 1, order.finished);
+    pthread_mutex_lock(&r->describing);
+    /* the pool is read only before the reader sets READER_FINISHING, under the same lock: it
+     * goes only after that */
+    if (atomic_load(&r->reader) != READER_FINISHING && r->pool && used < len) {
+        cci_queue_census queue = cci_queue_count(cci_pool_queue(r->pool), r->channel_on ? cci_data_import_takes : NULL,
+                                                 &r->channel);
+        used += (size_t)snprintf(out + used, len - used, "; the queue holds %zu of %zu rows%s", queue.items,
+                                 queue.capacity, queue.closed ? " and is closed" : "");
+        if (r->channel_on && used < len)
+            used += (size_t)snprintf(out + used, len - used, ", %zu for Data Import", queue.matching);
+    }
+    pthread_mutex_unlock(&r->describing);
+    if (r->channel_on && used < len)
+        snprintf(out + used, len - used, "; Data Import %s, holding %zu rows",
+                 cci_channel_stage_name((cci_channel_stage)atomic_load(&r->channel.stage)),
+                 (size_t)atomic_load(&r->channel.held));
+}

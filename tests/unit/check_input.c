@@ -197,6 +197,35 @@ START_TEST(a_fifo_is_not_rereadable)
 }
 END_TEST
 
+/* A file opened again is known to be the one read before: unchanged, grown, or another one put
+ * at its path. */
+START_TEST(an_input_opened_again_is_known_to_be_the_same_file_or_not)
+{
+    write_input("uid,name\nana,Ana\n");
+    cci_input_spec spec = spec_of(path);
+    cci_input input;
+    cci_file_identity first;
+    char why[256];
+    ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err) == CCI_OK, "%s", err);
+    ck_assert(cci_input_identity(&input, &first));
+    cci_input_close(&input);
+    const char *changes[] = {NULL, "its size changed from 17 to 25 bytes", "another file is at its path now"};
+    for (size_t i = 0; i < 3; i++) {
+        if (i == 1) write_input("uid,name\nana,Ana\nbob,Bob\n"); /* the same file, written again */
+        if (i == 2) {
+            test_path other;
+            test_dir_file(other, dir, "other.csv");
+            test_file_write(other, "uid,name\nana,Ana\n");
+            ck_assert_int_eq(rename(other, path), 0);
+        }
+        ck_assert_msg(cci_input_open(&input, &spec, err, sizeof err) == CCI_OK, "%s", err);
+        bool same = cci_input_is(&input, &first, why, sizeof why);
+        ck_assert_msg(changes[i] ? !same && strstr(why, changes[i]) : same, "%zu: %s", i, same ? "same" : why);
+        cci_input_close(&input);
+    }
+}
+END_TEST
+
 START_TEST(a_missing_file_names_itself)
 {
     cci_input_spec spec = spec_of("/nonexistent/users.csv");
@@ -249,6 +278,7 @@ static Suite *input_suite(void)
     tcase_add_test(tc, a_stop_ends_the_preflight_at_its_row);
     tcase_add_test(tc, a_file_rewritten_after_the_preflight_stops_the_import_pass);
     tcase_add_test(tc, a_fifo_is_not_rereadable);
+    tcase_add_test(tc, an_input_opened_again_is_known_to_be_the_same_file_or_not);
     tcase_add_test(tc, a_row_of_blanks_is_empty);
     suite_add_tcase(suite, tc);
     return suite;

@@ -24,6 +24,7 @@ typedef struct seen {
     int problems;
     int started, ended;
     long total;
+    const char *swap_in; /* renamed over the input when a dry run says it reads the file again */
 } seen;
 
 static void on_message(void *context, cci_message_kind kind, const char *text)
@@ -32,6 +33,10 @@ static void on_message(void *context, cci_message_kind kind, const char *text)
     size_t used = strlen(s->messages);
     snprintf(s->messages + used, sizeof s->messages - used, "%s\n", text);
     if (kind == CCI_MESSAGE_PROBLEM) s->problems++;
+    if (s->swap_in && strstr(text, "reading it again")) {
+        ck_assert_int_eq(rename(s->swap_in, input), 0);
+        s->swap_in = NULL;
+    }
 }
 
 static void on_started(void *context, const cci_progress_source *source)
@@ -261,6 +266,30 @@ START_TEST(an_output_named_as_a_spreadsheet_not_written_or_nothing_stops_the_run
 }
 END_TEST
 
+/* A dry run that reads the file again (its padding showed only at the end) opens it again by
+ * name: another file put there in between is refused whole, never read as if it were the first. */
+START_TEST(a_file_replaced_between_a_dry_runs_two_readings_is_refused)
+{
+    test_file_write(input, "uid,name\n789,C\n000123,A\n004567,B\n");
+    test_path other;
+    test_dir_file(other, dir, "other.csv");
+    test_file_write(other, "uid,name\n789,Other C\n000123,Other A\n004567,Other B\n");
+    seen s = {.swap_in = other};
+    cci_import_config config = config_of(&s);
+    config.dry_run = true;
+    config.api_key = NULL;
+    cci_import_result result;
+    import(&config, &result);
+    ck_assert_ptr_null(s.swap_in); /* the second reading was announced, and the file swapped */
+    ck_assert(result.stopped);
+    ck_assert_msg(strstr(s.messages, "changed between its two readings: another file is at its path now") &&
+                      strstr(s.messages, "nothing was sent"),
+                  "%s", s.messages);
+    ck_assert_int_ne(access(report, F_OK), 0);
+    cci_import_result_cleanup(&result);
+}
+END_TEST
+
 /* The report has rows lines after its header, each row's line numbered in turn from 2. */
 static void expect_report_lines_in_order(unsigned long rows)
 {
@@ -327,6 +356,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, an_import_sends_the_valid_rows_and_accounts_for_every_row);
     tcase_add_test(tc, a_dry_run_sends_nothing_and_keeps_samples);
     tcase_add_test(tc, a_stopped_dry_run_writes_no_report);
+    tcase_add_test(tc, a_file_replaced_between_a_dry_runs_two_readings_is_refused);
     tcase_add_loop_test(tc, a_dry_run_whose_report_cannot_be_written_says_why, 0, 2);
     tcase_add_test(tc, an_input_that_cannot_be_read_never_starts_and_says_why);
     tcase_add_test(tc, a_refused_key_stops_the_run_and_skips_the_rest);
