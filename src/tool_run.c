@@ -191,7 +191,8 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
         cci_outfile_discard(&summary);
     } else if (opts->summary_json && !tool_summary_write_json(&summary, facts, &result, status, err, sizeof err)) {
         fprintf(messages, "cometchat-import: --summary-json: %s\n", err);
-        if (status == TOOL_EXIT_OK) status = TOOL_EXIT_STOPPED;
+        /* an output not written, as for the report: 3, whatever the rows did */
+        if (status == TOOL_EXIT_OK || status == TOOL_EXIT_ROWS_FAILED) status = TOOL_EXIT_STOPPED;
     }
     if (result.started && folder) keep_summary_in_folder(folder, facts, &result, status, messages);
     /* beside the rejects file, or its .partial: either is fed back with the settings it needs */
@@ -276,7 +277,7 @@ int tool_run(const tool_options *opts, const char *api_key, FILE *messages)
     }
     const tool_run_folder *run = dry_run ? NULL : &folder;
     /* first of all, before any thread exists: every thread inherits the blocked signals */
-    tool_signals *signals = tool_signals_start(stop, messages);
+    tool_signals *signals = tool_signals_start(stop, messages, opts->dry_run);
     char *report = output_path(opts->report_path, run, "report.csv");
     /* a workbook's rows to fix go back into a workbook */
     bool workbook = strcmp(opts->input, "-") != 0 && cci_workbook_kind_of_file(opts->input) != CCI_WORKBOOK_NONE;

@@ -14,6 +14,7 @@ struct tool_signals {
     sigset_t previous_mask;
     cci_stop *stop;  /* thread-safe */
     FILE *messages;  /* written by the watcher only */
+    bool dry_run;    /* read-only */
 };
 
 static const char *signal_name(int received)
@@ -34,8 +35,11 @@ static void *watch(void *arg)
         const char *name = signal_name(received);
         if (++count == 1) {
             fprintf(signals->messages,
-                    "\ncometchat-import: %s: finishing the requests in flight and writing the report "
-                    "(interrupt again to abandon them)\n", name);
+                    signals->dry_run ? "\ncometchat-import: %s: stopping the dry run (a file stopped before its end "
+                                       "gets no report: its rows may not be what the whole file says)\n"
+                                     : "\ncometchat-import: %s: finishing the requests in flight and writing the "
+                                       "report (interrupt again to abandon them)\n",
+                    name);
             cci_stop_request(signals->stop, CCI_STOP_INTERRUPTED, name);
         } else if (count == 2) {
             fprintf(signals->messages,
@@ -52,12 +56,13 @@ static void *watch(void *arg)
     return NULL;
 }
 
-tool_signals *tool_signals_start(cci_stop *stop, FILE *messages)
+tool_signals *tool_signals_start(cci_stop *stop, FILE *messages, bool dry_run)
 {
     tool_signals *signals = calloc(1, sizeof *signals);
     if (!signals) return NULL;
     signals->stop = stop;
     signals->messages = messages;
+    signals->dry_run = dry_run;
     sigemptyset(&signals->watched);
     sigaddset(&signals->watched, SIGINT);
     sigaddset(&signals->watched, SIGTERM);

@@ -10,14 +10,16 @@
 #ifndef CCI_TOOL_SIGNALS_H
 #define CCI_TOOL_SIGNALS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cci/util/stop.h"
 
 typedef struct tool_signals tool_signals;
 
-/* messages receives one line when the first signal arrives. NULL when it cannot start. */
-tool_signals *tool_signals_start(cci_stop *stop, FILE *messages);
+/* messages receives one line when the first signal arrives (a dry run's says it stops, for a dry
+ * run of a file stopped before its end writes no report). NULL when it cannot start. */
+tool_signals *tool_signals_start(cci_stop *stop, FILE *messages, bool dry_run);
 void tool_signals_finish(tool_signals *signals);
 
 #endif

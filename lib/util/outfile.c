@@ -196,7 +196,7 @@ cci_status cci_outfile_commit(cci_outfile *out, bool keep_previous, char *kept, 
     const char *there;
     if (!ok && out->whole == 0 && unlink(out->partial) == 0) { /* not one whole line: nothing to look at */
         status = cci_fail(out->error == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen,
-                          "cannot write %s: %s; %s was left as it was, and not one line of this run's could be written",
+                          "cannot write %s: %s; %s was left as it was, and nothing of this run's could be written",
                           out->partial, strerror(out->error), out->path);
     } else if (!ok) {
         status = cci_fail(out->error == ENOMEM ? CCI_NOMEM : CCI_IO, err, errlen,
