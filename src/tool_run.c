@@ -158,13 +158,16 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
     /* opened now: an unwritable --summary-json stops the run before anything is sent */
     cci_outfile summary = {0};
     char err[1024];
-    const char *taken[] = {opts->input, facts->report, facts->rejects, facts->state};
-    for (size_t i = 0; opts->summary_json && i < sizeof taken / sizeof *taken; i++)
-        if (taken[i] && (strcmp(taken[i], opts->summary_json) == 0 || cci_same_file(taken[i], opts->summary_json))) {
-            fprintf(messages, "cometchat-import: --summary-json %s is also the input or another output: choose "
-                              "another path; nothing was sent\n", opts->summary_json);
-            return TOOL_EXIT_USAGE;
-        }
+    /* before any file is made: a PATH.partial made first could be the input */
+    char *companion = facts->rejects ? tool_config_companion(facts->rejects) : NULL;
+    tool_run_files files = {.input = opts->input, .report = facts->report, .rejects = facts->rejects,
+                            .state = facts->state, .summary_json = opts->summary_json, .companion = companion};
+    bool collide = tool_files_collide(&files, err, sizeof err);
+    free(companion);
+    if (collide) {
+        fprintf(messages, "cometchat-import: %s; nothing was sent\n", err);
+        return TOOL_EXIT_USAGE;
+    }
     if (opts->summary_json && cci_outfile_open(&summary, opts->summary_json, err, sizeof err) != CCI_OK) {
         fprintf(messages, "cometchat-import: --summary-json: %s; nothing was sent\n", err);
         return TOOL_EXIT_USAGE;

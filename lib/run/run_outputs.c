@@ -135,25 +135,6 @@ void run_warn_unknown_columns(const run *r)
 
 /* No output may be the input or another output: one would overwrite the other. Compared as
  * written (two spellings of one path are not caught). */
-/* Where a path lands: its folder by its real path (symbolic links and "." or ".." resolved) and
- * its own name; malloc'd. The path itself when its folder cannot be resolved (it fails later). */
-static char *where_it_lands(const char *path)
-{
-    char *copy = strdup(path), *folder = NULL;
-    if (!copy) return NULL;
-    char *slash = strrchr(copy, '/');
-    const char *name = slash ? slash + 1 : copy;
-    if (slash == copy) folder = realpath("/", NULL);
-    else if (slash) *slash = '\0', folder = realpath(copy, NULL);
-    else folder = realpath(".", NULL);
-    size_t len = (folder ? strlen(folder) : 0) + strlen(name) + 2;
-    char *landing = folder ? malloc(len) : strdup(path);
-    if (folder && landing) snprintf(landing, len, "%s/%s", strcmp(folder, "/") == 0 ? "" : folder, name);
-    free(folder);
-    free(copy);
-    return landing;
-}
-
 /* Whether a and b land on the same file, or one on the other's partial file (cci/outfile.h). */
 static bool same_landing(const char *a, const char *b)
 {
@@ -169,14 +150,14 @@ bool run_paths_collide(const run *r)
     const char *paths[] = {strcmp(config->input, "-") == 0 ? NULL : config->input, config->report_path,
                            config->rejects_path, config->state_path};
     char *landings[4];
-    for (size_t i = 0; i < 4; i++) landings[i] = paths[i] ? where_it_lands(paths[i]) : NULL;
+    for (size_t i = 0; i < 4; i++) landings[i] = paths[i] ? cci_path_landing(paths[i]) : NULL;
     bool collide = false;
     for (size_t i = 0; i < 4 && !collide; i++)
         for (size_t j = i + 1; j < 4 && !collide; j++)
             if ((landings[i] && landings[j] && same_landing(landings[i], landings[j])) ||
                 (paths[i] && paths[j] && cci_same_file(paths[i], paths[j]))) { /* a link, a hard link */
                 run_say(r, CCI_MESSAGE_PROBLEM, "%s %s and %s %s are the same file, or one is the other's .partial: one "
-                                            "would overwrite the other; choose another %s", names[i], paths[i], names[j],
+                                            "would overwrite the other; choose another %s; nothing was sent", names[i], paths[i], names[j],
                         paths[j], names[j]);
                 collide = true;
             }

@@ -57,6 +57,23 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len)
     return false;
 }
 
+char *cci_path_landing(const char *path)
+{
+    char *copy = strdup(path), *folder = NULL;
+    if (!copy) return NULL;
+    char *slash = strrchr(copy, '/');
+    const char *name = slash ? slash + 1 : copy;
+    if (slash == copy) folder = realpath("/", NULL);
+    else if (slash) *slash = '\0', folder = realpath(copy, NULL);
+    else folder = realpath(".", NULL);
+    size_t len = (folder ? strlen(folder) : 0) + strlen(name) + 2;
+    char *landing = folder ? malloc(len) : strdup(path);
+    if (folder && landing) snprintf(landing, len, "%s/%s", strcmp(folder, "/") == 0 ? "" : folder, name);
+    free(folder);
+    free(copy);
+    return landing;
+}
+
 bool cci_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;

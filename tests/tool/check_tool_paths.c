@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cci/state/journal.h"
 
@@ -108,6 +110,52 @@ START_TEST(a_path_of_any_length_is_kept_whole)
 }
 END_TEST
 
+/* Two of a run's files that are one are refused, however spelled or linked: the input against
+ * any output or its partial file, outputs against each other's partial files, the journal's lock
+ * and the rejects' settings; standard input redirected from an output too. */
+START_TEST(a_runs_files_that_are_one_are_refused_however_spelled)
+{
+    test_path dir, input, link;
+    test_dir_new(dir, "collide");
+    test_dir_file(input, dir, "users.csv");
+    test_file_write(input, "uid,name\n");
+    test_dir_file(link, dir, "link.csv");
+    ck_assert_int_eq(symlink(input, link), 0);
+    char partial[sizeof input + 16], dotted[sizeof input + 16], why[1024];
+    snprintf(partial, sizeof partial, "%s.partial", input);
+    snprintf(dotted, sizeof dotted, "%s/./users.csv", dir);
+    const tool_run_files clashes[] = {
+        {.input = input, .summary_json = dotted},
+        {.input = link, .report = input},
+        {.input = partial, .summary_json = input},             /* the input is the summary's partial */
+        {.input = input, .report = "s.json.partial", .summary_json = "s.json"},
+        {.input = input, .report = "st.journal.lock", .state = "st.journal"},
+        {.input = input, .rejects = "rj.csv", .companion = "rj.conf", .report = "./rj.conf"},
+        {.input = input, .rejects = "rj.csv", .companion = "rj.conf", .state = "rj.conf"},
+    };
+    for (size_t i = 0; i < sizeof clashes / sizeof *clashes; i++)
+        ck_assert_msg(tool_files_collide(&clashes[i], why, sizeof why) && strstr(why, "are the same file"), "%zu", i);
+    const tool_run_files apart = {.input = input, .report = "users.report.csv", .rejects = "users.rejects.csv",
+                                  .companion = "users.rejects.conf", .state = "users.state", .summary_json = "s.json"};
+    ck_assert_msg(!tool_files_collide(&apart, why, sizeof why), "%s", why);
+    /* standard input, redirected from the file an output names */
+    int saved = dup(STDIN_FILENO), from = open(input, O_RDONLY);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_ge(from, 0);
+    ck_assert_int_eq(dup2(from, STDIN_FILENO), STDIN_FILENO);
+    const tool_run_files redirected = {.input = "-", .report = link};
+    bool collide = tool_files_collide(&redirected, why, sizeof why);
+    const tool_run_files elsewhere = {.input = "-", .report = "users.report.csv"};
+    bool apart_too = !tool_files_collide(&elsewhere, why, sizeof why);
+    ck_assert_int_eq(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    close(from);
+    ck_assert(collide);
+    ck_assert(apart_too);
+    test_dir_remove(dir);
+}
+END_TEST
+
 static Suite *paths_suite(void)
 {
     Suite *suite = suite_create("tool_paths");
@@ -116,6 +164,7 @@ static Suite *paths_suite(void)
     tcase_add_test(tc, the_journal_is_named_after_the_report);
     tcase_add_test(tc, the_apps_journal_lives_in_the_state_folder_named_by_its_target);
     tcase_add_test(tc, a_path_of_any_length_is_kept_whole);
+    tcase_add_test(tc, a_runs_files_that_are_one_are_refused_however_spelled);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -277,6 +278,30 @@ START_TEST(a_pipe_that_came_during_the_run_is_not_replaced)
 }
 END_TEST
 
+/* One file however it is reached: by identity when it exists, by where it lands when it does not. */
+START_TEST(a_file_is_one_however_it_is_spelled)
+{
+    test_path link;
+    char dotted[sizeof path + 16];
+    test_file_write(path, "x\n");
+    test_dir_file(link, dir, "link.json");
+    ck_assert_int_eq(symlink(path, link), 0);
+    snprintf(dotted, sizeof dotted, "%s/./summary.json", dir);
+    ck_assert(cci_same_file(path, link));
+    ck_assert(cci_same_file(dotted, path));
+    ck_assert(!cci_same_file(path, partial)); /* no partial file yet */
+    char *a = cci_path_landing(partial), *b = NULL;
+    char undotted[sizeof path + 32];
+    snprintf(undotted, sizeof undotted, "%s/../%s/summary.json.partial", dir, strrchr(dir, '/') + 1);
+    b = cci_path_landing(undotted);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
 static Suite *outfile_suite(void)
 {
     Suite *suite = suite_create("outfile");
@@ -293,6 +318,7 @@ static Suite *outfile_suite(void)
     tcase_add_test(tc, a_device_or_a_pipe_at_the_path_is_refused_and_left);
     tcase_add_test(tc, a_write_that_failed_at_the_first_line_leaves_nothing_to_look_at);
     tcase_add_test(tc, a_pipe_that_came_during_the_run_is_not_replaced);
+    tcase_add_test(tc, a_file_is_one_however_it_is_spelled);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -36,6 +36,11 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
  * false when either does not exist. */
 bool cci_same_file(const char *a, const char *b);
 
+/* Where a path lands: its folder by its real path (symbolic links and "." or ".." resolved) and
+ * its own name, so that two spellings of a file not made yet compare equal; malloc'd (NULL when
+ * out of memory). The path itself when its folder cannot be resolved (it fails later). */
+char *cci_path_landing(const char *path);
+
 /* open(path, flags | O_CREAT) for a file of the person's own, never through a symlink at path (a
  * link planted there is refused, errno ELOOP): created readable and writable by its owner only
  * (0600), whatever the umask. With O_TRUNC the file is always new: a regular file at path is
