@@ -94,74 +94,40 @@ char *tool_path_of_app_state(const char *base_url, const char *app_id, const cha
     return NULL;
 }
 
-/* One of a run's files: what it is called, its path, and whose it is (a file and its .partial are
- * one output's, never compared). */
-typedef struct run_file {
-    const char *name;
-    char *path;
-    int owner;
-} run_file;
-
-static size_t add(run_file *files, size_t n, const char *name, int owner, const char *path, const char *suffix)
-{
-    if (!path) return n;
-    size_t len = strlen(path) + strlen(suffix) + 1;
-    char *joined = malloc(len);
-    if (joined) snprintf(joined, len, "%s%s", path, suffix);
-    files[n] = (run_file){name, joined, owner};
-    return joined ? n + 1 : n;
-}
-
-/* Whether a and b are one file, or land on one: by identity when they exist, by name when not. */
-static bool one_file(const char *a, const char *b)
-{
-    if (cci_same_file(a, b)) return true;
-    char *la = cci_path_landing(a), *lb = cci_path_landing(b);
-    bool same = la && lb && strcmp(la, lb) == 0;
-    free(la);
-    free(lb);
-    return same;
-}
-
 /* Standard input, when it is a regular file, against each file: the input redirected from one of
  * the outputs (`< users.csv --report users.csv`) would be overwritten while it is read. */
-static const char *stdin_is_one_of(const run_file *files, size_t n)
+static const char *stdin_is_one_of(const cci_run_file *files, size_t n)
 {
     struct stat in, st;
     if (fstat(STDIN_FILENO, &in) != 0 || !S_ISREG(in.st_mode)) return NULL;
+    char path[4096];
     for (size_t i = 0; i < n; i++)
-        if (stat(files[i].path, &st) == 0 && st.st_dev == in.st_dev && st.st_ino == in.st_ino) return files[i].name;
+        if (files[i].path && snprintf(path, sizeof path, "%s%s", files[i].path, files[i].suffix) < (int)sizeof path &&
+            stat(path, &st) == 0 && st.st_dev == in.st_dev && st.st_ino == in.st_ino)
+            return files[i].name;
     return NULL;
 }
 
 bool tool_files_collide(const tool_run_files *run, char *why, size_t len)
 {
-    run_file files[16];
-    size_t n = 0;
-    if (strcmp(run->input, "-") != 0) n = add(files, n, "the input", 0, run->input, "");
-    n = add(files, n, "--report", 1, run->report, "");
-    n = add(files, n, "--report's partial file", 1, run->report, ".partial");
-    n = add(files, n, "--rejects", 2, run->rejects, "");
-    n = add(files, n, "--rejects's partial file", 2, run->rejects, ".partial");
-    n = add(files, n, "the settings kept beside --rejects", 3, run->companion, "");
-    n = add(files, n, "--state", 4, run->state, "");
-    n = add(files, n, "--state's lock", 4, run->state, ".lock");
-    n = add(files, n, "--summary-json", 5, run->summary_json, "");
-    n = add(files, n, "--summary-json's partial file", 5, run->summary_json, ".partial");
-    bool collide = false;
+    const cci_run_file files[] = {
+        {"the input", strcmp(run->input, "-") == 0 ? NULL : run->input, "", 0},
+        {"--report", run->report, "", 1},
+        {"--report's partial file", run->report, ".partial", 1},
+        {"--rejects", run->rejects, "", 2},
+        {"--rejects's partial file", run->rejects, ".partial", 2},
+        {"the settings kept beside --rejects", run->companion, "", 3},
+        {"--state", run->state, "", 4},
+        {"--state's lock", run->state, ".lock", 4},
+        {"--summary-json", run->summary_json, "", 5},
+        {"--summary-json's partial file", run->summary_json, ".partial", 5},
+    };
+    size_t n = sizeof files / sizeof *files;
     const char *redirected = strcmp(run->input, "-") == 0 ? stdin_is_one_of(files, n) : NULL;
     if (redirected) {
         snprintf(why, len, "the input (standard input) is the file of %s: it would be overwritten while it is read; "
                            "choose another path", redirected);
-        collide = true;
+        return true;
     }
-    for (size_t i = 0; i < n && !collide; i++)
-        for (size_t j = i + 1; j < n && !collide; j++)
-            if (files[i].owner != files[j].owner && one_file(files[i].path, files[j].path)) {
-                snprintf(why, len, "%s (%s) and %s (%s) are the same file: one would overwrite the other; choose "
-                                   "another path", files[i].name, files[i].path, files[j].name, files[j].path);
-                collide = true;
-            }
-    for (size_t i = 0; i < n; i++) free(files[i].path);
-    return collide;
+    return cci_files_collide(files, n, why, len);
 }

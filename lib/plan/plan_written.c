@@ -24,21 +24,33 @@ size_t cci_plan_prepare_bound(const void *planner_ptr, const cci_record *record)
     return sizeof(prepared_row) + cci_body_bound(planner->shape, record, planner->before_len);
 }
 
+/* The uid's hash: lowercase already, so cci_uid_hash's without lowering it again. */
+static uint64_t hash_of_uid(const char *uid, size_t uid_len)
+{
+    return cci_fnv1a(uid, uid_len, CCI_FNV_SEED);
+}
+
+/* Writes the prepared row of record whose uid (lowercased, uid_len bytes; 0: no plain uid) and
+ * its hash are known already; its size. */
+static size_t prepare_with_uid(const cci_planner *planner, const cci_record *record, const char *uid, size_t uid_len,
+                               uint64_t uid_hash, prepared_row *prepared)
+{
+    prepared->uid_len = 0;
+    if (!uid_len ||
+        !cci_body_write(planner->shape, record, planner->before, (char *)(prepared + 1), &prepared->written) ||
+        strcmp(prepared->written.uid, uid) != 0)
+        return sizeof *prepared;
+    prepared->uid_len = uid_len;
+    prepared->uid_hash = uid_hash;
+    return sizeof *prepared + prepared->written.len + 1;
+}
+
 size_t cci_plan_prepare(const void *planner_ptr, const cci_record *record, void *out)
 {
     const cci_planner *planner = planner_ptr;
-    prepared_row *prepared = out;
     char uid[CCI_UID_MAX + 1];
-    prepared->uid_len = cci_body_uid(planner->shape, record, uid);
-    if (!prepared->uid_len ||
-        !cci_body_write(planner->shape, record, planner->before, (char *)(prepared + 1), &prepared->written) ||
-        strcmp(prepared->written.uid, uid) != 0) {
-        prepared->uid_len = 0;
-        return sizeof *prepared;
-    }
-    /* the uid is lowercase already: its hash is cci_uid_hash's without lowering it again */
-    prepared->uid_hash = cci_fnv1a(uid, prepared->uid_len, CCI_FNV_SEED);
-    return sizeof *prepared + prepared->written.len + 1;
+    size_t uid_len = cci_body_uid(planner->shape, record, uid);
+    return prepare_with_uid(planner, record, uid, uid_len, hash_of_uid(uid, uid_len), out);
 }
 
 /* Room for bytes in the planner's scratch; false when memory ran out. */
@@ -93,9 +105,10 @@ bool cci_plan_written(cci_planner *planner, const cci_record *record, cci_planne
     /* the uid's slot is fetched while the row is checked and written, as when prepared ahead */
     char uid[CCI_UID_MAX + 1];
     size_t uid_len = cci_body_uid(planner->shape, record, uid);
-    if (uid_len) cci_uid_lines_prefetch(&planner->one_pass->first_lines, cci_fnv1a(uid, uid_len, CCI_FNV_SEED));
+    uint64_t hash = hash_of_uid(uid, uid_len);
+    if (uid_len) cci_uid_lines_prefetch(&planner->one_pass->first_lines, hash);
     if (!scratch_room(planner, cci_plan_prepare_bound(planner, record))) return false;
     _Static_assert(alignof(max_align_t) >= alignof(prepared_row), "the scratch (malloc's) holds a prepared row");
-    cci_plan_prepare(planner, record, planner->scratch);
+    prepare_with_uid(planner, record, uid, uid_len, hash, (prepared_row *)planner->scratch);
     return cci_plan_take_prepared(planner, record, planner->scratch, row);
 }

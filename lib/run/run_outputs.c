@@ -133,34 +133,22 @@ void run_warn_unknown_columns(const run *r)
     }
 }
 
-/* No output may be the input or another output: one would overwrite the other. Compared as
- * written (two spellings of one path are not caught). */
-/* Whether a and b land on the same file, or one on the other's partial file (cci/outfile.h). */
-static bool same_landing(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), partial = strlen(".partial");
-    return strcmp(a, b) == 0 || (la == lb + partial && strncmp(a, b, lb) == 0 && strcmp(a + lb, ".partial") == 0) ||
-           (lb == la + partial && strncmp(b, a, la) == 0 && strcmp(b + la, ".partial") == 0);
-}
-
+/* No output may be the input or another output, or another's PATH.partial or the journal's lock:
+ * one would overwrite the other (cci_files_collide). */
 bool run_paths_collide(const run *r)
 {
     const cci_import_config *config = r->config;
-    const char *names[] = {"the input", "--report", "--rejects", "--state"};
-    const char *paths[] = {strcmp(config->input, "-") == 0 ? NULL : config->input, config->report_path,
-                           config->rejects_path, config->state_path};
-    char *landings[4];
-    for (size_t i = 0; i < 4; i++) landings[i] = paths[i] ? cci_path_landing(paths[i]) : NULL;
-    bool collide = false;
-    for (size_t i = 0; i < 4 && !collide; i++)
-        for (size_t j = i + 1; j < 4 && !collide; j++)
-            if ((landings[i] && landings[j] && same_landing(landings[i], landings[j])) ||
-                (paths[i] && paths[j] && cci_same_file(paths[i], paths[j]))) { /* a link, a hard link */
-                run_say(r, CCI_MESSAGE_PROBLEM, "%s %s and %s %s are the same file, or one is the other's .partial: one "
-                                            "would overwrite the other; choose another %s; nothing was sent", names[i], paths[i], names[j],
-                        paths[j], names[j]);
-                collide = true;
-            }
-    for (size_t i = 0; i < 4; i++) free(landings[i]);
-    return collide;
+    const cci_run_file files[] = {
+        {"the input", strcmp(config->input, "-") == 0 ? NULL : config->input, "", 0},
+        {"--report", config->report_path, "", 1},
+        {"--report's partial file", config->report_path, ".partial", 1},
+        {"--rejects", config->rejects_path, "", 2},
+        {"--rejects's partial file", config->rejects_path, ".partial", 2},
+        {"--state", config->state_path, "", 3},
+        {"--state's lock", config->state_path, ".lock", 3},
+    };
+    char why[2048];
+    if (!cci_files_collide(files, sizeof files / sizeof *files, why, sizeof why)) return false;
+    run_say(r, CCI_MESSAGE_PROBLEM, "%s; nothing was sent", why);
+    return true;
 }

@@ -80,6 +80,40 @@ bool cci_same_file(const char *a, const char *b)
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Whether a and b are one file, or land on one: by identity when they exist, by name when not. */
+static bool one_file(const char *a, const char *b)
+{
+    if (cci_same_file(a, b)) return true;
+    char *la = cci_path_landing(a), *lb = cci_path_landing(b);
+    bool same = la && lb && strcmp(la, lb) == 0;
+    free(la);
+    free(lb);
+    return same;
+}
+
+bool cci_files_collide(const cci_run_file *files, size_t n, char *why, size_t len)
+{
+    char **paths = calloc(n ? n : 1, sizeof *paths);
+    bool collide = paths == NULL;
+    if (collide) snprintf(why, len, "out of memory while comparing the run's files");
+    for (size_t i = 0; i < n && !collide; i++) {
+        if (!files[i].path) continue;
+        size_t bytes = strlen(files[i].path) + strlen(files[i].suffix) + 1;
+        if ((paths[i] = malloc(bytes))) snprintf(paths[i], bytes, "%s%s", files[i].path, files[i].suffix);
+        else collide = snprintf(why, len, "out of memory while comparing the run's files") > 0;
+    }
+    for (size_t i = 0; i < n && !collide; i++)
+        for (size_t j = i + 1; j < n && !collide && paths[i]; j++)
+            if (paths[j] && files[i].owner != files[j].owner && one_file(paths[i], paths[j])) {
+                snprintf(why, len, "%s (%s) and %s (%s) are the same file: one would overwrite the other; choose "
+                                   "another path", files[i].name, paths[i], files[j].name, paths[j]);
+                collide = true;
+            }
+    for (size_t i = 0; paths && i < n; i++) free(paths[i]);
+    free(paths);
+    return collide;
+}
+
 int cci_open_private(const char *path, int flags)
 {
     struct stat st;

@@ -50,18 +50,25 @@ START_TEST(a_committed_file_replaces_the_earlier_one_or_keeps_it_aside)
 }
 END_TEST
 
+/* Files may grow to at most bytes (a full disk, for this process); returns the limits to restore. */
+static struct rlimit limit_file_size(rlim_t bytes)
+{
+    struct rlimit before, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    small = before;
+    small.rlim_cur = bytes;
+    signal(SIGXFSZ, SIG_IGN); /* the write fails with EFBIG instead */
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    return before;
+}
+
 START_TEST(a_failed_write_leaves_the_earlier_file_and_names_the_reason)
 {
     char err[512], kept[512];
     test_file_write(path, "old\n");
     cci_outfile out;
     ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
-    struct rlimit before, small;
-    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
-    small = before;
-    small.rlim_cur = 100;
-    signal(SIGXFSZ, SIG_IGN);
-    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    struct rlimit before = limit_file_size(100);
     bool ok = true;
     for (int i = 0; i < 50 && ok; i++) ok = cci_outfile_check(&out, fputs("0123456789\n", out.file) >= 0) && cci_outfile_flush(&out);
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
@@ -193,12 +200,7 @@ START_TEST(a_write_that_failed_at_the_first_line_leaves_nothing_to_look_at)
     test_file_write(path, "old\n");
     cci_outfile out;
     ck_assert_int_eq(cci_outfile_open(&out, path, err, sizeof err), CCI_OK);
-    struct rlimit before, small;
-    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
-    small = before;
-    small.rlim_cur = 5;
-    signal(SIGXFSZ, SIG_IGN);
-    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    struct rlimit before = limit_file_size(5);
     bool ok = cci_outfile_check(&out, fputs("0123456789\n", out.file) >= 0) && cci_outfile_flush(&out);
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
     ck_assert(!ok);

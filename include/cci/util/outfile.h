@@ -36,6 +36,20 @@ bool cci_keep_previous(const char *path, char *kept, size_t kept_len);
  * false when either does not exist. */
 bool cci_same_file(const char *a, const char *b);
 
+/* One of a run's files, for cci_files_collide: what the person knows it as ("--report"), its
+ * path and a suffix to it ("" or ".partial", ".lock"), and whose it is: files of one owner (an
+ * output and its PATH.partial) are never compared with each other. path NULL: none. */
+typedef struct cci_run_file {
+    const char *name, *path, *suffix;
+    int owner;
+} cci_run_file;
+
+/* Whether two of files (of different owners) are one, however spelled or linked: by identity when
+ * they exist, by where they land when not. True, with "NAME (PATH) and NAME (PATH) are the same
+ * file: ..." in why, when writing one would overwrite the other; also when out of memory (nothing
+ * is risked). */
+bool cci_files_collide(const cci_run_file *files, size_t n, char *why, size_t len);
+
 /* Where a path lands: its folder by its real path (symbolic links and "." or ".." resolved) and
  * its own name, so that two spellings of a file not made yet compare equal; malloc'd (NULL when
  * out of memory). The path itself when its folder cannot be resolved (it fails later). */
