@@ -72,7 +72,9 @@ START_TEST(every_line_reaches_the_file_in_order_and_whole)
     size_t len = fread(got, 1, sizeof got, file);
     fclose(file);
     ck_assert_uint_eq(len, (size_t)(at - expected));
-    ck_assert(memcmp(got, expected, len) == 0);
+    for (size_t i = 0; i < len; i++)
+        if (got[i] != expected[i])
+            ck_abort_msg("differs at byte %zu of %zu: got %.20s, expected %.20s", i, len, got + i, expected + i);
 }
 END_TEST
 
