@@ -113,6 +113,10 @@ size_t cci_plan_prepare(const void *planner, const cci_record *record, void *out
 bool cci_plan_take_prepared(cci_planner *planner, const cci_record *record, const void *prepared,
                             cci_planned_row *row);
 
+/* Fetches into the cache what taking the prepared row will need (its uid's slot in the table of
+ * first lines), some rows before it is taken: the table is larger than the caches. */
+void cci_plan_prefetch_prepared(const cci_planner *planner, const void *prepared);
+
 /* Plans record into row (zeroed first). True when the row must be sent; false when its outcome
  * is settled here: invalid, unchanged, a dry run's `skipped` with what it would send, or `failed`
  * when memory ran out (never sent half-built). prepared: what cci_plan_prepare wrote for record,

@@ -65,6 +65,13 @@ static bool scratch_room(cci_planner *planner, size_t bytes)
     return true;
 }
 
+void cci_plan_prefetch_prepared(const cci_planner *planner, const void *prepared_ptr)
+{
+    const prepared_row *prepared = prepared_ptr;
+    if (planner->one_pass && prepared->uid_len)
+        cci_uid_lines_prefetch(&planner->one_pass->first_lines, prepared->uid_hash);
+}
+
 bool cci_plan_take_prepared(cci_planner *planner, const cci_record *record, const void *prepared_ptr,
                             cci_planned_row *row)
 {

@@ -180,6 +180,14 @@ cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record, c
     }
 }
 
+const void *cci_read_ahead_prepared_later(const cci_read_ahead *ahead, size_t later)
+{
+    const batch *b = ahead->holding ? &ahead->batches[(ahead->taken - 1) % BATCHES] : NULL;
+    size_t at = ahead->reading - 1 + later; /* reading is one past the record given last */
+    if (!b || !b->preparing || !ahead->reading || at >= b->count) return NULL;
+    return (const char *)b->prepared + b->prepared_at[at];
+}
+
 bool cci_read_ahead_finish(cci_read_ahead *ahead)
 {
     if (!ahead) return true;

@@ -43,6 +43,11 @@ cci_read_ahead *cci_read_ahead_start(cci_next_record_fn next, void *source, cons
  * prepared. */
 cci_read_status cci_read_ahead_next(cci_read_ahead *ahead, cci_record *record, const void **prepared);
 
+/* What work prepared for the record `later` records after the one cci_read_ahead_next gave last,
+ * when it is in the same batch and was prepared; NULL otherwise. For a consumer to fetch what a
+ * later record will need (its slot in a table larger than the caches) while it works on this one. */
+const void *cci_read_ahead_prepared_later(const cci_read_ahead *ahead, size_t later);
+
 /* Ends the thread (at its next record, when the records were not all taken), and frees. The source
  * is the caller's again. False when the ERROR was memory the read-ahead lacked to copy a record
  * (the source then knows of no error); true otherwise, and after an ERROR the source says why.

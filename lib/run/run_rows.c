@@ -162,6 +162,10 @@ static cci_read_status input_next(void *input, cci_record *record)
     return cci_input_next(input, record);
 }
 
+/* How many rows ahead a prepared row's uid slot is fetched: enough for a memory access to land
+ * while the rows between are planned. */
+enum { PREFETCH_ROWS = 8 };
+
 /* Reads and plans every row, each handed on. Returns how the reading ended: END also when it was
  * cut short (a stop, memory), which has been said. */
 static cci_read_status plan_rows(run *r, cci_input *input, cci_read_ahead *ahead, cci_planner *planner,
@@ -191,6 +195,8 @@ static cci_read_status plan_rows(run *r, cci_input *input, cci_read_ahead *ahead
         item->job.finished = job_finished;
         item->seq = seq;
         cci_planned_row *row = &item->job.row;
+        const void *later = prepared ? cci_read_ahead_prepared_later(ahead, PREFETCH_ROWS) : NULL;
+        if (later) cci_plan_prefetch_prepared(planner, later);
         bool send = cci_plan_row(planner, &record, prepared, row);
         row->new_user = r->channel_on && row->absent && !row->reactivated;
         bool stopped = cci_stop_requested(r->config->stop);

@@ -178,7 +178,7 @@ START_TEST(a_reader_ahead_of_its_consumer_prepares_and_each_record_gets_its_own)
     pthread_mutex_unlock(&source.lock);
     cci_record record;
     const void *prepared;
-    unsigned long n = 0, prepared_count = 0;
+    unsigned long n = 0, prepared_count = 0, later_count = 0;
     while (cci_read_ahead_next(ahead, &record, &prepared) == CCI_READ_RECORD) {
         ck_assert_uint_eq(record.line, n + 2);
         if (n == 0) ck_assert_ptr_null(prepared); /* the first batch: nothing was waiting */
@@ -189,10 +189,19 @@ START_TEST(a_reader_ahead_of_its_consumer_prepares_and_each_record_gets_its_own)
             ck_assert_str_eq((const char *)(line + 1), record.cells[0].text);
             prepared_count++;
         }
+        /* a later record's, where it is known already: that record's own */
+        ck_assert_ptr_eq(cci_read_ahead_prepared_later(ahead, 0), prepared);
+        for (size_t later = 1; later <= 9; later += 8) {
+            const prepared_line *ahead_line = cci_read_ahead_prepared_later(ahead, later);
+            if (!ahead_line) continue;
+            ck_assert_uint_eq(ahead_line->line, record.line + later);
+            later_count++;
+        }
         n++;
     }
     ck_assert_uint_eq(n, source.total);
     ck_assert_uint_gt(prepared_count, 0);
+    ck_assert_uint_gt(later_count, 0);
     ck_assert(cci_read_ahead_finish(ahead));
     pthread_cond_destroy(&source.reached);
     pthread_mutex_destroy(&source.lock);
