@@ -152,6 +152,21 @@ static char *partial_of(const char *path)
     return partial;
 }
 
+/* The first output named as a folder ("out.csv/", "."), or NULL: said at once, before a journal
+ * beside the report is looked for under that name. */
+static const char *output_naming_a_folder(const tool_options *opts, const tool_summary_facts *facts,
+                                          const char **path)
+{
+    const char *const outputs[][2] = {
+        {"--report", facts->report}, {"--rejects", facts->rejects}, {"--summary-json", opts->summary_json}};
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++)
+        if (outputs[i][1] && !cci_path_names_a_file(outputs[i][1])) {
+            *path = outputs[i][1];
+            return outputs[i][0];
+        }
+    return NULL;
+}
+
 static int import_and_summarise(const tool_options *opts, const char *api_key, tool_summary_facts *facts,
                                 const tool_run_folder *folder, cci_stop *stop, FILE *messages, bool *ran)
 {
@@ -159,6 +174,14 @@ static int import_and_summarise(const tool_options *opts, const char *api_key, t
     cci_outfile summary = {0};
     char err[1024];
     /* before any file is made: a PATH.partial made first could be the input */
+    const char *folder_path, *folder_named = output_naming_a_folder(opts, facts, &folder_path);
+    if (folder_named) {
+        fprintf(messages,
+                "cometchat-import: %s \"%s\" ends as a folder's name does ('/', '.' or '..'): name a file; nothing "
+                "was sent\n",
+                folder_named, folder_path);
+        return TOOL_EXIT_USAGE;
+    }
     char *companion = facts->rejects ? tool_config_companion(facts->rejects) : NULL;
     tool_run_files files = {.input = opts->input, .report = facts->report, .rejects = facts->rejects,
                             .state = facts->state, .summary_json = opts->summary_json, .companion = companion};

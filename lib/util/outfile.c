@@ -145,7 +145,7 @@ FILE *cci_open_for_writing(const char *path, int flags, const char *mode)
 
 /* A name that can become a file: not empty, not a folder's (a file's rename over one would fail
  * only when the run ends, after its requests). */
-static bool names_a_file(const char *path)
+bool cci_path_names_a_file(const char *path)
 {
     size_t len = strlen(path);
     const char *base = strrchr(path, '/');
@@ -156,7 +156,7 @@ static bool names_a_file(const char *path)
 cci_status cci_outfile_open(cci_outfile *out, const char *path, char *err, size_t errlen)
 {
     *out = (cci_outfile){0};
-    const char *there = names_a_file(path) ? not_replaceable(path) : "a folder, or nothing";
+    const char *there = cci_path_names_a_file(path) ? not_replaceable(path) : "a folder, or nothing";
     if (there)
         return cci_fail(CCI_INVALID, err, errlen,
                         "cannot write \"%s\": it names %s, and the tool replaces what is at the path with a new file "

@@ -45,6 +45,18 @@ for clash in "--summary-json $work/users.csv" "--rejects $work/out.csv --report 
   [ "$code" = 2 ] || fail "$clash exited $code: $err"
   case "$err" in *"nothing was sent"* | *"one would overwrite the other"*) ;; *) fail "$clash: $err" ;; esac
 done
+# an output named as a folder, even where a file of that name is: said as such, not as a journal
+# that cannot be read beside it
+touch "$work/out.csv"
+for folder in "--report $work/out.csv/" "--rejects $work/." "--summary-json $work/out.csv/" "--report $work/none/"; do
+  set +e
+  # shellcheck disable=SC2086
+  err=$(cd "$work" && COMETCHAT_API_KEY=k "$tool" --base-url http://127.0.0.1:9/v3 --dry-run $folder "$work/users.csv" 2>&1); code=$?
+  set -e
+  [ "$code" = 2 ] || fail "$folder exited $code: $err"
+  case "$err" in *"ends as a folder's name does"*"nothing was sent"*) ;; *) fail "$folder: $err" ;; esac
+done
+rm "$work/out.csv"
 [ "$(ls "$work" | grep -v "^state$" | tr '\n' ' ')" = "hard.csv users.csv " ] || fail "a refused run left files: $(ls "$work")" # no users.runs
 [ "$(cat "$work/users.csv")" = "$(printf 'uid,name\nana,Ana')" ] || fail "the input was written over"
-echo "cli: 6 passed, 0 failed"
+echo "cli: 7 passed, 0 failed"

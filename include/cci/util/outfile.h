@@ -75,6 +75,9 @@ int cci_open_private(const char *path, int flags);
 /* fopen(path, mode) for writing, with open's flags added (O_TRUNC, O_APPEND), by cci_open_private. */
 FILE *cci_open_for_writing(const char *path, int flags, const char *mode);
 
+/* Whether path can name a file: not empty, not ending in '/', and its last part not "." or "..". */
+bool cci_path_names_a_file(const char *path);
+
 /* Creates PATH.partial (replacing a partial file left by a killed run). Otherwise err names the
  * path and why, and the code is CCI_INVALID (PATH is empty or names a folder: "", ".", "dir/"),
  * CCI_REFUSED (a link at the partial name, or a file of someone else's there), CCI_NOMEM or
