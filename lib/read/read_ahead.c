@@ -48,6 +48,15 @@ struct cci_read_ahead {
     bool oom;               /* the reader could not copy a record */
 };
 
+/* Whether record's cells lie one after another, each with its NUL, as a reader keeps them: then
+ * they are copied at once, not a cell at a time. */
+static bool cells_in_a_row(const cci_record *record)
+{
+    for (size_t i = 1; i < record->count; i++)
+        if (record->cells[i].text != record->cells[i - 1].text + record->cells[i - 1].len + 1) return false;
+    return true;
+}
+
 /* Copies record into b; false when memory ran out. Cells are pointed at their text only once the
  * batch is full (the arrays may move while it fills): until then, a cell's text is an offset. */
 static bool keep(batch *b, const cci_record *record)
@@ -60,9 +69,11 @@ static bool keep(batch *b, const cci_record *record)
         return false;
     b->records[b->count++] = (cci_record){.line = record->line, .count = record->count,
                                           .cells = (const cci_cell *)(uintptr_t)b->cells_used};
+    bool at_once = record->count && cells_in_a_row(record);
+    if (at_once) memcpy(b->text + b->text_used, record->cells[0].text, bytes);
     for (size_t i = 0; i < record->count; i++) {
         size_t len = record->cells[i].len;
-        memcpy(b->text + b->text_used, record->cells[i].text, len + 1);
+        if (!at_once) memcpy(b->text + b->text_used, record->cells[i].text, len + 1);
         b->cells[b->cells_used++] = (cci_cell){.text = (const char *)(uintptr_t)b->text_used, .len = len};
         b->text_used += len + 1;
     }

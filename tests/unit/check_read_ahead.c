@@ -10,7 +10,8 @@
 #include "check_main.h"
 #include "read/read_ahead.h"
 
-/* A source of numbered records, cells rewritten in one buffer at each call. */
+/* A source of numbered records, cells rewritten in one buffer at each call: one after another, as
+ * a reader keeps them, or (every third record) a byte apart. */
 typedef struct counting_source {
     unsigned long given, total;
     cci_read_status last;
@@ -46,6 +47,7 @@ static cci_read_status next_counted(void *arg, cci_record *record)
         source->text[used + len] = '\0';
         source->cells[c] = (cci_cell){source->text + used, len};
         used += len + 1;
+        if (n % 3 == 1) source->text[used++] = '#'; /* cells apart, as a reader's are not */
     }
     *record = (cci_record){.line = n + 2, .count = count, .cells = source->cells};
     return CCI_READ_RECORD;
