@@ -149,7 +149,7 @@ static bool replace_with(cci_outfile *out, FILE *workbook)
     size_t got;
     while (ok && (got = fread(buffer, 1, sizeof buffer, workbook)) > 0) ok = fwrite(buffer, 1, got, out->file) == got;
     ok = ok && !ferror(workbook);
-    out->whole = out->end = 0;
+    out->whole = 0;
     return cci_outfile_check(out, ok);
 }
 

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio_ext.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -197,10 +196,7 @@ bool cci_outfile_flush(cci_outfile *out)
     if (out->error) return false;
     if (fflush(out->file) == 0) {
         off_t at = ftello(out->file);
-        if (at >= 0) {
-            out->end = at;
-            if (!out->cut) out->whole = at;
-        }
+        if (at >= 0) out->whole = at;
         return true;
     }
     cci_outfile_check(out, false);
@@ -214,71 +210,37 @@ bool cci_outfile_flush(cci_outfile *out)
 
 bool cci_outfile_write_whole(cci_outfile *out, const char *bytes, size_t len)
 {
-    return cci_outfile_write_part(out, bytes, len, len, false);
-}
-
-/* Writes bytes[*done..len) to fd; false with errno set when the kernel took no more. */
-static bool write_all(int fd, const char *bytes, size_t len, size_t *done)
-{
-    while (*done < len) {
-        ssize_t wrote = write(fd, bytes + *done, len - *done);
+    if (!cci_outfile_flush(out)) return false;
+    int fd = fileno(out->file);
+    for (size_t done = 0; done < len;) {
+        ssize_t wrote = write(fd, bytes + done, len - done);
         if (wrote < 0 && errno == EINTR) continue;
         if (wrote <= 0) {
             if (wrote == 0) errno = ENOSPC;
+            cci_outfile_check(out, false);
+            int cut = ftruncate(fd, out->whole); /* as a failed flush does: never a cut line */
+            (void)cut;
             return false;
         }
-        *done += (size_t)wrote;
+        done += (size_t)wrote;
     }
+    out->whole += (long long)len;
     return true;
 }
 
-static bool set_direct(int fd, bool on)
+void cci_outfile_stream_out(cci_outfile *out)
 {
-    int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) == 0;
-}
-
-/* Writes the whole blocks of bytes[0..len) with O_DIRECT, when the file's end and bytes allow it
- * (what the file system refuses is left for the page cache); false with errno on a failed write. */
-static bool write_direct(cci_outfile *out, int fd, const char *bytes, size_t len, size_t *done)
-{
-    const size_t align = CCI_OUTFILE_DIRECT_ALIGN;
-    size_t blocks = len / align * align;
-    if (out->no_direct || !blocks || out->end % (long long)align || (uintptr_t)bytes % align) return true;
-    if (!set_direct(fd, true)) {
-        out->no_direct = true;
-        return true;
-    }
-    bool ok = write_all(fd, bytes, blocks, done);
-    int error = errno;
-    /* off again at once: the stream, and every other write, go through the page cache */
-    if (!set_direct(fd, false)) {
-        ok = false;
-        error = errno;
-    } else if (!ok && error == EINVAL) { /* the file system's no, not the disk's */
-        out->no_direct = true;
-        ok = true;
-    }
-    errno = error;
-    return ok;
-}
-
-bool cci_outfile_write_part(cci_outfile *out, const char *bytes, size_t len, size_t lines_len, bool direct)
-{
-    if (!cci_outfile_flush(out)) return false;
     int fd = fileno(out->file);
-    size_t done = 0;
-    bool ok = (!direct || write_direct(out, fd, bytes, len, &done)) && write_all(fd, bytes, len, &done);
-    out->end += (long long)done;
-    if (!ok) {
-        cci_outfile_check(out, false);
-        int cut = ftruncate(fd, out->whole); /* as a failed flush does: never a cut line */
-        (void)cut;
-        return false;
+    long long end = out->whole;
+    /* the previous batch's writing began a call ago: waited for, then its pages freed */
+    if (out->streamed > out->dropped &&
+        sync_file_range(fd, out->dropped, out->streamed - out->dropped,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0) {
+        posix_fadvise(fd, out->dropped, out->streamed - out->dropped, POSIX_FADV_DONTNEED);
+        out->dropped = out->streamed;
     }
-    if (lines_len) out->whole = out->end - (long long)(len - lines_len);
-    out->cut = lines_len < len;
-    return true;
+    if (end > out->streamed && sync_file_range(fd, out->streamed, end - out->streamed, SYNC_FILE_RANGE_WRITE) == 0)
+        out->streamed = end;
 }
 
 void cci_outfile_describe_error(const cci_outfile *out, char *err, size_t errlen)

@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 struct cci_write_behind {
     cci_outfile *out; /* the writer's (the composer's when not threaded) */
@@ -15,8 +14,6 @@ struct cci_write_behind {
     /* the composer's own: */
     int filling; /* the buffer lines go into */
     size_t used;
-    long long file_at;  /* where the filling buffer's first byte goes in the file */
-    size_t lines_to_block; /* the last line's end at or before the last block boundary in it */
     bool threaded;
     bool out_of_memory; /* said in the outfile once the writer is done with it */
     pthread_t thread;
@@ -24,7 +21,7 @@ struct cci_write_behind {
     pthread_mutex_t lock;
     pthread_cond_t changed; /* a batch handed over, written, or the end */
     bool handed;            /* buffers[!filling] holds a batch the writer has not finished */
-    size_t handed_len, handed_lines; /* its bytes, and those up to its last line's end */
+    size_t handed_len;
     bool ending;
     atomic_bool failed; /* written under lock, read without: a write failed, or memory ran out */
 };
@@ -39,10 +36,11 @@ static void *write_batches(void *arg)
         while (!behind->handed && !behind->ending) pthread_cond_wait(&behind->changed, &behind->lock);
         if (!behind->handed) break;
         const char *batch = behind->buffers[!behind->filling]; /* filling moves only once it is back */
-        size_t len = behind->handed_len, lines = behind->handed_lines;
+        size_t len = behind->handed_len;
         bool skip = atomic_load(&behind->failed);
         pthread_mutex_unlock(&behind->lock);
-        bool ok = skip || cci_outfile_write_part(behind->out, batch, len, lines, true);
+        bool ok = skip || cci_outfile_write_whole(behind->out, batch, len);
+        if (ok && !skip) cci_outfile_stream_out(behind->out); /* through a few megabytes of the page cache */
         pthread_mutex_lock(&behind->lock);
         if (!ok) atomic_store(&behind->failed, true);
         behind->handed = false;
@@ -56,13 +54,11 @@ cci_write_behind *cci_write_behind_start(cci_outfile *out, size_t batch_bytes, b
 {
     cci_write_behind *behind = calloc(1, sizeof *behind);
     if (!behind) return NULL;
-    cci_outfile_flush(out); /* what the stream holds goes first; a failure stays in out */
-    *behind = (cci_write_behind){.out = out, .threaded = threaded, .file_at = out->end};
+    *behind = (cci_write_behind){.out = out, .threaded = threaded};
     atomic_init(&behind->failed, false);
-    const size_t align = CCI_OUTFILE_DIRECT_ALIGN;
-    for (int i = 0; i < 2; i++) { /* aligned, for O_DIRECT */
-        behind->caps[i] = (batch_bytes + align - 1) / align * align;
-        behind->buffers[i] = aligned_alloc(align, behind->caps[i]);
+    for (int i = 0; i < 2; i++) {
+        behind->buffers[i] = malloc(batch_bytes);
+        behind->caps[i] = batch_bytes;
     }
     pthread_mutex_init(&behind->lock, NULL);
     pthread_cond_init(&behind->changed, NULL);
@@ -75,49 +71,27 @@ cci_write_behind *cci_write_behind_start(cci_outfile *out, size_t batch_bytes, b
     return behind;
 }
 
-/* The bytes of the filling buffer to hand over: up to the last block boundary in the file, so
- * that every batch after the first starts on one and can go to the disk by O_DIRECT (the rest is
- * carried over to the next batch), or all of them when all is asked or no boundary is in them. */
-static size_t handing_len(const cci_write_behind *behind, bool all)
-{
-    const long long align = CCI_OUTFILE_DIRECT_ALIGN;
-    long long to_block = (behind->file_at + (long long)behind->used) / align * align - behind->file_at;
-    return all || to_block <= 0 ? behind->used : (size_t)to_block;
-}
-
-/* After len bytes of the filling buffer were handed over from buffer `from`, what is left of its
- * last line begins the filling one. */
-static void carry_over(cci_write_behind *behind, const char *from, size_t len)
-{
-    size_t rest = behind->used - len;
-    memmove(behind->buffers[behind->filling], from + len, rest);
-    behind->file_at += (long long)len;
-    behind->used = rest;
-    behind->lines_to_block = 0;
-}
-
 /* The current batch to the writer, once it has given the other back; the composer goes on with
  * that one. False once a write failed. */
-static bool hand_over(cci_write_behind *behind, bool all)
+static bool hand_over(cci_write_behind *behind)
 {
     if (!behind->used) return !atomic_load(&behind->failed);
-    size_t len = handing_len(behind, all), lines = len == behind->used ? len : behind->lines_to_block;
-    char *batch = behind->buffers[behind->filling];
     if (!behind->threaded) {
-        bool ok = !atomic_load(&behind->failed) && cci_outfile_write_part(behind->out, batch, len, lines, true);
+        bool ok = !atomic_load(&behind->failed) &&
+                  cci_outfile_write_whole(behind->out, behind->buffers[behind->filling], behind->used);
+        if (ok) cci_outfile_stream_out(behind->out);
         if (!ok) atomic_store(&behind->failed, true);
-        carry_over(behind, batch, len);
+        behind->used = 0;
         return ok;
     }
     pthread_mutex_lock(&behind->lock);
     while (behind->handed) pthread_cond_wait(&behind->changed, &behind->lock);
     behind->handed = true;
-    behind->handed_len = len;
-    behind->handed_lines = lines;
+    behind->handed_len = behind->used;
     behind->filling = !behind->filling;
+    behind->used = 0;
     pthread_cond_broadcast(&behind->changed);
     pthread_mutex_unlock(&behind->lock);
-    carry_over(behind, batch, len); /* the writer only reads the batch, and not this part of it */
     return !atomic_load(&behind->failed);
 }
 
@@ -126,38 +100,30 @@ char *cci_write_behind_room(cci_write_behind *behind, size_t bound)
     int at = behind->filling;
     if (behind->used + bound <= behind->caps[at])
         return atomic_load(&behind->failed) ? NULL : behind->buffers[at] + behind->used;
-    if (!hand_over(behind, false)) return NULL;
+    if (!hand_over(behind)) return NULL;
     at = behind->filling;
-    if (behind->used + bound > behind->caps[at]) { /* a line longer than a batch: room of its own */
-        size_t cap = (behind->used + bound + CCI_OUTFILE_DIRECT_ALIGN - 1) / CCI_OUTFILE_DIRECT_ALIGN *
-                     CCI_OUTFILE_DIRECT_ALIGN;
-        char *grown = aligned_alloc(CCI_OUTFILE_DIRECT_ALIGN, cap); /* realloc would not keep it aligned */
+    if (bound > behind->caps[at]) { /* a line longer than a batch: its own */
+        char *grown = realloc(behind->buffers[at], bound);
         if (!grown) {
             behind->out_of_memory = true;
             atomic_store(&behind->failed, true);
             return NULL;
         }
-        memcpy(grown, behind->buffers[at], behind->used);
-        free(behind->buffers[at]);
         behind->buffers[at] = grown;
-        behind->caps[at] = cap;
+        behind->caps[at] = bound;
     }
-    return behind->buffers[at] + behind->used;
+    return behind->buffers[at];
 }
 
 void cci_write_behind_wrote(cci_write_behind *behind, size_t len)
 {
-    const long long align = CCI_OUTFILE_DIRECT_ALIGN;
-    long long start = behind->file_at + (long long)behind->used, end = start + (long long)len;
-    /* a line that reaches a block boundary: the last line's end at or before the last one */
-    if (end / align > start / align) behind->lines_to_block = end % align ? behind->used : behind->used + len;
     behind->used += len;
 }
 
 bool cci_write_behind_finish(cci_write_behind *behind)
 {
     if (!behind) return true;
-    hand_over(behind, true);
+    hand_over(behind);
     if (behind->threaded) {
         pthread_mutex_lock(&behind->lock);
         behind->ending = true;

@@ -1,9 +1,8 @@
 /* Whole lines written to an outfile by a thread of its own, a batch at a time, while the next
  * batch is composed: the kernel's copy of a dry run's report (a large share of its time) then
- * overlaps the reading and planning of the rows after. A batch is handed over up to the last
- * block boundary in the file (CCI_OUTFILE_DIRECT_ALIGN), the rest of its last line carried over to
- * the next, so that every batch after the first starts on a boundary, from an aligned buffer, and
- * goes to the disk by O_DIRECT (cci_outfile_write_part): no page cache copy, no fault a page.
+ * overlaps the reading and planning of the rows after. The writer streams the file out as it goes
+ * (cci_outfile_stream_out): a batch behind, it waits for the disk and frees the pages, so the next
+ * batches are copied into pages touched moments ago.
  *
  * Who waits for whom: the composing thread waits for the writer only to get the other buffer back
  * (cci_write_behind_room, cci_write_behind_finish); the writer waits for a batch or the end, and

@@ -81,8 +81,7 @@ START_TEST(a_report_in_batches_reaches_the_file_in_whole_lines)
     ck_assert_int_eq(cci_report_open(&report, path, err, sizeof err), CCI_OK);
     cci_report_flush_in_batches(report);
     ck_assert(cci_report_write(report, &o));
-    /* the header, flushed when the batches start; a batch holds about 1,500 such lines */
-    ck_assert_int_eq(partial_size(), (long long)strlen(CCI_REPORT_HEADER) + 1);
+    ck_assert_int_eq(partial_size(), 0); /* a batch holds about 1,500 such lines */
     size_t lines = 5000; /* three batches and some */
     for (size_t i = 1; i < lines; i++) ck_assert(cci_report_write(report, &o));
     ck_assert_int_eq(cci_report_close(report, kept, sizeof kept, err, sizeof err), CCI_OK);

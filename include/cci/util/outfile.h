@@ -24,14 +24,8 @@ typedef struct cci_outfile {
     char *partial; /* where the rows go until commit: PATH.partial */
     int error;     /* errno of the first failed write, 0 while none failed */
     long long whole; /* bytes flushed whole: where a failed flush cuts the file back to */
-    long long end;   /* bytes in the file: whole, or past it while a part's line is cut */
-    bool cut;        /* the file ends inside a line (cci_outfile_write_part), which a later part ends */
-    bool no_direct;  /* the file system refused O_DIRECT: written through the page cache */
+    long long streamed, dropped; /* cci_outfile_stream_out's: bytes sent to the disk, and dropped */
 } cci_outfile;
-
-/* O_DIRECT needs a write's offset, address and length in multiples of the device's logical block;
- * 4096 is a multiple of every common one. */
-#define CCI_OUTFILE_DIRECT_ALIGN 4096
 
 /* If a regular file is at path, renames it to the first free "STEM.N.EXT"
  * (users.report.csv -> users.report.1.csv) and writes that name into kept; kept is "" when nothing
@@ -95,14 +89,15 @@ bool cci_outfile_flush(cci_outfile *out);
  * through the stream's buffer; as a flush, a failure keeps the error and cuts the file back. */
 bool cci_outfile_write_whole(cci_outfile *out, const char *bytes, size_t len);
 
-/* As cci_outfile_write_whole, for bytes whose first lines_len end a line (0: no line ends in them)
- * and whose rest begins a line a later part ends. A failure cuts the file back to its last line's
- * end. With direct, what of them starts at an offset and an address in CCI_OUTFILE_DIRECT_ALIGN
- * and fills whole blocks goes to the disk without a copy in the page cache (O_DIRECT): a large
- * report's pages then cost no fault each, and the disk writes while the rows are still composed
- * (the commit's fsync waits for it anyway). A file system that refuses O_DIRECT is written through
- * the page cache, as ever. */
-bool cci_outfile_write_part(cci_outfile *out, const char *bytes, size_t len, size_t lines_len, bool direct);
+/* For a large file written once and not read back soon (a dry run's report), after each batch of
+ * whole lines: starts the disk's writing of what came since the last call, waits for the disk to
+ * have what the call before started, and drops those pages from the page cache. The kernel gives
+ * the pages freed to the next writes, so the file passes through a few megabytes of memory touched
+ * moments ago: on a virtual machine a page not touched for a while costs a fault in the host (a
+ * 293 MB report took 0.35 to 0.55 s to copy into new pages, 0.07 s into pages just freed), and the
+ * report never pushes the rest out of the cache. What it waits for is the disk's part of the
+ * commit's fsync, done on the way. Best effort: the file is as written whatever these calls do. */
+void cci_outfile_stream_out(cci_outfile *out);
 
 /* Flushes, fsyncs, closes and renames PATH.partial to PATH. With keep_previous an earlier PATH is
  * first renamed aside (its new name in kept, "" when there was none); without, it is replaced.
