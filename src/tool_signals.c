@@ -36,7 +36,8 @@ static void *watch(void *arg)
         if (++count == 1) {
             fprintf(signals->messages,
                     signals->dry_run ? "\ncometchat-import: %s: stopping the dry run (a file stopped before its end "
-                                       "gets no report: its rows may not be what the whole file says)\n"
+                                       "gets no report: its rows may not be what the whole file says; standard "
+                                       "input or a pipe gets one of the rows read)\n"
                                      : "\ncometchat-import: %s: finishing the requests in flight and writing the "
                                        "report (interrupt again to abandon them)\n",
                     name);

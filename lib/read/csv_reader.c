@@ -242,6 +242,9 @@ cci_read_status cci_csv_reader_next(cci_csv_reader *reader, cci_record *record)
         }
         if (status == CCI_SOURCE_END) {
             reader->finished = true;
+            /* the run stopped while the record came: cut short, it is not read, as those after it
+             * are not (its cells would say the row is broken, its uid may be cut) */
+            if (cci_source_cut_by_stop(reader->source)) return CCI_READ_END;
             if (csv_fini(&reader->parser, on_cell, on_record, reader) != 0)
                 return fail(reader, CCI_INVALID,
                             "line %lu: a quoted cell in the record starting here is never closed "

@@ -20,6 +20,7 @@ struct cci_source {
     char raw[RAW_SIZE]; /* bytes as read, not yet converted: raw[raw_start, raw_end) */
     size_t raw_start, raw_end;
     bool raw_eof;
+    bool cut_by_stop; /* raw_eof because the run stopped, not because the input ended */
 
     char buffer[BUFFER_SIZE]; /* UTF-8 not yet handed out: buffer[start, end) */
     size_t start, end;
@@ -72,6 +73,11 @@ void cci_source_free(cci_source *source)
     free(source);
 }
 
+bool cci_source_cut_by_stop(const cci_source *source)
+{
+    return source->cut_by_stop;
+}
+
 void cci_source_stop_on(cci_source *source, cci_stop *stop)
 {
     source->stop = stop;
@@ -97,6 +103,7 @@ static bool read_some(cci_source *source, size_t room, size_t *got)
     for (;;) {
         if (!wait_for_input(source)) {
             source->raw_eof = true; /* the run stopped: what has not come is not read */
+            source->cut_by_stop = true;
             return true;
         }
         ssize_t n = read(fileno(source->file), source->raw + source->raw_end, room);

@@ -4,6 +4,7 @@
 
 #include "rules/damage.h"
 #include "cci/util/fingerprint.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -417,7 +418,7 @@ void cci_user_explain_refusal(cci_outcome *outcome, const cci_mapping *mapping, 
     cci_trim(&text, &len);
     bool role = column->field == CCI_FIELD_ROLE;
     char message[1024];
-    snprintf(message, sizeof message, "column \"%s\": \"%.*s%s\": %s%s", column->header, len > 80 ? 80 : (int)len, text,
+    snprintf(message, sizeof message, "column \"%s\": \"%.*s%s\": %s%s", column->header, (int)cci_utf8_cut(text, len, 80), text,
              len > 80 ? "..." : "", cci_outcome_text(outcome),
              role ? " (a role this app does not have: create it in the CometChat dashboard, or fix the cell)" : "");
     cci_outcome_say(outcome, message);

@@ -84,8 +84,8 @@ cci_status cci_validate_url(const char *url, size_t len, char *why, size_t why_l
     if (code == CURLUE_OK) code = curl_url_get(parsed, CURLUPART_HOST, &host, 0);
     if (code == CURLUE_OK) ok = (strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0) && *host;
     cci_status status = code == CURLUE_OUT_OF_MEMORY ? cci_fail(CCI_NOMEM, why, why_len, "out of memory")
-                        : !ok ? cci_fail(CCI_INVALID, why, why_len, "\"%.60s%s\" is not an absolute http:// or https:// URL",
-                                         url, len > 60 ? "..." : "")
+                        : !ok ? cci_fail(CCI_INVALID, why, why_len, "\"%.*s%s\" is not an absolute http:// or https:// URL",
+                                         (int)cci_utf8_cut(url, len, 60), url, len > 60 ? "..." : "")
                               : CCI_OK;
     curl_free(scheme);
     curl_free(host);
@@ -99,8 +99,8 @@ static bool check_tag(const char *tag, size_t len, char *why, size_t why_len)
     size_t units = 0;
     cci_utf8_utf16_units(tag, len, &units);
     if (units > CCI_TAG_MAX) {
-        snprintf(why, why_len, "tag \"%.30s...\" is %zu characters long; CometChat allows at most %d",
-                 tag, units, CCI_TAG_MAX);
+        snprintf(why, why_len, "tag \"%.*s...\" is %zu characters long; CometChat allows at most %d",
+                 (int)cci_utf8_cut(tag, len, 30), tag, units, CCI_TAG_MAX);
         return false;
     }
     return true;

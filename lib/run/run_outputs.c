@@ -1,6 +1,7 @@
 /* The run's files: the journal, the report and the rejects, and what the header says of them. */
 #define _DEFAULT_SOURCE /* realpath */
 #include "run_parts.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,7 +117,9 @@ void run_warn_unknown_columns(const run *r)
         char names[512] = "";
         size_t used = 0;
         for (size_t i = 0; i < UNKNOWN_COLUMNS_NAMED && used < sizeof names; i++)
-            used += (size_t)snprintf(names + used, sizeof names - used, "%s\"%.60s\"", i ? ", " : "", m->unknown[i].header);
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s\"%.*s\"", i ? ", " : "",
+                                     (int)cci_utf8_cut(m->unknown[i].header, strlen(m->unknown[i].header), 60),
+                                     m->unknown[i].header);
         run_say(r, CCI_MESSAGE_NOTE, "warning: %zu columns are not CometChat fields and are ignored: %s and %zu more "
                                  "(--map \"COLUMN=FIELD\" to use one; --template lists the fields)",
             m->unknown_count, names, m->unknown_count - UNKNOWN_COLUMNS_NAMED);

@@ -1,4 +1,5 @@
 #include "send/data_import.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,8 +207,8 @@ static void send_batch(cci_data_import *channel, void **jobs, size_t count)
             settle_answers(channel, jobs, users, answers, count, &last);
             return;
         }
-        snprintf(why, sizeof why, "HTTP %ld with an answer whose per-user results cannot be read%s%.400s", last.status,
-                 last.message[0] ? ": " : "", last.message);
+        snprintf(why, sizeof why, "HTTP %ld with an answer whose per-user results cannot be read%s%.*s", last.status,
+                 last.message[0] ? ": " : "", (int)cci_utf8_cut(last.message, strlen(last.message), 400), last.message);
         refuse(channel, why);
         settle_unknown(channel, jobs, users, count, true);
         return;
@@ -215,7 +216,8 @@ static void send_batch(cci_data_import *channel, void **jobs, size_t count)
     if (cci_stop_requested(channel->shared->stop)) {
         /* the rows end as the run's stop says */
     } else if (answer != CCI_ANSWER_RETRYABLE) {
-        snprintf(why, sizeof why, "HTTP %ld %s: %.400s", last.status, last.code, last.message);
+        snprintf(why, sizeof why, "HTTP %ld %s: %.*s", last.status, last.code,
+                 (int)cci_utf8_cut(last.message, strlen(last.message), 400), last.message);
         refuse(channel, why);
     }
     /* retries spent, the run stopping, or refused: what may have been written is read back */

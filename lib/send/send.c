@@ -1,4 +1,5 @@
 #include "send/send.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,8 @@ static void check_answer_uid(cci_response *r, const char *uid)
 {
     if (!r->documented || strcasecmp(r->data_uid, uid) == 0) return;
     r->documented = false;
-    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.100s\", not this row's", r->status, r->data_uid);
+    snprintf(r->message, sizeof r->message, "HTTP %ld about uid \"%.*s\", not this row's", r->status,
+             (int)cci_utf8_cut(r->data_uid, strlen(r->data_uid), 100), r->data_uid);
 }
 
 /* Whether an attempt was heard; when it was not, whether the service now counts as unreachable:

@@ -65,3 +65,12 @@ size_t cci_utf8_valid_prefix(const char *text, size_t len)
     }
     return len;
 }
+
+size_t cci_utf8_cut(const char *text, size_t len, size_t most)
+{
+    if (len <= most) return len;
+    size_t cut = most;
+    /* a continuation byte at the cut: the character it belongs to goes, whole */
+    while (cut && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
+    return cut;
+}

@@ -19,4 +19,9 @@ bool cci_utf8_valid(const char *text, size_t len);
  * len, the bytes are invalid or a character is cut by len (the caller's decoder tells which). */
 size_t cci_utf8_valid_prefix(const char *text, size_t len);
 
+/* How much of text to quote in at most `most` bytes: len when it fits, otherwise at most `most`
+ * bytes ending before a character cut short (a cell's beginning quoted in a message, then "...",
+ * must stay UTF-8: a report of it may be a workbook, which holds nothing else). */
+size_t cci_utf8_cut(const char *text, size_t len, size_t most);
+
 #endif

@@ -101,6 +101,23 @@ START_TEST(the_valid_prefix_agrees_with_the_validator_on_random_bytes)
 }
 END_TEST
 
+/* A cut never falls inside a character: what it keeps of valid text is valid, as long as it can
+ * be, and all of text when it fits. */
+START_TEST(a_cut_keeps_whole_characters)
+{
+    const char *text = "ab\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z"; /* a b é € 😀 z */
+    size_t len = strlen(text);
+    ck_assert_uint_eq(cci_utf8_cut(text, len, 100), len);
+    ck_assert_uint_eq(cci_utf8_cut(text, len, len), len);
+    const size_t expected[] = {0, 1, 2, 2, 4, 4, 4, 7, 7, 7, 7, 11};
+    for (size_t most = 0; most < len; most++) {
+        size_t cut = cci_utf8_cut(text, len, most);
+        ck_assert_msg(cut == expected[most], "at most %zu bytes: %zu kept", most, cut);
+        ck_assert(cci_utf8_valid(text, cut));
+    }
+}
+END_TEST
+
 static Suite *utf8_suite(void)
 {
     Suite *suite = suite_create("utf8");
@@ -111,6 +128,7 @@ static Suite *utf8_suite(void)
     tcase_add_test(tc, invalid_sequences_are_refused);
     tcase_add_test(tc, the_valid_prefix_stops_at_the_first_bad_or_cut_character);
     tcase_add_test(tc, the_valid_prefix_agrees_with_the_validator_on_random_bytes);
+    tcase_add_test(tc, a_cut_keeps_whole_characters);
     suite_add_tcase(suite, tc);
     return suite;
 }

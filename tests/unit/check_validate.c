@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "rules/validate.h"
+#include "util/utf8.h"
 #include "check_main.h"
 
 static char why[512];
@@ -67,6 +68,15 @@ START_TEST(urls_must_be_absolute_http)
     url[3010] = '\0';
     ck_assert_int_eq(cci_validate_url(S(url)), CCI_INVALID);
     ck_assert_ptr_nonnull(strstr(why, "3010 characters"));
+    /* the cell quoted in the message is cut before a character, never inside one: UTF-8 still,
+     * whichever byte the cut falls on */
+    for (int at = 0; at < 2; at++) {
+        char accented[300] = "x";
+        for (int i = 0; i < 100; i++) strcat(accented, at ? "\xc3\xa9" : "\xe2\x82\xac");
+        ck_assert_int_eq(cci_validate_url(S(accented)), CCI_INVALID);
+        ck_assert_msg(cci_utf8_valid(why, strlen(why)), "not UTF-8: %s", why);
+        ck_assert_ptr_nonnull(strstr(why, "...\" is not"));
+    }
 }
 END_TEST
 

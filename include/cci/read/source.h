@@ -48,6 +48,10 @@ void cci_source_free(cci_source *source);
  * (nothing may have read from the FILE before). */
 void cci_source_stop_on(cci_source *source, cci_stop *stop);
 
+/* Whether the input was taken as ended because the run stopped, not because it ended: its last
+ * line may then be cut short. */
+bool cci_source_cut_by_stop(const cci_source *source);
+
 /* The bytes of the first line as far as they are buffered (for dialect detection), without
  * consuming anything. */
 void cci_source_peek_first_line(cci_source *source, const char **text, size_t *len);
