@@ -23,9 +23,15 @@ bool cci_validate_text(const char *text, size_t len, char *why, size_t why_len)
     return true;
 }
 
+/* A letter a-z or A-Z, a digit, _ or -: what a uid may hold (tested by ranges, not by a search
+ * of the 64 allowed: this runs on every byte of every row's uid). */
+static bool uid_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
 bool cci_validate_uid(const char *uid, size_t len, char *why, size_t why_len)
 {
-    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
     if (len == 0) {
         snprintf(why, why_len, "empty: every user needs a uid");
         return false;
@@ -35,7 +41,7 @@ bool cci_validate_uid(const char *uid, size_t len, char *why, size_t why_len)
         return false;
     }
     for (size_t i = 0; i < len; i++) {
-        if (!strchr(allowed, uid[i]) || uid[i] == '\0') {
+        if (!uid_byte((unsigned char)uid[i])) {
             unsigned char c = (unsigned char)uid[i];
             if (c >= 0x20 && c < 0x7F)
                 snprintf(why, why_len,

@@ -27,6 +27,13 @@ START_TEST(uids)
     ck_assert_ptr_nonnull(strstr(why, "101 characters"));
     long_uid[100] = '\0';
     ck_assert(cci_validate_uid(S(long_uid)));
+    /* every byte, NUL included: allowed exactly when it is a letter a-z or A-Z, a digit, _ or - */
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    for (int c = 0; c < 256; c++) {
+        char uid[3] = {'a', (char)c, 'b'};
+        bool expected = c && memchr(allowed, c, sizeof allowed - 1);
+        ck_assert_msg(cci_validate_uid(uid, 3, why, sizeof why) == expected, "byte %d", c);
+    }
 }
 END_TEST
 
