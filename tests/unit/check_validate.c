@@ -78,7 +78,7 @@ START_TEST(urls_must_be_absolute_http)
     /* the cell quoted in the message is cut before a character, never inside one: UTF-8 still,
      * whichever byte the cut falls on */
     for (int at = 0; at < 2; at++) {
-        char accented[300] = "x";
+        char accented[400] = "x"; /* 100 characters of 2 or 3 bytes */
         for (int i = 0; i < 100; i++) strcat(accented, at ? "\xc3\xa9" : "\xe2\x82\xac");
         ck_assert_int_eq(cci_validate_url(S(accented)), CCI_INVALID);
         ck_assert_msg(cci_utf8_valid(why, strlen(why)), "not UTF-8: %s", why);
