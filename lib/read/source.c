@@ -211,7 +211,10 @@ static bool decode_more(cci_source *source)
                             "on Windows) or --encoding ISO-8859-15"
                           : "");
         } else if (problem == EINVAL) { /* a character cut by the read: read on */
-            if (source->raw_eof) {
+            if (source->raw_eof && source->cut_by_stop) {
+                /* the run's stop cut it: its record is not read (csv_reader.c), nor is the rest */
+                source->raw_start = source->raw_end;
+            } else if (source->raw_eof) {
                 snprintf(source->decode_error, sizeof source->decode_error,
                          "the file ends in the middle of a %s character", source->info.name);
             } else if (source->raw_start == 0 && source->raw_end == RAW_SIZE) {

@@ -1,5 +1,6 @@
 #define _DEFAULT_SOURCE /* timegm */
 #include "cci/rules/dates.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -193,7 +194,7 @@ bool cci_date_parse(const char *text, size_t len, const cci_date_rules *rules, i
                     size_t why_len)
 {
     char cell[LONGEST_DATE + 1];
-    snprintf(cell, sizeof cell, "%.*s", (int)(len < LONGEST_DATE ? len : LONGEST_DATE), text);
+    snprintf(cell, sizeof cell, "%.*s", (int)cci_utf8_cut(text, len, LONGEST_DATE), text);
     if (len == 0 || len > LONGEST_DATE) {
         say_not_a_date(cell, why, why_len);
         return false;

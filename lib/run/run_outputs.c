@@ -127,12 +127,15 @@ void run_warn_unknown_columns(const run *r)
     }
     for (size_t i = 0; i < m->unknown_count; i++) {
         const char *header = m->unknown[i].header, *suggestion = m->unknown[i].suggestion;
+        /* a header of any length quoted whole twice overflows a message: cut, before a character */
+        int shown = (int)cci_utf8_cut(header, strlen(header), 200);
+        const char *more = header[shown] ? "..." : "";
         if (suggestion)
-            run_say(r, CCI_MESSAGE_NOTE, "warning: column \"%s\" is not a CometChat field and is ignored; did you mean \"%s\"? (--map \"%s=%s\")",
-                header, suggestion, header, suggestion);
+            run_say(r, CCI_MESSAGE_NOTE, "warning: column \"%.*s%s\" is not a CometChat field and is ignored; did you mean \"%s\"? (--map \"%.*s%s=%s\")",
+                shown, header, more, suggestion, shown, header, more, suggestion);
         else
-            run_say(r, CCI_MESSAGE_NOTE, "warning: column \"%s\" is not a CometChat field and is ignored (--map \"%s=FIELD\" to use it)",
-                header, header);
+            run_say(r, CCI_MESSAGE_NOTE, "warning: column \"%.*s%s\" is not a CometChat field and is ignored (--map \"%.*s%s=FIELD\" to use it)",
+                shown, header, more, shown, header, more);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "cci/rules/dates.h"
 
 #include "check_main.h"
+#include "util/utf8.h"
 
 enum { MARCH_4_2021 = 1614816000, MARCH_4_2021_050607 = 1614834367 };
 
@@ -153,6 +154,22 @@ START_TEST(zone_offsets_for_the_option)
 }
 END_TEST
 
+/* A long cell quoted in the reason is cut before a character, never inside one: the reason stays
+ * UTF-8 whichever byte the cut falls on. */
+START_TEST(a_long_cell_is_quoted_in_whole_characters)
+{
+    for (int shift = 0; shift < 3; shift++) {
+        char text[200] = "xx";
+        text[shift] = '\0';
+        for (int i = 0; i < 40; i++) strcat(text, "\xc3\xa9");
+        int64_t seconds;
+        char why[512] = "";
+        ck_assert(!cci_date_parse(text, strlen(text), &UTC_NOW, &seconds, why, sizeof why));
+        ck_assert_msg(cci_utf8_valid(why, strlen(why)), "not UTF-8: %s", why);
+    }
+}
+END_TEST
+
 static Suite *dates_suite(void)
 {
     Suite *suite = suite_create("dates");
@@ -167,6 +184,7 @@ static Suite *dates_suite(void)
     tcase_add_test(tc, spreadsheet_damage_and_other_units_are_named);
     tcase_add_test(tc, anything_else_is_not_a_date);
     tcase_add_test(tc, zone_offsets_for_the_option);
+    tcase_add_test(tc, a_long_cell_is_quoted_in_whole_characters);
     suite_add_tcase(suite, tc);
     return suite;
 }

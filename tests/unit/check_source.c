@@ -278,6 +278,32 @@ START_TEST(a_record_cut_short_by_the_runs_stop_is_not_read)
 }
 END_TEST
 
+/* Nor is one the stop cut inside a character: no "the file ends in the middle of a character". */
+START_TEST(a_character_cut_by_the_runs_stop_is_no_error)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    const char *rows = "uid,name\nu1,One\nu2,Ch\xc3";
+    ck_assert_int_eq(write(fds[1], rows, strlen(rows)), (ssize_t)strlen(rows));
+    FILE *file = fdopen(fds[0], "rb");
+    char err[256];
+    cci_csv_reader *reader;
+    ck_assert_int_eq(cci_csv_reader_new(&reader, file, ',', NULL, err, sizeof err), CCI_OK);
+    cci_stop *stop = cci_stop_new();
+    cci_csv_reader_stop_on(reader, stop);
+    cci_stop_request(stop, CCI_STOP_INTERRUPTED, "interrupted");
+    cci_record record;
+    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD); /* the header */
+    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD);
+    ck_assert_str_eq(record.cells[0].text, "u1");
+    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_END);
+    cci_csv_reader_free(reader);
+    cci_stop_free(stop);
+    fclose(file);
+    close(fds[1]);
+}
+END_TEST
+
 /* A read-once input (standard input, a FIFO) longer than the read buffer is read to its end: a
  * full buffer once made a read of 0 bytes, taken for the end, and the rest was silently lost. */
 START_TEST(a_read_once_input_is_read_past_the_buffer)
@@ -312,6 +338,7 @@ static Suite *source_suite(void)
     tcase_add_test(tc, utf16_le_and_be_are_recognised_by_their_bom);
     tcase_add_test(tc, a_pipe_held_open_ends_at_the_runs_stop);
     tcase_add_test(tc, a_record_cut_short_by_the_runs_stop_is_not_read);
+    tcase_add_test(tc, a_character_cut_by_the_runs_stop_is_no_error);
     tcase_add_test(tc, a_read_once_input_is_read_past_the_buffer);
     tcase_add_test(tc, a_bom_wins_over_a_named_encoding);
     tcase_add_test(tc, windows_1252_is_transcoded_when_named);
