@@ -239,8 +239,8 @@ START_TEST(an_auth_only_key_creates_and_explains_once)
 }
 END_TEST
 
-/* A loopback port nothing listens on (bound, then closed), or one that takes connections and never
- * answers (listening, never accepting); its number. */
+/* A loopback port nothing listens on (bound, never listening: connections are refused), or one
+ * that takes connections and never answers (listening, never accepting); its number. */
 static int loopback_port(bool silent, int *fd)
 {
     *fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -248,8 +248,10 @@ static int loopback_port(bool silent, int *fd)
     socklen_t len = sizeof address;
     ck_assert_int_eq(bind(*fd, (struct sockaddr *)&address, sizeof address), 0);
     ck_assert_int_eq(getsockname(*fd, (struct sockaddr *)&address, &len), 0);
+    /* closed: bound but not listening, so connections are refused, and kept bound until the run
+     * is over (closed at once, the port went to a sandbox of a suite run beside this one, which
+     * then took this run's rows) */
     if (silent) ck_assert_int_eq(listen(*fd, 64), 0);
-    else close(*fd);
     return ntohs(address.sin_port);
 }
 
@@ -280,7 +282,7 @@ START_TEST(a_service_that_never_answers_is_given_up_early)
         ck_assert_int_le(requests_sent("summary.json"), silent ? 8 : 15);
         e2e_report_row *rows = expect_complete_report("users.runs/latest/report.csv", 200);
         free(rows);
-        if (silent) close(fd);
+        close(fd);
     }
 }
 END_TEST
