@@ -250,57 +250,61 @@ START_TEST(a_pipe_held_open_ends_at_the_runs_stop)
 }
 END_TEST
 
+/* A reader of rows written into a pipe whose writer stays open, the run stopped already. */
+typedef struct stopped_pipe {
+    int fds[2];
+    FILE *file;
+    cci_stop *stop;
+    cci_csv_reader *reader;
+} stopped_pipe;
+
+static void stopped_pipe_open(stopped_pipe *pipe_in, const char *rows)
+{
+    ck_assert_int_eq(pipe(pipe_in->fds), 0);
+    ck_assert_int_eq(write(pipe_in->fds[1], rows, strlen(rows)), (ssize_t)strlen(rows));
+    pipe_in->file = fdopen(pipe_in->fds[0], "rb");
+    char err[256];
+    ck_assert_int_eq(cci_csv_reader_new(&pipe_in->reader, pipe_in->file, ',', NULL, err, sizeof err), CCI_OK);
+    pipe_in->stop = cci_stop_new();
+    cci_csv_reader_stop_on(pipe_in->reader, pipe_in->stop);
+    cci_stop_request(pipe_in->stop, CCI_STOP_INTERRUPTED, "interrupted");
+}
+
+static void stopped_pipe_close(stopped_pipe *pipe_in)
+{
+    cci_csv_reader_free(pipe_in->reader);
+    cci_stop_free(pipe_in->stop);
+    fclose(pipe_in->file);
+    close(pipe_in->fds[1]);
+}
+
 /* The run stops while a record comes through a pipe: the record cut short is not read (its cells
  * would say the row is broken, its uid may be cut); the whole records before it are. */
 START_TEST(a_record_cut_short_by_the_runs_stop_is_not_read)
 {
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    const char *rows = "uid,name,role\nu1,One,admin\nu2,Tw";
-    ck_assert_int_eq(write(fds[1], rows, strlen(rows)), (ssize_t)strlen(rows));
-    FILE *file = fdopen(fds[0], "rb");
-    char err[256];
-    cci_csv_reader *reader;
-    ck_assert_int_eq(cci_csv_reader_new(&reader, file, ',', NULL, err, sizeof err), CCI_OK);
-    cci_stop *stop = cci_stop_new();
-    cci_csv_reader_stop_on(reader, stop);
-    cci_stop_request(stop, CCI_STOP_INTERRUPTED, "interrupted");
+    stopped_pipe in;
+    stopped_pipe_open(&in, "uid,name,role\nu1,One,admin\nu2,Tw");
     cci_record record;
-    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD); /* the header */
-    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD);
+    ck_assert_int_eq(cci_csv_reader_next(in.reader, &record), CCI_READ_RECORD); /* the header */
+    ck_assert_int_eq(cci_csv_reader_next(in.reader, &record), CCI_READ_RECORD);
     ck_assert_uint_eq(record.count, 3);
     ck_assert_str_eq(record.cells[0].text, "u1");
-    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_END);
-    cci_csv_reader_free(reader);
-    cci_stop_free(stop);
-    fclose(file);
-    close(fds[1]);
+    ck_assert_int_eq(cci_csv_reader_next(in.reader, &record), CCI_READ_END);
+    stopped_pipe_close(&in);
 }
 END_TEST
 
 /* Nor is one the stop cut inside a character: no "the file ends in the middle of a character". */
 START_TEST(a_character_cut_by_the_runs_stop_is_no_error)
 {
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    const char *rows = "uid,name\nu1,One\nu2,Ch\xc3";
-    ck_assert_int_eq(write(fds[1], rows, strlen(rows)), (ssize_t)strlen(rows));
-    FILE *file = fdopen(fds[0], "rb");
-    char err[256];
-    cci_csv_reader *reader;
-    ck_assert_int_eq(cci_csv_reader_new(&reader, file, ',', NULL, err, sizeof err), CCI_OK);
-    cci_stop *stop = cci_stop_new();
-    cci_csv_reader_stop_on(reader, stop);
-    cci_stop_request(stop, CCI_STOP_INTERRUPTED, "interrupted");
+    stopped_pipe in;
+    stopped_pipe_open(&in, "uid,name\nu1,One\nu2,Ch\xc3");
     cci_record record;
-    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD); /* the header */
-    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_RECORD);
+    ck_assert_int_eq(cci_csv_reader_next(in.reader, &record), CCI_READ_RECORD); /* the header */
+    ck_assert_int_eq(cci_csv_reader_next(in.reader, &record), CCI_READ_RECORD);
     ck_assert_str_eq(record.cells[0].text, "u1");
-    ck_assert_int_eq(cci_csv_reader_next(reader, &record), CCI_READ_END);
-    cci_csv_reader_free(reader);
-    cci_stop_free(stop);
-    fclose(file);
-    close(fds[1]);
+    ck_assert_int_eq(cci_csv_reader_next(in.reader, &record), CCI_READ_END);
+    stopped_pipe_close(&in);
 }
 END_TEST
 
